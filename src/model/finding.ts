@@ -1,0 +1,117 @@
+// The one Finding shape every detector, audit and renderer shares, defined as a zod schema so the
+// JSON report is validated and documented from the same source.
+import { z } from 'zod';
+
+export const LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export const LevelSchema = z.enum(LEVELS);
+export type Level = z.infer<typeof LevelSchema>;
+
+/** Higher is more severe; used for sorting, `--fail-on` and escalation. */
+export function levelRank(level: Level): number {
+  return LEVELS.length - LEVELS.indexOf(level);
+}
+
+export function maxLevel(levels: Level[]): Level {
+  return levels.reduce<Level>((worst, l) => (levelRank(l) > levelRank(worst) ? l : worst), 'info');
+}
+
+/** The seven kinds of mining trojan from the source document, §4. */
+export const MINER_KINDS = [
+  'open-source-miner',
+  'fileless',
+  'hidden-directory',
+  'web-script',
+  'driver',
+  'preload',
+  'container-image',
+] as const;
+export const MinerKindSchema = z.enum(MINER_KINDS);
+export type MinerKind = z.infer<typeof MinerKindSchema>;
+
+export const CATEGORIES = ['miner', 'persistence', 'tampering', 'exposure'] as const;
+export const CategorySchema = z.enum(CATEGORIES);
+export type Category = z.infer<typeof CategorySchema>;
+
+export const LANGS = ['en', 'zh-CN'] as const;
+export type Lang = (typeof LANGS)[number];
+export const LocalizedSchema = z.object({ en: z.string(), 'zh-CN': z.string() });
+export type Localized = z.infer<typeof LocalizedSchema>;
+
+/**
+ * Evidence points back into the snapshot and carries the facts a reader needs inline, so the JSON
+ * report stands on its own without the snapshot beside it.
+ */
+export const EvidenceSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('process'),
+    pid: z.number().int(),
+    ppid: z.number().int(),
+    user: z.string().optional(),
+    comm: z.string(),
+    exe: z.string().optional(),
+    exeDeleted: z.boolean().optional(),
+    exeSha256: z.string().optional(),
+    argv: z.array(z.string()),
+    cpuPercent: z.number().optional(),
+    startTime: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('socket'),
+    protocol: z.string(),
+    local: z.string(),
+    remote: z.string(),
+    state: z.string(),
+    pids: z.array(z.number().int()),
+    /** Why this endpoint is suspicious, e.g. "pool port 3333" or "pool address from iocs/…". */
+    match: z.string().optional(),
+  }),
+  z.object({ type: z.literal('file'), path: z.string(), sha256: z.string().optional() }),
+  z.object({ type: z.literal('match'), field: z.string(), value: z.string(), ioc: z.string().optional() }),
+]);
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
+/** Declarative remediation; respond/ turns these into a plan. */
+export const ActionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('kill-process-tree'), pid: z.number().int(), exe: z.string().optional() }),
+  z.object({ type: z.literal('quarantine-file'), path: z.string() }),
+  z.object({ type: z.literal('block-address'), address: z.string(), port: z.number().int().optional() }),
+]);
+export type Action = z.infer<typeof ActionSchema>;
+
+/** One detector's contribution to a finding that correlation merged with others. */
+export const SignalSchema = z.object({
+  ruleId: z.string(),
+  level: LevelSchema,
+  title: LocalizedSchema,
+  message: LocalizedSchema,
+});
+export type Signal = z.infer<typeof SignalSchema>;
+
+export const AllowedSchema = z.object({
+  by: z.enum(['fingerprint', 'exe', 'sha256']),
+  value: z.string(),
+  reason: z.string().optional(),
+  source: z.string(),
+});
+export type Allowed = z.infer<typeof AllowedSchema>;
+
+export const FindingSchema = z.object({
+  /** kebab-case; equal to the detector's file name and docs page. */
+  ruleId: z.string(),
+  kind: MinerKindSchema.optional(),
+  category: CategorySchema,
+  level: LevelSchema,
+  title: LocalizedSchema,
+  message: LocalizedSchema,
+  evidence: z.array(EvidenceSchema),
+  tags: z.array(z.string()),
+  verify: LocalizedSchema,
+  remediate: z.array(ActionSchema),
+  /** Stable across runs (no pids, no times): for allowlists and de-duplication. */
+  fingerprint: z.string(),
+  /** Every detector that fired on the same subject, strongest first, when correlation merged them. */
+  signals: z.array(SignalSchema),
+  /** Present when an allowlist entry matched: the finding is shown as allowed, never hidden. */
+  allowed: AllowedSchema.optional(),
+});
+export type Finding = z.infer<typeof FindingSchema>;
