@@ -1,0 +1,107 @@
+// The one entry point that reads a target: runs the Linux collectors against a root (`/` for this
+// machine, any directory for an offline copy) and assembles a Snapshot. It never changes the host.
+import { readdir } from 'node:fs/promises';
+import { SNAPSHOT_SCHEMA_VERSION, type CollectionRecord, type Snapshot } from '../snapshot/schema.js';
+import { makeContext } from './context.js';
+import { collectHost, collectHostsFile } from './linux/host.js';
+import { collectProcesses } from './linux/processes.js';
+import { collectSockets } from './linux/sockets.js';
+import { CollectorLog } from './support.js';
+
+export interface CollectOptions {
+  /** The directory treated as `/`. */
+  root: string;
+  /** How long CPU use is sampled on a live /proc; default 300 ms. */
+  cpuWindowMs?: number;
+  /** sha256 of every distinct executable; default true. */
+  hashExecutables?: boolean;
+  /** Injected clock, so fixtures give the same snapshot on every run. */
+  now?: () => Date;
+  toolVersion: string;
+  /** Receives the id of each collector as it starts (e.g. `linux.processes`), for a progress line. */
+  onProgress?: (msg: string) => void;
+}
+
+export const DEFAULT_CPU_WINDOW_MS = 300;
+
+/** The root itself is unusable (missing, not a directory): a usage error, not an empty host. */
+export class CollectRootError extends Error {
+  constructor(
+    readonly root: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `cannot read target root ${root}: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`,
+      options,
+    );
+    this.name = 'CollectRootError';
+  }
+}
+
+/** Runs a collector so that a bug in it becomes a `failed` record instead of losing the whole snapshot. */
+async function guarded<T extends { record: CollectionRecord }>(
+  collector: string,
+  sections: CollectionRecord['sections'],
+  run: () => Promise<T>,
+): Promise<T | { record: CollectionRecord }> {
+  try {
+    return await run();
+  } catch (err) {
+    const log = new CollectorLog(collector, sections);
+    log.add(undefined, err);
+    return { record: log.record('failed', 'collector crashed') };
+  }
+}
+
+/**
+ * Collects a snapshot of the target. Rejects only with `CollectRootError` when the root cannot be
+ * listed at all; any part that cannot be read is recorded in `collection[]` and its section left out.
+ */
+export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
+  const now = opts.now ?? (() => new Date());
+  const ctx = await makeContext(opts.root, now);
+  try {
+    await readdir(ctx.root);
+  } catch (err) {
+    throw new CollectRootError(ctx.root, { cause: err });
+  }
+  const collectedAt = now().toISOString();
+  const progress = (id: string): void => opts.onProgress?.(id);
+
+  progress('linux.processes');
+  const processesRun = guarded('linux.processes', ['processes'], () =>
+    collectProcesses(ctx, {
+      cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
+      hashExecutables: opts.hashExecutables ?? true,
+    }),
+  );
+  // Host facts and /etc/hosts are quick reads; they run while the process walk waits on its CPU window.
+  progress('linux.host');
+  const hostRun = collectHost(ctx).catch((err: unknown) => {
+    const log = new CollectorLog('linux.host', ['host']);
+    log.add(undefined, err);
+    return { host: { addresses: [] }, record: log.record('failed', 'collector crashed') };
+  });
+  progress('linux.hosts-file');
+  const hostsRun = guarded('linux.hosts-file', ['hosts-file'], () => collectHostsFile(ctx));
+
+  const procs = await processesRun;
+  progress('linux.sockets');
+  const socks = await guarded('linux.sockets', ['sockets'], () =>
+    collectSockets(ctx, 'join' in procs ? procs.join : undefined),
+  );
+  const [hostResult, hosts] = await Promise.all([hostRun, hostsRun]);
+
+  const snapshot: Snapshot = {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    tool: { name: 'minehunter', version: opts.toolVersion },
+    collectedAt,
+    target: { root: ctx.root, live: ctx.live },
+    host: hostResult.host,
+    collection: [hostResult.record, hosts.record, procs.record, socks.record],
+  };
+  if ('processes' in procs && procs.processes) snapshot.processes = procs.processes;
+  if ('sockets' in socks && socks.sockets) snapshot.sockets = socks.sockets;
+  if ('hostsFile' in hosts && hosts.hostsFile) snapshot.hostsFile = hosts.hostsFile;
+  return snapshot;
+}

@@ -1,0 +1,325 @@
+// Tests for the process collector: exact parsing of the fixture /proc trees, and the real /proc with
+// children this test starts (weird argv, a deleted executable, a CPU burner, processes that exit).
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ProcessSchema, type ProcessInfo } from '../../snapshot/schema.js';
+import { makeContext } from '../context.js';
+import { FIXTURE_NOW, fixtureRoot, killChildren, sleepBinary, startChild } from '../test-helpers.js';
+import { acquireHostLock } from '../../../test/helpers/host-lock.js';
+import { collectProcesses, parseMaps, parseStat, splitNul, type ProcessCollection } from './processes.js';
+
+const byPid = (list: ProcessInfo[] | undefined, pid: number): ProcessInfo | undefined =>
+  list?.find((p) => p.pid === pid);
+
+describe('parseStat', () => {
+  it('takes the fields after the last ")" so a name with spaces and parentheses cannot shift them', () => {
+    const st = parseStat(
+      '2024 (bad) (name) S 1 2024 2024 0 -1 4194560 0 0 0 0 4000 1000 0 0 20 0 2 0 8500000 0',
+    );
+    expect(st).toEqual({
+      pid: 2024,
+      comm: 'bad) (name',
+      state: 'S',
+      ppid: 1,
+      flags: 4194560,
+      utime: 4000,
+      stime: 1000,
+      numThreads: 2,
+      starttime: 8500000,
+    });
+  });
+  it('rejects a truncated line instead of inventing zeros', () => {
+    expect(parseStat('42 (x) S 1')).toBeUndefined();
+    expect(parseStat('garbage')).toBeUndefined();
+  });
+});
+
+describe('splitNul', () => {
+  it.each([
+    ['a\0b\0', ['a', 'b']],
+    ['a\0\0b\0', ['a', '', 'b']],
+    ['a\0b\0\0', ['a', 'b', '']],
+    ['\0', ['']],
+    ['', []],
+    ['sshd: /usr/sbin/sshd -D [listener]', ['sshd: /usr/sbin/sshd -D [listener]']],
+  ])('%j → %j', (raw, argv) => {
+    expect(splitNul(Buffer.from(raw))).toEqual(argv);
+  });
+});
+
+describe('parseMaps', () => {
+  it('keeps shared objects and executable file mappings, drops the exe itself and pseudo-mappings', () => {
+    const maps = [
+      '55d0c6a24000-55d0c6b02000 r-xp 00024000 08:01 1311 /usr/bin/app',
+      '55d0c7c52000-55d0c7c73000 rw-p 00000000 00:00 0                          [heap]',
+      '7f3a1c000000-7f3a1c028000 r--p 00000000 08:01 2000 /usr/lib/x86_64-linux-gnu/libc.so.6',
+      '7f3a1c028000-7f3a1c1bd000 r-xp 00028000 08:01 2000 /usr/lib/x86_64-linux-gnu/libc.so.6',
+      '7f3a1b000000-7f3a1b020000 r-xp 00000000 00:01 4097 /memfd:lib (deleted)',
+      '7f3a1b100000-7f3a1b120000 r--p 00000000 08:01 77 /usr/share/locale/locale archive',
+      '7f3a1b200000-7f3a1b220000 r--p 00000000 08:01 78 /opt/my app/libfoo.so.1.2',
+      '7f3a1b300000-7f3a1b320000 rw-s 00000000 00:01 4098 /dev/zero (deleted)',
+      '7ffd4a3f6000-7ffd4a3f8000 r-xp 00000000 00:00 0                          [vdso]',
+    ].join('\n');
+    expect(parseMaps(maps, '/usr/bin/app')).toEqual([
+      '/usr/lib/x86_64-linux-gnu/libc.so.6',
+      '/memfd:lib (deleted)',
+      '/opt/my app/libfoo.so.1.2',
+    ]);
+  });
+});
+
+describe('collectProcesses on the miner-host fixture', () => {
+  let result: ProcessCollection;
+  let procs: ProcessInfo[] | undefined;
+  beforeAll(async () => {
+    const ctx = await makeContext(fixtureRoot('miner-host'), FIXTURE_NOW);
+    result = await collectProcesses(ctx, { cpuWindowMs: 300, hashExecutables: true });
+    procs = result.processes;
+  });
+
+  it('lists every readable pid in order and silently drops the one that vanished', () => {
+    expect(procs?.map((p) => p.pid)).toEqual([1, 2, 9, 412, 1337, 2024, 4200, 4242]);
+    expect(result.record).toMatchObject({ collector: 'linux.processes', status: 'ok', errors: [] });
+    expect(result.record.note).toContain('1 exited while being read');
+    for (const p of procs ?? []) expect(() => ProcessSchema.parse(p)).not.toThrow();
+  });
+
+  it('keeps a miner argv byte-exact: spaces, colons and an empty argument', () => {
+    const xmrig = byPid(procs, 4242);
+    expect(xmrig?.argv).toEqual([
+      '/opt/miner/xmrig',
+      '-o',
+      'stratum+tcp://pool.example:3333',
+      '--pass',
+      'x y:z',
+      '',
+      '--donate-level=1',
+    ]);
+    expect(xmrig).toMatchObject({
+      ppid: 4200,
+      comm: 'xmrig',
+      exe: '/opt/miner/xmrig',
+      exeDeleted: false,
+      exeMemfd: false,
+      cwd: '/opt/miner',
+      cwdDeleted: false,
+      uid: 0,
+      user: 'root',
+      env: { LD_LIBRARY_PATH: '/opt/miner/lib' },
+      maps: [
+        '/opt/miner/lib/libuv.so.1',
+        '/usr/lib/x86_64-linux-gnu/libc.so.6',
+        '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2',
+      ],
+      threads: 3,
+      rssBytes: 2350000 * 1024,
+      cpuTimeSec: 12000,
+      startTime: '2023-11-15T20:26:40.000Z',
+      cpuPercentLifetime: 187.5,
+    });
+    // A static copy of /proc cannot be sampled over time.
+    expect(xmrig?.cpuPercent).toBeUndefined();
+  });
+
+  it('hashes an executable present inside the offline root, never the analyst’s file of the same name', () => {
+    const file = path.join(fixtureRoot('miner-host'), 'opt/miner/xmrig');
+    const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(byPid(procs, 4242)).toMatchObject({ exeSha256: sha, exeSize: readFileSync(file).length });
+    // /usr/sbin/sshd is not in the fixture; the host's own sshd must not be hashed instead.
+    expect(byPid(procs, 412)?.exeSha256).toBeUndefined();
+    expect(byPid(procs, 412)?.exeSize).toBeUndefined();
+  });
+
+  it('flags a deleted executable, a deleted cwd and LD_PRELOAD for the fake kernel thread', () => {
+    expect(byPid(procs, 1337)).toMatchObject({
+      comm: 'kworker/0:2',
+      argv: ['[kworker/0:2]'],
+      exe: '/tmp/.x/kworker',
+      exeDeleted: true,
+      exeMemfd: false,
+      cwd: '/tmp/.x',
+      cwdDeleted: true,
+      kernelThread: false,
+      uid: 33,
+      user: 'www-data',
+      env: { LD_PRELOAD: '/tmp/.x/libhide.so' },
+      maps: [
+        '/tmp/.x/libhide.so',
+        '/usr/lib/x86_64-linux-gnu/libc.so.6',
+        '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2',
+      ],
+      cpuTimeSec: 10000,
+      startTime: '2023-11-15T01:00:00.000Z',
+      cpuPercentLifetime: 13.09,
+    });
+    expect(byPid(procs, 1337)?.exeSha256).toBeUndefined();
+  });
+
+  it('flags a memfd executable and keeps a name with ") (" intact', () => {
+    expect(byPid(procs, 2024)).toMatchObject({
+      comm: 'bad) (name',
+      argv: ['bad) (name'],
+      exe: '/memfd:payload',
+      exeDeleted: true,
+      exeMemfd: true,
+      cwd: '/dev/shm/.cache',
+      cwdDeleted: true,
+      maps: [
+        '/usr/lib/x86_64-linux-gnu/libc.so.6',
+        '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2',
+        '/memfd:lib (deleted)',
+      ],
+    });
+  });
+
+  it('recognises kernel threads and does not mistake the look-alike for one', () => {
+    expect(byPid(procs, 2)).toMatchObject({ comm: 'kthreadd', argv: [], kernelThread: true, ppid: 0 });
+    expect(byPid(procs, 9)).toMatchObject({
+      comm: 'kworker/0:1-events',
+      argv: [],
+      kernelThread: true,
+      ppid: 2,
+    });
+    expect(byPid(procs, 9)?.exe).toBeUndefined();
+    expect(procs?.filter((p) => p.kernelThread).map((p) => p.pid)).toEqual([2, 9]);
+  });
+
+  it('keeps a setproctitle-style single argument and hands the socket inodes to the socket join', () => {
+    expect(byPid(procs, 412)?.argv).toEqual(['sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups']);
+    expect(result.join?.inodePids.get(21000)).toEqual([412]);
+    expect(result.join?.inodePids.get(42420)).toEqual([4242]);
+    expect([...(result.join?.namespaces.keys() ?? [])].sort()).toEqual(['4026531840', '4026532286']);
+    expect(result.join?.namespaces.get('4026532286')).toEqual([4200, 4242]);
+  });
+});
+
+describe('collectProcesses on a root without proc/', () => {
+  it('is skipped with a note, not reported as an empty list', async () => {
+    const ctx = await makeContext(fixtureRoot('offline-disk'), FIXTURE_NOW);
+    const result = await collectProcesses(ctx, { cpuWindowMs: 300, hashExecutables: true });
+    expect(result.processes).toBeUndefined();
+    expect(result.record.status).toBe('skipped');
+    expect(result.record.note).toMatch(/without proc/);
+  });
+});
+
+describe('collectProcesses on the live /proc', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'minehunter-proc-test-'));
+  // CPU measurements and argv checks need the host to themselves (see test/helpers/host-lock.ts).
+  let release: () => Promise<void> = async () => undefined;
+  beforeAll(async () => {
+    release = await acquireHostLock();
+  });
+  afterEach(killChildren);
+  afterAll(async () => {
+    rmSync(tmp, { recursive: true, force: true });
+    await release();
+  });
+
+  const collectLive = async (cpuWindowMs = 300, hashExecutables = true) =>
+    collectProcesses(await makeContext('/', () => new Date()), { cpuWindowMs, hashExecutables });
+
+  it('reports the exact argv and exe of a child with spaces, colons and empty arguments', async () => {
+    const weird = [
+      '-e',
+      'setTimeout(() => {}, 30000)',
+      '--',
+      '-o',
+      'stratum+tcp://pool.example:3333',
+      '--pass',
+      'x y:z',
+      '',
+    ];
+    const node = await startChild(process.execPath, weird, { argv0: 'kworker/0:1 [fake]: x' });
+    const sleep = await startChild(sleepBinary(), ['30'], {
+      argv0: '-o stratum+tcp://pool.example:3333 "x y:z"',
+    });
+    const result = await collectLive(100);
+    expect(byPid(result.processes, node.pid as number)).toMatchObject({
+      argv: ['kworker/0:1 [fake]: x', ...weird],
+      exe: realpathSync(process.execPath),
+      exeDeleted: false,
+      exeMemfd: false,
+      ppid: process.pid,
+      kernelThread: false,
+      uid: process.getuid?.(),
+      cwd: process.cwd(),
+    });
+    expect(byPid(result.processes, sleep.pid as number)).toMatchObject({
+      argv: ['-o stratum+tcp://pool.example:3333 "x y:z"', '30'],
+      exe: sleepBinary(),
+      comm: 'sleep',
+      exeSha256: createHash('sha256').update(readFileSync(sleepBinary())).digest('hex'),
+    });
+  });
+
+  it('sees a deleted executable and still hashes it through /proc/PID/exe', async () => {
+    const dir = path.join(tmp, '.x');
+    const copy = path.join(dir, 'kworker');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    copyFileSync(sleepBinary(), copy);
+    const child = await startChild(copy, ['30']);
+    unlinkSync(copy);
+    const result = await collectLive(50);
+    expect(byPid(result.processes, child.pid as number)).toMatchObject({
+      exe: realpathSync(tmp) + '/.x/kworker',
+      exeDeleted: true,
+      exeMemfd: false,
+      exeSha256: createHash('sha256').update(readFileSync(sleepBinary())).digest('hex'),
+      exeSize: readFileSync(sleepBinary()).length,
+    });
+  });
+
+  it('measures CPU over the window: a busy child near a full core, a sleeping one near zero', async () => {
+    const busy = await startChild(process.execPath, [
+      '-e',
+      'const end = Date.now() + 20000; while (Date.now() < end) {}',
+    ]);
+    const idle = await startChild(sleepBinary(), ['30']);
+    const result = await collectLive(500, false);
+    const busyCpu = byPid(result.processes, busy.pid as number)?.cpuPercent;
+    const idleCpu = byPid(result.processes, idle.pid as number)?.cpuPercent;
+    // Loose bounds: other test workers share the cores, but a sleeper never gets near 25 %.
+    expect(busyCpu).toBeGreaterThan(25);
+    expect(busyCpu).toBeLessThan(130);
+    expect(idleCpu).toBeLessThan(5);
+    expect(result.record.note).toMatch(/CPU% sampled over (\d+) ms/);
+    const windowMs = Number(/sampled over (\d+) ms/.exec(result.record.note ?? '')?.[1]);
+    expect(windowMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('does not fail or log errors when children exit while the collection runs', async () => {
+    let stop = false;
+    const churn = (async () => {
+      while (!stop) {
+        const kids = await Promise.all(Array.from({ length: 8 }, () => startChild(sleepBinary(), ['0.02'])));
+        await Promise.all(
+          kids.map((k) => new Promise((r) => (k.exitCode !== null ? r(null) : k.once('exit', r)))),
+        );
+      }
+    })();
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await collectLive(150));
+    stop = true;
+    await churn;
+    for (const r of results) {
+      expect(r.processes).toBeDefined();
+      expect(r.record.status === 'ok' || r.record.status === 'partial').toBe(true);
+      // Exits are facts of a live system, never collection errors.
+      expect(r.record.errors.filter((e) => e.code === 'ENOENT' || e.code === 'ESRCH')).toEqual([]);
+      expect(byPid(r.processes, process.pid)).toBeDefined();
+    }
+  });
+});

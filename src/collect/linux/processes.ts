@@ -1,0 +1,477 @@
+// Processes read straight from <root>/proc: argv byte-exact, exe with its deleted/memfd flags, LD_*
+// variables, mapped libraries, CPU sampled over a short window, and the socket inodes each one holds.
+import { createHash } from 'node:crypto';
+import { open, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
+import type { CollectContext } from '../context.js';
+import {
+  CollectorLog,
+  errnoCode,
+  errorMessage,
+  isGone,
+  mapLimit,
+  parsePasswd,
+  readRootText,
+  resolveInRoot,
+} from '../support.js';
+import { parseBootTime } from './host.js';
+import type { SocketJoin } from './sockets.js';
+
+/** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
+export const CLK_TCK = 100;
+/** Executables larger than this are not hashed: no real miner is that big and hashing costs the budget. */
+export const MAX_HASH_BYTES = 256 * 1024 * 1024;
+const PF_KTHREAD = 0x00200000;
+const CONCURRENCY = 16;
+const HASH_CONCURRENCY = 2;
+
+export interface ProcessCollectOptions {
+  cpuWindowMs: number;
+  hashExecutables: boolean;
+}
+
+export interface StatFields {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  flags: number;
+  utime: number;
+  stime: number;
+  numThreads: number;
+  starttime: number;
+}
+
+/**
+ * Parses /proc/PID/stat. The name sits in parentheses and may itself hold spaces and `)`, so the
+ * fields start after the LAST `)`.
+ */
+export function parseStat(text: string): StatFields | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const pid = Number(text.slice(0, open).trim());
+  const f = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  // After the name: state(3) ppid(4) … flags(9) … utime(14) stime(15) … num_threads(20) … starttime(22).
+  const num = (i: number): number => Number(f[i]);
+  const fields: StatFields = {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: f[0] ?? '',
+    ppid: num(1),
+    flags: num(6),
+    utime: num(11),
+    stime: num(12),
+    numThreads: num(17),
+    starttime: num(19),
+  };
+  const numbers = [
+    pid,
+    fields.ppid,
+    fields.flags,
+    fields.utime,
+    fields.stime,
+    fields.numThreads,
+    fields.starttime,
+  ];
+  return numbers.every((n) => Number.isInteger(n) && n >= 0) && fields.state !== '' ? fields : undefined;
+}
+
+/** Splits NUL-separated argv: empty arguments stay, the terminating NUL does not add one. */
+export function splitNul(buf: Buffer): string[] {
+  if (buf.length === 0) return [];
+  const end = buf[buf.length - 1] === 0 ? buf.length - 1 : buf.length;
+  return buf.toString('utf8', 0, end).split('\0');
+}
+
+export function parseStatus(text: string): { uid?: number; threads?: number; rssBytes?: number } {
+  const out: { uid?: number; threads?: number; rssBytes?: number } = {};
+  // The effective uid is the one whose rights the process uses, and the one `ps` shows as USER.
+  const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(text);
+  if (uid) out.uid = Number(uid[1]);
+  const threads = /^Threads:\s+(\d+)/m.exec(text);
+  if (threads) out.threads = Number(threads[1]);
+  const rss = /^VmRSS:\s+(\d+)\s*kB/m.exec(text);
+  if (rss) out.rssBytes = Number(rss[1]) * 1024;
+  return out;
+}
+
+/** Only the dynamic loader's variables: the rest of an environment may hold secrets. */
+export function parseLdEnv(buf: Buffer): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of splitNul(buf)) {
+    if (!entry.startsWith('LD_')) continue;
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+const DELETED = ' (deleted)';
+
+export function parseLinkTarget(target: string): { path: string; deleted: boolean } {
+  return target.endsWith(DELETED)
+    ? { path: target.slice(0, -DELETED.length), deleted: true }
+    : { path: target, deleted: false };
+}
+
+/**
+ * Distinct file-backed shared objects from /proc/PID/maps, in load order: files named like a shared
+ * library, and any other file mapped executable (a library under a disguised name, a memfd payload).
+ * The process's own executable is left out; `(deleted)` suffixes are kept as evidence.
+ */
+export function parseMaps(text: string, exe?: string): string[] {
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^\S+\s+(\S+)\s+\S+\s+\S+\s+\d+\s+(\/.*)$/.exec(line);
+    if (!m) continue;
+    const perms = m[1] as string;
+    const file = m[2] as string;
+    if (parseLinkTarget(file).path === exe || seen.has(file)) continue;
+    const base = path.posix.basename(parseLinkTarget(file).path);
+    if (perms.includes('x') || /\.so(\.|-|$)/.test(base)) seen.add(file);
+  }
+  return [...seen];
+}
+
+interface Sample {
+  ticks: number;
+  starttime: number;
+  at: number;
+}
+
+interface HashResult {
+  sha256?: string;
+  size?: number;
+  error?: unknown;
+}
+
+/** A tiny semaphore: hashing is CPU-bound, so more than one per core only adds memory. */
+function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+async function hashFile(file: string): Promise<HashResult> {
+  const fh = await open(file, 'r');
+  try {
+    const st = await fh.stat();
+    if (st.size > MAX_HASH_BYTES) return { size: st.size };
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    let size = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface ProcessCollection {
+  processes?: ProcessInfo[];
+  record: CollectionRecord;
+  join?: SocketJoin;
+}
+
+interface Settled<T> {
+  ok: boolean;
+  value?: T;
+  err?: unknown;
+}
+
+async function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (err) {
+    return { ok: false, err };
+  }
+}
+
+export async function collectProcesses(
+  ctx: CollectContext,
+  opts: ProcessCollectOptions,
+): Promise<ProcessCollection> {
+  const log = new CollectorLog('linux.processes', ['processes']);
+  if (ctx.proc === 'absent') {
+    return {
+      record: log.record('skipped', 'offline root without proc/: processes exist only on a running system'),
+    };
+  }
+  const live = ctx.proc === 'live';
+  const procDir = ctx.procDir;
+
+  let pids: number[];
+  try {
+    pids = (await readdir(procDir))
+      .filter((name) => /^[0-9]+$/.test(name))
+      .map(Number)
+      .sort((a, b) => a - b);
+  } catch (err) {
+    log.add(procDir, err);
+    return { record: log.record('failed') };
+  }
+
+  const [users, procStat, uptimeText] = await Promise.all([
+    readRootText(ctx.root, 'etc/passwd').then(parsePasswd, (err: unknown) => {
+      if (!isGone(err)) log.add(path.join(ctx.root, 'etc/passwd'), err);
+      return new Map<number, string>();
+    }),
+    readFile(path.join(procDir, 'stat'), 'utf8').catch(() => undefined),
+    readFile(path.join(procDir, 'uptime'), 'utf8').catch(() => undefined),
+  ]);
+  const btime = procStat !== undefined ? parseBootTime(procStat) : undefined;
+  const uptime = uptimeText !== undefined ? Number(uptimeText.trim().split(/\s+/)[0]) : NaN;
+  const nowMs = ctx.now().getTime();
+
+  let vanished = 0;
+
+  // First CPU sample of every process, taken before anything else so the window covers the whole walk.
+  const first = new Map<number, { stat: StatFields; sample: Sample }>();
+  await mapLimit(pids, CONCURRENCY, async (pid) => {
+    const file = path.join(procDir, String(pid), 'stat');
+    try {
+      const text = await readFile(file, 'utf8');
+      const at = performance.now();
+      const st = parseStat(text);
+      if (!st) {
+        log.add(file, new Error('unparseable stat line'));
+        return;
+      }
+      first.set(pid, { stat: st, sample: { ticks: st.utime + st.stime, starttime: st.starttime, at } });
+    } catch (err) {
+      if (isGone(err)) vanished++;
+      else log.add(file, err);
+    }
+  });
+  const windowStart = performance.now();
+
+  const runHash = limiter(HASH_CONCURRENCY);
+  const hashes = new Map<string, Promise<HashResult>>();
+  const hashExe = async (pid: number, exe: string, deleted: boolean, memfd: boolean): Promise<HashResult> => {
+    let file: string;
+    if (live) {
+      // Through the kernel's link, so deleted and memfd executables hash too.
+      file = path.join(procDir, String(pid), 'exe');
+    } else {
+      if (deleted || memfd) return {};
+      file = await resolveInRoot(ctx.root, exe);
+    }
+    let key: string;
+    try {
+      const st = await stat(file);
+      key = `${st.dev}:${st.ino}`;
+    } catch (err) {
+      return isGone(err) ? {} : { error: err };
+    }
+    let pending = hashes.get(key);
+    if (!pending) {
+      pending = runHash(() => hashFile(file)).catch((err: unknown) => (isGone(err) ? {} : { error: err }));
+      hashes.set(key, pending);
+    }
+    return pending;
+  };
+
+  const inodePids = new Map<number, Set<number>>();
+  const namespaces = new Map<string, number[]>();
+  const hashJobs: Promise<void>[] = [];
+
+  const readOne = async (pid: number): Promise<ProcessInfo | undefined> => {
+    const head = first.get(pid);
+    if (!head) return undefined;
+    const st = head.stat;
+    const dir = path.join(procDir, String(pid));
+    // Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked.
+    const kthreadFlag = (st.flags & PF_KTHREAD) !== 0;
+    const none = Promise.resolve(undefined);
+    const [status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns] = await Promise.all([
+      settle(readFile(path.join(dir, 'status'), 'utf8')),
+      settle(readFile(path.join(dir, 'cmdline'))),
+      settle(readFile(path.join(dir, 'comm'), 'utf8')),
+      settle(kthreadFlag ? none : readlink(path.join(dir, 'exe'))),
+      settle(kthreadFlag ? none : readlink(path.join(dir, 'cwd'))),
+      settle(kthreadFlag ? none : readFile(path.join(dir, 'environ'))),
+      settle(kthreadFlag ? none : readFile(path.join(dir, 'maps'), 'utf8')),
+      settle(kthreadFlag ? none : readSocketInodes(path.join(dir, 'fd'))),
+      settle(readlink(path.join(dir, 'ns', 'net'))),
+    ]);
+    // The process left between the first sample and now: normal, not an error.
+    if ([status, cmdline].some((r) => !r.ok && isGone(r.err))) {
+      vanished++;
+      return undefined;
+    }
+
+    const readErrors: string[] = [];
+    const failed = (part: string, r: Settled<unknown>): void => {
+      if (r.ok || isGone(r.err)) return;
+      readErrors.push(`${part}: ${errnoCode(r.err) ?? String(r.err)}`);
+      log.add(path.join(dir, part), r.err);
+    };
+    failed('status', status);
+    failed('cmdline', cmdline);
+    failed('comm', comm);
+    failed('exe', exeLink);
+    failed('cwd', cwdLink);
+    failed('environ', environ);
+    failed('maps', maps);
+    failed('fd', fds);
+
+    const argv = cmdline.value ? splitNul(cmdline.value) : [];
+    const exe = typeof exeLink.value === 'string' ? parseLinkTarget(exeLink.value) : undefined;
+    const kernelThread =
+      kthreadFlag || ((pid === 2 || st.ppid === 2) && exe === undefined && argv.length === 0);
+    const info: ProcessInfo = {
+      pid,
+      ppid: st.ppid,
+      comm: comm.value !== undefined ? comm.value.replace(/\n$/, '') : st.comm,
+      argv,
+      exeDeleted: exe?.deleted ?? false,
+      exeMemfd: exe?.path.startsWith('/memfd:') ?? false,
+      cpuTimeSec: (st.utime + st.stime) / CLK_TCK,
+      state: st.state,
+      kernelThread,
+      env: environ.value ? parseLdEnv(environ.value) : {},
+      maps: typeof maps.value === 'string' ? parseMaps(maps.value, exe?.path) : [],
+    };
+    const s = status.value !== undefined ? parseStatus(status.value) : {};
+    if (s.uid !== undefined) {
+      info.uid = s.uid;
+      const user = users.get(s.uid);
+      if (user !== undefined) info.user = user;
+    }
+    if (exe) info.exe = exe.path;
+    if (typeof cwdLink.value === 'string') {
+      const cwd = parseLinkTarget(cwdLink.value);
+      info.cwd = cwd.path;
+      info.cwdDeleted = cwd.deleted;
+    }
+    if (btime !== undefined) {
+      info.startTime = new Date(btime * 1000 + (st.starttime * 1000) / CLK_TCK).toISOString();
+    }
+    const age = Number.isFinite(uptime)
+      ? uptime - st.starttime / CLK_TCK
+      : btime !== undefined
+        ? nowMs / 1000 - btime - st.starttime / CLK_TCK
+        : NaN;
+    if (age > 0) info.cpuPercentLifetime = round2((info.cpuTimeSec / age) * 100);
+    info.threads = s.threads ?? st.numThreads;
+    if (s.rssBytes !== undefined) info.rssBytes = s.rssBytes;
+
+    if (readErrors.length > 0) info.readErrors = readErrors;
+    if (opts.hashExecutables && exe) {
+      // Not awaited here: hashing overlaps the rest of the walk and the CPU window.
+      hashJobs.push(
+        hashExe(pid, exe.path, exe.deleted, info.exeMemfd).then((h) => {
+          if (h.sha256 !== undefined) info.exeSha256 = h.sha256;
+          if (h.size !== undefined) info.exeSize = h.size;
+          if (h.error !== undefined) {
+            (info.readErrors ??= []).push(`exe-hash: ${errnoCode(h.error) ?? errorMessage(h.error)}`);
+            log.add(path.join(dir, 'exe'), h.error);
+          }
+        }),
+      );
+    }
+
+    for (const inode of fds.value ?? []) {
+      let holders = inodePids.get(inode);
+      if (!holders) inodePids.set(inode, (holders = new Set()));
+      holders.add(pid);
+    }
+    const ns = typeof netns.value === 'string' ? /^net:\[(\d+)\]$/.exec(netns.value)?.[1] : undefined;
+    if (ns !== undefined) {
+      const members = namespaces.get(ns);
+      if (members) members.push(pid);
+      else namespaces.set(ns, [pid]);
+    }
+    return info;
+  };
+
+  const read = await mapLimit(pids, CONCURRENCY, readOne);
+  let processes = read.filter((p): p is ProcessInfo => p !== undefined);
+
+  let windowMs: number | undefined;
+  if (live && opts.cpuWindowMs > 0) {
+    const wait = opts.cpuWindowMs - (performance.now() - windowStart);
+    if (wait > 0) await sleep(wait);
+    const gone = new Set<number>();
+    await mapLimit(processes, CONCURRENCY, async (p) => {
+      const before = first.get(p.pid)?.sample;
+      try {
+        const text = await readFile(path.join(procDir, String(p.pid), 'stat'), 'utf8');
+        const at = performance.now();
+        const st = parseStat(text);
+        // A different starttime means the pid was reused by a new process during the window.
+        if (!st || !before || st.starttime !== before.starttime) return;
+        const elapsedSec = (at - before.at) / 1000;
+        const ticks = st.utime + st.stime - before.ticks;
+        if (elapsedSec > 0 && ticks >= 0) p.cpuPercent = round2(((ticks / CLK_TCK) * 100) / elapsedSec);
+      } catch (err) {
+        // Gone before we could read its executable: we cannot tell a zombie from a race, so drop it.
+        if (isGone(err) && p.exe === undefined && !p.kernelThread) gone.add(p.pid);
+        else if (!isGone(err)) log.add(path.join(procDir, String(p.pid), 'stat'), err);
+      }
+    });
+    if (gone.size > 0) {
+      vanished += gone.size;
+      processes = processes.filter((p) => !gone.has(p.pid));
+    }
+    windowMs = Math.round(performance.now() - windowStart);
+  }
+
+  await Promise.all(hashJobs);
+  const partlyUnreadable = processes.filter((p) => p.readErrors !== undefined).length;
+
+  const join: SocketJoin = {
+    inodePids: new Map([...inodePids].map(([inode, set]) => [inode, [...set].sort((a, b) => a - b)])),
+    namespaces: new Map([...namespaces].map(([ns, members]) => [ns, members.sort((a, b) => a - b)])),
+  };
+  const notes = [`${processes.length} processes`];
+  if (vanished > 0) notes.push(`${vanished} exited while being read`);
+  if (windowMs !== undefined) notes.push(`CPU% sampled over ${windowMs} ms`);
+  else if (!live) notes.push('static copy of /proc: no CPU% sample');
+  if (partlyUnreadable > 0) notes.push(`${partlyUnreadable} partly unreadable`);
+  if (!opts.hashExecutables) notes.push('executables not hashed');
+  return {
+    processes,
+    join,
+    record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')),
+  };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Socket inodes from the `socket:[INODE]` links in /proc/PID/fd; fds closing meanwhile are skipped. */
+async function readSocketInodes(fdDir: string): Promise<number[]> {
+  const names = await readdir(fdDir);
+  const inodes: number[] = [];
+  await mapLimit(names, 8, async (name) => {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(await readlink(path.join(fdDir, name)));
+      if (m) inodes.push(Number(m[1]));
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  });
+  return inodes;
+}
