@@ -1,0 +1,152 @@
+// The rule runner: runs each detector whose snapshot sections were collected, turns hits into
+// Findings and correlates hits on the same subject into one finding whose level grows with the
+// number of independent signals. Pure: no I/O, so `scan` and `collect` + `analyze` agree exactly.
+import { createHash } from 'node:crypto';
+import type { Ruleset } from '../iocs/types.js';
+import {
+  LEVELS,
+  levelRank,
+  maxLevel,
+  type Finding,
+  type Level,
+  type Localized,
+  type Signal,
+} from '../model/finding.js';
+import { collectedSections, type Section, type Snapshot } from '../snapshot/schema.js';
+import { detectors as allDetectors } from './index.js';
+import type { Detector, Hit } from './types.js';
+
+export interface SkippedDetector {
+  ruleId: string;
+  missing: Section[];
+}
+
+export interface RunResult {
+  findings: Finding[];
+  /** Detectors that did not run because a section they need was not collected: never "clean". */
+  skipped: SkippedDetector[];
+}
+
+/** A section counts as present when a collector reported it ok or partial and the data is there. */
+function presentSections(snapshot: Snapshot): Set<Section> {
+  const present = collectedSections(snapshot);
+  const data: Record<Section, unknown> = {
+    host: snapshot.host,
+    processes: snapshot.processes,
+    sockets: snapshot.sockets,
+    'hosts-file': snapshot.hostsFile,
+  };
+  for (const section of [...present]) if (data[section] === undefined) present.delete(section);
+  return present;
+}
+
+/** sha256 of the subject's identifying parts, shortened: stable across runs and machines. */
+export function fingerprintOf(parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
+}
+
+/** One level up per the rule "two independent signals raise it one step, three or more make it critical". */
+export function escalate(level: Level, signals: number): Level {
+  if (signals >= 3) return 'critical';
+  if (signals === 2) return LEVELS[Math.max(0, LEVELS.indexOf(level) - 1)] ?? 'critical';
+  return level;
+}
+
+interface RankedHit {
+  hit: Hit;
+  detector: Detector;
+  order: number;
+  level: Level;
+}
+
+function joinDistinct(texts: Localized[]): Localized {
+  const en = [...new Set(texts.map((x) => x.en))];
+  const zh = [...new Set(texts.map((x) => x['zh-CN']))];
+  return { en: en.join('\n'), 'zh-CN': zh.join('\n') };
+}
+
+function uniqueJson<T>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function toFinding(hits: RankedHit[]): Finding {
+  hits.sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.order - b.order);
+  const strongest = hits[0];
+  if (!strongest) throw new Error('toFinding needs at least one hit');
+  const { detector } = strongest;
+  const distinct = new Set(hits.map((h) => h.detector.id));
+  const level = escalate(maxLevel(hits.map((h) => h.level)), distinct.size);
+  const signals: Signal[] = uniqueJson(
+    hits.map((h) => ({
+      ruleId: h.detector.id,
+      level: h.level,
+      title: h.detector.title,
+      message: h.hit.message,
+    })),
+  );
+  // Every detector builds process fingerprints the same way; taking the smallest keeps the choice
+  // independent of which detectors happened to fire.
+  const parts =
+    hits.map((h) => h.hit.fingerprint).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))[0] ??
+    [];
+  const kind = detector.kind ?? hits.find((h) => h.detector.kind)?.detector.kind;
+  return {
+    ruleId: detector.id,
+    ...(kind ? { kind } : {}),
+    category: detector.category,
+    level,
+    title: detector.title,
+    message: strongest.hit.message,
+    evidence: uniqueJson(hits.flatMap((h) => h.hit.evidence)),
+    tags: [...new Set(hits.flatMap((h) => h.detector.tags))],
+    verify: joinDistinct(hits.map((h) => h.detector.verify)),
+    remediate: uniqueJson(hits.flatMap((h) => h.hit.remediate)),
+    fingerprint: fingerprintOf(parts),
+    signals,
+  };
+}
+
+/** "process:4242" sorts before "process:10000": numbers compare as numbers. */
+const collator = new Intl.Collator('en', { numeric: true });
+
+export function runDetectors(
+  snapshot: Snapshot,
+  ruleset: Ruleset,
+  detectors: Detector[] = allDetectors,
+): RunResult {
+  const present = presentSections(snapshot);
+  const skipped: SkippedDetector[] = [];
+  const bySubject = new Map<string, RankedHit[]>();
+  detectors.forEach((detector, order) => {
+    const missing = detector.needs.filter((s) => !present.has(s));
+    if (missing.length > 0) {
+      skipped.push({ ruleId: detector.id, missing });
+      return;
+    }
+    for (const hit of detector.detect(snapshot, ruleset)) {
+      const list = bySubject.get(hit.subject) ?? [];
+      list.push({ hit, detector, order, level: hit.level ?? detector.level });
+      bySubject.set(hit.subject, list);
+    }
+  });
+  const findings = [...bySubject.entries()]
+    .map(([subject, hits]) => ({ subject, finding: toFinding(hits) }))
+    .sort(
+      (a, b) =>
+        levelRank(b.finding.level) - levelRank(a.finding.level) ||
+        (a.finding.fingerprint < b.finding.fingerprint
+          ? -1
+          : a.finding.fingerprint > b.finding.fingerprint
+            ? 1
+            : 0) ||
+        collator.compare(a.subject, b.subject),
+    )
+    .map(({ finding }) => finding);
+  return { findings, skipped };
+}
