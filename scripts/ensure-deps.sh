@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs what the test suite needs on a fresh machine: the Debian packages the tests drive (a C
+# compiler for the look-alike miner, ps and ss for the benchmark's peer) and the npm packages when
+# node_modules is missing or older than the lock file. Does nothing when all is there.
+set -e
+cd "$(dirname "$0")/.."
+need=""
+command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
+command -v ps >/dev/null 2>&1 || need="$need procps"
+command -v ss >/dev/null 2>&1 || need="$need iproute2"
+command -v yara >/dev/null 2>&1 || need="$need yara"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-deps: installing Debian packages:$need" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >&2
+  else
+    echo "ensure-deps: missing system packages:$need — install them as root (apt-get install$need)" >&2
+    exit 1
+  fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "ensure-deps: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi

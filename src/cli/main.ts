@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+// The minehunter command line: parses arguments, runs collect/analyze, prints, and maps outcomes to
+// exit codes (0 clean, 1 findings at or above --fail-on, 2 usage error, 3 internal error).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { CollectRootError, collectSnapshot } from '../collect/index.js';
+import { defaultAllowlistPath } from '../allow/allowlist.js';
+import { LEVELS, type Lang, type Level } from '../model/finding.js';
+import { analyzeSnapshot, prepareAnalysis, type Analysis } from '../pipeline/analyze.js';
+import { failsAt } from '../report/model.js';
+import { detectLang, parseLang, progressText } from '../report/i18n.js';
+import { renderText } from '../report/render-text.js';
+import { SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from '../snapshot/schema.js';
+import { toolVersion } from '../util/paths.js';
+import { EXIT, UsageError } from './errors.js';
+import { InputFileError } from '../util/input-error.js';
+import { writeOutput } from './output.js';
+import { helpText, type HelpKey } from './help.js';
+
+interface CommonOptions {
+  lang?: string;
+  color: boolean;
+  quiet?: boolean;
+}
+interface AnalyzeCliOptions extends CommonOptions {
+  format: 'text' | 'json';
+  failOn: Level | 'none';
+  allow: string[];
+  defaultAllow: boolean;
+  iocs: string[];
+  output?: string;
+}
+interface CollectCliOptions extends CommonOptions {
+  root: string;
+  cpuWindow: number;
+  hash: boolean;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const lang = langFromArgv(argv);
+  const h = (key: HelpKey) => helpText(lang, key);
+  const program = new Command('minehunter')
+    .description(h('program'))
+    .version(toolVersion(), '-V, --version')
+    .addOption(new Option('--lang <lang>', h('lang')).choices(['en', 'zh-CN']))
+    .option('--no-color', h('noColor'))
+    .option('-q, --quiet', h('quiet'))
+    .showHelpAfterError(h('helpHint'))
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .addHelpText('after', h('programAfter'));
+
+  let exitCode: number = EXIT.clean;
+
+  const scan = program.command('scan').description(h('scan')).addHelpText('after', h('scanAfter'));
+  addCollectOptions(scan, h);
+  addAnalyzeOptions(scan, h);
+  scan.action(async (_opts, cmd: Command) => {
+    const opts = cmd.optsWithGlobals<AnalyzeCliOptions & CollectCliOptions>();
+    const analysis = await prepare(opts);
+    const snapshot = await collect(opts, lang);
+    exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
+  });
+
+  const collectCmd = program
+    .command('collect')
+    .description(h('collect'))
+    .option('-o, --output <file>', h('collectOutput'))
+    .addHelpText('after', h('collectAfter'));
+  addCollectOptions(collectCmd, h);
+  collectCmd.action(async (_opts, cmd: Command) => {
+    const opts = cmd.optsWithGlobals<CollectCliOptions & { output?: string }>();
+    const snapshot = await collect(opts, lang);
+    await writeOutput(opts.output, JSON.stringify(snapshot, null, 2) + '\n');
+  });
+
+  const analyze = program
+    .command('analyze')
+    .description(h('analyze'))
+    .argument('<snapshot>', h('snapshotArg'))
+    .addHelpText('after', h('analyzeAfter'));
+  addAnalyzeOptions(analyze, h);
+  analyze.action(async (file: string, _opts, cmd: Command) => {
+    const opts = cmd.optsWithGlobals<AnalyzeCliOptions>();
+    const analysis = await prepare(opts);
+    const snapshot = await readSnapshot(file);
+    exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
+  });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? EXIT.clean : EXIT.usage;
+    }
+    if (error instanceof UsageError || error instanceof CollectRootError) {
+      process.stderr.write(`minehunter: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof InputFileError) {
+      process.stderr.write(`minehunter: ${error.localized[lang]}\n`);
+      return EXIT.usage;
+    }
+    const err = error as Error;
+    process.stderr.write(`minehunter: internal error: ${err.message}\n`);
+    if (process.env.MINEHUNTER_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    else process.stderr.write('(set MINEHUNTER_DEBUG=1 for the stack trace)\n');
+    return EXIT.internal;
+  }
+}
+
+function addCollectOptions(cmd: Command, h: (k: HelpKey) => string): void {
+  cmd
+    .option('--root <dir>', h('root'), '/')
+    .addOption(
+      new Option('--cpu-window <ms>', h('cpuWindow')).default(300).argParser(positiveInt('--cpu-window')),
+    )
+    .option('--no-hash', h('noHash'));
+}
+
+function addAnalyzeOptions(cmd: Command, h: (k: HelpKey) => string): void {
+  cmd
+    .addOption(new Option('-f, --format <format>', h('format')).choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <level>', h('failOn')).choices([...LEVELS, 'none']).default('high'))
+    .option('--allow <file>', h('allow'), collectList, [])
+    .option('--no-default-allow', h('noDefaultAllow'))
+    .option('--iocs <dir>', h('iocs'), collectList, [])
+    .option('-o, --output <file>', h('output'));
+}
+
+async function collect(opts: CollectCliOptions, lang: Lang): Promise<Snapshot> {
+  const root = path.resolve(opts.root);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`--root ${opts.root}: not a directory`);
+  }
+  const progress = !opts.quiet && process.stderr.isTTY;
+  return collectSnapshot({
+    root,
+    cpuWindowMs: opts.cpuWindow,
+    hashExecutables: opts.hash,
+    toolVersion: toolVersion(),
+    onProgress: progress ? (id) => process.stderr.write(`\r\x1b[K${progressText(lang, id)}`) : undefined,
+  }).finally(() => {
+    if (progress) process.stderr.write('\r\x1b[K');
+  });
+}
+
+function prepare(opts: AnalyzeCliOptions): Promise<Analysis> {
+  for (const d of opts.iocs) {
+    if (!existsSync(d)) throw new UsageError(`--iocs ${d}: no such directory`);
+  }
+  return prepareAnalysis({
+    iocDirs: opts.iocs,
+    allowFiles: opts.allow,
+    optionalAllowFiles: opts.defaultAllow ? [defaultAllowlistPath()] : [],
+  });
+}
+
+async function analyzeAndPrint(
+  snapshot: Snapshot,
+  analysis: Analysis,
+  opts: AnalyzeCliOptions,
+  lang: Lang,
+): Promise<number> {
+  const report = analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() });
+  const text =
+    opts.format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : renderText(report, { lang, color: useColor(opts) });
+  await writeOutput(opts.output, text);
+  return failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
+}
+
+async function readSnapshot(file: string): Promise<Snapshot> {
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read snapshot ${file}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch (error) {
+    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== SNAPSHOT_SCHEMA_VERSION) {
+    throw new UsageError(
+      `${file}: snapshot schema version ${String(version)} is not supported (this minehunter reads version ${SNAPSHOT_SCHEMA_VERSION})`,
+    );
+  }
+  const parsed = SnapshotSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('\n');
+    throw new UsageError(`${file} is not a valid minehunter snapshot:\n${issues}`);
+  }
+  return parsed.data;
+}
+
+function useColor(opts: CommonOptions): boolean {
+  if (!opts.color || process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(process.stdout.isTTY);
+}
+
+function langFromArgv(argv: string[]): Lang {
+  const i = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  if (i >= 0) {
+    const value = argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+    const lang = value ? parseLang(value) : undefined;
+    if (lang) return lang;
+  }
+  return detectLang();
+}
+
+function collectList(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UsageError(`${flag} takes a whole number of milliseconds, not "${value}"`);
+    return n;
+  };
+}
+
+// Only run when executed directly, so tests can import main().
+const invokedAs = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (
+  invokedAs.endsWith(`${path.sep}cli${path.sep}main.js`) ||
+  invokedAs.endsWith(`${path.sep}cli${path.sep}main.ts`)
+) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`minehunter: internal error: ${String(error)}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );
+}

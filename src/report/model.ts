@@ -1,0 +1,77 @@
+// The versioned JSON report: what `scan --format json` and `analyze --format json` print. One zod
+// schema is the source of the TypeScript type, the validation in tests and docs/report-schema.json.
+import { z } from 'zod';
+import { FindingSchema, LEVELS, LevelSchema, levelRank, type Finding, type Level } from '../model/finding.js';
+import { CollectionRecordSchema, HostSchema, SectionSchema, type Snapshot } from '../snapshot/schema.js';
+import { VerdictSchema, classify } from '../classify/verdict.js';
+
+/** Bump on any incompatible change; additions of optional fields keep the version. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const SkippedDetectorSchema = z.object({ ruleId: z.string(), missing: z.array(SectionSchema) });
+export type SkippedDetector = z.infer<typeof SkippedDetectorSchema>;
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  tool: z.object({
+    name: z.literal('minehunter'),
+    version: z.string(),
+    /** sha256 of the IOC data the findings were matched against. */
+    rulesetHash: z.string(),
+  }),
+  generatedAt: z.string(),
+  /** When the snapshot was collected (equal to generatedAt's moment for `scan`). */
+  collectedAt: z.string(),
+  target: z.object({ root: z.string(), live: z.boolean() }),
+  host: HostSchema,
+  verdict: VerdictSchema,
+  /** Counts of findings that are not allowed, by level, plus the allowed ones. */
+  summary: z
+    .object(Object.fromEntries(LEVELS.map((l) => [l, z.number().int()])) as Record<Level, z.ZodNumber>)
+    .extend({
+      allowed: z.number().int(),
+    }),
+  findings: z.array(FindingSchema),
+  skipped: z.array(SkippedDetectorSchema),
+  collection: z.array(CollectionRecordSchema),
+});
+export type Report = z.infer<typeof ReportSchema>;
+
+export interface BuildReportInput {
+  snapshot: Snapshot;
+  findings: Finding[];
+  skipped: SkippedDetector[];
+  rulesetHash: string;
+  toolVersion: string;
+  now: Date;
+}
+
+export function buildReport(input: BuildReportInput): Report {
+  const { snapshot, findings } = input;
+  const summary = { critical: 0, high: 0, medium: 0, low: 0, info: 0, allowed: 0 };
+  for (const f of findings) {
+    if (f.allowed) summary.allowed++;
+    else summary[f.level]++;
+  }
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'minehunter', version: input.toolVersion, rulesetHash: input.rulesetHash },
+    generatedAt: input.now.toISOString(),
+    collectedAt: snapshot.collectedAt,
+    target: snapshot.target,
+    host: snapshot.host,
+    verdict: classify(findings, snapshot.collection),
+    summary,
+    findings,
+    skipped: input.skipped,
+    collection: snapshot.collection,
+  };
+}
+
+/** True when a finding that is not allowed reaches `threshold`; the CLI maps that to exit code 1. */
+export function failsAt(report: Report, threshold: Level | 'none'): boolean {
+  if (threshold === 'none') return false;
+  return report.findings.some((f) => !f.allowed && levelRank(f.level) >= levelRank(threshold));
+}
+
+export { LevelSchema };

@@ -1,0 +1,180 @@
+// Renders a Report for a person at a terminal: verdict first, then findings grouped by level with
+// evidence, how to verify and what to do. Never branches per detector: everything comes from the
+// Finding fields. All attacker-controlled text passes through inertForTerminal.
+import { createColors } from 'picocolors';
+import { LEVELS, type Action, type Evidence, type Finding, type Lang, type Level } from '../model/finding.js';
+import { kindName, levelName, t } from './i18n.js';
+import type { Report } from './model.js';
+import { formatArgv, inertForTerminal as safe } from './sanitize.js';
+
+export interface TextOptions {
+  lang: Lang;
+  color: boolean;
+}
+
+type Colors = ReturnType<typeof createColors>;
+
+export function renderText(report: Report, opts: TextOptions): string {
+  const c = createColors(opts.color);
+  const { lang } = opts;
+  const out: string[] = [];
+  const host = report.host;
+  out.push(
+    c.bold(
+      t(lang, 'scanTitle', { version: report.tool.version, host: safe(host.hostname ?? report.target.root) }),
+    ),
+  );
+  const distro = host.distribution?.name ?? host.distribution?.id ?? '?';
+  out.push(
+    c.dim(
+      t(lang, 'scannedAt', {
+        time: report.collectedAt,
+        kernel: safe(host.kernel ?? '?'),
+        distro: safe(distro),
+      }),
+    ),
+  );
+  out.push('');
+  out.push(renderVerdict(report, lang, c));
+  out.push('');
+
+  const active = report.findings.filter((f) => !f.allowed);
+  if (active.length === 0) out.push(t(lang, 'noFindings'));
+  for (const level of LEVELS) {
+    const group = active.filter((f) => f.level === level);
+    if (group.length === 0) continue;
+    out.push(levelColor(c, level)(c.bold(`${levelName(lang, level)} (${group.length})`)));
+    for (const f of group) out.push(renderFinding(f, lang, c), '');
+  }
+
+  const allowed = report.findings.filter((f) => f.allowed);
+  if (allowed.length) {
+    out.push(c.bold(`${t(lang, 'allowedSection')} (${allowed.length})`));
+    for (const f of allowed) {
+      const a = f.allowed!;
+      out.push(`  ${c.dim('○')} ${f.title[lang]} — ${safe(f.message[lang])}`);
+      out.push(
+        `    ${c.dim(t(lang, 'allowedBy', { by: a.by, value: safe(a.value), source: safe(a.source) }))}`,
+      );
+      if (a.reason) out.push(`    ${c.dim(safe(a.reason))}`);
+    }
+    out.push('');
+  }
+
+  const problems = report.collection.filter((r) => r.status !== 'ok');
+  if (problems.length) {
+    out.push(c.bold(t(lang, 'collectionProblems')));
+    for (const r of problems) {
+      const first = r.errors.slice(0, 3).map((e) => safe(`${e.path ? `${e.path}: ` : ''}${e.message}`));
+      const more = r.errors.length - first.length + (r.droppedErrors ?? 0);
+      out.push(`  ${c.yellow(r.status)} ${r.collector}${r.note ? ` — ${safe(r.note)}` : ''}`);
+      for (const line of first) out.push(`    ${c.dim(line)}`);
+      if (more > 0) out.push(`    ${c.dim(`(+${more})`)}`);
+    }
+    out.push('');
+  }
+  if (report.skipped.length) {
+    out.push(c.bold(t(lang, 'skippedSection')));
+    for (const s of report.skipped) out.push(`  ${s.ruleId}: ${s.missing.join(', ')}`);
+    out.push('');
+  }
+
+  const counts = LEVELS.map((l) => `${levelName(lang, l)} ${report.summary[l]}`);
+  counts.push(`${t(lang, 'allowedCount')} ${report.summary.allowed}`);
+  out.push(`${c.bold(t(lang, 'summary'))}: ${counts.join(' · ')}`);
+  return out.join('\n') + '\n';
+}
+
+function renderVerdict(report: Report, lang: Lang, c: Colors): string {
+  const v = report.verdict;
+  const paint =
+    v.status === 'infected'
+      ? c.red
+      : v.status === 'suspicious'
+        ? c.yellow
+        : v.status === 'clean'
+          ? c.green
+          : c.yellow;
+  const lines = [`${c.bold(t(lang, 'verdict'))}: ${paint(c.bold(t(lang, `status.${v.status}`)))}`];
+  for (const k of v.kinds) {
+    const conf = t(lang, `confidence.${k.confidence}`);
+    lines.push(
+      `  • ${kindName(lang, k.kind)} (${t(lang, 'confidence', { value: conf })}, ${k.findingCount})`,
+    );
+  }
+  if (v.notCollected.length) lines.push(`  ${t(lang, 'notCollectedSection')}: ${v.notCollected.join(', ')}`);
+  return lines.join('\n');
+}
+
+function renderFinding(f: Finding, lang: Lang, c: Colors): string {
+  const lines: string[] = [];
+  const kind = f.kind ? c.dim(` [${kindName(lang, f.kind)}]`) : '';
+  lines.push(`  ${levelColor(c, f.level)('●')} ${c.bold(f.title[lang])}${kind} ${c.dim(f.ruleId)}`);
+  lines.push(`    ${safe(f.message[lang])}`);
+  if (f.evidence.length) {
+    lines.push(`    ${c.underline(t(lang, 'evidence'))}`);
+    for (const e of f.evidence) lines.push(...renderEvidence(e, lang).map((l) => `      ${l}`));
+  }
+  if (f.signals.length > 1) {
+    lines.push(`    ${c.underline(t(lang, 'signals'))}`);
+    for (const s of f.signals)
+      lines.push(`      - ${levelName(lang, s.level)} ${s.ruleId}: ${safe(s.message[lang])}`);
+  }
+  lines.push(`    ${c.underline(t(lang, 'verify'))}: ${f.verify[lang]}`);
+  if (f.remediate.length) {
+    lines.push(`    ${c.underline(t(lang, 'remediate'))}`);
+    f.remediate.forEach((a, i) => lines.push(`      ${i + 1}. ${describeAction(a, lang)}`));
+  }
+  lines.push(`    ${c.dim(`${t(lang, 'fingerprint')}: ${f.fingerprint}`)}`);
+  return lines.join('\n');
+}
+
+export function renderEvidence(e: Evidence, lang: Lang): string[] {
+  const label = t(lang, `evidence.${e.type}`);
+  switch (e.type) {
+    case 'process': {
+      const exe = e.exe ? `${safe(e.exe)}${e.exeDeleted ? ` (${t(lang, 'deleted')})` : ''}` : '-';
+      const cpu = e.cpuPercent !== undefined ? ` cpu ${e.cpuPercent.toFixed(0)}%` : '';
+      return [
+        `${label}: pid ${e.pid} ppid ${e.ppid}${e.user ? ` user ${safe(e.user)}` : ''}${cpu} exe ${exe}`,
+        `  argv: ${formatArgv(e.argv)}`,
+      ];
+    }
+    case 'socket':
+      return [
+        `${label}: ${e.protocol} ${safe(e.local)} → ${safe(e.remote)} ${e.state} pid ${e.pids.join(',') || '?'}${e.match ? ` (${safe(e.match)})` : ''}`,
+      ];
+    case 'file':
+      return [`${label}: ${safe(e.path)}${e.sha256 ? ` sha256 ${e.sha256}` : ''}`];
+    case 'match':
+      return [`${label}: ${e.field} = ${safe(e.value)}${e.ioc ? ` (${safe(e.ioc)})` : ''}`];
+  }
+}
+
+export function describeAction(a: Action, lang: Lang): string {
+  switch (a.type) {
+    case 'kill-process-tree':
+      return t(lang, 'action.kill-process-tree', { pid: a.pid });
+    case 'quarantine-file':
+      return t(lang, 'action.quarantine-file', { path: safe(a.path) });
+    case 'block-address':
+      return t(lang, 'action.block-address', {
+        address: safe(a.port ? `${a.address}:${a.port}` : a.address),
+      });
+  }
+}
+
+function levelColor(c: Colors, level: Level): (s: string) => string {
+  switch (level) {
+    case 'critical':
+      return (s) => c.magenta(s);
+    case 'high':
+      return (s) => c.red(s);
+    case 'medium':
+      return (s) => c.yellow(s);
+    case 'low':
+      return (s) => c.cyan(s);
+    case 'info':
+      return (s) => c.dim(s);
+  }
+}
