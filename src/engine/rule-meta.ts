@@ -1,0 +1,174 @@
+// Reads the header of every rule in a YARA source (name, tags, meta) without compiling it, and
+// checks the meta minehunter's own rules must carry. Matches from the engine carry meta too; this
+// exists so the rule set can be listed and validated as data (tests, `rules list`, docs) and so a
+// match's meta can be turned into a kind and a level safely, whoever wrote the rule.
+import { z } from 'zod';
+import { LevelSchema, MinerKindSchema, type Level, type MinerKind } from '../model/finding.js';
+import type { MetaValue } from './yara.js';
+
+/** The meta every rule under rules/ carries; user rules may carry less. */
+export const OwnRuleMetaSchema = z.object({
+  description: z.string().min(20),
+  kind: MinerKindSchema,
+  level: LevelSchema,
+  reference: z.string().regex(/^https:\/\/[^\s"]+$/, 'a public https:// URL'),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
+  author: z.string().min(1),
+});
+export type OwnRuleMeta = z.infer<typeof OwnRuleMetaSchema>;
+
+export interface RuleHeader {
+  name: string;
+  /** 1-based line of the `rule` keyword. */
+  line: number;
+  tags: string[];
+  modifiers: string[];
+  meta: Record<string, MetaValue>;
+}
+
+/** The kind a rule declares, if it is one of the seven; anything else (or none) gives undefined. */
+export function ruleKind(meta: Record<string, MetaValue>): MinerKind | undefined {
+  const parsed = MinerKindSchema.safeParse(meta.kind);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The level a rule declares, if valid; undefined lets the caller pick its default. */
+export function ruleLevel(meta: Record<string, MetaValue>): Level | undefined {
+  const parsed = LevelSchema.safeParse(meta.level);
+  return parsed.success ? parsed.data : undefined;
+}
+
+type Token =
+  | { t: 'word'; v: string; line: number }
+  | { t: 'string'; v: string; line: number }
+  | { t: 'number'; v: number; line: number }
+  | { t: 'punct'; v: string; line: number }
+  | { t: 'opaque'; line: number };
+
+function isPunct(tok: Token | undefined, v: string): boolean {
+  return tok?.t === 'punct' && tok.v === v;
+}
+
+function isWord(tok: Token | undefined, v?: string): tok is { t: 'word'; v: string; line: number } {
+  return tok?.t === 'word' && (v === undefined || tok.v === v);
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' };
+
+/**
+ * Splits YARA source into the tokens a header reader needs. Hex strings and regular expressions
+ * after `=` (and regexes after `matches`) become opaque tokens, so braces and slashes inside them
+ * never confuse the rule boundaries.
+ */
+function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  let line = 1;
+  const prev = (): Token | undefined => out[out.length - 1];
+  while (i < src.length) {
+    const c = src[i] as string;
+    if (c === '\n') {
+      line++;
+      i++;
+    } else if (/\s/.test(c)) {
+      i++;
+    } else if (src.startsWith('//', i)) {
+      while (i < src.length && src[i] !== '\n') i++;
+    } else if (src.startsWith('/*', i)) {
+      const end = src.indexOf('*/', i + 2);
+      const stop = end < 0 ? src.length : end + 2;
+      for (; i < stop; i++) if (src[i] === '\n') line++;
+    } else if (c === '"') {
+      const start = line;
+      let v = '';
+      i++;
+      while (i < src.length && src[i] !== '"') {
+        if (src[i] === '\\' && i + 1 < src.length) {
+          const e = src[i + 1] as string;
+          if (e === 'x') {
+            v += String.fromCharCode(parseInt(src.slice(i + 2, i + 4), 16));
+            i += 4;
+          } else {
+            v += ESCAPES[e] ?? e;
+            i += 2;
+          }
+        } else {
+          if (src[i] === '\n') line++;
+          v += src[i];
+          i++;
+        }
+      }
+      i++;
+      out.push({ t: 'string', v, line: start });
+    } else if (c === '{' && isPunct(prev(), '=')) {
+      const start = line;
+      while (i < src.length && src[i] !== '}') if (src[i++] === '\n') line++;
+      i++;
+      out.push({ t: 'opaque', line: start });
+    } else if (c === '/' && (isPunct(prev(), '=') || isWord(prev(), 'matches'))) {
+      const start = line;
+      i++;
+      while (i < src.length && src[i] !== '/') {
+        if (src[i] === '\\') i++;
+        else if (src[i] === '\n') line++;
+        i++;
+      }
+      i++;
+      out.push({ t: 'opaque', line: start });
+    } else if (/[0-9]/.test(c) || (c === '-' && /[0-9]/.test(src[i + 1] ?? ''))) {
+      const m = /^-?(0x[0-9a-fA-F]+|[0-9]+(\.[0-9]+)?)/.exec(src.slice(i)) as RegExpExecArray;
+      out.push({ t: 'number', v: Number(m[0]), line });
+      i += m[0].length;
+    } else if (/[A-Za-z_$#@!]/.test(c)) {
+      const m = /^[A-Za-z_$#@!][A-Za-z0-9_*]*/.exec(src.slice(i)) as RegExpExecArray;
+      out.push({ t: 'word', v: m[0], line });
+      i += m[0].length;
+    } else {
+      out.push({ t: 'punct', v: c, line });
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Lists the rules of a YARA source with their meta. Meant for well-formed files (compile first). */
+export function readRuleHeaders(src: string): RuleHeader[] {
+  const tokens = tokenize(src);
+  const rules: RuleHeader[] = [];
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i];
+    if (isPunct(tok, '{')) depth++;
+    else if (isPunct(tok, '}')) depth--;
+    if (depth !== 0 || !isWord(tok, 'rule')) continue;
+    const modifiers: string[] = [];
+    for (let back = i - 1; back >= 0; back--) {
+      const b = tokens[back];
+      if (isWord(b) && (b.v === 'private' || b.v === 'global')) modifiers.unshift(b.v);
+      else break;
+    }
+    const nameTok = tokens[i + 1];
+    if (!isWord(nameTok)) continue;
+    const header: RuleHeader = { name: nameTok.v, line: tok.line, tags: [], modifiers, meta: {} };
+    let j = i + 2;
+    if (isPunct(tokens[j], ':')) {
+      for (j++; ; j++) {
+        const tag = tokens[j];
+        if (!isWord(tag)) break;
+        header.tags.push(tag.v);
+      }
+    }
+    // The body opens at tokens[j]; read its `meta:` section, key = value triples up to the next
+    // section keyword.
+    if (isPunct(tokens[j], '{') && isWord(tokens[j + 1], 'meta') && isPunct(tokens[j + 2], ':')) {
+      for (let k = j + 3; isWord(tokens[k]) && isPunct(tokens[k + 1], '='); k += 3) {
+        const key = (tokens[k] as { v: string }).v;
+        const value = tokens[k + 2];
+        if (value?.t === 'string' || value?.t === 'number') header.meta[key] = value.v;
+        else if (isWord(value, 'true') || isWord(value, 'false')) header.meta[key] = value.v === 'true';
+      }
+    }
+    rules.push(header);
+  }
+  return rules;
+}
