@@ -81,7 +81,7 @@ describe('renderText', () => {
     expect(out).toContain('pid 4242 ppid 1 user www-data exe /tmp/.x/kworker (deleted)');
     expect(out).toContain('argv: [kworker/0:2] -o stratum+tcp://127.0.0.1:3333 --pass \\x1b[31mred\\x1b[0m');
     expect(out).toContain('127.0.0.1:50000 → 127.0.0.1:3333 ESTABLISHED pid 4242 (pool port 3333)');
-    expect(out).toContain('Verify by hand: Run ls -l /proc/4242/exe');
+    expect(out).toContain('Verify by hand\n      Run ls -l /proc/4242/exe');
     expect(out).toContain('1. Stop process tree 4242');
     expect(out).toContain('Allowed by your allowlist (1)');
     expect(out).toContain('allowed by exe /opt/miner (allow.yml)');

@@ -120,7 +120,8 @@ function renderFinding(f: Finding, lang: Lang, c: Colors): string {
     for (const s of f.signals)
       lines.push(`      - ${levelName(lang, s.level)} ${s.ruleId}: ${safe(s.message[lang])}`);
   }
-  lines.push(`    ${c.underline(t(lang, 'verify'))}: ${f.verify[lang]}`);
+  lines.push(`    ${c.underline(t(lang, 'verify'))}`);
+  for (const line of f.verify[lang].split('\n')) lines.push(`      ${line}`);
   if (f.remediate.length) {
     lines.push(`    ${c.underline(t(lang, 'remediate'))}`);
     f.remediate.forEach((a, i) => lines.push(`      ${i + 1}. ${describeAction(a, lang)}`));
