@@ -56,11 +56,13 @@ export async function main(argv: string[]): Promise<number> {
 
   const scan = program.command('scan').description(h('scan')).addHelpText('after', h('scanAfter'));
   addCollectOptions(scan, h);
+  addContentOptions(scan, lang);
   addAnalyzeOptions(scan, h);
   scan.action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<AnalyzeCliOptions & CollectCliOptions>();
-    const analysis = await prepare(opts);
-    const snapshot = await collect(opts, lang);
+    // IOC data and allowlists load while the collector waits out its CPU sampling window; a bad
+    // input file still ends the scan with a usage error before anything is printed.
+    const [analysis, snapshot] = await Promise.all([prepare(opts), collect(opts, lang)]);
     exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
   });
 
