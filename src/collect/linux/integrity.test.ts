@@ -1,0 +1,47 @@
+// Tests for the system binary integrity collector: md5sums parsing, /usr-merge aliases, the fixture
+// roots (a replaced ps, a package-less netstat, and their clean twin), and this machine's own tools.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeContext } from '../context.js';
+import { FIXTURE_ROOTS } from '../test-helpers.js';
+import { collectIntegrity, mergedAliases, parseMd5sums } from './integrity.js';
+
+const ctxFor = (root: string) => makeContext(root, () => new Date('2100-01-01T00:00:00Z'));
+
+describe('integrity', () => {
+  it('parses md5sums and maps /bin ↔ /usr/bin', () => {
+    expect([...parseMd5sums('08a07e7517a09d2f40e2618eff4adf22  bin/ps\nbad line\n')]).toEqual([
+      ['/bin/ps', '08a07e7517a09d2f40e2618eff4adf22'],
+    ]);
+    expect(mergedAliases('/bin/ps')).toEqual(['/usr/bin/ps', '/bin/ps']);
+    expect(mergedAliases('/usr/sbin/ss')).toEqual(['/usr/sbin/ss', '/sbin/ss']);
+  });
+
+  it('finds a replaced ps (listed by dpkg as bin/ps) and a netstat no package installed', async () => {
+    const { integrity, record } = await collectIntegrity(
+      await ctxFor(path.join(FIXTURE_ROOTS, 'persist-integrity')),
+    );
+    expect(record.status).toBe('ok');
+    expect(integrity?.binaries.map((b) => [b.path, b.status, b.package ?? '', b.packagePath ?? ''])).toEqual([
+      ['/usr/bin/ps', 'modified', 'procps', '/bin/ps'],
+      ['/usr/bin/top', 'ok', 'procps', '/usr/bin/top'],
+      ['/usr/bin/netstat', 'unpackaged', '', ''],
+    ]);
+    const clean = await collectIntegrity(await ctxFor(path.join(FIXTURE_ROOTS, 'persist-integrity-clean')));
+    expect(clean.integrity?.binaries.map((b) => b.status)).toEqual(['ok', 'ok']);
+  });
+
+  it('records "skipped" for binaries without a dpkg database, and "ok" for a root without them', async () => {
+    const none = await collectIntegrity(await ctxFor(path.join(FIXTURE_ROOTS, 'persist-cron')));
+    expect(none.record).toMatchObject({ status: 'ok', note: expect.stringMatching(/none of the watched/) });
+  });
+
+  it("checks this machine's tools against dpkg: every watched binary present is verified ok", async () => {
+    const { integrity, record } = await collectIntegrity(await makeContext('/', () => new Date()));
+    expect(record.status).toBe('ok');
+    expect(integrity?.packageManager).toBe('dpkg');
+    const ps = integrity?.binaries.find((b) => b.path === '/usr/bin/ps' || b.path === '/bin/ps');
+    expect(ps).toMatchObject({ status: 'ok', package: 'procps' });
+    expect(integrity?.binaries.filter((b) => b.status !== 'ok')).toEqual([]);
+  });
+});

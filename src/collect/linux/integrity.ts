@@ -1,0 +1,215 @@
+// System binary integrity: the programs an admin uses to look for a miner (ps, top, ss, netstat, ls,
+// lsof, find, crontab, systemctl, chattr…) checked against the md5 sums dpkg recorded when it
+// installed them. Trojanised copies that hide the miner are a classic of mining campaigns. Only these
+// binaries are checked, so a live scan stays fast; /usr-merge is followed (/bin/ps is /usr/bin/ps).
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { BinaryCheck, Integrity } from '../../snapshot/persistence.js';
+import type { CollectionRecord } from '../../snapshot/schema.js';
+import type { CollectContext } from '../context.js';
+import { CollectorLog, isGone, mapLimit, resolveInRoot } from '../support.js';
+
+/** What an admin runs to find processes, files, connections, persistence and users. */
+export const WATCHED_BINARIES = [
+  'ps',
+  'top',
+  'htop',
+  'pgrep',
+  'pkill',
+  'kill',
+  'killall',
+  'netstat',
+  'ss',
+  'ls',
+  'lsof',
+  'find',
+  'du',
+  'crontab',
+  'systemctl',
+  'chattr',
+  'lsattr',
+  'w',
+  'who',
+  'last',
+  'login',
+  'su',
+  'sudo',
+  'uptime',
+  'free',
+  'ifconfig',
+  'ip',
+  'iptables',
+  'sshd',
+  'passwd',
+];
+const BIN_DIRS = ['/usr/bin', '/usr/sbin', '/bin', '/sbin'];
+
+/** Debian/Ubuntu packages that ship the watched tools; see collectIntegrity for why this exists. */
+const LIKELY_PACKAGES = new Set([
+  'procps',
+  'coreutils',
+  'findutils',
+  'cron',
+  'cronie',
+  'systemd',
+  'e2fsprogs',
+  'iproute2',
+  'net-tools',
+  'lsof',
+  'login',
+  'util-linux',
+  'openssh-server',
+  'openssh-client',
+  'bsdutils',
+  'passwd',
+  'sudo',
+  'iptables',
+  'nftables',
+  'psmisc',
+  'grep',
+  'sed',
+  'bash',
+  'dash',
+  'tar',
+  'gzip',
+  'curl',
+  'wget',
+  'mount',
+  'kmod',
+  'dpkg',
+  'apt',
+  'systemd-sysv',
+  'sysvinit-utils',
+  'debianutils',
+  'diffutils',
+  'cron-daemon-common',
+]);
+
+/** Parses one `info/<pkg>.md5sums` file: `<md5>  <path without leading slash>`. */
+export function parseMd5sums(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]{32})\s+(.+)$/.exec(line.trim());
+    if (m) out.set(`/${m[2]}`, m[1]!);
+  }
+  return out;
+}
+
+/** The same file under /usr-merge: /bin/ps ↔ /usr/bin/ps, /sbin/x ↔ /usr/sbin/x. */
+export function mergedAliases(p: string): string[] {
+  const m = /^\/(?:usr\/)?(bin|sbin)\/(.+)$/.exec(p);
+  return m ? [`/usr/${m[1]}/${m[2]}`, `/${m[1]}/${m[2]}`] : [p];
+}
+
+async function md5AndSha256(file: string): Promise<{ md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha = createHash('sha256');
+  for await (const chunk of createReadStream(file)) {
+    md5.update(chunk as Buffer);
+    sha.update(chunk as Buffer);
+  }
+  return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
+}
+
+export async function collectIntegrity(
+  ctx: CollectContext,
+): Promise<{ integrity?: Integrity; record: CollectionRecord }> {
+  const log = new CollectorLog('linux.integrity', ['integrity']);
+  // Where each watched program is, once per real file (on a merged system /bin/ps and /usr/bin/ps are one).
+  const present: { path: string; host: string; real: string }[] = [];
+  const seen = new Set<string>();
+  const realRoot = await realpath(ctx.root);
+  for (const name of WATCHED_BINARIES) {
+    for (const dir of BIN_DIRS) {
+      const p = `${dir}/${name}`;
+      try {
+        const host = await resolveInRoot(ctx.root, p);
+        const st = await stat(host);
+        const key = `${st.dev}:${st.ino}`;
+        if (!st.isFile() || seen.has(key)) continue;
+        seen.add(key);
+        // Alternatives and /usr-merge links: the package lists the file the link ends at.
+        const real = `/${path.relative(realRoot, await realpath(host))}`;
+        present.push({ path: p, host, real });
+      } catch (err) {
+        if (!isGone(err)) log.add(p, err);
+      }
+    }
+  }
+  const infoDir = await resolveInRoot(ctx.root, '/var/lib/dpkg/info');
+  let names: string[];
+  try {
+    names = (await readdir(infoDir)).filter((n) => n.endsWith('.md5sums'));
+  } catch (err) {
+    if (!isGone(err)) log.add('/var/lib/dpkg/info', err);
+    // A root with none of these programs (a fixture, a data disk) has nothing to check: a fact.
+    if (present.length === 0)
+      return {
+        integrity: { packageManager: 'none', binaries: [] },
+        record: log.record('ok', 'none of the watched system binaries exist in this root'),
+      };
+    return {
+      integrity: { packageManager: 'none', binaries: [] },
+      record: log.record('skipped', 'no dpkg database (/var/lib/dpkg/info): binary checksums not checked'),
+    };
+  }
+  const wanted = new Set(present.flatMap((b) => [...mergedAliases(b.path), ...mergedAliases(b.real)]));
+  const expected = new Map<string, { md5: string; pkg: string; listed: string }>();
+  const readSums = async (n: string): Promise<void> => {
+    let buf: Buffer;
+    try {
+      buf = await readFile(path.join(infoDir, n));
+    } catch (err) {
+      log.add(`/var/lib/dpkg/info/${n}`, err);
+      return;
+    }
+    // Cheap test before decoding: most packages (libraries, data) own nothing in a bin directory.
+    if (buf.indexOf('bin/') < 0) return;
+    const text = buf.toString('utf8');
+    for (const [p, md5] of parseMd5sums(text)) {
+      if (!wanted.has(p)) continue;
+      const pkg = n.slice(0, -'.md5sums'.length).replace(/:.*$/, '');
+      for (const alias of mergedAliases(p)) expected.set(alias, { md5, pkg, listed: p });
+    }
+  };
+  // Reading every package's list costs a few hundred milliseconds on a full server; the watched
+  // tools almost always come from a handful of packages, so those are read first and the rest only
+  // while some binary is still without an owner (dpkg lets one path belong to one package only).
+  const isLikely = (n: string): boolean =>
+    LIKELY_PACKAGES.has(n.slice(0, -'.md5sums'.length).replace(/:.*$/, ''));
+  await mapLimit(names.filter(isLikely), 16, readSums);
+  const unresolved = present.some((b) => !expected.has(b.path) && !expected.has(b.real));
+  if (unresolved)
+    await mapLimit(
+      names.filter((n) => !isLikely(n)),
+      16,
+      readSums,
+    );
+  const binaries = await mapLimit(present, 8, async (b): Promise<BinaryCheck> => {
+    const check: BinaryCheck = { path: b.path, status: 'unreadable' };
+    const exp = expected.get(b.path) ?? expected.get(b.real);
+    if (exp) {
+      check.package = exp.pkg;
+      check.packagePath = exp.listed;
+      check.expectedMd5 = exp.md5;
+    }
+    try {
+      const st = await stat(b.host);
+      check.size = st.size;
+      check.mtime = st.mtime.toISOString();
+      const h = await md5AndSha256(b.host);
+      check.actualMd5 = h.md5;
+      check.sha256 = h.sha256;
+      check.status = !exp ? 'unpackaged' : exp.md5 === h.md5 ? 'ok' : 'modified';
+    } catch (err) {
+      log.add(b.path, err);
+    }
+    return check;
+  });
+  return {
+    integrity: { packageManager: 'dpkg', binaries },
+    record: log.record(log.errorCount > 0 ? 'partial' : 'ok'),
+  };
+}

@@ -1,0 +1,171 @@
+// The persistence collector: every place a mining campaign makes itself start again (cron, at,
+// systemd, rc scripts, shell profiles, udev, ssh keys, sudoers), parsed into entries, plus the files
+// those entries start (one step into scripts, so cron line → script → binary can be followed) with
+// their metadata and immutable/append-only attributes. Reads the target root only.
+import { realpath } from 'node:fs/promises';
+import { commandTargets, mentionedPaths } from '../../../detect/command.js';
+import type { CollectionRecord } from '../../../snapshot/schema.js';
+import type { Account, Persistence, PersistenceFile } from '../../../snapshot/persistence.js';
+import type { CollectContext } from '../../context.js';
+import { CollectorLog, mapLimit } from '../../support.js';
+import { readAttributes } from './attributes.js';
+import { collectCron } from './cron.js';
+import { RootReader } from './reader.js';
+import { collectScripts } from './scripts.js';
+import { collectAuthorizedKeys, keysInText } from './ssh-keys.js';
+import { collectSudoers } from './sudoers.js';
+import { collectSystemd } from './systemd.js';
+import { collectUdev } from './udev.js';
+
+/** Package-managed trees: their scripts are not followed a second step (dpkg owns what they name). */
+const PACKAGE_DIRS = /^\/(?:usr\/(?:lib|libexec|share|bin|sbin)|lib(?:32|64)?|bin|sbin)\//;
+/** Scripts bigger than this are programs, not droppers: not read for references. */
+const MAX_SCRIPT_BYTES = 256 * 1024;
+const MAX_HASH_BYTES = 64 * 1024 * 1024;
+const MAX_REFERENCES = 100;
+const MAX_TARGETS = 2000;
+
+export function parseAccounts(text: string): Account[] {
+  const out: Account[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || line.startsWith('#')) continue;
+    const uid = Number(f[2]);
+    if (!f[0] || !Number.isInteger(uid) || uid < 0) continue;
+    out.push({ name: f[0], uid, home: f[5] ?? '', shell: f[6] ?? '' });
+  }
+  return out;
+}
+
+function looksLikeText(buf: Buffer): boolean {
+  return !buf.subarray(0, 4096).includes(0);
+}
+
+export async function collectPersistence(
+  ctx: CollectContext,
+): Promise<{ persistence?: Persistence; record: CollectionRecord }> {
+  const log = new CollectorLog('linux.persistence', ['persistence']);
+  const reader = new RootReader(ctx, log);
+  const passwd = await reader.text('/etc/passwd');
+  const accounts = passwd === undefined ? [] : parseAccounts(passwd);
+  const uidNames = new Map(accounts.map((a) => [a.uid, a.name] as const));
+  const homeList: { user: string; home: string }[] = [];
+  const seenHomes = new Set<string>();
+  for (const a of [{ name: 'root', home: '/root' }, ...accounts]) {
+    const home = a.home.replace(/\/+$/, '');
+    if (home === '' || home === '/' || seenHomes.has(home) || home.startsWith('/nonexistent')) continue;
+    seenHomes.add(home);
+    if (await reader.exists(home)) homeList.push({ user: a.name, home });
+  }
+
+  const [cron, systemd, scripts, udev, ssh, sudo] = await Promise.all([
+    collectCron(reader, uidNames),
+    collectSystemd(reader, homeList),
+    collectScripts(reader, homeList),
+    collectUdev(reader),
+    collectAuthorizedKeys(reader, homeList),
+    collectSudoers(reader),
+  ]);
+  const entries = [...cron.entries, ...systemd.entries, ...scripts.entries, ...udev.entries];
+  const configs = new Set([
+    ...cron.files,
+    ...systemd.files,
+    ...scripts.files,
+    ...udev.files,
+    ...ssh.files,
+    ...sudo.files,
+  ]);
+  if (await reader.exists('/etc/hosts')) configs.add('/etc/hosts');
+
+  // The programs and scripts entries start, then what those scripts name in turn (one step).
+  const records = new Map<string, PersistenceFile>();
+  const describe = async (
+    p: string,
+    role: PersistenceFile['role'],
+    follow: boolean,
+  ): Promise<PersistenceFile> => {
+    const rec: PersistenceFile = { path: p, role };
+    const st = await reader.stat(p);
+    if (!st) {
+      rec.missing = true;
+      return rec;
+    }
+    if (!st.isFile()) return rec;
+    rec.size = st.size;
+    rec.mtime = st.mtime.toISOString();
+    rec.uid = st.uid;
+    if (!PACKAGE_DIRS.test(p) && st.size <= MAX_HASH_BYTES) {
+      const h = await reader.sha256(p);
+      if (h) rec.sha256 = h;
+    }
+    if (follow && st.size <= MAX_SCRIPT_BYTES && st.size > 0) {
+      const text = await reader.text(p);
+      if (text !== undefined && looksLikeText(Buffer.from(text.slice(0, 4096)))) {
+        rec.references = mentionedPaths(text).slice(0, MAX_REFERENCES);
+        const keys = keysInText(text);
+        if (keys.length > 0) rec.sshKeys = keys;
+      }
+    }
+    return rec;
+  };
+  for (const rec of await mapLimit([...configs].sort(), 16, (p) =>
+    describe(
+      p,
+      'config',
+      configs.has(p) &&
+        /cron\.(?:hourly|daily|weekly|monthly)|rc\.local|init\.d/.test(p) &&
+        !PACKAGE_DIRS.test(p),
+    ),
+  ))
+    records.set(rec.path, rec);
+  const level1 = [...new Set(entries.flatMap((e) => commandTargets(e.command)))]
+    .filter((p) => !records.has(p))
+    .sort()
+    .slice(0, MAX_TARGETS);
+  for (const rec of await mapLimit(level1, 16, (p) => describe(p, 'target', !PACKAGE_DIRS.test(p))))
+    records.set(rec.path, rec);
+  const level2 = new Set<string>();
+  for (const rec of records.values()) {
+    if (!rec.references || PACKAGE_DIRS.test(rec.path)) continue;
+    for (const r of rec.references) if (!records.has(r) && !/^\/(?:proc|sys|dev)\//.test(r)) level2.add(r);
+  }
+  const found = await mapLimit([...level2].sort().slice(0, MAX_TARGETS), 16, async (p) => {
+    const st = await reader.stat(p).catch(() => undefined);
+    return st?.isFile() ? describe(p, 'target', false) : undefined;
+  });
+  for (const rec of found) if (rec) records.set(rec.path, rec);
+
+  const files = [...records.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const hostOf = new Map<string, string>();
+  await mapLimit(
+    files.filter((f) => !f.missing && f.size !== undefined),
+    16,
+    async (f) => {
+      // lsattr cannot read flags through a symlink (/bin/sh → dash): ask about the file itself.
+      hostOf.set(await realpath(await reader.host(f.path)).catch(() => ''), f.path);
+    },
+  );
+  hostOf.delete('');
+  const attrs = await readAttributes([...hostOf.keys()]);
+  if (attrs.collected) {
+    for (const [host, flags] of attrs.flags) {
+      const rec = records.get(hostOf.get(host) ?? '');
+      if (rec) rec.attributes = flags;
+    }
+  }
+  const persistence: Persistence = {
+    entries,
+    authorizedKeys: ssh.keys,
+    sudoRules: sudo.rules,
+    accounts,
+    files,
+    attributes: { collected: attrs.collected, ...(attrs.note ? { note: attrs.note } : {}) },
+  };
+  const notes = [attrs.collected ? attrs.note : `file attributes not collected: ${attrs.note ?? ''}`].filter(
+    (n): n is string => !!n,
+  );
+  return {
+    persistence,
+    record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')),
+  };
+}

@@ -1,0 +1,58 @@
+// Detector: a system tool an admin uses to look for a miner (ps, top, ss, netstat, ls, lsof, find,
+// crontab, systemctl, chattr…) whose content differs from what its package installed, or that no
+// package installed. Campaigns replace these tools so the miner, its files and its connections do
+// not show; a wrong checksum on `ps` means nothing `ps` says can be trusted.
+import type { Detector, Hit } from '../types.js';
+import { t } from '../util.js';
+
+export const systemBinaryModified: Detector = {
+  id: 'system-binary-modified',
+  category: 'tampering',
+  level: 'high',
+  title: t('System tool replaced or not from a package', '系统工具被替换或不属于任何软件包'),
+  description: t(
+    'Compares the md5 of the programs an admin relies on to inspect a host (ps, top, htop, pgrep, pkill, kill, killall, netstat, ss, ls, lsof, find, du, crontab, systemctl, chattr, lsattr, w, who, last, login, su, sudo, uptime, free, ifconfig, ip, iptables, sshd, passwd) with the sums dpkg recorded in /var/lib/dpkg/info/*.md5sums, following /usr-merge (/bin/ps is /usr/bin/ps). A different sum is high: the tool was replaced, typically to hide the miner. A tool in /usr/bin or /usr/sbin that no package lists is medium. Only these programs are checked, so a scan stays fast. On systems without dpkg this check is reported as not collected.',
+    '将管理员检查主机时依赖的程序（ps、top、htop、pgrep、pkill、kill、killall、netstat、ss、ls、lsof、find、du、crontab、systemctl、chattr、lsattr、w、who、last、login、su、sudo、uptime、free、ifconfig、ip、iptables、sshd、passwd）的 md5 与 dpkg 在 /var/lib/dpkg/info/*.md5sums 中记录的值比对，并考虑 /usr 合并（/bin/ps 即 /usr/bin/ps）。校验值不同为高危：工具被替换，通常是为了隐藏挖矿程序。位于 /usr/bin 或 /usr/sbin 却不属于任何软件包的工具为中危。只检查这些程序，以保持扫描速度。没有 dpkg 的系统上此项检查记为未采集。',
+  ),
+  tags: ['attack.t1036.005', 'attack.t1014', 'attack.t1554'],
+  needs: ['integrity'],
+  verify: t(
+    'Run `dpkg -V <package>` (or `debsums <package>`) from a trusted medium; compare `sha256sum <path>` with the same package version on a clean machine; `ls -la --time=ctime <path>` shows when it was replaced.',
+    '从可信介质运行 `dpkg -V <软件包>`（或 `debsums <软件包>`）；将 `sha256sum <路径>` 与干净机器上同版本软件包比对；`ls -la --time=ctime <路径>` 显示其被替换的时间。',
+  ),
+  remediation: t(
+    'Quarantine the replaced program and reinstall its package (`apt-get install --reinstall <package>`) from a trusted mirror. Until then, inspect the host with tools you bring along (a static busybox) or from a rescue system: the installed ones may lie.',
+    '隔离被替换的程序，并从可信镜像重新安装其软件包（`apt-get install --reinstall <软件包>`）。在此之前，请使用自带的工具（静态编译的 busybox）或在救援系统中检查主机：已安装的工具可能会说谎。',
+  ),
+  detect(snapshot) {
+    const hits: Hit[] = [];
+    for (const b of snapshot.integrity?.binaries ?? []) {
+      if (b.status !== 'modified' && b.status !== 'unpackaged') continue;
+      const modified = b.status === 'modified';
+      hits.push({
+        subject: `file:${b.path}`,
+        level: modified ? 'high' : 'medium',
+        message: modified
+          ? t(
+              `${b.path} differs from what package ${b.package ?? '?'} installed (md5 ${b.actualMd5 ?? '?'}, expected ${b.expectedMd5 ?? '?'})`,
+              `${b.path} 与软件包 ${b.package ?? '?'} 安装的版本不同（md5 ${b.actualMd5 ?? '?'}，应为 ${b.expectedMd5 ?? '?'}）`,
+            )
+          : t(`${b.path} belongs to no installed package`, `${b.path} 不属于任何已安装的软件包`),
+        evidence: [
+          b.sha256 ? { type: 'file', path: b.path, sha256: b.sha256 } : { type: 'file', path: b.path },
+          {
+            type: 'match',
+            field: 'md5',
+            value: b.actualMd5 ?? '?',
+            ioc: modified
+              ? `dpkg ${b.package ?? '?'}: ${b.packagePath ?? b.path} ${b.expectedMd5 ?? ''}`
+              : 'no dpkg md5sums entry',
+          },
+        ],
+        remediate: modified ? [{ type: 'quarantine-file', path: b.path }] : [],
+        fingerprint: ['integrity', b.path, b.actualMd5 ?? ''],
+      });
+    }
+    return hits;
+  },
+};
