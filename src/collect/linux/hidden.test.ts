@@ -1,0 +1,110 @@
+// Tests for the hidden-process and hidden-file collector on this live machine: the full PID probe
+// finds nothing hidden (threads of listed processes are not processes) within its time budget, an
+// interpreter whose script was deleted is noticed, and an offline root is skipped, not "clean".
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { acquireHostLock } from '../../../test/helpers/host-lock.js';
+import { makeProcess } from '../../../test/helpers/snapshot-builders.js';
+import { makeContext } from '../context.js';
+import { CollectorLog } from '../support.js';
+import { FIXTURE_NOW, FIXTURE_ROOTS } from '../test-helpers.js';
+import {
+  FULL_PROBE_LIMIT,
+  collectHidden,
+  findDeletedScripts,
+  findHiddenFiles,
+  findHiddenProcesses,
+  parseStatusIds,
+  probeBound,
+  scriptOperand,
+} from './hidden.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+describe('findHiddenProcesses (live)', () => {
+  it('probes every PID up to pid_max and finds nothing hidden on this host', async () => {
+    const release = await acquireHostLock();
+    cleanup.push(release);
+    const ctx = await makeContext('/', () => new Date());
+    const log = new CollectorLog('linux.hidden', ['hidden']);
+    const result = await findHiddenProcesses(ctx, log);
+    expect(result.processes.map((p) => `${p.pid} ${p.comm} ${p.missingFrom.join(',')}`)).toEqual([]);
+    expect(result.pidProbe.probedUpTo).toBe(
+      result.pidProbe.pidMax <= FULL_PROBE_LIMIT ? result.pidProbe.pidMax : result.pidProbe.probedUpTo,
+    );
+    expect(result.pidProbe.listed).toBeGreaterThan(5);
+    // Node itself runs several threads whose /proc/TID exists unlisted: none may come back as hidden.
+    // ~50–120 ms on an idle machine; a loose bound, since CI shares its two cores.
+    expect(result.pidProbe.durationMs).toBeLessThan(10_000);
+  }, 300_000);
+});
+
+describe('findDeletedScripts (live)', () => {
+  it('notices a shell whose script was removed after it started', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'minehunter-script-'));
+    const script = path.join(dir, 'i.sh');
+    await writeFile(script, 'sleep 30\n');
+    const child = spawn('sh', [script], { stdio: 'ignore' });
+    cleanup.push(async () => {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await rm(script);
+    const ctx = await makeContext('/', () => new Date());
+    const sh = makeProcess({ pid: child.pid!, exe: '/usr/bin/dash', argv: ['sh', script], cwd: dir });
+    const kept = makeProcess({ pid: process.pid, exe: '/usr/bin/bash', argv: ['bash', '-c', 'true'] });
+    expect(await findDeletedScripts(ctx, [sh, kept])).toEqual([
+      { pid: child.pid, interpreter: 'dash', path: script },
+    ]);
+  });
+});
+
+describe('findHiddenFiles (live)', () => {
+  it('finds no hidden file among real executables and working directories', async () => {
+    const procs = [makeProcess({ pid: process.pid, exe: process.execPath, cwd: process.cwd() })];
+    const { files, checkedDirs } = await findHiddenFiles(undefined, procs, []);
+    expect(files).toEqual([]);
+    expect(checkedDirs).toContain(path.dirname(process.execPath));
+  });
+});
+
+describe('offline roots and parsers', () => {
+  it('an offline root is skipped: hidden things exist only on a running system', async () => {
+    const ctx = await makeContext(path.join(FIXTURE_ROOTS, 'stealth-fileless'), FIXTURE_NOW);
+    const { hidden, record } = await collectHidden(
+      ctx,
+      undefined,
+      new CollectorLog('linux.hidden', ['hidden']),
+      [],
+      undefined,
+    );
+    expect(hidden).toBeUndefined();
+    expect(record.status).toBe('skipped');
+  });
+
+  it('bounds the probe for a huge pid_max by the highest PID in use', () => {
+    expect(probeBound(32768, 500)).toBe(32768);
+    expect(probeBound(4194304, 1000)).toBe(FULL_PROBE_LIMIT);
+    expect(probeBound(4194304, 3_000_000)).toBe(3_032_768);
+    expect(probeBound(4194304, 4_190_000)).toBe(4194304);
+  });
+
+  it('reads ids from status and the script operand of an interpreter', () => {
+    expect(parseStatusIds('Name:\tkworker\nTgid:\t10\nPid:\t12\nPPid:\t1\nUid:\t0\t33\t0\t0\n')).toEqual({
+      name: 'kworker',
+      tgid: 10,
+      ppid: 1,
+      uid: 33,
+    });
+    expect(scriptOperand(['bash', '-x', '/tmp/a.sh', 'arg'])).toBe('/tmp/a.sh');
+    expect(scriptOperand(['sh', '-c', 'curl x | sh'])).toBeUndefined();
+    expect(scriptOperand(['python3', '-m', 'http.server'])).toBeUndefined();
+  });
+});

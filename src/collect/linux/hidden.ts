@@ -1,0 +1,439 @@
+// Things that exist but do not list: PIDs found by probing /proc/N directly that neither our /proc
+// listing nor `ps` shows, and files that stat but are missing from a directory listing. A preload
+// rootkit hooks libc's readdir, which `ps`, `ls` and `find` use (and perhaps our own process), so
+// every answer here compares two independent ways of asking, taken twice to rule out races.
+// Node's fs.readdir goes through libuv's scandir(), which reaches glibc's readdir internally and so
+// escapes a hook on the exported readdir symbol; `ps` and `find` do not. A rootkit that hooks more (or
+// a kernel one) hides from both, which the direct /proc/PID probe still sees.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
+import type { Hidden, HiddenFile, HiddenProcess, Preload } from '../../snapshot/stealth.js';
+import type { CollectContext } from '../context.js';
+import { CollectorLog, errnoCode, isGone, mapLimit } from '../support.js';
+import { parseLinkTarget, splitNul } from './processes.js';
+
+const execFileP = promisify(execFile);
+
+/**
+ * Probing every PID costs about 1.5 µs each here (32768 in ~50 ms). With pid_max 4194304 a full probe
+ * would take seconds, so above FULL_PROBE_LIMIT the probe stops at the highest PID in use (the
+ * larger of the highest listed PID and ns_last_pid, the kernel's last allocated one) plus a margin,
+ * and at a time budget; the bound reached is recorded in the snapshot, never silently dropped.
+ */
+export const FULL_PROBE_LIMIT = 65_536;
+export const PROBE_MARGIN = 32_768;
+export const PROBE_BUDGET_MS = 400;
+
+async function listProc(procDir: string): Promise<Set<number>> {
+  const names = await readdir(procDir);
+  return new Set(names.filter((n) => /^[0-9]+$/.test(n)).map(Number));
+}
+
+/** PIDs `ps -e` prints, or undefined when ps is not installed or fails. */
+async function listPs(): Promise<Set<number> | undefined> {
+  try {
+    const { stdout } = await execFileP('ps', ['-e', '-o', 'pid='], { timeout: 5000, maxBuffer: 8 << 20 });
+    return new Set(
+      stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^\d+$/.test(l))
+        .map(Number),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+export function probeBound(pidMax: number, highestInUse: number): number {
+  if (pidMax <= FULL_PROBE_LIMIT) return pidMax;
+  return Math.min(pidMax, Math.max(FULL_PROBE_LIMIT, highestInUse + PROBE_MARGIN));
+}
+
+/**
+ * The probe itself: one existsSync per PID (no exception objects for the thousands that are absent),
+ * in a worker thread so the other collectors' I/O on the main thread is not held up meanwhile.
+ */
+const PROBE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { existsSync } = require('node:fs');
+const { procDir, upTo, budgetMs } = workerData;
+const found = [];
+const started = performance.now();
+let pid = 1;
+for (; pid <= upTo; pid++) {
+  if (existsSync(procDir + '/' + pid)) found.push(pid);
+  if ((pid & 4095) === 0 && performance.now() - started > budgetMs) { pid++; break; }
+}
+parentPort.postMessage({ found, reached: pid - 1 });
+`;
+
+async function probe(
+  procDir: string,
+  upTo: number,
+  budgetMs: number,
+): Promise<{ found: number[]; reached: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(PROBE_WORKER, { eval: true, workerData: { procDir, upTo, budgetMs } });
+    worker.once('message', (m: { found: number[]; reached: number }) => {
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`PID probe worker exited with code ${code}`));
+    });
+  });
+}
+
+export interface StatusFields {
+  name?: string;
+  tgid?: number;
+  ppid?: number;
+  uid?: number;
+}
+
+export function parseStatusIds(text: string): StatusFields {
+  const out: StatusFields = {};
+  const num = (re: RegExp): number | undefined => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const name = /^Name:\t(.*)$/m.exec(text);
+  if (name?.[1] !== undefined) out.name = name[1];
+  const tgid = num(/^Tgid:\s+(\d+)/m);
+  if (tgid !== undefined) out.tgid = tgid;
+  const ppid = num(/^PPid:\s+(\d+)/m);
+  if (ppid !== undefined) out.ppid = ppid;
+  const uid = num(/^Uid:\s+\d+\s+(\d+)/m);
+  if (uid !== undefined) out.uid = uid;
+  return out;
+}
+
+async function describe(
+  procDir: string,
+  pid: number,
+  missingFrom: HiddenProcess['missingFrom'],
+): Promise<HiddenProcess | undefined> {
+  const dir = path.join(procDir, String(pid));
+  let status: StatusFields;
+  try {
+    status = parseStatusIds(await readFile(path.join(dir, 'status'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const hp: HiddenProcess = { pid, comm: status.name ?? '', argv: [], threads: [], missingFrom };
+  if (status.ppid !== undefined) hp.ppid = status.ppid;
+  if (status.uid !== undefined) hp.uid = status.uid;
+  const [cmdline, exe, tasks] = await Promise.allSettled([
+    readFile(path.join(dir, 'cmdline')),
+    readlink(path.join(dir, 'exe')),
+    readdir(path.join(dir, 'task')),
+  ]);
+  if (cmdline.status === 'fulfilled') hp.argv = splitNul(cmdline.value);
+  if (exe.status === 'fulfilled') {
+    const t = parseLinkTarget(exe.value);
+    hp.exe = t.path;
+    if (t.deleted) hp.exeDeleted = true;
+  }
+  if (tasks.status === 'fulfilled') {
+    hp.threads = tasks.value
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+  if (!hp.threads.includes(pid)) hp.threads.unshift(pid);
+  return hp;
+}
+
+export interface HiddenProcessResult {
+  processes: HiddenProcess[];
+  pidProbe: Hidden['pidProbe'];
+  notes: string[];
+}
+
+/** Probes the PID space and returns the PIDs that exist but were missing from a listing twice. */
+export async function findHiddenProcesses(
+  ctx: CollectContext,
+  log: CollectorLog,
+): Promise<HiddenProcessResult> {
+  const t0 = performance.now();
+  const procDir = ctx.procDir;
+  const notes: string[] = [];
+  const [listedA, psA, pidMaxText, lastPidText] = await Promise.all([
+    listProc(procDir),
+    listPs(),
+    readFile(path.join(procDir, 'sys/kernel/pid_max'), 'utf8').catch(() => '32768'),
+    readFile(path.join(procDir, 'sys/kernel/ns_last_pid'), 'utf8').catch(() => '0'),
+  ]);
+  if (!psA) notes.push('ps not available: compared with our own /proc listing only');
+  const pidMax = Number(pidMaxText.trim()) || 32768;
+  const highest = Math.max(0, Number(lastPidText.trim()) || 0, ...listedA);
+  const bound = probeBound(pidMax, highest);
+  // Up to FULL_PROBE_LIMIT every PID is probed whatever it costs; the budget bounds only larger spaces.
+  const { found, reached } = await probe(
+    procDir,
+    bound,
+    pidMax <= FULL_PROBE_LIMIT ? Number.MAX_SAFE_INTEGER : PROBE_BUDGET_MS,
+  );
+  if (reached < pidMax) notes.push(`PIDs probed up to ${reached} of pid_max ${pidMax}`);
+
+  const missing = (
+    pid: number,
+    listed: Set<number>,
+    ps: Set<number> | undefined,
+  ): HiddenProcess['missingFrom'] => {
+    const out: HiddenProcess['missingFrom'] = [];
+    if (!listed.has(pid)) out.push('readdir');
+    if (ps && !ps.has(pid)) out.push('ps');
+    return out;
+  };
+  // Every thread has a /proc/TID too, unlisted by design: only thread-group leaders are processes.
+  const candidates: number[] = [];
+  await mapLimit(
+    found.filter((pid) => missing(pid, listedA, psA).length > 0),
+    16,
+    async (pid) => {
+      try {
+        const st = parseStatusIds(await readFile(path.join(procDir, String(pid), 'status'), 'utf8'));
+        if (st.tgid === pid) candidates.push(pid);
+      } catch (err) {
+        if (!isGone(err)) log.add(path.join(procDir, String(pid), 'status'), err);
+      }
+    },
+  );
+
+  const processes: HiddenProcess[] = [];
+  if (candidates.length > 0) {
+    // A process that started after the first listing shows up in the second; a hidden one does not.
+    const [listedB, psB] = await Promise.all([
+      listProc(procDir),
+      psA ? listPs() : Promise.resolve(undefined),
+    ]);
+    for (const pid of candidates.sort((a, b) => a - b)) {
+      const first = missing(pid, listedA, psA);
+      const second = missing(pid, listedB, psB);
+      const both = first.filter((m) => second.includes(m));
+      if (both.length === 0 || !existsSync(`${procDir}/${pid}`)) continue;
+      const hp = await describe(procDir, pid, both);
+      if (hp) processes.push(hp);
+    }
+  }
+  return {
+    processes,
+    notes,
+    pidProbe: {
+      pidMax,
+      probedUpTo: reached,
+      listed: listedA.size,
+      ...(psA ? { psListed: psA.size } : {}),
+      durationMs: Math.round((performance.now() - t0) * 10) / 10,
+    },
+  };
+}
+
+const SCRIPT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+const INTERPRETER =
+  /^(?:sh|bash|dash|zsh|ksh|ash|busybox|python[\d.]*|perl[\d.]*|ruby[\d.]*|php[\d.]*|node|lua[\d.]*)$/;
+
+/** The script an interpreter runs: its first operand, unless the code came inline (-c, -e, -m, -). */
+export function scriptOperand(argv: string[]): string | undefined {
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '-c' || a === '-e' || a === '-m' || a === '-' || a === '-E' || a === '-r' || a === '--eval')
+      return undefined;
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/** Interpreters whose script file is gone: the dropper ran it and removed it. */
+export async function findDeletedScripts(
+  ctx: CollectContext,
+  processes: ProcessInfo[],
+): Promise<Hidden['deletedScripts']> {
+  const out: Hidden['deletedScripts'] = [];
+  await mapLimit(processes, 16, async (p) => {
+    if (p.kernelThread || !p.exe) return;
+    const interpreter = path.posix.basename(p.exe);
+    if (!INTERPRETER.test(interpreter)) return;
+    const script = scriptOperand(p.argv);
+    if (script === undefined) return;
+    if (!script.startsWith('/') && (!p.cwd || p.cwdDeleted)) return;
+    const abs = script.startsWith('/') ? script : path.posix.join(p.cwd ?? '/', script);
+    // `sh x.sh` may also have found x.sh through PATH: a bare name counts as gone only if it is in neither.
+    const places = script.includes('/') ? [abs] : [abs, ...SCRIPT_PATH.map((d) => `${d}/${script}`)];
+    for (const place of places) {
+      try {
+        // Through the process's own root on a live system: it may live in another mount namespace.
+        const base = ctx.proc === 'live' ? path.join(ctx.procDir, String(p.pid), 'root') : ctx.root;
+        await lstat(path.join(base, place));
+        return;
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') return;
+      }
+    }
+    out.push({ pid: p.pid, interpreter, path: abs });
+  });
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+interface Candidate {
+  path: string;
+  reason: string;
+}
+
+/**
+ * Names in each directory as `find` (a separate process, through libc's readdir) lists them. A
+ * directory find complained about is left out: an empty set means it listed nothing there.
+ */
+async function listWithFind(dirs: string[]): Promise<Map<string, Set<string>> | undefined> {
+  if (dirs.length === 0) return new Map();
+  let stdout: Buffer;
+  let stderr = '';
+  try {
+    ({ stdout } = await execFileP('find', [...dirs, '-mindepth', '1', '-maxdepth', '1', '-print0'], {
+      timeout: 10_000,
+      maxBuffer: 64 << 20,
+      encoding: 'buffer',
+    }));
+  } catch (err) {
+    // find exits 1 when one directory is unreadable; what it did list is still good.
+    const e = err as { stdout?: Buffer; stderr?: Buffer; code?: unknown };
+    if (!e.stdout || typeof e.code !== 'number') return undefined;
+    stdout = e.stdout;
+    stderr = e.stderr?.toString('utf8') ?? '';
+  }
+  const out = new Map<string, Set<string>>();
+  for (const d of dirs) if (!stderr.includes(`'${d}'`)) out.set(d, new Set<string>());
+  for (const entry of stdout.toString('utf8').split('\0')) {
+    if (entry === '') continue;
+    out.get(path.posix.dirname(entry))?.add(path.posix.basename(entry));
+  }
+  return out;
+}
+
+/**
+ * Files that exist but one listing of their directory leaves out. Candidates are the names a hider
+ * wants gone: /etc/ld.so.preload, the preloaded libraries, and the executables and working
+ * directories of processes.
+ */
+export async function findHiddenFiles(
+  preload: Preload | undefined,
+  processes: ProcessInfo[],
+  hiddenProcs: HiddenProcess[],
+): Promise<{ files: HiddenFile[]; checkedDirs: string[]; notes: string[] }> {
+  const candidates: Candidate[] = [{ path: '/etc/ld.so.preload', reason: 'ld.so.preload' }];
+  for (const lib of preload?.libraries ?? []) {
+    if (lib.sources.some((s) => s !== 'maps') && lib.path.startsWith('/')) {
+      candidates.push({ path: lib.path, reason: 'preload-library' });
+    }
+  }
+  for (const p of [...processes, ...hiddenProcs]) {
+    if ('kernelThread' in p && p.kernelThread) continue;
+    if (p.exe && !p.exeDeleted && p.exe.startsWith('/') && !p.exe.startsWith('/memfd:')) {
+      candidates.push({ path: p.exe, reason: 'exe' });
+    }
+    if ('cwd' in p && p.cwd && !p.cwdDeleted && p.cwd !== '/')
+      candidates.push({ path: p.cwd, reason: 'cwd' });
+  }
+  const unique = new Map<string, Candidate>();
+  for (const c of candidates) if (!unique.has(c.path)) unique.set(c.path, c);
+  const existing: Candidate[] = [];
+  await mapLimit([...unique.values()], 16, async (c) => {
+    try {
+      await lstat(c.path);
+      existing.push(c);
+    } catch {
+      // gone or never there: nothing to hide
+    }
+  });
+  const dirs = [...new Set(existing.map((c) => path.posix.dirname(c.path)))].sort();
+  const notes: string[] = [];
+  const [byFind, byNode] = await Promise.all([
+    listWithFind(dirs),
+    Promise.all(
+      dirs.map(
+        async (d) =>
+          [
+            d,
+            await readdir(d).then(
+              (names) => new Set(names),
+              () => undefined,
+            ),
+          ] as const,
+      ),
+    ),
+  ]);
+  if (!byFind) notes.push('find not available: hidden files compared with our own listing only');
+  const nodeMap = new Map(byNode);
+  const files: HiddenFile[] = [];
+  for (const c of existing.sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    const dir = path.posix.dirname(c.path);
+    const name = path.posix.basename(c.path);
+    const missingFrom: HiddenFile['missingFrom'] = [];
+    const node = nodeMap.get(dir);
+    if (node && !node.has(name)) missingFrom.push('readdir');
+    const found = byFind?.get(dir);
+    if (found && !found.has(name)) missingFrom.push('find');
+    if (missingFrom.length === 0) continue;
+    // Listed again a moment later: a file created between the two listings is not hidden.
+    const again = await readdir(dir).catch(() => [] as string[]);
+    if (missingFrom.includes('readdir') && again.includes(name) && missingFrom.length === 1) continue;
+    files.push({ path: c.path, reason: c.reason, missingFrom });
+  }
+  return { files, checkedDirs: dirs, notes };
+}
+
+export interface HiddenCollection {
+  hidden?: Hidden;
+  record: CollectionRecord;
+}
+
+/** Assembles the section from the probe (started early) and the later file and script checks. */
+export async function collectHidden(
+  ctx: CollectContext,
+  probeRun: Promise<HiddenProcessResult | Error> | undefined,
+  log: CollectorLog,
+  processes: ProcessInfo[] | undefined,
+  preload: Preload | undefined,
+): Promise<HiddenCollection> {
+  if (!probeRun) {
+    return {
+      record: log.record(
+        'skipped',
+        'not a live /proc: hidden processes and files can only be found on the running system',
+      ),
+    };
+  }
+  const probed = await probeRun;
+  if (probed instanceof Error) {
+    log.add(ctx.procDir, probed);
+    return { record: log.record('failed', 'cannot probe /proc') };
+  }
+  const [filesResult, deletedScripts] = await Promise.all([
+    findHiddenFiles(preload, processes ?? [], probed.processes),
+    findDeletedScripts(ctx, processes ?? []),
+  ]);
+  const hidden: Hidden = {
+    pidProbe: probed.pidProbe,
+    processes: probed.processes,
+    files: filesResult.files,
+    checkedDirs: filesResult.checkedDirs,
+    deletedScripts,
+  };
+  const notes = [
+    `${probed.pidProbe.probedUpTo} PIDs probed in ${Math.round(probed.pidProbe.durationMs)} ms`,
+    `${hidden.processes.length} hidden processes`,
+    `${hidden.files.length} hidden files in ${hidden.checkedDirs.length} directories`,
+    ...probed.notes,
+    ...filesResult.notes,
+  ];
+  return { hidden, record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')) };
+}

@@ -1,0 +1,111 @@
+// Tests for the preload collector on fixture roots: ld.so.preload entries, the library's hash and the
+// libc calls it overrides (a real hider built here), dpkg ownership across merged /usr, clean twin.
+import { execFile } from 'node:child_process';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProcess } from '../../../test/helpers/snapshot-builders.js';
+import { makeContext } from '../context.js';
+import { FIXTURE_NOW, FIXTURE_ROOTS } from '../test-helpers.js';
+import { collectPreload, ownersOf, parseLdSoPreload, pathVariants } from './preload.js';
+
+const HIDER = fileURLToPath(new URL('../../../test/lookalike/preload-hider.c', import.meta.url));
+const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
+let root = '';
+let sha = '';
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'minehunter-preload-root-'));
+  await cp(path.join(FIXTURE_ROOTS, 'stealth-preload'), root, { recursive: true });
+  await mkdir(path.join(root, 'usr/local/lib'), { recursive: true });
+  const lib = path.join(root, 'usr/local/lib/libsystem.so');
+  await promisify(execFile)('cc', ['-shared', '-fPIC', '-O1', '-DHIDE_NAME="x"', '-o', lib, HIDER, '-ldl']);
+  sha = createHash('sha256')
+    .update(await readFile(lib))
+    .digest('hex');
+  await copyFile('/lib/x86_64-linux-gnu/libc.so.6', path.join(root, LIBC));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('collectPreload', () => {
+  it('reads ld.so.preload, hashes the library and names the libc calls it overrides', async () => {
+    const ctx = await makeContext(root, FIXTURE_NOW);
+    const procs = [makeProcess({ pid: 10, maps: [LIBC], env: { LD_PRELOAD: 'libsystem.so' } })];
+    const { preload, record } = await collectPreload(ctx, Promise.resolve(procs));
+    expect(record.status).toBe('ok');
+    expect(preload?.ldSoPreload).toMatchObject({ exists: true, entries: ['/usr/local/lib/libsystem.so'] });
+    expect(preload?.packageDb).toBe('dpkg');
+    const hider = preload?.libraries.find((l) => l.path === '/usr/local/lib/libsystem.so');
+    expect(hider).toEqual({
+      path: '/usr/local/lib/libsystem.so',
+      sources: ['ld.so.preload'],
+      exists: true,
+      sha256: sha,
+      size: expect.any(Number) as number,
+      overrides: ['readdir', 'readdir64'],
+    });
+    // dpkg lists /lib/x86_64-linux-gnu/libc.so.6; maps says /usr/lib/…: merged /usr makes them one.
+    expect(preload?.libraries.find((l) => l.path === LIBC)).toEqual({
+      path: LIBC,
+      sources: ['maps'],
+      exists: true,
+      package: 'libc6',
+    });
+    expect(preload?.ldSoConf.map((c) => c.file)).toEqual([
+      '/etc/ld.so.conf',
+      '/etc/ld.so.conf.d/x86_64-linux-gnu.conf',
+    ]);
+    // A bare LD_PRELOAD name that is in no search directory stays as given, marked missing.
+    expect(preload?.libraries.find((l) => l.path === 'libsystem.so')).toMatchObject({
+      exists: false,
+      sources: ['LD_PRELOAD'],
+    });
+  });
+
+  it('clean twin: no ld.so.preload, no libraries', async () => {
+    const ctx = await makeContext(path.join(FIXTURE_ROOTS, 'stealth-preload-clean'), FIXTURE_NOW);
+    const { preload } = await collectPreload(ctx, Promise.resolve([]));
+    expect(preload?.ldSoPreload).toEqual({ path: '/etc/ld.so.preload', exists: false, entries: [] });
+    expect(preload?.libraries).toEqual([]);
+    expect(preload?.ldSoConf.map((c) => c.file)).toEqual([
+      '/etc/ld.so.conf',
+      '/etc/ld.so.conf.d/libc.conf',
+      '/etc/ld.so.conf.d/x86_64-linux-gnu.conf',
+    ]);
+  });
+
+  it('without a dpkg database ownership is "none", not "unowned"', async () => {
+    const ctx = await makeContext(path.join(FIXTURE_ROOTS, 'offline-disk'), FIXTURE_NOW);
+    const { preload, record } = await collectPreload(ctx, Promise.resolve(undefined));
+    expect(preload?.packageDb).toBe('none');
+    expect(record.note).toContain('package ownership not collected');
+  });
+});
+
+describe('parsers', () => {
+  it('splits ld.so.preload on blanks and colons and drops comments', () => {
+    expect(parseLdSoPreload('# c\n/a.so /b.so:/c.so\n\n  /d.so # why\n')).toEqual([
+      '/a.so',
+      '/b.so',
+      '/c.so',
+      '/d.so',
+    ]);
+  });
+  it('knows both spellings of a path under merged /usr', () => {
+    expect(pathVariants('/usr/lib/x.so')).toEqual(['/usr/lib/x.so', '/lib/x.so']);
+    expect(pathVariants('/lib64/ld.so')).toEqual(['/lib64/ld.so', '/usr/lib64/ld.so']);
+    expect(pathVariants('/opt/x.so')).toEqual(['/opt/x.so']);
+  });
+  it('finds owners by exact path only', () => {
+    const lists = new Map([['libfoo', '/.\n/usr/lib/libfoo.so.1\n/usr/lib/libfoo.so.1.2\n']]);
+    expect(ownersOf(lists, ['/usr/lib/libfoo.so.1', '/usr/lib/libfoo.so'])).toEqual(
+      new Map([['/usr/lib/libfoo.so.1', 'libfoo']]),
+    );
+  });
+});

