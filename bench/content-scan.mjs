@@ -1,0 +1,271 @@
+// Benchmark of minehunter's content scan (src/engine/content-scan.ts: walker, worker threads, scan
+// cache) against Debian's `yara -r` over the same rules/*.yar, in the same run, on a generated
+// fixed tree (>= 500 MiB of mixed text and binary, >= 20,000 files, in a temp dir, deleted after).
+// Prints MiB/s of each, the ratio, the (rule, file) matches each found (they must agree), the warm
+// rescan speed-up from the scan cache and minehunter's peak RSS (read by the process itself).
+//
+// Usage: npm run bench:scan            (builds first)
+//        node bench/content-scan.mjs [--mib 520] [--files 20000] [--keep]
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+// ---- Child mode: one content scan in a fresh process, so its peak RSS is its own ----
+if (process.argv[2] === '--child') {
+  const [, , , tree, cache, out] = process.argv;
+  const { scanContent } = await import(pathToFileURL(path.join(repo, 'dist/engine/content-scan.js')).href);
+  const t0 = performance.now();
+  const { content } = await scanContent({
+    scope: 'paths',
+    roots: [tree],
+    oneFileSystem: true,
+    maxFileSize: 64 * 1024 * 1024,
+    exclude: [],
+    cachePath: cache,
+  });
+  const wallMs = performance.now() - t0;
+  // Every thread of the process: the main thread and both scan workers.
+  const cpu = process.cpuUsage();
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const pairs = content.files.flatMap((f) => f.matches.map((m) => `${m.rule} ${f.path}`));
+  writeFileSync(out, JSON.stringify({ stats: content.stats, wallMs, cpuS, pairs }));
+  process.exit(0);
+}
+
+// Deterministic PRNG (mulberry32): every run builds the same tree.
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function elfSources() {
+  const out = [];
+  for (const dir of ['/usr/bin', '/usr/lib/x86_64-linux-gnu']) {
+    let names = [];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const file = path.join(dir, name);
+      try {
+        const st = statSync(file);
+        if (!st.isFile() || st.size < 64 * 1024 || st.size > 16 * 1024 * 1024) continue;
+        if (readFileSync(file).subarray(0, 4).toString('latin1') === '\x7fELF') out.push(file);
+      } catch {
+        // unreadable: skip
+      }
+      if (out.length >= 120) return out;
+    }
+  }
+  return out;
+}
+
+const WORDS = (
+  'the of and to in is for on that with as by this from server config user path error value ' +
+  'function return const let var import export class public private static void int char ' +
+  'if else while switch case break default true false null undefined new delete http https json ' +
+  'yaml xml html body head div span script style select insert update kernel module driver process ' +
+  'thread memory socket network timeout retry cache index install remove service start stop status'
+).split(' ');
+
+function textContent(rand, size) {
+  let s = '';
+  while (s.length < size) {
+    const len = 4 + Math.floor(rand() * 12);
+    const words = [];
+    for (let i = 0; i < len; i++) words.push(WORDS[Math.floor(rand() * WORDS.length)]);
+    s +=
+      (rand() < 0.3 ? '  ' : '') +
+      words.join(' ') +
+      (rand() < 0.2 ? ` = ${Math.floor(rand() * 1e6)}` : '') +
+      '\n';
+  }
+  return Buffer.from(s.slice(0, size));
+}
+
+/** 90% small (1-8 KiB), 8% medium (8-128 KiB), 2% large (0.5-1.5 MiB): a source-tree-like mix. */
+function generateTree(dir, minBytes, minFiles) {
+  const rand = prng(20261126);
+  const elves = elfSources();
+  const elfCache = new Map();
+  let bytes = 0;
+  let files = 0;
+  while (bytes < minBytes || files < minFiles) {
+    const r = rand();
+    const size =
+      r < 0.9
+        ? 1024 + Math.floor(rand() * 7 * 1024)
+        : r < 0.98
+          ? 8 * 1024 + Math.floor(rand() * 120 * 1024)
+          : 512 * 1024 + Math.floor(rand() * 1024 * 1024);
+    const kind = rand();
+    let data;
+    if (kind < 0.45 || elves.length === 0) data = textContent(rand, size);
+    else if (kind < 0.85) {
+      const src = elves[Math.floor(rand() * elves.length)];
+      let buf = elfCache.get(src);
+      if (!buf) {
+        buf = readFileSync(src);
+        if (elfCache.size > 32) elfCache.clear();
+        elfCache.set(src, buf);
+      }
+      const start = Math.floor(rand() * Math.max(1, buf.length - size));
+      data = buf.subarray(start, start + size);
+    } else {
+      data = Buffer.alloc(size);
+      for (let i = 0; i + 4 <= size; i += 4) data.writeUInt32LE(Math.floor(rand() * 2 ** 32), i);
+    }
+    const sub = path.join(
+      dir,
+      `d${String(files % 50).padStart(2, '0')}`,
+      `s${String(Math.floor(files / 50) % 40).padStart(2, '0')}`,
+    );
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(path.join(sub, `f${files}.${kind < 0.45 ? 'txt' : 'bin'}`), data);
+    bytes += data.length;
+    files++;
+  }
+  return { files, bytes };
+}
+
+function runChild(tree, cache) {
+  const out = path.join(
+    os.tmpdir(),
+    `minehunter-bench-content-${process.pid}-${Math.random().toString(36).slice(2)}.json`,
+  );
+  const rssFile = `${out}.rss`;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(
+      process.execPath,
+      [
+        '--require',
+        path.join(here, 'maxrss-preload.cjs'),
+        fileURLToPath(import.meta.url),
+        '--child',
+        tree,
+        cache,
+        out,
+      ],
+      { stdio: 'inherit', env: { ...process.env, MINEHUNTER_BENCH_RSS_FILE: rssFile } },
+    );
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`content scan child exited ${code}`));
+      const result = JSON.parse(readFileSync(out, 'utf8'));
+      result.processMs = performance.now() - t0;
+      result.rssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+      rmSync(out, { force: true });
+      rmSync(rssFile, { force: true });
+      resolve(result);
+    });
+  });
+}
+
+const mib = (b) => b / (1024 * 1024);
+const f1 = (n) => n.toFixed(1);
+
+async function main() {
+  const targetMiB = Number(arg('mib', '520'));
+  const minFiles = Number(arg('files', '20000'));
+  const keep = process.argv.includes('--keep');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'minehunter-bench-content-'));
+  const tree = path.join(work, 'tree');
+  const cache = path.join(work, 'cache.sqlite');
+  try {
+    let t0 = performance.now();
+    const built = generateTree(tree, targetMiB * 1024 * 1024, minFiles);
+    // A few of the project's own positive samples, so both sides have matches to agree on.
+    const { generateSamples } = await import('tsx/esm/api').then((m) =>
+      m.tsImport('../test/samples/generate.ts', import.meta.url),
+    );
+    const planted = await generateSamples(path.join(tree, 'planted'));
+    console.log(
+      `tree: ${built.files.toLocaleString('en')} generated files + ${planted.length} samples, ${f1(mib(built.bytes))} MiB (${f1((performance.now() - t0) / 1000)} s to build)`,
+    );
+    // Warm the page cache so neither side pays for the disk.
+    await execFileP('bash', ['-c', `find '${tree}' -type f -exec cat {} + > /dev/null`]);
+    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`);
+
+    // ---- yara -r ----
+    const rules = readdirSync(path.join(repo, 'rules'))
+      .filter((n) => n.endsWith('.yar'))
+      .sort()
+      .map((n) => path.join(repo, 'rules', n));
+    const yaraOut = path.join(work, 'yara.txt');
+    const quoted = [...rules, tree].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    t0 = performance.now();
+    // bash's `times` gives the CPU time yara used, for the per-CPU-second figure.
+    const { stdout: times } = await execFileP('bash', ['-c', `yara -r ${quoted} > '${yaraOut}' && times`]);
+    const yaraS = (performance.now() - t0) / 1000;
+    const [yu, ys] = (times.trim().split('\n')[1] ?? '').split(/\s+/).map((x) => {
+      const m = /(\d+)m([\d.]+)s/.exec(x);
+      return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+    });
+    const yaraCpu = yu + ys;
+    const yaraPairs = new Set(readFileSync(yaraOut, 'utf8').split('\n').filter(Boolean));
+
+    // ---- minehunter: cold (empty cache), then warm (same cache, unchanged tree) ----
+    const cold = await runChild(tree, cache);
+    const warm = await runChild(tree, cache);
+    const mhPairs = new Set(cold.pairs);
+    const warmPairs = new Set(warm.pairs);
+
+    const bytes = cold.stats.bytes;
+    const yaraRate = mib(bytes) / yaraS;
+    const coldRate = mib(bytes) / (cold.stats.durationMs / 1000);
+    const onlyYara = [...yaraPairs].filter((p) => !mhPairs.has(p));
+    const onlyMh = [...mhPairs].filter((p) => !yaraPairs.has(p));
+    const warmSame = warmPairs.size === mhPairs.size && [...mhPairs].every((p) => warmPairs.has(p));
+    const speedup = cold.stats.durationMs / Math.max(1, warm.stats.durationMs);
+
+    console.log('');
+    console.log(`scanned: ${cold.stats.files.toLocaleString('en')} files, ${f1(mib(bytes))} MiB`);
+    console.log(
+      `yara -r (Debian yara, rules/*.yar):  ${f1(yaraS)} s   ${f1(yaraRate)} MiB/s   ${yaraPairs.size} matches   ${f1(mib(bytes) / yaraCpu)} MiB per CPU-s`,
+    );
+    console.log(
+      `minehunter content scan, cold:      ${f1(cold.stats.durationMs / 1000)} s   ${f1(coldRate)} MiB/s   ${mhPairs.size} matches   ${f1(mib(bytes) / cold.cpuS)} MiB per CPU-s   peak RSS ${f1(cold.rssMiB)} MiB`,
+    );
+    console.log(
+      `minehunter content scan, warm:      ${(warm.stats.durationMs / 1000).toFixed(3)} s   ${warm.stats.cached.toLocaleString('en')} files from cache   ${warmPairs.size} matches   peak RSS ${f1(warm.rssMiB)} MiB`,
+    );
+    console.log(
+      `ratio minehunter/yara -r: ${(coldRate / yaraRate).toFixed(2)}x by wall clock (target >= 2x), ${(yaraCpu / cold.cpuS).toFixed(2)}x per CPU-second`,
+    );
+    console.log(`warm rescan speed-up: ${f1(speedup)}x   (target >= 20x)`);
+    console.log(`peak RSS: ${f1(Math.max(cold.rssMiB, warm.rssMiB))} MiB   (target <= 300 MB)`);
+    console.log(
+      `matches agree: ${onlyYara.length === 0 && onlyMh.length === 0 && warmSame ? 'yes' : 'NO'}` +
+        (onlyYara.length ? `\n  only yara: ${onlyYara.slice(0, 10).join('; ')}` : '') +
+        (onlyMh.length ? `\n  only minehunter: ${onlyMh.slice(0, 10).join('; ')}` : '') +
+        (warmSame ? '' : '\n  the warm rescan found different matches'),
+    );
+    if (onlyYara.length || onlyMh.length || !warmSame) process.exitCode = 1;
+  } finally {
+    if (keep) console.log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,143 @@
+// The content-scan part of the command line: its options (--no-content, --full, --path, --rules,
+// --cache, --no-cache, --cross-fs, --max-file-size, --memory), their help in en and zh-CN, the
+// progress line on a TTY (files, bytes, rate, ETA) and the messages about broken rule files.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import type { ContentCollectOptions } from '../collect/content/index.js';
+import { defaultCachePath } from '../engine/cache.js';
+import type { ContentProgress } from '../engine/content-scan.js';
+import type { RuleProblem } from '../engine/yara.js';
+import type { Lang, Localized } from '../model/finding.js';
+import { UsageError } from './errors.js';
+
+const help = {
+  noContent: {
+    en: 'skip the YARA content scan of files and process memory',
+    'zh-CN': '跳过对文件和进程内存的 YARA 内容扫描',
+  },
+  full: {
+    en: 'content-scan every local filesystem (default: process executables and the places miners hide)',
+    'zh-CN': '对所有本地文件系统做内容扫描（默认：进程可执行文件及挖矿木马常藏身的目录）',
+  },
+  path: {
+    en: 'content-scan this file or directory instead (repeatable)',
+    'zh-CN': '改为对此文件或目录做内容扫描（可多次指定）',
+  },
+  rules: {
+    en: 'directory of your own YARA rules (*.yar), loaded beside ours (repeatable)',
+    'zh-CN': '自定义 YARA 规则目录（*.yar），与内置规则一同加载（可多次指定）',
+  },
+  cache: {
+    en: 'scan cache file (default: $XDG_CACHE_HOME/minehunter/scan-cache.sqlite)',
+    'zh-CN': '扫描缓存文件（默认：$XDG_CACHE_HOME/minehunter/scan-cache.sqlite）',
+  },
+  noCache: { en: 'neither read nor write the scan cache', 'zh-CN': '不读取也不写入扫描缓存' },
+  crossFs: {
+    en: 'let the content scan cross into other filesystems below a scanned directory',
+    'zh-CN': '内容扫描可进入被扫描目录下的其他文件系统',
+  },
+  maxFileSize: {
+    en: 'skip files larger than this many MiB (default 64)',
+    'zh-CN': '跳过大于此值（MiB）的文件（默认 64）',
+  },
+  memory: {
+    en: 'scan process memory (default: on, off with --path)',
+    'zh-CN': '扫描进程内存（默认开启；使用 --path 时关闭）',
+  },
+  noMemory: { en: 'do not scan process memory', 'zh-CN': '不扫描进程内存' },
+} satisfies Record<string, Localized>;
+
+export interface ContentCliOptions {
+  content: boolean;
+  full?: boolean;
+  path: string[];
+  rules: string[];
+  cache?: string | false;
+  crossFs?: boolean;
+  maxFileSize?: number;
+  memory?: boolean;
+  quiet?: boolean;
+}
+
+function list(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function addContentOptions(cmd: Command, lang: Lang): void {
+  const h = (k: keyof typeof help) => help[k][lang];
+  cmd
+    .option('--no-content', h('noContent'))
+    .option('--full', h('full'))
+    .option('--path <path>', h('path'), list, [])
+    .option('--rules <dir>', h('rules'), list, [])
+    .option('--cache <file>', h('cache'))
+    .option('--no-cache', h('noCache'))
+    .option('--cross-fs', h('crossFs'))
+    .addOption(
+      new Option('--max-file-size <MiB>', h('maxFileSize')).argParser((v: string) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n <= 0)
+          throw new UsageError(`--max-file-size takes a positive number of MiB, not "${v}"`);
+        return n;
+      }),
+    )
+    .option('--memory', h('memory'))
+    .option('--no-memory', h('noMemory'));
+}
+
+const MiB = 1024 * 1024;
+
+function fmtBytes(n: number): string {
+  if (n >= 1024 * MiB) return `${(n / 1024 / MiB).toFixed(1)} GiB`;
+  return `${(n / MiB).toFixed(1)} MiB`;
+}
+
+/** "12,345 files, 1.2 GiB, 310.5 MiB/s, ETA 7 s": what a person watching a long scan wants to know. */
+export function contentProgressText(lang: Lang, p: ContentProgress, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? p.bytes / (elapsedMs / 1000) : 0;
+  const left = Math.max(0, p.bytesSeen - p.bytes);
+  const eta = rate > 0 && !p.walking ? Math.ceil(left / rate) : undefined;
+  if (p.phase === 'memory') return lang === 'zh-CN' ? '正在扫描进程内存…' : 'scanning process memory…';
+  const files = p.files.toLocaleString('en');
+  if (lang === 'zh-CN')
+    return `内容扫描：${files} 个文件，${fmtBytes(p.bytes)}，${fmtBytes(rate)}/s${eta === undefined ? '' : `，预计还需 ${eta} 秒`}`;
+  return `content scan: ${files} files, ${fmtBytes(p.bytes)}, ${fmtBytes(rate)}/s${eta === undefined ? '' : `, ETA ${eta} s`}`;
+}
+
+/** Turns the parsed flags into collector options; a --path or --rules that does not exist is a usage error. */
+export function contentOptions(opts: ContentCliOptions, lang: Lang, tty: boolean): ContentCollectOptions {
+  for (const p of opts.path)
+    if (!existsSync(p)) throw new UsageError(`--path ${p}: no such file or directory`);
+  for (const d of opts.rules) {
+    if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--rules ${d}: not a directory`);
+  }
+  if (opts.full && opts.path.length > 0) throw new UsageError('--full and --path cannot be used together');
+  const started = performance.now();
+  const onProgress =
+    tty && !opts.quiet
+      ? (p: ContentProgress) =>
+          process.stderr.write(`\r\x1b[K${contentProgressText(lang, p, performance.now() - started)}`)
+      : undefined;
+  const out: ContentCollectOptions = {
+    enabled: opts.content,
+    scope: opts.full ? 'full' : opts.path.length > 0 ? 'paths' : 'default',
+    paths: opts.path.map((p) => path.resolve(p)),
+    userRuleDirs: opts.rules.map((d) => path.resolve(d)),
+    crossFs: Boolean(opts.crossFs),
+    onProgress,
+  };
+  if (opts.maxFileSize !== undefined) out.maxFileSize = Math.round(opts.maxFileSize * MiB);
+  if (opts.cache !== false) out.cachePath = path.resolve(opts.cache ?? defaultCachePath());
+  if (opts.memory !== undefined) out.memory = opts.memory;
+  return out;
+}
+
+/** Rule files that failed to load are always said (on stderr): the scan ran without them. */
+export function printRuleProblems(problems: readonly RuleProblem[], lang: Lang, quiet: boolean): void {
+  for (const p of problems) {
+    if (p.severity === 'warning' && quiet) continue;
+    // Clear the progress line first when there is one.
+    process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}minehunter: ${p.message[lang]}\n`);
+  }
+}

@@ -1,0 +1,208 @@
+// The content-scan collector: decides what to scan (the running processes' executables and the
+// places miners hide by default, every local filesystem with --full, or the user's --path list),
+// runs the YARA content scan over files and process memory, and returns the snapshot's `content`
+// section with a collection record that names every rule file that could not be loaded.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CollectionRecord, Content, ProcessInfo } from '../../snapshot/schema.js';
+import type { CollectContext } from '../context.js';
+import { CollectorLog } from '../support.js';
+import {
+  DEFAULT_MAX_FILE_SIZE,
+  compileAllRules,
+  scanContent,
+  type ContentProgress,
+  type ExtraFile,
+  type MemoryTarget,
+} from '../../engine/content-scan.js';
+import { PACKAGE_STORES, isPseudoPath } from '../../engine/walker.js';
+import { defaultCachePath } from '../../engine/cache.js';
+import { EngineUnavailableError, bundledRulesDir, type RuleProblem } from '../../engine/yara.js';
+import { projectRoot } from '../../util/paths.js';
+
+/** Where miners and their droppers live; scanned by default, each root on its own filesystem. */
+export const DEFAULT_CONTENT_DIRS = [
+  '/tmp',
+  '/var/tmp',
+  '/dev/shm',
+  '/run',
+  '/root',
+  '/home',
+  '/etc',
+  '/opt',
+  '/usr/local',
+  '/var/www',
+  '/srv',
+  '/var/spool/cron',
+  '/lib/systemd/system',
+  '/usr/lib/systemd/system',
+];
+
+/** Filesystems --full walks: disks and memory-backed ones miners drop into; not network or pseudo. */
+const LOCAL_FS = new Set([
+  'ext2',
+  'ext3',
+  'ext4',
+  'xfs',
+  'btrfs',
+  'zfs',
+  'f2fs',
+  'jfs',
+  'reiserfs',
+  'vfat',
+  'exfat',
+  'ntfs',
+  'ntfs3',
+  'tmpfs',
+  'overlay',
+  'squashfs',
+  'erofs',
+]);
+
+export interface ContentCollectOptions {
+  enabled: boolean;
+  scope: Content['scope'];
+  /** --path values (scope `paths`). */
+  paths: string[];
+  userRuleDirs: string[];
+  crossFs: boolean;
+  maxFileSize?: number;
+  /** Undefined: no cache. */
+  cachePath?: string;
+  /** Scan process memory; default on for the default and --full scopes, off for --path. */
+  memory?: boolean;
+  memoryPerProcessBytes?: number;
+  memoryTotalBytes?: number;
+  onProgress?: (p: ContentProgress) => void;
+}
+
+export const DEFAULT_MEMORY_PER_PROCESS = 32 * 1024 * 1024;
+export const DEFAULT_MEMORY_TOTAL = 256 * 1024 * 1024;
+
+/** Mount points of local filesystems, from a mounts table (/proc/self/mounts format). */
+export function localMountPoints(mounts: string): string[] {
+  const out = new Set<string>();
+  for (const line of mounts.split('\n')) {
+    const [, mountPoint, fsType] = line.split(' ');
+    if (!mountPoint || !fsType || !LOCAL_FS.has(fsType)) continue;
+    // Octal escapes (\040 for a space) as the kernel writes them.
+    const mp = mountPoint.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (!isPseudoPath(mp) || mp === '/dev/shm') out.add(mp);
+  }
+  return [...out].sort();
+}
+
+function exeFiles(ctx: CollectContext, processes: readonly ProcessInfo[]): ExtraFile[] {
+  const out = new Map<string, ExtraFile>();
+  for (const p of processes) {
+    if (!p.exe || p.kernelThread || p.pid === process.pid) continue;
+    if (out.has(p.exe)) continue;
+    // /proc/PID/exe opens the running image even when the file was deleted or is a memfd.
+    const io = ctx.live ? `/proc/${p.pid}/exe` : path.join(ctx.root, p.exe);
+    out.set(p.exe, { path: p.exe, io, size: p.exeSize ?? 0 });
+  }
+  return [...out.values()];
+}
+
+const INSTALLED = /^\/(?:usr|bin|sbin|lib(?:32|64|x32)?|opt|snap|nix)\//;
+
+/**
+ * The order the total memory budget is spent in: programs whose file is gone or never existed
+ * first, then programs outside the installed system directories, then everything else, so a
+ * busy host's large services cannot use up the budget before the odd process is reached.
+ */
+function memoryRank(p: ProcessInfo): number {
+  if (p.exeDeleted || p.exeMemfd) return 0;
+  return p.exe && INSTALLED.test(p.exe) ? 2 : 1;
+}
+
+function memoryTargets(processes: readonly ProcessInfo[]): MemoryTarget[] {
+  return processes
+    .filter((p) => !p.kernelThread && p.exe !== undefined && p.pid !== process.pid)
+    .sort((a, b) => memoryRank(a) - memoryRank(b) || a.pid - b.pid)
+    .map((p) => (p.exe ? { pid: p.pid, exe: p.exe } : { pid: p.pid }));
+}
+
+export interface ContentCollection {
+  content?: Content;
+  record: CollectionRecord;
+  ruleProblems: RuleProblem[];
+}
+
+export async function collectContent(
+  ctx: CollectContext,
+  processes: readonly ProcessInfo[] | undefined,
+  opts: ContentCollectOptions,
+): Promise<ContentCollection> {
+  const log = new CollectorLog('content.scan', ['content']);
+  if (!opts.enabled) return { record: log.record('skipped', '--no-content'), ruleProblems: [] };
+  let compiled;
+  try {
+    compiled = compileAllRules(opts.userRuleDirs);
+  } catch (err) {
+    log.add(undefined, err);
+    const note = err instanceof EngineUnavailableError ? err.localized.en : 'rules could not be compiled';
+    return { record: log.record('failed', note), ruleProblems: [] };
+  }
+  const { problems } = compiled;
+  for (const p of problems)
+    if (p.severity === 'error') log.add(p.file, Object.assign(new Error(p.message.en), { code: p.code }));
+
+  let roots: string[];
+  if (opts.scope === 'paths') roots = opts.paths.map((p) => path.resolve(p));
+  else if (opts.scope === 'full') {
+    roots = ctx.live ? localMountPoints(readFileSync('/proc/self/mounts', 'utf8')) : [ctx.root];
+  } else {
+    roots = DEFAULT_CONTENT_DIRS.map((d) => (ctx.root === '/' ? d : path.join(ctx.root, d))).filter((d) =>
+      existsSync(d),
+    );
+  }
+  // Our own rules and samples would match themselves; the user's rule files too.
+  const exclude = [projectRoot(), bundledRulesDir(), ...opts.userRuleDirs];
+  // The cache keeps excerpts of what matched, so it would match too; the default one always.
+  exclude.push(path.dirname(defaultCachePath()));
+  if (opts.cachePath) exclude.push(opts.cachePath, `${opts.cachePath}-wal`, `${opts.cachePath}-shm`);
+
+  const extraFiles = opts.scope === 'default' ? exeFiles(ctx, processes ?? []) : [];
+  const memory =
+    (opts.memory ?? opts.scope !== 'paths') && ctx.live && processes
+      ? {
+          targets: memoryTargets(processes),
+          perProcessBytes: opts.memoryPerProcessBytes ?? DEFAULT_MEMORY_PER_PROCESS,
+          totalBytes: opts.memoryTotalBytes ?? DEFAULT_MEMORY_TOTAL,
+        }
+      : undefined;
+
+  try {
+    const { content } = await scanContent(
+      {
+        scope: opts.scope,
+        roots,
+        extraFiles,
+        oneFileSystem: opts.scope === 'full' ? true : !opts.crossFs,
+        maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+        exclude,
+        prune: opts.scope === 'default' ? PACKAGE_STORES : undefined,
+        skipArchiveNames: opts.scope === 'default',
+        skipOwnInstalls: opts.scope !== 'paths',
+        cachePath: opts.cachePath,
+        memory,
+        onProgress: opts.onProgress,
+      },
+      compiled,
+    );
+    const unreadable =
+      (content.stats.skippedByReason.unreadable ?? 0) + (content.stats.skippedByReason.error ?? 0);
+    const status = log.errorCount > 0 || unreadable > 0 ? 'partial' : 'ok';
+    const note = [
+      `${content.stats.files} files, ${content.stats.bytes} bytes, ${content.stats.cached} from cache`,
+      unreadable > 0 ? `${unreadable} unreadable` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return { content, record: log.record(status, note), ruleProblems: problems };
+  } catch (err) {
+    log.add(undefined, err);
+    return { record: log.record('failed', 'content scan crashed'), ruleProblems: problems };
+  }
+}

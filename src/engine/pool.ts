@@ -1,0 +1,139 @@
+// A small pool of worker threads for the content scan, one per core: each restores the serialised
+// rules once, then takes batches of files or memory jobs. Tasks wait in the pool's queue and go to
+// whichever worker is free, so both cores stay busy while the main thread walks and consults the cache.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ArchiveLimits } from './archives.js';
+import type { FileJob, FileResult, FromWorker, MemoryJob, MemoryResult, ToWorker } from './scan-job.js';
+import type { WorkerInit } from './scan-worker.js';
+import type { ScanOptions, YaraScanner } from './yara.js';
+
+interface Task {
+  msg: ToWorker;
+  resolve: (value: FromWorker) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy?: Task;
+}
+
+/**
+ * Running from dist/ the worker is plain JavaScript. Running from src/ (vitest, tsx) it is
+ * TypeScript, loaded through tsx's API from a small bootstrap, since a worker does not inherit the
+ * parent's loader hooks.
+ */
+function newWorker(workerData: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData });
+  const url = new URL('./scan-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+export class ScanPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private failed: Error | undefined;
+
+  private constructor() {}
+
+  /** Starts `size` workers (default: the cores available) and waits until each has its rules. */
+  static async start(
+    scanner: YaraScanner,
+    options: { size?: number; scan: ScanOptions; limits: ArchiveLimits },
+  ): Promise<ScanPool> {
+    const pool = new ScanPool();
+    const size = Math.max(1, options.size ?? os.availableParallelism());
+    const blob = scanner.serialize();
+    const init: WorkerInit = {
+      blob: new Uint8Array(blob),
+      hash: scanner.ruleSetHash,
+      files: [...scanner.files],
+      options: options.scan,
+      limits: options.limits,
+    };
+    await Promise.all(
+      Array.from({ length: size }, async () => {
+        const worker = newWorker(init);
+        const slot: Slot = { worker };
+        pool.slots.push(slot);
+        await new Promise<void>((resolve, reject) => {
+          worker.once('message', (m: FromWorker) =>
+            m.type === 'ready'
+              ? resolve()
+              : reject(new Error(m.type === 'fatal' ? m.message : 'worker did not start')),
+          );
+          worker.once('error', reject);
+        });
+        worker.on('message', (m: FromWorker) => pool.done(slot, m));
+        worker.on('error', (err) => pool.fail(slot, err));
+        worker.on('exit', (code) => {
+          if (code !== 0) pool.fail(slot, new Error(`scan worker exited with code ${code}`));
+        });
+      }),
+    );
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Tasks queued or running: the scheduler keeps this small so memory stays bounded. */
+  get pending(): number {
+    return this.queue.length + this.slots.filter((s) => s.busy).length;
+  }
+
+  private run(msg: ToWorker): Promise<FromWorker> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msg, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const task = this.queue.shift();
+      if (!task) return;
+      slot.busy = task;
+      slot.worker.postMessage(task.msg);
+    }
+  }
+
+  private done(slot: Slot, m: FromWorker): void {
+    const task = slot.busy;
+    slot.busy = undefined;
+    if (task) {
+      if (m.type === 'fatal') task.reject(new Error(m.message));
+      else task.resolve(m);
+    }
+    this.pump();
+  }
+
+  private fail(slot: Slot, err: Error): void {
+    this.failed ??= err;
+    slot.busy?.reject(err);
+    slot.busy = undefined;
+    for (const t of this.queue.splice(0)) t.reject(err);
+  }
+
+  async scanFiles(jobs: FileJob[]): Promise<{ id: number; result: FileResult }[]> {
+    const m = await this.run({ type: 'files', jobs });
+    if (m.type !== 'files') throw new Error('scan worker answered a file batch with ' + m.type);
+    return m.results;
+  }
+
+  async scanMemory(job: MemoryJob): Promise<MemoryResult> {
+    const m = await this.run({ type: 'memory', job });
+    if (m.type !== 'memory') throw new Error('scan worker answered a memory job with ' + m.type);
+    return m.result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,37 @@
+// A worker thread of the content scan: restores the compiled rules it is handed (no compiling per
+// thread), then scans the batches of files and the process-memory jobs the scheduler sends it,
+// synchronously, which is the fastest way to drive YARA-X on many small files (see yara.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ArchiveLimits } from './archives.js';
+import { scanFileJob, scanMemoryJob, type FromWorker, type ToWorker } from './scan-job.js';
+import { loadCompiledRules, type RuleFileSpec, type ScanOptions } from './yara.js';
+
+export interface WorkerInit {
+  blob: Uint8Array;
+  hash: string;
+  files: RuleFileSpec[];
+  options: ScanOptions;
+  limits: ArchiveLimits;
+}
+
+const port = parentPort;
+if (port) {
+  const send = (msg: FromWorker): void => port.postMessage(msg);
+  try {
+    const init = workerData as WorkerInit;
+    const scanner = loadCompiledRules(Buffer.from(init.blob), init.hash, init.files, init.options);
+    port.on('message', (msg: ToWorker) => {
+      if (msg.type === 'files') {
+        send({
+          type: 'files',
+          results: msg.jobs.map((job) => ({ id: job.id, result: scanFileJob(scanner, job, init.limits) })),
+        });
+      } else {
+        send({ type: 'memory', result: scanMemoryJob(scanner, msg.job) });
+      }
+    });
+    send({ type: 'ready' });
+  } catch (err) {
+    send({ type: 'fatal', message: err instanceof Error ? err.message : String(err) });
+  }
+}
