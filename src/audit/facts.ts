@@ -1,0 +1,191 @@
+// The facts the prevention audit reads, as the `audit` part of a snapshot: firewall rulesets as the
+// kernel tools print them, sshd settings, pending upgrades, agents' traces, scheduled tasks and the
+// outcome of the loopback-only login tests. Facts only; pass or fail is decided in src/audit/checks.
+import { z } from 'zod';
+
+/** A command the collector ran: its output, or why there is none. */
+export const CommandOutputSchema = z.object({
+  command: z.string(),
+  /** Absent when the program is not installed. */
+  stdout: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  error: z.string().optional(),
+});
+export type CommandOutput = z.infer<typeof CommandOutputSchema>;
+
+export const FirewallFactsSchema = z.object({
+  /** `nft -j list ruleset`, parsed; absent when nft is missing or failed (see `nftError`). */
+  nft: z.unknown().optional(),
+  nftError: z.string().optional(),
+  /** `iptables-save` / `ip6tables-save` text and the backend their header names (nf_tables or legacy). */
+  iptables: z
+    .array(
+      z.object({
+        family: z.enum(['ip', 'ip6']),
+        backend: z.enum(['nf_tables', 'legacy', 'unknown']),
+        text: z.string(),
+      }),
+    )
+    .default([]),
+  iptablesErrors: z.array(z.string()).default([]),
+  ufw: z.object({ installed: z.boolean(), enabled: z.boolean().optional() }).optional(),
+  firewalld: z.object({ installed: z.boolean() }).optional(),
+  /** /proc/net/if_inet6 exists: IPv6 is on, so IPv6 rules matter too. */
+  ipv6Enabled: z.boolean(),
+});
+export type FirewallFacts = z.infer<typeof FirewallFactsSchema>;
+
+export const AuthorizedKeysFileSchema = z.object({
+  path: z.string(),
+  user: z.string(),
+  /** File mode bits, e.g. 0o600 = 384. */
+  mode: z.number().int(),
+  uid: z.number().int(),
+  /** The enclosing .ssh directory's mode. */
+  dirMode: z.number().int().optional(),
+  mtime: z.string(),
+  keys: z.array(
+    z.object({
+      line: z.number().int().positive(),
+      type: z.string(),
+      comment: z.string().optional(),
+      /** Options before the key type (`command=`, `from=`…), as written. */
+      options: z.string().optional(),
+    }),
+  ),
+});
+export type AuthorizedKeysFile = z.infer<typeof AuthorizedKeysFileSchema>;
+
+export const SshdFactsSchema = z.object({
+  /** An sshd binary or configuration exists. */
+  installed: z.boolean(),
+  /** `sshd -T` (the effective settings) or the configuration files read by hand. */
+  source: z.enum(['sshd -T', 'config', 'none']),
+  /** Lower-case keyword → first value, as sshd applies them (the first one wins). */
+  settings: z.record(z.string(), z.string()),
+  files: z.array(z.string()),
+  /** Settings inside `Match` blocks are not evaluated; the count is kept so the report can say so. */
+  matchBlocks: z.number().int().nonnegative(),
+  authorizedKeys: z.array(AuthorizedKeysFileSchema),
+});
+export type SshdFacts = z.infer<typeof SshdFactsSchema>;
+
+export const PackageFactsSchema = z.object({
+  manager: z.enum(['apt', 'none']),
+  /** Newest mtime of the downloaded package lists: how fresh "no pending update" is. */
+  listsUpdatedAt: z.string().optional(),
+  /** The security lists read (/var/lib/apt/lists/*security*_Packages*). */
+  securityLists: z.array(z.string()),
+  /**
+   * For each installed package a security list also carries: the installed version and the list's
+   * (highest) version. Whether that is newer is for the check to decide.
+   */
+  candidates: z.array(
+    z.object({
+      name: z.string(),
+      arch: z.string(),
+      installed: z.string(),
+      candidate: z.string(),
+      list: z.string(),
+    }),
+  ),
+  error: z.string().optional(),
+});
+export type PackageFacts = z.infer<typeof PackageFactsSchema>;
+
+export const KernelFactsSchema = z.object({
+  running: z.string().optional(),
+  /** Kernel versions with modules in /lib/modules or an image in /boot. */
+  installed: z.array(z.string()),
+});
+export type KernelFacts = z.infer<typeof KernelFactsSchema>;
+
+export const AgentTraceSchema = z.object({
+  /** Id of the agent in src/audit/agents.ts. */
+  agent: z.string(),
+  /** Install directories or binaries that exist. */
+  present: z.array(z.string()),
+  /** Service files, init scripts and the like that exist: left behind when the agent was deleted. */
+  traces: z.array(z.string()),
+});
+export type AgentTrace = z.infer<typeof AgentTraceSchema>;
+
+export const AgentFactsSchema = z.object({
+  agents: z.array(AgentTraceSchema),
+  clamav: z.object({
+    installed: z.boolean(),
+    /** Signature databases: file, build time from the header (or mtime), version. */
+    databases: z.array(
+      z.object({ file: z.string(), builtAt: z.string().optional(), version: z.number().optional() }),
+    ),
+  }),
+});
+export type AgentFacts = z.infer<typeof AgentFactsSchema>;
+
+export const CronEntrySchema = z.object({
+  file: z.string(),
+  line: z.number().int().positive(),
+  user: z.string().optional(),
+  command: z.string(),
+  mtime: z.string().optional(),
+});
+export type CronEntry = z.infer<typeof CronEntrySchema>;
+
+export const CronFactsSchema = z.object({
+  /** `persistence` when the persistence collector's entries were used, `minimal` for this collector's own. */
+  source: z.enum(['persistence', 'minimal']),
+  entries: z.array(CronEntrySchema),
+  /** Writable-by-others cron files and directories. */
+  writable: z.array(z.string()),
+});
+export type CronFacts = z.infer<typeof CronFactsSchema>;
+
+export const LOGIN_SERVICES = [
+  'redis',
+  'postgresql',
+  'mysql',
+  'tomcat-manager',
+  'jenkins',
+  'mongodb',
+] as const;
+export const LoginServiceSchema = z.enum(LOGIN_SERVICES);
+export type LoginService = z.infer<typeof LoginServiceSchema>;
+
+/** What one login test found on one loopback endpoint. */
+export const LoginResultSchema = z.object({
+  service: LoginServiceSchema,
+  /** Always 127.0.0.1:port or [::1]:port. */
+  endpoint: z.string(),
+  /**
+   * `open`: no credentials needed; `weak`: a dictionary credential worked; `protected`: every try was
+   * refused; `unknown`: could not tell (no client, connection refused, unexpected answer).
+   */
+  outcome: z.enum(['open', 'weak', 'protected', 'unknown']),
+  user: z.string().optional(),
+  /** The dictionary password that worked (dictionary words only, never a real secret). */
+  password: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  detail: z.string(),
+  /** Redis: whether `CONFIG SET dir` to its current value was accepted (the cron-write trick). */
+  configSetDir: z.enum(['allowed', 'denied', 'not-tested']).optional(),
+});
+export type LoginResult = z.infer<typeof LoginResultSchema>;
+
+export const LoginFactsSchema = z.object({
+  enabled: z.boolean(),
+  results: z.array(LoginResultSchema),
+  /** Services seen listening but not tested, and why (e.g. bound to a non-loopback address only). */
+  notTested: z.array(z.object({ service: LoginServiceSchema, endpoint: z.string(), reason: z.string() })),
+});
+export type LoginFacts = z.infer<typeof LoginFactsSchema>;
+
+export const AuditFactsSchema = z.object({
+  firewall: FirewallFactsSchema.optional(),
+  sshd: SshdFactsSchema.optional(),
+  packages: PackageFactsSchema.optional(),
+  kernel: KernelFactsSchema.optional(),
+  agents: AgentFactsSchema.optional(),
+  cron: CronFactsSchema.optional(),
+  logins: LoginFactsSchema.optional(),
+});
+export type AuditFacts = z.infer<typeof AuditFactsSchema>;

@@ -1,0 +1,16 @@
+// The explicit list of audit checks, in the order the source's checklist gives them; the report
+// orders them by status and level.
+import { accessChecks } from './checks/access.js';
+import { credentialChecks } from './checks/credentials.js';
+import { firewallChecks } from './checks/firewall.js';
+import { hygieneChecks } from './checks/hygiene.js';
+import { serviceChecks } from './checks/services.js';
+import type { AuditCheck } from './types.js';
+
+export const auditChecks: AuditCheck[] = [
+  ...firewallChecks,
+  ...serviceChecks,
+  ...credentialChecks,
+  ...hygieneChecks,
+  ...accessChecks,
+];

@@ -1,0 +1,68 @@
+// Which anti-virus, EDR and cloud security agents left files on the target (install directories,
+// service files) and how old ClamAV's signature databases are, from their headers.
+import { lstat, open, readdir } from 'node:fs/promises';
+import { AGENTS } from '../../audit/agents.js';
+import type { AgentFacts } from '../../audit/facts.js';
+import { resolveInRoot } from '../support.js';
+
+async function exists(root: string, p: string): Promise<boolean> {
+  return lstat(await resolveInRoot(root, p)).then(
+    () => true,
+    () => false,
+  );
+}
+
+const MONTHS: Record<string, string> = {
+  Jan: '01',
+  Feb: '02',
+  Mar: '03',
+  Apr: '04',
+  May: '05',
+  Jun: '06',
+  Jul: '07',
+  Aug: '08',
+  Sep: '09',
+  Oct: '10',
+  Nov: '11',
+  Dec: '12',
+};
+
+/** `ClamAV-VDB:14 Nov 2024 09-21 +0000:27456:…` → ISO time and version. */
+export function parseCvdHeader(header: string): { builtAt?: string; version?: number } {
+  const m = /^ClamAV-VDB:(\d{1,2}) (\w{3}) (\d{4}) (\d{2})-(\d{2}) ([+-]\d{4}):(\d+):/.exec(header);
+  if (!m || !MONTHS[m[2]!]) return {};
+  const tz = `${m[6]!.slice(0, 3)}:${m[6]!.slice(3)}`;
+  const iso = `${m[3]}-${MONTHS[m[2]!]}-${m[1]!.padStart(2, '0')}T${m[4]}:${m[5]}:00${tz}`;
+  const time = Date.parse(iso);
+  return Number.isNaN(time)
+    ? { version: Number(m[7]) }
+    : { builtAt: new Date(time).toISOString(), version: Number(m[7]) };
+}
+
+export async function collectAgents(root: string): Promise<AgentFacts> {
+  const agents: AgentFacts['agents'] = [];
+  for (const a of AGENTS) {
+    const present: string[] = [];
+    const traces: string[] = [];
+    for (const p of a.paths) if (await exists(root, p)) present.push(p);
+    for (const p of a.traces) if (await exists(root, p)) traces.push(p);
+    if (present.length || traces.length) agents.push({ agent: a.id, present, traces });
+  }
+  const clamInstalled = (await exists(root, '/usr/bin/clamscan')) || (await exists(root, '/usr/sbin/clamd'));
+  const databases: AgentFacts['clamav']['databases'] = [];
+  const dbDir = await resolveInRoot(root, '/var/lib/clamav');
+  for (const n of (await readdir(dbDir).catch(() => [] as string[])).sort()) {
+    if (!/\.(?:cvd|cld)$/.test(n)) continue;
+    const fh = await open(`${dbDir}/${n}`, 'r').catch(() => undefined);
+    if (!fh) continue;
+    try {
+      const buf = Buffer.alloc(512);
+      const { bytesRead } = await fh.read(buf, 0, 512, 0);
+      const parsed = parseCvdHeader(buf.subarray(0, bytesRead).toString('latin1'));
+      databases.push({ file: `/var/lib/clamav/${n}`, ...parsed });
+    } finally {
+      await fh.close();
+    }
+  }
+  return { agents, clamav: { installed: clamInstalled, databases } };
+}

@@ -1,0 +1,89 @@
+// The cron entries the audit's scheduled-task checks read. This is a minimal reader of crontab,
+// cron.d and the user spools (not anacron, at or systemd timers): the full persistence collector
+// covers those for `scan`; the audit uses its entries instead when a snapshot carries them.
+import { lstat, readdir } from 'node:fs/promises';
+import type { CronEntry, CronFacts } from '../../audit/facts.js';
+import type { Persistence } from '../../snapshot/persistence.js';
+import { readRootText, resolveInRoot } from '../support.js';
+
+const MAX_ENTRIES = 500;
+
+/** Parses one cron file; `systemFormat` files carry a user field after the schedule. */
+export function parseCronText(
+  text: string,
+  file: string,
+  systemFormat: boolean,
+  spoolUser?: string,
+): Omit<CronEntry, 'mtime'>[] {
+  const out: Omit<CronEntry, 'mtime'>[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(line)) return;
+    const fields = line.split(/\s+/);
+    const schedLen = fields[0]?.startsWith('@') ? 1 : 5;
+    const userAt = systemFormat ? schedLen : -1;
+    const cmdAt = systemFormat ? schedLen + 1 : schedLen;
+    if (fields.length <= cmdAt) return;
+    // The command is the rest of the line as written, spaces included.
+    let rest = line;
+    for (let k = 0; k < cmdAt; k++) rest = rest.replace(/^\S+\s+/, '');
+    const entry: Omit<CronEntry, 'mtime'> = { file, line: i + 1, command: rest };
+    const user = systemFormat ? fields[userAt] : spoolUser;
+    if (user) entry.user = user;
+    out.push(entry);
+  });
+  return out;
+}
+
+/** Adapts the persistence collector's cron entries, when a snapshot has them. */
+export function cronFromPersistence(p: Persistence): CronFacts {
+  const mtimes = new Map(p.files.map((f) => [f.path, f.mtime]));
+  const entries: CronEntry[] = p.entries
+    .filter((e) => e.place === 'crontab' || e.place === 'cron.d' || e.place === 'cron-spool')
+    .map((e) => {
+      const entry: CronEntry = { file: e.file, line: e.line ?? 1, command: e.command };
+      if (e.user) entry.user = e.user;
+      const m = mtimes.get(e.file);
+      if (m) entry.mtime = m;
+      return entry;
+    });
+  return { source: 'persistence', entries, writable: [] };
+}
+
+export async function collectCron(root: string): Promise<CronFacts> {
+  const files: Array<{ path: string; system: boolean; user?: string }> = [
+    { path: '/etc/crontab', system: true },
+  ];
+  const writable: string[] = [];
+  for (const dir of ['/etc/cron.d']) {
+    const host = await resolveInRoot(root, dir);
+    const st = await lstat(host).catch(() => undefined);
+    if (st && (st.mode & 0o022) !== 0) writable.push(dir);
+    for (const n of (await readdir(host).catch(() => [] as string[])).sort()) {
+      // cron itself skips these names (run-parts rules), and so do we.
+      if (/[^A-Za-z0-9_-]/.test(n)) continue;
+      files.push({ path: `${dir}/${n}`, system: true });
+    }
+  }
+  for (const dir of ['/var/spool/cron/crontabs', '/var/spool/cron']) {
+    for (const n of (await readdir(await resolveInRoot(root, dir)).catch(() => [] as string[])).sort()) {
+      if (n === 'crontabs' || n.startsWith('.')) continue;
+      files.push({ path: `${dir}/${n}`, system: false, user: n });
+    }
+  }
+  const entries: CronEntry[] = [];
+  for (const f of files) {
+    const host = await resolveInRoot(root, f.path);
+    const st = await lstat(host).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    if ((st.mode & 0o022) !== 0) writable.push(f.path);
+    const text = await readRootText(root, f.path).catch(() => undefined);
+    if (text === undefined) continue;
+    for (const e of parseCronText(text, f.path, f.system, f.user)) {
+      if (entries.length >= MAX_ENTRIES) break;
+      entries.push({ ...e, mtime: st.mtime.toISOString() });
+    }
+  }
+  return { source: 'minimal', entries, writable };
+}

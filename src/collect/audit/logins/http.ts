@@ -1,0 +1,124 @@
+// HTTP login tests with fetch, to 127.0.0.1/::1 only: Tomcat's manager with default basic-auth
+// credentials, and Jenkins's script console anonymously or with default credentials.
+import type { LoginResult } from '../../../audit/facts.js';
+import { type Credential, ATTEMPT_GAP_MS } from './dictionary.js';
+import { Pacer, assertLoopback, type Target } from './loopback.js';
+
+async function get(
+  t: Target,
+  pathname: string,
+  cred?: Credential,
+): Promise<{ status: number; body: string } | { error: string }> {
+  assertLoopback(t.host);
+  const url = `http://${t.host === '::1' ? '[::1]' : t.host}:${t.port}${pathname}`;
+  const headers: Record<string, string> = { 'user-agent': 'minehunter-audit' };
+  if (cred)
+    headers.authorization = `Basic ${Buffer.from(`${cred.user}:${cred.password}`).toString('base64')}`;
+  try {
+    // No redirects: a redirect could point anywhere, and a redirect to a login page is itself the answer.
+    const res = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(3000) });
+    const body = (await res.text()).slice(0, 20_000);
+    return { status: res.status, body };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+export async function testTomcatManager(t: Target, creds: Credential[]): Promise<LoginResult> {
+  const result: LoginResult = {
+    service: 'tomcat-manager',
+    endpoint: t.endpoint,
+    outcome: 'unknown',
+    attempts: 0,
+    detail: '',
+  };
+  const pacer = new Pacer(ATTEMPT_GAP_MS);
+  await pacer.wait();
+  result.attempts++;
+  const anon = await get(t, '/manager/html');
+  if ('error' in anon) {
+    result.detail = anon.error;
+    return result;
+  }
+  if (anon.status === 200) {
+    result.outcome = 'open';
+    result.detail = '/manager/html answers 200 without credentials';
+    return result;
+  }
+  if (anon.status === 404) {
+    result.outcome = 'protected';
+    result.detail = 'no manager application deployed (404)';
+    return result;
+  }
+  if (anon.status !== 401) {
+    result.detail = `/manager/html answered ${anon.status}`;
+    return result;
+  }
+  for (const cred of creds) {
+    await pacer.wait();
+    result.attempts++;
+    const r = await get(t, '/manager/html', cred);
+    if ('error' in r) {
+      result.detail = r.error;
+      return result;
+    }
+    if (r.status === 200) {
+      result.outcome = 'weak';
+      result.user = cred.user;
+      result.password = cred.password;
+      result.detail = '/manager/html accepted default credentials';
+      return result;
+    }
+  }
+  result.outcome = 'protected';
+  result.detail = 'every dictionary credential was refused';
+  return result;
+}
+
+const CONSOLE = /Script Console|scriptText|groovy/i;
+
+export async function testJenkins(t: Target, creds: Credential[]): Promise<LoginResult> {
+  const result: LoginResult = {
+    service: 'jenkins',
+    endpoint: t.endpoint,
+    outcome: 'unknown',
+    attempts: 0,
+    detail: '',
+  };
+  const pacer = new Pacer(ATTEMPT_GAP_MS);
+  await pacer.wait();
+  result.attempts++;
+  const anon = await get(t, '/script');
+  if ('error' in anon) {
+    result.detail = anon.error;
+    return result;
+  }
+  if (anon.status === 200 && CONSOLE.test(anon.body)) {
+    result.outcome = 'open';
+    result.detail = '/script (the Groovy console) opens without logging in';
+    return result;
+  }
+  if (![401, 403, 302, 303].includes(anon.status)) {
+    result.detail = `/script answered ${anon.status}`;
+    return result;
+  }
+  for (const cred of creds) {
+    await pacer.wait();
+    result.attempts++;
+    const r = await get(t, '/script', cred);
+    if ('error' in r) {
+      result.detail = r.error;
+      return result;
+    }
+    if (r.status === 200 && CONSOLE.test(r.body)) {
+      result.outcome = 'weak';
+      result.user = cred.user;
+      result.password = cred.password;
+      result.detail = '/script opened with default credentials';
+      return result;
+    }
+  }
+  result.outcome = 'protected';
+  result.detail = 'anonymous access and every dictionary credential were refused';
+  return result;
+}
