@@ -35,7 +35,28 @@ describe('classify', () => {
     const v = classify([finding({}), finding({ level: 'medium', fingerprint: 'f2' })], [ok]);
     expect(v.status).toBe('infected');
     expect(v.highest).toBe('high');
-    expect(v.kinds).toEqual([{ kind: 'open-source-miner', confidence: 'high', findingCount: 2 }]);
+    expect(v.kinds.map(({ kind, confidence, findingCount }) => ({ kind, confidence, findingCount }))).toEqual(
+      [{ kind: 'open-source-miner', confidence: 'high', findingCount: 2 }],
+    );
+  });
+
+  it('gives each kind its evidence chain, strongest first, and its playbook in both languages', () => {
+    const v = classify(
+      [
+        finding({ level: 'medium', fingerprint: 'weak', ruleId: 'high-cpu-odd-path' }),
+        finding({ level: 'critical', fingerprint: 'strong', ruleId: 'pool-connection' }),
+        finding({ kind: 'preload', level: 'high', fingerprint: 'p', ruleId: 'ld-so-preload' }),
+      ],
+      [ok],
+    );
+    const miner = v.kinds.find((k) => k.kind === 'open-source-miner')!;
+    expect(miner.chain.map((c) => c.ruleId)).toEqual(['pool-connection', 'high-cpu-odd-path']);
+    expect(miner.playbook.length).toBeGreaterThan(3);
+    expect(miner.playbook[1]!.en).toContain('respond --apply');
+    expect(miner.playbook.every((s) => /[\u4e00-\u9fff]/.test(s['zh-CN']))).toBe(true);
+    const preload = v.kinds.find((k) => k.kind === 'preload')!;
+    expect(preload.playbook[0]!.en).toMatch(/Distrust ps/);
+    expect(preload.playbook.map((s) => s.en).join(' ')).toContain('/etc/ld.so.preload');
   });
 
   it('ignores allowed findings', () => {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   LevelSchema,
+  LocalizedSchema,
   MinerKindSchema,
   levelRank,
   maxLevel,
@@ -11,6 +12,16 @@ import {
   type MinerKind,
 } from '../model/finding.js';
 import type { CollectionRecord } from '../snapshot/schema.js';
+import { PLAYBOOKS } from './playbooks.js';
+
+/** One link of a kind's evidence chain: a finding that points to it, strongest first. */
+export const ChainLinkSchema = z.object({
+  ruleId: z.string(),
+  level: LevelSchema,
+  category: z.string(),
+  fingerprint: z.string(),
+  message: LocalizedSchema,
+});
 
 export const VerdictSchema = z.object({
   status: z.enum(['infected', 'suspicious', 'clean', 'incomplete']),
@@ -20,6 +31,10 @@ export const VerdictSchema = z.object({
       kind: MinerKindSchema,
       confidence: z.enum(['high', 'medium', 'low']),
       findingCount: z.number().int(),
+      /** The findings that make the case for this kind, strongest first. */
+      chain: z.array(ChainLinkSchema),
+      /** What to do, in order (source document §4), in both languages. */
+      playbook: z.array(LocalizedSchema),
     }),
   ),
   /** Collectors that failed or were skipped: what the verdict could not see. */
@@ -40,7 +55,23 @@ export function classify(findings: Finding[], collection: CollectionRecord[]): V
       const top = maxLevel(list.map((f) => f.level));
       const confidence: Verdict['kinds'][number]['confidence'] =
         levelRank(top) >= levelRank('high') ? 'high' : top === 'medium' ? 'medium' : 'low';
-      return { kind, confidence, findingCount: list.length, rank: levelRank(top) };
+      const chain = [...list]
+        .sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.fingerprint.localeCompare(b.fingerprint))
+        .map((f) => ({
+          ruleId: f.ruleId,
+          level: f.level,
+          category: f.category,
+          fingerprint: f.fingerprint,
+          message: f.message,
+        }));
+      return {
+        kind,
+        confidence,
+        findingCount: list.length,
+        chain,
+        playbook: PLAYBOOKS[kind],
+        rank: levelRank(top),
+      };
     })
     .sort((a, b) => b.rank - a.rank || a.kind.localeCompare(b.kind))
     .map(({ rank: _rank, ...rest }) => rest);

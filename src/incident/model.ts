@@ -1,0 +1,228 @@
+// The incident report the source document's §5 asks a victim to hand a response team: (1) who,
+// (2) when/where/which IPs, (3) symptoms, (4) systems, assets and loss, (5) attachments, (6) samples
+// and their password. Built from a scan report (what the tool knows) and the intake (what people know);
+// pure, with the clock injected, so the same inputs always give the same report.
+import { z } from 'zod';
+import { LocalizedSchema, levelRank, type Localized } from '../model/finding.js';
+import { VerdictSchema } from '../classify/verdict.js';
+import type { Report } from '../report/model.js';
+import { kindName } from '../report/i18n.js';
+import type { Snapshot } from '../snapshot/schema.js';
+import { IntakeSchema, type Intake } from './intake.js';
+import { LossSchema, estimateLoss } from './loss.js';
+
+export const INCIDENT_SCHEMA_VERSION = 1;
+
+export const AttachmentSchema = z.object({
+  name: z.string(),
+  sha256: z.string().optional(),
+  size: z.number().int().optional(),
+  note: z.string().optional(),
+});
+
+export const IncidentReportSchema = z.object({
+  schemaVersion: z.literal(INCIDENT_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('minehunter'), version: z.string() }),
+  generatedAt: z.string(),
+  organization: IntakeSchema.shape.organization,
+  incident: z.object({
+    reportedTime: z.string().optional(),
+    /** Earliest start time of a process the findings name: when the miner was first seen running. */
+    firstSeen: z.string().optional(),
+    detectedAt: z.string(),
+    location: z.string().optional(),
+    hostname: z.string().optional(),
+    hostAddresses: z.array(z.string()),
+    /** Remote addresses the findings name (pools, download hosts) plus those the user gave. */
+    relatedIps: z.array(z.string()),
+  }),
+  symptoms: z.object({ reported: z.string().optional(), observed: z.array(LocalizedSchema) }),
+  verdict: VerdictSchema,
+  assets: z.object({
+    systems: z.array(z.string()),
+    notes: z.string().optional(),
+    host: z.object({
+      hostname: z.string().optional(),
+      kernel: z.string().optional(),
+      distribution: z.string().optional(),
+      cpuCount: z.number().int().optional(),
+    }),
+  }),
+  loss: LossSchema,
+  timeline: z.array(z.object({ time: z.string(), event: LocalizedSchema })),
+  /** Miner processes: what argv they held (for the report reader), and their CPU time. */
+  processes: z.array(
+    z.object({
+      pid: z.number().int(),
+      exe: z.string().optional(),
+      argv: z.array(z.string()),
+      user: z.string().optional(),
+      startTime: z.string().optional(),
+      cpuSeconds: z.number().optional(),
+    }),
+  ),
+  attachments: z.array(AttachmentSchema),
+  samples: z.object({
+    archive: z.string().optional(),
+    password: z.string().optional(),
+    files: z.array(z.object({ path: z.string(), sha256: z.string() })),
+  }),
+});
+export type IncidentReport = z.infer<typeof IncidentReportSchema>;
+
+export interface IncidentInput {
+  report: Report;
+  /** When given, CPU time comes from the processes' whole-life counters instead of CPU% × run time. */
+  snapshot?: Snapshot;
+  intake: Intake;
+  attachments: z.infer<typeof AttachmentSchema>[];
+  samples?: { archive: string; password: string; files: { path: string; sha256: string }[] };
+  now: Date;
+}
+
+const L = (en: string, zh: string): Localized => ({ en, 'zh-CN': zh });
+
+export function buildIncidentReport(input: IncidentInput): IncidentReport {
+  const { report, intake } = input;
+  const active = report.findings.filter((f) => !f.allowed);
+  const minerLike = active.filter((f) => f.category === 'miner' || levelRank(f.level) >= levelRank('high'));
+
+  const procs = new Map<number, IncidentReport['processes'][number]>();
+  const remote = new Set<string>();
+  for (const f of minerLike) {
+    for (const e of f.evidence) {
+      if (e.type === 'process' && !procs.has(e.pid)) {
+        const snap = input.snapshot?.processes?.find((p) => p.pid === e.pid);
+        procs.set(e.pid, {
+          pid: e.pid,
+          ...(e.exe ? { exe: e.exe } : {}),
+          argv: e.argv,
+          ...(e.user ? { user: e.user } : {}),
+          ...(e.startTime ? { startTime: e.startTime } : {}),
+          ...(snap ? { cpuSeconds: snap.cpuTimeSec } : {}),
+        });
+      }
+      if (e.type === 'socket') remote.add(e.remote.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''));
+    }
+  }
+  const processes = [...procs.values()].sort((a, b) => a.pid - b.pid);
+
+  // CPU time: exact whole-life counters from the snapshot, else CPU% × time since start.
+  let cpuSeconds = 0;
+  let cpuSource: 'cpu-time' | 'cpu-percent' | 'none' = 'none';
+  for (const p of processes) {
+    if (p.cpuSeconds !== undefined) {
+      cpuSeconds += p.cpuSeconds;
+      cpuSource = 'cpu-time';
+      continue;
+    }
+    const ev = minerLike
+      .flatMap((f) => f.evidence)
+      .find((e) => e.type === 'process' && e.pid === p.pid && e.cpuPercent !== undefined);
+    if (ev?.type === 'process' && ev.cpuPercent !== undefined && p.startTime) {
+      const secs = Math.max(0, (Date.parse(report.collectedAt) - Date.parse(p.startTime)) / 1000);
+      cpuSeconds += (ev.cpuPercent / 100) * secs;
+      if (cpuSource === 'none') cpuSource = 'cpu-percent';
+    }
+  }
+  const loss = estimateLoss({
+    cpuSeconds,
+    cpuSource,
+    ...(intake.loss.wattsPerCore !== undefined ? { wattsPerCore: intake.loss.wattsPerCore } : {}),
+    ...(intake.loss.pricePerKwh !== undefined ? { pricePerKwh: intake.loss.pricePerKwh } : {}),
+    ...(intake.loss.currency !== undefined ? { currency: intake.loss.currency } : {}),
+    items: intake.loss.items,
+  });
+
+  const starts = processes
+    .map((p) => p.startTime)
+    .filter((t): t is string => !!t)
+    .sort();
+  const timeline: IncidentReport['timeline'] = [];
+  for (const p of processes) {
+    if (p.startTime)
+      timeline.push({
+        time: p.startTime,
+        event: L(
+          `process ${p.pid} (${p.exe ?? p.argv[0] ?? '?'}) started`,
+          `进程 ${p.pid}（${p.exe ?? p.argv[0] ?? '?'}）启动`,
+        ),
+      });
+  }
+  for (const f of active.filter((f) => levelRank(f.level) >= levelRank('medium'))) {
+    timeline.push({
+      time: report.collectedAt,
+      event: L(
+        `detected: ${f.title.en} — ${f.message.en}`,
+        `检出：${f.title['zh-CN']} —— ${f.message['zh-CN']}`,
+      ),
+    });
+  }
+  timeline.sort((a, b) => a.time.localeCompare(b.time));
+
+  const observed: Localized[] = [];
+  const hot = processes.filter((p) => (p.cpuSeconds ?? 0) > 0);
+  if (hot.length)
+    observed.push(
+      L(
+        `${hot.length} miner process(es) used ${loss.cpuCoreHours} CPU core-hours`,
+        `${hot.length} 个矿机进程占用了 ${loss.cpuCoreHours} CPU 核时`,
+      ),
+    );
+  if (remote.size)
+    observed.push(
+      L(`connections to ${[...remote].sort().join(', ')}`, `连接到 ${[...remote].sort().join('、')}`),
+    );
+  for (const k of report.verdict.kinds)
+    observed.push(
+      L(
+        `signs of a ${kindName('en', k.kind)} (${k.findingCount} finding(s))`,
+        `存在${kindName('zh-CN', k.kind)}的迹象（${k.findingCount} 项发现）`,
+      ),
+    );
+  if (report.host.loadAverage)
+    observed.push(
+      L(`load average ${report.host.loadAverage.join(' ')}`, `系统负载 ${report.host.loadAverage.join(' ')}`),
+    );
+
+  const dist = report.host.distribution;
+  return {
+    schemaVersion: INCIDENT_SCHEMA_VERSION,
+    tool: { name: 'minehunter', version: report.tool.version },
+    generatedAt: input.now.toISOString(),
+    organization: intake.organization,
+    incident: {
+      ...(intake.incident.time ? { reportedTime: intake.incident.time } : {}),
+      ...(starts[0] ? { firstSeen: starts[0] } : {}),
+      detectedAt: report.collectedAt,
+      ...(intake.incident.location ? { location: intake.incident.location } : {}),
+      ...(report.host.hostname ? { hostname: report.host.hostname } : {}),
+      hostAddresses: report.host.addresses
+        .filter((a) => !/^(127\.|::1$)/.test(a.address))
+        .map((a) => a.address),
+      relatedIps: [...new Set([...remote, ...intake.incident.relatedIps])].sort(),
+    },
+    symptoms: { ...(intake.incident.symptoms ? { reported: intake.incident.symptoms } : {}), observed },
+    verdict: report.verdict,
+    assets: {
+      systems: intake.assets.systems,
+      ...(intake.assets.notes ? { notes: intake.assets.notes } : {}),
+      host: {
+        ...(report.host.hostname ? { hostname: report.host.hostname } : {}),
+        ...(report.host.kernel ? { kernel: report.host.kernel } : {}),
+        ...(dist?.name || dist?.id
+          ? { distribution: [dist.name ?? dist.id, dist.version].filter(Boolean).join(' ') }
+          : {}),
+        ...(report.host.cpuCount ? { cpuCount: report.host.cpuCount } : {}),
+      },
+    },
+    loss,
+    timeline,
+    processes,
+    attachments: [
+      ...input.attachments,
+      ...intake.attachments.map((name) => ({ name, note: 'provided by the user' })),
+    ],
+    samples: input.samples ?? { files: [] },
+  };
+}

@@ -1,0 +1,179 @@
+// The §5 incident report as one self-contained HTML page (inline CSS, no script, no external resource)
+// that prints well and is the source of the PDF. Every piece of text is HTML-escaped after control
+// characters are neutralised, and a Content-Security-Policy forbids scripts should anything slip by.
+import type { Lang } from '../model/finding.js';
+import type { IncidentReport } from '../incident/model.js';
+import { it18n as x } from '../incident/texts.js';
+import { kindName, levelName, t } from './i18n.js';
+import { inertForTerminal } from './sanitize.js';
+
+export function esc(text: string): string {
+  return inertForTerminal(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+const CSS = `
+body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei","Source Han Sans SC","Microsoft YaHei",sans-serif;
+  max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}
+h1{border-bottom:3px solid #b00020;padding-bottom:.3rem}
+h2{margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3;width:14rem}
+code{font-family:"DejaVu Sans Mono",monospace;background:#f6f6f6;word-break:break-all}
+.missing{color:#999;font-style:italic}
+.status{font-weight:bold;color:#b00020}
+.meta{color:#666}
+@media print{body{margin:0;max-width:none}}
+`;
+
+function row(lang: Lang, label: string, value: string | undefined, isCode = false): string {
+  const v = value
+    ? isCode
+      ? `<code>${esc(value)}</code>`
+      : esc(value)
+    : `<span class="missing">${esc(x(lang, 'missing'))}</span>`;
+  return `<tr><th>${esc(label)}</th><td>${v}</td></tr>`;
+}
+
+export function renderIncidentHtml(r: IncidentReport, lang: Lang): string {
+  const b: string[] = [];
+  b.push(`<h1>${esc(x(lang, 'title'))}</h1>`);
+  b.push(
+    `<p class="meta">${esc(x(lang, 'generated', { time: r.generatedAt, version: r.tool.version }))}</p>`,
+  );
+
+  b.push(`<h2>${esc(x(lang, 'verdict'))}</h2>`);
+  b.push(`<p class="status">${esc(t(lang, `status.${r.verdict.status}`))}</p>`);
+  for (const k of r.verdict.kinds) {
+    b.push(
+      `<h3>${esc(kindName(lang, k.kind))} (${esc(t(lang, 'confidence', { value: t(lang, `confidence.${k.confidence}`) }))})</h3>`,
+    );
+    b.push(
+      '<ul>' +
+        k.chain
+          .map(
+            (c) =>
+              `<li><code>${esc(c.ruleId)}</code> (${esc(levelName(lang, c.level))}): ${esc(c.message[lang])}</li>`,
+          )
+          .join('') +
+        '</ul>',
+    );
+    b.push(`<p><strong>${esc(x(lang, 'playbook'))}</strong></p>`);
+    b.push('<ol>' + k.playbook.map((s) => `<li>${esc(s[lang])}</li>`).join('') + '</ol>');
+  }
+
+  const o = r.organization;
+  b.push(`<h2>${esc(x(lang, 's1'))}</h2><table>`);
+  b.push(row(lang, x(lang, 'orgName'), o.name), row(lang, x(lang, 'address'), o.address));
+  b.push(row(lang, x(lang, 'contact'), o.contact), row(lang, x(lang, 'phone'), o.phone));
+  if (o.email) b.push(row(lang, x(lang, 'email'), o.email));
+  b.push('</table>');
+
+  const i = r.incident;
+  b.push(`<h2>${esc(x(lang, 's2'))}</h2><table>`);
+  b.push(row(lang, x(lang, 'reportedTime'), i.reportedTime), row(lang, x(lang, 'firstSeen'), i.firstSeen));
+  b.push(row(lang, x(lang, 'detectedAt'), i.detectedAt), row(lang, x(lang, 'location'), i.location));
+  b.push(row(lang, x(lang, 'hostname'), i.hostname));
+  b.push(row(lang, x(lang, 'hostAddresses'), i.hostAddresses.join(', ') || x(lang, 'none')));
+  b.push(row(lang, x(lang, 'relatedIps'), i.relatedIps.join(', ') || x(lang, 'none')));
+  b.push('</table>');
+  if (r.timeline.length) {
+    b.push(
+      `<h3>${esc(x(lang, 'timeline'))}</h3><table><tr><th>${esc(x(lang, 'time'))}</th><th>${esc(x(lang, 'event'))}</th></tr>`,
+    );
+    for (const e of r.timeline) b.push(`<tr><td>${esc(e.time)}</td><td>${esc(e.event[lang])}</td></tr>`);
+    b.push('</table>');
+  }
+
+  b.push(`<h2>${esc(x(lang, 's3'))}</h2><table>`);
+  b.push(row(lang, x(lang, 'reported'), r.symptoms.reported));
+  b.push(
+    `<tr><th>${esc(x(lang, 'observed'))}</th><td><ul>${r.symptoms.observed.map((s) => `<li>${esc(s[lang])}</li>`).join('') || esc(x(lang, 'none'))}</ul></td></tr></table>`,
+  );
+  if (r.processes.length) {
+    b.push(`<h3>${esc(x(lang, 'processes'))}</h3><table>`);
+    b.push(`<tr><th>${esc(x(lang, 'pid'))}</th><th>${esc(x(lang, 'commandLine'))}</th></tr>`);
+    for (const p of r.processes) {
+      const meta = [p.user, p.startTime, p.cpuSeconds !== undefined ? `${p.cpuSeconds} s CPU` : undefined]
+        .filter(Boolean)
+        .join(' · ');
+      b.push(
+        `<tr><td>${p.pid}<br><span class="meta">${esc(meta)}</span></td><td>${p.exe ? `<code>${esc(p.exe)}</code><br>` : ''}<code>${esc(p.argv.join(' '))}</code></td></tr>`,
+      );
+    }
+    b.push('</table>');
+  }
+
+  const h = r.assets.host;
+  const l = r.loss;
+  const d = (k: 'wattsPerCore' | 'pricePerKwh' | 'currency'): string =>
+    l.defaults.includes(k) ? ` ${x(lang, 'defaultMark')}` : '';
+  b.push(`<h2>${esc(x(lang, 's4'))}</h2><table>`);
+  b.push(row(lang, x(lang, 'systems'), r.assets.systems.join(', ') || undefined));
+  if (r.assets.notes) b.push(row(lang, x(lang, 'note'), r.assets.notes));
+  b.push(
+    row(
+      lang,
+      x(lang, 'hostFacts'),
+      [h.hostname, h.distribution, h.kernel, h.cpuCount ? `${h.cpuCount} CPU` : undefined]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+  );
+  b.push('</table>');
+  b.push(`<h3>${esc(x(lang, 'loss'))}</h3><table>`);
+  b.push(row(lang, x(lang, 'formula'), x(lang, 'formulaText')));
+  b.push(
+    row(lang, x(lang, 'coreHours'), `${l.cpuCoreHours} (${x(lang, 'cpuSource', { source: l.cpuSource })})`),
+  );
+  b.push(row(lang, x(lang, 'wattsPerCore'), `${l.wattsPerCore}${d('wattsPerCore')}`));
+  b.push(row(lang, x(lang, 'pricePerKwh'), `${l.pricePerKwh} ${l.currency}${d('pricePerKwh')}`));
+  b.push(
+    row(lang, x(lang, 'energy'), `${l.energyKwh} kWh`),
+    row(lang, x(lang, 'energyCost'), `${l.energyCost} ${l.currency}`),
+  );
+  for (const item of l.items)
+    b.push(row(lang, `${x(lang, 'otherItems')}: ${item.item}`, `${item.amount} ${l.currency}`));
+  b.push(row(lang, x(lang, 'total'), `${l.total} ${l.currency}`), row(lang, '=', l.formula, true));
+  b.push('</table>');
+
+  b.push(`<h2>${esc(x(lang, 's5'))}</h2>`);
+  if (r.attachments.length === 0) b.push(`<p>${esc(x(lang, 'noAttachments'))}</p>`);
+  else {
+    b.push(`<table><tr><th>${esc(x(lang, 'file'))}</th><th>sha256 / ${esc(x(lang, 'note'))}</th></tr>`);
+    for (const a of r.attachments)
+      b.push(
+        `<tr><td><code>${esc(a.name)}</code>${a.size !== undefined ? ` (${a.size} B)` : ''}</td><td><code>${esc(a.sha256 ?? '')}</code> ${esc(a.note ?? '')}</td></tr>`,
+      );
+    b.push('</table>');
+  }
+
+  b.push(`<h2>${esc(x(lang, 's6'))}</h2>`);
+  if (!r.samples.archive) b.push(`<p>${esc(x(lang, 'noSamples'))}</p>`);
+  else {
+    b.push(
+      '<table>',
+      row(lang, x(lang, 'archive'), r.samples.archive, true),
+      row(lang, x(lang, 'password'), r.samples.password, true),
+    );
+    for (const f of r.samples.files) b.push(row(lang, f.path, `sha256 ${f.sha256}`, true));
+    b.push('</table>');
+  }
+
+  return `<!DOCTYPE html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${esc(x(lang, 'title'))}${r.incident.hostname ? ` — ${esc(r.incident.hostname)}` : ''}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${b.join('\n')}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,68 @@
+// The Markdown and JSON incident reports of a fixed incident match their goldens (regenerate with
+// UPDATE_GOLDENS=1), carry the six §5 sections in both languages, and keep hostile argv inert.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fixtureIncident } from '../../test/helpers/incident-fixture.js';
+import { IncidentReportSchema } from '../incident/model.js';
+import { renderIncidentMarkdown } from './render-md.js';
+
+const GOLDENS = fileURLToPath(new URL('../../test/goldens/', import.meta.url));
+
+function golden(name: string, actual: string): void {
+  const file = path.join(GOLDENS, name);
+  if (process.env.UPDATE_GOLDENS === '1' || !existsSync(file)) {
+    if (process.env.UPDATE_GOLDENS !== '1') throw new Error(`${file} is missing: run with UPDATE_GOLDENS=1`);
+    writeFileSync(file, actual);
+  }
+  expect(actual, `${name} differs from its golden; if the change is wanted, run with UPDATE_GOLDENS=1`).toBe(
+    readFileSync(file, 'utf8'),
+  );
+}
+
+describe('incident report goldens', () => {
+  it('Markdown, English', () =>
+    golden('incident-report.en.md', renderIncidentMarkdown(fixtureIncident(), 'en')));
+  it('Markdown, Chinese', () =>
+    golden('incident-report.zh-CN.md', renderIncidentMarkdown(fixtureIncident(), 'zh-CN')));
+  it('JSON', () => golden('incident-report.json.golden', JSON.stringify(fixtureIncident(), null, 2) + '\n'));
+});
+
+describe('incident report content', () => {
+  const r = fixtureIncident();
+  it('is schema-valid and fills in what the tool knows', () => {
+    expect(() => IncidentReportSchema.parse(r)).not.toThrow();
+    expect(r.incident.firstSeen).toBe('2026-11-26T09:00:00.000Z');
+    expect(r.incident.relatedIps).toEqual(['198.51.100.20', '203.0.113.7']);
+    expect(r.incident.hostAddresses).toEqual(['10.0.0.2']);
+  });
+  it('estimates the loss with its formula: 5 core-hours × 15 W × 0.8 + 500', () => {
+    expect(r.loss.cpuCoreHours).toBe(5);
+    expect(r.loss.energyKwh).toBe(0.075);
+    expect(r.loss.energyCost).toBe(0.06);
+    expect(r.loss.total).toBe(500.06);
+    expect(r.loss.defaults).toEqual(['wattsPerCore', 'pricePerKwh', 'currency']);
+    expect(r.loss.formula).toBe('5 core-h × 15 W ÷ 1000 × 0.8 CNY/kWh + 500 = 500.06 CNY');
+  });
+  it('has the six §5 sections in Chinese', () => {
+    const md = renderIncidentMarkdown(r, 'zh-CN');
+    for (const h of [
+      '一、报告单位信息',
+      '二、事件时间、地点及相关 IP 地址',
+      '三、事件现象描述',
+      '四、涉及的系统和资产及损失估算',
+      '五、附件：截图与日志',
+      '六、恶意样本',
+    ])
+      expect(md).toContain(`## ${h}`);
+  });
+  it('keeps hostile argv inert: no raw tag, no escape character', () => {
+    const md = renderIncidentMarkdown(r, 'en');
+    expect(md).not.toContain('\u001b');
+    expect(md).toContain('\\x1b[31mred');
+    // Inside a code span the tag is shown literally, never as HTML outside one.
+    const outsideCode = md.replace(/`+ [^`]* `+/g, '');
+    expect(outsideCode).not.toMatch(/<script>/);
+  });
+});

@@ -1,0 +1,134 @@
+// The §5 incident report as Markdown. Attacker-controlled text (argv, paths, host names) is made inert:
+// control characters escaped, Markdown and HTML metacharacters backslash-escaped, so a viewer that
+// renders Markdown cannot be made to run or link anything.
+import type { Lang } from '../model/finding.js';
+import type { IncidentReport } from '../incident/model.js';
+import { it18n as x } from '../incident/texts.js';
+import { kindName, levelName, t } from './i18n.js';
+import { inertForTerminal } from './sanitize.js';
+
+/** Escapes Markdown/HTML metacharacters after neutralising control characters. */
+export function mdText(text: string): string {
+  // Only what can start markup mid-line: emphasis, code, links, tables, raw HTML.
+  return inertForTerminal(text).replace(/[\\`*_[\]<>&|~]/g, (c) => `\\${c}`);
+}
+
+/** Text inside a code span: backticks cannot close it, since the fence is longer than any run inside. */
+function code(text: string): string {
+  const safe = inertForTerminal(text);
+  const longest = Math.max(0, ...(safe.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence} ${safe} ${fence}`;
+}
+
+function field(lang: Lang, label: string, value: string | undefined): string {
+  return `- **${label}**: ${value ? mdText(value) : `_${x(lang, 'missing')}_`}`;
+}
+
+export function renderIncidentMarkdown(r: IncidentReport, lang: Lang): string {
+  const out: string[] = [];
+  out.push(`# ${x(lang, 'title')}`, '');
+  out.push(`_${x(lang, 'generated', { time: r.generatedAt, version: r.tool.version })}_`, '');
+
+  out.push(`## ${x(lang, 'verdict')}`, '');
+  out.push(`**${t(lang, `status.${r.verdict.status}`)}**`, '');
+  for (const k of r.verdict.kinds) {
+    out.push(
+      `### ${kindName(lang, k.kind)} (${t(lang, 'confidence', { value: t(lang, `confidence.${k.confidence}`) })})`,
+      '',
+    );
+    for (const c of k.chain)
+      out.push(`- ${c.ruleId} (${levelName(lang, c.level)}): ${mdText(c.message[lang])}`);
+    out.push('', `**${x(lang, 'playbook')}**`, '');
+    k.playbook.forEach((s, i) => out.push(`${i + 1}. ${s[lang]}`));
+    out.push('');
+  }
+
+  const o = r.organization;
+  out.push(`## ${x(lang, 's1')}`, '');
+  out.push(field(lang, x(lang, 'orgName'), o.name));
+  out.push(field(lang, x(lang, 'address'), o.address));
+  out.push(field(lang, x(lang, 'contact'), o.contact));
+  out.push(field(lang, x(lang, 'phone'), o.phone));
+  if (o.email) out.push(field(lang, x(lang, 'email'), o.email));
+  out.push('');
+
+  const i = r.incident;
+  out.push(`## ${x(lang, 's2')}`, '');
+  out.push(field(lang, x(lang, 'reportedTime'), i.reportedTime));
+  out.push(field(lang, x(lang, 'firstSeen'), i.firstSeen));
+  out.push(field(lang, x(lang, 'detectedAt'), i.detectedAt));
+  out.push(field(lang, x(lang, 'location'), i.location));
+  out.push(field(lang, x(lang, 'hostname'), i.hostname));
+  out.push(field(lang, x(lang, 'hostAddresses'), i.hostAddresses.join(', ') || x(lang, 'none')));
+  out.push(field(lang, x(lang, 'relatedIps'), i.relatedIps.join(', ') || x(lang, 'none')));
+  out.push('');
+  if (r.timeline.length) {
+    out.push(`### ${x(lang, 'timeline')}`, '', `| ${x(lang, 'time')} | ${x(lang, 'event')} |`, '|---|---|');
+    for (const e of r.timeline) out.push(`| ${e.time} | ${mdText(e.event[lang])} |`);
+    out.push('');
+  }
+
+  out.push(`## ${x(lang, 's3')}`, '');
+  out.push(field(lang, x(lang, 'reported'), r.symptoms.reported), '');
+  out.push(`**${x(lang, 'observed')}**`, '');
+  for (const s of r.symptoms.observed) out.push(`- ${mdText(s[lang])}`);
+  if (r.symptoms.observed.length === 0) out.push(`- ${x(lang, 'none')}`);
+  out.push('');
+  if (r.processes.length) {
+    out.push(`### ${x(lang, 'processes')}`, '');
+    for (const p of r.processes) {
+      out.push(
+        `- ${x(lang, 'pid')} ${p.pid}${p.user ? `, ${x(lang, 'user')} ${mdText(p.user)}` : ''}${p.startTime ? `, ${x(lang, 'started')} ${p.startTime}` : ''}${p.cpuSeconds !== undefined ? `, ${x(lang, 'cpuSeconds')} ${p.cpuSeconds}` : ''}`,
+      );
+      if (p.exe) out.push(`  - exe: ${code(p.exe)}`);
+      out.push(`  - ${x(lang, 'commandLine')}: ${code(p.argv.join(' '))}`);
+    }
+    out.push('');
+  }
+
+  out.push(`## ${x(lang, 's4')}`, '');
+  out.push(field(lang, x(lang, 'systems'), r.assets.systems.join(', ') || undefined));
+  if (r.assets.notes) out.push(field(lang, x(lang, 'note'), r.assets.notes));
+  const h = r.assets.host;
+  out.push(
+    field(
+      lang,
+      x(lang, 'hostFacts'),
+      [h.hostname, h.distribution, h.kernel, h.cpuCount ? `${h.cpuCount} CPU` : undefined]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+  );
+  out.push('', `### ${x(lang, 'loss')}`, '');
+  const l = r.loss;
+  const d = (k: 'wattsPerCore' | 'pricePerKwh' | 'currency'): string =>
+    l.defaults.includes(k) ? ` ${x(lang, 'defaultMark')}` : '';
+  out.push(`- **${x(lang, 'formula')}**: ${x(lang, 'formulaText')}`);
+  out.push(`- ${x(lang, 'coreHours')}: ${l.cpuCoreHours} (${x(lang, 'cpuSource', { source: l.cpuSource })})`);
+  out.push(`- ${x(lang, 'wattsPerCore')}: ${l.wattsPerCore}${d('wattsPerCore')}`);
+  out.push(`- ${x(lang, 'pricePerKwh')}: ${l.pricePerKwh} ${mdText(l.currency)}${d('pricePerKwh')}`);
+  out.push(`- ${x(lang, 'energy')}: ${l.energyKwh} kWh`);
+  out.push(`- ${x(lang, 'energyCost')}: ${l.energyCost} ${mdText(l.currency)}`);
+  for (const item of l.items)
+    out.push(`- ${x(lang, 'otherItems')}: ${mdText(item.item)}: ${item.amount} ${mdText(l.currency)}`);
+  out.push(`- **${x(lang, 'total')}**: ${l.total} ${mdText(l.currency)}`);
+  out.push(`- ${code(l.formula)}`, '');
+
+  out.push(`## ${x(lang, 's5')}`, '');
+  if (r.attachments.length === 0) out.push(x(lang, 'noAttachments'));
+  for (const a of r.attachments)
+    out.push(
+      `- ${code(a.name)}${a.size !== undefined ? ` (${a.size} B)` : ''}${a.sha256 ? ` sha256 ${a.sha256}` : ''}${a.note ? ` — ${mdText(a.note)}` : ''}`,
+    );
+  out.push('');
+
+  out.push(`## ${x(lang, 's6')}`, '');
+  if (!r.samples.archive) out.push(x(lang, 'noSamples'));
+  else {
+    out.push(`- **${x(lang, 'archive')}**: ${code(r.samples.archive)}`);
+    out.push(`- **${x(lang, 'password')}**: ${code(r.samples.password ?? '')}`);
+    for (const f of r.samples.files) out.push(`  - ${code(f.path)} sha256 ${f.sha256}`);
+  }
+  return out.join('\n') + '\n';
+}
