@@ -9,6 +9,18 @@ command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v ps >/dev/null 2>&1 || need="$need procps"
 command -v ss >/dev/null 2>&1 || need="$need iproute2"
 command -v yara >/dev/null 2>&1 || need="$need yara"
+command -v 7z >/dev/null 2>&1 || need="$need p7zip-full"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v pdftotext >/dev/null 2>&1 || need="$need poppler-utils"
+command -v unshare >/dev/null 2>&1 || need="$need util-linux"
+command -v find >/dev/null 2>&1 || need="$need findutils"
+command -v mount >/dev/null 2>&1 || need="$need mount"
+dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || need="$need fonts-wqy-zenhei"
+command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+command -v nft >/dev/null 2>&1 || need="$need nftables"
+command -v iptables-save >/dev/null 2>&1 || need="$need iptables"
+command -v chattr >/dev/null 2>&1 || need="$need e2fsprogs"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "ensure-deps: installing Debian packages:$need" >&2

@@ -7,6 +7,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CollectRootError, collectSnapshot } from '../collect/index.js';
 import { defaultAllowlistPath } from '../allow/allowlist.js';
+import { defaultCachePath } from '../engine/cache.js';
 import { LEVELS, type Lang, type Level } from '../model/finding.js';
 import { analyzeSnapshot, prepareAnalysis, type Analysis } from '../pipeline/analyze.js';
 import { failsAt } from '../report/model.js';
@@ -18,6 +19,21 @@ import { EXIT, UsageError } from './errors.js';
 import { InputFileError } from '../util/input-error.js';
 import { writeOutput } from './output.js';
 import { helpText, type HelpKey } from './help.js';
+import { addContentOptions, contentOptions, printRuleProblems, type ContentCliOptions } from './content.js';
+
+/** Commands main.ts defines itself, and the ones other modules register. */
+const RESPOND_COMMANDS = ['respond', 'undo', 'evidence', 'report'];
+const CORE_COMMANDS = ['scan', 'collect', 'analyze', 'audit', ...RESPOND_COMMANDS];
+
+/** The subcommand named on the command line: the first word that is neither an option nor its value. */
+function requestedCommand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--lang') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
 
 interface CommonOptions {
   lang?: string;
@@ -32,7 +48,7 @@ interface AnalyzeCliOptions extends CommonOptions {
   iocs: string[];
   output?: string;
 }
-interface CollectCliOptions extends CommonOptions {
+interface CollectCliOptions extends CommonOptions, ContentCliOptions {
   root: string;
   cpuWindow: number;
   hash: boolean;
@@ -72,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-o, --output <file>', h('collectOutput'))
     .addHelpText('after', h('collectAfter'));
   addCollectOptions(collectCmd, h);
+  addContentOptions(collectCmd, lang);
   collectCmd.action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<CollectCliOptions & { output?: string }>();
     const snapshot = await collect(opts, lang);
@@ -90,6 +107,54 @@ export async function main(argv: string[]): Promise<number> {
     const snapshot = await readSnapshot(file);
     exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
   });
+
+  // A command's modules (database clients, archive and PDF code) cost start-up time and memory, so a
+  // run loads only the command it was asked for; help, a typo or a bare `minehunter` load them all.
+  const requested = requestedCommand(argv);
+  const loads = (names: string[]): boolean =>
+    requested === undefined || !CORE_COMMANDS.includes(requested) || names.includes(requested);
+  if (loads(RESPOND_COMMANDS)) {
+    const { registerRespondCommands } = await import('./respond.js');
+    registerRespondCommands(program, {
+      lang,
+      scan: async (opts) => {
+        const o = opts as unknown as AnalyzeCliOptions & CollectCliOptions;
+        const analysis = await prepare(o);
+        const snapshot = await collect(o, lang);
+        return {
+          snapshot,
+          report: analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() }),
+        };
+      },
+      analyzeFile: async (file, opts) => {
+        const analysis = await prepare(opts as unknown as AnalyzeCliOptions);
+        const snapshot = await readSnapshot(file);
+        return {
+          snapshot,
+          report: analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() }),
+        };
+      },
+      addScanOptions: (cmd) => {
+        addCollectOptions(cmd, h);
+        addContentOptions(cmd, lang);
+        addAnalyzeOptions(cmd, h);
+      },
+      addCollectOptions: (cmd) => {
+        addCollectOptions(cmd, h);
+        addContentOptions(cmd, lang);
+      },
+      setExit: (code) => {
+        exitCode = code;
+      },
+    });
+  }
+
+  if (loads(['audit'])) {
+    const { registerAuditCommand } = await import('./audit.js');
+    registerAuditCommand(program, lang, (code) => {
+      exitCode = code;
+    });
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -146,6 +211,8 @@ async function collect(opts: CollectCliOptions, lang: Lang): Promise<Snapshot> {
     hashExecutables: opts.hash,
     toolVersion: toolVersion(),
     onProgress: progress ? (id) => process.stderr.write(`\r\x1b[K${progressText(lang, id)}`) : undefined,
+    content: contentOptions(opts, lang, Boolean(process.stderr.isTTY)),
+    onRuleProblems: (problems) => printRuleProblems(problems, lang, Boolean(opts.quiet)),
   }).finally(() => {
     if (progress) process.stderr.write('\r\x1b[K');
   });
@@ -159,6 +226,11 @@ function prepare(opts: AnalyzeCliOptions): Promise<Analysis> {
     iocDirs: opts.iocs,
     allowFiles: opts.allow,
     optionalAllowFiles: opts.defaultAllow ? [defaultAllowlistPath()] : [],
+    // Beside the scan cache, and off with it.
+    iocCacheDir:
+      (opts as { cache?: unknown }).cache === false
+        ? undefined
+        : path.join(path.dirname(defaultCachePath()), 'iocs'),
   });
 }
 

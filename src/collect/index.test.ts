@@ -45,11 +45,35 @@ describe('collectSnapshot on fixture roots', () => {
       ['linux.hosts-file', 'ok'],
       ['linux.processes', 'ok'],
       ['linux.sockets', 'ok'],
+      ['linux.persistence', 'ok'],
+      ['linux.integrity', 'ok'],
+      ['linux.preload', 'ok'],
+      // Hidden PIDs and files exist only on a live system; the copy has no proc/modules (not collected).
+      ['linux.hidden', 'skipped'],
+      ['linux.modules', 'partial'],
+      ['linux.dirs', 'ok'],
     ]);
-    expect([...collectedSections(snap)].sort()).toEqual(['host', 'hosts-file', 'processes', 'sockets']);
+    expect([...collectedSections(snap)].sort()).toEqual([
+      'dirs',
+      'host',
+      'hosts-file',
+      'integrity',
+      'modules',
+      'persistence',
+      'preload',
+      'processes',
+      'sockets',
+    ]);
     expect(snap.processes?.length).toBe(8);
     expect(snap.sockets?.length).toBe(8);
-    expect(progress).toEqual(['linux.processes', 'linux.host', 'linux.hosts-file', 'linux.sockets']);
+    expect(progress).toEqual([
+      'linux.processes',
+      'linux.host',
+      'linux.hosts-file',
+      'linux.persistence',
+      'linux.stealth',
+      'linux.sockets',
+    ]);
     const again = await collectSnapshot({
       root: fixtureRoot('miner-host'),
       now: FIXTURE_NOW,
@@ -77,7 +101,14 @@ describe('collectSnapshot on fixture roots', () => {
       status: 'skipped',
       note: expect.stringMatching(/without proc/),
     });
-    expect([...collectedSections(snap)].sort()).toEqual(['host', 'hosts-file']);
+    expect([...collectedSections(snap)].sort()).toEqual([
+      'dirs',
+      'host',
+      'hosts-file',
+      'integrity',
+      'persistence',
+      'preload',
+    ]);
     expect(snap.host.distribution?.id).toBe('rocky');
     expect(snap.hostsFile).toEqual([
       { address: '127.0.0.1', names: ['localhost', 'localhost.localdomain'] },

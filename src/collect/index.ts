@@ -6,7 +6,12 @@ import { makeContext } from './context.js';
 import { collectHost, collectHostsFile } from './linux/host.js';
 import { collectProcesses } from './linux/processes.js';
 import { collectSockets } from './linux/sockets.js';
+import { collectPersistence } from './linux/persistence/index.js';
+import { collectIntegrity } from './linux/integrity.js';
+import { applyStealth, collectStealth } from './linux/stealth.js';
 import { CollectorLog } from './support.js';
+import { collectContent, type ContentCollectOptions } from './content/index.js';
+import type { RuleProblem } from '../engine/yara.js';
 
 export interface CollectOptions {
   /** The directory treated as `/`. */
@@ -20,6 +25,10 @@ export interface CollectOptions {
   toolVersion: string;
   /** Receives the id of each collector as it starts (e.g. `linux.processes`), for a progress line. */
   onProgress?: (msg: string) => void;
+  /** The YARA content scan (files and process memory); absent means not run. */
+  content?: ContentCollectOptions;
+  /** Receives rule files that failed to load or warned, so the CLI can name them. */
+  onRuleProblems?: (problems: RuleProblem[]) => void;
 }
 
 export const DEFAULT_CPU_WINDOW_MS = 300;
@@ -84,6 +93,16 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
   });
   progress('linux.hosts-file');
   const hostsRun = guarded('linux.hosts-file', ['hosts-file'], () => collectHostsFile(ctx));
+  // Persistence places and system binary checksums are file reads: they overlap the CPU window too.
+  progress('linux.persistence');
+  const persistenceRun = guarded('linux.persistence', ['persistence'], () => collectPersistence(ctx));
+  const integrityRun = guarded('linux.integrity', ['integrity'], () => collectIntegrity(ctx));
+  // Preload, hidden PIDs/files, kernel modules, odd directories: they start now and overlap the CPU window.
+  progress('linux.stealth');
+  const stealthRun = collectStealth(
+    ctx,
+    processesRun.then((p) => ('processes' in p ? p.processes : undefined)),
+  );
 
   const procs = await processesRun;
   progress('linux.sockets');
@@ -91,6 +110,17 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
     collectSockets(ctx, 'join' in procs ? procs.join : undefined),
   );
   const [hostResult, hosts] = await Promise.all([hostRun, hostsRun]);
+  // The content scan runs last: it needs the process list (executables, memory) and both cores.
+  let contentRun: Awaited<ReturnType<typeof collectContent>> | undefined;
+  if (opts.content) {
+    progress('content.scan');
+    const processes = 'processes' in procs ? procs.processes : undefined;
+    const run = await guarded('content.scan', ['content'], () =>
+      collectContent(ctx, processes, opts.content as ContentCollectOptions),
+    );
+    contentRun = 'ruleProblems' in run ? run : { ...run, ruleProblems: [] };
+    opts.onRuleProblems?.(contentRun.ruleProblems);
+  }
 
   const snapshot: Snapshot = {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -103,5 +133,15 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
   if ('processes' in procs && procs.processes) snapshot.processes = procs.processes;
   if ('sockets' in socks && socks.sockets) snapshot.sockets = socks.sockets;
   if ('hostsFile' in hosts && hosts.hostsFile) snapshot.hostsFile = hosts.hostsFile;
+  const [persist, integ] = await Promise.all([persistenceRun, integrityRun]);
+  snapshot.collection.push(persist.record, integ.record);
+  if ('persistence' in persist && persist.persistence) snapshot.persistence = persist.persistence;
+  if ('integrity' in integ && integ.integrity && integ.record.status !== 'skipped')
+    snapshot.integrity = integ.integrity;
+  if (contentRun) {
+    snapshot.collection.push(contentRun.record);
+    if (contentRun.content) snapshot.content = contentRun.content;
+  }
+  applyStealth(snapshot, await stealthRun);
   return snapshot;
 }

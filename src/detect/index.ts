@@ -6,12 +6,52 @@ import { highCpuOddPath } from './detectors/high-cpu-odd-path.js';
 import { minerCommandLine } from './detectors/miner-command-line.js';
 import { minerProcessName } from './detectors/miner-process-name.js';
 import { poolConnection } from './detectors/pool-connection.js';
+import { contentMatch } from './detectors/content-match.js';
+import { knownBadHash } from './detectors/known-bad-hash.js';
+import { ldSoPreload } from './detectors/ld-so-preload.js';
+import { ldEnvPreload } from './detectors/ld-env-preload.js';
+import { oddSharedObject } from './detectors/odd-shared-object.js';
+import { hiddenProcess } from './detectors/hidden-process.js';
+import { hiddenFile } from './detectors/hidden-file.js';
+import { fileless } from './detectors/fileless.js';
+import { hiddenDirectory } from './detectors/hidden-directory.js';
+import { kernelModule } from './detectors/kernel-module.js';
+import { persistenceDownloadExec } from './detectors/persistence-download-exec.js';
+import { persistenceOddPath } from './detectors/persistence-odd-path.js';
+import { sshKeyForcedCommand } from './detectors/ssh-key-forced-command.js';
+import { sshKeyRecent } from './detectors/ssh-key-recent.js';
+import { hostsTampering } from './detectors/hosts-tampering.js';
+import { sudoersNopasswdOdd } from './detectors/sudoers-nopasswd-odd.js';
+import { immutablePersistence } from './detectors/immutable-persistence.js';
+import { systemBinaryModified } from './detectors/system-binary-modified.js';
 import type { Detector } from './types.js';
 
 export const detectors: Detector[] = [
+  // A hidden PID and a memory-only miner name the kind more precisely than the miner signals they
+  // merge with (which still escalate the level), so they win ties.
+  hiddenProcess,
+  fileless,
   minerProcessName,
   minerCommandLine,
   poolConnection,
   fakeKernelThread,
   highCpuOddPath,
+  knownBadHash,
+  contentMatch,
+  ldSoPreload,
+  ldEnvPreload,
+  oddSharedObject,
+  hiddenFile,
+  hiddenDirectory,
+  kernelModule,
+  // Persistence and tampering come after the miner detectors: a persistence hit that chain.ts links
+  // to a miner's process joins that finding without taking over its rule and title.
+  persistenceDownloadExec,
+  persistenceOddPath,
+  sshKeyForcedCommand,
+  sshKeyRecent,
+  hostsTampering,
+  sudoersNopasswdOdd,
+  immutablePersistence,
+  systemBinaryModified,
 ];

@@ -35,6 +35,14 @@ function presentSections(snapshot: Snapshot): Set<Section> {
     processes: snapshot.processes,
     sockets: snapshot.sockets,
     'hosts-file': snapshot.hostsFile,
+    content: snapshot.content,
+    persistence: snapshot.persistence,
+    integrity: snapshot.integrity,
+    preload: snapshot.preload,
+    hidden: snapshot.hidden,
+    modules: snapshot.modules,
+    dirs: snapshot.dirs,
+    audit: snapshot.audit,
   };
   for (const section of [...present]) if (data[section] === undefined) present.delete(section);
   return present;
@@ -95,7 +103,9 @@ function toFinding(hits: RankedHit[]): Finding {
   const parts =
     hits.map((h) => h.hit.fingerprint).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))[0] ??
     [];
-  const kind = detector.kind ?? hits.find((h) => h.detector.kind)?.detector.kind;
+  // A hit may name its own kind (content rules carry one in their meta); else the detector's.
+  const other = hits.find((h) => h.hit.kind ?? h.detector.kind);
+  const kind = strongest.hit.kind ?? detector.kind ?? other?.hit.kind ?? other?.detector.kind;
   return {
     ruleId: detector.id,
     ...(kind ? { kind } : {}),

@@ -35,6 +35,8 @@ export interface Hit {
    */
   subject: string;
   level?: Level;
+  /** Overrides the detector's kind, for detectors whose rules each name one (content-match). */
+  kind?: MinerKind;
   message: Localized;
   evidence: Evidence[];
   remediate: Action[];

@@ -1,6 +1,6 @@
 // Tests for the IOC loader: the bundled data loads and keeps its invariants, bad files fail with the
 // file, line and entry named, and a user's directory loads beside the project's own.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ describe('the bundled iocs/', () => {
     expect(defaultIocDir()).toBe(path.resolve(import.meta.dirname, '../../iocs') + path.sep);
     const r = await loadRuleset([defaultIocDir()]);
     expect(r.files.map((f) => path.basename(f))).toEqual([
+      'hashes.yml',
       'miner-args.yml',
       'miner-names.yml',
       'pool-addresses.yml',
@@ -45,6 +46,7 @@ describe('the bundled iocs/', () => {
       ...r.poolDomains,
       ...r.poolAddresses,
       ...r.walletPatterns,
+      ...r.fileHashes,
     ];
     expect(all.length).toBeGreaterThan(150);
     for (const entry of all) {
@@ -243,5 +245,62 @@ describe('buildRuleset', () => {
     ]);
     expect(r.poolDomains[0]?.value).toBe('pool.example');
     expect(r.poolPorts[0]).toMatchObject({ port: 14444, value: '14444' });
+  });
+});
+
+describe('file-hashes lists', () => {
+  it('accepts sha256 entries (any case) with provenance and refuses anything else', () => {
+    const ok = parseIocFile(
+      'kind: file-hashes\nentries:\n  - { value: "' +
+        'AB'.repeat(32) +
+        '", name: miner, kind: fileless, source: "incident IR-1", date: 2026-11-26 }\n',
+      'iocs/hashes-x.yml',
+    );
+    expect(ok.entries[0]).toMatchObject({ value: 'ab'.repeat(32), name: 'miner', kind: 'fileless' });
+    expect(() =>
+      parseIocFile(
+        'kind: file-hashes\nentries:\n  - { value: "abc", source: "s s", date: 2026-11-26 }\n',
+        'iocs/hashes-x.yml',
+      ),
+    ).toThrow(/iocs\/hashes-x\.yml:3: entry 1 \(abc\): "value" must be a sha256/);
+  });
+});
+
+describe('the parse cache', () => {
+  const campaign = (address: string): string =>
+    [
+      'kind: pool-addresses',
+      'entries:',
+      `  - { value: "${address}", source: "internal IR-7", date: 2026-11-26 }`,
+      '',
+    ].join('\n');
+
+  it('gives the same ruleset as parsing, and parses an edited file again instead of serving it stale', async () => {
+    const mine = await tempDir({ 'campaign.yml': campaign('198.51.100.7') });
+    const cacheDir = await tempDir({});
+    const uncached = await loadRuleset([defaultIocDir(), mine]);
+    const first = await loadRuleset([defaultIocDir(), mine], { cacheDir });
+    const second = await loadRuleset([defaultIocDir(), mine], { cacheDir });
+    expect(first.hash).toBe(uncached.hash);
+    expect(second.hash).toBe(uncached.hash);
+    expect((await readdir(cacheDir)).length).toBeGreaterThan(0);
+
+    await writeFile(path.join(mine, 'campaign.yml'), campaign('203.0.113.9'));
+    const edited = await loadRuleset([defaultIocDir(), mine], { cacheDir });
+    expect(edited.poolAddresses.map((e) => e.value)).toContain('203.0.113.9');
+    expect(edited.poolAddresses.map((e) => e.value)).not.toContain('198.51.100.7');
+  });
+
+  it('still refuses an entry without provenance when a cache directory is given', async () => {
+    const mine = await tempDir({
+      'bad.yml': [
+        'kind: pool-addresses',
+        'entries:',
+        '  - { value: "198.51.100.8", date: 2026-11-26 }',
+        '',
+      ].join('\n'),
+    });
+    const cacheDir = await tempDir({});
+    await expect(loadRuleset([mine], { cacheDir })).rejects.toBeInstanceOf(IocLoadError);
   });
 });

@@ -2,7 +2,8 @@
 // entry that does not say where it came from and when, so every match in a report can be traced.
 import { InputFileError } from '../util/input-error.js';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,7 @@ export const IOC_KINDS = [
   'pool-domains',
   'pool-addresses',
   'wallet-patterns',
+  'file-hashes',
 ] as const;
 export type IocKind = (typeof IOC_KINDS)[number];
 
@@ -92,6 +94,28 @@ const WalletEntry = z
   })
   .strict();
 
+const HashEntry = z
+  .object({
+    value: Text.transform((v) => v.toLowerCase()).refine(
+      (v) => /^[0-9a-f]{64}$/.test(v),
+      'must be a sha256 (64 hex digits)',
+    ),
+    name: Text.optional(),
+    kind: z
+      .enum([
+        'open-source-miner',
+        'fileless',
+        'hidden-directory',
+        'web-script',
+        'driver',
+        'preload',
+        'container-image',
+      ])
+      .optional(),
+    ...Base,
+  })
+  .strict();
+
 const ENTRY_SCHEMAS: Record<IocKind, z.ZodType> = {
   'miner-names': NameEntry,
   'miner-args': ArgEntry,
@@ -99,6 +123,7 @@ const ENTRY_SCHEMAS: Record<IocKind, z.ZodType> = {
   'pool-domains': DomainEntry,
   'pool-addresses': AddressEntry,
   'wallet-patterns': WalletEntry,
+  'file-hashes': HashEntry,
 };
 
 function compiles(pattern: string): boolean {
@@ -221,6 +246,7 @@ function emptyLists(): Omit<Ruleset, 'hash' | 'files'> {
     poolDomains: [],
     poolAddresses: [],
     walletPatterns: [],
+    fileHashes: [],
   };
 }
 
@@ -247,6 +273,9 @@ export function buildRuleset(parsed: ParsedIocFile[], files: string[] = []): Rul
       case 'wallet-patterns':
         lists.walletPatterns.push(...(entries as WalletPatternEntry[]));
         break;
+      case 'file-hashes':
+        lists.fileHashes.push(...entries);
+        break;
     }
   }
   // The hash covers the data only (not where the files lie), so the same data hashes alike everywhere.
@@ -256,11 +285,45 @@ export function buildRuleset(parsed: ParsedIocFile[], files: string[] = []): Rul
   return { ...lists, hash, files };
 }
 
+/** Changes whenever this module (and so the parser) changes, so a cached parse never outlives it. */
+const PARSER_STAMP = (() => {
+  try {
+    const st = statSync(fileURLToPath(import.meta.url));
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/**
+ * Parsing the bundled YAML costs a scan tens of milliseconds (the parser's code is cold in every new
+ * process), so a parsed file is kept as JSON keyed by its content: only an edited file is parsed
+ * again. Without a cache directory (--no-cache) every file is parsed. Cache faults are not errors.
+ */
+async function parseIocFileCached(text: string, display: string, cacheDir?: string): Promise<ParsedIocFile> {
+  if (cacheDir === undefined) return parseIocFile(text, display);
+  const key = createHash('sha256').update(`${PARSER_STAMP}\0${display}\0${text}`).digest('hex');
+  const file = path.join(cacheDir, `${key}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as ParsedIocFile;
+  } catch {
+    // not cached yet, or unreadable: parse below
+  }
+  const parsed = parseIocFile(text, display);
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    await writeFile(file, JSON.stringify(parsed), { mode: 0o600 });
+  } catch {
+    // a read-only home must not stop a scan
+  }
+  return parsed;
+}
+
 /**
  * Reads every *.yml / *.yaml file in each directory (sorted by name; directories in the order given,
  * so the project's own iocs/ first and the user's beside it) and validates each entry.
  */
-export async function loadRuleset(dirs: string[]): Promise<Ruleset> {
+export async function loadRuleset(dirs: string[], opts: { cacheDir?: string } = {}): Promise<Ruleset> {
   const parsed: ParsedIocFile[] = [];
   const files: string[] = [];
   for (const dir of dirs) {
@@ -295,7 +358,7 @@ export async function loadRuleset(dirs: string[]): Promise<Ruleset> {
         );
       }
       try {
-        parsed.push(parseIocFile(text, display));
+        parsed.push(await parseIocFileCached(text, display, opts.cacheDir));
       } catch (error) {
         // Name the real path too: the short display name may be ambiguous across directories.
         if (error instanceof IocLoadError && display !== file) {

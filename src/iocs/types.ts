@@ -43,6 +43,14 @@ export interface WalletPatternEntry extends IocEntry {
   strength?: Strength;
 }
 
+/** The sha256 of a known miner or dropper file (iocs/hashes*.yml). */
+export interface FileHashEntry extends IocEntry {
+  /** What the file is, e.g. "XMRig 6.21.0 linux-static x64". */
+  name?: string;
+  /** The kind of mining trojan the file belongs to, when the list says. */
+  kind?: string;
+}
+
 /** Everything the detectors match against; pure data, no I/O. */
 export interface Ruleset {
   /** Program and executable base names of miners and miner droppers (lower case). */
@@ -56,6 +64,8 @@ export interface Ruleset {
   /** Pool IP addresses or CIDR ranges. */
   poolAddresses: IocEntry[];
   walletPatterns: WalletPatternEntry[];
+  /** sha256 of known miner and dropper files (lower-case hex). */
+  fileHashes: FileHashEntry[];
   /** sha256 of the loaded data, for caches and for the report's provenance line. */
   hash: string;
   /** The files the ruleset was loaded from. */

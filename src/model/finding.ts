@@ -70,11 +70,37 @@ export const EvidenceSchema = z.discriminatedUnion('type', [
 ]);
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
-/** Declarative remediation; respond/ turns these into a plan. */
+/**
+ * Declarative remediation; respond/ turns these into a plan. Paths are as seen inside the target
+ * (respond maps them under --root). Line-removing actions carry the exact line text, so a file that
+ * changed since the scan is never edited blindly.
+ */
 export const ActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('kill-process-tree'), pid: z.number().int(), exe: z.string().optional() }),
   z.object({ type: z.literal('quarantine-file'), path: z.string() }),
-  z.object({ type: z.literal('block-address'), address: z.string(), port: z.number().int().optional() }),
+  z.object({
+    type: z.literal('block-address'),
+    address: z.string(),
+    port: z.number().int().optional(),
+    /** A pool host name: sinkholed in /etc/hosts (firewalls block addresses, not names). */
+    domain: z.string().optional(),
+  }),
+  /** One line of a crontab (/etc/crontab, /etc/cron.d/*, /var/spool/cron/…); the rest stays. */
+  z.object({ type: z.literal('remove-cron-line'), path: z.string(), line: z.string() }),
+  /** A systemd unit (service or timer): disabled (its wants/ links removed) and its file quarantined. */
+  z.object({ type: z.literal('disable-unit'), unit: z.string(), path: z.string() }),
+  /** One key line of an authorized_keys file; the other keys stay. */
+  z.object({ type: z.literal('remove-authorized-key'), path: z.string(), line: z.string() }),
+  /** Takes the named libraries out of /etc/ld.so.preload (the file is removed when nothing is left). */
+  z.object({
+    type: z.literal('restore-ld-preload'),
+    path: z.string(),
+    remove: z.array(z.string()),
+  }),
+  /** `chattr -i` (and -a): done before any other step touches the file. */
+  z.object({ type: z.literal('clear-immutable'), path: z.string() }),
+  /** Any other single line (a shell profile, rc.local, an /etc/hosts entry). */
+  z.object({ type: z.literal('remove-line'), path: z.string(), line: z.string() }),
 ]);
 export type Action = z.infer<typeof ActionSchema>;
 

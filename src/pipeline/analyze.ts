@@ -15,6 +15,8 @@ export interface AnalysisInputs {
   allowFiles: string[];
   /** Allowlist files read when they exist (the per-user default). */
   optionalAllowFiles: string[];
+  /** Where parsed IOC files are cached; undefined parses every file (--no-cache). */
+  iocCacheDir?: string;
 }
 
 export interface Analysis {
@@ -24,7 +26,7 @@ export interface Analysis {
 
 export async function prepareAnalysis(inputs: AnalysisInputs): Promise<Analysis> {
   const [ruleset, allowlist] = await Promise.all([
-    loadRuleset([defaultIocDir(), ...inputs.iocDirs]),
+    loadRuleset([defaultIocDir(), ...inputs.iocDirs], { cacheDir: inputs.iocCacheDir }),
     loadAllowlist(inputs.allowFiles, inputs.optionalAllowFiles),
   ]);
   return { ruleset, allowlist };

@@ -40,6 +40,8 @@ const messages = {
   'confidence.medium': { en: 'medium', 'zh-CN': '中' },
   'confidence.low': { en: 'low', 'zh-CN': '低' },
   noFindings: { en: 'No findings.', 'zh-CN': '没有发现。' },
+  evidenceChain: { en: 'Evidence chain', 'zh-CN': '证据链' },
+  playbook: { en: 'What to do, in order', 'zh-CN': '处置步骤（按顺序）' },
   evidence: { en: 'Evidence', 'zh-CN': '证据' },
   signals: { en: 'Signals', 'zh-CN': '关联信号' },
   verify: { en: 'Verify by hand', 'zh-CN': '人工核实' },
@@ -64,6 +66,30 @@ const messages = {
     en: 'Block outbound traffic to {address}',
     'zh-CN': '阻断到 {address} 的出站连接',
   },
+  'action.remove-cron-line': {
+    en: 'Remove one line from {path}: {line}',
+    'zh-CN': '从 {path} 中删除一行：{line}',
+  },
+  'action.disable-unit': {
+    en: 'Disable systemd unit {unit} and quarantine {path}',
+    'zh-CN': '禁用 systemd 单元 {unit} 并隔离 {path}',
+  },
+  'action.remove-authorized-key': {
+    en: 'Remove one key from {path}: {line}',
+    'zh-CN': '从 {path} 中删除一个公钥：{line}',
+  },
+  'action.restore-ld-preload': {
+    en: 'Take {libs} out of {path}',
+    'zh-CN': '从 {path} 中移除 {libs}',
+  },
+  'action.clear-immutable': {
+    en: 'Clear the immutable/append-only attributes of {path} (chattr -i -a)',
+    'zh-CN': '清除 {path} 的不可修改/仅追加属性（chattr -i -a）',
+  },
+  'action.remove-line': {
+    en: 'Remove one line from {path}: {line}',
+    'zh-CN': '从 {path} 中删除一行：{line}',
+  },
   'evidence.process': { en: 'process', 'zh-CN': '进程' },
   'evidence.socket': { en: 'socket', 'zh-CN': '连接' },
   'evidence.file': { en: 'file', 'zh-CN': '文件' },
@@ -85,6 +111,10 @@ const messages = {
   'progress.linux.host': { en: 'reading host facts…', 'zh-CN': '正在读取主机信息……' },
   'progress.linux.hosts-file': { en: 'reading /etc/hosts…', 'zh-CN': '正在读取 /etc/hosts……' },
   'progress.linux.sockets': { en: 'reading sockets…', 'zh-CN': '正在读取网络连接……' },
+  'progress.content.scan': {
+    en: 'scanning file contents and process memory…',
+    'zh-CN': '正在扫描文件内容和进程内存……',
+  },
 } satisfies Record<string, Localized>;
 
 export type MessageKey = keyof typeof messages;

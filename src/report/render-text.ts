@@ -101,6 +101,14 @@ function renderVerdict(report: Report, lang: Lang, c: Colors): string {
     lines.push(
       `  • ${kindName(lang, k.kind)} (${t(lang, 'confidence', { value: conf })}, ${k.findingCount})`,
     );
+    if (k.chain.length)
+      lines.push(
+        `    ${c.dim(t(lang, 'evidenceChain'))}: ${k.chain.map((l) => `${l.ruleId} (${levelName(lang, l.level)})`).join(' → ')}`,
+      );
+    if (k.playbook.length) {
+      lines.push(`    ${c.underline(t(lang, 'playbook'))}`);
+      k.playbook.forEach((step, i) => lines.push(`      ${i + 1}. ${step[lang]}`));
+    }
   }
   if (v.notCollected.length) lines.push(`  ${t(lang, 'notCollectedSection')}: ${v.notCollected.join(', ')}`);
   return lines.join('\n');
@@ -160,8 +168,18 @@ export function describeAction(a: Action, lang: Lang): string {
       return t(lang, 'action.quarantine-file', { path: safe(a.path) });
     case 'block-address':
       return t(lang, 'action.block-address', {
-        address: safe(a.port ? `${a.address}:${a.port}` : a.address),
+        address: safe((a.port ? `${a.address}:${a.port}` : a.address) + (a.domain ? ` (${a.domain})` : '')),
       });
+    case 'remove-cron-line':
+    case 'remove-authorized-key':
+    case 'remove-line':
+      return t(lang, `action.${a.type}`, { path: safe(a.path), line: safe(a.line) });
+    case 'disable-unit':
+      return t(lang, 'action.disable-unit', { unit: safe(a.unit), path: safe(a.path) });
+    case 'restore-ld-preload':
+      return t(lang, 'action.restore-ld-preload', { path: safe(a.path), libs: safe(a.remove.join(', ')) });
+    case 'clear-immutable':
+      return t(lang, 'action.clear-immutable', { path: safe(a.path) });
   }
 }
 

@@ -1,12 +1,28 @@
 // The Snapshot: facts collected from one target, no verdicts. One zod schema yields both the
 // TypeScript types and the validation `analyze` applies to a snapshot file from another machine.
 import { z } from 'zod';
+import { IntegritySchema, PersistenceSchema } from './persistence.js';
+import { DirsSchema, HiddenSchema, ModulesSchema, PreloadSchema } from './stealth.js';
+import { AuditFactsSchema } from '../audit/facts.js';
 
 /** Bump when a field changes meaning or a required field is added; `analyze` refuses other majors. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
 /** The parts of a snapshot a collector fills and a detector may need. */
-export const SECTIONS = ['host', 'processes', 'sockets', 'hosts-file'] as const;
+export const SECTIONS = [
+  'host',
+  'processes',
+  'sockets',
+  'hosts-file',
+  'content',
+  'persistence',
+  'integrity',
+  'preload',
+  'hidden',
+  'modules',
+  'dirs',
+  'audit',
+] as const;
 export const SectionSchema = z.enum(SECTIONS);
 export type Section = z.infer<typeof SectionSchema>;
 
@@ -115,6 +131,76 @@ export type SocketInfo = z.infer<typeof SocketSchema>;
 export const HostsEntrySchema = z.object({ address: z.string(), names: z.array(z.string()) });
 export type HostsEntry = z.infer<typeof HostsEntrySchema>;
 
+// ---- Content scan (issue 3): files and process memory matched by YARA rules ----
+
+export const ContentMetaValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export const ContentStringSchema = z.object({
+  identifier: z.string(),
+  offset: z.number().int().nonnegative(),
+  /** The first bytes matched, printable ASCII kept and the rest escaped (\xNN). */
+  excerpt: z.string(),
+});
+export const ContentMatchSchema = z.object({
+  rule: z.string(),
+  namespace: z.string(),
+  meta: z.record(z.string(), ContentMetaValueSchema),
+  strings: z.array(ContentStringSchema),
+  /** String matches the engine reported, including those not listed. */
+  stringCount: z.number().int().nonnegative(),
+});
+export type ContentMatch = z.infer<typeof ContentMatchSchema>;
+export const ContentFileSchema = z.object({
+  /** The file's path; inside an archive `<archive>!<entry>` (nested: `a.zip!b.tar!c`). */
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  /** Present for executables (ELF, or an exec bit) and for every file with a match. */
+  sha256: z.string().optional(),
+  executable: z.boolean().optional(),
+  matches: z.array(ContentMatchSchema),
+});
+export type ContentFile = z.infer<typeof ContentFileSchema>;
+export const ContentMemorySchema = z.object({
+  pid: z.number().int().positive(),
+  exe: z.string().optional(),
+  regions: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  /** The per-process bound cut the scan short. */
+  truncated: z.boolean().optional(),
+  matches: z.array(ContentMatchSchema),
+});
+export type ContentMemory = z.infer<typeof ContentMemorySchema>;
+export const ContentSkipSchema = z.object({
+  path: z.string(),
+  /** too-large, empty, special-file, unreadable, symlink-loop, archive-bomb, archive-limit, … */
+  reason: z.string(),
+  detail: z.string().optional(),
+});
+export const ContentSchema = z.object({
+  /** default: processes' executables + the places miners hide; full: every local filesystem; paths: --path. */
+  scope: z.enum(['default', 'full', 'paths']),
+  roots: z.array(z.string()),
+  engine: z.string(),
+  ruleSetHash: z.string(),
+  ruleFiles: z.array(z.string()),
+  /** Only files with matches and executables (with their sha256); clean data files are counted. */
+  files: z.array(ContentFileSchema),
+  memory: z.array(ContentMemorySchema).optional(),
+  /** The first skips; `stats.skippedByReason` counts them all. */
+  skipped: z.array(ContentSkipSchema),
+  stats: z.object({
+    files: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    cached: z.number().int().nonnegative(),
+    archiveEntries: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    skippedByReason: z.record(z.string(), z.number().int().nonnegative()),
+    memoryProcesses: z.number().int().nonnegative(),
+    memoryBytes: z.number().int().nonnegative(),
+    durationMs: z.number().nonnegative(),
+  }),
+});
+export type Content = z.infer<typeof ContentSchema>;
+
 export const SnapshotSchema = z.object({
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('minehunter'), version: z.string() }),
@@ -129,6 +215,15 @@ export const SnapshotSchema = z.object({
   processes: z.array(ProcessSchema).optional(),
   sockets: z.array(SocketSchema).optional(),
   hostsFile: z.array(HostsEntrySchema).optional(),
+  content: ContentSchema.optional(),
+  persistence: PersistenceSchema.optional(),
+  integrity: IntegritySchema.optional(),
+  /** Facts for `minehunter audit` (firewall, sshd, patches, agents, login tests); see src/audit/facts.ts. */
+  audit: AuditFactsSchema.optional(),
+  preload: PreloadSchema.optional(),
+  hidden: HiddenSchema.optional(),
+  modules: ModulesSchema.optional(),
+  dirs: DirsSchema.optional(),
   collection: z.array(CollectionRecordSchema),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

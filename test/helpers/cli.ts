@@ -231,7 +231,27 @@ export function expectedExit(report: ReportJson): 0 | 1 {
   return report.findings.some((f) => SERIOUS.includes(f.level) && !f.allowed) ? 1 : 0;
 }
 
+/**
+ * True when a finding is only about files the test suite itself writes to the temp directory: the
+ * samples and fixtures of other test files (minehunter-* temp dirs) and the caches of the project's
+ * own transpiled sources kept by tsx (tsx-<uid>) and vitest, which carry the rules' strings by design.
+ */
+export function writtenByTestSuite(finding: Finding): boolean {
+  const files = finding.evidence.filter((e) => e.type === 'file');
+  if (files.length === 0 || finding.evidence.some((e) => e.type === 'process')) return false;
+  const tmp = os.tmpdir();
+  // vitest keeps its transpiled copies in <tmp>/<21-character id>/ssr/.
+  const viteSsr = /^[\w-]{21}\/ssr\//;
+  return files.every((e) => {
+    if (!e.path.startsWith(`${tmp}/`)) return false;
+    const rel = e.path.slice(tmp.length + 1);
+    return rel.startsWith('minehunter-') || rel.startsWith('tsx-') || viteSsr.test(rel);
+  });
+}
+
 /** Serious, not allowed findings about this host, leaving out processes the test run itself started. */
 export function hostSeriousUnallowed(report: ReportJson, keep: readonly number[] = []): Finding[] {
-  return report.findings.filter((f) => SERIOUS.includes(f.level) && !f.allowed && !startedByTestRun(f, keep));
+  return report.findings.filter(
+    (f) => SERIOUS.includes(f.level) && !f.allowed && !startedByTestRun(f, keep) && !writtenByTestSuite(f),
+  );
 }

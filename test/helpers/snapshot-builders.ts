@@ -11,6 +11,8 @@ import {
   type Snapshot,
   type SocketInfo,
 } from '../../src/snapshot/schema.js';
+import { cleanIntegrity, cleanPersistence } from './persistence-data.js';
+import { dirsWith, hiddenWith, modulesWith, preloadWith } from './stealth-builders.js';
 
 /** The clock the builders' snapshots were "collected" at. */
 export const COLLECTED_AT = '2026-11-26T12:00:00.000Z';
@@ -78,6 +80,13 @@ export function makeSnapshot(partial: Partial<Snapshot> = {}): Snapshot {
   if (partial.processes) sections.push('processes');
   if (partial.sockets) sections.push('sockets');
   if (partial.hostsFile) sections.push('hosts-file');
+  if (partial.content) sections.push('content');
+  if (partial.preload) sections.push('preload');
+  if (partial.hidden) sections.push('hidden');
+  if (partial.modules) sections.push('modules');
+  if (partial.dirs) sections.push('dirs');
+  if (partial.persistence) sections.push('persistence');
+  if (partial.integrity) sections.push('integrity');
   const collection: CollectionRecord[] = partial.collection ?? [
     { collector: 'test-builder', sections, status: 'ok', durationMs: 1, errors: [] },
   ];
@@ -373,5 +382,59 @@ export function cleanHostSnapshot(): Snapshot {
     processes: cleanHostProcesses(),
     sockets: cleanHostSockets(),
     hostsFile: cleanHostHostsFile(),
+    content: cleanHostContent(),
+    persistence: cleanPersistence(),
+    integrity: cleanIntegrity(),
+    ...cleanStealth(cleanHostProcesses()),
   });
+}
+
+/** The stealth sections of a clean host: nothing preloaded or hidden, packaged libraries only. */
+export function cleanStealth(
+  processes: ProcessInfo[],
+): Pick<Snapshot, 'preload' | 'hidden' | 'modules' | 'dirs'> {
+  const mapped = [...new Set(processes.flatMap((p) => p.maps))].sort();
+  return {
+    preload: {
+      ...preloadWith([]),
+      libraries: mapped.map((path) => ({ path, sources: ['maps' as const], exists: true, package: 'libc6' })),
+    },
+    hidden: hiddenWith(),
+    modules: modulesWith({ modules: [] }),
+    dirs: dirsWith([]),
+  };
+}
+
+/** A content scan of a clean host: executables listed with their hashes, no rule matched. */
+export function cleanHostContent(): NonNullable<Snapshot['content']> {
+  return {
+    scope: 'default',
+    roots: ['/tmp', '/var/tmp', '/dev/shm', '/etc', '/home', '/root'],
+    engine: 'yara-x 0.7.2',
+    ruleSetHash: '0'.repeat(64),
+    ruleFiles: ['rules/miners-cpu.yar'],
+    files: [
+      { path: '/usr/sbin/sshd', size: 1_200_000, sha256: '1'.repeat(64), executable: true, matches: [] },
+      {
+        path: '/usr/local/bin/node-exporter',
+        size: 9_800_000,
+        sha256: '2'.repeat(64),
+        executable: true,
+        matches: [],
+      },
+    ],
+    memory: [{ pid: 410, exe: '/usr/sbin/sshd', regions: 12, bytes: 2_000_000, matches: [] }],
+    skipped: [{ path: '/run/systemd/notify', reason: 'special-file', detail: 'socket' }],
+    stats: {
+      files: 5_400,
+      bytes: 430_000_000,
+      cached: 0,
+      archiveEntries: 0,
+      skipped: 1,
+      skippedByReason: { 'special-file': 1 },
+      memoryProcesses: 1,
+      memoryBytes: 2_000_000,
+      durationMs: 3_600,
+    },
+  };
 }

@@ -21,8 +21,12 @@ import type { SocketJoin } from './sockets.js';
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
 export const CLK_TCK = 100;
-/** Executables larger than this are not hashed: no real miner is that big and hashing costs the budget. */
-export const MAX_HASH_BYTES = 256 * 1024 * 1024;
+/**
+ * Executables larger than this are not hashed (their size is still recorded): miners are a few MiB,
+ * while hashing a 100 MiB runtime such as node or java on every scan costs the process scan a tenth
+ * of its one-second budget. The content scan still reads such files up to its own size limit.
+ */
+export const MAX_HASH_BYTES = 64 * 1024 * 1024;
 const PF_KTHREAD = 0x00200000;
 const CONCURRENCY = 16;
 const HASH_CONCURRENCY = 2;
