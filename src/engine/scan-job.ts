@@ -134,11 +134,7 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
       try {
         matches = scanner.scanFile(io);
       } catch (err) {
-        const detail = (err as Error).message;
-        return {
-          matches: [],
-          skips: [{ path: job.path, reason: /timeout/i.test(detail) ? 'timeout' : 'scan-error', detail }],
-        };
+        return engineFailure(job.path, err);
       }
       const result: FileResult = { matches };
       const executable = job.execBit || isElf(head);
@@ -167,11 +163,7 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
   try {
     matches = scanner.scanBuffer(data);
   } catch (err) {
-    const detail = (err as Error).message;
-    return {
-      matches: [],
-      skips: [{ path: job.path, reason: /timeout/i.test(detail) ? 'timeout' : 'scan-error', detail }],
-    };
+    return engineFailure(job.path, err);
   }
   const result: FileResult = { matches };
   const executable = job.execBit || isElf(data);
@@ -261,4 +253,13 @@ export function scanMemoryJob(scanner: YaraScanner, job: MemoryJob, procDir = '/
   }
   out.matches = [...byRule.values()];
   return out;
+}
+
+/** The engine gave up on a file (its time limit or an internal error): a reported skip, not a crash. */
+function engineFailure(file: string, err: unknown): FileResult {
+  const detail = (err as Error).message;
+  return {
+    matches: [],
+    skips: [{ path: file, reason: /timeout/i.test(detail) ? 'timeout' : 'scan-error', detail }],
+  };
 }
