@@ -1,6 +1,6 @@
 // Tests for the IOC loader: the bundled data loads and keeps its invariants, bad files fail with the
 // file, line and entry named, and a user's directory loads beside the project's own.
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -283,7 +283,12 @@ describe('the parse cache', () => {
     const second = await loadRuleset([defaultIocDir(), mine], { cacheDir });
     expect(first.hash).toBe(uncached.hash);
     expect(second.hash).toBe(uncached.hash);
-    expect((await readdir(cacheDir)).length).toBeGreaterThan(0);
+    const cached = await readdir(cacheDir);
+    expect(cached.length).toBeGreaterThan(0);
+    // Never the indicators in the clear: a content scan of this directory must find nothing.
+    for (const name of cached) {
+      expect((await readFile(path.join(cacheDir, name))).includes('supportxmr')).toBe(false);
+    }
 
     await writeFile(path.join(mine, 'campaign.yml'), campaign('203.0.113.9'));
     const edited = await loadRuleset([defaultIocDir(), mine], { cacheDir });

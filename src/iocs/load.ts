@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 
@@ -303,16 +304,18 @@ const PARSER_STAMP = (() => {
 async function parseIocFileCached(text: string, display: string, cacheDir?: string): Promise<ParsedIocFile> {
   if (cacheDir === undefined) return parseIocFile(text, display);
   const key = createHash('sha256').update(`${PARSER_STAMP}\0${display}\0${text}`).digest('hex');
-  const file = path.join(cacheDir, `${key}.json`);
+  // Deflated, so the cache never holds the indicator strings in the clear: a content scan of
+  // another user's home (or a --root copy of this disk) would otherwise find them and alarm.
+  const file = path.join(cacheDir, `${key}.json.deflate`);
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as ParsedIocFile;
+    return JSON.parse(inflateRawSync(await readFile(file)).toString('utf8')) as ParsedIocFile;
   } catch {
     // not cached yet, or unreadable: parse below
   }
   const parsed = parseIocFile(text, display);
   try {
     await mkdir(cacheDir, { recursive: true });
-    await writeFile(file, JSON.stringify(parsed), { mode: 0o600 });
+    await writeFile(file, deflateRawSync(JSON.stringify(parsed)), { mode: 0o600 });
   } catch {
     // a read-only home must not stop a scan
   }
