@@ -7,11 +7,12 @@
 // Usage: npm run bench:scan            (builds first)
 //        node bench/content-scan.mjs [--mib 520] [--files 20000] [--keep]
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { elfSources, prng } from './tree-inputs.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,42 +45,6 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-// Deterministic PRNG (mulberry32): every run builds the same tree.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function elfSources() {
-  const out = [];
-  for (const dir of ['/usr/bin', '/usr/lib/x86_64-linux-gnu']) {
-    let names = [];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const file = path.join(dir, name);
-      try {
-        const st = statSync(file);
-        if (!st.isFile() || st.size < 64 * 1024 || st.size > 16 * 1024 * 1024) continue;
-        if (readFileSync(file).subarray(0, 4).toString('latin1') === '\x7fELF') out.push(file);
-      } catch {
-        // unreadable: skip
-      }
-      if (out.length >= 120) return out;
-    }
-  }
-  return out;
-}
-
 const WORDS = (
   'the of and to in is for on that with as by this from server config user path error value ' +
   'function return const let var import export class public private static void int char ' +
@@ -106,7 +71,7 @@ function textContent(rand, size) {
 /** 90% small (1-8 KiB), 8% medium (8-128 KiB), 2% large (0.5-1.5 MiB): a source-tree-like mix. */
 function generateTree(dir, minBytes, minFiles) {
   const rand = prng(20261126);
-  const elves = elfSources();
+  const elves = elfSources({ maxBytes: 16 * 1024 * 1024, limit: 120 });
   const elfCache = new Map();
   let bytes = 0;
   let files = 0;

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
+import { elfSources, prng } from './tree-inputs.mjs';
 
 const execFileP = promisify(execFile);
 const engine = await tsImport('../src/engine/yara.ts', import.meta.url);
@@ -47,44 +48,6 @@ function arg(name, fallback) {
 const targetMiB = Number(arg('mib', '200'));
 const givenDir = arg('dir', undefined);
 const keep = process.argv.includes('--keep');
-
-// Deterministic PRNG (mulberry32) so every run builds the same tree from the same inputs.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Real ELF files of this machine, whose bytes make realistic binary content. */
-function elfSources() {
-  const out = [];
-  for (const dir of ['/usr/bin', '/usr/lib/x86_64-linux-gnu']) {
-    let names = [];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const file = path.join(dir, name);
-      try {
-        const st = statSync(file);
-        if (!st.isFile() || st.size < 64 * 1024 || st.size > 32 * 1024 * 1024) continue;
-        const head = readFileSync(file).subarray(0, 4);
-        if (head.toString('latin1') === '\x7fELF') out.push(file);
-      } catch {
-        // unreadable: skip
-      }
-      if (out.length >= 200) return out;
-    }
-  }
-  return out;
-}
 
 const WORDS = (
   'the of and to in is for on that with as by this from server config user path error value ' +
@@ -115,7 +78,7 @@ function textContent(rand, size) {
 
 function generateTree(dir, totalBytes) {
   const rand = prng(20261126);
-  const elves = elfSources();
+  const elves = elfSources({ maxBytes: 32 * 1024 * 1024, limit: 200 });
   const elfCache = new Map();
   let written = 0;
   let files = 0;

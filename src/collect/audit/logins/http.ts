@@ -4,11 +4,13 @@ import type { LoginResult } from '../../../audit/facts.js';
 import { type Credential, ATTEMPT_GAP_MS } from './dictionary.js';
 import { Pacer, assertLoopback, type Target } from './loopback.js';
 
-async function get(
-  t: Target,
-  pathname: string,
-  cred?: Credential,
-): Promise<{ status: number; body: string } | { error: string }> {
+/** What a service answered to one request. */
+interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+async function get(t: Target, pathname: string, cred?: Credential): Promise<HttpAnswer | { error: string }> {
   assertLoopback(t.host);
   const url = `http://${t.host === '::1' ? '[::1]' : t.host}:${t.port}${pathname}`;
   const headers: Record<string, string> = { 'user-agent': 'minehunter-audit' };
@@ -54,25 +56,10 @@ export async function testTomcatManager(t: Target, creds: Credential[]): Promise
     result.detail = `/manager/html answered ${anon.status}`;
     return result;
   }
-  for (const cred of creds) {
-    await pacer.wait();
-    result.attempts++;
-    const r = await get(t, '/manager/html', cred);
-    if ('error' in r) {
-      result.detail = r.error;
-      return result;
-    }
-    if (r.status === 200) {
-      result.outcome = 'weak';
-      result.user = cred.user;
-      result.password = cred.password;
-      result.detail = '/manager/html accepted default credentials';
-      return result;
-    }
-  }
-  result.outcome = 'protected';
-  result.detail = 'every dictionary credential was refused';
-  return result;
+  return tryCredentials(t, '/manager/html', creds, pacer, result, (r) => r.status === 200, {
+    weak: '/manager/html accepted default credentials',
+    refused: 'every dictionary credential was refused',
+  });
 }
 
 const CONSOLE = /Script Console|scriptText|groovy/i;
@@ -102,23 +89,42 @@ export async function testJenkins(t: Target, creds: Credential[]): Promise<Login
     result.detail = `/script answered ${anon.status}`;
     return result;
   }
+  return tryCredentials(t, '/script', creds, pacer, result, (r) => r.status === 200 && CONSOLE.test(r.body), {
+    weak: '/script opened with default credentials',
+    refused: 'anonymous access and every dictionary credential were refused',
+  });
+}
+
+/**
+ * Tries each dictionary credential on one path, paced, stopping at the first one `accepted` (the
+ * account is weak) or at a connection error; otherwise the service is protected.
+ */
+async function tryCredentials(
+  t: Target,
+  urlPath: string,
+  creds: Credential[],
+  pacer: Pacer,
+  result: LoginResult,
+  accepted: (r: HttpAnswer) => boolean,
+  detail: { weak: string; refused: string },
+): Promise<LoginResult> {
   for (const cred of creds) {
     await pacer.wait();
     result.attempts++;
-    const r = await get(t, '/script', cred);
+    const r = await get(t, urlPath, cred);
     if ('error' in r) {
       result.detail = r.error;
       return result;
     }
-    if (r.status === 200 && CONSOLE.test(r.body)) {
+    if (accepted(r)) {
       result.outcome = 'weak';
       result.user = cred.user;
       result.password = cred.password;
-      result.detail = '/script opened with default credentials';
+      result.detail = detail.weak;
       return result;
     }
   }
   result.outcome = 'protected';
-  result.detail = 'anonymous access and every dictionary credential were refused';
+  result.detail = detail.refused;
   return result;
 }
