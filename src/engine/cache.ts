@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { FileResult } from './scan-job.js';
+import { isEmptyResult, type FileResult } from './scan-job.js';
 
 export interface CacheKey {
   dev: number;
@@ -32,7 +32,7 @@ export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
  * itself never matches the rules when a scan reaches it.
  */
 function encode(r: FileResult): Buffer {
-  if (r.matches.length === 0 && !r.sha256 && !r.entries && !r.skips && !r.archiveEntries) return EMPTY;
+  if (isEmptyResult(r)) return EMPTY;
   return deflateRawSync(JSON.stringify(r));
 }
 
@@ -44,58 +44,64 @@ const EMPTY = Buffer.alloc(0);
 
 const PRELOAD_MAX_ROWS = 300_000;
 /** Bump when the scan of a file changes what it records (not needed for rule changes: they hash). */
-const SCAN_LOGIC_VERSION = 'scan-3';
+const SCAN_LOGIC_VERSION = 'scan-4';
 
 export class ScanCache {
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<
-    [number, number, string],
+    [number, number, number],
     { size: number; mtime: number; ctime: number; result: Buffer }
   >;
-  private readonly putStmt: Database.Statement<[number, number, string, number, number, number, Buffer]>;
-  private pendingWrites: [number, number, string, number, number, number, Buffer][] = [];
+  private readonly putStmt: Database.Statement<[number, number, number, number, number, number, Buffer]>;
+  private pendingWrites: [number, number, number, number, number, number, Buffer][] = [];
   /** All rows of this rule set, read in one query when there are few enough (see PRELOAD_MAX_ROWS). */
   private preloaded: Map<string, { size: number; mtime: number; ctime: number; result: Buffer }> | undefined;
   hits = 0;
   misses = 0;
 
-  private readonly ruleSetHash: string;
+  /** The rule set's row in `rulesets`: rows key on this small number, not the 70-byte hash. */
+  private readonly ruleSet: number;
 
   constructor(
     readonly file: string,
     ruleSetHash: string,
   ) {
-    // What a file yields depends on the rules and on how minehunter reads it (archives, skips):
-    // a change to either must miss the cache.
-    this.ruleSetHash = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    // The first format kept results as clear JSON, which matched the rules: drop it and its pages.
-    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scan'").get()) {
-      this.db.exec('DROP TABLE scan');
+    // Earlier formats: clear JSON results (which matched the rules), then rows keyed by the hash
+    // text. Their rows cannot be reused: drop them and their pages.
+    const old = this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('scan', 'scan_v2')")
+      .all() as { name: string }[];
+    if (old.length > 0) {
+      for (const { name } of old) this.db.exec(`DROP TABLE ${name}`);
       this.db.exec('VACUUM');
     }
-    this.db.exec(`CREATE TABLE IF NOT EXISTS scan_v2 (
-      dev INTEGER NOT NULL, ino INTEGER NOT NULL, ruleset TEXT NOT NULL,
+    this.db.exec(`CREATE TABLE IF NOT EXISTS rulesets (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE)`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS scan_v3 (
+      rs INTEGER NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL,
       size INTEGER NOT NULL, mtime REAL NOT NULL, ctime REAL NOT NULL, result BLOB NOT NULL,
-      PRIMARY KEY (dev, ino, ruleset)) WITHOUT ROWID`);
+      PRIMARY KEY (rs, dev, ino)) WITHOUT ROWID`);
+    // What a file yields depends on the rules and on how minehunter reads it (archives, skips):
+    // a change to either must miss the cache.
+    const key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
+    this.db.prepare('INSERT OR IGNORE INTO rulesets (hash) VALUES (?)').run(key);
+    this.ruleSet = (this.db.prepare('SELECT id FROM rulesets WHERE hash = ?').get(key) as { id: number }).id;
     this.getStmt = this.db.prepare(
-      'SELECT size, mtime, ctime, result FROM scan_v2 WHERE dev = ? AND ino = ? AND ruleset = ?',
+      'SELECT size, mtime, ctime, result FROM scan_v3 WHERE rs = ? AND dev = ? AND ino = ?',
     );
     // One query for the whole table beats one lookup per file by 5-10x on a warm rescan; past a
     // few hundred thousand rows the map would cost more memory than the lookups cost time.
     const count = (
-      this.db.prepare('SELECT count(*) AS n FROM scan_v2 WHERE ruleset = ?').get(this.ruleSetHash) as {
-        n: number;
-      }
+      this.db.prepare('SELECT count(*) AS n FROM scan_v3 WHERE rs = ?').get(this.ruleSet) as { n: number }
     ).n;
     if (count <= PRELOAD_MAX_ROWS) {
       this.preloaded = new Map();
       const rows = this.db
-        .prepare('SELECT dev, ino, size, mtime, ctime, result FROM scan_v2 WHERE ruleset = ?')
-        .all(this.ruleSetHash) as {
+        .prepare('SELECT dev, ino, size, mtime, ctime, result FROM scan_v3 WHERE rs = ?')
+        .all(this.ruleSet) as {
         dev: number;
         ino: number;
         size: number;
@@ -106,7 +112,7 @@ export class ScanCache {
       for (const r of rows) this.preloaded.set(`${r.dev}:${r.ino}`, r);
     }
     this.putStmt = this.db.prepare(
-      'INSERT OR REPLACE INTO scan_v2 (dev, ino, ruleset, size, mtime, ctime, result) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO scan_v3 (rs, dev, ino, size, mtime, ctime, result) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
   }
 
@@ -114,7 +120,7 @@ export class ScanCache {
   get(key: CacheKey): FileResult | undefined {
     const row = this.preloaded
       ? this.preloaded.get(`${key.dev}:${key.ino}`)
-      : this.getStmt.get(key.dev, key.ino, this.ruleSetHash);
+      : this.getStmt.get(this.ruleSet, key.dev, key.ino);
     if (row && row.size === key.size && row.mtime === key.mtimeMs && row.ctime === key.ctimeMs) {
       this.hits++;
       return decode(row.result);
@@ -128,9 +134,9 @@ export class ScanCache {
     // A file that could not be read is tried again next time.
     if (result.skips?.some((s) => s.path !== undefined && !s.path.includes('!'))) return;
     this.pendingWrites.push([
+      this.ruleSet,
       key.dev,
       key.ino,
-      this.ruleSetHash,
       key.size,
       key.mtimeMs,
       key.ctimeMs,
@@ -143,14 +149,16 @@ export class ScanCache {
     if (this.pendingWrites.length === 0) return;
     const rows = this.pendingWrites;
     this.pendingWrites = [];
+    const put = this.putStmt;
     this.db.transaction(() => {
-      for (const r of rows) this.putStmt.run(...r);
+      for (const r of rows) put.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
     })();
   }
 
   /** Drops rows of other rule sets, so the file does not grow with every rule update. */
   prune(): void {
-    this.db.prepare('DELETE FROM scan_v2 WHERE ruleset <> ?').run(this.ruleSetHash);
+    this.db.prepare('DELETE FROM scan_v3 WHERE rs <> ?').run(this.ruleSet);
+    this.db.prepare('DELETE FROM rulesets WHERE id <> ?').run(this.ruleSet);
   }
 
   close(): void {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LevelSchema, MinerKindSchema, type Level, type MinerKind } from '../model/finding.js';
 import type { MetaValue } from './yara.js';
+import { isPunct, isWord, tokenize } from './yara-tokens.js';
 
 /** The meta every rule under rules/ carries; user rules may carry less. */
 export const OwnRuleMetaSchema = z.object({
@@ -36,99 +37,6 @@ export function ruleKind(meta: Record<string, MetaValue>): MinerKind | undefined
 export function ruleLevel(meta: Record<string, MetaValue>): Level | undefined {
   const parsed = LevelSchema.safeParse(meta.level);
   return parsed.success ? parsed.data : undefined;
-}
-
-type Token =
-  | { t: 'word'; v: string; line: number }
-  | { t: 'string'; v: string; line: number }
-  | { t: 'number'; v: number; line: number }
-  | { t: 'punct'; v: string; line: number }
-  | { t: 'opaque'; line: number };
-
-function isPunct(tok: Token | undefined, v: string): boolean {
-  return tok?.t === 'punct' && tok.v === v;
-}
-
-function isWord(tok: Token | undefined, v?: string): tok is { t: 'word'; v: string; line: number } {
-  return tok?.t === 'word' && (v === undefined || tok.v === v);
-}
-
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' };
-
-/**
- * Splits YARA source into the tokens a header reader needs. Hex strings and regular expressions
- * after `=` (and regexes after `matches`) become opaque tokens, so braces and slashes inside them
- * never confuse the rule boundaries.
- */
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  let line = 1;
-  const prev = (): Token | undefined => out[out.length - 1];
-  while (i < src.length) {
-    const c = src[i] as string;
-    if (c === '\n') {
-      line++;
-      i++;
-    } else if (/\s/.test(c)) {
-      i++;
-    } else if (src.startsWith('//', i)) {
-      while (i < src.length && src[i] !== '\n') i++;
-    } else if (src.startsWith('/*', i)) {
-      const end = src.indexOf('*/', i + 2);
-      const stop = end < 0 ? src.length : end + 2;
-      for (; i < stop; i++) if (src[i] === '\n') line++;
-    } else if (c === '"') {
-      const start = line;
-      let v = '';
-      i++;
-      while (i < src.length && src[i] !== '"') {
-        if (src[i] === '\\' && i + 1 < src.length) {
-          const e = src[i + 1] as string;
-          if (e === 'x') {
-            v += String.fromCharCode(parseInt(src.slice(i + 2, i + 4), 16));
-            i += 4;
-          } else {
-            v += ESCAPES[e] ?? e;
-            i += 2;
-          }
-        } else {
-          if (src[i] === '\n') line++;
-          v += src[i];
-          i++;
-        }
-      }
-      i++;
-      out.push({ t: 'string', v, line: start });
-    } else if (c === '{' && isPunct(prev(), '=')) {
-      const start = line;
-      while (i < src.length && src[i] !== '}') if (src[i++] === '\n') line++;
-      i++;
-      out.push({ t: 'opaque', line: start });
-    } else if (c === '/' && (isPunct(prev(), '=') || isWord(prev(), 'matches'))) {
-      const start = line;
-      i++;
-      while (i < src.length && src[i] !== '/') {
-        if (src[i] === '\\') i++;
-        else if (src[i] === '\n') line++;
-        i++;
-      }
-      i++;
-      out.push({ t: 'opaque', line: start });
-    } else if (/[0-9]/.test(c) || (c === '-' && /[0-9]/.test(src[i + 1] ?? ''))) {
-      const m = /^-?(0x[0-9a-fA-F]+|[0-9]+(\.[0-9]+)?)/.exec(src.slice(i)) as RegExpExecArray;
-      out.push({ t: 'number', v: Number(m[0]), line });
-      i += m[0].length;
-    } else if (/[A-Za-z_$#@!]/.test(c)) {
-      const m = /^[A-Za-z_$#@!][A-Za-z0-9_*]*/.exec(src.slice(i)) as RegExpExecArray;
-      out.push({ t: 'word', v: m[0], line });
-      i += m[0].length;
-    } else {
-      out.push({ t: 'punct', v: c, line });
-      i++;
-    }
-  }
-  return out;
 }
 
 /** Lists the rules of a YARA source with their meta. Meant for well-formed files (compile first). */

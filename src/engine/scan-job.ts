@@ -66,6 +66,18 @@ export interface FileResult {
   skips?: WalkSkip[];
 }
 
+/** Nothing found, nothing to record: the answer for a file a batch does not mention. */
+export function isEmptyResult(r: FileResult): boolean {
+  return (
+    r.matches.length === 0 &&
+    r.sha256 === undefined &&
+    r.executable === undefined &&
+    r.entries === undefined &&
+    r.archiveEntries === undefined &&
+    r.skips === undefined
+  );
+}
+
 export interface MemoryJob {
   pid: number;
   /** [start address, length] of each region to read, already bounded by the scheduler. */
@@ -83,6 +95,7 @@ export interface MemoryResult {
 export type ToWorker = { type: 'files'; jobs: FileJob[] } | { type: 'memory'; job: MemoryJob };
 export type FromWorker =
   | { type: 'ready' }
+  /** Results of a file batch; a job not listed found nothing (see isEmptyResult). */
   | { type: 'files'; results: { id: number; result: FileResult }[] }
   | { type: 'memory'; result: MemoryResult }
   | { type: 'fatal'; message: string };

@@ -3,7 +3,14 @@
 // synchronously, which is the fastest way to drive YARA-X on many small files (see yara.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ArchiveLimits } from './archives.js';
-import { scanFileJob, scanMemoryJob, type FromWorker, type ToWorker } from './scan-job.js';
+import {
+  isEmptyResult,
+  scanFileJob,
+  scanMemoryJob,
+  type FileResult,
+  type FromWorker,
+  type ToWorker,
+} from './scan-job.js';
 import { loadCompiledRules, type RuleFileSpec, type ScanOptions } from './yara.js';
 
 export interface WorkerInit {
@@ -22,10 +29,14 @@ if (port) {
     const scanner = loadCompiledRules(Buffer.from(init.blob), init.hash, init.files, init.options);
     port.on('message', (msg: ToWorker) => {
       if (msg.type === 'files') {
-        send({
-          type: 'files',
-          results: msg.jobs.map((job) => ({ id: job.id, result: scanFileJob(scanner, job, init.limits) })),
-        });
+        // Only results that say something travel back: copying 64 empty results per batch cost
+        // the main thread, which walks and feeds both workers, a tenth of its time.
+        const results: { id: number; result: FileResult }[] = [];
+        for (const job of msg.jobs) {
+          const result = scanFileJob(scanner, job, init.limits);
+          if (!isEmptyResult(result)) results.push({ id: job.id, result });
+        }
+        send({ type: 'files', results });
       } else {
         send({ type: 'memory', result: scanMemoryJob(scanner, msg.job) });
       }
