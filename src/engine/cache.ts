@@ -46,16 +46,20 @@ const PRELOAD_MAX_ROWS = 300_000;
 /** Bump when the scan of a file changes what it records (not needed for rule changes: they hash). */
 const SCAN_LOGIC_VERSION = 'scan-4';
 
+interface Row {
+  size: number;
+  mtime: number;
+  ctime: number;
+  result: Buffer;
+}
+
 export class ScanCache {
   private readonly db: Database.Database;
-  private readonly getStmt: Database.Statement<
-    [number, number, number],
-    { size: number; mtime: number; ctime: number; result: Buffer }
-  >;
+  private readonly getStmt: Database.Statement<[number, number, number], Row>;
   private readonly putStmt: Database.Statement<[number, number, number, number, number, number, Buffer]>;
   private pendingWrites: [number, number, number, number, number, number, Buffer][] = [];
   /** All rows of this rule set, read in one query when there are few enough (see PRELOAD_MAX_ROWS). */
-  private preloaded: Map<string, { size: number; mtime: number; ctime: number; result: Buffer }> | undefined;
+  private preloaded: Map<number, Map<number, Row>> | undefined;
   hits = 0;
   misses = 0;
 
@@ -98,18 +102,19 @@ export class ScanCache {
       this.db.prepare('SELECT count(*) AS n FROM scan_v3 WHERE rs = ?').get(this.ruleSet) as { n: number }
     ).n;
     if (count <= PRELOAD_MAX_ROWS) {
-      this.preloaded = new Map();
+      // Rows as arrays and maps keyed by number (device, then inode): building 22,000 objects and
+      // "dev:ino" strings cost a warm rescan a fifth of its time.
+      const byDev = new Map<number, Map<number, Row>>();
       const rows = this.db
         .prepare('SELECT dev, ino, size, mtime, ctime, result FROM scan_v3 WHERE rs = ?')
-        .all(this.ruleSet) as {
-        dev: number;
-        ino: number;
-        size: number;
-        mtime: number;
-        ctime: number;
-        result: Buffer;
-      }[];
-      for (const r of rows) this.preloaded.set(`${r.dev}:${r.ino}`, r);
+        .raw()
+        .all(this.ruleSet) as [number, number, number, number, number, Buffer][];
+      for (const [dev, ino, size, mtime, ctime, result] of rows) {
+        let inodes = byDev.get(dev);
+        if (!inodes) byDev.set(dev, (inodes = new Map()));
+        inodes.set(ino, { size, mtime, ctime, result });
+      }
+      this.preloaded = byDev;
     }
     this.putStmt = this.db.prepare(
       'INSERT OR REPLACE INTO scan_v3 (rs, dev, ino, size, mtime, ctime, result) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -119,7 +124,7 @@ export class ScanCache {
   /** The stored result when the file is unchanged since it was scanned with these rules. */
   get(key: CacheKey): FileResult | undefined {
     const row = this.preloaded
-      ? this.preloaded.get(`${key.dev}:${key.ino}`)
+      ? this.preloaded.get(key.dev)?.get(key.ino)
       : this.getStmt.get(this.ruleSet, key.dev, key.ino);
     if (row && row.size === key.size && row.mtime === key.mtimeMs && row.ctime === key.ctimeMs) {
       this.hits++;
