@@ -77,8 +77,8 @@ export interface ContentScanResult {
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 /** Skips listed in the snapshot; beyond this only counted per reason. */
 const MAX_LISTED_SKIPS = 200;
-const BATCH_FILES = 64;
-const BATCH_BYTES = 8 * 1024 * 1024;
+const BATCH_FILES = 256;
+const BATCH_BYTES = 32 * 1024 * 1024;
 
 export function compileAllRules(userRuleDirs: readonly string[] = []): {
   scanner: YaraScanner;
