@@ -11,9 +11,9 @@ import { ScanCache } from './cache.js';
 import { ScanPool } from './pool.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
 import { walk, type WalkFile, type WalkSkip } from './walker.js';
+import { compileRulesCached } from './compiled-cache.js';
 import {
   bundledRulesDir,
-  compileRules,
   listRuleFiles,
   type RuleMatch,
   type RuleProblem,
@@ -80,7 +80,11 @@ const MAX_LISTED_SKIPS = 200;
 const BATCH_FILES = 256;
 const BATCH_BYTES = 32 * 1024 * 1024;
 
-export function compileAllRules(userRuleDirs: readonly string[] = []): {
+/** Our rules and the user's, compiled, or restored from the cache at `cachePath` when unchanged. */
+export function compileAllRules(
+  userRuleDirs: readonly string[] = [],
+  cachePath?: string,
+): {
   scanner: YaraScanner;
   problems: RuleProblem[];
 } {
@@ -94,7 +98,7 @@ export function compileAllRules(userRuleDirs: readonly string[] = []): {
       })),
     ),
   ];
-  return compileRules(files, { timeoutMs: 10_000 });
+  return compileRulesCached(files, { timeoutMs: 10_000 }, cachePath);
 }
 
 function toContentMatches(matches: RuleMatch[]): ContentFile['matches'] {
@@ -109,7 +113,7 @@ function toContentMatches(matches: RuleMatch[]): ContentFile['matches'] {
 
 export async function scanContent(
   opts: ContentScanOptions,
-  compiled = compileAllRules(opts.userRuleDirs),
+  compiled = compileAllRules(opts.userRuleDirs, opts.cachePath),
 ): Promise<ContentScanResult> {
   const started = performance.now();
   const { scanner, problems } = compiled;

@@ -138,7 +138,7 @@ export async function collectContent(
   if (!opts.enabled) return { record: log.record('skipped', '--no-content'), ruleProblems: [] };
   let compiled;
   try {
-    compiled = compileAllRules(opts.userRuleDirs);
+    compiled = compileAllRules(opts.userRuleDirs, opts.cachePath);
   } catch (err) {
     log.add(undefined, err);
     const note = err instanceof EngineUnavailableError ? err.localized.en : 'rules could not be compiled';
