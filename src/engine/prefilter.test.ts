@@ -42,6 +42,12 @@ describe('planPrefilter', () => {
     expect(planned(rule('R', THREE, '$a at 0 and #b > 2 and filesize < 1MB'))).toHaveLength(1);
   });
 
+  it('counts anonymous patterns in `them` and `$*`', () => {
+    const strings = '    $ = "anon-one"\n    $ = "anon-two"\n    $named = "named-three"';
+    expect(planned(rule('R', strings, 'any of them'))).toEqual(['"anon-one"', '"anon-two"', '"named-three"']);
+    expect(planned(rule('R', strings, 'any of ($*)'))).toHaveLength(3);
+  });
+
   it('gives up when a public rule can match without any of its patterns', () => {
     for (const condition of [
       'not $a',
