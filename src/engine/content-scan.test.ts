@@ -106,6 +106,26 @@ describe('content scan', () => {
   });
 });
 
+describe('content scan of an offline system (--root)', () => {
+  it('shows paths as that system sees them, while reading them under the root', async () => {
+    const root = path.join(dir, 'image');
+    await mkdir(path.join(root, 'tmp', '.x'), { recursive: true });
+    await writeFile(path.join(root, 'tmp', '.x', 'drop.sh'), DROPPER);
+    await writeFile(path.join(root, 'tmp', 'empty'), '');
+    const { content } = await scanContent({
+      ...options(),
+      roots: [path.join(root, 'tmp')],
+      displayRoot: root,
+    });
+    expect(content.roots).toEqual(['/tmp']);
+    expect(matched(content.files)).toEqual([expect.stringMatching(/^\/tmp\/\.x\/drop\.sh: /)]);
+    expect(content.skipped).toContainEqual({ path: '/tmp/empty', reason: 'empty' });
+    // Without a display root the same files are shown where this host has them.
+    const host = await scanContent({ ...options(), roots: [path.join(root, 'tmp')] });
+    expect(matched(host.content.files)[0]).toContain(path.join(root, 'tmp', '.x', 'drop.sh'));
+  });
+});
+
 describe('memory regions', () => {
   const maps = [
     '55d0c0a00000-55d0c0a21000 r--p 00000000 08:01 131 /usr/bin/x',

@@ -10,7 +10,7 @@ import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives.js';
 import { ScanCache } from './cache.js';
 import { ScanPool } from './pool.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
-import { walk, type WalkFile, type WalkSkip } from './walker.js';
+import { shownPath, walk, type WalkFile, type WalkSkip } from './walker.js';
 import { compileRulesCached } from './compiled-cache.js';
 import {
   bundledRulesDir,
@@ -46,6 +46,8 @@ export interface ContentScanOptions {
   /** The default scope's shortcuts: archives by name left out, other minehunter trees left out. */
   skipArchiveNames?: boolean;
   skipOwnInstalls?: boolean;
+  /** An offline system's root (--root): paths are shown as that system sees them. */
+  displayRoot?: string;
   /** The user's rule directories, loaded beside rules/. */
   userRuleDirs?: string[];
   /** SQLite file, or undefined for no cache. */
@@ -245,6 +247,7 @@ export async function scanContent(
       prune: opts.prune,
       skipArchiveNames: opts.skipArchiveNames,
       skipOwnInstalls: opts.skipOwnInstalls,
+      displayRoot: opts.displayRoot,
     })) {
       if (ev.type === 'skip') {
         skip(ev.skip);
@@ -287,7 +290,7 @@ export async function scanContent(
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const content: Content = {
       scope: opts.scope,
-      roots: [...opts.roots],
+      roots: opts.roots.map((r) => shownPath(r, opts.displayRoot)),
       engine: scanner.engine,
       ruleSetHash: scanner.ruleSetHash,
       ruleFiles: scanner.files.map((f) => f.path),

@@ -44,6 +44,18 @@ export interface WalkOptions {
   skipArchiveNames?: boolean;
   /** Leave out other minehunter checkouts and installs (their rules and samples match themselves). */
   skipOwnInstalls?: boolean;
+  /**
+   * The root of an offline system (--root): paths are shown as that system sees them (/tmp/x, not
+   * /mnt/image/tmp/x), like every other part of a snapshot, so respond finds them under the root.
+   */
+  displayRoot?: string;
+}
+
+/** `p` as the system under `displayRoot` sees it; unchanged outside it or without one. */
+export function shownPath(p: string, displayRoot: string | undefined): string {
+  if (!displayRoot || displayRoot === '/' || !isUnder(p, displayRoot)) return p;
+  const rel = p.slice(displayRoot.replace(/\/+$/, '').length);
+  return rel === '' ? '/' : rel;
 }
 
 export const ARCHIVE_NAMES =
@@ -116,19 +128,26 @@ export function isPseudoPath(p: string): boolean {
 
 interface Dir {
   io: string | Buffer;
+  /** The path as shown (relative to the display root, bad bytes escaped). */
   display: string;
+  /** The path on this host as text, for the pseudo-filesystem and exclusion checks. */
+  host: string;
   dev: number;
 }
 
-function join(dir: Dir, name: string | Buffer): { io: string | Buffer; display: string } {
+function join(dir: Dir, name: string | Buffer): { io: string | Buffer; display: string; host: string } {
+  const under = (parent: string, child: string): string =>
+    parent === '/' ? `/${child}` : `${parent}/${child}`;
   if (typeof dir.io === 'string' && typeof name === 'string') {
-    const io = dir.io === '/' ? `/${name}` : `${dir.io}/${name}`;
-    return { io, display: io };
+    const io = under(dir.io, name);
+    return { io, display: under(dir.display, name), host: io };
   }
   const base = typeof dir.io === 'string' ? Buffer.from(dir.io) : dir.io;
   const n = typeof name === 'string' ? Buffer.from(name) : name;
   const io = Buffer.concat([base, Buffer.from(base.length === 1 && base[0] === 0x2f ? '' : '/'), n]);
-  return { io, display: displayPath(io) };
+  // Escaping name by name equals escaping the whole path: "/" never sits inside a UTF-8 sequence.
+  const shownName = typeof name === 'string' ? name : displayPath(name);
+  return { io, display: under(dir.display, shownName), host: under(dir.host, shownName) };
 }
 
 /** Reads a directory; names that are not valid UTF-8 come back as raw bytes so they can be opened. */
@@ -153,25 +172,26 @@ export function* walk(opts: WalkOptions): Generator<WalkEvent> {
   const excluded = opts.exclude.map((e) => path.resolve(e));
   const seenDirs = new Set<string>();
   for (const root of opts.roots) {
+    const shownRoot = shownPath(root, opts.displayRoot);
     let st;
     try {
       st = statSync(root);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT')
-        yield { type: 'skip', skip: { path: root, reason: reasonOf(err), detail: errorMessage(err) } };
+        yield { type: 'skip', skip: { path: shownRoot, reason: reasonOf(err), detail: errorMessage(err) } };
       continue;
     }
     if (st.isFile()) {
-      const file = fileOf(root, root, st);
+      const file = fileOf(root, shownRoot, st);
       const skip = fileSkip(file, opts.maxFileSize);
       yield skip ? { type: 'skip', skip } : { type: 'file', file };
       continue;
     }
     if (!st.isDirectory()) {
-      yield { type: 'skip', skip: { path: root, reason: 'special-file' } };
+      yield { type: 'skip', skip: { path: shownRoot, reason: 'special-file' } };
       continue;
     }
-    const stack: Dir[] = [{ io: root, display: root, dev: st.dev }];
+    const stack: Dir[] = [{ io: root, display: shownRoot, host: root, dev: st.dev }];
     while (stack.length > 0) {
       const dir = stack.pop() as Dir;
       let entries;
@@ -199,7 +219,7 @@ export function* walk(opts: WalkOptions): Generator<WalkEvent> {
           continue;
         }
         if (dirent.isDirectory()) {
-          if (isPseudoPath(child.display) || excluded.some((e) => isUnder(child.display, e))) continue;
+          if (isPseudoPath(child.host) || excluded.some((e) => isUnder(child.host, e))) continue;
           if (opts.prune?.test(child.display)) {
             yield {
               type: 'skip',
@@ -221,7 +241,7 @@ export function* walk(opts: WalkOptions): Generator<WalkEvent> {
           const key = `${dst.dev}:${dst.ino}`;
           if (seenDirs.has(key)) continue;
           seenDirs.add(key);
-          subdirs.push({ io: child.io, display: child.display, dev: dst.dev });
+          subdirs.push({ io: child.io, display: child.display, host: child.host, dev: dst.dev });
           continue;
         }
         if (!dirent.isFile()) {
@@ -231,7 +251,7 @@ export function* walk(opts: WalkOptions): Generator<WalkEvent> {
           };
           continue;
         }
-        if (excluded.some((e) => isUnder(child.display, e))) continue;
+        if (excluded.some((e) => isUnder(child.host, e))) continue;
         let fst;
         try {
           fst = lstatSync(child.io);

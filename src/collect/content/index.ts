@@ -186,6 +186,7 @@ export async function collectContent(
         skipArchiveNames: opts.scope === 'default',
         skipOwnInstalls: opts.scope !== 'paths',
         cachePath: opts.cachePath,
+        displayRoot: ctx.root === '/' ? undefined : ctx.root,
         memory,
         onProgress: opts.onProgress,
       },
