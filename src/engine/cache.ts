@@ -36,8 +36,11 @@ function encode(r: FileResult): Buffer {
   return deflateRawSync(JSON.stringify(r));
 }
 
-function decode(b: Buffer): FileResult {
-  return b.length === 0 ? { matches: [] } : (JSON.parse(inflateRawSync(b).toString('utf8')) as FileResult);
+/** The answer for the usual file, shared: callers only read results. */
+const NOTHING: FileResult = Object.freeze({ matches: Object.freeze([]) as unknown as FileResult['matches'] });
+
+function decode(b: Buffer | null): FileResult {
+  return !b || b.length === 0 ? NOTHING : (JSON.parse(inflateRawSync(b).toString('utf8')) as FileResult);
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -50,7 +53,8 @@ interface Row {
   size: number;
   mtime: number;
   ctime: number;
-  result: Buffer;
+  /** Null for "nothing found" (preloaded rows). */
+  result: Buffer | null;
 }
 
 export class ScanCache {
@@ -105,10 +109,13 @@ export class ScanCache {
       // Rows as arrays and maps keyed by number (device, then inode): building 22,000 objects and
       // "dev:ino" strings cost a warm rescan a fifth of its time.
       const byDev = new Map<number, Map<number, Row>>();
+      // Empty results come back as NULL: no Buffer for each of the files where nothing was found.
       const rows = this.db
-        .prepare('SELECT dev, ino, size, mtime, ctime, result FROM scan_v3 WHERE rs = ?')
+        .prepare(
+          'SELECT dev, ino, size, mtime, ctime, CASE WHEN length(result) = 0 THEN NULL ELSE result END FROM scan_v3 WHERE rs = ?',
+        )
         .raw()
-        .all(this.ruleSet) as [number, number, number, number, number, Buffer][];
+        .all(this.ruleSet) as [number, number, number, number, number, Buffer | null][];
       for (const [dev, ino, size, mtime, ctime, result] of rows) {
         let inodes = byDev.get(dev);
         if (!inodes) byDev.set(dev, (inodes = new Map()));
