@@ -18,8 +18,11 @@
 // included, so it matches exactly the bytes the full rule's pattern matches; a text string
 // contained in another chosen one (same case rule and encodings) stands for both.
 //
-// Measured with our rules on bench:scan's tree (22,244 files, 521 MiB, one thread): 186 prefilter
-// patterns instead of 523, 133 files reach the full rules, 1.75-2.2 s instead of 2.6-2.8 s.
+// Measured with our rules on bench:scan's tree (22,244 files, 521 MiB, one thread): 185 prefilter
+// patterns instead of 523, 126 files reach the full rules, 0.83 s instead of 2.73 s (an empty
+// rule takes 0.16 s). What a pattern costs is very uneven: one atom starting with a blank or
+// shorter than four bytes can cost as much as a hundred ordinary ones ("<&3" and the " -u " of a
+// wallet regex each took a third of the time, see weigh and rules/wallets.yar).
 // Tried and dropped: searching regexes by their literal factors and merging literals into shared
 // pieces cut the patterns to 144 but sent 5x more files to the full rules, and was slower.
 import { isPunct, isWord, tokenize, type Token } from './yara-tokens.js';
@@ -98,7 +101,9 @@ function weigh(opening: string, modifiers: ReadonlySet<string>, literal?: string
   let w = opening === '/' ? 3 : opening === '{' ? 2 : 1;
   // Short or common text matches all over files: every match is verified, and every file it
   // matches gets the full rules.
-  if (literal !== undefined) w *= 10 / Math.max(1, rarity(literal));
+  // Under four bytes the engine cannot draw a full atom: "<&3" alone cost a third of the
+  // prefilter's time on bench:scan's tree, where the other side of its rule's `and` costs nothing.
+  if (literal !== undefined) w *= (literal.length < 4 ? 8 : 1) * (10 / Math.max(1, rarity(literal)));
   if (modifiers.has('nocase')) w *= 3;
   if (modifiers.has('wide') && modifiers.has('ascii')) w *= 2;
   if (modifiers.has('xor')) w *= 16;
