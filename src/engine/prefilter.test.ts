@@ -152,3 +152,82 @@ describe('a scan with the prefilter', () => {
     expect(scanner.scanBuffer(Buffer.from('short')).map((m) => m.rule)).toEqual(['Tiny']);
   });
 });
+
+describe('the prefilter against random conditions', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'minehunter-prefilter-random-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** mulberry32: the same conditions and data on every run. */
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  const WORDS = ['kilo-lima', 'mike-november', 'oscar-papa', 'quebec-romeo', 'sierra-tango'];
+  const IDS = ['$a', '$b', '$c', '$d', '$e'];
+
+  it('never misses a match the full rules find (300 random rule sets, 40 inputs each)', async () => {
+    const rand = prng(20261126);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const condition = (depth: number, earlier: string[]): string => {
+      const r = rand();
+      if (depth > 2 || r < 0.3) {
+        const leaf = rand();
+        if (leaf < 0.35) return pick(IDS);
+        if (leaf < 0.5) return `#${pick(IDS).slice(1)} ${pick(['>', '>=', '=='])} ${Math.floor(rand() * 3)}`;
+        if (leaf < 0.7)
+          return `${pick(['any', 'all', '1', '2', '3', 'none'])} of ${pick(['them', '($a, $b)', '($c*, $d, $e)', '($*)'])}`;
+        if (leaf < 0.8) return `filesize ${pick(['<', '>'])} ${Math.floor(rand() * 64)}`;
+        if (leaf < 0.9 && earlier.length > 0) return pick(earlier);
+        return `${pick(IDS)} at ${Math.floor(rand() * 4)}`;
+      }
+      if (r < 0.4) return `not (${condition(depth + 1, earlier)})`;
+      return `(${condition(depth + 1, earlier)}) ${pick(['and', 'or'])} (${condition(depth + 1, earlier)})`;
+    };
+    const strings = IDS.map((id, i) => `    ${id} = "${WORDS[i]}"`).join('\n');
+    let prefiltered = 0;
+    for (let set = 0; set < 300; set++) {
+      const names: string[] = [];
+      let source = '';
+      for (let r = 0; r < 3; r++) {
+        const name = `R${set}_${r}`;
+        const cond = condition(0, names);
+        // Every pattern must be used somewhere, or the compiler refuses the rule.
+        source += rule(
+          name,
+          strings,
+          `(${cond}) or (all of them and filesize > 100000)`,
+          rand() < 0.3 ? 'private ' : '',
+        );
+        names.push(name);
+      }
+      const file = path.join(dir, `set${set}.yar`);
+      await writeFile(file, source);
+      const fast = compileRules([file]).scanner;
+      const full = compileRules([file], { prefilter: false }).scanner;
+      if (fast.prefiltered) prefiltered++;
+      for (let n = 0; n < 40; n++) {
+        let data = rand() < 0.5 ? '' : 'xx';
+        for (const w of WORDS) if (rand() < 0.3) data += ` ${w}`.repeat(1 + Math.floor(rand() * 2));
+        data += ' '.repeat(Math.floor(rand() * 40));
+        const buf = Buffer.from(data);
+        expect(fast.scanBuffer(buf), `${source}\n--- data: ${JSON.stringify(data)}`).toEqual(
+          full.scanBuffer(buf),
+        );
+      }
+    }
+    // The generator must exercise the prefilter, not only the rule sets that turn it off.
+    expect(prefiltered).toBeGreaterThan(30);
+  }, 120_000);
+});
