@@ -81,6 +81,8 @@ export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 const MAX_LISTED_SKIPS = 200;
 const BATCH_FILES = 256;
 const BATCH_BYTES = 32 * 1024 * 1024;
+/** Files from this size on are scanned one at a time (see enqueue). */
+const BIG_FILE = 16 * 1024 * 1024;
 
 /** Our rules and the user's, compiled, or restored from the cache at `cachePath` when unchanged. */
 export function compileAllRules(
@@ -170,15 +172,15 @@ export async function scanContent(
   const inFlight = new Set<Promise<void>>();
   const maxInFlight = poolSize * 2;
   let nextId = 0;
-  let batch: { job: FileJob; file: WalkFile | undefined; display: { path: string; size: number } }[] = [];
+  type Item = { job: FileJob; file: WalkFile | undefined; display: { path: string; size: number } };
+  let batch: Item[] = [];
   let batchBytes = 0;
+  // Large files go one after another, beside the batches: the engine maps a file whole while it
+  // scans it, and two 60 MiB binaries mapped at once put 120 MiB on the peak memory.
+  let bigFiles: Promise<void> = Promise.resolve();
 
-  const dispatch = (): void => {
-    if (batch.length === 0) return;
-    const items = batch;
-    batch = [];
-    batchBytes = 0;
-    const p = getPool()
+  const run = (items: Item[]): Promise<void> =>
+    getPool()
       .then((pool) => pool.scanFiles(items.map((i) => i.job)))
       .then((results) => {
         const byId = new Map(results.map((r) => [r.id, r.result]));
@@ -189,7 +191,13 @@ export async function scanContent(
         }
         progress('files');
       });
-    const tracked = p.finally(() => inFlight.delete(tracked));
+
+  const dispatch = (): void => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    batchBytes = 0;
+    const tracked = run(items).finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
 
@@ -198,6 +206,10 @@ export async function scanContent(
     file: WalkFile | undefined,
     display: { path: string; size: number },
   ): Promise<void> => {
+    if (display.size >= BIG_FILE) {
+      bigFiles = bigFiles.then(() => run([{ job, file, display }]));
+      return;
+    }
     batch.push({ job, file, display });
     batchBytes += display.size;
     if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) {
@@ -233,7 +245,7 @@ export async function scanContent(
         record({ path: extra.path, size: st.size }, hit);
         continue;
       }
-      await enqueue({ id: nextId++, path: extra.path, io: extra.io, execBit: true, size: st.size }, key, {
+      await enqueue({ id: nextId++, path: extra.path, io: extra.io, execBit: true }, key, {
         path: extra.path,
         size: st.size,
       });
@@ -269,15 +281,15 @@ export async function scanContent(
         }
         continue;
       }
-      await enqueue(
-        { id: nextId++, path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0, size: f.size },
-        f,
-        { path: f.path, size: f.size },
-      );
+      await enqueue({ id: nextId++, path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0 }, f, {
+        path: f.path,
+        size: f.size,
+      });
     }
     walking = false;
     dispatch();
     while (inFlight.size > 0) await Promise.race(inFlight);
+    await bigFiles;
 
     let memory: ContentMemory[] | undefined;
     if (opts.memory) {
