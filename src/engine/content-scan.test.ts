@@ -13,6 +13,8 @@ import {
   scanContent,
   type ContentScanOptions,
 } from './content-scan.js';
+import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
+import { scanFileJob } from './scan-job.js';
 
 let dir: string;
 let tree: string;
@@ -103,6 +105,24 @@ describe('content scan', () => {
       `${tree}/run.sh: Local_Hello`,
     ]);
     expect(content.files.find((f) => f.path.endsWith('run.sh'))?.matches[0]?.namespace).toBe('user.mine');
+  });
+});
+
+describe('scanning one file', () => {
+  it('reads no more than the size the walk saw, so a file growing under the scan is bounded', async () => {
+    const file = path.join(dir, 'growing.log');
+    const head = 'an ordinary log line\n';
+    await writeFile(file, head + DROPPER);
+    const { scanner } = compileAllRules();
+    const job = { id: 1, path: file, io: file, execBit: false };
+    expect(scanFileJob(scanner, { ...job, size: head.length }, DEFAULT_ARCHIVE_LIMITS).matches).toEqual([]);
+    const whole = scanFileJob(
+      scanner,
+      { ...job, size: head.length + DROPPER.length },
+      DEFAULT_ARCHIVE_LIMITS,
+    );
+    expect(whole.matches.length).toBeGreaterThan(0);
+    expect(whole.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

@@ -245,7 +245,7 @@ export async function scanContent(
         record({ path: extra.path, size: st.size }, hit);
         continue;
       }
-      await enqueue({ id: nextId++, path: extra.path, io: extra.io, execBit: true }, key, {
+      await enqueue({ id: nextId++, path: extra.path, io: extra.io, execBit: true, size: st.size }, key, {
         path: extra.path,
         size: st.size,
       });
@@ -281,10 +281,14 @@ export async function scanContent(
         }
         continue;
       }
-      await enqueue({ id: nextId++, path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0 }, f, {
-        path: f.path,
-        size: f.size,
-      });
+      await enqueue(
+        { id: nextId++, path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0, size: f.size },
+        f,
+        {
+          path: f.path,
+          size: f.size,
+        },
+      );
     }
     walking = false;
     dispatch();

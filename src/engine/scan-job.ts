@@ -13,6 +13,11 @@ export interface FileJob {
   io: string | Uint8Array;
   /** The walker saw an exec bit: hash it even without a match, for the hash IOCs. */
   execBit: boolean;
+  /**
+   * The size the walk saw, which passed the size limit: a file that grew since is read up to it,
+   * so a log or a hostile file growing under the scan cannot make a worker allocate without bound.
+   */
+  size: number;
 }
 
 /**
@@ -25,11 +30,11 @@ export interface FileJob {
 const REUSE_MAX = 16 * 1024 * 1024;
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** The file's bytes (up to the size it has when opened); the view is valid until the next read. */
-function readWhole(io: string | Buffer): Buffer {
+/** The file's bytes, at most `limit` of them; the view is valid until the next read. */
+function readWhole(io: string | Buffer, limit: number): Buffer {
   const fd = openSync(io, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const size = Math.min(fstatSync(fd).size, limit);
     let buf: Buffer;
     if (size <= REUSE_MAX) {
       if (scratch.length < size)
@@ -125,7 +130,7 @@ function sha256(data: Buffer): string {
 export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveLimits): FileResult {
   let data: Buffer;
   try {
-    data = typeof job.io === 'string' ? readWhole(job.io) : readWhole(Buffer.from(job.io));
+    data = readWhole(typeof job.io === 'string' ? job.io : Buffer.from(job.io), job.size);
   } catch (err) {
     return {
       matches: [],
