@@ -2,7 +2,7 @@
 // file or one process's memory as plain functions, so the worker is a thin message loop and the
 // same code can run on the main thread in tests.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { archiveType, expandArchive, type ArchiveLimits } from './archives.js';
 import { reasonOf, type WalkSkip } from './walker.js';
 import type { RuleMatch, YaraScanner } from './yara.js';
@@ -30,11 +30,13 @@ export interface FileJob {
 const REUSE_MAX = 16 * 1024 * 1024;
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** The file's bytes, at most `limit` of them; the view is valid until the next read. */
-function readWhole(io: string | Buffer, limit: number): Buffer {
+/**
+ * The file's bytes, at most `size` of them (fewer if it shrank); the view is valid until the next
+ * read. No fstat: the walk's size is the bound, and reading stops at the end of the file.
+ */
+function readWhole(io: string | Buffer, size: number): Buffer {
   const fd = openSync(io, 'r');
   try {
-    const size = Math.min(fstatSync(fd).size, limit);
     let buf: Buffer;
     if (size <= REUSE_MAX) {
       if (scratch.length < size)
