@@ -95,8 +95,11 @@ export class ScanCache {
     // What a file yields depends on the rules and on how minehunter reads it (archives, skips):
     // a change to either must miss the cache.
     const key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
-    this.db.prepare('INSERT OR IGNORE INTO rulesets (hash) VALUES (?)').run(key);
+    const added = this.db.prepare('INSERT OR IGNORE INTO rulesets (hash) VALUES (?)').run(key).changes > 0;
     this.ruleSet = (this.db.prepare('SELECT id FROM rulesets WHERE hash = ?').get(key) as { id: number }).id;
+    // New rules (an update, an edited --rules file): the rows of the old ones can never be read
+    // again by this rule set, and the file would grow with every change.
+    if (added) this.prune();
     this.getStmt = this.db.prepare(
       'SELECT size, mtime, ctime, result FROM scan_v3 WHERE rs = ? AND dev = ? AND ino = ?',
     );
@@ -168,7 +171,7 @@ export class ScanCache {
   }
 
   /** Drops rows of other rule sets, so the file does not grow with every rule update. */
-  prune(): void {
+  private prune(): void {
     this.db.prepare('DELETE FROM scan_v3 WHERE rs <> ?').run(this.ruleSet);
     this.db.prepare('DELETE FROM rulesets WHERE id <> ?').run(this.ruleSet);
   }

@@ -5,6 +5,7 @@
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compileAllRules,
@@ -105,6 +106,27 @@ describe('content scan', () => {
       `${tree}/run.sh: Local_Hello`,
     ]);
     expect(content.files.find((f) => f.path.endsWith('run.sh'))?.matches[0]?.namespace).toBe('user.mine');
+  });
+
+  it('keeps only the current rule set in the cache file', async () => {
+    const cache = path.join(dir, 'prune.sqlite');
+    await scanContent(options(cache));
+    const rules = path.join(dir, 'prune-rules');
+    await mkdir(rules, { recursive: true });
+    await writeFile(
+      path.join(rules, 'extra.yar'),
+      'rule Extra_Rule { strings: $a = "zulu-yankee" condition: $a }\n',
+    );
+    const withExtra = (await scanContent({ ...options(cache), userRuleDirs: [rules] })).content;
+    expect(withExtra.stats.cached).toBe(0);
+    const db = new Database(cache, { readonly: true });
+    try {
+      const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+      expect(count('SELECT count(*) AS n FROM rulesets')).toBe(1);
+      expect(count('SELECT count(*) AS n FROM scan_v3')).toBe(withExtra.stats.files);
+    } finally {
+      db.close();
+    }
   });
 });
 
