@@ -97,8 +97,9 @@ export class ScanCache {
     const key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
     const added = this.db.prepare('INSERT OR IGNORE INTO rulesets (hash) VALUES (?)').run(key).changes > 0;
     this.ruleSet = (this.db.prepare('SELECT id FROM rulesets WHERE hash = ?').get(key) as { id: number }).id;
-    // New rules (an update, an edited --rules file): the rows of the old ones can never be read
-    // again by this rule set, and the file would grow with every change.
+    // New rules (an update, an edited --rules file): without pruning the file would grow with
+    // every change. The previous rule set stays too, so scans that alternate between two (with and
+    // without --rules) keep both warm.
     if (added) this.prune();
     this.getStmt = this.db.prepare(
       'SELECT size, mtime, ctime, result FROM scan_v3 WHERE rs = ? AND dev = ? AND ino = ?',
@@ -170,10 +171,13 @@ export class ScanCache {
     })();
   }
 
-  /** Drops rows of other rule sets, so the file does not grow with every rule update. */
+  /** Drops the rows of all but the two newest rule sets. */
   private prune(): void {
-    this.db.prepare('DELETE FROM scan_v3 WHERE rs <> ?').run(this.ruleSet);
-    this.db.prepare('DELETE FROM rulesets WHERE id <> ?').run(this.ruleSet);
+    const keep = 'SELECT id FROM rulesets ORDER BY id DESC LIMIT 2';
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM scan_v3 WHERE rs NOT IN (${keep})`).run();
+      this.db.prepare(`DELETE FROM rulesets WHERE id NOT IN (${keep})`).run();
+    })();
   }
 
   close(): void {

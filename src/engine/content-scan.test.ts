@@ -108,22 +108,28 @@ describe('content scan', () => {
     expect(content.files.find((f) => f.path.endsWith('run.sh'))?.matches[0]?.namespace).toBe('user.mine');
   });
 
-  it('keeps only the current rule set in the cache file', async () => {
+  it('keeps the rows of the two newest rule sets in the cache file, not every one it saw', async () => {
     const cache = path.join(dir, 'prune.sqlite');
-    await scanContent(options(cache));
-    const rules = path.join(dir, 'prune-rules');
-    await mkdir(rules, { recursive: true });
-    await writeFile(
-      path.join(rules, 'extra.yar'),
-      'rule Extra_Rule { strings: $a = "zulu-yankee" condition: $a }\n',
-    );
-    const withExtra = (await scanContent({ ...options(cache), userRuleDirs: [rules] })).content;
-    expect(withExtra.stats.cached).toBe(0);
+    const ours = (await scanContent(options(cache))).content;
+    const scanWith = async (name: string, text: string) => {
+      const rules = path.join(dir, `prune-${name}`);
+      await mkdir(rules, { recursive: true });
+      await writeFile(
+        path.join(rules, `${name}.yar`),
+        `rule ${name} { strings: $a = "${text}" condition: $a }\n`,
+      );
+      return (await scanContent({ ...options(cache), userRuleDirs: [rules] })).content;
+    };
+    const first = await scanWith('Extra_One', 'zulu-yankee');
+    expect(first.stats.cached).toBe(0);
+    // Alternating between two rule sets keeps both warm.
+    expect((await scanContent(options(cache))).content.stats.cached).toBe(ours.stats.files);
+    const second = await scanWith('Extra_Two', 'xray-whiskey');
     const db = new Database(cache, { readonly: true });
     try {
       const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
-      expect(count('SELECT count(*) AS n FROM rulesets')).toBe(1);
-      expect(count('SELECT count(*) AS n FROM scan_v3')).toBe(withExtra.stats.files);
+      expect(count('SELECT count(*) AS n FROM rulesets')).toBe(2);
+      expect(count('SELECT count(*) AS n FROM scan_v3')).toBe(first.stats.files + second.stats.files);
     } finally {
       db.close();
     }
