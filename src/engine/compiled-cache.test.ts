@@ -47,7 +47,13 @@ describe('compileRulesCached', () => {
 
     await writeFile(file, rule('Edited_Text', 'charlie-delta'));
     const edited = compileRulesCached([{ path: file }], {}, cache);
-    expect(storedKeys(cache)).not.toEqual(keys);
+    // The edited set is added; the one before stays, a third would push the oldest out.
+    expect(storedKeys(cache)).toHaveLength(2);
+    expect(storedKeys(cache)).toEqual(expect.arrayContaining(keys));
+    await writeFile(file, rule('Third_Text', 'echo-echo'));
+    compileRulesCached([{ path: file }], {}, cache);
+    expect(storedKeys(cache)).toHaveLength(2);
+    expect(storedKeys(cache)).not.toContain(keys[0]);
     expect(edited.scanner.scanBuffer(data)).toEqual([]);
     expect(edited.scanner.scanBuffer(Buffer.from('charlie-delta')).map((m) => m.rule)).toEqual([
       'Edited_Text',

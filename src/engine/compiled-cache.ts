@@ -83,9 +83,12 @@ export function compileRulesCached(
     };
     // Deflated like the scan results: the serialised rules hold every pattern in clear.
     const blob = deflateRawSync(result.scanner.serialize());
+    // The newest rule set before this one stays, like the scan results (see ScanCache.prune).
     db.transaction(() => {
-      db?.prepare('DELETE FROM compiled_rules').run();
-      db?.prepare('INSERT INTO compiled_rules (key, blob, meta) VALUES (?, ?, ?)').run(
+      db?.prepare(
+        'DELETE FROM compiled_rules WHERE rowid NOT IN (SELECT rowid FROM compiled_rules ORDER BY rowid DESC LIMIT 1)',
+      ).run();
+      db?.prepare('INSERT OR REPLACE INTO compiled_rules (key, blob, meta) VALUES (?, ?, ?)').run(
         key,
         blob,
         JSON.stringify(stored),
