@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../bench/tree-inputs.mjs';
 import { generateSamples, type GeneratedSample } from '../../test/samples/generate.js';
 import { planPrefilter } from './prefilter.js';
 import { bundledRulesDir, compileRules, listRuleFiles } from './yara.js';
@@ -162,22 +163,11 @@ describe('the prefilter against random conditions', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** mulberry32: the same conditions and data on every run. */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   const WORDS = ['kilo-lima', 'mike-november', 'oscar-papa', 'quebec-romeo', 'sierra-tango'];
   const IDS = ['$a', '$b', '$c', '$d', '$e'];
 
   it('never misses a match the full rules find (300 random rule sets, 40 inputs each)', async () => {
+    // The same conditions and data on every run.
     const rand = prng(20261126);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const condition = (depth: number, earlier: string[]): string => {
