@@ -140,7 +140,8 @@ function join(dir: Dir, name: string | Buffer): { io: string | Buffer; display: 
     parent === '/' ? `/${child}` : `${parent}/${child}`;
   if (typeof dir.io === 'string' && typeof name === 'string') {
     const io = under(dir.io, name);
-    return { io, display: under(dir.display, name), host: io };
+    // Without a display root (a live scan) the shown path is the host path: no second string.
+    return { io, display: dir.display === dir.io ? io : under(dir.display, name), host: io };
   }
   const base = typeof dir.io === 'string' ? Buffer.from(dir.io) : dir.io;
   const n = typeof name === 'string' ? Buffer.from(name) : name;
