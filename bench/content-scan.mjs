@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { elfSources, prng } from './tree-inputs.mjs';
+import { contentSources, elfSources, prng } from './tree-inputs.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -45,34 +45,11 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const WORDS = (
-  'the of and to in is for on that with as by this from server config user path error value ' +
-  'function return const let var import export class public private static void int char ' +
-  'if else while switch case break default true false null undefined new delete http https json ' +
-  'yaml xml html body head div span script style select insert update kernel module driver process ' +
-  'thread memory socket network timeout retry cache index install remove service start stop status'
-).split(' ');
-
-function textContent(rand, size) {
-  let s = '';
-  while (s.length < size) {
-    const len = 4 + Math.floor(rand() * 12);
-    const words = [];
-    for (let i = 0; i < len; i++) words.push(WORDS[Math.floor(rand() * WORDS.length)]);
-    s +=
-      (rand() < 0.3 ? '  ' : '') +
-      words.join(' ') +
-      (rand() < 0.2 ? ` = ${Math.floor(rand() * 1e6)}` : '') +
-      '\n';
-  }
-  return Buffer.from(s.slice(0, size));
-}
-
 /** 90% small (1-8 KiB), 8% medium (8-128 KiB), 2% large (0.5-1.5 MiB): a source-tree-like mix. */
 function generateTree(dir, minBytes, minFiles) {
   const rand = prng(20261126);
   const elves = elfSources({ maxBytes: 16 * 1024 * 1024, limit: 120 });
-  const elfCache = new Map();
+  const content = contentSources(rand, elves);
   let bytes = 0;
   let files = 0;
   while (bytes < minBytes || files < minFiles) {
@@ -85,21 +62,9 @@ function generateTree(dir, minBytes, minFiles) {
           : 512 * 1024 + Math.floor(rand() * 1024 * 1024);
     const kind = rand();
     let data;
-    if (kind < 0.45 || elves.length === 0) data = textContent(rand, size);
-    else if (kind < 0.85) {
-      const src = elves[Math.floor(rand() * elves.length)];
-      let buf = elfCache.get(src);
-      if (!buf) {
-        buf = readFileSync(src);
-        if (elfCache.size > 32) elfCache.clear();
-        elfCache.set(src, buf);
-      }
-      const start = Math.floor(rand() * Math.max(1, buf.length - size));
-      data = buf.subarray(start, start + size);
-    } else {
-      data = Buffer.alloc(size);
-      for (let i = 0; i + 4 <= size; i += 4) data.writeUInt32LE(Math.floor(rand() * 2 ** 32), i);
-    }
+    if (kind < 0.45 || elves.length === 0) data = content.text(size);
+    else if (kind < 0.85) data = content.elfSlice(size);
+    else data = content.random(size);
     const sub = path.join(
       dir,
       `d${String(files % 50).padStart(2, '0')}`,

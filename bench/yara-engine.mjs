@@ -23,7 +23,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
-import { elfSources, prng } from './tree-inputs.mjs';
+import { contentSources, elfSources, prng } from './tree-inputs.mjs';
 
 const execFileP = promisify(execFile);
 const engine = await tsImport('../src/engine/yara.ts', import.meta.url);
@@ -49,37 +49,10 @@ const targetMiB = Number(arg('mib', '200'));
 const givenDir = arg('dir', undefined);
 const keep = process.argv.includes('--keep');
 
-const WORDS = (
-  'the of and to in is for on that with as by this from server config user path error value ' +
-  'function return const let var import export class public private static void int char ' +
-  'if else while for switch case break default true false null undefined new delete ' +
-  'http https json yaml xml html body head div span script style select insert update ' +
-  'kernel module driver process thread memory socket network timeout retry cache index ' +
-  'install update remove service start stop restart enable disable status log debug info warn'
-).split(' ');
-
-function textContent(rand, size) {
-  const parts = [];
-  let n = 0;
-  while (n < size) {
-    const words = [];
-    const len = 4 + Math.floor(rand() * 12);
-    for (let i = 0; i < len; i++) words.push(WORDS[Math.floor(rand() * WORDS.length)]);
-    const line =
-      (rand() < 0.3 ? '  ' : '') +
-      words.join(' ') +
-      (rand() < 0.2 ? ' = ' + Math.floor(rand() * 1e6) : '') +
-      '\n';
-    parts.push(line);
-    n += line.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, size);
-}
-
 function generateTree(dir, totalBytes) {
   const rand = prng(20261126);
   const elves = elfSources({ maxBytes: 32 * 1024 * 1024, limit: 200 });
-  const elfCache = new Map();
+  const content = contentSources(rand, elves);
   let written = 0;
   let files = 0;
   while (written < totalBytes) {
@@ -92,22 +65,9 @@ function generateTree(dir, totalBytes) {
           : 1024 * 1024 + Math.floor(rand() * 3 * 1024 * 1024);
     const kind = rand();
     let data;
-    if (kind < 0.4 || elves.length === 0) {
-      data = textContent(rand, size);
-    } else if (kind < 0.8) {
-      const src = elves[Math.floor(rand() * elves.length)];
-      let buf = elfCache.get(src);
-      if (!buf) {
-        buf = readFileSync(src);
-        if (elfCache.size > 32) elfCache.clear();
-        elfCache.set(src, buf);
-      }
-      const start = Math.floor(rand() * Math.max(1, buf.length - size));
-      data = buf.subarray(start, start + size);
-    } else {
-      data = Buffer.alloc(size);
-      for (let i = 0; i < size; i++) data[i] = Math.floor(rand() * 256);
-    }
+    if (kind < 0.4 || elves.length === 0) data = content.text(size);
+    else if (kind < 0.8) data = content.elfSlice(size);
+    else data = content.random(size);
     const sub = path.join(
       dir,
       `d${String(files % 40).padStart(2, '0')}`,
