@@ -27,21 +27,8 @@ async function get(t: Target, pathname: string, cred?: Credential): Promise<Http
 }
 
 export async function testTomcatManager(t: Target, creds: Credential[]): Promise<LoginResult> {
-  const result: LoginResult = {
-    service: 'tomcat-manager',
-    endpoint: t.endpoint,
-    outcome: 'unknown',
-    attempts: 0,
-    detail: '',
-  };
-  const pacer = new Pacer(ATTEMPT_GAP_MS);
-  await pacer.wait();
-  result.attempts++;
-  const anon = await get(t, '/manager/html');
-  if ('error' in anon) {
-    result.detail = anon.error;
-    return result;
-  }
+  const { result, pacer, anon } = await askAnonymously(t, 'tomcat-manager', '/manager/html');
+  if (!anon) return result;
   if (anon.status === 200) {
     result.outcome = 'open';
     result.detail = '/manager/html answers 200 without credentials';
@@ -65,21 +52,8 @@ export async function testTomcatManager(t: Target, creds: Credential[]): Promise
 const CONSOLE = /Script Console|scriptText|groovy/i;
 
 export async function testJenkins(t: Target, creds: Credential[]): Promise<LoginResult> {
-  const result: LoginResult = {
-    service: 'jenkins',
-    endpoint: t.endpoint,
-    outcome: 'unknown',
-    attempts: 0,
-    detail: '',
-  };
-  const pacer = new Pacer(ATTEMPT_GAP_MS);
-  await pacer.wait();
-  result.attempts++;
-  const anon = await get(t, '/script');
-  if ('error' in anon) {
-    result.detail = anon.error;
-    return result;
-  }
+  const { result, pacer, anon } = await askAnonymously(t, 'jenkins', '/script');
+  if (!anon) return result;
   if (anon.status === 200 && CONSOLE.test(anon.body)) {
     result.outcome = 'open';
     result.detail = '/script (the Groovy console) opens without logging in';
@@ -93,6 +67,28 @@ export async function testJenkins(t: Target, creds: Credential[]): Promise<Login
     weak: '/script opened with default credentials',
     refused: 'anonymous access and every dictionary credential were refused',
   });
+}
+
+/**
+ * The start of every HTTP login test: the result to fill in, the pacer for the attempts to come,
+ * and the first, anonymous request. No answer (a connection error, in the result's detail) ends
+ * the test there.
+ */
+async function askAnonymously(
+  t: Target,
+  service: LoginResult['service'],
+  urlPath: string,
+): Promise<{ result: LoginResult; pacer: Pacer; anon?: HttpAnswer }> {
+  const result: LoginResult = { service, endpoint: t.endpoint, outcome: 'unknown', attempts: 0, detail: '' };
+  const pacer = new Pacer(ATTEMPT_GAP_MS);
+  await pacer.wait();
+  result.attempts++;
+  const anon = await get(t, urlPath);
+  if ('error' in anon) {
+    result.detail = anon.error;
+    return { result, pacer };
+  }
+  return { result, pacer, anon };
 }
 
 /**
