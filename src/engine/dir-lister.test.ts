@@ -1,0 +1,215 @@
+// Tests for the directory lister: the native addon (native/dirstat.c, built by `npm run build`) and
+// Node's readdir + lstat give the same listing entry for entry (kinds, names, a name that is not
+// UTF-8 kept as bytes, ELOOP for a symlink loop), the stat fields equal Node's own lstat (the scan
+// cache compares them with ===), errors of missing, non-directory and unreadable directories come
+// back as Node's errors would, and the entry budget cuts a batch short.
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  childPath,
+  dirLister,
+  nodeDirLister,
+  type DirLister,
+  type DirListing,
+  type Listing,
+} from './dir-lister.js';
+
+let dir: string;
+let tree: string;
+let server: net.Server;
+const NOT_UTF8 = Buffer.from([0x66, 0xff, 0xfe, 0x2e, 0x73, 0x68]); // "f\xff\xfe.sh"
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-dir-lister-'));
+  tree = path.join(dir, 'tree');
+  mkdirSync(path.join(tree, 'sub'), { recursive: true });
+  writeFileSync(path.join(tree, 'plain.txt'), 'hello\n');
+  writeFileSync(path.join(tree, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+  writeFileSync(path.join(tree, 'empty'), '');
+  // Times with a fraction of a millisecond, and one before 1970 (negative seconds).
+  writeFileSync(path.join(tree, 'old'), 'x');
+  utimesSync(path.join(tree, 'old'), new Date(-1500), new Date(-1500));
+  writeFileSync(path.join(tree, 'fraction'), 'y');
+  utimesSync(path.join(tree, 'fraction'), 1_700_000_000.123456, 1_700_000_000.987654);
+  writeFileSync(Buffer.concat([Buffer.from(`${tree}/`), NOT_UTF8]), 'bytes\n');
+  symlinkSync('plain.txt', path.join(tree, 'link'));
+  symlinkSync('nowhere', path.join(tree, 'dangling'));
+  symlinkSync('loop-b', path.join(tree, 'loop-a'));
+  symlinkSync('loop-a', path.join(tree, 'loop-b'));
+  execFileSync('mkfifo', [path.join(tree, 'fifo')]);
+  server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(path.join(tree, 'sock'), resolve));
+  for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
+    mkdirSync(path.join(dir, 'many', name), { recursive: true });
+    for (let i = 0; i < 5; i++) writeFileSync(path.join(dir, 'many', name, `f${i}`), 'z');
+  }
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Seen {
+  name: string;
+  kind: string;
+  stat?: { dev: number; ino: number; size: number; mode: number; mtimeMs: number; ctimeMs: number };
+  error?: string;
+}
+
+/** A listing as plain data: names that are not UTF-8 as hex, errors as their code. */
+function seen(dirPath: string | Buffer, listing: Listing): Seen[] | string {
+  if (listing instanceof Error) return (listing as NodeJS.ErrnoException).code ?? listing.message;
+  const l: DirListing = listing;
+  return Array.from({ length: l.length }, (_, i) => {
+    const name = l.name(i);
+    const entry: Seen = {
+      name: typeof name === 'string' ? name : `hex:${name.toString('hex')}`,
+      kind: l.kind(i),
+    };
+    if (l.hasStat(i))
+      entry.stat = {
+        dev: l.dev(i),
+        ino: l.ino(i),
+        size: l.size(i),
+        mode: l.mode(i),
+        mtimeMs: l.mtimeMs(i),
+        ctimeMs: l.ctimeMs(i),
+      };
+    const error = l.error(i) as NodeJS.ErrnoException | undefined;
+    if (error) {
+      entry.error = error.code;
+      expect(error.message).toContain(String(childPath(dirPath, name)));
+    }
+    return entry;
+  });
+}
+
+const listers: [string, DirLister][] = [
+  ['native', dirLister()],
+  ['node', nodeDirLister],
+];
+
+describe('directory lister', () => {
+  it('is the native addon here (npm run build compiles it on Linux)', () => {
+    if (process.platform === 'linux') expect(dirLister().native).toBe(true);
+  });
+
+  it.each(listers)('%s: lists every kind of entry with the stat Node gives', (_, lister) => {
+    const [listing] = lister.list([tree], 1e9);
+    const entries = seen(tree, listing as Listing);
+    if (typeof entries === 'string') throw new Error(entries);
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    expect(entries.map((e) => e.name)).toEqual(
+      [...entries.map((e) => e.name)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
+    expect(Object.fromEntries(entries.map((e) => [e.name, e.kind]))).toEqual({
+      dangling: 'symlink',
+      empty: 'file',
+      fifo: 'fifo',
+      fraction: 'file',
+      [`hex:${NOT_UTF8.toString('hex')}`]: 'file',
+      link: 'symlink',
+      'loop-a': 'symlink',
+      'loop-b': 'symlink',
+      old: 'file',
+      'plain.txt': 'file',
+      'run.sh': 'file',
+      sock: 'socket',
+      sub: 'dir',
+    });
+    // The same numbers Node's own lstat gives, to the last bit: the cache compares with ===.
+    for (const name of ['empty', 'old', 'fraction', 'plain.txt', 'run.sh', 'sub']) {
+      const st = lstatSync(path.join(tree, name));
+      expect(byName.get(name)?.stat, name).toEqual({
+        dev: st.dev,
+        ino: st.ino,
+        size: st.size,
+        mode: st.mode,
+        mtimeMs: st.mtimeMs,
+        ctimeMs: st.ctimeMs,
+      });
+    }
+    expect(byName.get('old')?.stat?.mtimeMs).toBe(-1500);
+    // Symlinks are not stat-ed; following them tells a loop from a dangling link.
+    expect(byName.get('link')).toEqual({ name: 'link', kind: 'symlink' });
+    expect(byName.get('loop-a')?.error).toBe('ELOOP');
+    expect(byName.get('dangling')?.error).toBe('ENOENT');
+    expect(byName.get('fifo')?.stat).toBeUndefined();
+  });
+
+  it('gives the same listing natively and with Node', () => {
+    const [native] = dirLister().list([tree], 1e9);
+    const [node] = nodeDirLister.list([tree], 1e9);
+    expect(seen(tree, native as Listing)).toEqual(seen(tree, node as Listing));
+  });
+
+  it.each(listers)('%s: reports a missing directory and a file as errors, in order', (_, lister) => {
+    const missing = path.join(dir, 'missing');
+    const file = path.join(tree, 'plain.txt');
+    const out = lister.list([missing, file, tree], 1e9);
+    expect(out).toHaveLength(3);
+    expect((out[0] as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect((out[0] as Error).message).toContain(missing);
+    expect((out[1] as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    expect(out[2]).not.toBeInstanceOf(Error);
+  });
+
+  it.each(listers)(
+    '%s: stops a batch once the entry budget is spent, never before the first',
+    (_, lister) => {
+      const dirs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((n) => path.join(dir, 'many', n));
+      // Each thread finishes the directory it took: at most one per thread past the budget.
+      const threads = lister.native ? Math.min(8, os.availableParallelism()) : 1;
+      const cut = lister.list(dirs, 1);
+      expect(cut.length).toBeGreaterThanOrEqual(1);
+      expect(cut.length).toBeLessThanOrEqual(threads);
+      const all = lister.list(dirs, 1e9);
+      expect(all.map((l) => (l instanceof Error ? -1 : l.length))).toEqual([5, 5, 5, 5, 5, 5, 5, 5]);
+    },
+  );
+
+  it('reports an unreadable directory as EACCES with both listers', () => {
+    const locked = path.join(dir, 'locked');
+    mkdirSync(locked, { recursive: true });
+    writeFileSync(path.join(locked, 'x'), 'x');
+    chmodSync(locked, 0);
+    try {
+      // Root reads anything: the child runs without the capabilities that let it.
+      const module = fileURLToPath(new URL('../../dist/engine/dir-lister.js', import.meta.url));
+      const script = `const m = await import(${JSON.stringify(module)});
+        const codes = [m.dirLister(), m.nodeDirLister].map((l) => l.list([${JSON.stringify(locked)}], 10)[0].code);
+        console.log(JSON.stringify(codes));`;
+      const r = spawnSync(
+        'setpriv',
+        [
+          '--bounding-set=-dac_override,-dac_read_search',
+          '--',
+          process.execPath,
+          '--input-type=module',
+          '-e',
+          script,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual(['EACCES', 'EACCES']);
+    } finally {
+      chmodSync(locked, 0o755);
+    }
+  });
+});
