@@ -193,6 +193,10 @@ async function main() {
       rules.map((r) => ({ source: readFileSync(r, 'utf8'), namespace: path.basename(r, '.yar') })),
     );
     console.log(`prefilter: ${plan.source ? `${plan.patterns} patterns` : `off (${plan.reason})`}`);
+    const { dirLister } = await import(pathToFileURL(path.join(repo, 'dist/engine/dir-lister.js')).href);
+    console.log(
+      `directory lister: ${dirLister().native ? 'native (dist/native/dirstat.node)' : "Node's readdir + lstat (the native one is not built)"}`,
+    );
     console.log(`peak RSS: ${f1(Math.max(cold.rssMiB, warm.rssMiB))} MiB   (target <= 300 MB)`);
     console.log(
       `matches agree: ${onlyYara.length === 0 && onlyMh.length === 0 && warmSame ? 'yes' : 'NO'}` +

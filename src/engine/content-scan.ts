@@ -260,9 +260,23 @@ export async function scanContent(
       skipArchiveNames: opts.skipArchiveNames,
       skipOwnInstalls: opts.skipOwnInstalls,
       displayRoot: opts.displayRoot,
+      unchanged: cache?.nothingFoundIn,
     })) {
       if (ev.type === 'skip') {
         skip(ev.skip);
+        continue;
+      }
+      if (ev.type === 'unchanged') {
+        stats.files += ev.files;
+        stats.cached += ev.files;
+        stats.bytes += ev.bytes;
+        stats.bytesSeen += ev.bytes;
+        sinceYield += ev.files;
+        if (sinceYield >= 2000) {
+          sinceYield = 0;
+          progress('files');
+          await new Promise((r) => setImmediate(r));
+        }
         continue;
       }
       const f = ev.file;

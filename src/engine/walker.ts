@@ -1,10 +1,20 @@
 // The file walker of the content scan: yields every regular file under the scan roots, with the
 // stat fields the scan cache keys on, and reports what it leaves out (special files, symlink loops,
 // unreadable directories, files over the size limit) instead of failing. It is a synchronous
-// generator pulled by the scheduler, so memory stays bounded by the directory stack, not the tree.
-import { lstatSync, readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
+// generator pulled by the scheduler; directories are listed (see dir-lister.ts) a batch of at most
+// LIST_BATCH_ENTRIES entries at a time, so memory stays bounded by the directory stack and one
+// batch, not the tree.
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, errorMessage } from '../collect/support.js';
+import {
+  childPath,
+  dirLister,
+  type DirLister,
+  type DirListing,
+  type EntryKind,
+  type Listing,
+} from './dir-lister.js';
 
 export interface WalkFile {
   /** For display and the snapshot: invalid UTF-8 bytes of a name are written as \xNN. */
@@ -25,7 +35,20 @@ export interface WalkSkip {
   detail?: string;
 }
 
-export type WalkEvent = { type: 'file'; file: WalkFile } | { type: 'skip'; skip: WalkSkip };
+export type WalkEvent =
+  | { type: 'file'; file: WalkFile }
+  | { type: 'skip'; skip: WalkSkip }
+  /** Files of one directory that `unchanged` vouched for: counted, not listed one by one. */
+  | { type: 'unchanged'; files: number; bytes: number };
+
+/** True when the scan cache holds "nothing found" for a file in exactly this state. */
+export type UnchangedTest = (
+  dev: number,
+  ino: number,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+) => boolean;
 
 export interface WalkOptions {
   roots: readonly string[];
@@ -49,6 +72,11 @@ export interface WalkOptions {
    * /mnt/image/tmp/x), like every other part of a snapshot, so respond finds them under the root.
    */
   displayRoot?: string;
+  /**
+   * The warm rescan's shortcut: files this vouches for (after every rule above) are only counted.
+   * A rescan of an unchanged tree then builds no path or object per file.
+   */
+  unchanged?: UnchangedTest;
 }
 
 /** `p` as the system under `displayRoot` sees it; unchanged outside it or without one. */
@@ -62,19 +90,19 @@ export const ARCHIVE_NAMES =
   /\.(?:whl|jar|war|ear|zip|tar|gz|tgz|xz|txz|bz2|tbz2?|zst|lz4|7z|rar|rpm|deb|apk|iso|img|qcow2|vmdk|egg|nupkg|crate)$/i;
 
 /** A directory holding minehunter itself: package.json named "minehunter" beside a rules/ directory. */
-function isMinehunterTree(dirIo: string | Buffer, names: Set<string>): boolean {
-  if (!names.has('package.json') || !names.has('rules')) return false;
+function isMinehunterTree(dirIo: string | Buffer, entries: DirListing): boolean {
+  if (!entries.has('package.json') || !entries.has('rules')) return false;
   try {
-    const pkg = readFileSync(
-      typeof dirIo === 'string'
-        ? `${dirIo}/package.json`
-        : Buffer.concat([dirIo, Buffer.from('/package.json')]),
-      'utf8',
-    );
+    const pkg = readFileSync(childPath(dirIo, 'package.json'), 'utf8');
     return (JSON.parse(pkg) as { name?: unknown }).name === 'minehunter';
   } catch {
     return false;
   }
+}
+
+/** An archive or package by its name (the extension is all the pattern reads). */
+function archiveName(name: string | Buffer): boolean {
+  return ARCHIVE_NAMES.test(typeof name === 'string' ? name : name.toString('latin1'));
 }
 
 /**
@@ -90,6 +118,10 @@ export const PACKAGE_STORES =
 export const PSEUDO_DIRS = ['/proc', '/sys', '/dev'];
 /** /dev/shm is a tmpfs miners drop into, not a device; it stays in scope when named. */
 const PSEUDO_EXCEPTIONS = ['/dev/shm'];
+
+/** Directories and entries listed per call of the lister (see walk). */
+const LIST_BATCH_DIRS = 1024;
+const LIST_BATCH_ENTRIES = 65_536;
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -122,6 +154,8 @@ function isUnder(p: string, dir: string): boolean {
 
 /** True for /proc, /sys and /dev (but not /dev/shm) and anything under them. */
 export function isPseudoPath(p: string): boolean {
+  // Called for every directory: most paths are ruled out by their first letters.
+  if (!(p.startsWith('/proc') || p.startsWith('/sys') || p.startsWith('/dev'))) return false;
   if (PSEUDO_EXCEPTIONS.some((e) => isUnder(p, e))) return false;
   return PSEUDO_DIRS.some((d) => isUnder(p, d));
 }
@@ -136,32 +170,18 @@ interface Dir {
 }
 
 function join(dir: Dir, name: string | Buffer): { io: string | Buffer; display: string; host: string } {
-  const under = (parent: string, child: string): string =>
-    parent === '/' ? `/${child}` : `${parent}/${child}`;
-  if (typeof dir.io === 'string' && typeof name === 'string') {
-    const io = under(dir.io, name);
+  const io = childPath(dir.io, name);
+  if (typeof io === 'string') {
     // Without a display root (a live scan) the shown path is the host path: no second string.
-    return { io, display: dir.display === dir.io ? io : under(dir.display, name), host: io };
+    return { io, display: dir.display === dir.io ? io : under(dir.display, name as string), host: io };
   }
-  const base = typeof dir.io === 'string' ? Buffer.from(dir.io) : dir.io;
-  const n = typeof name === 'string' ? Buffer.from(name) : name;
-  const io = Buffer.concat([base, Buffer.from(base.length === 1 && base[0] === 0x2f ? '' : '/'), n]);
   // Escaping name by name equals escaping the whole path: "/" never sits inside a UTF-8 sequence.
   const shownName = typeof name === 'string' ? name : displayPath(name);
   return { io, display: under(dir.display, shownName), host: under(dir.host, shownName) };
 }
 
-/** Reads a directory; names that are not valid UTF-8 come back as raw bytes so they can be opened. */
-function listDir(dir: Dir): { name: string | Buffer; dirent: Dirent | Dirent<Buffer> }[] {
-  const entries = readdirSync(dir.io, { withFileTypes: true });
-  if (!entries.some((e) => e.name.includes('\uFFFD')))
-    return entries.map((e) => ({ name: e.name, dirent: e }));
-  // Re-read as bytes: the lossy UTF-8 names could not be opened.
-  return readdirSync(dir.io, { withFileTypes: true, encoding: 'buffer' }).map((e) => {
-    const text = e.name.toString('utf8');
-    const name = Buffer.from(text, 'utf8').equals(e.name) ? text : e.name;
-    return { name, dirent: e };
-  });
+function under(parent: string, child: string): string {
+  return parent === '/' ? `/${child}` : `${parent}/${child}`;
 }
 
 /**
@@ -169,9 +189,17 @@ function listDir(dir: Dir): { name: string | Buffer; dirent: Dirent | Dirent<Buf
  * that points back into a loop is reported as `symlink-loop`. A directory reached twice (a bind
  * mount of its own parent) is entered once.
  */
-export function* walk(opts: WalkOptions): Generator<WalkEvent> {
+export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Generator<WalkEvent> {
   const excluded = opts.exclude.map((e) => path.resolve(e));
+  // A file can only be excluded by name in the directory holding it (a directory under an excluded
+  // one is never entered), so only those directories check each file.
+  const excludedNames = new Map<string, Set<string>>();
+  for (const e of excluded) {
+    const names = excludedNames.get(path.dirname(e)) ?? new Set<string>();
+    excludedNames.set(path.dirname(e), names.add(path.basename(e)));
+  }
   const seenDirs = new Set<string>();
+  const unchanged = opts.unchanged;
   for (const root of opts.roots) {
     const shownRoot = shownPath(root, opts.displayRoot);
     let st;
@@ -192,96 +220,143 @@ export function* walk(opts: WalkOptions): Generator<WalkEvent> {
       yield { type: 'skip', skip: { path: shownRoot, reason: 'special-file' } };
       continue;
     }
+    // A root inside another (/etc and /etc/cron.d) is walked once.
+    const rootKey = `${st.dev}:${st.ino}`;
+    if (seenDirs.has(rootKey)) continue;
+    seenDirs.add(rootKey);
+    // Directories still to list. They are listed many at a time (the native lister spreads them
+    // over the cores, and each call has a fixed cost), newest first, so the walk stays mostly depth
+    // first and the stack stays short.
     const stack: Dir[] = [{ io: root, display: shownRoot, host: root, dev: st.dev }];
     while (stack.length > 0) {
-      const dir = stack.pop() as Dir;
-      let entries;
-      try {
-        entries = listDir(dir);
-      } catch (err) {
-        yield { type: 'skip', skip: { path: dir.display, reason: reasonOf(err), detail: errorMessage(err) } };
-        continue;
-      }
-      if (opts.skipOwnInstalls && isMinehunterTree(dir.io, new Set(entries.map((e) => String(e.name))))) {
-        yield { type: 'skip', skip: { path: dir.display, reason: 'minehunter-install' } };
-        continue;
-      }
-      const subdirs: Dir[] = [];
-      for (const { name, dirent } of entries) {
-        const child = join(dir, name);
-        if (dirent.isSymbolicLink()) {
-          // Not followed; only a loop is worth telling the user about.
-          try {
-            statSync(child.io);
-          } catch (err) {
-            if (errnoCode(err) === 'ELOOP')
+      const batch = stack.splice(Math.max(0, stack.length - LIST_BATCH_DIRS)).reverse();
+      const listings = lister.list(
+        batch.map((d) => d.io),
+        LIST_BATCH_ENTRIES,
+      );
+      // What the budget left unlisted goes back, in the order it was taken.
+      for (let i = batch.length - 1; i >= listings.length; i--) stack.push(batch[i] as Dir);
+      for (let b = 0; b < listings.length; b++) {
+        const dir = batch[b] as Dir;
+        const entries = listings[b] as Listing;
+        if (entries instanceof Error) {
+          yield {
+            type: 'skip',
+            skip: { path: dir.display, reason: reasonOf(entries), detail: errorMessage(entries) },
+          };
+          continue;
+        }
+        if (opts.skipOwnInstalls && isMinehunterTree(dir.io, entries)) {
+          yield { type: 'skip', skip: { path: dir.display, reason: 'minehunter-install' } };
+          continue;
+        }
+        const subdirs: Dir[] = [];
+        const excludedHere = excludedNames.get(dir.host);
+        let unchangedFiles = 0;
+        let unchangedBytes = 0;
+        for (let i = 0; i < entries.length; i++) {
+          const kind = entries.kind(i);
+          if (unchanged && kind === 'file' && entries.hasStat(i)) {
+            // The same rules as below, in the order that needs no path for the usual file.
+            const mode = entries.mode(i);
+            const size = entries.size(i);
+            if (
+              (mode & S_IFMT) === S_IFREG &&
+              size > 0 &&
+              size <= opts.maxFileSize &&
+              unchanged(entries.dev(i), entries.ino(i), size, entries.mtimeMs(i), entries.ctimeMs(i)) &&
+              !excludedHere?.has(String(entries.name(i))) &&
+              !(opts.skipArchiveNames && (mode & 0o111) === 0 && archiveName(entries.name(i)))
+            ) {
+              unchangedFiles++;
+              unchangedBytes += size;
+              continue;
+            }
+          }
+          const child = join(dir, entries.name(i));
+          if (kind === 'symlink') {
+            // Not followed; only a loop is worth telling the user about.
+            if (errnoCode(entries.error(i)) === 'ELOOP')
               yield { type: 'skip', skip: { path: child.display, reason: 'symlink-loop' } };
+            continue;
           }
-          continue;
-        }
-        if (dirent.isDirectory()) {
-          if (isPseudoPath(child.host) || excluded.some((e) => isUnder(child.host, e))) continue;
-          if (opts.prune?.test(child.display)) {
+          if (kind === 'dir') {
+            if (isPseudoPath(child.host) || excluded.some((e) => isUnder(child.host, e))) continue;
+            if (opts.prune?.test(child.display)) {
+              yield {
+                type: 'skip',
+                skip: {
+                  path: child.display,
+                  reason: 'package-store',
+                  detail: 'scanned with --full or --path',
+                },
+              };
+              continue;
+            }
+            if (!entries.hasStat(i)) {
+              const error = entries.error(i);
+              yield {
+                type: 'skip',
+                skip: { path: child.display, reason: reasonOf(error), detail: errorMessage(error) },
+              };
+              continue;
+            }
+            const dev = entries.dev(i);
+            if (opts.oneFileSystem && dev !== dir.dev) continue;
+            const key = `${dev}:${entries.ino(i)}`;
+            if (seenDirs.has(key)) continue;
+            seenDirs.add(key);
+            subdirs.push({ io: child.io, display: child.display, host: child.host, dev });
+            continue;
+          }
+          if (kind !== 'file') {
             yield {
               type: 'skip',
-              skip: { path: child.display, reason: 'package-store', detail: 'scanned with --full or --path' },
+              skip: { path: child.display, reason: 'special-file', detail: kindLabel(kind) },
             };
             continue;
           }
-          let dst;
-          try {
-            dst = lstatSync(child.io);
-          } catch (err) {
+          if (excludedHere && excluded.some((e) => isUnder(child.host, e))) continue;
+          if (!entries.hasStat(i)) {
+            const error = entries.error(i);
+            if (errnoCode(error) !== 'ENOENT')
+              yield {
+                type: 'skip',
+                skip: { path: child.display, reason: reasonOf(error), detail: errorMessage(error) },
+              };
+            continue;
+          }
+          const mode = entries.mode(i);
+          // The entry was replaced between the listing and the stat.
+          if ((mode & S_IFMT) !== S_IFREG) continue;
+          const file: WalkFile = {
+            path: child.display,
+            io: child.io,
+            dev: entries.dev(i),
+            ino: entries.ino(i),
+            size: entries.size(i),
+            mtimeMs: entries.mtimeMs(i),
+            ctimeMs: entries.ctimeMs(i),
+            mode,
+          };
+          if (opts.skipArchiveNames && (mode & 0o111) === 0 && archiveName(child.display)) {
             yield {
               type: 'skip',
-              skip: { path: child.display, reason: reasonOf(err), detail: errorMessage(err) },
+              skip: {
+                path: file.path,
+                reason: 'archive-not-expanded',
+                detail: 'scanned with --full or --path',
+              },
             };
             continue;
           }
-          if (opts.oneFileSystem && dst.dev !== dir.dev) continue;
-          const key = `${dst.dev}:${dst.ino}`;
-          if (seenDirs.has(key)) continue;
-          seenDirs.add(key);
-          subdirs.push({ io: child.io, display: child.display, host: child.host, dev: dst.dev });
-          continue;
+          const skip = fileSkip(file, opts.maxFileSize);
+          yield skip ? { type: 'skip', skip } : { type: 'file', file };
         }
-        if (!dirent.isFile()) {
-          yield {
-            type: 'skip',
-            skip: { path: child.display, reason: 'special-file', detail: kindOf(dirent) },
-          };
-          continue;
-        }
-        if (excluded.some((e) => isUnder(child.host, e))) continue;
-        let fst;
-        try {
-          fst = lstatSync(child.io);
-        } catch (err) {
-          if (errnoCode(err) !== 'ENOENT')
-            yield {
-              type: 'skip',
-              skip: { path: child.display, reason: reasonOf(err), detail: errorMessage(err) },
-            };
-          continue;
-        }
-        if ((fst.mode & S_IFMT) !== S_IFREG) continue;
-        const file = fileOf(child.io, child.display, fst);
-        if (opts.skipArchiveNames && (fst.mode & 0o111) === 0 && ARCHIVE_NAMES.test(child.display)) {
-          yield {
-            type: 'skip',
-            skip: {
-              path: file.path,
-              reason: 'archive-not-expanded',
-              detail: 'scanned with --full or --path',
-            },
-          };
-          continue;
-        }
-        const skip = fileSkip(file, opts.maxFileSize);
-        yield skip ? { type: 'skip', skip } : { type: 'file', file };
+        if (unchangedFiles > 0) yield { type: 'unchanged', files: unchangedFiles, bytes: unchangedBytes };
+        // Reverse so the depth-first walk visits directories in listing order.
+        for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Dir);
       }
-      // Reverse so the depth-first walk visits directories in listing order.
-      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Dir);
     }
   }
 }
@@ -310,11 +385,11 @@ function fileSkip(file: WalkFile, maxFileSize: number): WalkSkip | undefined {
   return undefined;
 }
 
-function kindOf(d: Dirent | Dirent<Buffer>): string {
-  if (d.isFIFO()) return 'fifo';
-  if (d.isSocket()) return 'socket';
-  if (d.isCharacterDevice()) return 'character device';
-  if (d.isBlockDevice()) return 'block device';
+/** How a special file is described in its skip. */
+function kindLabel(kind: EntryKind): string {
+  if (kind === 'char-device') return 'character device';
+  if (kind === 'block-device') return 'block device';
+  if (kind === 'fifo' || kind === 'socket') return kind;
   return 'unknown type';
 }
 
