@@ -272,7 +272,14 @@ export function dirLister(): DirLister {
     ? {
         native: true,
         list: (dirs, budget) => {
-          const [data, spans] = statDirs(dirs, threads, budget);
+          let result;
+          try {
+            result = statDirs(dirs, threads, budget);
+          } catch {
+            // Only a listing past 2 GiB or a failed allocation gets here: Node does the batch.
+            return nodeDirLister.list(dirs, budget);
+          }
+          const [data, spans] = result;
           const out: Listing[] = [];
           for (let i = 0; i < spans.length / 2; i++) {
             const dir = dirs[i] as string | Buffer;

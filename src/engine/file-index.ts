@@ -6,7 +6,7 @@
 import type { CacheKey } from './cache.js';
 
 const MAGIC = 0x5849484d; // "MHIX"
-const VERSION = 3;
+const VERSION = 4;
 const HEADER = 16;
 const EMPTY = Buffer.alloc(0);
 
@@ -38,11 +38,14 @@ export class FileIndex {
   /** The entry's slot, or -1. */
   find(dev: number, ino: number): number {
     const mask = this.table.length - 1;
-    for (let h = hash(dev, ino) & mask; ; h = (h + 1) & mask) {
+    // Bounded, so a damaged stored table cannot hang a scan; a wrong slot cannot give a wrong
+    // answer either: the slot's own device and inode must match.
+    for (let probes = 0, h = hash(dev, ino) & mask; probes <= mask; probes++, h = (h + 1) & mask) {
       const s = this.table[h] as number;
       if (s === 0) return -1;
-      if (this.ino[s - 1] === ino && this.dev[s - 1] === dev) return s - 1;
+      if (s <= this.count && this.ino[s - 1] === ino && this.dev[s - 1] === dev) return s - 1;
     }
+    return -1;
   }
 
   /** True when slot `i` was recorded for exactly this state of the file. */
@@ -79,12 +82,13 @@ export class FileIndex {
 
   /**
    * Header (magic, version, count, hash table size), five Float64 columns, the hash table (Int32),
-   * the flags, then each result (u32 length, bytes). The table is stored so loading is only copies.
+   * the flags, then each result (u32 slot, u32 length, bytes). The table is stored so loading is
+   * only copies.
    */
   toBlob(): Buffer {
     const n = this.count;
     const slots = [...this.results.keys()].sort((a, b) => a - b);
-    const resultBytes = slots.reduce((sum, i) => sum + 4 + (this.results.get(i) as Buffer).length, 0);
+    const resultBytes = slots.reduce((sum, i) => sum + 8 + (this.results.get(i) as Buffer).length, 0);
     const out = Buffer.alloc(HEADER + n * 8 * 5 + this.table.length * 4 + n + resultBytes);
     out.writeUInt32LE(MAGIC, 0);
     out.writeUInt32LE(VERSION, 4);
@@ -101,9 +105,10 @@ export class FileIndex {
     o += n;
     for (const i of slots) {
       const r = this.results.get(i) as Buffer;
-      out.writeUInt32LE(r.length, o);
-      r.copy(out, o + 4);
-      o += 4 + r.length;
+      out.writeUInt32LE(i, o);
+      out.writeUInt32LE(r.length, o + 4);
+      r.copy(out, o + 8);
+      o += 8 + r.length;
     }
     return out;
   }
@@ -114,7 +119,7 @@ export class FileIndex {
       return undefined;
     const n = blob.readUInt32LE(8);
     const tableSize = blob.readUInt32LE(12);
-    // A table that is not a power of two above the count would make find() loop or misread.
+    // A table that is not a power of two above the count would break the probing arithmetic.
     if (tableSize < n + 1 || (tableSize & (tableSize - 1)) !== 0) return undefined;
     const flagsAt = HEADER + n * 40 + tableSize * 4;
     if (blob.length < flagsAt + n) return undefined;
@@ -130,31 +135,33 @@ export class FileIndex {
     index.table = new Int32Array(copy(HEADER + n * 40, tableSize * 4));
     index.found = new Uint8Array(copy(flagsAt, n));
     index.count = n;
-    // Slots in range, and free cells left so a probe always ends.
-    let used = 0;
-    for (const s of index.table) {
-      if (s < 0 || s > n) return undefined;
-      if (s !== 0) used++;
-    }
-    if (used > n) return undefined;
+    // The table is not checked cell by cell: find() and insert() are bounded and verify slots.
     let o = flagsAt + n;
-    for (let i = 0; i < n; i++) {
-      if (index.found[i] !== 1) continue;
-      if (o + 4 > blob.length) return undefined;
-      const length = blob.readUInt32LE(o);
-      if (o + 4 + length > blob.length) return undefined;
-      index.results.set(i, blob.subarray(o + 4, o + 4 + length));
-      o += 4 + length;
+    while (o < blob.length) {
+      if (o + 8 > blob.length) return undefined;
+      const slot = blob.readUInt32LE(o);
+      const length = blob.readUInt32LE(o + 4);
+      if (slot >= n || index.found[slot] !== 1 || o + 8 + length > blob.length) return undefined;
+      index.results.set(slot, blob.subarray(o + 8, o + 8 + length));
+      o += 8 + length;
     }
-    if (o !== blob.length) return undefined;
+    // Every slot flagged as found must have come with its result.
+    if (index.results.size !== index.found.reduce((sum, f) => sum + f, 0)) return undefined;
     return index;
   }
 
   private insert(i: number): void {
     const mask = this.table.length - 1;
     let h = hash(this.dev[i] as number, this.ino[i] as number) & mask;
-    while (this.table[h] !== 0) h = (h + 1) & mask;
+    for (let probes = 0; this.table[h] !== 0; probes++, h = (h + 1) & mask)
+      if (probes > mask) return this.rebuildTable(); // a damaged stored table left no free cell
     this.table[h] = i + 1;
+  }
+
+  /** A fresh table from the columns, which are the truth. */
+  private rebuildTable(): void {
+    this.table = new Int32Array(tableSizeFor(this.dev.length));
+    for (let i = 0; i < this.count; i++) this.insert(i);
   }
 
   private grow(): void {
@@ -170,8 +177,7 @@ export class FileIndex {
     this.mtime = widen(this.mtime, (k) => new Float64Array(k));
     this.ctime = widen(this.ctime, (k) => new Float64Array(k));
     this.found = widen(this.found, (k) => new Uint8Array(k));
-    this.table = new Int32Array(tableSizeFor(n));
-    for (let i = 0; i < this.count; i++) this.insert(i);
+    this.rebuildTable();
   }
 }
 
