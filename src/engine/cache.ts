@@ -185,14 +185,7 @@ export class ScanCache {
     size: number,
     mtimeMs: number,
     ctimeMs: number,
-  ): boolean => {
-    const index = this.index;
-    if (!index) return false;
-    const i = index.find(dev, ino);
-    if (i < 0 || !index.sameState(i, size, mtimeMs, ctimeMs) || !index.foundNothing(i)) return false;
-    this.hits++;
-    return true;
-  };
+  ): boolean => this.index?.cleanAndUnchanged(dev, ino, size, mtimeMs, ctimeMs) ?? false;
 
   private fromTable(key: CacheKey): FileResult | undefined {
     const row = this.getStmt.get(this.ruleSet, key.dev, key.ino);

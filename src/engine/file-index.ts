@@ -53,6 +53,18 @@ export class FileIndex {
     return this.size[i] === size && this.mtime[i] === mtimeMs && this.ctime[i] === ctimeMs;
   }
 
+  /** True when (dev, ino) is here in exactly this state and nothing was found: one call per file. */
+  cleanAndUnchanged(dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
+    const i = this.find(dev, ino);
+    return (
+      i >= 0 &&
+      this.found[i] === 0 &&
+      this.size[i] === size &&
+      this.mtime[i] === mtimeMs &&
+      this.ctime[i] === ctimeMs
+    );
+  }
+
   /** True when nothing was found in slot `i` (the usual file). */
   foundNothing(i: number): boolean {
     return this.found[i] === 0;

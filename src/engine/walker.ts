@@ -14,6 +14,7 @@ import {
   type DirListing,
   type EntryKind,
   type Listing,
+  type UnchangedTest,
 } from './dir-lister.js';
 
 export interface WalkFile {
@@ -41,14 +42,7 @@ export type WalkEvent =
   /** Files of one directory that `unchanged` vouched for: counted, not listed one by one. */
   | { type: 'unchanged'; files: number; bytes: number };
 
-/** True when the scan cache holds "nothing found" for a file in exactly this state. */
-export type UnchangedTest = (
-  dev: number,
-  ino: number,
-  size: number,
-  mtimeMs: number,
-  ctimeMs: number,
-) => boolean;
+export type { UnchangedTest };
 
 export interface WalkOptions {
   roots: readonly string[];
@@ -254,25 +248,20 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
         const excludedHere = excludedNames.get(dir.host);
         let unchangedFiles = 0;
         let unchangedBytes = 0;
+        const vouched = unchanged ? entries.vouched(opts.maxFileSize, unchanged) : undefined;
         for (let i = 0; i < entries.length; i++) {
-          const kind = entries.kind(i);
-          if (unchanged && kind === 'file' && entries.hasStat(i)) {
-            // The same rules as below, in the order that needs no path for the usual file.
-            const mode = entries.mode(i);
-            const size = entries.size(i);
-            if (
-              (mode & S_IFMT) === S_IFREG &&
-              size > 0 &&
-              size <= opts.maxFileSize &&
-              unchanged(entries.dev(i), entries.ino(i), size, entries.mtimeMs(i), entries.ctimeMs(i)) &&
+          if (vouched?.[i] === 1) {
+            // The rules that need the name, for the files the cache vouched for.
+            const unnamed =
               !excludedHere?.has(String(entries.name(i))) &&
-              !(opts.skipArchiveNames && (mode & 0o111) === 0 && archiveName(entries.name(i)))
-            ) {
+              !(opts.skipArchiveNames && (entries.mode(i) & 0o111) === 0 && archiveName(entries.name(i)));
+            if (unnamed) {
               unchangedFiles++;
-              unchangedBytes += size;
+              unchangedBytes += entries.size(i);
               continue;
             }
           }
+          const kind = entries.kind(i);
           const child = join(dir, entries.name(i));
           if (kind === 'symlink') {
             // Not followed; only a loop is worth telling the user about.
