@@ -2,7 +2,9 @@
 // unchanged tree answers every file from the cache with the same matches, a changed file or a
 // changed rule set is scanned again, a broken user rule is named with file and line while the
 // other rules still run, and memory regions are chosen and ordered as documented.
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -106,6 +108,37 @@ describe('content scan', () => {
       `${tree}/run.sh: Local_Hello`,
     ]);
     expect(content.files.find((f) => f.path.endsWith('run.sh'))?.matches[0]?.namespace).toBe('user.mine');
+  });
+
+  it('hashes an archive holding a match, so hash lists of release archives can name it', async () => {
+    const where = path.join(dir, 'archives');
+    await mkdir(path.join(where, 'src'), { recursive: true });
+    await writeFile(path.join(where, 'src', 'drop.sh'), DROPPER);
+    await writeFile(path.join(where, 'src', 'notes.txt'), 'nothing to see\n');
+    execFileSync('tar', [
+      'czf',
+      path.join(where, 'dropper.tar.gz'),
+      '-C',
+      path.join(where, 'src'),
+      'drop.sh',
+    ]);
+    execFileSync('tar', [
+      'czf',
+      path.join(where, 'notes.tar.gz'),
+      '-C',
+      path.join(where, 'src'),
+      'notes.txt',
+    ]);
+    const { content } = await scanContent({ ...options(), roots: [where] });
+    const archive = content.files.find((f) => f.path === `${where}/dropper.tar.gz`);
+    expect(archive?.sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(path.join(where, 'dropper.tar.gz')))
+        .digest('hex'),
+    );
+    expect(matched(content.files)).toContain(`${where}/dropper.tar.gz!drop.sh: MH_Dropper_Download_And_Run`);
+    // An archive where nothing matched is not listed.
+    expect(content.files.some((f) => f.path.startsWith(`${where}/notes.tar.gz`))).toBe(false);
   });
 
   it('keeps the rows of the two newest rule sets in the cache file, not every one it saw', async () => {

@@ -147,7 +147,7 @@ export async function scanContent(
     stats.files++;
     stats.bytes += file.size;
     stats.archiveEntries += r.archiveEntries ?? 0;
-    if (r.matches.length > 0 || r.executable) {
+    if (r.matches.length > 0 || r.executable || r.sha256) {
       const entry: ContentFile = { path: file.path, size: file.size, matches: toContentMatches(r.matches) };
       if (r.sha256) entry.sha256 = r.sha256;
       if (r.executable) entry.executable = true;

@@ -171,7 +171,12 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
       }
     }
     result.archiveEntries = count;
-    if (entries.length > 0) result.entries = entries;
+    if (entries.length > 0) {
+      result.entries = entries;
+      // The archive itself is hashed too: a miner's release archive, dropped as downloaded, is on
+      // the hash lists by the checksums its publisher printed.
+      result.sha256 ??= sha256(data);
+    }
     if (skips.length > 0) result.skips = skips;
   }
   return result;

@@ -1,4 +1,5 @@
-// Tests for known-bad-hash: with the bundled list (empty) and clean hashes nothing hits; a running
+// Tests for known-bad-hash: with the bundled list (XMRig's release archives) and clean hashes nothing
+// hits; a scanned copy of a bundled release archive does, under any name; a running
 // executable or a scanned file on a user's hash list does, with the list's kind and provenance;
 // without a process list the detector is skipped.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -91,6 +92,25 @@ describe('known-bad-hash', () => {
       level: 'critical',
       remediate: [{ type: 'quarantine-file', path: '/srv/in.tar' }],
     });
+  });
+
+  it('findings: a renamed copy of an XMRig release archive is named by the bundled list', () => {
+    // The sha256 XMRig published for xmrig-6.21.0-linux-static-x64.tar.gz (iocs/hashes.yml).
+    const published = 'c5dc12dbb9bb51ea8acf93d6349d5bc7fe5ee11b68d6371c1bbb098e21d0f685';
+    const snap = makeSnapshot({
+      processes: cleanHostProcesses(),
+      content: content([
+        { path: '/var/tmp/.cache/update.tgz', size: 2_500_000, sha256: published, matches: [] },
+      ]),
+    });
+    const [f] = runDetectors(snap, bundled, [knownBadHash]).findings;
+    expect(f).toMatchObject({
+      kind: 'open-source-miner',
+      level: 'critical',
+      remediate: [{ type: 'quarantine-file', path: '/var/tmp/.cache/update.tgz' }],
+    });
+    expect(f?.message.en).toContain('XMRig 6.21.0 release archive (linux-static-x64)');
+    expect(JSON.stringify(f?.evidence)).toContain(`iocs/hashes.yml: ${published}`);
   });
 
   it('skipped: without a process list the detector is skipped', () => {
