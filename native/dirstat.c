@@ -139,7 +139,7 @@ static void list_one(job_t *job) {
     job->err = errno;
     goto out;
   }
-  qsort_r(names, count, sizeof *names, by_name, text);
+  if (count > 1) qsort_r(names, count, sizeof *names, by_name, text);
 
   for (size_t i = 0; i < count; i++) {
     const char *name = text + names[i].at;
