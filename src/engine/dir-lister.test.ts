@@ -183,6 +183,49 @@ describe('directory lister', () => {
     },
   );
 
+  it('lists hostile directories with no memory error under AddressSanitizer and UBSan', () => {
+    const harness = path.join(dir, 'dirstat-harness');
+    const source = fileURLToPath(new URL('../../native/dirstat-harness.c', import.meta.url));
+    execFileSync('cc', [
+      ...[
+        '-g',
+        '-O1',
+        '-fsanitize=address,undefined',
+        '-fno-sanitize-recover=all',
+        '-fno-omit-frame-pointer',
+      ],
+      ...['-o', harness, source, '-lpthread'],
+    ]);
+    const wide = path.join(dir, 'wide');
+    mkdirSync(wide);
+    for (let i = 0; i < 20_000; i++) writeFileSync(path.join(wide, `entry-${i}-${'x'.repeat(i % 200)}`), '');
+    mkdirSync(path.join(dir, 'empty-dir'));
+    const dirs = [
+      tree,
+      wide,
+      path.join(dir, 'empty-dir'),
+      '/proc/self/fd',
+      '/dev',
+      path.join(dir, 'missing'),
+      path.join(tree, 'plain.txt'),
+    ];
+    for (const [threads, budget] of [
+      ['2', '1000000000'],
+      ['2', '1'],
+      ['1', '100'],
+    ] as const) {
+      const r = spawnSync(harness, [threads, budget, ...dirs], { encoding: 'utf8' });
+      expect(r.stderr, `threads ${threads} budget ${budget}`).toBe('');
+      expect(r.status).toBe(0);
+      if (budget === '1000000000') {
+        expect(r.stdout).toContain(`${wide}: 20000\n`);
+        expect(r.stdout).toContain(`${path.join(dir, 'empty-dir')}: 0\n`);
+        expect(r.stdout).toContain(`${tree}: 13\n`);
+        expect(r.stdout).toMatch(/listed 7 entries \d+ errors 2\n/);
+      }
+    }
+  });
+
   it('reports an unreadable directory as EACCES with both listers', () => {
     const locked = path.join(dir, 'locked');
     mkdirSync(locked, { recursive: true });
