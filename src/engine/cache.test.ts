@@ -1,10 +1,12 @@
 // Tests for the scan cache: every kind of result comes back exactly as stored (nothing found, an
 // executable's hash, matches), from a fresh process's point of view (a new ScanCache on the same
-// file); a file in another state is a miss; two scans writing at once never make the cache answer
-// for a file state it did not see; other rule sets do not answer.
+// file); a file in another state is a miss; past the index's size the rows alone answer; two scans
+// writing at once never make the cache answer for a file state it did not see; other rule sets do
+// not answer.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCache } from './cache.js';
 import type { FileResult } from './scan-job.js';
@@ -63,6 +65,25 @@ describe('scan cache', () => {
     expect(otherRules.get(key(1))).toBeUndefined();
     expect(otherRules.nothingFoundIn(2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(false);
     otherRules.close();
+  });
+
+  it('answers from the rows alone once there are too many files for the index', () => {
+    const file = path.join(dir, 'big.sqlite');
+    const small = { indexMaxRows: 10 };
+    const first = new ScanCache(file, RULES, small);
+    for (let ino = 1; ino <= 20; ino++) first.put(key(ino), ino === 7 ? matched : nothing);
+    first.close();
+    const db = new Database(file, { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM scan_index').get() as { n: number }).n).toBe(0);
+    db.close();
+
+    const later = new ScanCache(file, RULES, small);
+    expect(later.get(key(3))).toEqual(nothing);
+    expect(later.get(key(7))).toEqual(matched);
+    expect(later.get(key(7, 5))).toBeUndefined();
+    // Without the index there is no shortcut: every file goes through get().
+    expect(later.nothingFoundIn(2049, 3, 100, key(3).mtimeMs, key(3).ctimeMs)).toBe(false);
+    later.close();
   });
 
   it('never answers for a state it did not see when two scans write at once', () => {

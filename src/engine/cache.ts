@@ -95,10 +95,15 @@ export class ScanCache {
   /** The rule set's row in `rulesets`: rows key on this small number, not the 70-byte hash. */
   private readonly ruleSet: number;
 
+  /** Beyond this many files the index is not kept (INDEX_MAX_ROWS; smaller in tests). */
+  private readonly indexMaxRows: number;
+
   constructor(
     readonly file: string,
     ruleSetHash: string,
+    options: { indexMaxRows?: number } = {},
   ) {
+    this.indexMaxRows = options.indexMaxRows ?? INDEX_MAX_ROWS;
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -149,7 +154,7 @@ export class ScanCache {
     const count = (
       this.db.prepare('SELECT count(*) AS n FROM scan_v3 WHERE rs = ?').get(this.ruleSet) as { n: number }
     ).n;
-    if (count > INDEX_MAX_ROWS) return undefined;
+    if (count > this.indexMaxRows) return undefined;
     const built = new FileIndex(Math.ceil(count * 1.25));
     const rows = this.db
       .prepare('SELECT dev, ino, size, mtime, ctime, result FROM scan_v3 WHERE rs = ?')
@@ -230,10 +235,15 @@ export class ScanCache {
 
   close(): void {
     this.flush();
-    if (this.index && this.indexChanged)
-      this.db
-        .prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)')
-        .run(this.ruleSet, this.index.toBlob());
+    if (this.index && this.indexChanged) {
+      // Past the limit (a --full scan of a big host) the rows alone answer, one query per file.
+      if (this.index.count > this.indexMaxRows)
+        this.db.prepare('DELETE FROM scan_index WHERE rs = ?').run(this.ruleSet);
+      else
+        this.db
+          .prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)')
+          .run(this.ruleSet, this.index.toBlob());
+    }
     this.db.close();
   }
 }
