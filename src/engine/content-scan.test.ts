@@ -115,20 +115,10 @@ describe('content scan', () => {
     await mkdir(path.join(where, 'src'), { recursive: true });
     await writeFile(path.join(where, 'src', 'drop.sh'), DROPPER);
     await writeFile(path.join(where, 'src', 'notes.txt'), 'nothing to see\n');
-    execFileSync('tar', [
-      'czf',
-      path.join(where, 'dropper.tar.gz'),
-      '-C',
-      path.join(where, 'src'),
-      'drop.sh',
-    ]);
-    execFileSync('tar', [
-      'czf',
-      path.join(where, 'notes.tar.gz'),
-      '-C',
-      path.join(where, 'src'),
-      'notes.txt',
-    ]);
+    const tarGz = (archive: string, member: string) =>
+      execFileSync('tar', ['czf', path.join(where, archive), '-C', path.join(where, 'src'), member]);
+    tarGz('dropper.tar.gz', 'drop.sh');
+    tarGz('notes.tar.gz', 'notes.txt');
     const { content } = await scanContent({ ...options(), roots: [where] });
     const archive = content.files.find((f) => f.path === `${where}/dropper.tar.gz`);
     expect(archive?.sha256).toBe(

@@ -38,8 +38,9 @@ const F_CTIME_NS = 7;
 
 const recordLength = (nameLength: number): number => FIXED + ((nameLength + 7) & ~7);
 const KIND_FILE = 1;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
+/** The file-type bits of a mode, and the type of a regular file (Linux's values). */
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
 
 /** True when the scan cache holds "nothing found" for a file in exactly this state. */
 export type UnchangedTest = (

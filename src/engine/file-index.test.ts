@@ -26,7 +26,7 @@ describe('file index', () => {
     expect(b).not.toBe(a);
     expect(index.find(1, 2 ** 40 + 10)).not.toBe(a);
     expect(index.find(3, 10)).toBe(-1);
-    expect(index.foundNothing(a)).toBe(true);
+    expect(index.result(a).length).toBe(0);
     expect(index.result(b)).toEqual(SHA);
     expect(index.sameState(b, 5, 2, 3)).toBe(true);
     expect(index.sameState(b, 5, 2, 4)).toBe(false);
@@ -34,7 +34,7 @@ describe('file index', () => {
     index.set(key(2, 10, 6, 7, 8), Buffer.alloc(0));
     expect(index.find(2, 10)).toBe(b);
     expect(index.sameState(b, 6, 7, 8)).toBe(true);
-    expect(index.foundNothing(b)).toBe(true);
+    expect(index.result(b).length).toBe(0);
     expect(index.count).toBe(3);
   });
 

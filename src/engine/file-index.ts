@@ -56,18 +56,7 @@ export class FileIndex {
   /** True when (dev, ino) is here in exactly this state and nothing was found: one call per file. */
   cleanAndUnchanged(dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
     const i = this.find(dev, ino);
-    return (
-      i >= 0 &&
-      this.found[i] === 0 &&
-      this.size[i] === size &&
-      this.mtime[i] === mtimeMs &&
-      this.ctime[i] === ctimeMs
-    );
-  }
-
-  /** True when nothing was found in slot `i` (the usual file). */
-  foundNothing(i: number): boolean {
-    return this.found[i] === 0;
+    return i >= 0 && this.found[i] === 0 && this.sameState(i, size, mtimeMs, ctimeMs);
   }
 
   /** The encoded result of slot `i` (empty for "nothing found"). */

@@ -15,6 +15,8 @@ import {
   type EntryKind,
   type Listing,
   type UnchangedTest,
+  S_IFMT,
+  S_IFREG,
 } from './dir-lister.js';
 
 export interface WalkFile {
@@ -116,9 +118,6 @@ const PSEUDO_EXCEPTIONS = ['/dev/shm'];
 /** Directories and entries listed per call of the lister (see walk). */
 const LIST_BATCH_DIRS = 1024;
 const LIST_BATCH_ENTRIES = 65_536;
-
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
 
 /** Escapes the bytes of a path that are not valid UTF-8, so it prints and round-trips as JSON. */
 export function displayPath(raw: Buffer): string {
