@@ -89,8 +89,6 @@ export class ScanCache {
   private index: FileIndex | undefined;
   /** The stored index is missing or older than this one. */
   private indexChanged = false;
-  hits = 0;
-  misses = 0;
 
   /** The rule set's row in `rulesets`: rows key on this small number, not the 70-byte hash. */
   private readonly ruleSet: number;
@@ -171,10 +169,8 @@ export class ScanCache {
     if (this.index) {
       const i = this.index.find(key.dev, key.ino);
       if (i >= 0 && this.index.sameState(i, key.size, key.mtimeMs, key.ctimeMs)) {
-        this.hits++;
         return decode(this.index.result(i));
       }
-      this.misses++;
       return undefined;
     }
     return this.fromTable(key);
@@ -195,10 +191,8 @@ export class ScanCache {
   private fromTable(key: CacheKey): FileResult | undefined {
     const row = this.getStmt.get(this.ruleSet, key.dev, key.ino);
     if (row && row.size === key.size && row.mtime === key.mtimeMs && row.ctime === key.ctimeMs) {
-      this.hits++;
       return decode(row.result);
     }
-    this.misses++;
     return undefined;
   }
 

@@ -37,6 +37,8 @@ const F_CTIME_S = 6;
 const F_CTIME_NS = 7;
 
 const recordLength = (nameLength: number): number => FIXED + ((nameLength + 7) & ~7);
+/** A time in ms as Node's lib/internal/fs/utils.js computes it, so the cache's keys agree with ===. */
+const msOf = (sec: number, nsec: number): number => sec * 1e3 + nsec / 1e6;
 const KIND_FILE = 1;
 /** The file-type bits of a mode, and the type of a regular file (Linux's values). */
 export const S_IFMT = 0o170000;
@@ -89,8 +91,8 @@ export class DirListing {
       if (((fields[f + F_MODE] as number) & S_IFMT) !== S_IFREG) continue;
       const size = fields[f + F_SIZE] as number;
       if (size <= 0 || size > maxSize) continue;
-      const mtimeMs = (fields[f + F_MTIME_S] as number) * 1e3 + (fields[f + F_MTIME_NS] as number) / 1e6;
-      const ctimeMs = (fields[f + F_CTIME_S] as number) * 1e3 + (fields[f + F_CTIME_NS] as number) / 1e6;
+      const mtimeMs = msOf(fields[f + F_MTIME_S] as number, fields[f + F_MTIME_NS] as number);
+      const ctimeMs = msOf(fields[f + F_CTIME_S] as number, fields[f + F_CTIME_NS] as number);
       if (unchanged(fields[f + F_DEV] as number, fields[f + F_INO] as number, size, mtimeMs, ctimeMs))
         (marks ??= new Uint8Array(this.length))[i] = 1;
     }
@@ -136,13 +138,11 @@ export class DirListing {
   mode(i: number): number {
     return this.field(i, F_MODE);
   }
-  // As Node's lib/internal/fs/utils.js computes them (sec * 1e3 + nsec / 1e6), so cache keys agree
-  // (vouched() computes them the same way).
   mtimeMs(i: number): number {
-    return this.field(i, F_MTIME_S) * 1e3 + this.field(i, F_MTIME_NS) / 1e6;
+    return msOf(this.field(i, F_MTIME_S), this.field(i, F_MTIME_NS));
   }
   ctimeMs(i: number): number {
-    return this.field(i, F_CTIME_S) * 1e3 + this.field(i, F_CTIME_NS) / 1e6;
+    return msOf(this.field(i, F_CTIME_S), this.field(i, F_CTIME_NS));
   }
 
   /** True when an entry has exactly this name (compared as bytes: no string per entry). */

@@ -304,7 +304,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
             };
             continue;
           }
-          if (excludedHere && excluded.some((e) => isUnder(child.host, e))) continue;
+          if (excludedHere?.has(String(entries.name(i)))) continue;
           if (!entries.hasStat(i)) {
             const error = entries.error(i);
             if (errnoCode(error) !== 'ENOENT')
