@@ -1,29 +1,117 @@
-// Runs dirstat's lister without Node, for the test that builds it with AddressSanitizer and
+// Runs dirstat's lister without Node, for the tests that build it with AddressSanitizer and
 // UndefinedBehaviorSanitizer (src/engine/dir-lister.test.ts): memory errors in C would otherwise
 // only show as a crash of a scan, or not at all.
-// Usage: dirstat-harness THREADS BUDGET DIR...   prints "listed N entries E errors X" and, per
-// directory, "path: entries" or "path: errno".
+// Usage:
+//   dirstat-harness THREADS BUDGET DIR...   lists; prints per directory "path: entries" or
+//                                           "path: errno N", then "listed N entries E errors X"
+//   dirstat-harness --vouch THREADS DIR...  lists twice: once to index every non-empty regular
+//                                           file, then with that index as the vouch (keeping the
+//                                           name "keep-me" and the ending ".tgz"); prints
+//                                           "vouched F files B bytes, R records"
+//   dirstat-harness --hash DEV INO...       prints index_hash of each pair, one per line
 #define DIRSTAT_NO_NAPI
 #include "dirstat.c"
 
 #include <stdio.h>
 
+static job_t *run(char **dirs, size_t count, int threads, size_t budget, const vouch_t *vouch) {
+  job_t *jobs = calloc(count ? count : 1, sizeof *jobs);
+  if (!jobs) exit(1);
+  for (size_t i = 0; i < count; i++) jobs[i].path = strdup(dirs[i]);
+  work_t w = {jobs, count, 0, 0, budget, vouch};
+  pthread_t tids[MAX_THREADS];
+  for (int t = 1; t < threads; t++) pthread_create(&tids[t], NULL, worker, &w);
+  worker(&w);
+  for (int t = 1; t < threads; t++) pthread_join(tids[t], NULL);
+  return jobs;
+}
+
+static void free_jobs(job_t *jobs, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    free(jobs[i].data);
+    free(jobs[i].path);
+  }
+  free(jobs);
+}
+
+/* An index of every non-empty regular file the jobs listed, laid out as file-index.ts lays it. */
+static vouch_t index_of(const job_t *jobs, size_t count) {
+  size_t n = 0;
+  for (size_t i = 0; i < count; i++) n += jobs[i].entries;
+  uint32_t size = 32;
+  while (size < 2 * n) size *= 2;
+  double *cols = calloc(5 * (n ? n : 1), sizeof *cols);
+  int32_t *table = calloc(size, sizeof *table);
+  uint8_t *found = calloc(n ? n : 1, 1);
+  if (!cols || !table || !found) exit(1);
+  vouch_t v = {table, size, cols, cols + n, cols + 2 * n, cols + 3 * n, cols + 4 * n, found, 0, 1e18,
+               NULL, 0, NULL, 0};
+  double *dev = cols, *ino = cols + n, *sz = cols + 2 * n, *mt = cols + 3 * n, *ct = cols + 4 * n;
+  for (size_t i = 0; i < count; i++) {
+    for (size_t o = 0; o < jobs[i].len;) {
+      const uint8_t *r = jobs[i].data + o;
+      uint16_t nlen;
+      memcpy(&nlen, r + 2, 2);
+      double f[FIELDS];
+      memcpy(f, r + HEADER, sizeof f);
+      o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
+      if (r[0] != K_FILE || !S_ISREG((mode_t)f[3]) || f[2] <= 0) continue;
+      uint32_t s = v.count++;
+      dev[s] = f[0];
+      ino[s] = f[1];
+      sz[s] = f[2];
+      mt[s] = f[4] * 1e3 + f[5] / 1e6;
+      ct[s] = f[6] * 1e3 + f[7] / 1e6;
+      uint32_t h = index_hash(f[0], f[1]) & (size - 1);
+      while (table[h] != 0) h = (h + 1) & (size - 1);
+      table[h] = (int32_t)s + 1;
+    }
+  }
+  return v;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--hash") == 0) {
+    for (int i = 2; i + 1 < argc; i += 2)
+      printf("%u\n", index_hash(strtod(argv[i], NULL), strtod(argv[i + 1], NULL)));
+    return 0;
+  }
+  if (argc >= 3 && strcmp(argv[1], "--vouch") == 0) {
+    int threads = atoi(argv[2]);
+    if (threads < 1 || threads > MAX_THREADS) threads = 1;
+    size_t count = (size_t)(argc - 3);
+    job_t *first = run(argv + 3, count, threads, (size_t)-1, NULL);
+    vouch_t v = index_of(first, count);
+    free_jobs(first, count);
+    char *keep_names[] = {"keep-me"};
+    char *keep_suffixes[] = {".tgz"};
+    v.keep_names = keep_names;
+    v.keep_count = 1;
+    v.keep_suffixes = keep_suffixes;
+    v.suffix_count = 1;
+    job_t *second = run(argv + 3, count, threads, (size_t)-1, &v);
+    double files = 0, bytes = 0;
+    size_t records = 0;
+    for (size_t i = 0; i < count; i++) {
+      files += second[i].vouched_files;
+      bytes += second[i].vouched_bytes;
+      records += second[i].entries;
+    }
+    printf("vouched %.0f files %.0f bytes, %zu records\n", files, bytes, records);
+    free_jobs(second, count);
+    free((void *)v.dev);
+    free((void *)v.table);
+    free((void *)v.found);
+    return 0;
+  }
   if (argc < 3) {
-    fprintf(stderr, "usage: %s THREADS BUDGET DIR...\n", argv[0]);
+    fprintf(stderr, "usage: %s THREADS BUDGET DIR... | --vouch THREADS DIR... | --hash DEV INO...\n", argv[0]);
     return 2;
   }
   int threads = atoi(argv[1]);
   if (threads < 1 || threads > MAX_THREADS) threads = 1;
   size_t count = (size_t)(argc - 3);
-  job_t *jobs = calloc(count ? count : 1, sizeof *jobs);
-  if (!jobs) return 1;
-  for (size_t i = 0; i < count; i++) jobs[i].path = strdup(argv[i + 3]);
-  work_t w = {jobs, count, 0, 0, (size_t)strtoull(argv[2], NULL, 10)};
-  pthread_t tids[MAX_THREADS];
-  for (int t = 1; t < threads; t++) pthread_create(&tids[t], NULL, worker, &w);
-  worker(&w);
-  for (int t = 1; t < threads; t++) pthread_join(tids[t], NULL);
+  job_t *jobs = run(argv + 3, count, threads, (size_t)strtoull(argv[2], NULL, 10), NULL);
   size_t listed = 0, entries = 0, errors = 0;
   for (size_t i = 0; i < count; i++) {
     if (jobs[i].taken) {
@@ -33,10 +121,8 @@ int main(int argc, char **argv) {
       if (jobs[i].err) printf("%s: errno %d\n", jobs[i].path, jobs[i].err);
       else printf("%s: %zu\n", jobs[i].path, jobs[i].entries);
     }
-    free(jobs[i].data);
-    free(jobs[i].path);
   }
-  free(jobs);
+  free_jobs(jobs, count);
   printf("listed %zu entries %zu errors %zu\n", listed, entries, errors);
   return 0;
 }

@@ -3,11 +3,22 @@
 // a cache lookup per file; from Node one lstat costs 3-5 us and one thread does them all, here a
 // fstatat relative to the open directory costs under 2 us and all cores share the directories.
 //
-// statDirs(dirs: (string | Buffer)[], threads: number, budget: number): [Buffer, Int32Array]
-//   Lists the directories in order until `budget` entries have been listed (at least one
-//   directory is always listed), so a batch of huge directories cannot fill the memory. The
-//   Int32Array holds two numbers per listed directory (fewer than `dirs` when the budget ran out):
-//   the start and length of its records in the Buffer, or -errno and -1 when it could not be read.
+// statDirs(dirs: (string | Buffer)[], threads: number, budget: number, vouch?: Vouch)
+//     -> [records: Buffer, dirInfo: Int32Array, offsets: Int32Array, counts: Float64Array]
+//   Lists the directories in order until `budget` records have been written (at least one
+//   directory is always listed), so a batch of huge directories cannot fill the memory. For each
+//   listed directory (fewer than `dirs` when the budget ran out) dirInfo holds three numbers: the
+//   index of its first record in `offsets`, its number of records, and the errno when it could not
+//   be read (else 0); `offsets` holds where each record starts in `records`, so JavaScript reads
+//   them in place without a pass of its own.
+//   vouch = {table, dev, ino, size, mtime, ctime, found, count, maxSize, keepNames, keepSuffixes}:
+//   the scan cache's index (src/engine/file-index.ts, read in place) and the walker's rules. A
+//   regular file of 1 to maxSize bytes that the index holds in exactly its listed state with
+//   nothing found gets no record; `counts` holds, per directory, how many files were left out so
+//   and their bytes. A warm rescan is then a listing with almost no records, and JavaScript never
+//   touches the files that did not change. Names in keepNames, and names ending in one of
+//   keepSuffixes (lower case, ASCII case ignored) on files without an exec bit, always get a
+//   record: the walker decides about them.
 //   Records, sorted by name (the order Node's readdir gives), each a multiple of 8 bytes long:
 //     u8 kind, u8 0, u16 name length, i32 errno of the stat (0 when it worked),
 //     f64 dev, ino, size, mode, mtime s, mtime ns, ctime s, ctime ns (mode 0: not stat-ed),
@@ -27,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 enum { K_UNKNOWN, K_FILE, K_DIR, K_SYMLINK, K_FIFO, K_SOCKET, K_CHR, K_BLK };
@@ -43,7 +55,22 @@ typedef struct {
   int err;        /* errno when the directory could not be listed */
   size_t entries;
   int taken;      /* a thread took it (the taken ones form a prefix of the jobs) */
+  double vouched_files, vouched_bytes; /* files left out because the index vouched for them */
 } job_t;
+
+/* The scan cache's index and the walker's rules (see statDirs above); all read-only here. */
+typedef struct {
+  const int32_t *table;
+  uint32_t table_size; /* a power of two */
+  const double *dev, *ino, *size, *mtime, *ctime;
+  const uint8_t *found;
+  uint32_t count;
+  double max_size;
+  char **keep_names;
+  size_t keep_count;
+  char **keep_suffixes;
+  size_t suffix_count;
+} vouch_t;
 
 typedef struct {
   job_t *jobs;
@@ -51,17 +78,44 @@ typedef struct {
   size_t next;    /* shared, taken with an atomic add */
   size_t entries; /* listed so far, shared */
   size_t budget;
+  const vouch_t *vouch; /* NULL: every entry is listed */
 } work_t;
 
-/* One directory's names, kept in one buffer while they are sorted. */
+/* One listed entry while its directory is read: where its name is in the scratch text, and the
+   record's fields (see the top of this file). */
 typedef struct {
-  uint32_t at; /* offset in the names buffer */
+  uint32_t at;
   uint16_t len;
-  unsigned char type;
-} name_t;
+  uint8_t kind;
+  int32_t err;
+  double f[FIELDS];
+} entry_t;
 
-static int by_name(const void *a, const void *b, void *names) {
-  return strcmp((const char *)names + ((const name_t *)a)->at, (const char *)names + ((const name_t *)b)->at);
+/* A thread's buffers, reused from one directory to the next: most directories are small, and a
+   malloc and free per directory and per name cost more than listing it. */
+typedef struct {
+  char *dents; /* getdents64's buffer */
+  entry_t *entries;
+  size_t entries_cap;
+  char *text; /* the names, NUL-terminated one after another */
+  size_t text_cap;
+  uint32_t *order; /* indices of the entries, sorted by name */
+  size_t order_cap;
+} scratch_t;
+
+#define DENTS_SIZE 32768
+
+static void scratch_free(scratch_t *sc) {
+  free(sc->dents);
+  free(sc->entries);
+  free(sc->text);
+  free(sc->order);
+}
+
+/* Orders entry indices by the entries' names. */
+static int by_name(const void *a, const void *b, void *scratch) {
+  const scratch_t *sc = scratch;
+  return strcmp(sc->text + sc->entries[*(const uint32_t *)a].at, sc->text + sc->entries[*(const uint32_t *)b].at);
 }
 
 static int kind_of_dtype(unsigned char t) {
@@ -100,109 +154,183 @@ static int reserve(void **buf, size_t *cap, size_t len, size_t need) {
   return 0;
 }
 
-static void list_one(job_t *job) {
+/* ToUint32 of an integral double, as JavaScript's `x >>> 0` (2^64 and above wrap to 0). */
+static uint64_t as_u64(double x) { return x >= 18446744073709551616.0 || !(x >= 0) ? 0 : (uint64_t)x; }
+
+/* file-index.ts's hash(dev, ino), bit for bit: both sides must probe the same cells. */
+static uint32_t index_hash(double dev, double ino) {
+  uint64_t i = as_u64(ino);
+  uint32_t lo = (uint32_t)i, hi = (uint32_t)(i >> 32);
+  uint32_t h = (lo ^ (hi * 0x27d4eb2du) ^ ((uint32_t)as_u64(dev) * 0x165667b1u)) * 0x9e3779b1u;
+  h ^= h >> 15;
+  return (h * 0x85ebca6bu) ^ (h >> 13);
+}
+
+/* file-index.ts's find(): the slot of (dev, ino), or -1. Bounded like it, and every slot checked. */
+static int64_t index_find(const vouch_t *v, double dev, double ino) {
+  uint32_t mask = v->table_size - 1;
+  uint32_t h = index_hash(dev, ino) & mask;
+  for (uint32_t probes = 0; probes <= mask; probes++, h = (h + 1) & mask) {
+    int32_t s = v->table[h];
+    if (s == 0) return -1;
+    if (s > 0 && (uint32_t)s <= v->count && v->ino[s - 1] == ino && v->dev[s - 1] == dev) return s - 1;
+  }
+  return -1;
+}
+
+static int ends_with_ci(const char *name, size_t nlen, const char *suffix) {
+  size_t slen = strlen(suffix);
+  if (slen > nlen) return 0;
+  for (size_t i = 0; i < slen; i++) {
+    unsigned char c = (unsigned char)name[nlen - slen + i];
+    if (c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
+    if (c != (unsigned char)suffix[i]) return 0;
+  }
+  return 1;
+}
+
+/* True when the cache vouches for this lstat-ed entry and no walker rule needs to see it. The
+   fields are the record's: dev, ino, size, mode, mtime s/ns, ctime s/ns. */
+static int is_vouched(const vouch_t *v, const char *name, size_t nlen, const double *f) {
+  mode_t mode = (mode_t)f[3];
+  if (!S_ISREG(mode) || !(f[2] > 0 && f[2] <= v->max_size)) return 0;
+  for (size_t k = 0; k < v->keep_count; k++)
+    if (strlen(v->keep_names[k]) == nlen && memcmp(v->keep_names[k], name, nlen) == 0) return 0;
+  if ((mode & 0111) == 0)
+    for (size_t k = 0; k < v->suffix_count; k++)
+      if (ends_with_ci(name, nlen, v->keep_suffixes[k])) return 0;
+  int64_t i = index_find(v, f[0], f[1]);
+  if (i < 0 || v->found[i]) return 0;
+  /* Node's mtimeMs and ctimeMs formula (lib/internal/fs/utils.js), built with -ffp-contract=off so
+     no fused multiply-add changes the last bit: the index holds the values Node computed. */
+  double mtime = f[4] * 1e3 + f[5] / 1e6;
+  double ctime = f[6] * 1e3 + f[7] / 1e6;
+  return v->size[i] == f[2] && v->mtime[i] == mtime && v->ctime[i] == ctime;
+}
+
+/* Lists one directory into job->data. The entries are stat-ed in the order the directory gives
+   them (the order the filesystem keeps them in, cheaper for it than name order), then the records
+   are written sorted by name. */
+static void list_one(job_t *job, const vouch_t *vouch, scratch_t *sc) {
   int dfd = open(job->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) {
     job->err = errno;
     return;
   }
-  DIR *d = fdopendir(dfd);
-  if (!d) {
-    job->err = errno;
+  if (!sc->dents && !(sc->dents = malloc(DENTS_SIZE))) {
+    job->err = ENOMEM;
     close(dfd);
     return;
   }
-  name_t *names = NULL;
-  char *text = NULL;
-  size_t count = 0, names_cap = 0, text_len = 0, text_cap = 0, data_cap = 0;
-  struct dirent *e;
-  errno = 0;
-  while ((e = readdir(d)) != NULL) {
-    const char *n = e->d_name;
-    if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
-    size_t len = strlen(n);
-    if (reserve((void **)&names, &names_cap, count * sizeof *names, sizeof *names) ||
-        reserve((void **)&text, &text_cap, text_len, len + 1) || text_len + len + 1 > UINT32_MAX) {
-      job->err = ENOMEM;
+  size_t count = 0, text_len = 0;
+  for (;;) {
+    long got = syscall(SYS_getdents64, dfd, sc->dents, DENTS_SIZE);
+    if (got < 0) {
+      job->err = errno;
       goto out;
     }
-    memcpy(text + text_len, n, len + 1);
-    names[count].at = (uint32_t)text_len;
-    names[count].len = (uint16_t)len; /* NAME_MAX is 255 */
-    names[count].type = e->d_type;
-    text_len += len + 1;
-    count++;
-    errno = 0;
+    if (got == 0) break;
+    for (long o = 0; o < got;) {
+      const struct dirent64 *e = (const struct dirent64 *)(sc->dents + o);
+      o += e->d_reclen;
+      const char *name = e->d_name;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+      size_t nlen = strlen(name);
+      int kind = kind_of_dtype(e->d_type);
+      int err = 0;
+      struct stat st;
+      memset(&st, 0, sizeof st);
+      if (kind == K_SYMLINK) {
+        if (fstatat(dfd, name, &st, 0) != 0) err = errno;
+        memset(&st, 0, sizeof st);
+      } else if (kind == K_FILE || kind == K_DIR || kind == K_UNKNOWN) {
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          err = errno;
+          memset(&st, 0, sizeof st);
+        } else if (kind == K_UNKNOWN) {
+          kind = kind_of_mode(st.st_mode);
+        }
+      }
+      /* The integers Node's lstat puts in its Float64Array; the times as seconds and nanoseconds,
+         combined in JavaScript exactly as Node combines them into mtimeMs and ctimeMs. */
+      double f[FIELDS] = {(double)st.st_dev,         (double)st.st_ino,          (double)st.st_size,
+                          (double)st.st_mode,        (double)st.st_mtim.tv_sec,  (double)st.st_mtim.tv_nsec,
+                          (double)st.st_ctim.tv_sec, (double)st.st_ctim.tv_nsec};
+      if (vouch && kind == K_FILE && err == 0 && is_vouched(vouch, name, nlen, f)) {
+        job->vouched_files += 1;
+        job->vouched_bytes += f[2];
+        continue;
+      }
+      if (reserve((void **)&sc->entries, &sc->entries_cap, count * sizeof *sc->entries, sizeof *sc->entries) ||
+          reserve((void **)&sc->text, &sc->text_cap, text_len, nlen + 1) || text_len + nlen + 1 > UINT32_MAX) {
+        job->err = ENOMEM;
+        goto out;
+      }
+      entry_t *en = &sc->entries[count++];
+      en->at = (uint32_t)text_len;
+      en->len = (uint16_t)nlen; /* NAME_MAX is 255 */
+      en->kind = (uint8_t)kind;
+      en->err = err;
+      memcpy(en->f, f, sizeof f);
+      memcpy(sc->text + text_len, name, nlen + 1);
+      text_len += nlen + 1;
+    }
   }
-  if (errno != 0) {
-    job->err = errno;
+  if (count == 0) goto out;
+  if (reserve((void **)&sc->order, &sc->order_cap, 0, count * sizeof *sc->order)) {
+    job->err = ENOMEM;
     goto out;
   }
-  if (count > 1) qsort_r(names, count, sizeof *names, by_name, text);
-
+  for (size_t i = 0; i < count; i++) sc->order[i] = (uint32_t)i;
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) total += FIXED + (((size_t)sc->entries[i].len + 7) & ~(size_t)7);
+  if (!(job->data = malloc(total))) {
+    job->err = ENOMEM;
+    goto out;
+  }
+  if (count > 1) qsort_r(sc->order, count, sizeof *sc->order, by_name, sc);
   for (size_t i = 0; i < count; i++) {
-    const char *name = text + names[i].at;
-    size_t nlen = names[i].len;
-    size_t padded = (nlen + 7) & ~(size_t)7;
-    if (reserve((void **)&job->data, &data_cap, job->len, FIXED + padded)) {
-      job->err = ENOMEM;
-      goto out;
-    }
+    const entry_t *en = &sc->entries[sc->order[i]];
+    size_t padded = ((size_t)en->len + 7) & ~(size_t)7;
     uint8_t *r = job->data + job->len;
     memset(r, 0, FIXED + padded);
-    int kind = kind_of_dtype(names[i].type);
-    int err = 0;
-    struct stat st;
-    memset(&st, 0, sizeof st);
-    if (kind == K_SYMLINK) {
-      if (fstatat(dfd, name, &st, 0) != 0) err = errno;
-      memset(&st, 0, sizeof st);
-    } else if (kind == K_FILE || kind == K_DIR || kind == K_UNKNOWN) {
-      if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        err = errno;
-        memset(&st, 0, sizeof st);
-      } else if (kind == K_UNKNOWN) {
-        kind = kind_of_mode(st.st_mode);
-      }
-    }
-    r[0] = (uint8_t)kind;
-    uint16_t n16 = (uint16_t)nlen;
-    int32_t e32 = err;
+    r[0] = en->kind;
+    uint16_t n16 = en->len;
+    int32_t e32 = en->err;
     memcpy(r + 2, &n16, 2);
     memcpy(r + 4, &e32, 4);
-    /* The integers Node's lstat puts in its Float64Array; the times as seconds and nanoseconds,
-       combined in JavaScript exactly as Node combines them into mtimeMs and ctimeMs. */
-    double f[FIELDS] = {(double)st.st_dev,         (double)st.st_ino,          (double)st.st_size,
-                        (double)st.st_mode,        (double)st.st_mtim.tv_sec,  (double)st.st_mtim.tv_nsec,
-                        (double)st.st_ctim.tv_sec, (double)st.st_ctim.tv_nsec};
-    memcpy(r + HEADER, f, sizeof f);
-    memcpy(r + FIXED, name, nlen);
+    memcpy(r + HEADER, en->f, sizeof en->f);
+    memcpy(r + FIXED, sc->text + en->at, en->len);
     job->len += FIXED + padded;
     job->entries++;
   }
 out:
-  free(names);
-  free(text);
-  closedir(d);
+  close(dfd);
   if (job->err) {
     free(job->data);
     job->data = NULL;
     job->len = 0;
+    job->entries = 0;
+    job->vouched_files = job->vouched_bytes = 0;
   }
 }
 
 static void *worker(void *arg) {
   work_t *w = arg;
+  scratch_t sc;
+  memset(&sc, 0, sizeof sc);
   for (;;) {
     /* Past the budget no directory is started; one taken already is finished. */
-    if (__atomic_load_n(&w->entries, __ATOMIC_RELAXED) >= w->budget) return NULL;
+    if (__atomic_load_n(&w->entries, __ATOMIC_RELAXED) >= w->budget) break;
     size_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-    if (i >= w->count) return NULL;
+    if (i >= w->count) break;
     job_t *job = &w->jobs[i];
     job->taken = 1;
-    if (job->err == 0) list_one(job); /* else: refused before the threads started */
+    if (job->err == 0) list_one(job, w->vouch, &sc); /* else: refused before the threads started */
     __atomic_fetch_add(&w->entries, job->entries + 1, __ATOMIC_RELAXED);
   }
+  scratch_free(&sc);
+  return NULL;
 }
 
 #ifndef DIRSTAT_NO_NAPI /* the sanitizer harness (native/dirstat-harness.c) builds the lister alone */
@@ -235,16 +363,111 @@ static napi_status read_path(napi_env env, napi_value v, job_t *job) {
   return napi_ok;
 }
 
+/* The data of the typed array `name` of `obj`, if it is one of `type` with at least `min` items. */
+static napi_status typed_field(napi_env env, napi_value obj, const char *name, napi_typedarray_type type,
+                               size_t min, const void **data, size_t *length) {
+  napi_value v;
+  napi_status s = napi_get_named_property(env, obj, name, &v);
+  if (s != napi_ok) return s;
+  bool is_typed = false;
+  if ((s = napi_is_typedarray(env, v, &is_typed)) != napi_ok) return s;
+  if (!is_typed) return napi_invalid_arg;
+  napi_typedarray_type t;
+  void *p;
+  if ((s = napi_get_typedarray_info(env, v, &t, length, &p, NULL, NULL)) != napi_ok) return s;
+  if (t != type || *length < min) return napi_invalid_arg;
+  *data = p;
+  return napi_ok;
+}
+
+/* The strings of the array `name` of `obj`, each malloc-ed; *count of them. */
+static napi_status string_list(napi_env env, napi_value obj, const char *name, char ***out, size_t *count) {
+  napi_value arr;
+  napi_status s = napi_get_named_property(env, obj, name, &arr);
+  if (s != napi_ok) return s;
+  uint32_t n = 0;
+  if ((s = napi_get_array_length(env, arr, &n)) != napi_ok) return s;
+  if (!(*out = calloc(n ? n : 1, sizeof **out))) return napi_generic_failure;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    size_t len;
+    if ((s = napi_get_element(env, arr, i, &v)) != napi_ok) return s;
+    if ((s = napi_get_value_string_utf8(env, v, NULL, 0, &len)) != napi_ok) return s;
+    if (!((*out)[i] = malloc(len + 1))) return napi_generic_failure;
+    *count = i + 1;
+    if ((s = napi_get_value_string_utf8(env, v, (*out)[i], len + 1, &len)) != napi_ok) return s;
+  }
+  return napi_ok;
+}
+
+static void free_strings(char **list, size_t count) {
+  for (size_t i = 0; i < count; i++) free(list[i]);
+  free(list);
+}
+
+/* Reads statDirs' `vouch` argument; every array is checked against the count and table size. */
+static napi_status read_vouch(napi_env env, napi_value obj, vouch_t *v) {
+  napi_status s;
+  napi_value n;
+  uint32_t count = 0;
+  double max_size = 0;
+  if ((s = napi_get_named_property(env, obj, "count", &n)) != napi_ok) return s;
+  if ((s = napi_get_value_uint32(env, n, &count)) != napi_ok) return s;
+  if ((s = napi_get_named_property(env, obj, "maxSize", &n)) != napi_ok) return s;
+  if ((s = napi_get_value_double(env, n, &max_size)) != napi_ok) return s;
+  v->count = count;
+  v->max_size = max_size;
+  size_t len;
+  const void *p;
+  if ((s = typed_field(env, obj, "table", napi_int32_array, 1, &p, &len)) != napi_ok) return s;
+  if (len > UINT32_MAX || (len & (len - 1)) != 0) return napi_invalid_arg;
+  v->table = p;
+  v->table_size = (uint32_t)len;
+  const char *columns[] = {"dev", "ino", "size", "mtime", "ctime"};
+  const double **targets[] = {&v->dev, &v->ino, &v->size, &v->mtime, &v->ctime};
+  for (int k = 0; k < 5; k++) {
+    if ((s = typed_field(env, obj, columns[k], napi_float64_array, count, &p, &len)) != napi_ok) return s;
+    *targets[k] = p;
+  }
+  if ((s = typed_field(env, obj, "found", napi_uint8_array, count, &p, &len)) != napi_ok) return s;
+  v->found = p;
+  if ((s = string_list(env, obj, "keepNames", &v->keep_names, &v->keep_count)) != napi_ok) return s;
+  return string_list(env, obj, "keepSuffixes", &v->keep_suffixes, &v->suffix_count);
+}
+
+/* A new typed array of `n` items of `size` bytes, and where its items are. */
+static napi_status new_typed(napi_env env, napi_typedarray_type type, size_t n, size_t size, void **items,
+                             napi_value *out) {
+  napi_value buffer;
+  napi_status s = napi_create_arraybuffer(env, n * size, items, &buffer);
+  if (s != napi_ok) return s;
+  return napi_create_typedarray(env, type, n, buffer, 0, out);
+}
+
 static napi_value stat_dirs(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_value result = NULL;
   job_t *jobs = NULL;
   uint32_t count = 0;
+  vouch_t vouch;
+  memset(&vouch, 0, sizeof vouch);
+  int vouching = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
-    napi_throw_type_error(env, NULL, "statDirs(dirs, threads, budget)");
+    napi_throw_type_error(env, NULL, "statDirs(dirs, threads, budget, vouch?)");
     return NULL;
+  }
+  if (argc >= 4) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[3], &t));
+    if (t == napi_object) {
+      if (read_vouch(env, argv[3], &vouch) != napi_ok) {
+        napi_throw_type_error(env, NULL, "statDirs: vouch is not a scan-cache index");
+        goto done;
+      }
+      vouching = 1;
+    }
   }
   CHECK(napi_get_array_length(env, argv[0], &count));
   uint32_t threads = 1;
@@ -262,7 +485,7 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
     CHECK(read_path(env, v, &jobs[i]));
   }
 
-  work_t w = {jobs, count, 0, 0, budget > 1e15 ? (size_t)1e15 : (size_t)budget};
+  work_t w = {jobs, count, 0, 0, budget > 1e15 ? (size_t)1e15 : (size_t)budget, vouching ? &vouch : NULL};
   pthread_t tids[MAX_THREADS];
   uint32_t started = 0;
   uint32_t want = threads < count ? threads : count;
@@ -275,34 +498,44 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
 
   /* Threads take jobs in order, so the taken ones are a prefix; the first is always taken. */
   uint32_t listed = 0;
-  size_t total = 0;
-  while (listed < count && jobs[listed].taken) total += jobs[listed++].len;
+  size_t total = 0, records = 0;
+  while (listed < count && jobs[listed].taken) {
+    total += jobs[listed].len;
+    records += jobs[listed++].entries;
+  }
   if (total > INT32_MAX) {
     napi_throw_range_error(env, NULL, "statDirs: listing over 2 GiB");
     goto done;
   }
   void *bytes;
-  napi_value data, spans_buffer, spans;
+  napi_value data;
   CHECK(napi_create_buffer(env, total ? total : 1, &bytes, &data));
-  void *span_bytes;
-  CHECK(napi_create_arraybuffer(env, (size_t)listed * 2 * sizeof(int32_t), &span_bytes, &spans_buffer));
-  CHECK(napi_create_typedarray(env, napi_int32_array, (size_t)listed * 2, spans_buffer, 0, &spans));
-  int32_t *span = span_bytes;
-  size_t at = 0;
+  int32_t *dir_info, *offsets;
+  double *counts;
+  napi_value dir_info_v, offsets_v, counts_v;
+  CHECK(new_typed(env, napi_int32_array, (size_t)listed * 3, sizeof(int32_t), (void **)&dir_info, &dir_info_v));
+  CHECK(new_typed(env, napi_int32_array, records, sizeof(int32_t), (void **)&offsets, &offsets_v));
+  CHECK(new_typed(env, napi_float64_array, (size_t)listed * 2, sizeof(double), (void **)&counts, &counts_v));
+  size_t at = 0, record = 0;
   for (uint32_t i = 0; i < listed; i++) {
-    if (jobs[i].err) {
-      span[2 * i] = -jobs[i].err;
-      span[2 * i + 1] = -1;
-      continue;
+    const job_t *job = &jobs[i];
+    dir_info[3 * i] = (int32_t)record;
+    dir_info[3 * i + 1] = (int32_t)job->entries;
+    dir_info[3 * i + 2] = job->err;
+    counts[2 * i] = job->vouched_files;
+    counts[2 * i + 1] = job->vouched_bytes;
+    if (job->len) memcpy((uint8_t *)bytes + at, job->data, job->len);
+    for (size_t o = 0; o < job->len; record++) {
+      offsets[record] = (int32_t)(at + o);
+      uint16_t nlen;
+      memcpy(&nlen, job->data + o + 2, 2);
+      o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
     }
-    if (jobs[i].len) memcpy((uint8_t *)bytes + at, jobs[i].data, jobs[i].len);
-    span[2 * i] = (int32_t)at;
-    span[2 * i + 1] = (int32_t)jobs[i].len;
-    at += jobs[i].len;
+    at += job->len;
   }
-  CHECK(napi_create_array_with_length(env, 2, &result));
-  CHECK(napi_set_element(env, result, 0, data));
-  CHECK(napi_set_element(env, result, 1, spans));
+  napi_value parts[] = {data, dir_info_v, offsets_v, counts_v};
+  CHECK(napi_create_array_with_length(env, 4, &result));
+  for (uint32_t k = 0; k < 4; k++) CHECK(napi_set_element(env, result, k, parts[k]));
   goto done;
 fail:
   result = NULL;
@@ -312,6 +545,8 @@ fail:
     if (!pending) napi_throw_error(env, NULL, "statDirs failed");
   }
 done:
+  free_strings(vouch.keep_names, vouch.keep_count);
+  free_strings(vouch.keep_suffixes, vouch.suffix_count);
   if (jobs) {
     for (uint32_t i = 0; i < count; i++) {
       free(jobs[i].path);

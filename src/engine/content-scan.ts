@@ -260,7 +260,7 @@ export async function scanContent(
       skipArchiveNames: opts.skipArchiveNames,
       skipOwnInstalls: opts.skipOwnInstalls,
       displayRoot: opts.displayRoot,
-      unchanged: cache?.nothingFoundIn,
+      unchanged: cache && (() => cache.indexArrays()),
     })) {
       if (ev.type === 'skip') {
         skip(ev.skip);

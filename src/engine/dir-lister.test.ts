@@ -26,7 +26,9 @@ import {
   type DirLister,
   type DirListing,
   type Listing,
+  type Vouch,
 } from './dir-lister.js';
+import { FileIndex, indexHash } from './file-index.js';
 
 let dir: string;
 let tree: string;
@@ -158,6 +160,80 @@ describe('directory lister', () => {
     expect(seen(tree, native as Listing)).toEqual(seen(tree, node as Listing));
   });
 
+  it.each(listers)('%s: leaves out and counts the files a vouch holds clean and unchanged', (_, lister) => {
+    const st = (name: string) => lstatSync(path.join(tree, name));
+    const index = new FileIndex();
+    const put = (name: string | Buffer, result: Buffer, mtimeShift = 0): void => {
+      const s = lstatSync(
+        typeof name === 'string' ? path.join(tree, name) : Buffer.concat([Buffer.from(`${tree}/`), name]),
+      );
+      index.set(
+        { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs + mtimeShift, ctimeMs: s.ctimeMs },
+        result,
+      );
+    };
+    const clean = Buffer.alloc(0);
+    for (const name of ['plain.txt', 'old', 'empty', 'sub']) put(name, clean);
+    put(NOT_UTF8, clean);
+    put('run.sh', Buffer.from([3, 0])); // something was found in it
+    put('fraction', clean, 0.001); // changed since it was scanned
+    const vouch = (keepNames: string[], keepSuffixes: string[]): Vouch => ({
+      ...index.arrays(),
+      maxSize: 1e9,
+      keepNames,
+      keepSuffixes,
+    });
+    const names = (listing: Listing | undefined): string[] => {
+      const entries = seen(tree, listing as Listing);
+      if (typeof entries === 'string') throw new Error(entries);
+      return entries.map((e) => e.name);
+    };
+    const all = names(lister.list([tree], 1e9)[0]);
+
+    const [listing] = lister.list([tree], 1e9, vouch([], []));
+    // Left out: the regular, non-empty files in the index in their state with nothing found.
+    const left = [`hex:${NOT_UTF8.toString('hex')}`, 'old', 'plain.txt'];
+    expect(names(listing)).toEqual(all.filter((n) => !left.includes(n)));
+    expect((listing as DirListing).unchangedFiles).toBe(3);
+    expect((listing as DirListing).unchangedBytes).toBe(st('plain.txt').size + st('old').size + 6);
+
+    // Kept by name, and by ending unless the file has an exec bit.
+    const kept = lister.list([tree], 1e9, vouch(['old'], ['.txt']))[0];
+    expect(names(kept)).toEqual(all.filter((n) => n !== left[0]));
+    expect((kept as DirListing).unchangedFiles).toBe(1);
+  });
+
+  it('vouches alike natively and with Node', () => {
+    const index = new FileIndex();
+    for (const name of ['plain.txt', 'run.sh', 'old', 'fraction']) {
+      const s = lstatSync(path.join(tree, name));
+      index.set(
+        { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs },
+        Buffer.alloc(0),
+      );
+    }
+    const cases: [Vouch, string[]][] = [
+      // run.sh ends in .sh but has an exec bit; plain.txt ends in .txt and has none.
+      [
+        { ...index.arrays(), maxSize: 1e9, keepNames: ['old'], keepSuffixes: ['.sh', '.txt'] },
+        ['fraction', 'run.sh'],
+      ],
+      // plain.txt (6 bytes) and run.sh (10) are over the limit.
+      [{ ...index.arrays(), maxSize: 5, keepNames: [], keepSuffixes: [] }, ['fraction', 'old']],
+    ];
+    for (const [vouch, left] of cases) {
+      const [native] = dirLister().list([tree], 1e9, vouch);
+      const [node] = nodeDirLister.list([tree], 1e9, vouch);
+      const nativeSeen = seen(tree, native as Listing);
+      expect(nativeSeen).toEqual(seen(tree, node as Listing));
+      if (typeof nativeSeen === 'string') throw new Error(nativeSeen);
+      for (const name of left) expect(nativeSeen.map((e) => e.name)).not.toContain(name);
+      expect((native as DirListing).unchangedFiles).toBe(left.length);
+      expect((node as DirListing).unchangedFiles).toBe(left.length);
+      expect((native as DirListing).unchangedBytes).toBe((node as DirListing).unchangedBytes);
+    }
+  });
+
   it.each(listers)('%s: reports a missing directory and a file as errors, in order', (_, lister) => {
     const missing = path.join(dir, 'missing');
     const file = path.join(tree, 'plain.txt');
@@ -224,6 +300,35 @@ describe('directory lister', () => {
         expect(r.stdout).toMatch(/listed 7 entries \d+ errors 2\n/);
       }
     }
+    // The vouch path: an index built in C from a first listing, then a listing against it that
+    // keeps the name keep-me and the ending .tgz (in any case, unless the file has an exec bit).
+    // Vouched: tree's non-empty regular files, plain.txt (6), run.sh (10), old (1), fraction (1)
+    // and f\xff\xfe.sh (6), and here b.tgz and c.bin (3 each).
+    const rules = path.join(dir, 'vouch-rules');
+    mkdirSync(rules);
+    for (const name of ['keep-me', 'A.TGZ', 'c.bin']) writeFileSync(path.join(rules, name), 'abc');
+    writeFileSync(path.join(rules, 'b.tgz'), 'abc', { mode: 0o755 });
+    const vouched = spawnSync(harness, ['--vouch', '2', ...dirs.filter((d) => d.startsWith(dir)), rules], {
+      encoding: 'utf8',
+    });
+    expect(vouched.stderr).toBe('');
+    expect(vouched.stdout).toMatch(/^vouched 7 files 30 bytes, \d+ records\n$/);
+    // The same hash as file-index.ts, for devices and inodes past 32 and 53 bits.
+    const pairs = [
+      [2049, 12345],
+      [0, 0],
+      [4294967295, 4294967296],
+      [2 ** 40 + 7, 2 ** 53 + 2],
+      [2 ** 64, 2 ** 64],
+      [66306, 2 ** 64 - 2 ** 11], // the largest inode below 2^64 a double holds
+    ];
+    const hashes = spawnSync(harness, ['--hash', ...pairs.flat().map((n) => BigInt(n).toString())], {
+      encoding: 'utf8',
+    });
+    expect(hashes.stderr).toBe('');
+    expect(hashes.stdout.trim().split('\n').map(Number)).toEqual(
+      pairs.map(([d, i]) => indexHash(d as number, i as number) >>> 0),
+    );
   });
 
   it('reports an unreadable directory as EACCES with both listers', () => {

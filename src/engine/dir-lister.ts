@@ -3,12 +3,14 @@
 // built (native/dirstat.c, by `npm run build`); otherwise with Node's readdir and lstat. A warm
 // rescan is little more than this listing, and the addon does it 2-3x faster than Node. Both
 // produce the addon's record format, read in place by DirListing: an object per entry would cost
-// more than the listing itself.
+// more than the listing itself. Given the scan cache's index (a Vouch), both leave out the files
+// it vouches for and only count them, so a warm rescan never handles them one by one in JavaScript.
 import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import util from 'node:util';
+import { cleanAndUnchangedIn, type IndexArrays } from './file-index.js';
 
 export type EntryKind =
   'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char-device' | 'block-device' | 'unknown';
@@ -39,80 +41,61 @@ const F_CTIME_NS = 7;
 const recordLength = (nameLength: number): number => FIXED + ((nameLength + 7) & ~7);
 /** A time in ms as Node's lib/internal/fs/utils.js computes it, so the cache's keys agree with ===. */
 const msOf = (sec: number, nsec: number): number => sec * 1e3 + nsec / 1e6;
-const KIND_FILE = 1;
 /** The file-type bits of a mode, and the type of a regular file (Linux's values). */
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 
-/** True when the scan cache holds "nothing found" for a file in exactly this state. */
-export type UnchangedTest = (
-  dev: number,
-  ino: number,
-  size: number,
-  mtimeMs: number,
-  ctimeMs: number,
-) => boolean;
+/**
+ * The warm rescan's shortcut: the scan cache's index and the names the walker must still see. A
+ * regular file of 1 to maxSize bytes that the index holds in exactly its listed state, with nothing
+ * found, is left out of the listing and only counted (DirListing.unchangedFiles and ...Bytes).
+ */
+export interface Vouch extends IndexArrays {
+  maxSize: number;
+  /** Names always listed: the walker excludes them or looks for them. */
+  keepNames: readonly string[];
+  /** Lower-case endings always listed on files without an exec bit (archives the walker reports). */
+  keepSuffixes: readonly string[];
+}
 
 /**
  * One directory's entries, sorted by name (Node's order). Files, directories and entries of unknown
  * type carry their lstat; a symlink carries the errno of following it (ELOOP for a loop).
  */
 export class DirListing {
-  readonly length: number;
-  private readonly offsets: Int32Array;
-  private readonly fields: Float64Array;
-
   constructor(
     private readonly dir: string | Buffer,
-    private readonly bytes: Buffer,
-  ) {
-    // An aligned copy when the bytes do not start on 8: the fields are read as one Float64Array.
-    if (bytes.byteOffset % 8 !== 0) this.bytes = bytes = Buffer.from(new Uint8Array(bytes));
-    this.fields = new Float64Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 8));
-    let count = 0;
-    for (let o = 0; o + FIXED <= bytes.length; o += recordLength(bytes.readUInt16LE(o + 2))) count++;
-    this.offsets = new Int32Array(count);
-    for (let o = 0, i = 0; i < count; o += recordLength(bytes.readUInt16LE(o + 2))) this.offsets[i++] = o;
-    this.length = count;
-  }
+    /** The records of a whole batch of directories (see Records); this one's are a run of them. */
+    private readonly records: Records,
+    private readonly first: number,
+    readonly length: number,
+    /** Regular files the Vouch left out of this listing, and their bytes. */
+    readonly unchangedFiles = 0,
+    readonly unchangedBytes = 0,
+  ) {}
 
-  /**
-   * The warm rescan's shortcut, in one tight loop: marks the regular files of 1 to `maxSize` bytes
-   * that `unchanged` vouches for. Undefined when it marks none.
-   */
-  vouched(maxSize: number, unchanged: UnchangedTest): Uint8Array | undefined {
-    let marks: Uint8Array | undefined;
-    const { bytes, fields, offsets } = this;
-    for (let i = 0; i < this.length; i++) {
-      const o = offsets[i] as number;
-      if (bytes[o] !== KIND_FILE) continue;
-      const f = (o + HEADER) / 8;
-      // A mode of 0 (the lstat failed) is not a regular file either.
-      if (((fields[f + F_MODE] as number) & S_IFMT) !== S_IFREG) continue;
-      const size = fields[f + F_SIZE] as number;
-      if (size <= 0 || size > maxSize) continue;
-      const mtimeMs = msOf(fields[f + F_MTIME_S] as number, fields[f + F_MTIME_NS] as number);
-      const ctimeMs = msOf(fields[f + F_CTIME_S] as number, fields[f + F_CTIME_NS] as number);
-      if (unchanged(fields[f + F_DEV] as number, fields[f + F_INO] as number, size, mtimeMs, ctimeMs))
-        (marks ??= new Uint8Array(this.length))[i] = 1;
-    }
-    return marks;
+  /** The listing of one directory's records alone (Node's lister writes them per directory). */
+  static of(dir: string | Buffer, bytes: Buffer, unchangedFiles = 0, unchangedBytes = 0): DirListing {
+    const offsets: number[] = [];
+    for (let o = 0; o + FIXED <= bytes.length; o += recordLength(bytes.readUInt16LE(o + 2))) offsets.push(o);
+    const records = recordsOf(bytes, Int32Array.from(offsets));
+    return new DirListing(dir, records, 0, offsets.length, unchangedFiles, unchangedBytes);
   }
 
   kind(i: number): EntryKind {
-    return KINDS[this.bytes[this.offsets[i] as number] as number] ?? 'unknown';
+    return KINDS[this.records.bytes[this.at(i)] as number] ?? 'unknown';
   }
 
   /** The name as text, or its bytes when they are not valid UTF-8 (so it can still be opened). */
   name(i: number): string | Buffer {
-    const o = this.offsets[i] as number;
-    return nameOf(this.bytes, o + FIXED, o + FIXED + this.bytes.readUInt16LE(o + 2));
+    const o = this.at(i);
+    const { bytes } = this.records;
+    return nameOf(bytes, o + FIXED, o + FIXED + bytes.readUInt16LE(o + 2));
   }
 
   /** Why the lstat failed, or for a symlink why following it failed. */
   error(i: number): Error | undefined {
-    const o = this.offsets[i] as number;
-    const errno = this.bytes.readInt32LE(o + 4);
+    const errno = this.records.bytes.readInt32LE(this.at(i) + 4);
     if (errno === 0) return undefined;
     return errnoError(
       errno,
@@ -148,18 +131,40 @@ export class DirListing {
   /** True when an entry has exactly this name (compared as bytes: no string per entry). */
   has(name: string): boolean {
     const wanted = Buffer.from(name);
+    const { bytes } = this.records;
     for (let i = 0; i < this.length; i++) {
-      const o = this.offsets[i] as number;
-      if (this.bytes.readUInt16LE(o + 2) !== wanted.length) continue;
-      if (this.bytes.compare(wanted, 0, wanted.length, o + FIXED, o + FIXED + wanted.length) === 0)
-        return true;
+      const o = this.at(i);
+      if (bytes.readUInt16LE(o + 2) !== wanted.length) continue;
+      if (bytes.compare(wanted, 0, wanted.length, o + FIXED, o + FIXED + wanted.length) === 0) return true;
     }
     return false;
   }
 
-  private field(i: number, k: number): number {
-    return this.fields[((this.offsets[i] as number) + HEADER) / 8 + k] as number;
+  /** Where entry i's record starts. */
+  private at(i: number): number {
+    return this.records.offsets[this.first + i] as number;
   }
+
+  private field(i: number, k: number): number {
+    return this.records.fields[(this.at(i) + HEADER) / 8 + k] as number;
+  }
+}
+
+/** Records (see native/dirstat.c), the same bytes as numbers, and where each record starts. */
+interface Records {
+  bytes: Buffer;
+  fields: Float64Array;
+  offsets: Int32Array;
+}
+
+function recordsOf(bytes: Buffer, offsets: Int32Array): Records {
+  // An aligned copy when the bytes do not start on 8: the fields are read as one Float64Array.
+  const aligned = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(new Uint8Array(bytes));
+  return {
+    bytes: aligned,
+    fields: new Float64Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.length / 8)),
+    offsets,
+  };
 }
 
 /** A directory's listing, or why it could not be read. */
@@ -170,12 +175,21 @@ export interface DirLister {
   /**
    * Lists `dirs` in order until about `budget` entries are listed: the result is a prefix of
    * `dirs` (never empty when `dirs` is not), so memory stays bounded however large they are.
+   * With `vouch`, the files it vouches for are counted instead of listed.
    */
-  list(dirs: readonly (string | Buffer)[], budget: number): Listing[];
+  list(dirs: readonly (string | Buffer)[], budget: number, vouch?: Vouch): Listing[];
 }
 
-/** See native/dirstat.c: all records in one Buffer, and (start, length) or (-errno, -1) per directory. */
-type StatDirs = (dirs: readonly (string | Buffer)[], threads: number, budget: number) => [Buffer, Int32Array];
+/**
+ * See native/dirstat.c: all records in one Buffer; per directory its first record, record count
+ * and errno; where each record starts; per directory the files a vouch left out and their bytes.
+ */
+type StatDirs = (
+  dirs: readonly (string | Buffer)[],
+  threads: number,
+  budget: number,
+  vouch?: Vouch,
+) => [Buffer, Int32Array, Int32Array, Float64Array];
 
 function loadAddon(): StatDirs | undefined {
   if (process.env.MINEHUNTER_NATIVE === '0') return undefined;
@@ -247,8 +261,27 @@ function timespec(ns: bigint): [bigint, bigint] {
   return [sec, nsec];
 }
 
+/** A record's numbers: dev, ino, size, mode, mtime s and ns, ctime s and ns. */
+type Fields = [number, number, number, number, number, number, number, number];
+
+/** Vouch's rule in JavaScript (the addon has it in C), for an lstat-ed entry of the listing. */
+function isVouched(
+  v: Vouch,
+  name: Buffer,
+  keepNames: readonly Buffer[],
+  st: { dev: number; ino: number; size: number; mode: number; mtimeMs: number; ctimeMs: number },
+): boolean {
+  if ((st.mode & S_IFMT) !== S_IFREG || !(st.size > 0 && st.size <= v.maxSize)) return false;
+  if (keepNames.some((k) => k.equals(name))) return false;
+  if ((st.mode & 0o111) === 0) {
+    const lower = name.toString('latin1').toLowerCase();
+    if (v.keepSuffixes.some((x) => lower.endsWith(x))) return false;
+  }
+  return cleanAndUnchangedIn(v, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs);
+}
+
 /** The addon's work done with Node, written in the addon's format. */
-function listWithNode(dir: string | Buffer): Listing {
+function listWithNode(dir: string | Buffer, vouch: Vouch | undefined, keepNames: readonly Buffer[]): Listing {
   let names;
   try {
     names = readNames(dir);
@@ -257,6 +290,8 @@ function listWithNode(dir: string | Buffer): Listing {
   }
   const out = Buffer.alloc(names.reduce((n, e) => n + recordLength(e.name.length), 0));
   let o = 0;
+  let unchangedFiles = 0;
+  let unchangedBytes = 0;
   for (const { name, kind } of names) {
     let errno = 0;
     let st: BigIntStats | undefined;
@@ -269,29 +304,41 @@ function listWithNode(dir: string | Buffer): Listing {
         errno = Math.abs((err as { errno?: number }).errno ?? 5); // EIO when Node gave no number
       }
     }
+    // Seconds and nanoseconds as the kernel gave them (a BigInt stat keeps them exact).
+    const values = st
+      ? ([st.dev, st.ino, st.size, st.mode, ...timespec(st.mtimeNs), ...timespec(st.ctimeNs)].map(
+          Number,
+        ) as Fields)
+      : undefined;
+    if (vouch && values && kind === 'file') {
+      const [dev, ino, size, mode, mtimeS, mtimeNs, ctimeS, ctimeNs] = values;
+      const state = { dev, ino, size, mode, mtimeMs: msOf(mtimeS, mtimeNs), ctimeMs: msOf(ctimeS, ctimeNs) };
+      if (isVouched(vouch, name, keepNames, state)) {
+        unchangedFiles++;
+        unchangedBytes += size;
+        continue;
+      }
+    }
     out[o] = KIND_NUMBER.get(kind) ?? 0;
     out.writeUInt16LE(name.length, o + 2);
     out.writeInt32LE(errno, o + 4);
-    if (st) {
-      // Seconds and nanoseconds as the kernel gave them (a BigInt stat keeps them exact).
-      const values = [st.dev, st.ino, st.size, st.mode, ...timespec(st.mtimeNs), ...timespec(st.ctimeNs)];
-      values.forEach((v, k) => out.writeDoubleLE(Number(v), o + HEADER + k * 8));
-    }
+    values?.forEach((v, k) => out.writeDoubleLE(v, o + HEADER + k * 8));
     name.copy(out, o + FIXED);
     o += recordLength(name.length);
   }
-  return new DirListing(dir, out);
+  return DirListing.of(dir, out.subarray(0, o), unchangedFiles, unchangedBytes);
 }
 
 /** Node's readdir and lstat, one directory at a time: where the addon is not built. */
 export const nodeDirLister: DirLister = {
   native: false,
-  list: (dirs, budget) => {
+  list: (dirs, budget, vouch) => {
     const out: Listing[] = [];
+    const keepNames = vouch?.keepNames.map((n) => Buffer.from(n)) ?? [];
     let entries = 0;
     for (const dir of dirs) {
       if (out.length > 0 && entries >= budget) break;
-      const listing = listWithNode(dir);
+      const listing = listWithNode(dir, vouch, keepNames);
       out.push(listing);
       entries += listing instanceof Error ? 1 : listing.length + 1;
     }
@@ -309,24 +356,31 @@ export function dirLister(): DirLister {
   shared = statDirs
     ? {
         native: true,
-        list: (dirs, budget) => {
+        list: (dirs, budget, vouch) => {
           let result;
           try {
-            result = statDirs(dirs, threads, budget);
+            result = statDirs(dirs, threads, budget, vouch);
           } catch {
             // Only a listing past 2 GiB or a failed allocation gets here: Node does the batch.
-            return nodeDirLister.list(dirs, budget);
+            return nodeDirLister.list(dirs, budget, vouch);
           }
-          const [data, spans] = result;
+          const [data, dirInfo, offsets, counts] = result;
+          const records = recordsOf(data, offsets);
           const out: Listing[] = [];
-          for (let i = 0; i < spans.length / 2; i++) {
+          for (let i = 0; i < dirInfo.length / 3; i++) {
             const dir = dirs[i] as string | Buffer;
-            const start = spans[2 * i] as number;
-            const length = spans[2 * i + 1] as number;
+            const errno = dirInfo[3 * i + 2] as number;
             out.push(
-              length < 0
-                ? errnoError(start, 'scandir', dir)
-                : new DirListing(dir, data.subarray(start, start + length)),
+              errno !== 0
+                ? errnoError(errno, 'scandir', dir)
+                : new DirListing(
+                    dir,
+                    records,
+                    dirInfo[3 * i] as number,
+                    dirInfo[3 * i + 1] as number,
+                    counts[2 * i] as number,
+                    counts[2 * i + 1] as number,
+                  ),
             );
           }
           return out;

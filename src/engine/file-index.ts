@@ -10,73 +10,113 @@ const VERSION = 4;
 const HEADER = 16;
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The index's arrays, read in place by the walker's shortcut (native/dirstat.c probes the same
+ * table with the same hash). A view stays true to the files it was taken for even after set():
+ * every entry carries the file state it was recorded for.
+ */
+export interface IndexArrays {
+  /** Slot + 1 of the entry hashed there, 0 when free; a power of two long. */
+  readonly table: Int32Array;
+  readonly dev: Float64Array;
+  readonly ino: Float64Array;
+  readonly size: Float64Array;
+  readonly mtime: Float64Array;
+  readonly ctime: Float64Array;
+  /** 1 when the result is not empty, 0 for "nothing found". */
+  readonly found: Uint8Array;
+  /** Entries in use (the columns may be longer). */
+  readonly count: number;
+}
+
+type Arrays = { -readonly [K in keyof IndexArrays]: IndexArrays[K] };
+
+/** The slot of (dev, ino) in `a`, or -1. */
+export function findIn(a: IndexArrays, dev: number, ino: number): number {
+  const mask = a.table.length - 1;
+  // Bounded, so a damaged stored table cannot hang a scan; a wrong slot cannot give a wrong
+  // answer either: the slot's own device and inode must match.
+  for (let probes = 0, h = indexHash(dev, ino) & mask; probes <= mask; probes++, h = (h + 1) & mask) {
+    const s = a.table[h] as number;
+    if (s === 0) return -1;
+    if (s <= a.count && a.ino[s - 1] === ino && a.dev[s - 1] === dev) return s - 1;
+  }
+  return -1;
+}
+
+/** True when (dev, ino) is in `a` in exactly this state and nothing was found. */
+export function cleanAndUnchangedIn(
+  a: IndexArrays,
+  dev: number,
+  ino: number,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+): boolean {
+  const i = findIn(a, dev, ino);
+  return i >= 0 && a.found[i] === 0 && sameStateIn(a, i, size, mtimeMs, ctimeMs);
+}
+
+function sameStateIn(a: IndexArrays, i: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
+  return a.size[i] === size && a.mtime[i] === mtimeMs && a.ctime[i] === ctimeMs;
+}
+
 export class FileIndex {
   // Full columns: set() grows them when count reaches their length.
-  private dev: Float64Array;
-  private ino: Float64Array;
-  private size: Float64Array;
-  private mtime: Float64Array;
-  private ctime: Float64Array;
-  /** 1 when the result is not empty (it is in `results`), 0 for "nothing found". */
-  private found: Uint8Array;
+  private a: Arrays;
   private readonly results = new Map<number, Buffer>();
-  /** Slot + 1 of the entry hashed there, 0 when free. */
-  private table: Int32Array;
-  count = 0;
 
   constructor(capacity = 1024) {
     const n = Math.max(16, capacity);
-    this.dev = new Float64Array(n);
-    this.ino = new Float64Array(n);
-    this.size = new Float64Array(n);
-    this.mtime = new Float64Array(n);
-    this.ctime = new Float64Array(n);
-    this.found = new Uint8Array(n);
-    this.table = new Int32Array(tableSizeFor(n));
+    this.a = {
+      dev: new Float64Array(n),
+      ino: new Float64Array(n),
+      size: new Float64Array(n),
+      mtime: new Float64Array(n),
+      ctime: new Float64Array(n),
+      found: new Uint8Array(n),
+      table: new Int32Array(tableSizeFor(n)),
+      count: 0,
+    };
+  }
+
+  get count(): number {
+    return this.a.count;
+  }
+
+  /** The arrays as they are now, for lookups in place (see IndexArrays). */
+  arrays(): IndexArrays {
+    return this.a;
   }
 
   /** The entry's slot, or -1. */
   find(dev: number, ino: number): number {
-    const mask = this.table.length - 1;
-    // Bounded, so a damaged stored table cannot hang a scan; a wrong slot cannot give a wrong
-    // answer either: the slot's own device and inode must match.
-    for (let probes = 0, h = hash(dev, ino) & mask; probes <= mask; probes++, h = (h + 1) & mask) {
-      const s = this.table[h] as number;
-      if (s === 0) return -1;
-      if (s <= this.count && this.ino[s - 1] === ino && this.dev[s - 1] === dev) return s - 1;
-    }
-    return -1;
+    return findIn(this.a, dev, ino);
   }
 
   /** True when slot `i` was recorded for exactly this state of the file. */
   sameState(i: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
-    return this.size[i] === size && this.mtime[i] === mtimeMs && this.ctime[i] === ctimeMs;
-  }
-
-  /** True when (dev, ino) is here in exactly this state and nothing was found: one call per file. */
-  cleanAndUnchanged(dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
-    const i = this.find(dev, ino);
-    return i >= 0 && this.found[i] === 0 && this.sameState(i, size, mtimeMs, ctimeMs);
+    return sameStateIn(this.a, i, size, mtimeMs, ctimeMs);
   }
 
   /** The encoded result of slot `i` (empty for "nothing found"). */
   result(i: number): Buffer {
-    return this.found[i] === 1 ? (this.results.get(i) ?? EMPTY) : EMPTY;
+    return this.a.found[i] === 1 ? (this.results.get(i) ?? EMPTY) : EMPTY;
   }
 
   set(key: CacheKey, result: Buffer): void {
     let i = this.find(key.dev, key.ino);
     if (i < 0) {
-      if (this.count === this.dev.length || (this.count + 1) * 2 > this.table.length) this.grow();
-      i = this.count++;
-      this.dev[i] = key.dev;
-      this.ino[i] = key.ino;
+      if (this.count === this.a.dev.length || (this.count + 1) * 2 > this.a.table.length) this.grow();
+      i = this.a.count++;
+      this.a.dev[i] = key.dev;
+      this.a.ino[i] = key.ino;
       this.insert(i);
     }
-    this.size[i] = key.size;
-    this.mtime[i] = key.mtimeMs;
-    this.ctime[i] = key.ctimeMs;
-    this.found[i] = result.length > 0 ? 1 : 0;
+    this.a.size[i] = key.size;
+    this.a.mtime[i] = key.mtimeMs;
+    this.a.ctime[i] = key.ctimeMs;
+    this.a.found[i] = result.length > 0 ? 1 : 0;
     if (result.length > 0) this.results.set(i, result);
     else this.results.delete(i);
   }
@@ -90,19 +130,19 @@ export class FileIndex {
     const n = this.count;
     const slots = [...this.results.keys()].sort((a, b) => a - b);
     const resultBytes = slots.reduce((sum, i) => sum + 8 + (this.results.get(i) as Buffer).length, 0);
-    const out = Buffer.alloc(HEADER + n * 8 * 5 + this.table.length * 4 + n + resultBytes);
+    const out = Buffer.alloc(HEADER + n * 8 * 5 + this.a.table.length * 4 + n + resultBytes);
     out.writeUInt32LE(MAGIC, 0);
     out.writeUInt32LE(VERSION, 4);
     out.writeUInt32LE(n, 8);
-    out.writeUInt32LE(this.table.length, 12);
+    out.writeUInt32LE(this.a.table.length, 12);
     let o = HEADER;
-    for (const col of [this.dev, this.ino, this.size, this.mtime, this.ctime]) {
+    for (const col of [this.a.dev, this.a.ino, this.a.size, this.a.mtime, this.a.ctime]) {
       Buffer.from(col.buffer, 0, n * 8).copy(out, o);
       o += n * 8;
     }
-    Buffer.from(this.table.buffer).copy(out, o);
-    o += this.table.length * 4;
-    Buffer.from(this.found.buffer, 0, n).copy(out, o);
+    Buffer.from(this.a.table.buffer).copy(out, o);
+    o += this.a.table.length * 4;
+    Buffer.from(this.a.found.buffer, 0, n).copy(out, o);
     o += n;
     for (const i of slots) {
       const r = this.results.get(i) as Buffer;
@@ -128,56 +168,65 @@ export class FileIndex {
     // Copied out, so the arrays are aligned whatever the blob's offset.
     const copy = (from: number, bytes: number): ArrayBuffer =>
       new Uint8Array(blob.subarray(from, from + bytes)).buffer;
-    index.dev = new Float64Array(copy(HEADER, n * 8));
-    index.ino = new Float64Array(copy(HEADER + n * 8, n * 8));
-    index.size = new Float64Array(copy(HEADER + n * 16, n * 8));
-    index.mtime = new Float64Array(copy(HEADER + n * 24, n * 8));
-    index.ctime = new Float64Array(copy(HEADER + n * 32, n * 8));
-    index.table = new Int32Array(copy(HEADER + n * 40, tableSize * 4));
-    index.found = new Uint8Array(copy(flagsAt, n));
-    index.count = n;
+    const found = new Uint8Array(copy(flagsAt, n));
+    index.a = {
+      dev: new Float64Array(copy(HEADER, n * 8)),
+      ino: new Float64Array(copy(HEADER + n * 8, n * 8)),
+      size: new Float64Array(copy(HEADER + n * 16, n * 8)),
+      mtime: new Float64Array(copy(HEADER + n * 24, n * 8)),
+      ctime: new Float64Array(copy(HEADER + n * 32, n * 8)),
+      table: new Int32Array(copy(HEADER + n * 40, tableSize * 4)),
+      found,
+      count: n,
+    };
     // The table is not checked cell by cell: find() and insert() are bounded and verify slots.
     let o = flagsAt + n;
     while (o < blob.length) {
       if (o + 8 > blob.length) return undefined;
       const slot = blob.readUInt32LE(o);
       const length = blob.readUInt32LE(o + 4);
-      if (slot >= n || index.found[slot] !== 1 || o + 8 + length > blob.length) return undefined;
+      if (slot >= n || found[slot] !== 1 || o + 8 + length > blob.length) return undefined;
       index.results.set(slot, blob.subarray(o + 8, o + 8 + length));
       o += 8 + length;
     }
     // Every slot flagged as found must have come with its result.
-    if (index.results.size !== index.found.reduce((sum, f) => sum + f, 0)) return undefined;
+    if (index.results.size !== found.reduce((sum, f) => sum + f, 0)) return undefined;
     return index;
   }
 
   private insert(i: number): void {
-    const mask = this.table.length - 1;
-    let h = hash(this.dev[i] as number, this.ino[i] as number) & mask;
-    for (let probes = 0; this.table[h] !== 0; probes++, h = (h + 1) & mask)
+    const mask = this.a.table.length - 1;
+    let h = indexHash(this.a.dev[i] as number, this.a.ino[i] as number) & mask;
+    for (let probes = 0; this.a.table[h] !== 0; probes++, h = (h + 1) & mask)
       if (probes > mask) return this.rebuildTable(); // a damaged stored table left no free cell
-    this.table[h] = i + 1;
+    this.a.table[h] = i + 1;
   }
 
   /** A fresh table from the columns, which are the truth. */
   private rebuildTable(): void {
-    this.table = new Int32Array(tableSizeFor(this.dev.length));
+    this.a.table = new Int32Array(tableSizeFor(this.a.dev.length));
     for (let i = 0; i < this.count; i++) this.insert(i);
   }
 
+  /** New, larger arrays in a new object: views taken before keep the old ones, still true. */
   private grow(): void {
-    const n = Math.max(16, this.dev.length * 2);
+    const n = Math.max(16, this.a.dev.length * 2);
     const widen = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a);
       return b;
     };
-    this.dev = widen(this.dev, (k) => new Float64Array(k));
-    this.ino = widen(this.ino, (k) => new Float64Array(k));
-    this.size = widen(this.size, (k) => new Float64Array(k));
-    this.mtime = widen(this.mtime, (k) => new Float64Array(k));
-    this.ctime = widen(this.ctime, (k) => new Float64Array(k));
-    this.found = widen(this.found, (k) => new Uint8Array(k));
+    const old = this.a;
+    this.a = {
+      dev: widen(old.dev, (k) => new Float64Array(k)),
+      ino: widen(old.ino, (k) => new Float64Array(k)),
+      size: widen(old.size, (k) => new Float64Array(k)),
+      mtime: widen(old.mtime, (k) => new Float64Array(k)),
+      ctime: widen(old.ctime, (k) => new Float64Array(k)),
+      found: widen(old.found, (k) => new Uint8Array(k)),
+      table: old.table,
+      count: old.count,
+    };
     this.rebuildTable();
   }
 }
@@ -189,8 +238,8 @@ function tableSizeFor(entries: number): number {
   return size;
 }
 
-/** Mixes device and inode (either may exceed 32 bits) into 32 bits. */
-function hash(dev: number, ino: number): number {
+/** Mixes device and inode (either may exceed 32 bits) into 32 bits; native/dirstat.c has its twin. */
+export function indexHash(dev: number, ino: number): number {
   const lo = ino >>> 0;
   const hi = (ino / 4294967296) >>> 0;
   let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d) ^ Math.imul(dev >>> 0, 0x165667b1), 0x9e3779b1);

@@ -3,11 +3,12 @@
 // `unchanged` shortcut counts exactly the files the full walk would yield (never an empty,
 // over-limit, excluded or archive-named file); other minehunter installs are left out by name.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirLister, nodeDirLister, type DirLister } from './dir-lister.js';
+import { FileIndex } from './file-index.js';
 import { walk, type WalkEvent, type WalkOptions } from './walker.js';
 
 let dir: string;
@@ -93,25 +94,70 @@ describe('file walker', () => {
     expect(lines(walk(options({ roots: [path.join(tree, 'etc'), tree] })))).toEqual(once);
   });
 
-  it('counts files the cache vouches for instead of yielding them, after every other rule', () => {
-    const full = lines(walk(options()));
+  it.each([
+    ['native', dirLister()],
+    ['node', nodeDirLister],
+  ] as const)('%s: counts the files the cache vouches for, after every other rule', (_, lister) => {
+    const full = lines(walk(options(), lister));
     const yielded = full.filter((l) => l.startsWith('file '));
-    const bytes = yielded.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-    // A cache that vouches for everything: only what the full walk yields may be counted.
-    const vouched = lines(walk(options({ unchanged: () => true })));
-    const counted = vouched.filter((l) => l.startsWith('unchanged '));
-    // The file whose name is not UTF-8 is counted too: the shortcut needs no text for it.
-    expect(counted.reduce((n, l) => n + Number(l.split(' ')[1]), 0)).toBe(yielded.length);
-    expect(counted.reduce((n, l) => n + Number(l.split(' ')[2]), 0)).toBe(bytes);
+    const sizeOf = (l: string): number => Number(l.split(' ').pop());
+    const counted = (events: string[]): [number, number] =>
+      events
+        .filter((l) => l.startsWith('unchanged '))
+        .map((l) => l.split(' ').slice(1).map(Number) as [number, number])
+        .reduce(([f, b], [f2, b2]) => [f + f2, b + b2], [0, 0]);
+    const files = regularFiles(Buffer.from(tree));
+
+    // Every regular file in the cache with nothing found, in its current state: only what the
+    // full walk yields may be counted; the excluded, archive-named, empty and over-limit files
+    // and the other install's package.json are reported as before or left out as before.
+    const vouched = lines(walk(options({ unchanged: () => indexOf(files).arrays() }), lister));
+    expect(counted(vouched)).toEqual([yielded.length, yielded.reduce((sum, l) => sum + sizeOf(l), 0)]);
     expect(vouched.filter((l) => l.startsWith('file '))).toEqual([]);
-    // The skips are reported as before; the excluded file is neither counted nor yielded.
     expect(vouched.filter((l) => l.startsWith('skip '))).toEqual(full.filter((l) => l.startsWith('skip ')));
 
-    // A cache that vouches for nothing changes nothing.
-    expect(lines(walk(options({ unchanged: () => false })))).toEqual(full);
-    // The shortcut is asked about every file the walk would yield, with its state.
-    const asked: number[] = [];
-    Array.from(walk(options({ unchanged: (_dev, _ino, size) => (asked.push(size), false) })));
-    expect(asked).toEqual(expect.arrayContaining(yielded.map((l) => Number(l.split(' ').pop()))));
+    // A file changed since it was scanned, and one where something was found, are yielded.
+    const passwd = path.join(tree, 'etc', 'passwd');
+    const runSh = path.join(tree, 'run.sh');
+    const mixed = indexOf(files, (p) =>
+      p === passwd ? { changed: true } : p === runSh ? { found: true } : {},
+    );
+    const partly = lines(walk(options({ unchanged: () => mixed.arrays() }), lister));
+    expect(partly.filter((l) => l.startsWith('file '))).toEqual([`file ${passwd} 26`, `file ${runSh} 10`]);
+    expect(counted(partly)[0]).toBe(yielded.length - 2);
+
+    // An empty cache changes nothing.
+    expect(lines(walk(options({ unchanged: () => new FileIndex().arrays() }), lister))).toEqual(full);
   });
 });
+
+/** Every regular file under `root`, as raw paths (one name here is not UTF-8). */
+function regularFiles(root: Buffer): Buffer[] {
+  return readdirSync(root, { withFileTypes: true, encoding: 'buffer' }).flatMap((e) => {
+    const p = Buffer.concat([root, Buffer.from('/'), e.name]);
+    return e.isDirectory() ? regularFiles(p) : e.isFile() ? [p] : [];
+  });
+}
+
+/** A scan cache index of the files as they are now, nothing found, but where `tweak` says. */
+function indexOf(
+  files: Buffer[],
+  tweak: (p: string) => { changed?: boolean; found?: boolean } = () => ({}),
+): FileIndex {
+  const index = new FileIndex();
+  for (const f of files) {
+    const st = lstatSync(f);
+    const { changed, found } = tweak(f.toString());
+    index.set(
+      {
+        dev: st.dev,
+        ino: st.ino,
+        size: st.size,
+        mtimeMs: st.mtimeMs + (changed ? 1 : 0),
+        ctimeMs: st.ctimeMs,
+      },
+      found ? Buffer.from([3, 0]) : Buffer.alloc(0),
+    );
+  }
+  return index;
+}

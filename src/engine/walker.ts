@@ -14,10 +14,11 @@ import {
   type DirListing,
   type EntryKind,
   type Listing,
-  type UnchangedTest,
+  type Vouch,
   S_IFMT,
   S_IFREG,
 } from './dir-lister.js';
+import type { IndexArrays } from './file-index.js';
 
 export interface WalkFile {
   /** For display and the snapshot: invalid UTF-8 bytes of a name are written as \xNN. */
@@ -41,10 +42,8 @@ export interface WalkSkip {
 export type WalkEvent =
   | { type: 'file'; file: WalkFile }
   | { type: 'skip'; skip: WalkSkip }
-  /** Files of one directory that `unchanged` vouched for: counted, not listed one by one. */
+  /** Files the scan cache vouched for (see `unchanged`), a batch of directories at a time: counted, not listed. */
   | { type: 'unchanged'; files: number; bytes: number };
-
-export type { UnchangedTest };
 
 export interface WalkOptions {
   roots: readonly string[];
@@ -69,10 +68,12 @@ export interface WalkOptions {
    */
   displayRoot?: string;
   /**
-   * The warm rescan's shortcut: files this vouches for (after every rule above) are only counted.
-   * A rescan of an unchanged tree then builds no path or object per file.
+   * The warm rescan's shortcut: the scan cache's index as it is now (asked once per batch). The
+   * files it holds in exactly their current state with nothing found are left out by the lister
+   * and only counted (see Vouch), after every rule above: a rescan of an unchanged tree then
+   * builds no path or object per file.
    */
-  unchanged?: UnchangedTest;
+  unchanged?: () => IndexArrays | undefined;
 }
 
 /** `p` as the system under `displayRoot` sees it; unchanged outside it or without one. */
@@ -82,8 +83,12 @@ export function shownPath(p: string, displayRoot: string | undefined): string {
   return rel === '' ? '/' : rel;
 }
 
-export const ARCHIVE_NAMES =
-  /\.(?:whl|jar|war|ear|zip|tar|gz|tgz|xz|txz|bz2|tbz2?|zst|lz4|7z|rar|rpm|deb|apk|iso|img|qcow2|vmdk|egg|nupkg|crate)$/i;
+/** Endings of archives and packages, by name (see skipArchiveNames). */
+const ARCHIVE_EXTENSIONS = (
+  'whl jar war ear zip tar gz tgz xz txz bz2 tbz tbz2 zst lz4 7z rar rpm deb apk iso img qcow2 ' +
+  'vmdk egg nupkg crate'
+).split(' ');
+export const ARCHIVE_NAMES = new RegExp(`\\.(?:${ARCHIVE_EXTENSIONS.join('|')})$`, 'i');
 
 /** A directory holding minehunter itself: package.json named "minehunter" beside a rules/ directory. */
 function isMinehunterTree(dirIo: string | Buffer, entries: DirListing): boolean {
@@ -94,11 +99,6 @@ function isMinehunterTree(dirIo: string | Buffer, entries: DirListing): boolean 
   } catch {
     return false;
   }
-}
-
-/** An archive or package by its name (the extension is all the pattern reads). */
-function archiveName(name: string | Buffer): boolean {
-  return ARCHIVE_NAMES.test(typeof name === 'string' ? name : name.toString('latin1'));
 }
 
 /**
@@ -192,7 +192,15 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
     excludedNames.set(path.dirname(e), names.add(path.basename(e)));
   }
   const seenDirs = new Set<string>();
-  const unchanged = opts.unchanged;
+  // What the lister must list even when the cache vouches for it: the walker's rules by name.
+  const keepNames = [...new Set([...excludedNames.values()].flatMap((names) => [...names]))];
+  // isMinehunterTree looks for it.
+  if (opts.skipOwnInstalls) keepNames.push('package.json');
+  const keepSuffixes = opts.skipArchiveNames ? ARCHIVE_EXTENSIONS.map((e) => `.${e}`) : [];
+  const vouchNow = (): Vouch | undefined => {
+    const index = opts.unchanged?.();
+    return index && { ...index, maxSize: opts.maxFileSize, keepNames, keepSuffixes };
+  };
   for (const root of opts.roots) {
     const shownRoot = shownPath(root, opts.displayRoot);
     let st;
@@ -226,9 +234,13 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
       const listings = lister.list(
         batch.map((d) => d.io),
         LIST_BATCH_ENTRIES,
+        vouchNow(),
       );
       // What the budget left unlisted goes back, in the order it was taken.
       for (let i = batch.length - 1; i >= listings.length; i--) stack.push(batch[i] as Dir);
+      // One event for the whole batch's unchanged files: on a warm rescan that is nearly all of it.
+      let unchangedFiles = 0;
+      let unchangedBytes = 0;
       for (let b = 0; b < listings.length; b++) {
         const dir = batch[b] as Dir;
         const entries = listings[b] as Listing;
@@ -245,21 +257,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
         }
         const subdirs: Dir[] = [];
         const excludedHere = excludedNames.get(dir.host);
-        let unchangedFiles = 0;
-        let unchangedBytes = 0;
-        const vouched = unchanged ? entries.vouched(opts.maxFileSize, unchanged) : undefined;
         for (let i = 0; i < entries.length; i++) {
-          if (vouched?.[i] === 1) {
-            // The rules that need the name, for the files the cache vouched for.
-            const unnamed =
-              !excludedHere?.has(String(entries.name(i))) &&
-              !(opts.skipArchiveNames && (entries.mode(i) & 0o111) === 0 && archiveName(entries.name(i)));
-            if (unnamed) {
-              unchangedFiles++;
-              unchangedBytes += entries.size(i);
-              continue;
-            }
-          }
           const kind = entries.kind(i);
           const child = join(dir, entries.name(i));
           if (kind === 'symlink') {
@@ -327,7 +325,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
             ctimeMs: entries.ctimeMs(i),
             mode,
           };
-          if (opts.skipArchiveNames && (mode & 0o111) === 0 && archiveName(child.display)) {
+          if (opts.skipArchiveNames && (mode & 0o111) === 0 && ARCHIVE_NAMES.test(child.display)) {
             yield {
               type: 'skip',
               skip: {
@@ -341,10 +339,12 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
           const skip = fileSkip(file, opts.maxFileSize);
           yield skip ? { type: 'skip', skip } : { type: 'file', file };
         }
-        if (unchangedFiles > 0) yield { type: 'unchanged', files: unchangedFiles, bytes: unchangedBytes };
+        unchangedFiles += entries.unchangedFiles;
+        unchangedBytes += entries.unchangedBytes;
         // Reverse so the depth-first walk visits directories in listing order.
         for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Dir);
       }
+      if (unchangedFiles > 0) yield { type: 'unchanged', files: unchangedFiles, bytes: unchangedBytes };
     }
   }
 }
