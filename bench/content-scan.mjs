@@ -133,7 +133,9 @@ async function main() {
     console.log(
       `tree: ${built.files.toLocaleString('en')} generated files + ${planted.length} samples, ${f1(mib(built.bytes))} MiB (${f1((performance.now() - t0) / 1000)} s to build)`,
     );
-    // Warm the page cache so neither side pays for the disk.
+    // Write the new tree out first, so the kernel's writeback of 500 MiB does not land in the middle
+    // of one side's run; then warm the page cache so neither side pays for the disk.
+    await execFileP('sync', ['-f', tree]);
     await execFileP('bash', ['-c', `find '${tree}' -type f -exec cat {} + > /dev/null`]);
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`);
 

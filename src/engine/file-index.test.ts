@@ -1,6 +1,7 @@
 // Tests for the scan cache's file index: entries are found by device and inode (inodes past 32 and
 // 53 bits, the same inode on two devices), updated in place, kept through growth and through a
-// round trip as a blob; a damaged or foreign blob is refused rather than trusted.
+// round trip as a blob (aligned, unaligned, and stored again after changes); a damaged or foreign
+// blob is refused rather than trusted, and a found slot missing its result reads as a miss.
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../bench/tree-inputs.mjs';
 import { FileIndex } from './file-index.js';
@@ -26,7 +27,7 @@ describe('file index', () => {
     expect(b).not.toBe(a);
     expect(index.find(1, 2 ** 40 + 10)).not.toBe(a);
     expect(index.find(3, 10)).toBe(-1);
-    expect(index.result(a).length).toBe(0);
+    expect(index.result(a)?.length).toBe(0);
     expect(index.result(b)).toEqual(SHA);
     expect(index.sameState(b, 5, 2, 3)).toBe(true);
     expect(index.sameState(b, 5, 2, 4)).toBe(false);
@@ -34,7 +35,7 @@ describe('file index', () => {
     index.set(key(2, 10, 6, 7, 8), Buffer.alloc(0));
     expect(index.find(2, 10)).toBe(b);
     expect(index.sameState(b, 6, 7, 8)).toBe(true);
-    expect(index.result(b).length).toBe(0);
+    expect(index.result(b)?.length).toBe(0);
     expect(index.count).toBe(3);
   });
 
@@ -54,20 +55,30 @@ describe('file index', () => {
       keys.push(k);
       index.set(k, i % 100 === 0 ? Buffer.from(`result ${i}`) : Buffer.alloc(0));
     }
-    const restored = FileIndex.fromBlob(index.toBlob());
+    const blob = index.toBlob();
+    const restored = FileIndex.fromBlob(blob);
     expect(restored).toBeDefined();
+    // From a blob that does not start on 8 bytes (the arrays are then copies, not views).
+    const unaligned = FileIndex.fromBlob(Buffer.concat([Buffer.alloc(1), blob]).subarray(1));
+    // A restored index changed in place and stored again: its views of the first blob are written
+    // back whole.
+    const again = FileIndex.fromBlob(blob) as FileIndex;
+    again.set(keys[1] as ReturnType<typeof key>, Buffer.alloc(0));
+    const second = FileIndex.fromBlob(again.toBlob());
     // Every entry as it was set, in the index and in its restored copy.
     const wrong: string[] = [];
     for (const [i, k] of keys.entries()) {
       for (const [name, ix] of [
         ['built', index],
         ['restored', restored as FileIndex],
+        ['unaligned', unaligned as FileIndex],
+        ['stored again', second as FileIndex],
       ] as const) {
         const slot = ix.find(k.dev, k.ino);
         const ok =
           slot >= 0 &&
           ix.sameState(slot, k.size, k.mtimeMs, k.ctimeMs) &&
-          ix.result(slot).toString() === (i % 100 === 0 ? `result ${i}` : '');
+          ix.result(slot)?.toString() === (i % 100 === 0 ? `result ${i}` : '');
         if (!ok) wrong.push(`${name} #${i}`);
       }
     }
@@ -95,6 +106,12 @@ describe('file index', () => {
     const unflagged = Buffer.from(blob);
     unflagged[flagsAt + 5] = 0;
     expect(FileIndex.fromBlob(unflagged)).toBeUndefined();
+    // A slot flagged as found whose result is missing: the index loads, and that slot is a miss.
+    const orphan = Buffer.from(blob);
+    orphan[flagsAt + 6] = 1;
+    const withOrphan = FileIndex.fromBlob(orphan) as FileIndex;
+    expect(withOrphan.result(withOrphan.find(1, 6))).toBeUndefined();
+    expect(withOrphan.result(withOrphan.find(1, 5))).toEqual(SHA);
   });
 
   it('answers a miss, never a wrong slot or a hang, from a damaged hash table', () => {

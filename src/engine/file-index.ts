@@ -99,9 +99,12 @@ export class FileIndex {
     return sameStateIn(this.a, i, size, mtimeMs, ctimeMs);
   }
 
-  /** The encoded result of slot `i` (empty for "nothing found"). */
-  result(i: number): Buffer {
-    return this.a.found[i] === 1 ? (this.results.get(i) ?? EMPTY) : EMPTY;
+  /**
+   * The encoded result of slot `i` (empty for "nothing found"), or undefined when the slot is
+   * flagged as found but its result is missing (a damaged blob): a miss, so the file is scanned.
+   */
+  result(i: number): Buffer | undefined {
+    return this.a.found[i] === 1 ? this.results.get(i) : EMPTY;
   }
 
   set(key: CacheKey, result: Buffer): void {
@@ -137,12 +140,12 @@ export class FileIndex {
     out.writeUInt32LE(this.a.table.length, 12);
     let o = HEADER;
     for (const col of [this.a.dev, this.a.ino, this.a.size, this.a.mtime, this.a.ctime]) {
-      Buffer.from(col.buffer, 0, n * 8).copy(out, o);
+      bytesOf(col, n * 8).copy(out, o);
       o += n * 8;
     }
-    Buffer.from(this.a.table.buffer).copy(out, o);
+    bytesOf(this.a.table, this.a.table.byteLength).copy(out, o);
     o += this.a.table.length * 4;
-    Buffer.from(this.a.found.buffer, 0, n).copy(out, o);
+    bytesOf(this.a.found, n).copy(out, o);
     o += n;
     for (const i of slots) {
       const r = this.results.get(i) as Buffer;
@@ -165,21 +168,27 @@ export class FileIndex {
     const flagsAt = HEADER + n * 40 + tableSize * 4;
     if (blob.length < flagsAt + n) return undefined;
     const index = new FileIndex(0);
-    // Copied out, so the arrays are aligned whatever the blob's offset.
-    const copy = (from: number, bytes: number): ArrayBuffer =>
-      new Uint8Array(blob.subarray(from, from + bytes)).buffer;
-    const found = new Uint8Array(copy(flagsAt, n));
+    // Views of the blob itself when it is aligned (a Buffer of its own, as SQLite hands it over),
+    // else copies; either way the index owns them.
+    const aligned = blob.byteOffset % 8 === 0;
+    const bytes = (from: number, length: number): ArrayBuffer | SharedArrayBuffer =>
+      aligned ? blob.buffer : new Uint8Array(blob.subarray(from, from + length)).buffer;
+    const at = (from: number): number => (aligned ? blob.byteOffset + from : 0);
+    const column = (k: number): Float64Array =>
+      new Float64Array(bytes(HEADER + n * 8 * k, n * 8), at(HEADER + n * 8 * k), n);
+    const found = new Uint8Array(bytes(flagsAt, n), at(flagsAt), n);
     index.a = {
-      dev: new Float64Array(copy(HEADER, n * 8)),
-      ino: new Float64Array(copy(HEADER + n * 8, n * 8)),
-      size: new Float64Array(copy(HEADER + n * 16, n * 8)),
-      mtime: new Float64Array(copy(HEADER + n * 24, n * 8)),
-      ctime: new Float64Array(copy(HEADER + n * 32, n * 8)),
-      table: new Int32Array(copy(HEADER + n * 40, tableSize * 4)),
+      dev: column(0),
+      ino: column(1),
+      size: column(2),
+      mtime: column(3),
+      ctime: column(4),
+      table: new Int32Array(bytes(HEADER + n * 40, tableSize * 4), at(HEADER + n * 40), tableSize),
       found,
       count: n,
     };
-    // The table is not checked cell by cell: find() and insert() are bounded and verify slots.
+    // The table is not checked cell by cell: find() and insert() are bounded and verify slots. A
+    // flagged slot whose result is missing reads as a miss (see result()).
     let o = flagsAt + n;
     while (o < blob.length) {
       if (o + 8 > blob.length) return undefined;
@@ -189,8 +198,6 @@ export class FileIndex {
       index.results.set(slot, blob.subarray(o + 8, o + 8 + length));
       o += 8 + length;
     }
-    // Every slot flagged as found must have come with its result.
-    if (index.results.size !== found.reduce((sum, f) => sum + f, 0)) return undefined;
     return index;
   }
 
@@ -229,6 +236,11 @@ export class FileIndex {
     };
     this.rebuildTable();
   }
+}
+
+/** The first `length` bytes of a typed array (which may be a view into a larger buffer). */
+function bytesOf(a: Float64Array | Int32Array | Uint8Array, length: number): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, length);
 }
 
 /** A power of two at least twice the entries, so probes stay short. */

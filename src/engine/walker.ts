@@ -184,16 +184,33 @@ function under(parent: string, child: string): string {
  */
 export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Generator<WalkEvent> {
   const excluded = opts.exclude.map((e) => path.resolve(e));
+  // Under an excluded directory: the path itself or one starting with it and a slash.
+  const excludedPrefixes = excluded.map((e) => (e.endsWith('/') ? e : `${e}/`));
+  const isExcludedDir = (p: string): boolean =>
+    excluded.some((e, k) => p === e || p.startsWith(excludedPrefixes[k] as string));
   // A file can only be excluded by name in the directory holding it (a directory under an excluded
-  // one is never entered), so only those directories check each file.
+  // one is never entered): a file whose name is one of these is looked up by its directory.
   const excludedNames = new Map<string, Set<string>>();
   for (const e of excluded) {
     const names = excludedNames.get(path.dirname(e)) ?? new Set<string>();
     excludedNames.set(path.dirname(e), names.add(path.basename(e)));
   }
-  const seenDirs = new Set<string>();
+  const excludedBaseNames = new Set(excluded.map((e) => path.basename(e)));
+  const isExcludedFile = (dir: Dir, name: string | Buffer): boolean =>
+    typeof name === 'string' &&
+    excludedBaseNames.has(name) &&
+    excludedNames.get(dir.host)?.has(name) === true;
+  // Directories entered, by device then inode (numbers: no key string per directory).
+  const seenDirs = new Map<number, Set<number>>();
+  const firstVisit = (dev: number, ino: number): boolean => {
+    let inodes = seenDirs.get(dev);
+    if (!inodes) seenDirs.set(dev, (inodes = new Set()));
+    if (inodes.has(ino)) return false;
+    inodes.add(ino);
+    return true;
+  };
   // What the lister must list even when the cache vouches for it: the walker's rules by name.
-  const keepNames = [...new Set([...excludedNames.values()].flatMap((names) => [...names]))];
+  const keepNames = [...excludedBaseNames];
   // isMinehunterTree looks for it.
   if (opts.skipOwnInstalls) keepNames.push('package.json');
   const keepSuffixes = opts.skipArchiveNames ? ARCHIVE_EXTENSIONS.map((e) => `.${e}`) : [];
@@ -222,9 +239,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
       continue;
     }
     // A root inside another (/etc and /etc/cron.d) is walked once.
-    const rootKey = `${st.dev}:${st.ino}`;
-    if (seenDirs.has(rootKey)) continue;
-    seenDirs.add(rootKey);
+    if (!firstVisit(st.dev, st.ino)) continue;
     // Directories still to list. They are listed many at a time (the native lister spreads them
     // over the cores, and each call has a fixed cost), newest first, so the walk stays mostly depth
     // first and the stack stays short.
@@ -256,10 +271,10 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
           continue;
         }
         const subdirs: Dir[] = [];
-        const excludedHere = excludedNames.get(dir.host);
         for (let i = 0; i < entries.length; i++) {
           const kind = entries.kind(i);
-          const child = join(dir, entries.name(i));
+          const name = entries.name(i);
+          const child = join(dir, name);
           if (kind === 'symlink') {
             // Not followed; only a loop is worth telling the user about.
             if (errnoCode(entries.error(i)) === 'ELOOP')
@@ -267,7 +282,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
             continue;
           }
           if (kind === 'dir') {
-            if (isPseudoPath(child.host) || excluded.some((e) => isUnder(child.host, e))) continue;
+            if (isPseudoPath(child.host) || isExcludedDir(child.host)) continue;
             if (opts.prune?.test(child.display)) {
               yield {
                 type: 'skip',
@@ -289,9 +304,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
             }
             const dev = entries.dev(i);
             if (opts.oneFileSystem && dev !== dir.dev) continue;
-            const key = `${dev}:${entries.ino(i)}`;
-            if (seenDirs.has(key)) continue;
-            seenDirs.add(key);
+            if (!firstVisit(dev, entries.ino(i))) continue;
             subdirs.push({ io: child.io, display: child.display, host: child.host, dev });
             continue;
           }
@@ -302,7 +315,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
             };
             continue;
           }
-          if (excludedHere?.has(String(entries.name(i)))) continue;
+          if (isExcludedFile(dir, name)) continue;
           if (!entries.hasStat(i)) {
             const error = entries.error(i);
             if (errnoCode(error) !== 'ENOENT')

@@ -16,7 +16,7 @@ import {
   type MemoryTarget,
 } from '../../engine/content-scan.js';
 import { PACKAGE_STORES, isPseudoPath } from '../../engine/walker.js';
-import { defaultCachePath } from '../../engine/cache.js';
+import { cacheFiles, defaultCachePath } from '../../engine/cache.js';
 import { EngineUnavailableError, bundledRulesDir, type RuleProblem } from '../../engine/yara.js';
 import { projectRoot } from '../../util/paths.js';
 
@@ -161,7 +161,7 @@ export async function collectContent(
   const exclude = [projectRoot(), bundledRulesDir(), ...opts.userRuleDirs];
   // The cache keeps excerpts of what matched, so it would match too; the default one always.
   exclude.push(path.dirname(defaultCachePath()));
-  if (opts.cachePath) exclude.push(opts.cachePath, `${opts.cachePath}-wal`, `${opts.cachePath}-shm`);
+  if (opts.cachePath) exclude.push(...cacheFiles(opts.cachePath));
 
   const extraFiles = opts.scope === 'default' ? exeFiles(ctx, processes ?? []) : [];
   const memory =
