@@ -21,8 +21,12 @@ const help = {
     'zh-CN': '对所有本地文件系统做内容扫描（默认：进程可执行文件及挖矿木马常藏身的目录）',
   },
   path: {
-    en: 'content-scan this file or directory instead (repeatable)',
-    'zh-CN': '改为对此文件或目录做内容扫描（可多次指定）',
+    en: 'scan this file or directory (repeatable); the report is about these paths only',
+    'zh-CN': '扫描此文件或目录（可多次指定）；报告只针对这些路径',
+  },
+  host: {
+    en: "with --path: scan this host's processes, sockets, persistence and stealth too",
+    'zh-CN': '与 --path 同用：同时扫描本机的进程、网络连接、持久化和隐藏手段',
   },
   rules: {
     en: 'directory of your own YARA rules (*.yar), loaded beside ours (repeatable)',
@@ -52,6 +56,7 @@ export interface ContentCliOptions {
   content: boolean;
   full?: boolean;
   path: string[];
+  host?: boolean;
   rules: string[];
   cache?: string | false;
   crossFs?: boolean;
@@ -70,6 +75,7 @@ export function addContentOptions(cmd: Command, lang: Lang): void {
     .option('--no-content', h('noContent'))
     .option('--full', h('full'))
     .option('--path <path>', h('path'), list, [])
+    .option('--host', h('host'))
     .option('--rules <dir>', h('rules'), list, [])
     .option('--cache <file>', h('cache'))
     .option('--no-cache', h('noCache'))

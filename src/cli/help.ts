@@ -50,7 +50,8 @@ A part it cannot read is reported as "not collected", never as clean.
 Examples:
   minehunter scan --lang zh-CN
   minehunter scan --fail-on medium         exit 1 when anything medium or worse is found
-  minehunter scan --allow ./allow.yml      show sanctioned miners as allowed instead of alerting`,
+  minehunter scan --allow ./allow.yml      show sanctioned miners as allowed instead of alerting
+  minehunter scan --path /var/www          report on this directory only (add --host for the host too)`,
     'zh-CN': `
 读取内容：/proc 中的每个进程（命令行参数、可执行文件、CPU 占用、动态链接器环境变量、加载的库），
 /proc/net 中的网络连接及其所属进程、/etc/hosts 以及主机信息。不做任何修改。
@@ -59,7 +60,8 @@ Examples:
 示例：
   minehunter scan --lang en
   minehunter scan --fail-on medium         发现中危及以上时以退出码 1 结束
-  minehunter scan --allow ./allow.yml      将获准运行的矿机标记为已放行而不告警`,
+  minehunter scan --allow ./allow.yml      将获准运行的矿机标记为已放行而不告警
+  minehunter scan --path /var/www          只报告此目录（加 --host 同时扫描本机）`,
   },
   collect: {
     en: 'collect a snapshot (facts only, JSON) for analysis elsewhere',

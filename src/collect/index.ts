@@ -29,6 +29,64 @@ export interface CollectOptions {
   content?: ContentCollectOptions;
   /** Receives rule files that failed to load or warned, so the CLI can name them. */
   onRuleProblems?: (problems: RuleProblem[]) => void;
+  /**
+   * `paths`: only the content scan of `content.paths` runs (plus host facts for the report's
+   * header); the host's processes, sockets, persistence and stealth checks are `not-applicable`.
+   * Default `host`: everything.
+   */
+  scope?: 'host' | 'paths';
+}
+
+/** The collectors a `scan --path` leaves out, with the sections they would fill. */
+const HOST_COLLECTORS: { collector: string; sections: CollectionRecord['sections'] }[] = [
+  { collector: 'linux.hosts-file', sections: ['hosts-file'] },
+  { collector: 'linux.processes', sections: ['processes'] },
+  { collector: 'linux.sockets', sections: ['sockets'] },
+  { collector: 'linux.persistence', sections: ['persistence'] },
+  { collector: 'linux.integrity', sections: ['integrity'] },
+  { collector: 'linux.stealth', sections: ['preload', 'hidden', 'modules', 'dirs'] },
+];
+
+/** A snapshot of the named paths alone: host facts for the header, then the content scan. */
+async function collectPaths(
+  opts: CollectOptions,
+  ctx: Awaited<ReturnType<typeof makeContext>>,
+  collectedAt: string,
+): Promise<Snapshot> {
+  opts.onProgress?.('linux.host');
+  const hostResult = await collectHost(ctx).catch((err: unknown) => {
+    const log = new CollectorLog('linux.host', ['host']);
+    log.add(undefined, err);
+    return { host: { addresses: [] }, record: log.record('failed', 'collector crashed') };
+  });
+  const snapshot: Snapshot = {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    tool: { name: 'minehunter', version: opts.toolVersion },
+    collectedAt,
+    target: { root: ctx.root, live: ctx.live, scope: 'paths', paths: opts.content?.paths ?? [] },
+    host: hostResult.host,
+    collection: [
+      hostResult.record,
+      ...HOST_COLLECTORS.map(({ collector, sections }) => ({
+        collector,
+        sections,
+        status: 'not-applicable' as const,
+        durationMs: 0,
+        errors: [],
+        note: 'scan --path: only the named paths are scanned (add --host for this host too)',
+      })),
+    ],
+  };
+  if (opts.content) {
+    opts.onProgress?.('content.scan');
+    const run = await guarded('content.scan', ['content'], () =>
+      collectContent(ctx, undefined, opts.content as ContentCollectOptions),
+    );
+    if ('ruleProblems' in run) opts.onRuleProblems?.(run.ruleProblems);
+    snapshot.collection.push(run.record);
+    if ('content' in run && run.content) snapshot.content = run.content;
+  }
+  return snapshot;
 }
 
 export const DEFAULT_CPU_WINDOW_MS = 300;
@@ -75,6 +133,7 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
     throw new CollectRootError(ctx.root, { cause: err });
   }
   const collectedAt = now().toISOString();
+  if (opts.scope === 'paths') return collectPaths(opts, ctx, collectedAt);
   const progress = (id: string): void => opts.onProgress?.(id);
 
   progress('linux.processes');

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import type { Ruleset } from '../iocs/types.js';
 import {
   LEVELS,
+  basisRank,
   levelRank,
+  type Basis,
   maxLevel,
   type Finding,
   type Level,
@@ -48,6 +50,14 @@ function presentSections(snapshot: Snapshot): Set<Section> {
   return present;
 }
 
+/** Sections whose collectors were not part of this collection (status `not-applicable`). */
+function notApplicableSections(snapshot: Snapshot): Set<Section> {
+  const out = new Set<Section>();
+  for (const record of snapshot.collection)
+    if (record.status === 'not-applicable') for (const s of record.sections) out.add(s);
+  return out;
+}
+
 /** sha256 of the subject's identifying parts, shortened: stable across runs and machines. */
 export function fingerprintOf(parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
@@ -83,6 +93,14 @@ function uniqueJson<T>(items: T[]): T[] {
   });
 }
 
+/** What a hit's evidence is found in, when the detector did not say (see Hit.basis). */
+function basisOf(h: RankedHit): Basis {
+  if (h.hit.basis) return h.hit.basis;
+  if (h.hit.subject.startsWith('process:')) return 'running';
+  if (h.detector.category === 'persistence' || h.detector.category === 'tampering') return 'autostart';
+  return 'executable';
+}
+
 function toFinding(hits: RankedHit[]): Finding {
   hits.sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.order - b.order);
   const strongest = hits[0];
@@ -106,6 +124,7 @@ function toFinding(hits: RankedHit[]): Finding {
   // A hit may name its own kind (content rules carry one in their meta); else the detector's.
   const other = hits.find((h) => h.hit.kind ?? h.detector.kind);
   const kind = strongest.hit.kind ?? detector.kind ?? other?.hit.kind ?? other?.detector.kind;
+  const basis = hits.map(basisOf).reduce((a, b) => (basisRank(b) > basisRank(a) ? b : a));
   return {
     ruleId: detector.id,
     ...(kind ? { kind } : {}),
@@ -119,6 +138,7 @@ function toFinding(hits: RankedHit[]): Finding {
     remediate: uniqueJson(hits.flatMap((h) => h.hit.remediate)),
     fingerprint: fingerprintOf(parts),
     signals,
+    basis,
   };
 }
 
@@ -131,12 +151,14 @@ export function runDetectors(
   detectors: Detector[] = allDetectors,
 ): RunResult {
   const present = presentSections(snapshot);
+  const notApplicable = notApplicableSections(snapshot);
   const skipped: SkippedDetector[] = [];
   const bySubject = new Map<string, RankedHit[]>();
   detectors.forEach((detector, order) => {
     const missing = detector.needs.filter((s) => !present.has(s));
     if (missing.length > 0) {
-      skipped.push({ ruleId: detector.id, missing });
+      // A detector of a part nobody asked for (the host, in a `scan --path`) is not "skipped".
+      if (!missing.every((s) => notApplicable.has(s))) skipped.push({ ruleId: detector.id, missing });
       return;
     }
     for (const hit of detector.detect(snapshot, ruleset)) {
@@ -150,6 +172,7 @@ export function runDetectors(
     .sort(
       (a, b) =>
         levelRank(b.finding.level) - levelRank(a.finding.level) ||
+        basisRank(b.finding.basis) - basisRank(a.finding.basis) ||
         (a.finding.fingerprint < b.finding.fingerprint
           ? -1
           : a.finding.fingerprint > b.finding.fingerprint

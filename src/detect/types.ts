@@ -1,6 +1,6 @@
 // The contract between a detector module and the rule runner: metadata next to a pure function
 // from (snapshot, ruleset) to hits. The runner turns hits into Findings and correlates them.
-import type { Action, Category, Evidence, Level, Localized, MinerKind } from '../model/finding.js';
+import type { Action, Basis, Category, Evidence, Level, Localized, MinerKind } from '../model/finding.js';
 import type { Ruleset } from '../iocs/types.js';
 import type { Section, Snapshot } from '../snapshot/schema.js';
 
@@ -37,6 +37,11 @@ export interface Hit {
   level?: Level;
   /** Overrides the detector's kind, for detectors whose rules each name one (content-match). */
   kind?: MinerKind;
+  /**
+   * What the evidence is found in. When absent the runner derives it: a process subject is
+   * `running`, a persistence or tampering detector's hit `autostart`, any other `executable`.
+   */
+  basis?: Basis;
   message: Localized;
   evidence: Evidence[];
   remediate: Action[];

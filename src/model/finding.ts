@@ -28,6 +28,21 @@ export const MINER_KINDS = [
 export const MinerKindSchema = z.enum(MINER_KINDS);
 export type MinerKind = z.infer<typeof MinerKindSchema>;
 
+/**
+ * What the evidence of a finding is found in, strongest first: a running process, an autostart
+ * (persistence) place, an executable on disk, a configuration file a miner would read, a mention in
+ * a document, log, source file or data, and a file minehunter itself wrote. A finding's level and its
+ * place in the report follow this order (README, "How to read a finding").
+ */
+export const BASES = ['running', 'autostart', 'executable', 'config', 'mention', 'own-output'] as const;
+export const BasisSchema = z.enum(BASES);
+export type Basis = z.infer<typeof BasisSchema>;
+
+/** Higher is stronger evidence. */
+export function basisRank(basis: Basis | undefined): number {
+  return basis === undefined ? 0 : BASES.length - BASES.indexOf(basis);
+}
+
 export const CATEGORIES = ['miner', 'persistence', 'tampering', 'exposure'] as const;
 export const CategorySchema = z.enum(CATEGORIES);
 export type Category = z.infer<typeof CategorySchema>;
@@ -139,5 +154,7 @@ export const FindingSchema = z.object({
   signals: z.array(SignalSchema),
   /** Present when an allowlist entry matched: the finding is shown as allowed, never hidden. */
   allowed: AllowedSchema.optional(),
+  /** What the strongest evidence is found in (see BASES); absent in reports of older versions. */
+  basis: BasisSchema.optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;

@@ -2,7 +2,13 @@
 // schema is the source of the TypeScript type, the validation in tests and docs/report-schema.json.
 import { z } from 'zod';
 import { FindingSchema, LEVELS, LevelSchema, levelRank, type Finding, type Level } from '../model/finding.js';
-import { CollectionRecordSchema, HostSchema, SectionSchema, type Snapshot } from '../snapshot/schema.js';
+import {
+  CollectionRecordSchema,
+  HostSchema,
+  SectionSchema,
+  TargetSchema,
+  type Snapshot,
+} from '../snapshot/schema.js';
 import { VerdictSchema, classify } from '../classify/verdict.js';
 
 /** Bump on any incompatible change; additions of optional fields keep the version. */
@@ -22,7 +28,7 @@ export const ReportSchema = z.object({
   generatedAt: z.string(),
   /** When the snapshot was collected (equal to generatedAt's moment for `scan`). */
   collectedAt: z.string(),
-  target: z.object({ root: z.string(), live: z.boolean() }),
+  target: TargetSchema,
   host: HostSchema,
   verdict: VerdictSchema,
   /** Counts of findings that are not allowed, by level, plus the allowed ones. */

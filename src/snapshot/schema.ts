@@ -35,12 +35,14 @@ export type CollectionError = z.infer<typeof CollectionErrorSchema>;
 
 /**
  * What one collector did. `status` is `failed` when the section could not be read at all (it is then
- * absent from the snapshot and never reported as clean), `partial` when some items could not be read.
+ * absent from the snapshot and never reported as clean), `partial` when some items could not be read,
+ * `not-applicable` when the collector is not part of what was asked (a `scan --path` does not read
+ * the host's processes): neither "clean" nor "incomplete", and its detectors are not listed as skipped.
  */
 export const CollectionRecordSchema = z.object({
   collector: z.string(),
   sections: z.array(SectionSchema),
-  status: z.enum(['ok', 'partial', 'failed', 'skipped']),
+  status: z.enum(['ok', 'partial', 'failed', 'skipped', 'not-applicable']),
   durationMs: z.number().nonnegative(),
   errors: z.array(CollectionErrorSchema),
   /** Errors beyond the first few are counted, not listed, so a hostile tree cannot bloat the snapshot. */
@@ -101,6 +103,11 @@ export const ProcessSchema = z.object({
   state: z.string().optional(),
   /** A kernel thread: no exe, child of kthreadd (pid 2) or pid 2 itself. */
   kernelThread: z.boolean(),
+  /**
+   * The init of a PID namespace (a container's pid 1): /proc/PID/status `NSpid` holds more than one
+   * pid and the innermost is 1. Set only when true.
+   */
+  containerInit: z.boolean().optional(),
   /** Only the dynamic loader's variables (LD_*): the rest of the environment may hold secrets. */
   env: z.record(z.string(), z.string()),
   /** Distinct file-backed shared objects mapped into the process (/proc/PID/maps). */
@@ -149,6 +156,23 @@ export const ContentMatchSchema = z.object({
   stringCount: z.number().int().nonnegative(),
 });
 export type ContentMatch = z.infer<typeof ContentMatchSchema>;
+/**
+ * What kind of object a file with a match is (told by engine/file-form.ts from its bytes): a program,
+ * text, other data, or security material that names miners on purpose.
+ */
+export const FILE_FORMS = [
+  'elf',
+  'pe',
+  'macho',
+  'script',
+  'text',
+  'binary',
+  'yara-rules',
+  'sigma-rules',
+  'indicator-list',
+] as const;
+export type FileForm = (typeof FILE_FORMS)[number];
+
 export const ContentFileSchema = z.object({
   /** The file's path; inside an archive `<archive>!<entry>` (nested: `a.zip!b.tar!c`). */
   path: z.string(),
@@ -156,6 +180,13 @@ export const ContentFileSchema = z.object({
   /** Present for executables (ELF, or an exec bit) and for every file with a match. */
   sha256: z.string().optional(),
   executable: z.boolean().optional(),
+  /** What kind of object the file is (engine/file-form.ts), for a file with a match. */
+  form: z.enum(FILE_FORMS).optional(),
+  /**
+   * The file is one minehunter wrote itself (a report, snapshot, evidence bundle, journal…): its path
+   * and sha256 are in the registry of outputs of the user who ran the collection.
+   */
+  ownOutput: z.object({ writtenAt: z.string(), what: z.string() }).optional(),
   matches: z.array(ContentMatchSchema),
 });
 export type ContentFile = z.infer<typeof ContentFileSchema>;
@@ -201,16 +232,27 @@ export const ContentSchema = z.object({
 });
 export type Content = z.infer<typeof ContentSchema>;
 
+/** What was scanned: shared by the snapshot and the report, which repeats it. */
+export const TargetSchema = z.object({
+  /** The directory treated as `/`. */
+  root: z.string(),
+  /** True when the target is the running system minehunter runs on (root `/` with its /proc). */
+  live: z.boolean(),
+  /**
+   * What the report is about: the whole target (`host`, the default) or only the files and
+   * directories named with `scan --path` (`paths`), in which case the host collectors did not run.
+   */
+  scope: z.enum(['host', 'paths']).optional(),
+  /** The named paths (scope `paths`), as given, made absolute. */
+  paths: z.array(z.string()).optional(),
+});
+export type Target = z.infer<typeof TargetSchema>;
+
 export const SnapshotSchema = z.object({
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('minehunter'), version: z.string() }),
   collectedAt: z.string(),
-  target: z.object({
-    /** The directory treated as `/`. */
-    root: z.string(),
-    /** True when the target is the running system minehunter runs on (root `/` with its /proc). */
-    live: z.boolean(),
-  }),
+  target: TargetSchema,
   host: HostSchema,
   processes: z.array(ProcessSchema).optional(),
   sockets: z.array(SocketSchema).optional(),
