@@ -89,7 +89,7 @@ const EMPTY = Buffer.alloc(0);
 /** Beyond this many files the index would cost more memory than per-file lookups cost time. */
 const INDEX_MAX_ROWS = 300_000;
 /** Bump when the scan of a file changes what it records (not needed for rule changes: they hash). */
-const SCAN_LOGIC_VERSION = 'scan-7';
+const SCAN_LOGIC_VERSION = 'scan-8';
 
 interface Row {
   size: number;

@@ -151,10 +151,17 @@ export async function scanContent(
       const entry: ContentFile = { path: file.path, size: file.size, matches: toContentMatches(r.matches) };
       if (r.sha256) entry.sha256 = r.sha256;
       if (r.executable) entry.executable = true;
+      if (r.form) entry.form = r.form;
       files.push(entry);
     }
     for (const e of r.entries ?? [])
-      files.push({ path: e.path, size: e.size, sha256: e.sha256, matches: toContentMatches(e.matches) });
+      files.push({
+        path: e.path,
+        size: e.size,
+        sha256: e.sha256,
+        matches: toContentMatches(e.matches),
+        ...(e.form ? { form: e.form } : {}),
+      });
   };
 
   let lastProgress = 0;

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { archiveType, expandArchive, type ArchiveLimits } from './archives.js';
+import { fileForm, type FileForm } from './file-form.js';
 import { reasonOf, type WalkSkip } from './walker.js';
 import type { RuleMatch, YaraScanner } from './yara.js';
 
@@ -55,22 +56,12 @@ function readWhole(io: string | Buffer, size: number): Buffer {
   }
 }
 
-/**
- * minehunter's own reports and snapshots quote what matched (excerpts, command lines), so a saved
- * `scan --format json > r.json` would match on the next scan. They are recognised by their first
- * bytes and reported as skipped (`minehunter-output`), never silently dropped.
- */
-const OWN_OUTPUT = /^\{\s*"schemaVersion":\s*\d+,\s*"tool":\s*\{\s*"name":\s*"minehunter"/;
-
-function isOwnOutput(head: Buffer): boolean {
-  return head[0] === 0x7b && OWN_OUTPUT.test(head.toString('latin1', 0, Math.min(head.length, 200)));
-}
-
 export interface EntryResult {
   path: string;
   size: number;
   sha256: string;
   matches: RuleMatch[];
+  form?: FileForm;
 }
 
 /** The outcome for one file: cached as is, so a warm scan rebuilds exactly what a cold one found. */
@@ -78,6 +69,8 @@ export interface FileResult {
   matches: RuleMatch[];
   sha256?: string;
   executable?: boolean;
+  /** What kind of object the file is (program, text, rule file…), for a file with a match. */
+  form?: FileForm;
   /** Archive entries that matched. */
   entries?: EntryResult[];
   archiveEntries?: number;
@@ -139,7 +132,6 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
       skips: [{ path: job.path, reason: reasonOf(err), detail: (err as Error).message }],
     };
   }
-  if (isOwnOutput(data)) return { matches: [], skips: [{ path: job.path, reason: 'minehunter-output' }] };
   let matches: RuleMatch[];
   try {
     matches = scanner.scanBuffer(data);
@@ -150,6 +142,7 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
   const executable = job.execBit || isElf(data);
   if (executable) result.executable = true;
   if (executable || matches.length > 0) result.sha256 = sha256(data);
+  if (matches.length > 0) result.form = fileForm(data);
   const type = archiveType(data);
   if (type) {
     const entries: EntryResult[] = [];
@@ -165,7 +158,13 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
       try {
         const found = scanner.scanBuffer(ev.data);
         if (found.length > 0)
-          entries.push({ path: where, size: ev.data.length, sha256: sha256(ev.data), matches: found });
+          entries.push({
+            path: where,
+            size: ev.data.length,
+            sha256: sha256(ev.data),
+            matches: found,
+            form: fileForm(ev.data),
+          });
       } catch (err) {
         skips.push({ path: where, reason: 'scan-error', detail: (err as Error).message });
       }

@@ -57,10 +57,14 @@ describe('scan --path over the generated samples', () => {
     expect(missed).toEqual([]);
   });
 
-  it('classifies every sample to the kind its rules declare', () => {
+  it('classifies every sample to the kind its rules declare; records of a miner are mentions', () => {
     const wrong = samples
       .map((s) => ({ s, f: fileFinding(s.path) }))
-      .filter(({ s, f }) => f?.kind !== s.kind)
+      .filter(({ s, f }) =>
+        s.mention
+          ? f?.kind !== undefined || f?.level !== 'low' || f?.basis !== 'mention'
+          : f?.kind !== s.kind,
+      )
       .map(
         ({ s, f }) => `${s.id}: expected ${s.kind}, got ${f?.kind ?? 'no finding'} (${f?.message.en ?? ''})`,
       );

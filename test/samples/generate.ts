@@ -27,6 +27,11 @@ interface SampleBase {
   kind: MinerKind;
   /** Rules that must match this sample (others may match too). */
   rules: readonly string[];
+  /**
+   * A record of a miner rather than the miner (its console log, a captured pool session): a scan
+   * weighs it as a mention, `low` without a kind, though its rules match (README, evidence weighting).
+   */
+  mention?: boolean;
 }
 
 interface TextSample extends SampleBase {
@@ -60,6 +65,7 @@ export interface GeneratedSample {
   family: string;
   kind: MinerKind;
   rules: readonly string[];
+  mention?: boolean;
   type: SampleDefinition['type'];
   path: string;
 }
@@ -157,6 +163,7 @@ export const SAMPLES: readonly SampleDefinition[] = [
     family: 'miners-cpu',
     kind: 'open-source-miner',
     rules: ['MH_XMRig_Console_Output'],
+    mention: true,
     type: 'text',
     file: 'xmrig.log',
     text: [
@@ -231,6 +238,7 @@ export const SAMPLES: readonly SampleDefinition[] = [
     family: 'miners-cpu',
     kind: 'open-source-miner',
     rules: ['MH_Monero_Stratum_Login'],
+    mention: true,
     type: 'text',
     file: 'pool-session.jsonl',
     text: [
@@ -1065,8 +1073,8 @@ export async function generateSamples(dir: string, only?: readonly string[]): Pr
       else if (sample.utf16)
         await writeFile(out, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(sample.text, 'utf16le')]));
       else await writeFile(out, sample.text);
-      const { id, family, kind, rules, type } = sample;
-      result.push({ id, family, kind, rules, type, path: out });
+      const { id, family, kind, rules, type, mention } = sample;
+      result.push({ id, family, kind, rules, type, path: out, ...(mention ? { mention } : {}) });
     }
   };
   try {

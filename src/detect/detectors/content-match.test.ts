@@ -179,3 +179,181 @@ describe('content-match in the memory of text holders', () => {
     expect(f).toMatchObject({ level: 'low', kind: 'open-source-miner' });
   });
 });
+
+describe('content-match: a match weighs what it is found in', () => {
+  const CONFIG: ContentMatch = {
+    rule: 'MH_Config_XMRig_JSON',
+    namespace: 'configs',
+    meta: { description: 'XMRig config', kind: 'open-source-miner', level: 'high' },
+    strings: [{ identifier: '$a', offset: 10, excerpt: '"donate-level"' }],
+    stringCount: 4,
+  };
+  const one = (file: Content['files'][number]) => {
+    const snap = makeSnapshot({ processes: cleanHostProcesses(), content: content({ files: [file] }) });
+    const { findings } = runDetectors(snap, ruleset, [contentMatch]);
+    expect(findings).toHaveLength(1);
+    return findings[0]!;
+  };
+
+  it('findings: an ELF with the miner strings keeps the rule level, is an executable and is quarantined', () => {
+    const f = one({
+      path: '/opt/x/xmrig',
+      size: 9,
+      sha256: 'c'.repeat(64),
+      form: 'elf',
+      executable: true,
+      matches: [XMRIG],
+    });
+    expect(f).toMatchObject({ level: 'critical', basis: 'executable', kind: 'open-source-miner' });
+    expect(f.remediate).toEqual([{ type: 'quarantine-file', path: '/opt/x/xmrig' }]);
+  });
+
+  it('clean: the same strings in a README are a mention: low, no kind, nothing to remove', () => {
+    const f = one({
+      path: '/root/src/notes/README.md',
+      size: 9,
+      sha256: 'c'.repeat(64),
+      form: 'text',
+      matches: [XMRIG],
+    });
+    expect(f).toMatchObject({ level: 'low', basis: 'mention', remediate: [] });
+    expect(f.kind).toBeUndefined();
+    expect(f.message.en).toMatch(/mentions miners/);
+  });
+
+  it('findings: a miner config keeps its level; the same rule in a log is low', () => {
+    expect(
+      one({ path: '/tmp/.x/config.json', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [CONFIG] }),
+    ).toMatchObject({
+      level: 'high',
+      basis: 'config',
+      kind: 'open-source-miner',
+    });
+    expect(
+      one({ path: '/var/log/install.log', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [CONFIG] }),
+    ).toMatchObject({
+      level: 'low',
+      basis: 'mention',
+    });
+  });
+
+  it('findings: a dropper script in /tmp counts as a program; in a home checkout without exec bit it is medium', () => {
+    expect(
+      one({ path: '/tmp/x.sh', size: 9, sha256: 'c'.repeat(64), form: 'script', matches: [DROPPER] }),
+    ).toMatchObject({
+      level: 'high',
+      basis: 'executable',
+    });
+    expect(
+      one({
+        path: '/root/work/tools/install.sh',
+        size: 9,
+        sha256: 'c'.repeat(64),
+        form: 'script',
+        matches: [DROPPER],
+      }),
+    ).toMatchObject({
+      level: 'medium',
+      basis: 'config',
+    });
+  });
+
+  it('findings: a config-like file is as strong as its configuration rules, not the program names it quotes', () => {
+    expect(
+      one({
+        path: '/root/case/old-report.json',
+        size: 9,
+        sha256: 'c'.repeat(64),
+        form: 'text',
+        matches: [XMRIG, CONFIG],
+      }),
+    ).toMatchObject({ level: 'high', basis: 'config' });
+  });
+
+  it('findings: interpreter source is a program in /tmp, source code in a checkout', () => {
+    expect(
+      one({ path: '/tmp/m.py', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [DROPPER] }),
+    ).toMatchObject({
+      level: 'high',
+      basis: 'executable',
+    });
+    expect(
+      one({ path: '/root/src/tool/m.py', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [DROPPER] }),
+    ).toMatchObject({ level: 'low', basis: 'mention' });
+  });
+
+  it('findings: text in an autostart place keeps the rule level', () => {
+    expect(
+      one({ path: '/etc/cron.d/sync', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [DROPPER] }),
+    ).toMatchObject({
+      level: 'high',
+      basis: 'autostart',
+    });
+  });
+
+  it('clean: YARA rules, Sigma rules and indicator lists are security material: info, never acted on', () => {
+    for (const form of ['yara-rules', 'sigma-rules', 'indicator-list'] as const) {
+      const f = one({
+        path: `/root/rules/miners.${form}`,
+        size: 9,
+        sha256: 'c'.repeat(64),
+        form,
+        matches: [XMRIG, DROPPER],
+      });
+      expect(f).toMatchObject({ level: 'info', remediate: [] });
+      expect(f.kind).toBeUndefined();
+    }
+  });
+
+  it('findings: a rule file that is an ELF is judged as the program it is', () => {
+    expect(
+      one({
+        path: '/root/rules/miners.yar',
+        size: 9,
+        sha256: 'c'.repeat(64),
+        form: 'elf',
+        executable: true,
+        matches: [XMRIG],
+      }),
+    ).toMatchObject({ level: 'critical', basis: 'executable' });
+  });
+
+  it('clean: a file minehunter wrote (registered path and hash) is info, no kind, no action', () => {
+    const f = one({
+      path: '/root/case/report.json',
+      size: 9,
+      sha256: 'c'.repeat(64),
+      form: 'text',
+      ownOutput: { writtenAt: '2026-12-01T10:00:00.000Z', what: 'scan report (json)' },
+      matches: [CONFIG, XMRIG],
+    });
+    expect(f).toMatchObject({ level: 'info', basis: 'own-output', remediate: [] });
+    expect(f.kind).toBeUndefined();
+    expect(f.message.en).toContain(
+      'minehunter output (scan report (json)), written 2026-12-01T10:00:00.000Z',
+    );
+  });
+
+  it('findings: the same file without a registry record is judged on its content (a config stays high)', () => {
+    expect(
+      one({
+        path: '/root/case/report.json',
+        size: 9,
+        sha256: 'c'.repeat(64),
+        form: 'text',
+        matches: [CONFIG],
+      }),
+    ).toMatchObject({ level: 'high', basis: 'config' });
+  });
+
+  it('clean: /etc/hosts is left to hosts-tampering when the hosts file was read', () => {
+    const snap = makeSnapshot({
+      processes: cleanHostProcesses(),
+      hostsFile: [{ address: '0.0.0.0', names: ['pool.supportxmr.com'] }],
+      content: content({
+        files: [{ path: '/etc/hosts', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [CONFIG] }],
+      }),
+    });
+    expect(runDetectors(snap, ruleset, [contentMatch]).findings).toEqual([]);
+  });
+});

@@ -3,7 +3,8 @@
 // level; a match on a running process's executable or memory is reported on that process, so it
 // correlates with the process detectors into one finding.
 import { ruleKind, ruleLevel } from '../../engine/rule-meta.js';
-import { levelRank, type Action, type Evidence, type Level, type MinerKind } from '../../model/finding.js';
+import { levelRank, type Evidence, type Level, type MinerKind } from '../../model/finding.js';
+import { cappedLevel, weighFile } from '../content-weight.js';
 import type { ContentMatch, ProcessInfo } from '../../snapshot/schema.js';
 import type { Detector, Hit } from '../types.js';
 import {
@@ -15,6 +16,8 @@ import {
   processSubject,
   t,
 } from '../util.js';
+
+const HOSTS_FILE = '/etc/hosts';
 
 /** A user's rule without a level still counts, at this level. */
 const DEFAULT_RULE_LEVEL: Level = 'medium';
@@ -102,8 +105,8 @@ export const contentMatch: Detector = {
   level: 'high',
   title: t('File or process memory matches a miner YARA rule', '文件或进程内存命中挖矿 YARA 规则'),
   description: t(
-    "The content scan runs minehunter's YARA rules (rules/*.yar: XMRig and its forks, xmr-stak, cpuminer, GPU miners, RandomX/CryptoNight/KawPow constants, miner configs, dropper scripts, wallets, browser miners) and any rules given with --rules over the executables of running processes, the places miners hide (or every local filesystem with --full, or --path), archives inside them, and the writable memory of running processes. Each match becomes a finding whose kind and level come from the rule's meta; the finding carries the rule, its description, the matched strings with their offsets and the file's sha256. A match in a running program's executable or memory is attached to that process, so it merges with what the process detectors found.",
-    '内容扫描使用 minehunter 自带的 YARA 规则（rules/*.yar：XMRig 及其分支、xmr-stak、cpuminer、GPU 矿机、RandomX/CryptoNight/KawPow 常量、矿机配置、投放脚本、钱包地址、浏览器挖矿脚本）以及 --rules 指定的规则，扫描运行中进程的可执行文件、挖矿木马常藏身的目录（--full 时为所有本地文件系统，或 --path 指定的路径）、其中的压缩包，以及运行中进程的可写内存。每次命中都生成一条发现，类型和级别取自规则的 meta；发现包含规则名、规则说明、命中的字符串及偏移量和文件的 sha256。命中运行中程序的可执行文件或内存时，发现会关联到该进程，与进程类检测器的结果合并。',
+    "The content scan runs minehunter's YARA rules (rules/*.yar: XMRig and its forks, xmr-stak, cpuminer, GPU miners, RandomX/CryptoNight/KawPow constants, miner configs, dropper scripts, wallets, browser miners) and any rules given with --rules over the executables of running processes, the places miners hide (or every local filesystem with --full, or --path), archives inside them, and the writable memory of running processes. Each match becomes a finding whose kind and level come from the rule's meta; the finding carries the rule, its description, the matched strings with their offsets and the file's sha256. A match in a running program's executable or memory is attached to that process, so it merges with what the process detectors found. A match is weighed by what it is found in: a program, a file in an autostart place or a miner's configuration keeps the rule's level; a script without an exec bit outside the places droppers use, or other data, is medium at most; a document, log, man page or source file that only mentions a miner is low at most, with no kind and nothing to remove; YARA/Sigma rule files, indicator lists and blocklists, and files minehunter itself wrote (recorded with their sha256 when it wrote them), are info and never acted on.",
+    '内容扫描使用 minehunter 自带的 YARA 规则（rules/*.yar：XMRig 及其分支、xmr-stak、cpuminer、GPU 矿机、RandomX/CryptoNight/KawPow 常量、矿机配置、投放脚本、钱包地址、浏览器挖矿脚本）以及 --rules 指定的规则，扫描运行中进程的可执行文件、挖矿木马常藏身的目录（--full 时为所有本地文件系统，或 --path 指定的路径）、其中的压缩包，以及运行中进程的可写内存。每次命中都生成一条发现，类型和级别取自规则的 meta；发现包含规则名、规则说明、命中的字符串及偏移量和文件的 sha256。命中运行中程序的可执行文件或内存时，发现会关联到该进程，与进程类检测器的结果合并。命中按其所在对象加权：程序、自启动位置中的文件或矿机配置保持规则的级别；不在投放程序常用位置且没有执行权限的脚本或其他数据最高为中危；仅提到矿机的文档、日志、手册页或源代码最高为低危，不归类、不清除；YARA/Sigma 规则文件、威胁指标列表和屏蔽列表，以及 minehunter 自己写出的文件（写出时记录了 sha256）为信息级，绝不处置。',
   ),
   tags: ['attack.t1496'],
   needs: ['content'],
@@ -152,14 +155,29 @@ export const contentMatch: Detector = {
         });
       }
       if (running.length > 0) continue;
-      const actions: Action[] = [{ type: 'quarantine-file', path: outerFile(file.path) }];
+      // /etc/hosts is read as hosts entries by hosts-tampering, which tells a sinkhole from a redirect.
+      if (file.path === HOSTS_FILE && snapshot.hostsFile !== undefined) continue;
+      const weight = weighFile(file);
+      const level = cappedLevel(best.level, weight);
+      const why = weight.reason;
       hits.push({
         subject: `file:${file.path}`,
-        level: best.level,
-        ...(best.kind ? { kind: best.kind } : {}),
-        message: t(`${file.path} matches YARA rule ${rules}`, `${file.path} 命中 YARA 规则 ${rules}`),
+        level,
+        // A mention, a rule file or our own report says nothing about which kind of miner is here.
+        ...(best.kind && weight.basis !== 'mention' && !weight.inert ? { kind: best.kind } : {}),
+        basis: weight.basis,
+        message: why
+          ? t(
+              `${file.path} matches YARA rule ${rules} — ${why.en}`,
+              `${file.path} 命中 YARA 规则 ${rules}——${why['zh-CN']}`,
+            )
+          : t(`${file.path} matches YARA rule ${rules}`, `${file.path} 命中 YARA 规则 ${rules}`),
         evidence,
-        remediate: actions,
+        // Our own outputs, security material and mere mentions are never removed by `respond`.
+        remediate:
+          weight.inert || weight.basis === 'mention'
+            ? []
+            : [{ type: 'quarantine-file', path: outerFile(file.path) }],
         fingerprint,
       });
     }
