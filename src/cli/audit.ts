@@ -176,7 +176,8 @@ async function audit(opts: AuditCliOptions, lang: Lang): Promise<number> {
     } finally {
       if (progress) process.stderr.write('\r\x1b[K');
     }
-    if (opts.saveSnapshot) await writeOutput(opts.saveSnapshot, JSON.stringify(snapshot, null, 2) + '\n');
+    if (opts.saveSnapshot)
+      await writeOutput(opts.saveSnapshot, JSON.stringify(snapshot, null, 2) + '\n', 'audit snapshot');
   }
   const report = runAudit(snapshot, { toolVersion: toolVersion(), now: new Date(), checks });
   const text =
@@ -185,7 +186,7 @@ async function audit(opts: AuditCliOptions, lang: Lang): Promise<number> {
       : opts.format === 'sarif'
         ? sarifFromAudit(report, checks, lang)
         : renderAuditText(report, { lang, color: useColor(opts) });
-  await writeOutput(opts.output, text);
+  await writeOutput(opts.output, text, `audit report (${opts.format})`);
   return auditFailsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
 }
 

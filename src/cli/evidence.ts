@@ -9,6 +9,7 @@ import { collectEvidence } from '../evidence/bundle.js';
 import { DEFAULT_PASSWORD } from '../respond/quarantine.js';
 import { toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
+import { registerOutputs } from './output.js';
 import type { RespondDeps } from './respond.js';
 
 const H = {
@@ -79,6 +80,10 @@ export function registerEvidenceCommand(program: Command, deps: RespondDeps): vo
       toolVersion: toolVersion(),
       now: new Date(),
     });
+    await registerOutputs([
+      ...manifest.files.map((f) => ({ path: path.join(outDir, f.name), what: 'evidence bundle' })),
+      { path: path.join(outDir, 'manifest.json'), what: 'evidence bundle' },
+    ]);
     process.stdout.write(
       H.written[lang].replace('{dir}', outDir).replace('{count}', String(manifest.files.length)) + '\n',
     );

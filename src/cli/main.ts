@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   collectCmd.action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<CollectCliOptions & { output?: string }>();
     const snapshot = await collect(opts, lang);
-    await writeOutput(opts.output, JSON.stringify(snapshot, null, 2) + '\n');
+    await writeOutput(opts.output, JSON.stringify(snapshot, null, 2) + '\n', 'snapshot');
   });
 
   const analyze = program
@@ -212,6 +212,9 @@ async function collect(opts: CollectCliOptions, lang: Lang): Promise<Snapshot> {
     toolVersion: toolVersion(),
     onProgress: progress ? (id) => process.stderr.write(`\r\x1b[K${progressText(lang, id)}`) : undefined,
     content: contentOptions(opts, lang, Boolean(process.stderr.isTTY)),
+    // A path scan reports on the paths; the host joins only when asked for.
+    // --memory with --path asks for the host's processes too.
+    scope: opts.path.length > 0 && !opts.host && opts.memory !== true ? 'paths' : 'host',
     onRuleProblems: (problems) => printRuleProblems(problems, lang, Boolean(opts.quiet)),
   }).finally(() => {
     if (progress) process.stderr.write('\r\x1b[K');
@@ -245,7 +248,7 @@ async function analyzeAndPrint(
     opts.format === 'json'
       ? JSON.stringify(report, null, 2) + '\n'
       : renderText(report, { lang, color: useColor(opts) });
-  await writeOutput(opts.output, text);
+  await writeOutput(opts.output, text, `scan report (${opts.format})`);
   return failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
 }
 
@@ -314,6 +317,11 @@ if (
   invokedAs.endsWith(`${path.sep}cli${path.sep}main.js`) ||
   invokedAs.endsWith(`${path.sep}cli${path.sep}main.ts`)
 ) {
+  // `minehunter scan | head`: a reader that goes away is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,14 +1,33 @@
 // Writes command output to stdout or to the file the user named, never leaving a half-written file:
-// the text goes to a temporary file beside the target and is renamed over it.
+// the text goes to a temporary file beside the target and is renamed over it. Every file written is
+// recorded in the registry of minehunter's outputs (util/output-registry.ts), and so is standard
+// output when it was redirected to a file, so a later scan does not take a saved report for a miner.
 import { rename, writeFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { recordOutputs, stdoutFile } from '../util/output-registry.js';
 import { UsageError } from './errors.js';
 
-export async function writeOutput(file: string | undefined, text: string): Promise<void> {
+/** Records files minehunter wrote; a registry that cannot be written is said once on stderr. */
+export async function registerOutputs(files: { path: string; what: string }[]): Promise<void> {
+  const problem = await recordOutputs(files);
+  if (problem && !warned) {
+    warned = true;
+    process.stderr.write(`minehunter: ${problem}\n`);
+  }
+}
+let warned = false;
+
+export async function writeOutput(
+  file: string | undefined,
+  text: string,
+  what = 'minehunter output',
+): Promise<void> {
   if (!file || file === '-') {
     await new Promise<void>((resolve, reject) =>
       process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
     );
+    const redirected = stdoutFile();
+    if (redirected) await registerOutputs([{ path: redirected, what }]);
     return;
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
@@ -19,4 +38,5 @@ export async function writeOutput(file: string | undefined, text: string): Promi
     await unlink(tmp).catch(() => undefined);
     throw new UsageError(`cannot write ${file}: ${(error as Error).message}`);
   }
+  await registerOutputs([{ path: file, what }]);
 }

@@ -15,7 +15,7 @@ import { PdfError, renderPdf } from '../report/render-pdf.js';
 import { SnapshotSchema, type Snapshot } from '../snapshot/schema.js';
 import type { Report } from '../report/model.js';
 import { EXIT, UsageError } from './errors.js';
-import { writeOutput } from './output.js';
+import { registerOutputs, writeOutput } from './output.js';
 import { readReport, type RespondDeps } from './respond.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -108,21 +108,23 @@ export function registerReportCommand(program: Command, deps: RespondDeps): void
     if (format === 'pdf') {
       let pdf: Buffer;
       try {
-        pdf = await renderPdf(renderIncidentHtml(incident, lang));
+        pdf = await renderPdf(renderIncidentHtml(incident, lang, { target: input.report.target }));
       } catch (error) {
         if (error instanceof PdfError) throw new UsageError(error.message);
         throw error;
       }
-      if (opts.output) await writeFile(String(opts.output), pdf, { mode: 0o600 });
-      else process.stdout.write(pdf);
+      if (opts.output) {
+        await writeFile(String(opts.output), pdf, { mode: 0o600 });
+        await registerOutputs([{ path: String(opts.output), what: 'incident report (pdf)' }]);
+      } else process.stdout.write(pdf);
     } else {
       const text =
         format === 'json'
           ? JSON.stringify(incident, null, 2) + '\n'
           : format === 'html'
-            ? renderIncidentHtml(incident, lang)
-            : renderIncidentMarkdown(incident, lang);
-      await writeOutput(opts.output as string | undefined, text);
+            ? renderIncidentHtml(incident, lang, { target: input.report.target })
+            : renderIncidentMarkdown(incident, lang, { target: input.report.target });
+      await writeOutput(opts.output as string | undefined, text, `incident report (${format})`);
     }
     deps.setExit(EXIT.clean);
   });

@@ -19,6 +19,7 @@ import { PACKAGE_STORES, isPseudoPath } from '../../engine/walker.js';
 import { cacheFiles, defaultCachePath } from '../../engine/cache.js';
 import { EngineUnavailableError, bundledRulesDir, type RuleProblem } from '../../engine/yara.js';
 import { projectRoot } from '../../util/paths.js';
+import { findOutput, loadOutputRegistry, type OutputRegistry } from '../../util/output-registry.js';
 
 /** Where miners and their droppers live; scanned by default, each root on its own filesystem. */
 export const DEFAULT_CONTENT_DIRS = [
@@ -74,6 +75,8 @@ export interface ContentCollectOptions {
   memoryPerProcessBytes?: number;
   memoryTotalBytes?: number;
   onProgress?: (p: ContentProgress) => void;
+  /** minehunter's own outputs (tests inject one); default: the registry of the user running it. */
+  outputRegistry?: OutputRegistry;
 }
 
 export const DEFAULT_MEMORY_PER_PROCESS = 32 * 1024 * 1024;
@@ -121,6 +124,21 @@ function memoryTargets(processes: readonly ProcessInfo[]): MemoryTarget[] {
     .filter((p) => !p.kernelThread && p.exe !== undefined && p.pid !== process.pid)
     .sort((a, b) => memoryRank(a) - memoryRank(b) || a.pid - b.pid)
     .map((p) => (p.exe ? { pid: p.pid, exe: p.exe } : { pid: p.pid }));
+}
+
+/**
+ * Marks the matched files that minehunter itself wrote (same path, same sha256 as recorded when it
+ * wrote them), so the detector reports them as our outputs instead of as miners. Archive entries are
+ * never marked: only a whole file is vouched for.
+ */
+export function markOwnOutputs(content: Content, root: string, registry: OutputRegistry): void {
+  if (registry.size === 0) return;
+  for (const file of content.files) {
+    if (file.matches.length === 0 || !file.sha256 || file.path.includes('!')) continue;
+    const hostPath = root === '/' ? file.path : path.join(root, file.path);
+    const record = findOutput(registry, hostPath, file.sha256);
+    if (record) file.ownOutput = { writtenAt: record.writtenAt, what: record.what };
+  }
 }
 
 export interface ContentCollection {
@@ -192,6 +210,7 @@ export async function collectContent(
       },
       compiled,
     );
+    markOwnOutputs(content, ctx.root, opts.outputRegistry ?? loadOutputRegistry());
     const unreadable =
       (content.stats.skippedByReason.unreadable ?? 0) + (content.stats.skippedByReason.error ?? 0);
     const status = log.errorCount > 0 || unreadable > 0 ? 'partial' : 'ok';
