@@ -40,3 +40,26 @@ export function oddPlace(file: string): Localized | undefined {
     return t(`a hidden or blank-named directory ("${odd}")`, `隐藏或空白名称的目录（"${odd}"）`);
   return undefined;
 }
+
+/**
+ * Why a shared object mapped into a process stands out by where it lies, and how much: from /tmp,
+ * /dev/shm, /run, /dev or a memfd high, from a hidden directory medium, in a system library directory
+ * while the package database knows no owner medium; undefined for an ordinary place. odd-shared-object
+ * reports on it; the preload collector records owner and mode for exactly these (when in a toolchain tree).
+ */
+export function oddLibraryPlace(
+  file: string,
+  lib: { exists: boolean; package?: string | undefined },
+  packageDb: boolean,
+): { level: 'high' | 'medium'; why: Localized } | undefined {
+  const place = oddPlace(file);
+  if (place) {
+    return {
+      level: writablePlace(file) || file.startsWith('/memfd:') ? 'high' : 'medium',
+      why: t(`it is loaded from ${place.en}`, `它从${place['zh-CN']}加载`),
+    };
+  }
+  if (lib.exists && inSystemLibDir(file) && lib.package === undefined && packageDb)
+    return { level: 'medium', why: t('no installed package owns it', '它不属于任何已安装的软件包') };
+  return undefined;
+}

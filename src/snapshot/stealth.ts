@@ -17,6 +17,13 @@ export const SharedObjectSchema = z.object({
   overrides: z.array(z.string()).optional(),
   /** Why the library could not be hashed or parsed, e.g. `not an ELF file`. */
   readError: z.string().optional(),
+  /**
+   * Owner (uid) and permission bits (e.g. 0o644 = 420) of the file now at `path`. Recorded only for a
+   * mapped object in a toolchain tree (src/detect/toolchains.ts) that odd-shared-object would otherwise
+   * report: whether it is an ordinary toolchain file depends on them. Absent means not known.
+   */
+  uid: z.number().int().nonnegative().optional(),
+  mode: z.number().int().nonnegative().optional(),
 });
 export type SharedObject = z.infer<typeof SharedObjectSchema>;
 

@@ -1,7 +1,7 @@
 // Tests for the preload collector on fixture roots: ld.so.preload entries, the library's hash and the
 // libc calls it overrides (a real hider built here), dpkg ownership across merged /usr, clean twin.
 import { execFile } from 'node:child_process';
-import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +85,56 @@ describe('collectPreload', () => {
     const { preload, record } = await collectPreload(ctx, Promise.resolve(undefined));
     expect(preload?.packageDb).toBe('none');
     expect(record.note).toContain('package ownership not collected');
+  });
+});
+
+describe('collectPreload: owner and mode of mapped objects in toolchain trees', () => {
+  const TOOLCHAIN = '/home/dev/.pyenv/versions/3.12.1/lib/python3.12/lib-dynload/_ssl.so';
+  const ADDON = '/tmp/x/node_modules/foo/build/Release/foo.node';
+  const HIDDEN = '/tmp/.x/libx.so';
+  const VENV = '/srv/app/venv/lib/python3.11/site-packages/y.so';
+  const PRELOADED = '/home/dev/.nvm/versions/node/v20.11.0/lib/libhook.so';
+  let troot = '';
+  beforeAll(async () => {
+    troot = await mkdtemp(path.join(os.tmpdir(), 'minehunter-preload-toolchain-'));
+    await cp(path.join(FIXTURE_ROOTS, 'stealth-preload-clean'), troot, { recursive: true });
+    for (const [file, mode] of [
+      [TOOLCHAIN, 0o644],
+      [ADDON, 0o666],
+      [HIDDEN, 0o755],
+      [VENV, 0o644],
+      [PRELOADED, 0o644],
+    ] as const) {
+      const host = path.join(troot, file);
+      await mkdir(path.dirname(host), { recursive: true });
+      await writeFile(host, 'not an ELF file');
+      await chmod(host, mode);
+    }
+  });
+  afterAll(async () => {
+    await rm(troot, { recursive: true, force: true });
+  });
+
+  it('records uid and mode only for the toolchain objects odd-shared-object would otherwise report', async () => {
+    const ctx = await makeContext(troot, FIXTURE_NOW);
+    const procs = [
+      makeProcess({
+        pid: 10,
+        maps: [TOOLCHAIN, ADDON, HIDDEN, VENV, PRELOADED],
+        env: { LD_PRELOAD: PRELOADED },
+      }),
+    ];
+    const { preload } = await collectPreload(ctx, Promise.resolve(procs));
+    const lib = (p: string) => preload?.libraries.find((l) => l.path === p);
+    const uid = process.getuid?.() ?? 0;
+    expect(lib(TOOLCHAIN)).toMatchObject({ exists: true, uid, mode: 0o644 });
+    expect(lib(ADDON)).toMatchObject({ exists: true, uid, mode: 0o666 });
+    // Outside toolchain trees, in an ordinary place, or preloaded: the facts stay as they were.
+    for (const p of [HIDDEN, VENV, PRELOADED]) {
+      expect(lib(p), p).toMatchObject({ exists: true });
+      expect(lib(p), p).not.toHaveProperty('uid');
+      expect(lib(p), p).not.toHaveProperty('mode');
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // The dynamic loader's preload configuration and the libraries it brings in: /etc/ld.so.preload,
 // ld.so.conf, LD_PRELOAD/LD_AUDIT of every process, and every shared object a process has mapped,
-// with its package (dpkg's file lists), hash and the libc functions it overrides (our own ELF reader).
+// with its package (dpkg's file lists), hash and the libc functions it overrides (our own ELF reader);
+// for mapped objects in a language or toolchain manager's tree, also their owner and mode.
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +17,8 @@ import {
   readRootText,
   resolveInRoot,
 } from '../support.js';
+import { oddLibraryPlace } from '../../detect/places.js';
+import { toolchainOf } from '../../detect/toolchains.js';
 import { exportedFunctions } from './elf.js';
 import { parseLinkTarget } from './processes.js';
 
@@ -250,10 +253,20 @@ export async function collectPreload(
     if (pkg !== undefined) lib.package = pkg;
     // Packaged libraries are the package manager's to verify; ours to read are the rest and preloads.
     const preloaded = lib.sources.some((s) => s !== 'maps');
-    if (pkg !== undefined && !preloaded) return;
+    // A mapped object in a toolchain tree that odd-shared-object would otherwise report is ordinary
+    // only for the right owner and mode: record them for exactly those (other snapshots stay as they were).
+    const wantsOwner =
+      lib.sources.includes('maps') &&
+      !preloaded &&
+      toolchainOf(file) !== undefined &&
+      oddLibraryPlace(file, { exists: true, package: pkg }, lists !== undefined) !== undefined;
+    if (pkg !== undefined && !preloaded && !wantsOwner) return;
+    let owner: { uid: number; mode: number } | undefined;
     try {
       const host = await resolveInRoot(ctx.root, file);
       const st = await lstat(host);
+      if (wantsOwner && st.isFile()) owner = { uid: st.uid, mode: st.mode & 0o7777 };
+      if (pkg !== undefined && !preloaded) return;
       lib.size = st.size;
       if (!st.isFile() || st.size > MAX_LIB_BYTES) return;
       const buf = await readFile(host);
@@ -266,6 +279,11 @@ export async function collectPreload(
       }
     } catch (err) {
       lib.readError = errnoCode(err) ?? errorMessage(err);
+    } finally {
+      if (owner) {
+        lib.uid = owner.uid;
+        lib.mode = owner.mode;
+      }
     }
   });
 

@@ -1,14 +1,20 @@
 // Detector: a shared object mapped into running processes from a place libraries do not come from
 // (/tmp, /dev/shm, a hidden directory, a memfd) or sitting in a system library directory while no
-// package owns it: how injected hooks and miner payloads look in /proc/PID/maps.
-import type { Evidence, Level, Localized } from '../../model/finding.js';
+// package owns it: how injected hooks and miner payloads look in /proc/PID/maps. Objects in a language
+// or toolchain manager's tree (src/detect/toolchains.ts) are ordinary when the file itself is sound.
+import type { Evidence, Localized } from '../../model/finding.js';
+import type { ProcessInfo } from '../../snapshot/schema.js';
+import type { SharedObject } from '../../snapshot/stealth.js';
 import type { Detector, Hit } from '../types.js';
-import { inSystemLibDir, oddPlace, writablePlace } from '../places.js';
+import { oddLibraryPlace } from '../places.js';
+import { toolchainOf, type ToolchainLayout } from '../toolchains.js';
 import { processesByPid, processEvidence, t } from '../util.js';
 import { libraryEvidence } from './ld-so-preload.js';
 
 /** At most this many mapping processes are listed as evidence; the message gives the count. */
 const MAX_PROCESS_EVIDENCE = 5;
+/** The kernel's mark on a mapping whose file was deleted. */
+const DELETED = ' (deleted)';
 
 export const oddSharedObject: Detector = {
   id: 'odd-shared-object',
@@ -20,8 +26,8 @@ export const oddSharedObject: Detector = {
     '从可疑位置加载或不属于任何软件包的共享库',
   ),
   description: t(
-    "Goes through every file-backed shared object mapped into a process (/proc/PID/maps; minehunter's own process included, since a preload rootkit is loaded into it too). A library mapped from /tmp, /var/tmp, /dev/shm, /run, /dev or an anonymous memory file is high; one from a hidden or blank-named directory, or one in a system library directory that no installed package owns (dpkg's file lists), is medium. Libraries in other places (applications under /opt, language add-ons under a project directory) are not reported. A library that was deleted after being loaded is reported only when it lived in one of those odd places, since package upgrades delete libraries that long-running daemons still map.",
-    '检查映射到进程中的每个文件型共享库（/proc/PID/maps；包括 minehunter 自身进程，因为预加载 rootkit 也会被加载进来）。从 /tmp、/var/tmp、/dev/shm、/run、/dev 或匿名内存文件映射的库为高危；来自隐藏或空白名称目录的库，或位于系统库目录却不属于任何已安装软件包（dpkg 文件清单）的库为中危。其他位置的库（/opt 下的应用、项目目录下的语言扩展）不报告。加载后被删除的库只在原位置属于上述可疑位置时报告，因为软件包升级会删除长期运行的守护进程仍在映射的库。',
+    "Goes through every file-backed shared object mapped into a process (/proc/PID/maps; minehunter's own process included, since a preload rootkit is loaded into it too). A library mapped from /tmp, /var/tmp, /dev/shm, /run, /dev or an anonymous memory file is high; one from a hidden or blank-named directory, or one in a system library directory that no installed package owns (dpkg's file lists), is medium. Libraries in other places (applications under /opt, language add-ons under a project directory) are not reported. A library that was deleted after being loaded is reported only when it lived in one of those odd places, since package upgrades delete libraries that long-running daemons still map. Language and toolchain managers install shared objects in such places as a matter of course: pyenv (~/.pyenv/versions), nvm (~/.nvm/versions/node), rustup and Cargo (~/.rustup/toolchains, ~/.cargo/registry|git|bin, a target/debug|release build directory), conda, Miniconda, Anaconda and mamba, pipx, the Python user site-packages (~/.local/lib/python*/site-packages), pipenv and virtualenvwrapper environments, SDKMAN! (~/.sdkman/candidates), a Python environment (<dir>/lib/python3.X/site-packages) and a Node.js native addon (node_modules/<package>/…/*.node, also in a checkout under /tmp or /var/tmp). An object in one of those trees is not reported when the file is owned by root or by the user the process runs as, is not world-writable and was not deleted; otherwise the finding says which of these failed, and a fact that was not collected counts as failed. Manager homes are never recognised inside /tmp or /var/tmp; no tree is recognised inside /dev/shm, /run, /dev or a memfd, under a hidden directory of /tmp or /var/tmp, or in a path with `..` in it (the table: src/detect/toolchains.ts). A library named by /etc/ld.so.preload, LD_PRELOAD or LD_AUDIT is never exempt (ld-so-preload and ld-env-preload report the preload itself).",
+    '检查映射到进程中的每个文件型共享库（/proc/PID/maps；包括 minehunter 自身进程，因为预加载 rootkit 也会被加载进来）。从 /tmp、/var/tmp、/dev/shm、/run、/dev 或匿名内存文件映射的库为高危；来自隐藏或空白名称目录的库，或位于系统库目录却不属于任何已安装软件包（dpkg 文件清单）的库为中危。其他位置的库（/opt 下的应用、项目目录下的语言扩展）不报告。加载后被删除的库只在原位置属于上述可疑位置时报告，因为软件包升级会删除长期运行的守护进程仍在映射的库。语言和工具链管理器本来就会把共享库装在这类位置：pyenv（~/.pyenv/versions）、nvm（~/.nvm/versions/node）、rustup 与 Cargo（~/.rustup/toolchains、~/.cargo/registry|git|bin、target/debug|release 构建目录）、conda、Miniconda、Anaconda 与 mamba、pipx、Python 用户级 site-packages（~/.local/lib/python*/site-packages）、pipenv 与 virtualenvwrapper 虚拟环境、SDKMAN!（~/.sdkman/candidates）、Python 环境（<目录>/lib/python3.X/site-packages）以及 Node.js 原生扩展（node_modules/<包>/…/*.node，包括 /tmp 或 /var/tmp 下的代码检出）。位于这些目录树中的文件，若属主为 root 或进程运行所用的用户、不是所有人可写且未被删除，则不报告；否则发现会说明哪一项不满足，未采集到的信息按不满足处理。/tmp 与 /var/tmp 中不认可管理器主目录；/dev/shm、/run、/dev 与 memfd 中、/tmp 或 /var/tmp 的隐藏目录下以及含 `..` 的路径中，任何目录树都不认可（列表见 src/detect/toolchains.ts）。被 /etc/ld.so.preload、LD_PRELOAD 或 LD_AUDIT 指定的库一律不豁免（预加载本身由 ld-so-preload 与 ld-env-preload 报告）。',
   ),
   tags: ['attack.t1574.006', 'attack.t1055', 'attack.defense-evasion'],
   needs: ['processes', 'preload'],
@@ -37,37 +43,48 @@ export const oddSharedObject: Detector = {
     const preload = snapshot.preload;
     if (!preload) return [];
     const procs = processesByPid(snapshot);
-    const mappers = new Map<string, number[]>();
+    // Per library, the processes that map it and whether their mapping says " (deleted)".
+    const mappers = new Map<string, Map<number, boolean>>();
     for (const p of procs.values()) {
       for (const m of p.maps) {
-        const file = m.replace(/ \(deleted\)$/, '');
-        mappers.set(file, [...(mappers.get(file) ?? []), p.pid]);
+        const deleted = m.endsWith(DELETED);
+        const file = deleted ? m.slice(0, -DELETED.length) : m;
+        const byPid = mappers.get(file) ?? new Map<number, boolean>();
+        byPid.set(p.pid, (byPid.get(p.pid) ?? false) || deleted);
+        mappers.set(file, byPid);
       }
     }
     const hits: Hit[] = [];
     for (const lib of preload.libraries) {
       if (!lib.sources.includes('maps')) continue;
-      const pids = mappers.get(lib.path) ?? [];
-      if (pids.length === 0) continue;
-      let level: Level | undefined;
-      let why: Localized | undefined;
-      const place = oddPlace(lib.path);
-      if (place) {
-        level = writablePlace(lib.path) || lib.path.startsWith('/memfd:') ? 'high' : 'medium';
-        why = t(`it is loaded from ${place.en}`, `它从${place['zh-CN']}加载`);
-      } else if (
-        lib.exists &&
-        inSystemLibDir(lib.path) &&
-        lib.package === undefined &&
-        preload.packageDb !== 'none'
-      ) {
-        level = 'medium';
-        why = t('no installed package owns it', '它不属于任何已安装的软件包');
+      const byPid = mappers.get(lib.path);
+      if (!byPid || byPid.size === 0) continue;
+      const odd = oddLibraryPlace(lib.path, lib, preload.packageDb !== 'none');
+      if (!odd) continue;
+      let pids = [...byPid.keys()];
+      // A library the loader is told to preload is never an ordinary toolchain file.
+      const preloaded = lib.sources.some((s) => s !== 'maps');
+      const layout = preloaded ? undefined : toolchainOf(lib.path);
+      const problems: Localized[] = [];
+      if (layout) {
+        // Ordinary for the processes whose file is sound; reported for the others, with why.
+        pids = pids.filter((pid) => {
+          const found = toolchainProblems(lib, procs.get(pid), byPid.get(pid) ?? false);
+          for (const f of found) if (!problems.some((x) => x.en === f.en)) problems.push(f);
+          return found.length > 0;
+        });
+        if (pids.length === 0) continue;
       }
-      if (!level || !why) continue;
+      const why = layout
+        ? t(
+            `${odd.why.en}; it lies in ${layout.label.en}, which would be normal, but ${problems.map((x) => x.en).join(', and ')}`,
+            `${odd.why['zh-CN']}；它位于${layout.label['zh-CN']}中，本属正常，但${problems.map((x) => x['zh-CN']).join('，并且')}`,
+          )
+        : odd.why;
       const shown = pids.slice(0, MAX_PROCESS_EVIDENCE);
       const evidence: Evidence[] = [
         ...libraryEvidence(lib),
+        ...(layout ? toolchainEvidence(lib, layout) : []),
         ...shown.flatMap((pid) => {
           const p = procs.get(pid);
           return p ? [processEvidence(p)] : [];
@@ -76,7 +93,7 @@ export const oddSharedObject: Detector = {
       const list = shown.join(', ') + (pids.length > shown.length ? ', …' : '');
       hits.push({
         subject: `file:${lib.path}`,
-        level,
+        level: odd.level,
         message: t(
           `${lib.path} is mapped into ${pids.length} process(es) (PID ${list}): ${why.en}`,
           `${lib.path} 被映射到 ${pids.length} 个进程中（PID ${list}）：${why['zh-CN']}`,
@@ -90,3 +107,50 @@ export const oddSharedObject: Detector = {
     return hits;
   },
 };
+
+/** "0644": permission bits as chmod writes them. */
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
+
+/**
+ * Why a shared object in a toolchain tree is not an ordinary toolchain file for one process that maps
+ * it; empty when it is. Ordinary means: still on disk and not deleted under the process, owned by root
+ * or by the process's user, not world-writable. A fact that was not collected counts against it.
+ */
+export function toolchainProblems(
+  lib: SharedObject,
+  proc: ProcessInfo | undefined,
+  deleted: boolean,
+): Localized[] {
+  const out: Localized[] = [];
+  if (deleted || !lib.exists) {
+    out.push(t('it was deleted after it was loaded', '它在加载后已被删除'));
+    return out;
+  }
+  if (lib.uid === undefined || lib.mode === undefined) {
+    out.push(t('its owner and mode were not collected', '未采集到它的属主和权限'));
+    return out;
+  }
+  if ((lib.mode & 0o002) !== 0)
+    out.push(t(`it is world-writable (mode ${octal(lib.mode)})`, `它所有人可写（权限 ${octal(lib.mode)}）`));
+  if (lib.uid !== 0 && lib.uid !== proc?.uid) {
+    const user = proc?.uid === undefined ? t('unknown', '未知') : t(`uid ${proc.uid}`, `uid ${proc.uid}`);
+    out.push(
+      t(
+        `it is owned by uid ${lib.uid}, neither root nor the process's user (${user.en})`,
+        `它的属主是 uid ${lib.uid}，既不是 root 也不是进程的用户（${user['zh-CN']}）`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** The toolchain tree the object lies in and the owner and mode facts the judgement rests on. */
+function toolchainEvidence(lib: SharedObject, layout: ToolchainLayout): Evidence[] {
+  const facts =
+    lib.uid !== undefined && lib.mode !== undefined
+      ? `owner uid ${lib.uid}, mode ${octal(lib.mode)}`
+      : 'owner and mode not collected';
+  return [{ type: 'match', field: 'toolchain tree', value: `${layout.id}: ${facts}`, ioc: layout.label.en }];
+}
