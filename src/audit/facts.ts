@@ -1,6 +1,7 @@
 // The facts the prevention audit reads, as the `audit` part of a snapshot: firewall rulesets as the
-// kernel tools print them, sshd settings, pending upgrades, agents' traces, scheduled tasks and the
-// outcome of the loopback-only login tests. Facts only; pass or fail is decided in src/audit/checks.
+// kernel tools print them, sshd settings, pending upgrades, agents' traces, scheduled tasks, the
+// outcome of the loopback-only login tests and the pool host names /etc/hosts mentions. Facts only;
+// pass or fail is decided in src/audit/checks.
 import { z } from 'zod';
 
 /** A command the collector ran: its output, or why there is none. */
@@ -179,6 +180,21 @@ export const LoginFactsSchema = z.object({
 });
 export type LoginFacts = z.infer<typeof LoginFactsSchema>;
 
+/**
+ * The /etc/hosts names (of the snapshot's hostsFile) that are known mining pool hosts, matched against
+ * minehunter's pool-domain list the way hosts-tampering matches them. Whether a line blocks or pins a
+ * pool (its address) is for the check to decide.
+ */
+export const HostsPoolFactsSchema = z.object({
+  /** The IOC files the pool-domain list came from, e.g. `iocs/pool-domains.yml`. */
+  listFiles: z.array(z.string()),
+  /** How many pool domains the list holds (each also covers the hosts under it). */
+  listed: z.number().int().nonnegative(),
+  /** Names on lines with an IP address, in file order, with the list entry each matched. */
+  names: z.array(z.object({ address: z.string(), name: z.string(), ioc: z.string() })),
+});
+export type HostsPoolFacts = z.infer<typeof HostsPoolFactsSchema>;
+
 export const AuditFactsSchema = z.object({
   firewall: FirewallFactsSchema.optional(),
   sshd: SshdFactsSchema.optional(),
@@ -187,5 +203,6 @@ export const AuditFactsSchema = z.object({
   agents: AgentFactsSchema.optional(),
   cron: CronFactsSchema.optional(),
   logins: LoginFactsSchema.optional(),
+  hostsPools: HostsPoolFactsSchema.optional(),
 });
 export type AuditFacts = z.infer<typeof AuditFactsSchema>;

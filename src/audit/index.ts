@@ -3,12 +3,14 @@
 import { accessChecks } from './checks/access.js';
 import { credentialChecks } from './checks/credentials.js';
 import { firewallChecks } from './checks/firewall.js';
+import { hostsChecks } from './checks/hosts.js';
 import { hygieneChecks } from './checks/hygiene.js';
 import { serviceChecks } from './checks/services.js';
 import type { AuditCheck } from './types.js';
 
 export const auditChecks: AuditCheck[] = [
   ...firewallChecks,
+  ...hostsChecks,
   ...serviceChecks,
   ...credentialChecks,
   ...hygieneChecks,

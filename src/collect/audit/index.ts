@@ -1,12 +1,14 @@
 // Collects the facts `minehunter audit` needs on top of a base snapshot (host, processes, sockets):
-// firewall rulesets, sshd, packages, kernels, agents, cron, and the loopback login tests. Each part
-// runs guarded, so one that fails is recorded in collection[] and its checks report "unknown".
+// firewall rulesets, sshd, packages, kernels, agents, cron, the loopback login tests and the pool
+// names in /etc/hosts. Each part runs guarded, so one that fails is recorded in collection[] and its
+// checks report "unknown".
 import type { AuditFacts, LoginService } from '../../audit/facts.js';
 import type { CollectionRecord, Snapshot } from '../../snapshot/schema.js';
 import { CollectorLog } from '../support.js';
 import { collectAgents } from './agents.js';
 import { collectCron, cronFromPersistence } from './cron.js';
 import { collectFirewall } from './firewall.js';
+import { collectHostsPools } from './hosts.js';
 import { collectLogins } from './logins/index.js';
 import type { Dictionary } from './logins/dictionary.js';
 import { collectKernel, collectPackages } from './packages.js';
@@ -81,6 +83,22 @@ export async function collectAuditFacts(
     });
     return f;
   });
+  if (want('hostsPools')) {
+    // Derived from the snapshot's hosts file and our own pool list, not read from the target: it gets
+    // a collection record only when it fails (linux.hosts-file already records the file itself).
+    jobs.push(
+      collectHostsPools(snapshot).then(
+        (value) => {
+          if (value) facts.hostsPools = value;
+        },
+        (err: unknown) => {
+          const log = new CollectorLog('audit.hostsPools', ['audit']);
+          log.add(undefined, err);
+          records.push(log.record('failed', 'the pool-domain list could not be loaded'));
+        },
+      ),
+    );
+  }
   await Promise.all(jobs);
   records.sort((a, b) => a.collector.localeCompare(b.collector));
   return { audit: facts, records };
