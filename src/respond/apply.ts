@@ -38,6 +38,11 @@ export interface ApplyOptions {
   rescan: () => Promise<{ findings: number; serious: number }>;
   /** One line per step as it ends, for the terminal. */
   onStep?: (step: JournalStep) => void;
+  /**
+   * Processes never signalled, even inside a tree being frozen or killed: minehunter's parent chain
+   * (its own pid is always spared). Their subtrees are left alone too, since minehunter is in one.
+   */
+  spare?: readonly number[];
 }
 
 export interface ApplyResult {
@@ -71,6 +76,7 @@ export async function applyPlan(steps: PlanStep[], opts: ApplyOptions): Promise<
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     startedAt: opts.now().toISOString(),
   });
+  const spared = new Set([process.pid, ...(opts.spare ?? [])]);
   const frozen = new Map<number, ProcEntry[]>();
   const archived = new Map<string, string>(); // target path → sha256 in the archive
   let manifest: Manifest | undefined;
@@ -122,7 +128,7 @@ export async function applyPlan(steps: PlanStep[], opts: ApplyOptions): Promise<
       } else if (step.action) {
         const missing = step.touches.filter((t) => !archived.has(t));
         if (missing.length) throw new Error(`not archived, so not touched: ${missing.join(', ')}`);
-        await runAction(step, step.action, record, { ...opts, procDir, frozen, archived });
+        await runAction(step, step.action, record, { ...opts, procDir, frozen, archived, spared });
         record.message ??= record.files
           .map(
             (f) =>
@@ -193,6 +199,7 @@ async function archiveItems(
 
 interface RunContext extends ApplyOptions {
   procDir: string;
+  spared: ReadonlySet<number>;
   frozen: Map<number, ProcEntry[]>;
   archived: Map<string, string>;
 }
@@ -206,13 +213,14 @@ async function runAction(
   switch (action.type) {
     case 'kill-process-tree':
       if (step.kind === 'freeze') {
-        const tree = await freezeTree(action.pid, action.exe, ctx.procDir);
+        const tree = await freezeTree(action.pid, action.exe, ctx.procDir, ctx.spared);
         ctx.frozen.set(action.pid, tree);
         record.processes = tree.map(journalProcess);
         record.message = `stopped ${tree.length} process(es) with SIGSTOP`;
       } else {
-        const tree = ctx.frozen.get(action.pid) ?? (await freezeTree(action.pid, action.exe, ctx.procDir));
-        const killed = await killTree(tree, ctx.procDir);
+        const tree =
+          ctx.frozen.get(action.pid) ?? (await freezeTree(action.pid, action.exe, ctx.procDir, ctx.spared));
+        const killed = await killTree(tree, ctx.procDir, ctx.spared);
         record.processes = killed.map(journalProcess);
         record.message = `killed ${killed.length} process(es)`;
       }
@@ -303,7 +311,13 @@ const stripDeleted = (exe: string | undefined): string | undefined => exe?.repla
  * The process, its descendants, and ancestors running the same executable (a fork-based watchdog that
  * would start it again), frozen top-down with SIGSTOP. Refuses a pid that now runs another program.
  */
-async function freezeTree(pid: number, exe: string | undefined, procDir: string): Promise<ProcEntry[]> {
+async function freezeTree(
+  pid: number,
+  exe: string | undefined,
+  procDir: string,
+  spared: ReadonlySet<number>,
+): Promise<ProcEntry[]> {
+  if (spared.has(pid)) throw new Error(`process ${pid} is minehunter or runs it: not signalled`);
   const head = await readProc(procDir, pid);
   if (!head) throw new Error(`process ${pid} is gone`);
   if (exe && stripDeleted(head.exe) !== exe)
@@ -313,7 +327,10 @@ async function freezeTree(pid: number, exe: string | undefined, procDir: string)
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   for (
     let parent = byPid.get(top.ppid);
-    parent && parent.pid > 1 && stripDeleted(parent.exe) === stripDeleted(head.exe);
+    parent &&
+    parent.pid > 1 &&
+    !spared.has(parent.pid) &&
+    stripDeleted(parent.exe) === stripDeleted(head.exe);
     parent = byPid.get(parent.ppid)
   ) {
     top = parent;
@@ -323,7 +340,8 @@ async function freezeTree(pid: number, exe: string | undefined, procDir: string)
     signal(p.pid, 'SIGSTOP');
     tree.push(p);
     // Re-read the children after stopping the parent: it can no longer fork new ones.
-    for (const child of (await allProcs(procDir)).filter((c) => c.ppid === p.pid)) await visit(child);
+    for (const child of (await allProcs(procDir)).filter((c) => c.ppid === p.pid && !spared.has(c.pid)))
+      await visit(child);
   };
   await visit(top);
   return tree;
@@ -338,7 +356,11 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /** SIGKILL to every frozen process, repeated for children that appeared, until none is left. */
-async function killTree(tree: ProcEntry[], procDir: string): Promise<ProcEntry[]> {
+async function killTree(
+  tree: ProcEntry[],
+  procDir: string,
+  spared: ReadonlySet<number>,
+): Promise<ProcEntry[]> {
   const killed = new Map<number, ProcEntry>();
   let pending = tree;
   for (let round = 0; round < 5 && pending.length; round++) {
@@ -347,7 +369,7 @@ async function killTree(tree: ProcEntry[], procDir: string): Promise<ProcEntry[]
       killed.set(p.pid, p);
     }
     const procs = await allProcs(procDir);
-    pending = procs.filter((p) => killed.has(p.ppid) && !killed.has(p.pid));
+    pending = procs.filter((p) => killed.has(p.ppid) && !killed.has(p.pid) && !spared.has(p.pid));
   }
   const deadline = Date.now() + 3000;
   for (;;) {

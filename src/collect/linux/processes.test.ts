@@ -3,12 +3,14 @@
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   realpathSync,
   rmSync,
   unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +19,15 @@ import { ProcessSchema, type ProcessInfo } from '../../snapshot/schema.js';
 import { makeContext } from '../context.js';
 import { FIXTURE_NOW, fixtureRoot, killChildren, sleepBinary, startChild } from '../test-helpers.js';
 import { acquireHostLock } from '../../../test/helpers/host-lock.js';
-import { collectProcesses, parseMaps, parseStat, splitNul, type ProcessCollection } from './processes.js';
+import {
+  collectProcesses,
+  isNamespaceInit,
+  parseMaps,
+  parseStat,
+  parseStatus,
+  splitNul,
+  type ProcessCollection,
+} from './processes.js';
 
 const byPid = (list: ProcessInfo[] | undefined, pid: number): ProcessInfo | undefined =>
   list?.find((p) => p.pid === pid);
@@ -79,6 +89,58 @@ describe('parseMaps', () => {
   });
 });
 
+describe('NSpid: the init of a container', () => {
+  it('reads the pid in every PID namespace, outermost first', () => {
+    expect(parseStatus('Name:\tsh\nNSpid:\t7001\t1\nThreads:\t1\n').nsPid).toEqual([7001, 1]);
+    expect(parseStatus('NSpid:\t812\n').nsPid).toEqual([812]);
+    expect(parseStatus('Name:\told-kernel\n').nsPid).toBeUndefined();
+  });
+  it('is a container init only when nested and 1 in the innermost namespace', () => {
+    expect(isNamespaceInit([7001, 1])).toBe(true);
+    expect(isNamespaceInit([7001, 40, 1])).toBe(true);
+    expect(isNamespaceInit([1])).toBe(false); // the host's (or our own namespace's) init
+    expect(isNamespaceInit([7002, 5])).toBe(false); // a process inside a container
+    expect(isNamespaceInit(undefined)).toBe(false);
+  });
+});
+
+describe('collectProcesses on a fake /proc with a container', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'minehunter-proc-ns-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  /** One fake /proc/PID: stat, status with NSpid, cmdline and comm (no exe link: read errors are fine). */
+  const fakeProcess = (pid: number, ppid: number, comm: string, nsPid: number[]): void => {
+    const dir = path.join(root, 'proc', String(pid));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'stat'),
+      `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 0 0 0 0 10 5 0 0 20 0 1 0 5000 0 0\n`,
+    );
+    writeFileSync(
+      path.join(dir, 'status'),
+      `Name:\t${comm}\nPid:\t${pid}\nPPid:\t${ppid}\nUid:\t0\t0\t0\t0\nThreads:\t1\nNSpid:\t${nsPid.join('\t')}\n`,
+    );
+    writeFileSync(path.join(dir, 'cmdline'), `${comm}\0`);
+    writeFileSync(path.join(dir, 'comm'), `${comm}\n`);
+  };
+
+  it('marks the container init (NSpid ends in 1, nested) and nothing else', async () => {
+    fakeProcess(1, 0, 'systemd', [1]);
+    fakeProcess(700, 1, 'containerd-shim', [700]);
+    fakeProcess(7001, 700, 'tini', [7001, 1]);
+    fakeProcess(7002, 7001, 'memfd-helper', [7002, 5]);
+    const ctx = await makeContext(root, FIXTURE_NOW);
+    const result = await collectProcesses(ctx, { cpuWindowMs: 0, hashExecutables: false });
+    expect(result.processes?.map((p) => p.pid)).toEqual([1, 700, 7001, 7002]);
+    expect(result.processes?.filter((p) => p.containerInit).map((p) => p.pid)).toEqual([7001]);
+    // Only set when true: other records keep the shape they had before the field existed.
+    for (const p of result.processes ?? []) {
+      if (p.pid !== 7001) expect(p).not.toHaveProperty('containerInit');
+      expect(() => ProcessSchema.parse(p)).not.toThrow();
+    }
+  });
+});
+
 describe('collectProcesses on the miner-host fixture', () => {
   let result: ProcessCollection;
   let procs: ProcessInfo[] | undefined;
@@ -90,6 +152,8 @@ describe('collectProcesses on the miner-host fixture', () => {
 
   it('lists every readable pid in order and silently drops the one that vanished', () => {
     expect(procs?.map((p) => p.pid)).toEqual([1, 2, 9, 412, 1337, 2024, 4200, 4242]);
+    // The fixture has no NSpid lines: no process is taken for a container's init.
+    expect(procs?.some((p) => 'containerInit' in p)).toBe(false);
     expect(result.record).toMatchObject({ collector: 'linux.processes', status: 'ok', errors: [] });
     expect(result.record.note).toContain('1 exited while being read');
     for (const p of procs ?? []) expect(() => ProcessSchema.parse(p)).not.toThrow();
@@ -298,6 +362,31 @@ describe('collectProcesses on the live /proc', () => {
     expect(result.record.note).toMatch(/CPU% sampled over (\d+) ms/);
     const windowMs = Number(/sampled over (\d+) ms/.exec(result.record.note ?? '')?.[1]);
     expect(windowMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('marks the init of a new PID namespace as a container init, and only it', async (ctx) => {
+    const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p));
+    if (!unshare) return ctx.skip();
+    const child = await startChild(unshare, ['--pid', '--fork', sleepBinary(), '20']);
+    // The forked sleep is pid 1 of the new namespace; unshare itself stays in ours.
+    const deadline = Date.now() + 5000;
+    let init: ProcessInfo | undefined;
+    let result: ProcessCollection | undefined;
+    while (!init && Date.now() < deadline) {
+      result = await collectLive(0, false);
+      init = result.processes?.find((p) => p.ppid === child.pid);
+      if (!init) await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      // Without CAP_SYS_ADMIN unshare exits at once: nothing to look at.
+      if (!init && child.exitCode !== null) return ctx.skip();
+      expect(init).toMatchObject({ exe: sleepBinary(), containerInit: true });
+      expect(byPid(result!.processes, child.pid as number)).not.toHaveProperty('containerInit');
+      expect(byPid(result!.processes, process.pid)).not.toHaveProperty('containerInit');
+    } finally {
+      // killChildren ends unshare; the sleep it forked would outlive it.
+      if (init) process.kill(init.pid, 'SIGKILL');
+    }
   });
 
   it('does not fail or log errors when children exit while the collection runs', async () => {

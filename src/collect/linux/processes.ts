@@ -27,7 +27,8 @@ export const CLK_TCK = 100;
  * of its one-second budget. The content scan still reads such files up to its own size limit.
  */
 export const MAX_HASH_BYTES = 64 * 1024 * 1024;
-const PF_KTHREAD = 0x00200000;
+/** The kernel's flag for its own threads in /proc/PID/stat; user space cannot set it. */
+export const PF_KTHREAD = 0x00200000;
 const CONCURRENCY = 16;
 const HASH_CONCURRENCY = 2;
 
@@ -93,8 +94,13 @@ export function splitNul(buf: Buffer): string[] {
   return buf.toString('utf8', 0, end).split('\0');
 }
 
-export function parseStatus(text: string): { uid?: number; threads?: number; rssBytes?: number } {
-  const out: { uid?: number; threads?: number; rssBytes?: number } = {};
+export function parseStatus(text: string): {
+  uid?: number;
+  threads?: number;
+  rssBytes?: number;
+  nsPid?: number[];
+} {
+  const out: { uid?: number; threads?: number; rssBytes?: number; nsPid?: number[] } = {};
   // The effective uid is the one whose rights the process uses, and the one `ps` shows as USER.
   const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(text);
   if (uid) out.uid = Number(uid[1]);
@@ -102,7 +108,18 @@ export function parseStatus(text: string): { uid?: number; threads?: number; rss
   if (threads) out.threads = Number(threads[1]);
   const rss = /^VmRSS:\s+(\d+)\s*kB/m.exec(text);
   if (rss) out.rssBytes = Number(rss[1]) * 1024;
+  // The pid in each PID namespace the process belongs to, outermost first (Linux 4.1+).
+  const nsPid = /^NSpid:[ \t]*(\d+(?:[ \t]+\d+)*)[ \t]*$/m.exec(text);
+  if (nsPid) out.nsPid = (nsPid[1] as string).split(/[ \t]+/).map(Number);
   return out;
+}
+
+/**
+ * The init of a PID namespace other than the one it is seen from, i.e. a container's pid 1: its
+ * `NSpid` line holds more than one pid and the innermost is 1. Killing it ends the whole container.
+ */
+export function isNamespaceInit(nsPid: number[] | undefined): boolean {
+  return nsPid !== undefined && nsPid.length > 1 && nsPid[nsPid.length - 1] === 1;
 }
 
 /** Only the dynamic loader's variables: the rest of an environment may hold secrets. */
@@ -357,6 +374,8 @@ export async function collectProcesses(
       maps: typeof maps.value === 'string' ? parseMaps(maps.value, exe?.path) : [],
     };
     const s = status.value !== undefined ? parseStatus(status.value) : {};
+    // Only when true, so snapshots of hosts without containers stay as they were.
+    if (isNamespaceInit(s.nsPid)) info.containerInit = true;
     if (s.uid !== undefined) {
       info.uid = s.uid;
       const user = users.get(s.uid);
