@@ -172,7 +172,7 @@ rule MH_Dropper_Hidden_Staging_Directory
 rule MH_Dropper_Base64_Pipe_Shell
 {
     meta:
-        description = "Encoded stage decoded and piped straight into a shell (echo <base64> | base64 -d | sh)"
+        description = "Encoded stage decoded and piped straight into a shell (an echoed base64 blob decoded and handed to sh)"
         kind = "fileless"
         level = "high"
         reference = "https://attack.mitre.org/techniques/T1140/"
@@ -203,7 +203,7 @@ rule MH_Dropper_SSH_Key_Backdoor
 rule MH_Dropper_Process_Masquerade
 {
     meta:
-        description = "Miner started under a kernel-thread or system-daemon name (exec -a '[kworker/0:0]', copied to kthreadd/ksoftirqd...)"
+        description = "Miner started under a kernel-thread or system-daemon name (exec with a bracketed kworker name as argv[0], or copied to kthreadd/ksoftirqd...)"
         kind = "fileless"
         level = "high"
         reference = "https://attack.mitre.org/techniques/T1036/004/"

@@ -1,7 +1,8 @@
 // What to do, in order, for each of the seven kinds of mining trojan of the source document's §4. The
 // steps follow the document (e.g. Windows\Fonts subdirectories → full anti-virus scan; ld.so.preload
 // hides files and processes from normal tools → check from outside the hooked loader) and name the
-// minehunter command that carries a step out where there is one.
+// minehunter command that carries a step out where there is one. Steps describe what droppers do
+// rather than quote their one-liners: a saved report must not match minehunter's own dropper rules.
 import type { Localized, MinerKind } from '../model/finding.js';
 
 const L = (en: string, zh: string): Localized => ({ en, 'zh-CN': zh });
@@ -45,8 +46,8 @@ export const PLAYBOOKS: Record<MinerKind, Localized[]> = {
       '先不要重启：载荷只在内存中；`minehunter respond --apply` 会在终止前把 /proc/PID/exe 复制进压缩包。',
     ),
     L(
-      'Find the loader that runs it: download-and-run command lines (curl|sh, base64 -d|sh), cron, systemd timers, shell profiles; on Windows WMI event consumers, scheduled tasks and PowerShell -enc.',
-      '找出加载它的入口：下载执行命令（curl|sh、base64 -d|sh）、cron、systemd 定时器、shell 配置文件；Windows 上检查 WMI 事件消费者、计划任务和 PowerShell -enc。',
+      'Find the loader that runs it: command lines that pipe a download or a decoded payload straight into a shell, cron, systemd timers, shell profiles; on Windows WMI event consumers, scheduled tasks and PowerShell -enc.',
+      '找出加载它的入口：把下载内容或解码后的载荷直接交给 shell 执行的命令行、cron、systemd 定时器、shell 配置文件；Windows 上检查 WMI 事件消费者、计划任务和 PowerShell -enc。',
     ),
     L(
       'Freeze and kill the process tree, remove the loader entries, block the download and pool hosts.',
@@ -111,8 +112,8 @@ export const PLAYBOOKS: Record<MinerKind, Localized[]> = {
       '不要相信本机的 ps、ls、top：预加载库会对所有常规工具隐藏文件和进程。使用 minehunter 直接读取 /proc，或静态编译的 busybox。',
     ),
     L(
-      'Take the library out of /etc/ld.so.preload (clearing chattr +i first) and quarantine it: `minehunter respond --apply`.',
-      '从 /etc/ld.so.preload 中移除该库（先清除 chattr +i 属性）并隔离它：`minehunter respond --apply`。',
+      'Take the library out of /etc/ld.so.preload (clearing its immutable attribute first) and quarantine it: `minehunter respond --apply`.',
+      '从 /etc/ld.so.preload 中移除该库（先清除其不可修改属性）并隔离它：`minehunter respond --apply`。',
     ),
     L(
       'Kill the processes it hid, which now appear, and remove their persistence.',

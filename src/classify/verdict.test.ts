@@ -1,8 +1,8 @@
 // The verdict: allowed findings do not count, and what was not collected is never called clean.
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../model/finding.js';
+import type { Evidence, Finding } from '../model/finding.js';
 import type { CollectionRecord } from '../snapshot/schema.js';
-import { classify } from './verdict.js';
+import { basisOf, classify, runningProcesses } from './verdict.js';
 
 const text = { en: 'x', 'zh-CN': 'x' };
 function finding(partial: Partial<Finding>): Finding {
@@ -74,5 +74,176 @@ describe('classify', () => {
     const v = classify([], [ok, failed]);
     expect(v.status).toBe('incomplete');
     expect(v.notCollected).toEqual(['sockets']);
+  });
+
+  it('orders kinds by their strongest evidence: level, then a running process before a file', () => {
+    const v = classify(
+      [
+        finding({ kind: 'hidden-directory', level: 'high', fingerprint: 'd', basis: 'executable' }),
+        finding({ kind: 'fileless', level: 'high', fingerprint: 'f', basis: 'running' }),
+        finding({ kind: 'preload', level: 'high', fingerprint: 'p', basis: 'autostart' }),
+        finding({ kind: 'web-script', level: 'critical', fingerprint: 'w', basis: 'config' }),
+      ],
+      [ok],
+    );
+    expect(v.kinds.map((k) => k.kind)).toEqual(['web-script', 'fileless', 'preload', 'hidden-directory']);
+  });
+
+  it('orders each chain by level, then basis, then fingerprint, and names the basis of each link', () => {
+    const v = classify(
+      [
+        finding({ fingerprint: 'a', level: 'high', basis: 'mention', ruleId: 'content-match' }),
+        finding({ fingerprint: 'b', level: 'high', basis: 'running', ruleId: 'pool-connection' }),
+        finding({ fingerprint: 'c', level: 'critical', basis: 'config', ruleId: 'hidden-directory' }),
+        finding({ fingerprint: 'd', level: 'high', basis: 'executable', ruleId: 'known-bad-hash' }),
+        finding({ fingerprint: 'e', level: 'high', basis: 'executable', ruleId: 'content-match' }),
+      ],
+      [ok],
+    );
+    expect(v.kinds[0]!.chain.map((c) => [c.fingerprint, c.basis])).toEqual([
+      ['c', 'config'],
+      ['b', 'running'],
+      ['d', 'executable'],
+      ['e', 'executable'],
+      ['a', 'mention'],
+    ]);
+  });
+
+  it('never lets low mentions or its own output lead ahead of a kind with a running process', () => {
+    const v = classify(
+      [
+        finding({ kind: 'web-script', level: 'low', fingerprint: 'm', basis: 'mention' }),
+        finding({ kind: 'container-image', level: 'low', fingerprint: 'o', basis: 'own-output' }),
+        finding({ kind: 'fileless', level: 'info', fingerprint: 'r', basis: 'running' }),
+      ],
+      [ok],
+    );
+    expect(v.kinds.map((k) => k.kind)).toEqual(['fileless', 'web-script', 'container-image']);
+  });
+
+  it('gives low confidence to a kind that only low or info mentions support', () => {
+    const v = classify(
+      [
+        finding({ kind: 'web-script', level: 'low', fingerprint: 'm1', basis: 'mention' }),
+        finding({ kind: 'web-script', level: 'info', fingerprint: 'm2', basis: 'own-output' }),
+      ],
+      [ok],
+    );
+    expect(v.kinds).toMatchObject([{ kind: 'web-script', confidence: 'low', findingCount: 2 }]);
+    expect(v.status).toBe('clean');
+  });
+
+  it('derives the basis of findings from older reports that lack it', () => {
+    const proc: Evidence = { type: 'process', pid: 7, ppid: 1, comm: 'x', argv: ['x'] };
+    expect(basisOf(finding({ evidence: [proc] }))).toBe('running');
+    expect(basisOf(finding({ category: 'persistence' }))).toBe('autostart');
+    expect(basisOf(finding({ category: 'tampering' }))).toBe('autostart');
+    expect(basisOf(finding({}))).toBe('executable');
+    expect(basisOf(finding({ basis: 'config', evidence: [proc] }))).toBe('config');
+  });
+});
+
+describe('running processes', () => {
+  const proc = (pid: number, extra: Partial<Extract<Evidence, { type: 'process' }>> = {}): Evidence => ({
+    type: 'process',
+    pid,
+    ppid: 1,
+    user: 'www-data',
+    comm: 'kworker',
+    exe: '/tmp/.x/kworker',
+    argv: ['[kworker/0:2]', '-o', 'stratum+tcp://198.51.100.7:3333', '-u', 'WALLET'],
+    cpuPercent: 97.4,
+    ...extra,
+  });
+  const wallet = '4AMinehunterTestWa11et';
+
+  it('names each running miner with its pool and wallet, strongest first', () => {
+    const v = classify(
+      [
+        finding({
+          level: 'medium',
+          fingerprint: 'z',
+          evidence: [proc(99, { argv: ['./m'], cpuPercent: 40 })],
+        }),
+        finding({
+          level: 'critical',
+          fingerprint: 'y',
+          basis: 'running',
+          evidence: [
+            proc(4242),
+            {
+              type: 'match',
+              field: 'argv[2]',
+              value: 'stratum+tcp://198.51.100.7:3333',
+              ioc: 'pool URL scheme stratum+tcp://',
+            },
+            {
+              type: 'match',
+              field: 'argv[4]',
+              value: wallet,
+              ioc: 'iocs/wallet-patterns.yml: monero-standard',
+            },
+            {
+              type: 'match',
+              field: 'argv[6]',
+              value: '--donate-level',
+              ioc: 'iocs/miner-args.yml: --donate-level',
+            },
+            {
+              type: 'socket',
+              protocol: 'tcp',
+              local: '10.0.0.2:50000',
+              remote: '198.51.100.7:3333',
+              state: 'ESTABLISHED',
+              pids: [4242],
+              match: 'pool port 3333',
+            },
+            {
+              type: 'socket',
+              protocol: 'tcp',
+              local: '10.0.0.2:50001',
+              remote: '203.0.113.9:14444',
+              state: 'ESTABLISHED',
+              pids: [4242],
+              match: 'pool address iocs/pool-addresses.yml: 203.0.113.0/24',
+            },
+          ],
+        }),
+      ],
+      [ok],
+    );
+    expect(v.running).toEqual([
+      {
+        pid: 4242,
+        user: 'www-data',
+        comm: 'kworker',
+        exe: '/tmp/.x/kworker',
+        cpuPercent: 97.4,
+        level: 'critical',
+        pools: ['stratum+tcp://198.51.100.7:3333', '203.0.113.9:14444'],
+        wallets: [wallet],
+      },
+      {
+        pid: 99,
+        user: 'www-data',
+        comm: 'kworker',
+        exe: '/tmp/.x/kworker',
+        cpuPercent: 40,
+        level: 'medium',
+        pools: [],
+        wallets: [],
+      },
+    ]);
+  });
+
+  it('leaves out allowed, low and not-running findings', () => {
+    expect(
+      runningProcesses([
+        finding({ level: 'low', basis: 'running', evidence: [proc(1)] }),
+        finding({ basis: 'running', evidence: [proc(2)], allowed: { by: 'exe', value: '/x', source: 'a' } }),
+        finding({ basis: 'executable', evidence: [proc(3)] }),
+        finding({ basis: 'running', evidence: [] }),
+      ]),
+    ).toEqual([]);
   });
 });

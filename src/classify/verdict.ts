@@ -1,17 +1,25 @@
-// Findings → verdict: is the host infected, with which of the seven kinds, and how sure we are.
-// Allowed findings never count towards the verdict; missing collection makes a clean result
-// "incomplete" rather than "clean".
+// Findings → verdict: is the host infected, with which of the seven kinds, how sure we are, and which
+// miner processes are running right now. Kinds and their evidence chains are ordered by strength of
+// evidence (level, then what the evidence is found in: a running process before an autostart entry,
+// an executable, a configuration file, a mention). Allowed findings never count towards the verdict;
+// missing collection makes a clean result "incomplete" rather than "clean".
 import { z } from 'zod';
 import {
+  BasisSchema,
   LevelSchema,
   LocalizedSchema,
   MinerKindSchema,
+  basisRank,
   levelRank,
   maxLevel,
+  type Basis,
+  type Evidence,
   type Finding,
+  type Level,
   type MinerKind,
 } from '../model/finding.js';
 import type { CollectionRecord } from '../snapshot/schema.js';
+import { parsePoolUrl } from '../detect/util.js';
 import { PLAYBOOKS } from './playbooks.js';
 
 /** One link of a kind's evidence chain: a finding that points to it, strongest first. */
@@ -21,7 +29,28 @@ export const ChainLinkSchema = z.object({
   category: z.string(),
   fingerprint: z.string(),
   message: LocalizedSchema,
+  /** What the finding's evidence is found in (absent in reports of older versions). */
+  basis: BasisSchema.optional(),
 });
+
+/**
+ * A miner process running now, as the first screen of a report shows it: who runs what, how hard,
+ * and the pool and wallet its evidence names.
+ */
+export const RunningProcessSchema = z.object({
+  pid: z.number().int(),
+  user: z.string().optional(),
+  comm: z.string(),
+  exe: z.string().optional(),
+  exeDeleted: z.boolean().optional(),
+  cpuPercent: z.number().optional(),
+  /** The strongest level among the findings on this process. */
+  level: LevelSchema,
+  /** Pool URLs, pool host names and pool connections (remote address:port), strongest first. */
+  pools: z.array(z.string()),
+  wallets: z.array(z.string()),
+});
+export type RunningProcess = z.infer<typeof RunningProcessSchema>;
 
 export const VerdictSchema = z.object({
   status: z.enum(['infected', 'suspicious', 'clean', 'incomplete']),
@@ -31,16 +60,51 @@ export const VerdictSchema = z.object({
       kind: MinerKindSchema,
       confidence: z.enum(['high', 'medium', 'low']),
       findingCount: z.number().int(),
-      /** The findings that make the case for this kind, strongest first. */
+      /** The findings that make the case for this kind, strongest first: level, then basis. */
       chain: z.array(ChainLinkSchema),
       /** What to do, in order (source document §4), in both languages. */
       playbook: z.array(LocalizedSchema),
     }),
   ),
+  /**
+   * Miner processes running now (findings on a running process at level medium or above), strongest
+   * first. Absent in reports of older versions.
+   */
+  running: z.array(RunningProcessSchema).optional(),
   /** Collectors that failed or were skipped: what the verdict could not see. */
   notCollected: z.array(z.string()),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
+
+/**
+ * What a finding's strongest evidence is found in. Findings of older reports carry no basis: it is
+ * derived the way the rule runner does (a process → running; persistence or tampering → autostart;
+ * anything else → an executable on disk).
+ */
+export function basisOf(f: Finding): Basis {
+  if (f.basis) return f.basis;
+  if (f.evidence.some((e) => e.type === 'process')) return 'running';
+  if (f.category === 'persistence' || f.category === 'tampering') return 'autostart';
+  return 'executable';
+}
+
+/**
+ * A low or info finding that only mentions miner strings (a document, a log, minehunter's own saved
+ * report): it may support a kind, but never lets that kind lead the verdict.
+ */
+function isWeak(f: Finding): boolean {
+  const basis = basisOf(f);
+  return (basis === 'mention' || basis === 'own-output') && levelRank(f.level) <= levelRank('low');
+}
+
+/** Stronger first: level, then basis, then fingerprint (the rule runner's order). */
+function byStrength(a: Finding, b: Finding): number {
+  return (
+    levelRank(b.level) - levelRank(a.level) ||
+    basisRank(basisOf(b)) - basisRank(basisOf(a)) ||
+    (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0)
+  );
+}
 
 export function classify(findings: Finding[], collection: CollectionRecord[]): Verdict {
   const active = findings.filter((f) => !f.allowed);
@@ -52,29 +116,30 @@ export function classify(findings: Finding[], collection: CollectionRecord[]): V
   }
   const kinds = [...byKind.entries()]
     .map(([kind, list]) => {
+      const sorted = [...list].sort(byStrength);
       const top = maxLevel(list.map((f) => f.level));
+      // Only mentions at low/info give low confidence already: the level caps it.
       const confidence: Verdict['kinds'][number]['confidence'] =
         levelRank(top) >= levelRank('high') ? 'high' : top === 'medium' ? 'medium' : 'low';
-      const chain = [...list]
-        .sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.fingerprint.localeCompare(b.fingerprint))
-        .map((f) => ({
-          ruleId: f.ruleId,
-          level: f.level,
-          category: f.category,
-          fingerprint: f.fingerprint,
-          message: f.message,
-        }));
+      const chain = sorted.map((f) => ({
+        ruleId: f.ruleId,
+        level: f.level,
+        category: f.category,
+        fingerprint: f.fingerprint,
+        message: f.message,
+        basis: basisOf(f),
+      }));
+      // The kind's rank comes from its strongest finding that is not a weak mention; a kind with
+      // nothing else ranks after every kind that has more.
+      const lead = sorted.find((f) => !isWeak(f));
+      const head = lead ?? sorted[0]!;
       return {
-        kind,
-        confidence,
-        findingCount: list.length,
-        chain,
-        playbook: PLAYBOOKS[kind],
-        rank: levelRank(top),
+        entry: { kind, confidence, findingCount: list.length, chain, playbook: PLAYBOOKS[kind] },
+        rank: [lead ? 1 : 0, levelRank(head.level), basisRank(basisOf(head))],
       };
     })
-    .sort((a, b) => b.rank - a.rank || a.kind.localeCompare(b.kind))
-    .map(({ rank: _rank, ...rest }) => rest);
+    .sort((a, b) => compareRanks(b.rank, a.rank) || a.entry.kind.localeCompare(b.entry.kind))
+    .map(({ entry }) => entry);
   const notCollected = collection
     .filter((c) => c.status === 'failed' || c.status === 'skipped')
     .map((c) => c.collector);
@@ -89,5 +154,92 @@ export function classify(findings: Finding[], collection: CollectionRecord[]): V
   } else {
     status = 'clean';
   }
-  return { status, highest, kinds, notCollected };
+  return { status, highest, kinds, running: runningProcesses(active), notCollected };
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The level a finding on a running process must reach to be shown as a running miner. */
+const RUNNING_MIN: Level = 'medium';
+
+/**
+ * The miner processes running now: one entry per process that a finding of basis `running` (level
+ * medium or above, not allowed) is about, with the pools and wallets its evidence names. Low and
+ * info findings on a process, such as a miner string in a shell's memory, stay in the findings.
+ */
+export function runningProcesses(findings: Finding[]): RunningProcess[] {
+  const byPid = new Map<number, RunningProcess>();
+  const order: number[] = [];
+  for (const f of [...findings].sort(byStrength)) {
+    if (f.allowed || basisOf(f) !== 'running' || levelRank(f.level) < levelRank(RUNNING_MIN)) continue;
+    // The finding's subject is its first process; other processes in it are context (a parent).
+    const proc = f.evidence.find((e): e is Extract<Evidence, { type: 'process' }> => e.type === 'process');
+    if (!proc) continue;
+    let entry = byPid.get(proc.pid);
+    if (!entry) {
+      entry = {
+        pid: proc.pid,
+        ...(proc.user !== undefined ? { user: proc.user } : {}),
+        comm: proc.comm,
+        ...(proc.exe !== undefined ? { exe: proc.exe } : {}),
+        ...(proc.exeDeleted ? { exeDeleted: true } : {}),
+        ...(proc.cpuPercent !== undefined ? { cpuPercent: proc.cpuPercent } : {}),
+        level: f.level,
+        pools: [],
+        wallets: [],
+      };
+      byPid.set(proc.pid, entry);
+      order.push(proc.pid);
+    }
+    addUnique(entry.pools, poolsOf(f.evidence, proc));
+    addUnique(entry.wallets, walletsOf(f.evidence));
+  }
+  return order.map((pid) => byPid.get(pid)!);
+}
+
+function addUnique(into: string[], items: string[]): void {
+  for (const item of items) if (!into.includes(item)) into.push(item);
+}
+
+/**
+ * Pools named by the evidence: pool URLs (matched in the command line, or written in the process's
+ * own argv), pool host names matched in argv, then the remote end of pool connections unless a URL
+ * already names it.
+ */
+function poolsOf(evidence: Evidence[], proc: Extract<Evidence, { type: 'process' }>): string[] {
+  const urls: string[] = [];
+  const hosts: string[] = [];
+  const remotes: string[] = [];
+  for (const e of evidence) {
+    if (e.type === 'match' && e.field.startsWith('argv')) {
+      if (e.ioc?.startsWith('pool URL scheme')) urls.push(e.value);
+      else if (e.ioc && /pool-domains/i.test(e.ioc) && /^[^\s/:]+\.[^\s/:]+$/.test(e.value))
+        hosts.push(e.value);
+    } else if (e.type === 'socket' && e.match && (e.pids.length === 0 || e.pids.includes(proc.pid))) {
+      remotes.push(e.remote);
+    }
+  }
+  for (const arg of proc.argv) {
+    const url = parsePoolUrl(arg);
+    if (url) urls.push(url.url);
+  }
+  const uniqueUrls = [...new Set(urls)];
+  return [
+    ...uniqueUrls,
+    ...hosts.filter((h) => !uniqueUrls.some((u) => u.includes(h))),
+    ...remotes.filter((r) => !uniqueUrls.some((u) => u.includes(r))),
+  ];
+}
+
+/** Wallet addresses the command-line evidence matched against the wallet patterns. */
+function walletsOf(evidence: Evidence[]): string[] {
+  return evidence.flatMap((e) =>
+    e.type === 'match' && e.field.startsWith('argv') && e.ioc && /wallet/i.test(e.ioc) ? [e.value] : [],
+  );
 }

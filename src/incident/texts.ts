@@ -2,7 +2,7 @@
 // and PDF renderers so the three always say the same thing.
 import type { Lang, Localized } from '../model/finding.js';
 
-const T = {
+export const INCIDENT_TEXTS = {
   title: { en: 'Mining trojan incident report', 'zh-CN': '挖矿木马安全事件报告' },
   generated: {
     en: 'Generated {time} by minehunter {version}',
@@ -17,7 +17,6 @@ const T = {
   verdict: { en: 'Verdict', 'zh-CN': '判定结论' },
   timeline: { en: 'Timeline', 'zh-CN': '时间线' },
   processes: { en: 'Miner processes', 'zh-CN': '挖矿进程' },
-  playbook: { en: 'What to do, in order', 'zh-CN': '处置步骤（按顺序）' },
   orgName: { en: 'Organisation', 'zh-CN': '单位名称' },
   address: { en: 'Address', 'zh-CN': '地址' },
   contact: { en: 'Contact person', 'zh-CN': '联系人' },
@@ -73,12 +72,14 @@ const T = {
   note: { en: 'Note', 'zh-CN': '说明' },
 } satisfies Record<string, Localized>;
 
-export type IncidentTextKey = keyof typeof T;
+export type IncidentTextKey = keyof typeof INCIDENT_TEXTS;
 
 export function it18n(
   lang: Lang,
   key: IncidentTextKey,
   params: Record<string, string | number> = {},
 ): string {
-  return T[key][lang].replace(/\{(\w+)\}/g, (w, n: string) => (n in params ? String(params[n]) : w));
+  return INCIDENT_TEXTS[key][lang].replace(/\{(\w+)\}/g, (w, n: string) =>
+    n in params ? String(params[n]) : w,
+  );
 }

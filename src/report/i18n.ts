@@ -1,6 +1,10 @@
 // The user-facing strings of the report and CLI in English and Simplified Chinese, and the choice of
 // language from --lang or the locale. Detector texts live with their detectors; these are the frame.
+// None quotes a dropper's one-liner (a download piped into a shell): a saved report must not match
+// minehunter's own dropper rules.
 import type { Lang, Level, Localized, MinerKind } from '../model/finding.js';
+import type { RunningProcess } from '../classify/verdict.js';
+import type { Target } from '../snapshot/schema.js';
 
 /** --lang wins; otherwise the POSIX locale variables in their order of precedence. */
 export function detectLang(env: NodeJS.ProcessEnv = process.env): Lang {
@@ -18,7 +22,7 @@ export function parseLang(value: string): Lang | undefined {
   return undefined;
 }
 
-const messages = {
+export const messages = {
   scanTitle: {
     en: 'minehunter {version}: scan of {host}',
     'zh-CN': 'minehunter {version}：{host} 的扫描结果',
@@ -26,6 +30,12 @@ const messages = {
   scannedAt: {
     en: 'Collected {time} · kernel {kernel} · {distro}',
     'zh-CN': '采集时间 {time} · 内核 {kernel} · {distro}',
+  },
+  'scope.live': { en: 'Scope: this host (live)', 'zh-CN': '范围：本机（正在运行的系统）' },
+  'scope.offline': { en: 'Scope: offline root {root}', 'zh-CN': '范围：离线根目录 {root}' },
+  'scope.paths': {
+    en: "Scope: paths {paths} (this host's processes were not scanned; add --host to include them)",
+    'zh-CN': '范围：路径 {paths}（未扫描本机的进程；加上 --host 可一并扫描）',
   },
   verdict: { en: 'Verdict', 'zh-CN': '结论' },
   'status.infected': { en: 'INFECTED', 'zh-CN': '已感染' },
@@ -41,7 +51,19 @@ const messages = {
   'confidence.low': { en: 'low', 'zh-CN': '低' },
   noFindings: { en: 'No findings.', 'zh-CN': '没有发现。' },
   evidenceChain: { en: 'Evidence chain', 'zh-CN': '证据链' },
-  playbook: { en: 'What to do, in order', 'zh-CN': '处置步骤（按顺序）' },
+  playbookFor: { en: 'What to do, in order: {kind}', 'zh-CN': '处置步骤（按顺序）：{kind}' },
+  'running.title': { en: 'What is running now', 'zh-CN': '正在运行' },
+  'running.pid': { en: 'PID {pid}', 'zh-CN': '进程 {pid}' },
+  'running.user': { en: 'user {user}', 'zh-CN': '用户 {user}' },
+  'running.cpu': { en: 'CPU {cpu}%', 'zh-CN': 'CPU {cpu}%' },
+  'running.pool': { en: 'pool {value}', 'zh-CN': '矿池 {value}' },
+  'running.pools': { en: 'pools {value}', 'zh-CN': '矿池 {value}' },
+  'running.wallet': { en: 'wallet {value}', 'zh-CN': '钱包 {value}' },
+  'running.wallets': { en: 'wallets {value}', 'zh-CN': '钱包 {value}' },
+  'running.more': {
+    en: '… and {count} more running: see the findings below',
+    'zh-CN': '……另有 {count} 个正在运行，见下方检测结果',
+  },
   evidence: { en: 'Evidence', 'zh-CN': '证据' },
   signals: { en: 'Signals', 'zh-CN': '关联信号' },
   verify: { en: 'Verify by hand', 'zh-CN': '人工核实' },
@@ -83,8 +105,8 @@ const messages = {
     'zh-CN': '从 {path} 中移除 {libs}',
   },
   'action.clear-immutable': {
-    en: 'Clear the immutable/append-only attributes of {path} (chattr -i -a)',
-    'zh-CN': '清除 {path} 的不可修改/仅追加属性（chattr -i -a）',
+    en: 'Clear the immutable/append-only attributes of {path} (with chattr)',
+    'zh-CN': '清除 {path} 的不可修改/仅追加属性（使用 chattr）',
   },
   'action.remove-line': {
     en: 'Remove one line from {path}: {line}',
@@ -141,4 +163,50 @@ export function kindName(lang: Lang, kind: MinerKind): string {
 export function progressText(lang: Lang, collectorId: string): string {
   const key = `progress.${collectorId}`;
   return key in messages ? t(lang, key as MessageKey) : `${collectorId}…`;
+}
+
+/** A list in running text: "a, b" in English, "a、b" in Chinese. */
+export function listText(lang: Lang, items: string[]): string {
+  return items.join(lang === 'zh-CN' ? '、' : ', ');
+}
+
+/**
+ * The report's first line after its title: what was scanned. Plain text: the renderer escapes it
+ * for its medium (the root and paths come from the command line).
+ */
+export function scopeText(lang: Lang, target: Target): string {
+  if (target.scope === 'paths') {
+    return t(lang, 'scope.paths', {
+      paths: listText(lang, target.paths?.length ? target.paths : [target.root]),
+    });
+  }
+  return target.live ? t(lang, 'scope.live') : t(lang, 'scope.offline', { root: target.root });
+}
+
+/** At most this many pools or wallets per process on the first screen; the findings have them all. */
+const SHOWN = 2;
+
+/**
+ * One running miner process in one or two lines of plain text (the renderer escapes them): who runs
+ * what and how hard, then the pools and wallets its evidence names.
+ */
+export function runningText(lang: Lang, p: RunningProcess): { head: string; detail?: string } {
+  const exe = p.exe ?? p.comm;
+  const head = [
+    t(lang, 'running.pid', { pid: p.pid }),
+    ...(p.user !== undefined ? [t(lang, 'running.user', { user: p.user })] : []),
+    ...(p.cpuPercent !== undefined ? [t(lang, 'running.cpu', { cpu: p.cpuPercent.toFixed(0) })] : []),
+    `${exe}${p.exeDeleted ? ` (${t(lang, 'deleted')})` : ''}`,
+  ].join(' · ');
+  const some = (items: string[], one: MessageKey, many: MessageKey): string[] => {
+    if (items.length === 0) return [];
+    const shown = listText(lang, items.slice(0, SHOWN));
+    const more = items.length > SHOWN ? ` (+${items.length - SHOWN})` : '';
+    return [t(lang, items.length > 1 ? many : one, { value: shown + more })];
+  };
+  const detail = [
+    ...some(p.pools, 'running.pool', 'running.pools'),
+    ...some(p.wallets, 'running.wallet', 'running.wallets'),
+  ].join(' · ');
+  return detail ? { head, detail } : { head };
 }

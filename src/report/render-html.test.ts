@@ -1,7 +1,8 @@
 // The HTML incident report is self-contained and inert: hostile argv is escaped, no script or external
-// resource can load, and the §5 headings are there in the chosen language.
+// resource can load, the §5 headings are there in the chosen language, and it opens with the scope,
+// the verdict and the running miner with its pool.
 import { describe, expect, it } from 'vitest';
-import { fixtureIncident } from '../../test/helpers/incident-fixture.js';
+import { fixtureIncident, fixtureInputs } from '../../test/helpers/incident-fixture.js';
 import { esc, renderIncidentHtml } from './render-html.js';
 
 describe('renderIncidentHtml', () => {
@@ -21,5 +22,34 @@ describe('renderIncidentHtml', () => {
   });
   it('escapes quotes and ampersands', () => {
     expect(esc(`"a" & 'b'`)).toBe('&quot;a&quot; &amp; &#39;b&#39;');
+  });
+  it('opens with the scope, then the verdict, the running miner with its pool, then the playbook', () => {
+    const { target } = fixtureInputs().report;
+    const en = renderIncidentHtml(fixtureIncident(), 'en', { target });
+    const order = [
+      '<p class="scope">Scope: this host (live)</p>',
+      '<p class="status">INFECTED</p>',
+      '<h3>What is running now</h3>',
+      '<li>PID 4242 · user root · CPU 180% · /tmp/.x/kworker<br><span class="meta">pool stratum+tcp://203.0.113.7:3333</span></li>',
+      '<h3>What to do, in order: open-source miner</h3>',
+      '1. Reporting organisation',
+    ].map((text) => {
+      const i = en.indexOf(text);
+      expect(i, text).toBeGreaterThanOrEqual(0);
+      return i;
+    });
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    const zh = renderIncidentHtml(fixtureIncident(), 'zh-CN', { target });
+    expect(zh).toContain('<p class="scope">范围：本机（正在运行的系统）</p>');
+    expect(zh).toContain('<h3>正在运行</h3>');
+  });
+  it('escapes the paths of a path scan in its scope line', () => {
+    const html = renderIncidentHtml(fixtureIncident(), 'en', {
+      target: { root: '/', live: true, scope: 'paths', paths: ['/srv/<b>www'] },
+    });
+    expect(html).toContain(
+      '<p class="scope">Scope: paths /srv/&lt;b&gt;www (this host&#39;s processes were not scanned; add --host to include them)</p>',
+    );
+    expect(html).not.toContain('<b>');
   });
 });

@@ -1,10 +1,13 @@
 // The §5 incident report as one self-contained HTML page (inline CSS, no script, no external resource)
-// that prints well and is the source of the PDF. Every piece of text is HTML-escaped after control
-// characters are neutralised, and a Content-Security-Policy forbids scripts should anything slip by.
+// that prints well and is the source of the PDF. Like the Markdown report it opens with the scope, the
+// verdict, the miner processes running now (pool and wallet included) and the playbooks. Every piece
+// of text is HTML-escaped after control characters are neutralised, and a Content-Security-Policy
+// forbids scripts should anything slip by.
 import type { Lang } from '../model/finding.js';
 import type { IncidentReport } from '../incident/model.js';
 import { it18n as x } from '../incident/texts.js';
-import { kindName, levelName, t } from './i18n.js';
+import { kindName, levelName, runningText, scopeText, t } from './i18n.js';
+import type { IncidentRenderOptions } from './render-md.js';
 import { inertForTerminal } from './sanitize.js';
 
 export function esc(text: string): string {
@@ -25,6 +28,7 @@ th{background:#f3f3f3;width:14rem}
 code{font-family:"DejaVu Sans Mono",monospace;background:#f6f6f6;word-break:break-all}
 .missing{color:#999;font-style:italic}
 .status{font-weight:bold;color:#b00020}
+.scope{font-weight:bold}
 .meta{color:#666}
 @media print{body{margin:0;max-width:none}}
 `;
@@ -38,9 +42,10 @@ function row(lang: Lang, label: string, value: string | undefined, isCode = fals
   return `<tr><th>${esc(label)}</th><td>${v}</td></tr>`;
 }
 
-export function renderIncidentHtml(r: IncidentReport, lang: Lang): string {
+export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: IncidentRenderOptions = {}): string {
   const b: string[] = [];
   b.push(`<h1>${esc(x(lang, 'title'))}</h1>`);
+  if (opts.target) b.push(`<p class="scope">${esc(scopeText(lang, opts.target))}</p>`);
   b.push(
     `<p class="meta">${esc(x(lang, 'generated', { time: r.generatedAt, version: r.tool.version }))}</p>`,
   );
@@ -61,7 +66,23 @@ export function renderIncidentHtml(r: IncidentReport, lang: Lang): string {
           .join('') +
         '</ul>',
     );
-    b.push(`<p><strong>${esc(x(lang, 'playbook'))}</strong></p>`);
+  }
+  const running = r.verdict.running ?? [];
+  if (running.length) {
+    b.push(`<h3>${esc(t(lang, 'running.title'))}</h3>`);
+    b.push(
+      '<ul>' +
+        running
+          .map((p) => {
+            const { head, detail } = runningText(lang, p);
+            return `<li>${esc(head)}${detail ? `<br><span class="meta">${esc(detail)}</span>` : ''}</li>`;
+          })
+          .join('') +
+        '</ul>',
+    );
+  }
+  for (const k of r.verdict.kinds) {
+    b.push(`<h3>${esc(t(lang, 'playbookFor', { kind: kindName(lang, k.kind) }))}</h3>`);
     b.push('<ol>' + k.playbook.map((s) => `<li>${esc(s[lang])}</li>`).join('') + '</ol>');
   }
 

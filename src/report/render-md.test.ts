@@ -1,10 +1,11 @@
 // The Markdown and JSON incident reports of a fixed incident match their goldens (regenerate with
-// UPDATE_GOLDENS=1), carry the six §5 sections in both languages, and keep hostile argv inert.
+// UPDATE_GOLDENS=1), open with the scope and the running miner, carry the six §5 sections in both
+// languages, and keep hostile argv inert.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixtureIncident } from '../../test/helpers/incident-fixture.js';
+import { fixtureIncident, fixtureInputs } from '../../test/helpers/incident-fixture.js';
 import { IncidentReportSchema } from '../incident/model.js';
 import { renderIncidentMarkdown } from './render-md.js';
 
@@ -21,11 +22,13 @@ function golden(name: string, actual: string): void {
   );
 }
 
+const { target } = fixtureInputs().report;
+
 describe('incident report goldens', () => {
   it('Markdown, English', () =>
-    golden('incident-report.en.md', renderIncidentMarkdown(fixtureIncident(), 'en')));
+    golden('incident-report.en.md', renderIncidentMarkdown(fixtureIncident(), 'en', { target })));
   it('Markdown, Chinese', () =>
-    golden('incident-report.zh-CN.md', renderIncidentMarkdown(fixtureIncident(), 'zh-CN')));
+    golden('incident-report.zh-CN.md', renderIncidentMarkdown(fixtureIncident(), 'zh-CN', { target })));
   it('JSON', () => golden('incident-report.json.golden', JSON.stringify(fixtureIncident(), null, 2) + '\n'));
 });
 
@@ -64,5 +67,38 @@ describe('incident report content', () => {
     // Inside a code span the tag is shown literally, never as HTML outside one.
     const outsideCode = md.replace(/`+ [^`]* `+/g, '');
     expect(outsideCode).not.toMatch(/<script>/);
+  });
+  it('opens with the scope, then the verdict, the running miner and its pool, then the playbook', () => {
+    const md = renderIncidentMarkdown(r, 'en', { target });
+    const at = (text: string) => {
+      const i = md.indexOf(text);
+      expect(i, text).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const order = [
+      '**Scope: this host (live)**',
+      '## Verdict',
+      '### open-source miner (confidence high)',
+      '### What is running now',
+      '- PID 4242 · user root · CPU 180% · /tmp/.x/kworker',
+      '  - pool stratum+tcp://203.0.113.7:3333',
+      '### What to do, in order: open-source miner',
+      '## 1. Reporting organisation',
+    ].map(at);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    const zh = renderIncidentMarkdown(r, 'zh-CN', { target });
+    expect(zh).toContain('**范围：本机（正在运行的系统）**');
+    expect(zh).toContain('### 正在运行');
+    expect(zh).toContain('- 进程 4242 · 用户 root · CPU 180% · /tmp/.x/kworker');
+    expect(zh).toContain('  - 矿池 stratum+tcp://203.0.113.7:3333');
+  });
+  it('states a path scan as such, with escaped paths, and has no scope line without a target', () => {
+    const md = renderIncidentMarkdown(r, 'en', {
+      target: { root: '/', live: true, scope: 'paths', paths: ['/srv/www', '/tmp/x_*'] },
+    });
+    expect(md).toContain(
+      "**Scope: paths /srv/www, /tmp/x\\_\\* (this host's processes were not scanned; add --host to include them)**",
+    );
+    expect(renderIncidentMarkdown(r, 'en')).not.toContain('Scope:');
   });
 });

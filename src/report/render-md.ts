@@ -1,11 +1,20 @@
-// The §5 incident report as Markdown. Attacker-controlled text (argv, paths, host names) is made inert:
-// control characters escaped, Markdown and HTML metacharacters backslash-escaped, so a viewer that
-// renders Markdown cannot be made to run or link anything.
+// The §5 incident report as Markdown. It opens the way the terminal report does: what was scanned
+// (the scope), the verdict with its kinds, the miner processes running now with their pool and wallet,
+// then each kind's playbook; the six §5 sections follow. Attacker-controlled text (argv, paths, host
+// names) is made inert: control characters escaped, Markdown and HTML metacharacters
+// backslash-escaped, so a viewer that renders Markdown cannot be made to run or link anything.
 import type { Lang } from '../model/finding.js';
 import type { IncidentReport } from '../incident/model.js';
 import { it18n as x } from '../incident/texts.js';
-import { kindName, levelName, t } from './i18n.js';
+import type { Target } from '../snapshot/schema.js';
+import { kindName, levelName, runningText, scopeText, t } from './i18n.js';
 import { inertForTerminal } from './sanitize.js';
+
+/** What the incident report itself does not hold but its first lines show. */
+export interface IncidentRenderOptions {
+  /** What the scan behind the report covered (the scan report's `target`): the scope line. */
+  target?: Target;
+}
 
 /** Escapes Markdown/HTML metacharacters after neutralising control characters. */
 export function mdText(text: string): string {
@@ -25,9 +34,14 @@ function field(lang: Lang, label: string, value: string | undefined): string {
   return `- **${label}**: ${value ? mdText(value) : `_${x(lang, 'missing')}_`}`;
 }
 
-export function renderIncidentMarkdown(r: IncidentReport, lang: Lang): string {
+export function renderIncidentMarkdown(
+  r: IncidentReport,
+  lang: Lang,
+  opts: IncidentRenderOptions = {},
+): string {
   const out: string[] = [];
   out.push(`# ${x(lang, 'title')}`, '');
+  if (opts.target) out.push(`**${mdText(scopeText(lang, opts.target))}**`, '');
   out.push(`_${x(lang, 'generated', { time: r.generatedAt, version: r.tool.version })}_`, '');
 
   out.push(`## ${x(lang, 'verdict')}`, '');
@@ -39,7 +53,20 @@ export function renderIncidentMarkdown(r: IncidentReport, lang: Lang): string {
     );
     for (const c of k.chain)
       out.push(`- ${c.ruleId} (${levelName(lang, c.level)}): ${mdText(c.message[lang])}`);
-    out.push('', `**${x(lang, 'playbook')}**`, '');
+    out.push('');
+  }
+  const running = r.verdict.running ?? [];
+  if (running.length) {
+    out.push(`### ${t(lang, 'running.title')}`, '');
+    for (const p of running) {
+      const { head, detail } = runningText(lang, p);
+      out.push(`- ${mdText(head)}`);
+      if (detail) out.push(`  - ${mdText(detail)}`);
+    }
+    out.push('');
+  }
+  for (const k of r.verdict.kinds) {
+    out.push(`### ${t(lang, 'playbookFor', { kind: kindName(lang, k.kind) })}`, '');
     k.playbook.forEach((s, i) => out.push(`${i + 1}. ${s[lang]}`));
     out.push('');
   }

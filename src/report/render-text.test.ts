@@ -1,8 +1,9 @@
-// The terminal report: verdict first, findings by level with evidence, verify and actions, in both
-// languages; hostile argv stays inert; colour only when asked.
+// The terminal report: scope and verdict first, then the miner running now with its pool and wallet,
+// the playbooks, and the findings by level (in the report's order) with evidence, verify and actions,
+// in both languages; hostile argv stays inert; colour only when asked.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../model/finding.js';
-import { buildReport } from './model.js';
+import { buildReport, type Report } from './model.js';
 import { renderText } from './render-text.js';
 import type { Snapshot } from '../snapshot/schema.js';
 
@@ -99,5 +100,134 @@ describe('renderText', () => {
   it('prints no escape sequence at all without colour, and colours with it', () => {
     expect(renderText(report, { lang: 'en', color: false })).not.toContain('\x1b');
     expect(renderText(report, { lang: 'en', color: true })).toContain('\x1b[');
+  });
+});
+
+describe('renderText: the first screen', () => {
+  const wallet = '4AMinehunterTestWa11et1111111111111111111111111111111111111111111111111111111111111111111';
+  const miner: Finding = {
+    ...finding,
+    basis: 'running',
+    fingerprint: 'miner',
+    evidence: [
+      {
+        type: 'process',
+        pid: 26973,
+        ppid: 1,
+        user: 'root',
+        comm: 'kworker',
+        exe: '/tmp/.cache/\x1b[2Jkworker',
+        argv: ['[kworker/0:2]', '-o', 'stratum+tcp://127.0.0.1:3333', '-u', wallet],
+        cpuPercent: 65.4,
+      },
+      {
+        type: 'match',
+        field: 'argv[2]',
+        value: 'stratum+tcp://127.0.0.1:3333',
+        ioc: 'pool URL scheme stratum+tcp://',
+      },
+      { type: 'match', field: 'argv[4]', value: wallet, ioc: 'iocs/wallet-patterns.yml: monero-standard' },
+    ],
+  };
+  const mention: Finding = {
+    ...finding,
+    ruleId: 'content-match',
+    kind: 'web-script',
+    category: 'miner',
+    level: 'critical',
+    basis: 'mention',
+    title: { en: 'Miner strings in a document', 'zh-CN': '文档中的挖矿字符串' },
+    message: { en: 'notes.md mentions xmrig', 'zh-CN': 'notes.md 提到 xmrig' },
+    evidence: [{ type: 'file', path: '/home/a/notes.md' }],
+    fingerprint: 'aaaa',
+  };
+  const build = (target: Snapshot['target'], findings: Finding[] = [miner, mention]): Report =>
+    buildReport({
+      snapshot: { ...snapshot, target },
+      findings,
+      skipped: [],
+      rulesetHash: 'h',
+      toolVersion: '0.1.0',
+      now: new Date('2026-11-26T10:00:01Z'),
+    });
+
+  it('states the scope right under the title: live host, offline root or the named paths', () => {
+    const live = renderText(build({ root: '/', live: true }), { lang: 'en', color: false }).split('\n');
+    expect(live[1]).toBe('Scope: this host (live)');
+    const offline = renderText(build({ root: '/mnt/disk', live: false, scope: 'host' }), {
+      lang: 'en',
+      color: false,
+    });
+    expect(offline.split('\n')[1]).toBe('Scope: offline root /mnt/disk');
+    const paths = build({ root: '/', live: true, scope: 'paths', paths: ['/srv/www', '/tmp/x'] });
+    expect(renderText(paths, { lang: 'en', color: false }).split('\n')[1]).toBe(
+      "Scope: paths /srv/www, /tmp/x (this host's processes were not scanned; add --host to include them)",
+    );
+    expect(renderText(paths, { lang: 'zh-CN', color: false }).split('\n')[1]).toBe(
+      '范围：路径 /srv/www、/tmp/x（未扫描本机的进程；加上 --host 可一并扫描）',
+    );
+    expect(renderText(build({ root: '/', live: true }), { lang: 'zh-CN', color: false }).split('\n')[1]).toBe(
+      '范围：本机（正在运行的系统）',
+    );
+  });
+
+  it('shows the running miner with its pool and wallet right after the verdict, before the playbooks', () => {
+    const out = renderText(build({ root: '/', live: true }), { lang: 'en', color: false });
+    const head = [
+      'Verdict: INFECTED',
+      '  • open-source miner (confidence high, 1)',
+      '  • web-page script miner (confidence high, 1)',
+      'What is running now',
+      '  ● PID 26973 · user root · CPU 65% · /tmp/.cache/\\x1b[2Jkworker',
+      `    pool stratum+tcp://127.0.0.1:3333 · wallet ${wallet}`,
+      'What to do, in order: open-source miner',
+      'What to do, in order: web-page script miner',
+      'CRITICAL (2)',
+    ].map((line) => {
+      const i = out.indexOf(line);
+      expect(i, line).toBeGreaterThanOrEqual(0);
+      return i;
+    });
+    expect(head).toEqual([...head].sort((a, b) => a - b));
+    expect(out).not.toContain('\x1b[2J');
+    const zh = renderText(build({ root: '/', live: true }), { lang: 'zh-CN', color: false });
+    expect(zh).toContain('正在运行\n  ● 进程 26973 · 用户 root · CPU 65%');
+    expect(zh).toContain(`    矿池 stratum+tcp://127.0.0.1:3333 · 钱包 ${wallet}`);
+    expect(zh).toContain('处置步骤（按顺序）：开源矿机程序');
+  });
+
+  it('has no running block when nothing runs, and derives it for reports of older versions', () => {
+    const none = renderText(build({ root: '/', live: true }, [mention]), { lang: 'en', color: false });
+    expect(none).not.toContain('What is running now');
+    const old = build({ root: '/', live: true });
+    delete old.verdict.running;
+    const out = renderText(
+      { ...old, findings: old.findings.map(({ basis: _b, ...f }) => f) },
+      { lang: 'en', color: false },
+    );
+    expect(out).toContain('What is running now\n  ● PID 26973');
+  });
+
+  it('lists findings within a level in the report order, which puts stronger evidence first', () => {
+    const out = renderText(build({ root: '/', live: true }, [miner, mention]), { lang: 'en', color: false });
+    expect(out.indexOf('PID 4242 runs a miner')).toBeLessThan(out.indexOf('notes.md mentions xmrig'));
+    const reversed = renderText(build({ root: '/', live: true }, [mention, miner]), {
+      lang: 'en',
+      color: false,
+    });
+    expect(reversed.indexOf('notes.md mentions xmrig')).toBeLessThan(
+      reversed.indexOf('PID 4242 runs a miner'),
+    );
+  });
+
+  it('shows at most five running processes and counts the rest', () => {
+    const many = Array.from({ length: 7 }, (_, i): Finding => ({
+      ...miner,
+      fingerprint: `m${i}`,
+      evidence: [{ type: 'process', pid: 100 + i, ppid: 1, comm: 'x', argv: ['x'] }],
+    }));
+    const out = renderText(build({ root: '/', live: true }, many), { lang: 'en', color: false });
+    expect(out.match(/^ {2}● PID \d+/gm)).toHaveLength(5);
+    expect(out).toContain('… and 2 more running: see the findings below');
   });
 });

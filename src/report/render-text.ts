@@ -1,9 +1,13 @@
-// Renders a Report for a person at a terminal: verdict first, then findings grouped by level with
-// evidence, how to verify and what to do. Never branches per detector: everything comes from the
-// Finding fields. All attacker-controlled text passes through inertForTerminal.
+// Renders a Report for a person at a terminal. The first screen answers "what is going on": what was
+// scanned (the scope), the verdict and its kinds, and the miner processes running now with their pool
+// and wallet; then each kind's playbook, then the findings grouped by level (in the report's order:
+// stronger evidence first) with evidence, how to verify and what to do. Never branches per detector:
+// everything comes from the Finding fields. All attacker-controlled text passes through
+// inertForTerminal.
 import { createColors } from 'picocolors';
 import { LEVELS, type Action, type Evidence, type Finding, type Lang, type Level } from '../model/finding.js';
-import { kindName, levelName, t } from './i18n.js';
+import { runningProcesses, type RunningProcess } from '../classify/verdict.js';
+import { kindName, levelName, runningText, scopeText, t } from './i18n.js';
 import type { Report } from './model.js';
 import { formatArgv, inertForTerminal as safe } from './sanitize.js';
 
@@ -24,6 +28,8 @@ export function renderText(report: Report, opts: TextOptions): string {
       t(lang, 'scanTitle', { version: report.tool.version, host: safe(host.hostname ?? report.target.root) }),
     ),
   );
+  const scope = safe(scopeText(lang, report.target));
+  out.push(report.target.scope === 'paths' ? c.yellow(scope) : scope);
   const distro = host.distribution?.name ?? host.distribution?.id ?? '?';
   out.push(
     c.dim(
@@ -37,6 +43,15 @@ export function renderText(report: Report, opts: TextOptions): string {
   out.push('');
   out.push(renderVerdict(report, lang, c));
   out.push('');
+  // Reports of older versions carry no running list in their verdict: derive it from the findings.
+  const running = report.verdict.running ?? runningProcesses(report.findings);
+  if (running.length) out.push(renderRunning(running, lang, c), '');
+  for (const k of report.verdict.kinds) {
+    if (k.playbook.length === 0) continue;
+    out.push(c.underline(t(lang, 'playbookFor', { kind: kindName(lang, k.kind) })));
+    k.playbook.forEach((step, i) => out.push(`  ${i + 1}. ${step[lang]}`));
+    out.push('');
+  }
 
   const active = report.findings.filter((f) => !f.allowed);
   if (active.length === 0) out.push(t(lang, 'noFindings'));
@@ -105,12 +120,23 @@ function renderVerdict(report: Report, lang: Lang, c: Colors): string {
       lines.push(
         `    ${c.dim(t(lang, 'evidenceChain'))}: ${k.chain.map((l) => `${l.ruleId} (${levelName(lang, l.level)})`).join(' → ')}`,
       );
-    if (k.playbook.length) {
-      lines.push(`    ${c.underline(t(lang, 'playbook'))}`);
-      k.playbook.forEach((step, i) => lines.push(`      ${i + 1}. ${step[lang]}`));
-    }
   }
   if (v.notCollected.length) lines.push(`  ${t(lang, 'notCollectedSection')}: ${v.notCollected.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** At most this many running processes on the first screen; the findings list every one. */
+const RUNNING_SHOWN = 5;
+
+function renderRunning(running: RunningProcess[], lang: Lang, c: Colors): string {
+  const lines = [c.bold(t(lang, 'running.title'))];
+  for (const p of running.slice(0, RUNNING_SHOWN)) {
+    const { head, detail } = runningText(lang, p);
+    lines.push(`  ${levelColor(c, p.level)('●')} ${safe(head)}`);
+    if (detail) lines.push(`    ${safe(detail)}`);
+  }
+  if (running.length > RUNNING_SHOWN)
+    lines.push(`  ${c.dim(t(lang, 'running.more', { count: running.length - RUNNING_SHOWN }))}`);
   return lines.join('\n');
 }
 

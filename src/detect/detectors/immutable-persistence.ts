@@ -22,8 +22,8 @@ export const immutablePersistence: Detector = {
     '执行 `lsattr <文件>`：标志中出现 `i` 或 `a` 即可确认；`stat <文件>` 显示文件最后修改时间。',
   ),
   remediation: t(
-    'Clear the attribute (`chattr -i -a <file>`) before any other step touches the file, then remove what the dropper added. Look for a `chattr` binary that was replaced or renamed (droppers do that too).',
-    '在其他步骤处理该文件之前先清除属性（`chattr -i -a <文件>`），再删除投放器添加的内容。同时检查 `chattr` 程序是否被替换或改名（投放器也会这样做）。',
+    'Clear the attribute (with chattr, removing i and a) before any other step touches the file, then remove what the dropper added. Look for a `chattr` binary that was replaced or renamed (droppers do that too).',
+    '在其他步骤处理该文件之前先清除属性（用 chattr 去掉 i 和 a 属性），再删除投放器添加的内容。同时检查 `chattr` 程序是否被替换或改名（投放器也会这样做）。',
   ),
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
