@@ -35,6 +35,7 @@ let cronFile: string;
 let cronLine: string;
 let original: { cron: Buffer; binary: Buffer };
 let reportFile: string;
+let caseDir: string;
 
 const BENIGN = '17 3 * * * root /usr/sbin/logrotate /etc/logrotate.conf';
 
@@ -85,7 +86,31 @@ beforeAll(async () => {
   };
   reportFile = path.join(dir, 'report.json');
   await writeFile(reportFile, JSON.stringify({ ...report, findings: [...mine, persistence] }));
-}, 300_000);
+
+  // What a responder saves on the host while the miner still runs: each quotes its argv, pool and
+  // wallet. A rescan after the clean-up must not take any of them for a miner.
+  caseDir = path.join(t.root, 'root', 'case');
+  await mkdir(caseDir, { recursive: true });
+  const save = async (args: string[]) => {
+    const run = await runCliInRoot(t, args, 120_000);
+    expect([0, 1], `${args.join(' ')}: ${run.stderr}`).toContain(run.code);
+  };
+  const scanArgs = ['scan', '--root', t.root, '--no-default-allow', '--fail-on', 'none'];
+  await save([...scanArgs, '-o', path.join(caseDir, 'scan.txt'), '--lang', 'en']);
+  await save([...scanArgs, '--format', 'json', '-o', path.join(caseDir, 'scan.json')]);
+  await save(['evidence', '--root', t.root, '--no-default-allow', '-o', path.join(caseDir, 'evidence')]);
+  for (const format of ['md', 'html', 'pdf', 'json'])
+    await save([
+      'report',
+      '--from-report',
+      path.join(caseDir, 'scan.json'),
+      '--no-prompt',
+      '--format',
+      format,
+      '-o',
+      path.join(caseDir, `incident.${format}`),
+    ]);
+}, 400_000);
 
 afterAll(async () => {
   await miner?.stop();
@@ -192,7 +217,8 @@ describe('respond on a look-alike miner started by cron', () => {
   }, 120_000);
 
   it('--apply --yes kills it, removes the cron line and the binary, archives both, and undo restores them', async () => {
-    const out = path.join(dir, 'out');
+    // The journal and the archive land on the host being cleaned, as they do for a responder.
+    const out = path.join(caseDir, 'respond');
     const run = await runCliInRoot(t, [
       'respond',
       '--report',
@@ -286,6 +312,25 @@ describe('respond on a look-alike miner started by cron', () => {
       processEvidence(f).some((e) => e.pid === miner!.pid || e.exe === binary),
     );
     expect(leftovers).toEqual([]);
+
+    // The saved reports, evidence bundle, journal and archive are known as minehunter's own outputs:
+    // seen (info), nothing at medium or above, and the default plan names none of them.
+    const aboutCase = (f: Finding) =>
+      f.evidence.some((e) => e.type === 'file' && e.path.startsWith('/root/case/'));
+    const saved = again.findings.filter(aboutCase);
+    expect(saved.length, JSON.stringify(again.findings.map((f) => f.message.en))).toBeGreaterThan(0);
+    expect(saved.filter((f) => f.level !== 'info').map((f) => f.message.en)).toEqual([]);
+    expect(saved.filter((f) => f.basis === 'own-output').length).toBeGreaterThan(0);
+    const plan = await runCliInRoot(t, [
+      'respond',
+      '--root',
+      t.root,
+      '--format',
+      'json',
+      '--no-default-allow',
+    ]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toContain('/root/case/');
 
     // Undo: every file back byte-identical with its mode; the killed process is named as not restorable.
     const undo = await runCliInRoot(t, ['undo', path.join(out, 'journal.jsonl'), '--lang', 'en']);

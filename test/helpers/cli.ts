@@ -62,9 +62,14 @@ function home(): Promise<string> {
   return isolatedHome;
 }
 
-export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/** The environment every CLI run of the tests gets: the isolated HOME and config directory. */
+export async function cliEnv(): Promise<NodeJS.ProcessEnv> {
   const dir = await home();
-  const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, '.config'), ...options.env };
+  return { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, '.config') };
+}
+
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const env = { ...(await cliEnv()), ...options.env };
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
