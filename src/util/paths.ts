@@ -8,6 +8,11 @@ export function projectRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
+/** The native directory lister this installation built (engine/dir-lister.ts loads it). */
+export function ownNativeAddon(): string {
+  return path.join(projectRoot(), 'dist', 'native', 'dirstat.node');
+}
+
 let cachedVersion: string | undefined;
 export function toolVersion(): string {
   if (cachedVersion === undefined) {

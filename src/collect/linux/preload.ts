@@ -21,6 +21,7 @@ import { oddLibraryPlace } from '../../detect/places.js';
 import { toolchainOf } from '../../detect/toolchains.js';
 import { exportedFunctions } from './elf.js';
 import { parseLinkTarget } from './processes.js';
+import { ownNativeAddon } from '../../util/paths.js';
 
 /** Libraries larger than this are not hashed or parsed: preload hiders are a few kilobytes. */
 const MAX_LIB_BYTES = 64 * 1024 * 1024;
@@ -197,6 +198,7 @@ export async function collectPreload(
   const [lists, ldSoConf, procs] = await Promise.all([listsRun, confRun, processes]);
   const searchDirs = [...ldSoConf.flatMap((c) => c.dirs), ...DEFAULT_LIB_DIRS];
 
+  const ownAddon = ownNativeAddon();
   const libs = new Map<string, SharedObject>();
   const add = (p: string, source: SharedObject['sources'][number]): void => {
     const lib = libs.get(p) ?? { path: p, sources: [], exists: false };
@@ -212,7 +214,13 @@ export async function collectPreload(
       const value = p.env[name];
       if (value !== undefined) for (const entry of splitLdList(value)) add(entry, source);
     }
-    for (const m of p.maps) add(parseLinkTarget(m).path, 'maps');
+    for (const m of p.maps) {
+      const mapped = parseLinkTarget(m).path;
+      // This installation's own lister, mapped by minehunter's processes (a copy run from /tmp on a
+      // suspect host, or a second scan): ours, as its reports are; a copy anywhere else is judged.
+      if (ctx.live && mapped === ownAddon) continue;
+      add(mapped, 'maps');
+    }
   }
   if (!procs) notes.push('no process list: mapped libraries and LD_* variables not read');
 
