@@ -5,35 +5,25 @@ import { lstat, readdir } from 'node:fs/promises';
 import type { CronEntry, CronFacts } from '../../audit/facts.js';
 import type { Persistence } from '../../snapshot/persistence.js';
 import { readRootText, resolveInRoot } from '../support.js';
+import { parseCrontab } from '../linux/persistence/cron.js';
 
 const MAX_ENTRIES = 500;
 
-/** Parses one cron file; `systemFormat` files carry a user field after the schedule. */
+/**
+ * Parses one cron file with the persistence collector's crontab parser (one reader of the format for
+ * scan and audit); `systemFormat` files carry a user field after the schedule.
+ */
 export function parseCronText(
   text: string,
   file: string,
   systemFormat: boolean,
   spoolUser?: string,
 ): Omit<CronEntry, 'mtime'>[] {
-  const out: Omit<CronEntry, 'mtime'>[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(line)) return;
-    const fields = line.split(/\s+/);
-    const schedLen = fields[0]?.startsWith('@') ? 1 : 5;
-    const userAt = systemFormat ? schedLen : -1;
-    const cmdAt = systemFormat ? schedLen + 1 : schedLen;
-    if (fields.length <= cmdAt) return;
-    // The command is the rest of the line as written, spaces included.
-    let rest = line;
-    for (let k = 0; k < cmdAt; k++) rest = rest.replace(/^\S+\s+/, '');
-    const entry: Omit<CronEntry, 'mtime'> = { file, line: i + 1, command: rest };
-    const user = systemFormat ? fields[userAt] : spoolUser;
-    if (user) entry.user = user;
-    out.push(entry);
+  return parseCrontab(text, file, systemFormat ? 'cron.d' : 'cron-spool', spoolUser).map((e) => {
+    const entry: Omit<CronEntry, 'mtime'> = { file, line: e.line ?? 1, command: e.command };
+    if (e.user) entry.user = e.user;
+    return entry;
   });
-  return out;
 }
 
 /** Adapts the persistence collector's cron entries, when a snapshot has them. */
