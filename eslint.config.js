@@ -29,7 +29,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/detect/**/*.ts', 'src/audit/**/*.ts', 'src/classify/**/*.ts', 'src/snapshot/**/*.ts'],
+    files: [
+      'src/detect/**/*.ts',
+      'src/audit/**/*.ts',
+      'src/classify/**/*.ts',
+      'src/snapshot/**/*.ts',
+      'src/shell/**/*.ts',
+      'src/model/**/*.ts',
+    ],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

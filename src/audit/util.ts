@@ -1,13 +1,12 @@
 // Small helpers every audit check uses: bilingual text, outcomes, evidence, listening sockets and
 // version comparison.
-import type { Evidence, Localized } from '../model/finding.js';
+import type { Evidence } from '../model/finding.js';
 import type { SocketInfo } from '../snapshot/schema.js';
 import { isLoopback } from '../detect/net.js';
 import type { CheckOutcome } from './types.js';
 
-export function t(en: string, zh: string): Localized {
-  return { en, 'zh-CN': zh };
-}
+import { t } from '../model/localized.js';
+export { t };
 
 export function pass(en: string, zh: string, evidence: Evidence[] = []): CheckOutcome {
   return { status: 'pass', message: t(en, zh), evidence };

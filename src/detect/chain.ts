@@ -7,7 +7,7 @@ import type { Ruleset } from '../iocs/types.js';
 import type { Evidence, Localized } from '../model/finding.js';
 import type { PersistenceEntry, PersistenceFile } from '../snapshot/persistence.js';
 import type { ProcessInfo, Snapshot, SocketInfo } from '../snapshot/schema.js';
-import { commandTargets } from './command.js';
+import { commandTargets } from '../shell/command.js';
 import { formatEndpoint, isLoopback } from './net.js';
 import { isUserland, t } from './util.js';
 

@@ -4,14 +4,9 @@ import type { Action, Evidence, Localized } from '../model/finding.js';
 import type { IocEntry } from '../iocs/types.js';
 import type { ProcessInfo, Snapshot } from '../snapshot/schema.js';
 
-export function t(en: string, zh: string): Localized {
-  return { en, 'zh-CN': zh };
-}
-
-export function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
-}
+// One bilingual text helper and one basename for the whole project (model/localized.ts).
+import { basename, t } from '../model/localized.js';
+export { basename, t };
 
 export function processSubject(pid: number): string {
   return `process:${pid}`;

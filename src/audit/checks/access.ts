@@ -4,14 +4,11 @@
 import type { Evidence } from '../../model/finding.js';
 import type { CronEntry } from '../facts.js';
 import type { AuditCheck } from '../types.js';
+import { downloadExec } from '../../shell/command.js';
 import { absent, daysBetween, fact, fail, listSome, pass, t, unknown } from '../util.js';
 
 const RECENT_DAYS = 7;
 
-const DOWNLOAD =
-  /\b(?:curl|wget|fetch|tftp|lwp-download)\b|\/dev\/tcp\/|python[\d.]*\s+-c\s+.*urllib|\bbase64\s+(?:-d|--decode)\b/i;
-const RUNS =
-  /\|\s*(?:ba|da|z|k)?sh\b|\|\s*(?:python|perl|php)[\d.]*\b|\bsh\s+-c\b|&&\s*(?:ba)?sh\s|;\s*chmod\s+\+?[0-7x]|\bchmod\s+(?:\+x|[0-7]*7[0-7]*)\b.*(?:&&|;)/i;
 const WRITABLE_DIR = /(?:^|[\s'"=;|&])(?:\/tmp|\/var\/tmp|\/dev\/shm|\/run\/shm)\//;
 
 function where(e: CronEntry): string {
@@ -47,8 +44,8 @@ export const cronDownloadExec: AuditCheck = {
   level: 'high',
   title: t('No scheduled task downloads and runs code', '没有下载并执行代码的计划任务'),
   description: t(
-    'Fails on cron entries (crontab, cron.d, user crontabs) that fetch something (curl, wget, /dev/tcp, base64 -d…) and run it (piped to a shell or interpreter, chmod then run): how miners re-infect a host every few minutes.',
-    '发现下载内容（curl、wget、/dev/tcp、base64 -d 等）并执行（通过管道交给 shell 或解释器、chmod 后运行）的 cron 条目（crontab、cron.d、用户 crontab）即判为不通过：挖矿木马借此每隔几分钟重新感染主机。',
+    'Fails on cron entries (crontab, cron.d, user crontabs) that fetch something (curl, wget, fetch, tftp…) and run it (piped to a shell or interpreter, also through a decoder such as base64 -d; passed to `sh -c "$(curl …)"`; saved to a file the same line runs): read as the persistence-download-exec detector of scan reads them; this is how miners re-infect a host every few minutes.',
+    '发现下载内容（curl、wget、fetch、tftp 等）并执行（通过管道交给 shell 或解释器，包括经过 base64 -d 等解码器；传给 `sh -c "$(curl …)"`；保存为文件后由同一行执行）的 cron 条目（crontab、cron.d、用户 crontab）即判为不通过（与 scan 的 persistence-download-exec 检测器判断方式相同）：挖矿木马借此每隔几分钟重新感染主机。',
   ),
   fix: {
     command:
@@ -61,7 +58,9 @@ export const cronDownloadExec: AuditCheck = {
   tags: ['attack.t1053.003', 'attack.t1105'],
   needs: needsCron(),
   run(snapshot) {
-    const bad = snapshot.audit!.cron!.entries.filter((e) => DOWNLOAD.test(e.command) && RUNS.test(e.command));
+    // The same reading of a command line as the persistence detectors' (shell/command.ts), so scan and
+    // audit agree on which cron line downloads and runs code.
+    const bad = snapshot.audit!.cron!.entries.filter((e) => downloadExec(e.command) !== undefined);
     if (bad.length === 0)
       return pass(
         `None of ${snapshot.audit!.cron!.entries.length} cron entries downloads and runs code.`,

@@ -2,7 +2,7 @@
 // start-up file, udev rule) that downloads code and runs it: `curl … | sh`, `wget -O- … | bash`, or
 // a download saved to a file that is then executed. This is how mining campaigns re-infect a host
 // every few minutes, and legitimate software does not install itself that way on a schedule.
-import { downloadExec } from '../command.js';
+import { downloadExec } from '../../shell/command.js';
 import { entryLabel } from '../chain.js';
 import { entryHit } from '../persistence.js';
 import type { Detector, Hit } from '../types.js';

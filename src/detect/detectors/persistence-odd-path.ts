@@ -2,7 +2,7 @@
 // installed to: /tmp, /var/tmp, /dev/shm, elsewhere under /dev, directories with blank or dots-only
 // names, hidden directories. Droppers install miners exactly there and register them with cron or
 // systemd under names that look like system services.
-import { executedPaths, oddProgramPath } from '../command.js';
+import { executedPaths, oddProgramPath } from '../../shell/command.js';
 import { entryLabel } from '../chain.js';
 import { entryHit } from '../persistence.js';
 import type { Detector, Hit } from '../types.js';

@@ -1,7 +1,7 @@
 // Detector: an authorized_keys entry whose `command="…"` option forces a program that downloads and
 // runs code or lives in an odd place. Campaigns use forced commands so that every login with their
 // key, even one an admin tries to audit, restarts the dropper.
-import { downloadExec, executedPaths, oddProgramPath } from '../command.js';
+import { downloadExec, executedPaths, oddProgramPath } from '../../shell/command.js';
 import { fileHit } from '../persistence.js';
 import type { Detector, Hit } from '../types.js';
 import { t } from '../util.js';

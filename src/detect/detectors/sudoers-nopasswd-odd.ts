@@ -1,7 +1,7 @@
 // Detector: sudo rules that let a service account (or an account that does not exist) run anything
 // as root without a password, or that allow a program in an odd place without one: the way a
 // campaign that got in through a web app or database keeps root.
-import { executedPaths, oddProgramPath } from '../command.js';
+import { executedPaths, oddProgramPath } from '../../shell/command.js';
 import { fileHit } from '../persistence.js';
 import type { Detector, Hit } from '../types.js';
 import { t } from '../util.js';

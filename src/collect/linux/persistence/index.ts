@@ -3,7 +3,7 @@
 // those entries start (one step into scripts, so cron line → script → binary can be followed) with
 // their metadata and immutable/append-only attributes. Reads the target root only.
 import { realpath } from 'node:fs/promises';
-import { commandTargets, mentionedPaths } from '../../../detect/command.js';
+import { commandTargets, mentionedPaths } from '../../../shell/command.js';
 import type { CollectionRecord } from '../../../snapshot/schema.js';
 import type { Account, Persistence, PersistenceFile } from '../../../snapshot/persistence.js';
 import type { CollectContext } from '../../context.js';

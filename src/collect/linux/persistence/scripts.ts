@@ -3,7 +3,7 @@
 // A long distribution script is kept only where a line runs a program by path or fetches from the
 // network: those are the lines a persistence check reads, and the snapshot stays small.
 import path from 'node:path';
-import { downloadExec, executedPaths } from '../../../detect/command.js';
+import { downloadExec, executedPaths } from '../../../shell/command.js';
 import type { PersistenceEntry, PersistencePlace } from '../../../snapshot/persistence.js';
 import { logicalLines, type RootReader } from './reader.js';
 

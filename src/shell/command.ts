@@ -2,7 +2,7 @@
 // persistence detectors and the collector agree on which programs a cron line, unit or profile
 // line runs, whether it downloads and runs code, and which files it points at. Pure: no I/O.
 import type { Localized } from '../model/finding.js';
-import { basename, t } from './util.js';
+import { basename, t } from '../model/localized.js';
 
 /** One simple command: its words (quotes removed) and the operator that ended it. */
 export interface SimpleCommand {
