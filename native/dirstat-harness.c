@@ -9,20 +9,27 @@
 //                                           name "keep-me" and the ending ".tgz"); prints
 //                                           "vouched F files B bytes, R records"
 //   dirstat-harness --hash DEV INO...       prints index_hash of each pair, one per line
+//   dirstat-harness --root ROOT DIR...      lists confined to ROOT; prints "path: errno N" for each
+//                                           directory that could not be listed and for each
+//                                           symlink, then "symlinks N"
+//                                           (MINEHUNTER_DIRSTAT_OPENAT2=0: the fallback)
 #define DIRSTAT_NO_NAPI
 #include "dirstat.c"
 
 #include <stdio.h>
 
-static job_t *run(char **dirs, size_t count, int threads, size_t budget, const vouch_t *vouch) {
+static job_t *run(char **dirs, size_t count, int threads, size_t budget, const vouch_t *vouch,
+                  const char *root) {
   job_t *jobs = calloc(count ? count : 1, sizeof *jobs);
   if (!jobs) exit(1);
   for (size_t i = 0; i < count; i++) jobs[i].path = strdup(dirs[i]);
-  work_t w = {jobs, count, 0, 0, budget, vouch};
+  work_t w = {jobs, count, 0, 0, budget, vouch, NULL, 0, -1, 0};
+  if (root) root_open(&w, root);
   pthread_t tids[MAX_THREADS];
   for (int t = 1; t < threads; t++) pthread_create(&tids[t], NULL, worker, &w);
   worker(&w);
   for (int t = 1; t < threads; t++) pthread_join(tids[t], NULL);
+  if (root && w.root_fd >= 0) close(w.root_fd);
   return jobs;
 }
 
@@ -80,7 +87,7 @@ int main(int argc, char **argv) {
     int threads = atoi(argv[2]);
     if (threads < 1 || threads > MAX_THREADS) threads = 1;
     size_t count = (size_t)(argc - 3);
-    job_t *first = run(argv + 3, count, threads, (size_t)-1, NULL);
+    job_t *first = run(argv + 3, count, threads, (size_t)-1, NULL, NULL);
     vouch_t v = index_of(first, count);
     free_jobs(first, count);
     char *keep_names[] = {"keep-me"};
@@ -89,7 +96,7 @@ int main(int argc, char **argv) {
     v.keep_count = 1;
     v.keep_suffixes = keep_suffixes;
     v.suffix_count = 1;
-    job_t *second = run(argv + 3, count, threads, (size_t)-1, &v);
+    job_t *second = run(argv + 3, count, threads, (size_t)-1, &v, NULL);
     double files = 0, bytes = 0;
     size_t records = 0;
     for (size_t i = 0; i < count; i++) {
@@ -104,14 +111,36 @@ int main(int argc, char **argv) {
     free((void *)v.found);
     return 0;
   }
+  if (argc >= 3 && strcmp(argv[1], "--root") == 0) {
+    size_t count = (size_t)(argc - 3);
+    job_t *jobs = run(argv + 3, count, 2, (size_t)-1, NULL, argv[2]);
+    size_t links = 0;
+    for (size_t i = 0; i < count; i++) {
+      if (jobs[i].err) printf("%s: errno %d\n", jobs[i].path, jobs[i].err);
+      for (size_t o = 0; o < jobs[i].len;) {
+        const uint8_t *r = jobs[i].data + o;
+        uint16_t nlen;
+        int32_t err;
+        memcpy(&nlen, r + 2, 2);
+        memcpy(&err, r + 4, 4);
+        o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
+        if (r[0] != K_SYMLINK) continue;
+        links++;
+        printf("%s/%.*s: errno %d\n", jobs[i].path, (int)nlen, (const char *)(r + FIXED), err);
+      }
+    }
+    printf("symlinks %zu\n", links);
+    free_jobs(jobs, count);
+    return 0;
+  }
   if (argc < 3) {
-    fprintf(stderr, "usage: %s THREADS BUDGET DIR... | --vouch THREADS DIR... | --hash DEV INO...\n", argv[0]);
+    fprintf(stderr, "usage: %s THREADS BUDGET DIR... | --vouch THREADS DIR... | --hash DEV INO... | --root ROOT DIR...\n", argv[0]);
     return 2;
   }
   int threads = atoi(argv[1]);
   if (threads < 1 || threads > MAX_THREADS) threads = 1;
   size_t count = (size_t)(argc - 3);
-  job_t *jobs = run(argv + 3, count, threads, (size_t)strtoull(argv[2], NULL, 10), NULL);
+  job_t *jobs = run(argv + 3, count, threads, (size_t)strtoull(argv[2], NULL, 10), NULL, NULL);
   size_t listed = 0, entries = 0, errors = 0;
   for (size_t i = 0; i < count; i++) {
     if (jobs[i].taken) {

@@ -3,7 +3,7 @@
 // a cache lookup per file; from Node one lstat costs 3-5 us and one thread does them all, here a
 // fstatat relative to the open directory costs under 2 us and all cores share the directories.
 //
-// statDirs(dirs: (string | Buffer)[], threads: number, budget: number, vouch?: Vouch)
+// statDirs(dirs: (string | Buffer)[], threads: number, budget: number, vouch?: Vouch, root?: string)
 //     -> [records: Buffer, dirInfo: Int32Array, offsets: Int32Array, counts: Float64Array]
 //   Lists the directories in order until `budget` records have been written (at least one
 //   directory is always listed), so a batch of huge directories cannot fill the memory. For each
@@ -27,12 +27,20 @@
 //   Files, directories and entries of unknown type are lstat-ed. A symlink is stat-ed through (so
 //   the errno says ELOOP for a loop) and never followed otherwise; FIFOs, sockets and devices are
 //   not stat-ed at all.
+//   root: an offline system's root (a mounted disk). A directory under it is opened, and a symlink
+//   under it stat-ed through, as a chroot at `root` would see them: absolute links start again at
+//   the root and ".." never climbs above it, so a hostile link on the disk cannot make the lister
+//   touch this machine's own files. With openat2(RESOLVE_IN_ROOT) (Linux 5.6) the kernel does it
+//   in one call and also holds against a tree that changes during the walk; without it, or where a
+//   seccomp filter refuses it, the link is resolved component by component (resolve_slow) and a
+//   directory is opened below the root's descriptor with O_NOFOLLOW.
 // Uses only Node-API (ABI-stable): one build serves every Node from 20 on.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,6 +87,11 @@ typedef struct {
   size_t entries; /* listed so far, shared */
   size_t budget;
   const vouch_t *vouch; /* NULL: every entry is listed */
+  /* The offline root (see `root` above), or NULL: paths are used as they are. */
+  const char *root;
+  size_t root_len;
+  int root_fd; /* an O_PATH descriptor of root, or -errno when it could not be opened */
+  int openat2; /* openat2(RESOLVE_IN_ROOT) works here */
 } work_t;
 
 /* One listed entry while its directory is read: where its name is in the scratch text, and the
@@ -101,6 +114,8 @@ typedef struct {
   size_t text_cap;
   uint32_t *order; /* indices of the entries, sorted by name */
   size_t order_cap;
+  char *rel; /* a symlink's path below the root */
+  size_t rel_cap;
 } scratch_t;
 
 #define DENTS_SIZE 32768
@@ -110,6 +125,7 @@ static void scratch_free(scratch_t *sc) {
   free(sc->entries);
   free(sc->text);
   free(sc->order);
+  free(sc->rel);
 }
 
 /* Orders entry indices by the entries' names. */
@@ -208,11 +224,129 @@ static int is_vouched(const vouch_t *v, const char *name, size_t nlen, const dou
   return v->size[i] == f[2] && v->mtime[i] == mtime && v->ctime[i] == ctime;
 }
 
+/* struct open_how and RESOLVE_IN_ROOT from <linux/openat2.h>, which older headers lack; the
+   syscall has the same number on every architecture. */
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+struct dirstat_open_how {
+  uint64_t flags, mode, resolve;
+};
+#define DIRSTAT_RESOLVE_IN_ROOT 0x10
+#define MAX_SYMLINK_HOPS 40
+
+/* openat2(root_fd, rel, flags, RESOLVE_IN_ROOT): a descriptor, or -1 with errno. EAGAIN means a
+   rename or mount raced the lookup; it is tried again a few times. */
+static int open_in_root(int root_fd, const char *rel, int flags) {
+  struct dirstat_open_how how = {(uint64_t)(flags | O_CLOEXEC), 0, DIRSTAT_RESOLVE_IN_ROOT};
+  long fd = -1;
+  for (int tries = 0; tries < 8; tries++) {
+    fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
+  return (int)fd;
+}
+
+/* The errno of following `rel` (a path below the root) as a chroot at root_fd would, or 0 when it
+   leads somewhere: each component is lstat-ed below root_fd, a symlink's text replaces it (an
+   absolute one from the root again), and ".." stops at the root. For kernels without openat2. */
+static int resolve_slow(int root_fd, const char *rel) {
+  char done[PATH_MAX];     /* the components resolved so far, "a/b/c", none of them a symlink */
+  char todo[2 * PATH_MAX]; /* what is left to resolve */
+  char link[PATH_MAX];
+  size_t dlen = 0, at = 0, tlen = strlen(rel);
+  int hops = 0;
+  if (tlen >= sizeof todo) return ENAMETOOLONG;
+  memcpy(todo, rel, tlen + 1);
+  done[0] = 0;
+  for (;;) {
+    while (todo[at] == '/') at++;
+    if (!todo[at]) return 0;
+    size_t start = at;
+    while (todo[at] && todo[at] != '/') at++;
+    size_t clen = at - start;
+    if (clen == 1 && todo[start] == '.') continue;
+    if (clen == 2 && todo[start] == '.' && todo[start + 1] == '.') {
+      while (dlen > 0 && done[dlen - 1] != '/') dlen--;
+      if (dlen > 0) dlen--;
+      done[dlen] = 0;
+      continue;
+    }
+    size_t parent = dlen;
+    if (dlen + 1 + clen + 1 > sizeof done) return ENAMETOOLONG;
+    if (dlen) done[dlen++] = '/';
+    memcpy(done + dlen, todo + start, clen);
+    dlen += clen;
+    done[dlen] = 0;
+    struct stat st;
+    if (fstatat(root_fd, done, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno;
+    if (!S_ISLNK(st.st_mode)) continue;
+    if (++hops > MAX_SYMLINK_HOPS) return ELOOP;
+    ssize_t n = readlinkat(root_fd, done, link, sizeof link);
+    if (n < 0) return errno;
+    if ((size_t)n >= sizeof link) return ENAMETOOLONG;
+    if (n == 0) return ENOENT; /* as the kernel answers for an empty link */
+    /* The link's text goes in front of what is left; an absolute one starts again at the root. */
+    size_t rest = strlen(todo + at);
+    if ((size_t)n + 1 + rest + 1 > sizeof todo) return ENAMETOOLONG;
+    memmove(todo + n + 1, todo + at, rest + 1);
+    memcpy(todo, link, (size_t)n);
+    todo[n] = '/';
+    at = 0;
+    dlen = link[0] == '/' ? 0 : parent;
+    done[dlen] = 0;
+  }
+}
+
+/* The part of `path` below the root ("" for the root itself), or NULL when it is not under it. */
+static const char *below_root(const work_t *w, const char *path) {
+  if (!w->root || strncmp(path, w->root, w->root_len) != 0) return NULL;
+  const char *rest = path + w->root_len;
+  if (*rest != 0 && *rest != '/' && !(w->root_len > 0 && w->root[w->root_len - 1] == '/')) return NULL;
+  while (*rest == '/') rest++;
+  return rest;
+}
+
+/* Opens a directory to list; `rel` is its path below the root, or NULL when it is not under one. */
+static int open_dir(const work_t *w, const char *path, const char *rel) {
+  if (!rel) return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (w->root_fd < 0) {
+    errno = -w->root_fd;
+    return -1;
+  }
+  if (w->openat2) return open_in_root(w->root_fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY);
+  /* The walker enters only what lstat called a directory, so no component below the root is a
+     symlink: the last one is not followed, should it have become one since. */
+  return openat(w->root_fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | (*rel ? O_NOFOLLOW : 0));
+}
+
+/* The errno of stat-ing through the symlink `name` of the open directory dfd (0 when it leads
+   somewhere): under the root, as a chroot at the root would follow it. */
+static int follow_errno(const work_t *w, int dfd, const char *rel, const char *name, size_t nlen, scratch_t *sc) {
+  struct stat st;
+  if (!rel) return fstatat(dfd, name, &st, 0) != 0 ? errno : 0;
+  size_t rlen = strlen(rel);
+  if (reserve((void **)&sc->rel, &sc->rel_cap, 0, rlen + nlen + 2)) return ENOMEM;
+  char *p = sc->rel;
+  if (rlen) {
+    memcpy(p, rel, rlen);
+    p[rlen++] = '/';
+  }
+  memcpy(p + rlen, name, nlen + 1);
+  if (!w->openat2) return resolve_slow(w->root_fd, p);
+  int fd = open_in_root(w->root_fd, p, O_PATH);
+  if (fd < 0) return errno;
+  close(fd);
+  return 0;
+}
+
 /* Lists one directory into job->data. The entries are stat-ed in the order the directory gives
    them (the order the filesystem keeps them in, cheaper for it than name order), then the records
    are written sorted by name. */
-static void list_one(job_t *job, const vouch_t *vouch, scratch_t *sc) {
-  int dfd = open(job->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+static void list_one(job_t *job, const work_t *w, scratch_t *sc) {
+  const vouch_t *vouch = w->vouch;
+  const char *rel = below_root(w, job->path);
+  int dfd = open_dir(w, job->path, rel);
   if (dfd < 0) {
     job->err = errno;
     return;
@@ -241,8 +375,7 @@ static void list_one(job_t *job, const vouch_t *vouch, scratch_t *sc) {
       struct stat st;
       memset(&st, 0, sizeof st);
       if (kind == K_SYMLINK) {
-        if (fstatat(dfd, name, &st, 0) != 0) err = errno;
-        memset(&st, 0, sizeof st);
+        err = follow_errno(w, dfd, rel, name, nlen, sc);
       } else if (kind == K_FILE || kind == K_DIR || kind == K_UNKNOWN) {
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
           err = errno;
@@ -315,6 +448,24 @@ out:
   }
 }
 
+/* Confines the listing to `root` (see statDirs): opens it and finds out whether openat2 can be used
+   (MINEHUNTER_DIRSTAT_OPENAT2=0 says no, so the tests reach the fallback on any kernel). */
+static void root_open(work_t *w, const char *root) {
+  w->root = root;
+  w->root_len = strlen(root);
+  int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  w->root_fd = fd >= 0 ? fd : -errno;
+  w->openat2 = 0;
+  const char *env = getenv("MINEHUNTER_DIRSTAT_OPENAT2");
+  if (fd >= 0 && !(env && strcmp(env, "0") == 0)) {
+    int probe = open_in_root(fd, ".", O_PATH);
+    if (probe >= 0) {
+      w->openat2 = 1;
+      close(probe);
+    }
+  }
+}
+
 static void *worker(void *arg) {
   work_t *w = arg;
   scratch_t sc;
@@ -326,7 +477,7 @@ static void *worker(void *arg) {
     if (i >= w->count) break;
     job_t *job = &w->jobs[i];
     job->taken = 1;
-    if (job->err == 0) list_one(job, w->vouch, &sc); /* else: refused before the threads started */
+    if (job->err == 0) list_one(job, w, &sc); /* else: refused before the threads started */
     __atomic_fetch_add(&w->entries, job->entries + 1, __ATOMIC_RELAXED);
   }
   scratch_free(&sc);
@@ -445,18 +596,34 @@ static napi_status new_typed(napi_env env, napi_typedarray_type type, size_t n, 
 }
 
 static napi_value stat_dirs(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_value result = NULL;
   job_t *jobs = NULL;
   uint32_t count = 0;
   vouch_t vouch;
   memset(&vouch, 0, sizeof vouch);
   int vouching = 0;
+  char *root = NULL;
+  int root_fd = -1;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
-    napi_throw_type_error(env, NULL, "statDirs(dirs, threads, budget, vouch?)");
+    napi_throw_type_error(env, NULL, "statDirs(dirs, threads, budget, vouch?, root?)");
     return NULL;
+  }
+  if (argc >= 5) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[4], &t));
+    if (t == napi_string) {
+      size_t n;
+      CHECK(napi_get_value_string_utf8(env, argv[4], NULL, 0, &n));
+      if (!(root = malloc(n + 1))) goto fail;
+      CHECK(napi_get_value_string_utf8(env, argv[4], root, n + 1, &n));
+      if (strlen(root) != n || n == 0) {
+        napi_throw_type_error(env, NULL, "statDirs: root is not a path");
+        goto done;
+      }
+    }
   }
   if (argc >= 4) {
     napi_valuetype t;
@@ -485,7 +652,12 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
     CHECK(read_path(env, v, &jobs[i]));
   }
 
-  work_t w = {jobs, count, 0, 0, budget > 1e15 ? (size_t)1e15 : (size_t)budget, vouching ? &vouch : NULL};
+  work_t w = {jobs, count, 0, 0, budget > 1e15 ? (size_t)1e15 : (size_t)budget, vouching ? &vouch : NULL,
+              NULL, 0, -1, 0};
+  if (root) {
+    root_open(&w, root);
+    root_fd = w.root_fd;
+  }
   pthread_t tids[MAX_THREADS];
   uint32_t started = 0;
   uint32_t want = threads < count ? threads : count;
@@ -547,6 +719,8 @@ fail:
 done:
   free_strings(vouch.keep_names, vouch.keep_count);
   free_strings(vouch.keep_suffixes, vouch.suffix_count);
+  if (root_fd >= 0) close(root_fd);
+  free(root);
   if (jobs) {
     for (uint32_t i = 0; i < count; i++) {
       free(jobs[i].path);

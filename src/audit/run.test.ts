@@ -2,7 +2,7 @@
 // a crashing check contained, and the text rendering in both languages.
 import { describe, expect, it } from 'vitest';
 import { makeSnapshot } from '../../test/helpers/snapshot-builders.js';
-import { renderAuditText } from './render-text.js';
+import { renderAuditText } from '../report/render-audit-text.js';
 import { AuditReportSchema, auditFailsAt, runAudit } from './run.js';
 import type { AuditCheck } from './types.js';
 import { absent, fail, pass, t } from './util.js';

@@ -2,7 +2,7 @@
 // a pure function from a snapshot to pass / fail / unknown with evidence.
 import type { Evidence, Level, Localized } from '../model/finding.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import type { AuditFacts } from './facts.js';
+import type { AuditFacts } from '../snapshot/audit.js';
 
 export const CHECK_STATUSES = ['fail', 'unknown', 'pass'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];

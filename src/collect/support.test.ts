@@ -1,4 +1,5 @@
-// Tests for collector plumbing: the error cap, bounded concurrency and chroot-style path resolution.
+// Tests for collector plumbing: the error cap, bounded concurrency and chroot-style path resolution,
+// including the links lookupInRoot reports as leading out of an offline root.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,8 +10,10 @@ import {
   MAX_RECORDED_ERRORS,
   mapLimit,
   parsePasswd,
+  lookupInRoot,
   readRootText,
   resolveInRoot,
+  resolveInRootSync,
 } from './support.js';
 
 describe('CollectorLog', () => {
@@ -69,6 +72,97 @@ describe('resolveInRoot', () => {
 
   it('leaves paths alone on the live root', async () => {
     expect(await resolveInRoot('/', 'etc/passwd')).toBe('/etc/passwd');
+  });
+
+  it('keeps the path of something missing inside the root, whatever `..` follow it', async () => {
+    const deep = 'etc/missing/../../../../../../tmp/x';
+    expect(await resolveInRoot(root, deep)).toBe(path.join(root, 'etc/missing/tmp/x'));
+    expect(resolveInRootSync(root, deep)).toBe(path.join(root, 'etc/missing/tmp/x'));
+    // An existing path's `..` stop at the root, as a chroot's do.
+    expect(await resolveInRoot(root, '../../usr/lib/../../../usr/lib/os-release')).toBe(
+      path.join(root, 'usr/lib/os-release'),
+    );
+  });
+
+  it('resolves the same way without awaiting', () => {
+    expect(resolveInRootSync(root, 'etc/os-release')).toBe(path.join(root, 'usr/lib/os-release'));
+    expect(resolveInRootSync(root, '/etc/escape')).toBe(path.join(root, 'usr/lib/os-release'));
+    expect(() => resolveInRootSync(root, 'etc/loop-a')).toThrow(
+      expect.objectContaining({ code: 'ELOOP', errno: -os.constants.errno.ELOOP }),
+    );
+  });
+});
+
+describe('lookupInRoot', () => {
+  // A suspect disk beside a directory of the analyst's own, which its absolute links name.
+  const base = mkdtempSync(path.join(os.tmpdir(), 'minehunter-lookup-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  const root = path.join(base, 'disk');
+  const mine = path.join(base, 'analyst-tools');
+  mkdirSync(mine);
+  writeFileSync(path.join(mine, 'tool'), "the analyst's own file\n");
+  mkdirSync(path.join(root, 'data/opt'), { recursive: true });
+  mkdirSync(path.join(root, 'var/lib'), { recursive: true });
+  writeFileSync(path.join(root, 'data/opt/app'), 'inside\n');
+  symlinkSync(mine, path.join(root, 'opt')); // absolute, nothing there inside the root
+  symlinkSync('/data/opt', path.join(root, 'home')); // absolute, held by the root
+  symlinkSync('../../..', path.join(root, 'srv')); // climbs above the root
+  symlinkSync('lib/../../data/opt', path.join(root, 'var/www')); // climbs, but stays inside
+  symlinkSync('data/opt', path.join(root, 'usr')); // relative, inside
+  symlinkSync('/mnt/big', path.join(root, 'data/big')); // absolute, another partition
+  symlinkSync('/data/big/x', path.join(root, 'media')); // through it
+  symlinkSync('nowhere', path.join(root, 'dangling')); // relative, dangling inside
+
+  it('reports an absolute link the root does not hold, and never names a host path', async () => {
+    const found = await lookupInRoot(root, '/opt/tool');
+    expect(found).toEqual({
+      hostPath: path.join(root, mine, 'tool'),
+      missing: true,
+      outside: { path: '/opt', target: mine },
+    });
+    expect(found.hostPath.startsWith(`${root}/`)).toBe(true);
+    expect(await lookupInRoot(root, '/opt')).toMatchObject({ missing: true, outside: { path: '/opt' } });
+  });
+
+  it('follows an absolute link the root holds inside the root', async () => {
+    expect(await lookupInRoot(root, '/home/app')).toEqual({
+      hostPath: path.join(root, 'data/opt/app'),
+      missing: false,
+    });
+    expect(await lookupInRoot(root, '/usr/app')).toEqual({
+      hostPath: path.join(root, 'data/opt/app'),
+      missing: false,
+    });
+  });
+
+  it("reports a relative link whose `..` climb above the root, but resolves it at the root's top", async () => {
+    expect(await lookupInRoot(root, '/srv')).toEqual({
+      hostPath: root,
+      missing: false,
+      outside: { path: '/srv', target: '../../..' },
+    });
+    expect(await lookupInRoot(root, '/var/www/app')).toEqual({
+      hostPath: path.join(root, 'data/opt/app'),
+      missing: false,
+    });
+  });
+
+  it('names the link that leads out, however deep the chain', async () => {
+    expect(await lookupInRoot(root, '/media/file')).toMatchObject({
+      missing: true,
+      outside: { path: '/data/big', target: '/mnt/big' },
+    });
+  });
+
+  it('leaves a missing place or a dangling link inside the root unreported', async () => {
+    expect(await lookupInRoot(root, '/var/spool/cron')).toEqual({
+      hostPath: path.join(root, 'var/spool/cron'),
+      missing: true,
+    });
+    expect(await lookupInRoot(root, '/dangling')).toEqual({
+      hostPath: path.join(root, 'nowhere'),
+      missing: true,
+    });
   });
 });
 

@@ -24,6 +24,7 @@ import { hostsTampering } from './detectors/hosts-tampering.js';
 import { sudoersNopasswdOdd } from './detectors/sudoers-nopasswd-odd.js';
 import { immutablePersistence } from './detectors/immutable-persistence.js';
 import { systemBinaryModified } from './detectors/system-binary-modified.js';
+import { symlinkOutsideRoot } from './detectors/symlink-outside-root.js';
 import type { Detector } from './types.js';
 
 export const detectors: Detector[] = [
@@ -54,4 +55,5 @@ export const detectors: Detector[] = [
   sudoersNopasswdOdd,
   immutablePersistence,
   systemBinaryModified,
+  symlinkOutsideRoot,
 ];

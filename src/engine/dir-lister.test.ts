@@ -2,7 +2,9 @@
 // Node's readdir + lstat give the same listing entry for entry (kinds, names, a name that is not
 // UTF-8 kept as bytes, ELOOP for a symlink loop), the stat fields equal Node's own lstat (the scan
 // cache compares them with ===), errors of missing, non-directory and unreadable directories come
-// back as Node's errors would, and the entry budget cuts a batch short.
+// back as Node's errors would, and the entry budget cuts a batch short. Under an offline root a
+// symlink's loop check, and the addon's opening of a directory, resolve inside the root (with
+// openat2 and with the component-by-component fallback), never on this machine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -329,6 +331,105 @@ describe('directory lister', () => {
     expect(hashes.stdout.trim().split('\n').map(Number)).toEqual(
       pairs.map(([d, i]) => indexHash(d as number, i as number) >>> 0),
     );
+    // Confined to a root, with openat2 and with the component-by-component fallback: links that
+    // loop, climb, restart at the root, run long, and a directory path that is itself a link.
+    const disk = path.join(dir, 'asan-disk');
+    mkdirSync(path.join(disk, 'etc', 'd'), { recursive: true });
+    const links: [string, string][] = [
+      ['loop-a', 'loop-b'],
+      ['loop-b', 'loop-a'],
+      ['abs', '/etc/d'],
+      ['climb', '../../../../../..'],
+      ['chain', 'abs/../climb/etc/./abs'],
+      ['long', `${'x/'.repeat(2000)}..`],
+      ['self', '/etc/self'],
+    ];
+    for (const [name, target] of links) symlinkSync(target, path.join(disk, 'etc', name));
+    for (const openat2 of ['1', '0']) {
+      const r = spawnSync(
+        harness,
+        ['--root', disk, path.join(disk, 'etc'), disk, path.join(disk, 'etc', 'abs')],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, MINEHUNTER_DIRSTAT_OPENAT2: openat2 },
+        },
+      );
+      expect(r.stderr, `openat2 ${openat2}`).toBe('');
+      expect(r.stdout).toContain(`${disk}/etc/loop-a: errno ${os.constants.errno.ELOOP}\n`);
+      expect(r.stdout).toContain(`${disk}/etc/self: errno ${os.constants.errno.ELOOP}\n`);
+      expect(r.stdout).toContain(`${disk}/etc/abs: errno 0\n`);
+      expect(r.stdout).toContain(`${disk}/etc/climb: errno 0\n`);
+      expect(r.stdout).toContain(`${disk}/etc/chain: errno 0\n`);
+      expect(r.stdout).toContain('symlinks 7\n');
+    }
+  });
+
+  it('under a root, follows symlinks for the loop check inside the root with every lister', () => {
+    const disk = path.join(dir, 'disk');
+    const mine = path.join(dir, 'analyst');
+    mkdirSync(path.join(disk, 'etc'), { recursive: true });
+    mkdirSync(path.join(disk, 'data'), { recursive: true });
+    mkdirSync(mine, { recursive: true });
+    symlinkSync(path.join(mine, 'loop'), path.join(mine, 'loop')); // a loop on this machine only
+    symlinkSync(path.join(mine, 'loop'), path.join(disk, 'etc', 'host-loop'));
+    symlinkSync('/etc/disk-loop', path.join(disk, 'etc', 'disk-loop')); // a loop on the disk only
+    symlinkSync('/data', path.join(disk, 'etc', 'abs-in'));
+    symlinkSync('../../../../../../data', path.join(disk, 'etc', 'climb-in'));
+    symlinkSync(mine, path.join(disk, 'etc', 'abs-out'));
+    const errors = (lister: DirLister, root?: string): Record<string, string> => {
+      const listing = lister.list([path.join(disk, 'etc')], 1e9, undefined, root)[0] as DirListing;
+      return Object.fromEntries(
+        Array.from({ length: listing.length }, (_, i) => [
+          String(listing.name(i)),
+          (listing.error(i) as NodeJS.ErrnoException | undefined)?.code ?? 'ok',
+        ]),
+      );
+    };
+    const confined = {
+      'abs-in': 'ok',
+      'abs-out': 'ENOENT',
+      'climb-in': 'ok',
+      'disk-loop': 'ELOOP',
+      'host-loop': 'ENOENT',
+    };
+    for (const lister of [dirLister(), nodeDirLister]) expect(errors(lister, disk)).toEqual(confined);
+    process.env.MINEHUNTER_DIRSTAT_OPENAT2 = '0';
+    try {
+      expect(errors(dirLister(), disk)).toEqual(confined);
+    } finally {
+      delete process.env.MINEHUNTER_DIRSTAT_OPENAT2;
+    }
+    // Without a root the same links are followed on this machine: what the root mode prevents.
+    expect(errors(dirLister())).toMatchObject({
+      'host-loop': 'ELOOP',
+      'disk-loop': 'ENOENT',
+      'abs-out': 'ok',
+    });
+  });
+
+  it('under a root, the addon opens a directory inside it even when its path became a link', () => {
+    const disk = path.join(dir, 'disk2');
+    const mine = path.join(dir, 'analyst2');
+    mkdirSync(path.join(disk, 'data', 'opt'), { recursive: true });
+    mkdirSync(mine, { recursive: true });
+    writeFileSync(path.join(mine, 'tool'), 'mine');
+    writeFileSync(path.join(disk, 'data', 'opt', 'app'), 'theirs');
+    // As if swapped for links between the walker's lstat and the listing.
+    symlinkSync(mine, path.join(disk, 'opt'));
+    symlinkSync('/data/opt', path.join(disk, 'srv'));
+    const list = (d: string): string | string[] => {
+      const l = dirLister().list([path.join(disk, d)], 1e9, undefined, disk)[0] as Listing;
+      if (l instanceof Error) return (l as NodeJS.ErrnoException).code ?? l.message;
+      return Array.from({ length: l.length }, (_, i) => String(l.name(i)));
+    };
+    expect([list('opt'), list('srv')]).toEqual(['ENOENT', ['app']]);
+    process.env.MINEHUNTER_DIRSTAT_OPENAT2 = '0';
+    try {
+      // Without openat2 the last component is not followed at all.
+      expect([list('opt'), list('srv')]).toEqual(['ENOTDIR', 'ENOTDIR']);
+    } finally {
+      delete process.env.MINEHUNTER_DIRSTAT_OPENAT2;
+    }
   });
 
   it('reports an unreadable directory as EACCES with both listers', () => {

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import util from 'node:util';
+import { resolveInRootSync } from '../target/fs.js';
 import { cleanAndUnchangedIn, type IndexArrays } from './file-index.js';
 
 export type EntryKind =
@@ -175,9 +176,13 @@ export interface DirLister {
   /**
    * Lists `dirs` in order until about `budget` entries are listed: the result is a prefix of
    * `dirs` (never empty when `dirs` is not), so memory stays bounded however large they are.
-   * With `vouch`, the files it vouches for are counted instead of listed.
+   * With `vouch`, the files it vouches for are counted instead of listed. With `root` (an offline
+   * system's root), a symlink under it is checked for a loop as a chroot at `root` would see it, so
+   * a link on a mounted disk is never followed to this machine's files; the addon also opens each
+   * directory under it that way (Node's lister opens the path as given: the walker only passes
+   * directories whose lstat said so, so that matters only for a tree changing under the walk).
    */
-  list(dirs: readonly (string | Buffer)[], budget: number, vouch?: Vouch): Listing[];
+  list(dirs: readonly (string | Buffer)[], budget: number, vouch?: Vouch, root?: string): Listing[];
 }
 
 /**
@@ -189,6 +194,7 @@ type StatDirs = (
   threads: number,
   budget: number,
   vouch?: Vouch,
+  root?: string,
 ) => [Buffer, Int32Array, Int32Array, Float64Array];
 
 function loadAddon(): StatDirs | undefined {
@@ -280,8 +286,34 @@ function isVouched(
   return cleanAndUnchangedIn(v, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs);
 }
 
+/** Under `root` (or it): a string prefix test, as the addon makes it on bytes. */
+function isUnderRoot(p: string | Buffer, root: string): boolean {
+  const text = typeof p === 'string' ? p : p.toString('latin1');
+  const prefix = typeof p === 'string' ? root : Buffer.from(root).toString('latin1');
+  return text === prefix || text.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+}
+
+/**
+ * Follows the symlink `link` for its loop check: stat through it, or under an offline root resolve
+ * it inside the root as the addon does. A name that is not UTF-8 cannot be resolved piece by piece
+ * with string paths, so under a root it is not followed at all (no loop is reported for it).
+ */
+function followLink(link: string | Buffer, root: string | undefined): void {
+  if (!root || !isUnderRoot(link, root)) {
+    statSync(link);
+    return;
+  }
+  if (typeof link !== 'string') return;
+  lstatSync(resolveInRootSync(root, link.slice(root.length)));
+}
+
 /** The addon's work done with Node, written in the addon's format. */
-function listWithNode(dir: string | Buffer, vouch: Vouch | undefined, keepNames: readonly Buffer[]): Listing {
+function listWithNode(
+  dir: string | Buffer,
+  vouch: Vouch | undefined,
+  keepNames: readonly Buffer[],
+  root?: string,
+): Listing {
   let names;
   try {
     names = readNames(dir);
@@ -298,7 +330,7 @@ function listWithNode(dir: string | Buffer, vouch: Vouch | undefined, keepNames:
     if (kind === 'file' || kind === 'dir' || kind === 'unknown' || kind === 'symlink') {
       const child = childPath(dir, nameOf(name, 0, name.length));
       try {
-        if (kind === 'symlink') statSync(child);
+        if (kind === 'symlink') followLink(child, root);
         else st = lstatSync(child, { bigint: true });
       } catch (err) {
         errno = Math.abs((err as { errno?: number }).errno ?? 5); // EIO when Node gave no number
@@ -332,13 +364,13 @@ function listWithNode(dir: string | Buffer, vouch: Vouch | undefined, keepNames:
 /** Node's readdir and lstat, one directory at a time: where the addon is not built. */
 export const nodeDirLister: DirLister = {
   native: false,
-  list: (dirs, budget, vouch) => {
+  list: (dirs, budget, vouch, root) => {
     const out: Listing[] = [];
     const keepNames = vouch?.keepNames.map((n) => Buffer.from(n)) ?? [];
     let entries = 0;
     for (const dir of dirs) {
       if (out.length > 0 && entries >= budget) break;
-      const listing = listWithNode(dir, vouch, keepNames);
+      const listing = listWithNode(dir, vouch, keepNames, root);
       out.push(listing);
       entries += listing instanceof Error ? 1 : listing.length + 1;
     }
@@ -356,13 +388,15 @@ export function dirLister(): DirLister {
   shared = statDirs
     ? {
         native: true,
-        list: (dirs, budget, vouch) => {
+        list: (dirs, budget, vouch, root) => {
           let result;
           try {
-            result = statDirs(dirs, threads, budget, vouch);
+            result = root
+              ? statDirs(dirs, threads, budget, vouch, root)
+              : statDirs(dirs, threads, budget, vouch);
           } catch {
             // Only a listing past 2 GiB or a failed allocation gets here: Node does the batch.
-            return nodeDirLister.list(dirs, budget, vouch);
+            return nodeDirLister.list(dirs, budget, vouch, root);
           }
           const [data, dirInfo, offsets, counts] = result;
           const records = recordsOf(data, offsets);

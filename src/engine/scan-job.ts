@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { archiveType, expandArchive, type ArchiveLimits } from './archives.js';
 import { fileForm, type FileForm } from './file-form.js';
-import { reasonOf, type WalkSkip } from './walker.js';
+import { reasonOf, type WalkSkip } from './skips.js';
 import type { RuleMatch, YaraScanner } from './yara.js';
 
 export interface FileJob {

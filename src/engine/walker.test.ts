@@ -2,6 +2,8 @@
 // with every awkward entry; a root inside another root is walked once; the warm rescan's
 // `unchanged` shortcut counts exactly the files the full walk would yield (never an empty,
 // over-limit, excluded or archive-named file); other minehunter installs are left out by name.
+// Symlinks: the walk only lstats and never descends through a link, and under an offline root
+// (displayRoot) a root and a link's loop check resolve inside the root, with every lister.
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -129,6 +131,69 @@ describe('file walker', () => {
     // An empty cache changes nothing.
     expect(lines(walk(options({ unchanged: () => new FileIndex().arrays() }), lister))).toEqual(full);
   });
+});
+
+describe('file walker and symlinks', () => {
+  // A suspect disk, and beside it a directory of the analyst's own that the disk's links name.
+  let disk: string;
+  let mine: string;
+  beforeAll(() => {
+    disk = path.join(dir, 'disk');
+    mine = path.join(dir, 'analyst');
+    mkdirSync(path.join(mine, 'bin'), { recursive: true });
+    writeFileSync(path.join(mine, 'bin', 'tool'), "the analyst's own file\n", { mode: 0o755 });
+    // A loop on this machine only: inside the disk the same text names nothing.
+    symlinkSync(path.join(mine, 'host-loop'), path.join(mine, 'host-loop'));
+    mkdirSync(path.join(disk, 'etc'), { recursive: true });
+    mkdirSync(path.join(disk, 'data', 'opt'), { recursive: true });
+    writeFileSync(path.join(disk, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\n');
+    writeFileSync(path.join(disk, 'data', 'opt', 'app.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    symlinkSync(path.join(mine, 'bin'), path.join(disk, 'etc', 'tools')); // a directory link out
+    symlinkSync('/etc/abs-loop', path.join(disk, 'etc', 'abs-loop')); // a loop inside the disk only
+    symlinkSync(path.join(mine, 'host-loop'), path.join(disk, 'etc', 'host-loop'));
+    symlinkSync('/data/opt', path.join(disk, 'home')); // held by the disk
+    symlinkSync(mine, path.join(disk, 'media')); // not held by the disk
+  });
+
+  const listers: [string, DirLister, Record<string, string>][] = [
+    ['native', dirLister(), {}],
+    ['native without openat2', dirLister(), { MINEHUNTER_DIRSTAT_OPENAT2: '0' }],
+    ['node', nodeDirLister, {}],
+  ];
+  const walkWith = (opts: Partial<WalkOptions>, lister: DirLister, env: Record<string, string>): string[] => {
+    Object.assign(process.env, env);
+    try {
+      return lines(walk(options({ exclude: [], maxFileSize: 1 << 20, ...opts }), lister));
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+  };
+
+  it.each(listers)('%s: lstats entries and never descends through a link, root or not', (_, lister, env) => {
+    // No display root: a link's loop check follows it (here: on this machine), nothing more.
+    expect(walkWith({ roots: [path.join(disk, 'etc')] }, lister, env)).toEqual(
+      [`file ${disk}/etc/passwd 26`, `skip ${disk}/etc/host-loop symlink-loop`].sort(),
+    );
+  });
+
+  it.each(listers)(
+    '%s: under an offline root, resolves roots and loop checks inside it',
+    (_, lister, env) => {
+      const roots = ['etc', 'home', 'media'].map((d) => path.join(disk, d));
+      const events = walkWith({ roots, displayRoot: disk }, lister, env);
+      expect(events).toEqual(
+        [
+          // /home -> /data/opt is walked where it leads inside the disk, shown as the disk names it.
+          'file /home/app.sh 10',
+          'file /etc/passwd 26',
+          // A loop inside the disk is one; the link that loops only on this machine is not followed.
+          'skip /etc/abs-loop symlink-loop',
+        ].sort(),
+      );
+      // /media -> the analyst's directory, /etc/tools -> the analyst's bin: nothing of theirs.
+      expect(events.join('\n')).not.toContain('tool');
+    },
+  );
 });
 
 /** Every regular file under `root`, as raw paths (one name here is not UTF-8). */

@@ -3,10 +3,17 @@
 // unreadable directories, files over the size limit) instead of failing. It is a synchronous
 // generator pulled by the scheduler; directories are listed (see dir-lister.ts) a batch of at most
 // LIST_BATCH_ENTRIES entries at a time, so memory stays bounded by the directory stack and one
-// batch, not the tree.
+// batch, not the tree. Symlinks are never walked through: entries are lstat-ed and a link is only
+// reported when it loops; with an offline root (displayRoot) the roots themselves and that loop
+// check resolve inside the root, so a hostile absolute link on a mounted disk never reaches the
+// analyst's own files.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { errnoCode, errorMessage } from '../collect/support.js';
+import { resolveInRootSync } from '../target/fs.js';
+import { errnoCode, errorMessage } from '../util/errors.js';
+import { reasonOf, type WalkSkip } from './skips.js';
+
+export { reasonOf, type WalkSkip };
 import {
   childPath,
   dirLister,
@@ -31,12 +38,6 @@ export interface WalkFile {
   mtimeMs: number;
   ctimeMs: number;
   mode: number;
-}
-
-export interface WalkSkip {
-  path: string;
-  reason: string;
-  detail?: string;
 }
 
 export type WalkEvent =
@@ -65,6 +66,9 @@ export interface WalkOptions {
   /**
    * The root of an offline system (--root): paths are shown as that system sees them (/tmp/x, not
    * /mnt/image/tmp/x), like every other part of a snapshot, so respond finds them under the root.
+   * A scan root under it is resolved inside it as a chroot would (`/opt -> /data/opt` is walked at
+   * <root>/data/opt and shown as /opt), and so is a symlink's loop check: nothing under this root
+   * follows a link out of it.
    */
   displayRoot?: string;
   /**
@@ -178,9 +182,10 @@ function under(parent: string, child: string): string {
 }
 
 /**
- * Walks the roots depth first. Symlinks are never followed (so a loop cannot trap the walk); one
- * that points back into a loop is reported as `symlink-loop`. A directory reached twice (a bind
- * mount of its own parent) is entered once.
+ * Walks the roots depth first. Symlinks are never followed (so a loop cannot trap the walk and a
+ * link to a directory never takes the walk outside the roots): an entry is a directory to enter
+ * only when its lstat says so. One that points back into a loop is reported as `symlink-loop`. A
+ * directory reached twice (a bind mount of its own parent) is entered once.
  */
 export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Generator<WalkEvent> {
   const excluded = opts.exclude.map((e) => path.resolve(e));
@@ -218,10 +223,15 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
     const index = opts.unchanged?.();
     return index && { ...index, maxSize: opts.maxFileSize, keepNames, keepSuffixes };
   };
-  for (const root of opts.roots) {
-    const shownRoot = shownPath(root, opts.displayRoot);
+  // The lister resolves symlinks under an offline root inside it (see DirLister.list).
+  const confineTo = opts.displayRoot && opts.displayRoot !== '/' ? opts.displayRoot : undefined;
+  for (const named of opts.roots) {
+    const shownRoot = shownPath(named, opts.displayRoot);
+    let root = named;
     let st;
     try {
+      // A root of an offline system is where its own symlinks lead inside it, never outside.
+      if (confineTo && isUnder(named, confineTo)) root = resolveInRootSync(confineTo, shownRoot);
       st = statSync(root);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT')
@@ -250,6 +260,7 @@ export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Gener
         batch.map((d) => d.io),
         LIST_BATCH_ENTRIES,
         vouchNow(),
+        confineTo,
       );
       // What the budget left unlisted goes back, in the order it was taken.
       for (let i = batch.length - 1; i >= listings.length; i--) stack.push(batch[i] as Dir);
@@ -392,13 +403,4 @@ function kindLabel(kind: EntryKind): string {
   if (kind === 'block-device') return 'block device';
   if (kind === 'fifo' || kind === 'socket') return kind;
   return 'unknown type';
-}
-
-/** The skip reason for a failed read: permission problems are `unreadable`, the rest `error`. */
-export function reasonOf(err: unknown): string {
-  const code = errnoCode(err);
-  if (code === 'EACCES' || code === 'EPERM') return 'unreadable';
-  if (code === 'ELOOP') return 'symlink-loop';
-  if (code === 'ENOENT') return 'vanished';
-  return 'error';
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { resolveInRoot } from '../collect/support.js';
+import { resolveInRoot } from '../target/fs.js';
 import type { Report } from '../report/model.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { writeQuarantine, type ArchiveItem, type Manifest } from '../respond/quarantine.js';

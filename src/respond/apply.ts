@@ -16,7 +16,7 @@ import {
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Action } from '../model/finding.js';
-import { resolveInRoot } from '../collect/support.js';
+import { resolveInRoot } from '../target/fs.js';
 import type { PlanStep } from './plan.js';
 import { appendJournal, type JournalFile, type JournalProcess, type JournalStep } from './journal.js';
 import { sha256, verifyQuarantine, writeQuarantine, type ArchiveItem, type Manifest } from './quarantine.js';

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { chown, mkdir, readFile, rename, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { resolveInRoot } from '../collect/support.js';
+import { resolveInRoot } from '../target/fs.js';
 import { readJournal, type JournalFile } from './journal.js';
 import { readQuarantine, sha256 } from './quarantine.js';
 import { unblock } from './firewall.js';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { IntegritySchema, PersistenceSchema } from './persistence.js';
 import { DirsSchema, HiddenSchema, ModulesSchema, PreloadSchema } from './stealth.js';
-import { AuditFactsSchema } from '../audit/facts.js';
+import { AuditFactsSchema } from './audit.js';
 
 /** Bump when a field changes meaning or a required field is added; `analyze` refuses other majors. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -206,6 +206,21 @@ export const ContentSkipSchema = z.object({
   reason: z.string(),
   detail: z.string().optional(),
 });
+/**
+ * A symbolic link of an offline root (a mounted disk, a copied tree) met on the way to a place the
+ * content scan would read, that leads out of the root: a relative link whose `..` climb above it,
+ * or an absolute link whose target the root does not hold (on the analyst's machine it would name
+ * the analyst's own files). It is not followed.
+ */
+export const LinkOutsideRootSchema = z.object({
+  /** Where the link is, as the target sees it (e.g. `/opt`). */
+  path: z.string(),
+  /** Its text: where it points (e.g. `/root/tools`). */
+  target: z.string(),
+  /** The places the scan left out because of it (a default directory, a process's executable…). */
+  notScanned: z.array(z.string()),
+});
+export type LinkOutsideRoot = z.infer<typeof LinkOutsideRootSchema>;
 export const ContentSchema = z.object({
   /** default: processes' executables + the places miners hide; full: every local filesystem; paths: --path. */
   scope: z.enum(['default', 'full', 'paths']),
@@ -229,6 +244,8 @@ export const ContentSchema = z.object({
     memoryBytes: z.number().int().nonnegative(),
     durationMs: z.number().nonnegative(),
   }),
+  /** Offline roots only, and only when there is one: symlinks that lead out of the root, not followed. */
+  linksOutsideRoot: z.array(LinkOutsideRootSchema).optional(),
 });
 export type Content = z.infer<typeof ContentSchema>;
 

@@ -1,7 +1,7 @@
 // Scheduled-task and SSH checks over literal facts.
 import { describe, expect, it } from 'vitest';
 import { COLLECTED_AT, makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
-import type { CronEntry, SshdFacts } from '../facts.js';
+import type { CronEntry, SshdFacts } from '../../snapshot/audit.js';
 import { runCheck } from '../run.js';
 import {
   authorizedKeysHygiene,

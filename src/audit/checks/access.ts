@@ -2,7 +2,7 @@
 // cron entries that download and run or run from writable places, recently changed cron files, sshd
 // password and root logins, and authorized_keys hygiene.
 import type { Evidence } from '../../model/finding.js';
-import type { CronEntry } from '../facts.js';
+import type { CronEntry } from '../../snapshot/audit.js';
 import type { AuditCheck } from '../types.js';
 import { downloadExec } from '../../shell/command.js';
 import { absent, daysBetween, fact, fail, listSome, pass, t, unknown } from '../util.js';

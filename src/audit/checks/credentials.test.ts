@@ -2,7 +2,7 @@
 // user needs, refused passes, untested (turned off, other address) is unknown, no service passes.
 import { describe, expect, it } from 'vitest';
 import { makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
-import type { LoginFacts, LoginResult } from '../facts.js';
+import type { LoginFacts, LoginResult } from '../../snapshot/audit.js';
 import { runCheck } from '../run.js';
 import { credentialChecks, redisConfigSetDir } from './credentials.js';
 

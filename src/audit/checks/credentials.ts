@@ -2,7 +2,7 @@
 // machine (127.0.0.1 / ::1 only), one check per service, plus Redis's CONFIG SET dir trick.
 import type { Evidence, Level, Localized } from '../../model/finding.js';
 import type { Snapshot } from '../../snapshot/schema.js';
-import type { LoginResult, LoginService } from '../facts.js';
+import type { LoginResult, LoginService } from '../../snapshot/audit.js';
 import type { AuditCheck, CheckOutcome } from '../types.js';
 import { absent, fact, fail, pass, t, unknown } from '../util.js';
 

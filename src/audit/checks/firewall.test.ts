@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { makeProcess, makeSnapshot, makeSocket } from '../../../test/helpers/snapshot-builders.js';
-import type { FirewallFacts } from '../facts.js';
+import type { FirewallFacts } from '../../snapshot/audit.js';
 import { runCheck } from '../run.js';
 import { firewallActive, smbNotListening, smbPortsBlocked } from './firewall.js';
 

@@ -2,7 +2,7 @@
 // ports 135, 137-139 and 445 blocked both ways, and nothing (Samba's smbd/nmbd) serving them.
 import type { Evidence } from '../../model/finding.js';
 import type { Snapshot } from '../../snapshot/schema.js';
-import type { AuditFacts } from '../facts.js';
+import type { AuditFacts } from '../../snapshot/audit.js';
 import { buildModel, evaluateProbe, hasInboundFilter } from '../firewall/evaluate.js';
 import type { FilterModel, Probe } from '../firewall/ir.js';
 import type { AuditCheck } from '../types.js';

@@ -3,7 +3,7 @@
 // facts were not collected.
 import { describe, expect, it } from 'vitest';
 import { makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
-import type { HostsPoolFacts } from '../facts.js';
+import type { HostsPoolFacts } from '../../snapshot/audit.js';
 import { runAudit, runCheck } from '../run.js';
 import { poolDomainsBlocked } from './hosts.js';
 

@@ -1,7 +1,7 @@
 // Patch, anti-virus and cloud-agent checks over literal facts.
 import { describe, expect, it } from 'vitest';
 import { COLLECTED_AT, makeProcess, makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
-import type { AgentFacts, AuditFacts, PackageFacts } from '../facts.js';
+import type { AgentFacts, AuditFacts, PackageFacts } from '../../snapshot/audit.js';
 import { runCheck } from '../run.js';
 import {
   antivirusPresent,

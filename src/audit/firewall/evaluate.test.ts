@@ -2,7 +2,7 @@
 // sources were loaded in a network namespace and listed with `nft -j`, `iptables-save`).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FirewallFacts } from '../facts.js';
+import type { FirewallFacts } from '../../snapshot/audit.js';
 import { buildModel, evaluateProbe, hasInboundFilter } from './evaluate.js';
 import { chainsFromIptablesSave, tokenize } from './iptables.js';
 import type { Probe } from './ir.js';

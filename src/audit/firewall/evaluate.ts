@@ -1,7 +1,7 @@
 // Decides, from the filter model, whether a new connection to a port is certainly dropped. A packet is
 // blocked when some base chain on its hook drops it on every path through the rules; any path that may
 // accept it (an undecidable rule, a jump that may accept) means "not certainly blocked".
-import type { AuditFacts } from '../facts.js';
+import type { AuditFacts } from '../../snapshot/audit.js';
 import { chainsFromIptablesSave } from './iptables.js';
 import type { Chain, FilterModel, Probe } from './ir.js';
 import { chainsFromNft } from './nft.js';

@@ -2,7 +2,7 @@
 // service files) and how old ClamAV's signature databases are, from their headers.
 import { lstat, open, readdir } from 'node:fs/promises';
 import { AGENTS } from '../../audit/agents.js';
-import type { AgentFacts } from '../../audit/facts.js';
+import type { AgentFacts } from '../../snapshot/audit.js';
 import { resolveInRoot } from '../support.js';
 
 async function exists(root: string, p: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // cron.d and the user spools (not anacron, at or systemd timers): the full persistence collector
 // covers those for `scan`; the audit uses its entries instead when a snapshot carries them.
 import { lstat, readdir } from 'node:fs/promises';
-import type { CronEntry, CronFacts } from '../../audit/facts.js';
+import type { CronEntry, CronFacts } from '../../snapshot/audit.js';
 import type { Persistence } from '../../snapshot/persistence.js';
 import { readRootText, resolveInRoot } from '../support.js';
 import { parseCrontab } from '../linux/persistence/cron.js';

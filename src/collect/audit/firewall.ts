@@ -2,7 +2,7 @@
 // `nft -j list ruleset`, `iptables-save`, `ip6tables-save` (and the legacy variants when legacy tables
 // exist), plus whether ufw and firewalld are installed. Only on a live root: rules exist only there.
 import { access, readFile, stat } from 'node:fs/promises';
-import type { FirewallFacts } from '../../audit/facts.js';
+import type { FirewallFacts } from '../../snapshot/audit.js';
 import { run } from './exec.js';
 
 async function exists(p: string): Promise<boolean> {

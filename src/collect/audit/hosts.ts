@@ -1,7 +1,7 @@
 // The pool host names /etc/hosts mentions, for the audit's pool-domains-blocked check: the snapshot's
 // parsed hosts file (read by linux.hosts-file) matched against minehunter's own pool-domain list
 // (iocs/pool-domains.yml), as hosts-tampering matches it. Nothing new is read from the target.
-import type { HostsPoolFacts } from '../../audit/facts.js';
+import type { HostsPoolFacts } from '../../snapshot/audit.js';
 import { hostsPoolNames, poolIoc } from '../../detect/detectors/hosts-tampering.js';
 import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
 import type { Snapshot } from '../../snapshot/schema.js';

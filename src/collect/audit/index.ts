@@ -2,7 +2,7 @@
 // firewall rulesets, sshd, packages, kernels, agents, cron, the loopback login tests and the pool
 // names in /etc/hosts. Each part runs guarded, so one that fails is recorded in collection[] and its
 // checks report "unknown".
-import type { AuditFacts, LoginService } from '../../audit/facts.js';
+import type { AuditFacts, LoginService } from '../../snapshot/audit.js';
 import type { CollectionRecord, Snapshot } from '../../snapshot/schema.js';
 import { CollectorLog } from '../support.js';
 import { collectAgents } from './agents.js';

@@ -3,7 +3,7 @@
 // suites' package lists already on disk (decompressed by apt's own helper). No network, no change.
 // Also the kernels installed beside the running one.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import type { KernelFacts, PackageFacts } from '../../audit/facts.js';
+import type { KernelFacts, PackageFacts } from '../../snapshot/audit.js';
 import { compareDebVersions } from '../../audit/debversion.js';
 import { resolveInRoot } from '../support.js';
 import { run } from './exec.js';

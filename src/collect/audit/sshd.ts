@@ -3,7 +3,7 @@
 // the authorized_keys files of every account.
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { AuthorizedKeysFile, SshdFacts } from '../../audit/facts.js';
+import type { AuthorizedKeysFile, SshdFacts } from '../../snapshot/audit.js';
 import { readRootText, resolveInRoot } from '../support.js';
 import { run } from './exec.js';
 

@@ -1,12 +1,16 @@
 // The content-scan collector: decides what to scan (the running processes' executables and the
 // places miners hide by default, every local filesystem with --full, or the user's --path list),
 // runs the YARA content scan over files and process memory, and returns the snapshot's `content`
-// section with a collection record that names every rule file that could not be loaded.
+// section with a collection record that names every rule file that could not be loaded. On an
+// offline root every place it derives (the default directories, the processes' executables, a
+// --path under the root) is resolved inside the root first: a symlink that leads out of it is not
+// followed but recorded (`linksOutsideRoot`), so the analyst's own files are never reported as the
+// target's.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CollectionRecord, Content, ProcessInfo } from '../../snapshot/schema.js';
+import type { CollectionRecord, Content, LinkOutsideRoot, ProcessInfo } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog } from '../support.js';
+import { CollectorLog, lookupInRoot } from '../support.js';
 import {
   DEFAULT_MAX_FILE_SIZE,
   compileAllRules,
@@ -95,14 +99,51 @@ export function localMountPoints(mounts: string): string[] {
   return [...out].sort();
 }
 
-function exeFiles(ctx: CollectContext, processes: readonly ProcessInfo[]): ExtraFile[] {
+/**
+ * The symlinks of an offline root that lead out of it (see lookupInRoot), each with the places the
+ * scan left out because of it.
+ */
+class OutsideLinks {
+  private readonly links = new Map<string, LinkOutsideRoot>();
+
+  constructor(private readonly root: string) {}
+
+  /**
+   * The host path of `targetPath` inside the root, or undefined when nothing is there or the way
+   * there leaves the root (the link is then recorded with `targetPath`).
+   */
+  async hostPath(targetPath: string): Promise<string | undefined> {
+    const found = await lookupInRoot(this.root, targetPath);
+    if (found.outside) {
+      const key = `${found.outside.path}\0${found.outside.target}`;
+      const link = this.links.get(key) ?? { ...found.outside, notScanned: [] };
+      if (!link.notScanned.includes(targetPath)) link.notScanned.push(targetPath);
+      this.links.set(key, link);
+      return undefined;
+    }
+    return found.missing ? undefined : found.hostPath;
+  }
+
+  list(): LinkOutsideRoot[] {
+    return [...this.links.values()]
+      .map((l) => ({ ...l, notScanned: [...l.notScanned].sort() }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.target < b.target ? -1 : 1));
+  }
+}
+
+async function exeFiles(
+  ctx: CollectContext,
+  processes: readonly ProcessInfo[],
+  links: OutsideLinks | undefined,
+): Promise<ExtraFile[]> {
   const out = new Map<string, ExtraFile>();
   for (const p of processes) {
     if (!p.exe || p.kernelThread || p.pid === process.pid) continue;
     if (out.has(p.exe)) continue;
-    // /proc/PID/exe opens the running image even when the file was deleted or is a memfd.
-    const io = ctx.live ? `/proc/${p.pid}/exe` : path.join(ctx.root, p.exe);
-    out.set(p.exe, { path: p.exe, io, size: p.exeSize ?? 0 });
+    // /proc/PID/exe opens the running image even when the file was deleted or is a memfd. Offline,
+    // the path a copied proc/ names (its link text, which the disk's owner wrote) is the target's.
+    const io = ctx.live ? `/proc/${p.pid}/exe` : links ? await links.hostPath(p.exe) : p.exe;
+    if (io !== undefined) out.set(p.exe, { path: p.exe, io, size: p.exeSize ?? 0 });
   }
   return [...out.values()];
 }
@@ -166,14 +207,25 @@ export async function collectContent(
   for (const p of problems)
     if (p.severity === 'error') log.add(p.file, Object.assign(new Error(p.message.en), { code: p.code }));
 
-  let roots: string[];
-  if (opts.scope === 'paths') roots = opts.paths.map((p) => path.resolve(p));
-  else if (opts.scope === 'full') {
+  // The root `/` is this machine's own: its paths mean what they say. Any other root is a target
+  // whose symlinks are resolved inside it (here, and again by the walker, which shows a root under
+  // its own name and walks where it leads).
+  const links = ctx.root === '/' ? undefined : new OutsideLinks(ctx.root);
+  /** Whether the target has something at `targetPath` that can be reached without leaving it. */
+  const reachable = async (targetPath: string): Promise<boolean> =>
+    links ? (await links.hostPath(targetPath)) !== undefined : existsSync(targetPath);
+  let roots: string[] = [];
+  if (opts.scope === 'paths') {
+    for (const named of opts.paths.map((p) => path.resolve(p))) {
+      // A named path under the root is a path of the target; one elsewhere is the user's own.
+      const rel = links ? path.relative(ctx.root, named) : '..';
+      if (rel === '..' || rel.startsWith('../') || (await reachable(`/${rel}`))) roots.push(named);
+    }
+  } else if (opts.scope === 'full') {
     roots = ctx.live ? localMountPoints(readFileSync('/proc/self/mounts', 'utf8')) : [ctx.root];
   } else {
-    roots = DEFAULT_CONTENT_DIRS.map((d) => (ctx.root === '/' ? d : path.join(ctx.root, d))).filter((d) =>
-      existsSync(d),
-    );
+    for (const d of DEFAULT_CONTENT_DIRS)
+      if (await reachable(d)) roots.push(ctx.root === '/' ? d : path.join(ctx.root, d));
   }
   // Our own rules and samples would match themselves; the user's rule files too.
   const exclude = [projectRoot(), bundledRulesDir(), ...opts.userRuleDirs];
@@ -181,7 +233,7 @@ export async function collectContent(
   exclude.push(path.dirname(defaultCachePath()));
   if (opts.cachePath) exclude.push(...cacheFiles(opts.cachePath));
 
-  const extraFiles = opts.scope === 'default' ? exeFiles(ctx, processes ?? []) : [];
+  const extraFiles = opts.scope === 'default' ? await exeFiles(ctx, processes ?? [], links) : [];
   const memory =
     (opts.memory ?? opts.scope !== 'paths') && ctx.live && processes
       ? {
@@ -211,6 +263,9 @@ export async function collectContent(
       compiled,
     );
     markOwnOutputs(content, ctx.root, opts.outputRegistry ?? loadOutputRegistry());
+    // Only when there is one, so the snapshots of every other target stay as they were.
+    const outside = links?.list() ?? [];
+    if (outside.length > 0) content.linksOutsideRoot = outside;
     const unreadable =
       (content.stats.skippedByReason.unreadable ?? 0) + (content.stats.skippedByReason.error ?? 0);
     const status = log.errorCount > 0 || unreadable > 0 ? 'partial' : 'ok';

@@ -2,7 +2,7 @@
 // user's extra entries (`--credentials FILE`, lines "service user password"; `*` for any service,
 // `-` for an empty user or password). Short on purpose: this finds defaults, it is not a brute forcer.
 import { readFile } from 'node:fs/promises';
-import type { LoginService } from '../../../audit/facts.js';
+import type { LoginService } from '../../../snapshot/audit.js';
 
 export interface Credential {
   user: string;

@@ -1,6 +1,6 @@
 // HTTP login tests with fetch, to 127.0.0.1/::1 only: Tomcat's manager with default basic-auth
 // credentials, and Jenkins's script console anonymously or with default credentials.
-import type { LoginResult } from '../../../audit/facts.js';
+import type { LoginResult } from '../../../snapshot/audit.js';
 import { type Credential, ATTEMPT_GAP_MS } from './dictionary.js';
 import { Pacer, assertLoopback, type Target } from './loopback.js';
 

@@ -1,7 +1,7 @@
 // Runs the login tests against the services the snapshot shows listening, over loopback only: one
 // endpoint per service and port, attempts on an endpoint one after another, endpoints side by side.
 import { readlink } from 'node:fs/promises';
-import type { LoginFacts, LoginResult, LoginService } from '../../../audit/facts.js';
+import type { LoginFacts, LoginResult, LoginService } from '../../../snapshot/audit.js';
 import { serviceSockets } from '../../../audit/checks/services.js';
 import type { Snapshot } from '../../../snapshot/schema.js';
 import { mapLimit } from '../../support.js';

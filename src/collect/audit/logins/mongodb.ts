@@ -1,6 +1,6 @@
 // MongoDB "no authentication" test through mongosh when it is installed (minehunter bundles no
 // MongoDB driver): listDatabases without credentials succeeds only when authorisation is off.
-import type { LoginResult } from '../../../audit/facts.js';
+import type { LoginResult } from '../../../snapshot/audit.js';
 import { run } from '../exec.js';
 import { assertLoopback, type Target } from './loopback.js';
 

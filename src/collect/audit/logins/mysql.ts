@@ -1,6 +1,6 @@
 // MySQL/MariaDB login test with mysql2: the anonymous account first, then dictionary credentials.
 import mysql from 'mysql2/promise';
-import type { LoginResult } from '../../../audit/facts.js';
+import type { LoginResult } from '../../../snapshot/audit.js';
 import { type Credential, ATTEMPT_GAP_MS } from './dictionary.js';
 import { Pacer, assertLoopback, type Target } from './loopback.js';
 

@@ -1,7 +1,7 @@
 // PostgreSQL login test with pg: first a probe as a role that cannot exist (a server that asks no
 // password reveals itself by answering "role does not exist"), then dictionary credentials.
 import pg from 'pg';
-import type { LoginResult } from '../../../audit/facts.js';
+import type { LoginResult } from '../../../snapshot/audit.js';
 import { type Credential, ATTEMPT_GAP_MS } from './dictionary.js';
 import { Pacer, assertLoopback, type Target } from './loopback.js';
 

@@ -2,7 +2,7 @@
 // the same connection; once in, `CONFIG GET dir` and `CONFIG SET dir <the same value>` show whether
 // the cron-write trick is possible without changing anything.
 import { Redis } from 'ioredis';
-import type { LoginResult } from '../../../audit/facts.js';
+import type { LoginResult } from '../../../snapshot/audit.js';
 import { type Credential, ATTEMPT_GAP_MS } from './dictionary.js';
 import { Pacer, assertLoopback, type Target } from './loopback.js';
 

@@ -1,0 +1,95 @@
+// Tests for symlink-outside-root: a content section without such links (every live scan, most
+// disks) is clean; each recorded link is one low tampering note with no remediation, naming the
+// link, where it points and what was left unscanned; without a content section, skipped.
+import { describe, expect, it } from 'vitest';
+import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
+import { FindingSchema } from '../../model/finding.js';
+import type { Content } from '../../snapshot/schema.js';
+import { makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
+import { runDetectors } from '../run.js';
+import { symlinkOutsideRoot } from './symlink-outside-root.js';
+
+const ruleset = await loadRuleset([defaultIocDir()]);
+
+function content(partial: Partial<Content>): Content {
+  return {
+    scope: 'default',
+    roots: ['/tmp', '/etc'],
+    engine: 'yara-x 0.7.2',
+    ruleSetHash: 'f'.repeat(64),
+    ruleFiles: [],
+    files: [],
+    skipped: [],
+    stats: {
+      files: 10,
+      bytes: 1000,
+      cached: 0,
+      archiveEntries: 0,
+      skipped: 0,
+      skippedByReason: {},
+      memoryProcesses: 0,
+      memoryBytes: 0,
+      durationMs: 5,
+    },
+    ...partial,
+  };
+}
+
+describe('symlink-outside-root', () => {
+  it('clean: a content scan that met no link out of the root', () => {
+    const snap = makeSnapshot({ content: content({ linksOutsideRoot: [] }) });
+    expect(runDetectors(snap, ruleset, [symlinkOutsideRoot])).toEqual({ findings: [], skipped: [] });
+    expect(
+      runDetectors(makeSnapshot({ content: content({}) }), ruleset, [symlinkOutsideRoot]).findings,
+    ).toEqual([]);
+  });
+
+  it('findings: one low tampering note per link, naming where it points and what was not scanned', () => {
+    const snap = makeSnapshot({
+      content: content({
+        linksOutsideRoot: [
+          { path: '/opt', target: '/root/tools', notScanned: ['/opt', '/opt/tool'] },
+          { path: '/srv', target: '../../..', notScanned: ['/srv'] },
+        ],
+      }),
+    });
+    const { findings } = runDetectors(snap, ruleset, [symlinkOutsideRoot]);
+    expect(findings).toHaveLength(2);
+    for (const f of findings) {
+      expect(FindingSchema.parse(f)).toEqual(f);
+      expect(f).toMatchObject({
+        ruleId: 'symlink-outside-root',
+        level: 'low',
+        category: 'tampering',
+        remediate: [],
+        basis: 'config',
+      });
+      expect(f.kind).toBeUndefined();
+    }
+    const byPath = new Map(
+      findings.map((f) => [f.evidence[0]?.type === 'file' ? f.evidence[0].path : '', f]),
+    );
+    const opt = byPath.get('/opt');
+    expect(opt?.message.en).toBe(
+      '/opt in the target is a symbolic link to /root/tools, outside the target: not followed; not scanned: /opt/tool',
+    );
+    expect(opt?.message['zh-CN']).toBe(
+      '目标中的 /opt 是指向 /root/tools 的符号链接，位于目标之外：未跟随；未扫描：/opt/tool',
+    );
+    expect(opt?.evidence[1]).toEqual({
+      type: 'match',
+      field: 'symlink',
+      value: '/opt -> /root/tools',
+      ioc: 'leads outside the target root',
+    });
+    expect(byPath.get('/srv')?.message.en).toBe(
+      '/srv in the target is a symbolic link to ../../.., outside the target: not followed',
+    );
+  });
+
+  it('skipped: without a content section (--no-content)', () => {
+    expect(runDetectors(makeSnapshot({}), ruleset, [symlinkOutsideRoot]).skipped).toEqual([
+      { ruleId: 'symlink-outside-root', missing: ['content'] },
+    ]);
+  });
+});
