@@ -10,7 +10,7 @@ import { DEFAULT_PASSWORD } from '../respond/quarantine.js';
 import { toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
 import { registerOutputs } from './output.js';
-import type { RespondDeps } from './respond.js';
+import type { RespondDeps } from './deps.js';
 
 const H = {
   evidence: {

@@ -9,14 +9,14 @@ import type { Localized } from '../model/finding.js';
 import type { BundleManifest } from '../evidence/bundle.js';
 import { IntakeError, emptyIntake, promptMissing, readIntake, type Intake } from '../incident/intake.js';
 import { buildIncidentReport, type IncidentInput } from '../incident/model.js';
-import { renderIncidentMarkdown } from '../report/render-md.js';
-import { renderIncidentHtml } from '../report/render-html.js';
+import { renderIncidentMarkdown } from '../incident/render-md.js';
+import { renderIncidentHtml } from '../incident/render-html.js';
 import { PdfError, renderPdf } from '../report/render-pdf.js';
 import { SnapshotSchema, type Snapshot } from '../snapshot/schema.js';
 import type { Report } from '../report/model.js';
 import { EXIT, UsageError } from './errors.js';
 import { registerOutputs, writeOutput } from './output.js';
-import { readReport, type RespondDeps } from './respond.js';
+import { readReport, type RespondDeps } from './deps.js';
 import { writeFile } from 'node:fs/promises';
 
 const H = {

@@ -2,13 +2,13 @@
 // The plan comes from a fresh scan of --root or from a JSON report (--report); applying needs a
 // confirmation on a terminal or --yes.
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import type { Lang, Localized } from '../model/finding.js';
+import type { Localized } from '../model/finding.js';
 import { levelRank } from '../model/finding.js';
-import { ReportSchema, type Report } from '../report/model.js';
+import type { Report } from '../report/model.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import {
   buildPlan,
@@ -35,23 +35,8 @@ import { toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
 import { registerOutputs, writeOutput } from './output.js';
 import { registerEvidenceCommand } from './evidence.js';
+import { readReport, type RespondDeps } from './deps.js';
 import { registerReportCommand } from './report.js';
-
-/** What main.ts lends the respond commands: its scan pipeline and option helpers. */
-export interface RespondDeps {
-  lang: Lang;
-  /** Collects --root (or /) and analyses it with the user's IOC dirs and allowlists. */
-  scan: (opts: Record<string, unknown>) => Promise<{ report: Report; snapshot: Snapshot }>;
-  /** Reads and validates a snapshot file (as `analyze` does) and analyses it. */
-  analyzeFile: (
-    file: string,
-    opts: Record<string, unknown>,
-  ) => Promise<{ report: Report; snapshot: Snapshot }>;
-  addScanOptions: (cmd: Command) => void;
-  /** Only --root, --cpu-window, --no-hash: for commands with output formats of their own. */
-  addCollectOptions: (cmd: Command) => void;
-  setExit: (code: number) => void;
-}
 
 const H = {
   respond: {
@@ -362,21 +347,4 @@ function processFactsFor(report: Report, snapshot: Snapshot | undefined, procDir
     });
   }
   return facts;
-}
-
-export async function readReport(file: string): Promise<Report> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`cannot read report ${file}: ${(error as Error).message}`);
-  }
-  const parsed = ReportSchema.safeParse(data);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new UsageError(
-      `${file} is not a minehunter JSON report (${first?.path.join('.') ?? ''}: ${first?.message ?? ''})`,
-    );
-  }
-  return parsed.data;
 }

@@ -7,16 +7,10 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FileIndex, type IndexArrays } from './file-index.js';
+import { FileIndex, type CacheKey, type IndexArrays } from './file-index.js';
 import { isEmptyResult, type FileResult } from './scan-job.js';
 
-export interface CacheKey {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-}
+export type { CacheKey };
 
 /** $XDG_CACHE_HOME/minehunter/scan-cache.sqlite, else ~/.cache/minehunter/scan-cache.sqlite. */
 export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {

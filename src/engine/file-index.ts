@@ -3,7 +3,14 @@
 // Columns of numbers, an open-addressing hash table and the few non-empty results, stored whole as
 // one blob: a warm rescan reads 22,000 entries in a millisecond, where reading them as SQLite rows
 // and building maps took 50-80 ms, as long as the walk itself.
-import type { CacheKey } from './cache.js';
+/** What identifies a file's state in the scan cache: a change to any of these is a new file. */
+export interface CacheKey {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
 
 const MAGIC = 0x5849484d; // "MHIX"
 const VERSION = 4;

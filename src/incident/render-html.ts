@@ -4,11 +4,11 @@
 // of text is HTML-escaped after control characters are neutralised, and a Content-Security-Policy
 // forbids scripts should anything slip by.
 import type { Lang } from '../model/finding.js';
-import type { IncidentReport } from '../incident/model.js';
-import { it18n as x } from '../incident/texts.js';
-import { kindName, levelName, runningText, scopeText, t } from './i18n.js';
+import type { IncidentReport } from './model.js';
+import { it18n as x } from './texts.js';
+import { kindName, levelName, runningText, scopeText, t } from '../report/i18n.js';
 import type { IncidentRenderOptions } from './render-md.js';
-import { inertForTerminal } from './sanitize.js';
+import { inertForTerminal } from '../report/sanitize.js';
 
 export function esc(text: string): string {
   return inertForTerminal(text).replace(

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixtureIncident, fixtureInputs } from '../../test/helpers/incident-fixture.js';
-import { IncidentReportSchema } from '../incident/model.js';
+import { IncidentReportSchema } from './model.js';
 import { renderIncidentMarkdown } from './render-md.js';
 
 const GOLDENS = fileURLToPath(new URL('../../test/goldens/', import.meta.url));

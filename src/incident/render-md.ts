@@ -4,11 +4,11 @@
 // names) is made inert: control characters escaped, Markdown and HTML metacharacters
 // backslash-escaped, so a viewer that renders Markdown cannot be made to run or link anything.
 import type { Lang } from '../model/finding.js';
-import type { IncidentReport } from '../incident/model.js';
-import { it18n as x } from '../incident/texts.js';
+import type { IncidentReport } from './model.js';
+import { it18n as x } from './texts.js';
 import type { Target } from '../snapshot/schema.js';
-import { kindName, levelName, runningText, scopeText, t } from './i18n.js';
-import { inertForTerminal } from './sanitize.js';
+import { kindName, levelName, runningText, scopeText, t } from '../report/i18n.js';
+import { inertForTerminal } from '../report/sanitize.js';
 
 /** What the incident report itself does not hold but its first lines show. */
 export interface IncidentRenderOptions {

@@ -2,11 +2,11 @@
 // (failures first, worst first) with its evidence and the fix command; passes take one line each.
 import { createColors } from 'picocolors';
 import type { Lang } from '../model/finding.js';
-import { levelName } from '../report/i18n.js';
-import { renderEvidence } from '../report/render-text.js';
-import { inertForTerminal as safe } from '../report/sanitize.js';
-import type { AuditReport, CheckResult } from './run.js';
-import type { CheckStatus } from './types.js';
+import { levelName } from './i18n.js';
+import { renderEvidence } from './render-text.js';
+import { inertForTerminal as safe } from './sanitize.js';
+import type { AuditReport, CheckResult } from '../audit/run.js';
+import type { CheckStatus } from '../audit/types.js';
 
 const WORDS = {
   title: {
