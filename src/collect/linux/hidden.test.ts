@@ -64,6 +64,26 @@ describe('findDeletedScripts (live)', () => {
       { pid: child.pid, interpreter: 'dash', path: script },
     ]);
   });
+
+  it('clean: a script run by a process that ended during the scan, or an emptied argv, is not "deleted"', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'minehunter-script-'));
+    const script = path.join(dir, 'short.sh');
+    await writeFile(script, 'exit 0\n');
+    const child = spawn('sh', [script], { stdio: 'ignore' });
+    await new Promise((r) => child.once('exit', r));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const ctx = await makeContext('/', () => new Date());
+    // Its pid is gone (not reused this fast on a quiet test host); the script is still on disk.
+    const ended = makeProcess({ pid: child.pid!, exe: '/usr/bin/dash', argv: ['sh', script], cwd: dir });
+    // npm rewrites its argv: `npm exec eslint .` followed by empty strings.
+    const npm = makeProcess({
+      pid: process.pid,
+      exe: process.execPath,
+      argv: ['npm exec eslint .', '', ''],
+      cwd: '/nonexistent',
+    });
+    expect(await findDeletedScripts(ctx, [ended, npm])).toEqual([]);
+  });
 });
 
 describe('findHiddenFiles (live)', () => {

@@ -7,7 +7,7 @@
 // a kernel one) hides from both, which the direct /proc/PID probe still sees.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -253,6 +253,16 @@ export function scriptOperand(argv: string[]): string | undefined {
   return undefined;
 }
 
+/** The process still exists and its root can be looked through (it did not exit meanwhile). */
+async function stillRunning(ctx: CollectContext, pid: number): Promise<boolean> {
+  try {
+    await stat(path.join(ctx.procDir, String(pid), 'root', '.'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Interpreters whose script file is gone: the dropper ran it and removed it. */
 export async function findDeletedScripts(
   ctx: CollectContext,
@@ -264,7 +274,8 @@ export async function findDeletedScripts(
     const interpreter = path.posix.basename(p.exe);
     if (!INTERPRETER.test(interpreter)) return;
     const script = scriptOperand(p.argv);
-    if (script === undefined) return;
+    // An empty operand is a program that rewrote its own argv (npm does), not a script.
+    if (script === undefined || script === '') return;
     if (!script.startsWith('/') && (!p.cwd || p.cwdDeleted)) return;
     const abs = script.startsWith('/') ? script : path.posix.join(p.cwd ?? '/', script);
     // `sh x.sh` may also have found x.sh through PATH: a bare name counts as gone only if it is in neither.
@@ -279,6 +290,8 @@ export async function findDeletedScripts(
         if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') return;
       }
     }
+    // A process that ended during the scan takes /proc/PID/root with it: its script is not "gone".
+    if (ctx.proc === 'live' && !(await stillRunning(ctx, p.pid))) return;
     out.push({ pid: p.pid, interpreter, path: abs });
   });
   return out.sort((a, b) => a.pid - b.pid);
