@@ -1,5 +1,6 @@
 // Keeps the detector set honest: every registered detector lives in detectors/<id>.ts with a test
-// beside it and a current docs page, every detector file is registered, and all text is bilingual.
+// beside it whose clean, findings and skipped cases each assert something, and a current docs page;
+// every detector file is registered, and all text is bilingual.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { CATEGORIES, LEVELS, MINER_KINDS, type Localized } from '../model/findin
 import { SECTIONS } from '../snapshot/schema.js';
 import { renderDetectorDoc } from './docs.js';
 import { detectors } from './index.js';
+import { caseProblems } from '../../test/helpers/test-cases.js';
 
 const DETECTOR_DIR = fileURLToPath(new URL('./detectors/', import.meta.url));
 const DOCS_DIR = fileURLToPath(new URL('../../docs/detectors/', import.meta.url));
@@ -32,12 +34,14 @@ describe('detector set', () => {
         expect(Object.values(module)).toContain(detector);
       });
 
-      it('has a test beside it with clean, findings and skipped cases', () => {
+      it('has a test beside it with clean, findings and skipped cases that each assert something', () => {
         const test = path.join(DETECTOR_DIR, `${detector.id}.test.ts`);
         expect(existsSync(test), `${detector.id}.test.ts is missing`).toBe(true);
-        const text = readFileSync(test, 'utf8');
+        // Parsed, not searched: the cases must be real it()/test() calls, and each one of these
+        // kinds must reach an expect(…).matcher(…), so an empty `clean:` case cannot pass.
+        const source = readFileSync(test, 'utf8');
         for (const kind of ['clean', 'findings', 'skipped'])
-          expect(text, `no "${kind}:" case`).toMatch(new RegExp(`it\\(\\s*'${kind}:`));
+          expect(caseProblems(source, kind, test), `${detector.id}.test.ts`).toEqual([]);
       });
 
       it('has a docs page that matches the generator (run `npm run docs` after changing metadata)', () => {

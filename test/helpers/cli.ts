@@ -2,7 +2,7 @@
 // exit code and parsed JSON, with the user's own config kept out so a personal allowlist cannot leak in.
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, watch } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -200,6 +200,21 @@ export function describeFinding(f: Finding): string {
   }`;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// What the test suite deliberately puts on this host, told apart from the host itself.
+//
+// A scan of "this host" during the tests also sees the test runner: vitest's main process and its
+// workers (node processes holding YARA rule text and miner strings in memory, often busy), the CLI
+// runs of other test files, `npm`/`sh` parents, tsx's and vitest's transpile caches. All of that is
+// what an administrator's own machine looks like while they use node, so it is judged like the host.
+// Only two things are set aside, recognised by what they are, not merely by descending from vitest:
+//   - look-alike processes other test files start on purpose: their executable is a program the
+//     tests compile into one of their temp directories (test/lookalike/*.c built by
+//     test/helpers/lookalike.ts and the e2e files), or the memory file test/lookalike/memfd-launcher.c
+//     runs them from; and, besides, they run under a vitest process;
+//   - files in those temp directories, <tmp>/minehunter-<purpose>-XXXXXX (makeTempDir, mkdtemp).
+// ---------------------------------------------------------------------------------------------------
+
 function parentPid(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -209,54 +224,299 @@ function parentPid(pid: number): number | undefined {
   }
 }
 
+/** Temp entries that share the prefix but hold no fixture: the isolated HOME and the lock dirs. */
+const NOT_FIXTURE_DIRS = [
+  /^minehunter-test-home-/,
+  /^minehunter-build-[0-9a-f]+\.lock$/,
+  /^minehunter-e2e-host\.lock$/,
+];
+
+/** True for the name of a temp directory a test file made for its fixtures (under os.tmpdir()). */
+export function isFixtureDirName(name: string): boolean {
+  if (!name.startsWith('minehunter-') || NOT_FIXTURE_DIRS.some((re) => re.test(name))) return false;
+  // A checkout cloned to <tmp>/minehunter-… is the code under test, not a fixture.
+  const dir = path.join(os.tmpdir(), name);
+  return REPO_ROOT !== `${dir}/` && !REPO_ROOT.startsWith(`${dir}/`);
+}
+
+/** The test files' fixture temp directory that holds `p`, or undefined. */
+export function fixtureDirOf(p: string): string | undefined {
+  const tmp = os.tmpdir();
+  if (!p.startsWith(`${tmp}/`)) return undefined;
+  const name = p.slice(tmp.length + 1).split('/')[0]!;
+  return isFixtureDirName(name) ? path.join(tmp, name) : undefined;
+}
+
+/** The fixture temp directories present now. */
+function fixtureDirsNow(): string[] {
+  try {
+    return readdirSync(os.tmpdir())
+      .filter(isFixtureDirName)
+      .map((name) => path.join(os.tmpdir(), name));
+  } catch {
+    return [];
+  }
+}
+
+/** memfd-launcher.c names its memory file "kworker": /proc/PID/exe reads "/memfd:kworker (deleted)". */
+const LAUNCHER_MEMFD = '/memfd:kworker';
+
+const withoutDeleted = (exe: string): string => exe.replace(/ \(deleted\)$/, '');
+
+function readlinkOr(p: string): string | undefined {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+interface Mount {
+  dev: string;
+  /** The directory of the filesystem that is mounted. */
+  root: string;
+  mountPoint: string;
+}
+
+function mounts(pid: number | 'self'): Mount[] {
+  const unescape = (s: string): string =>
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  try {
+    return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const f = line.split(' ');
+        return { dev: f[2]!, root: unescape(f[3]!), mountPoint: unescape(f[4]!) };
+      });
+  } catch {
+    return [];
+  }
+}
+
+let ownMountNs: string | undefined;
+
+const within = (p: string, dir: string): boolean => dir === '/' || p === dir || p.startsWith(`${dir}/`);
+
 /**
- * True when every process a finding names was started by this test run (a descendant of the vitest
- * main process: workers, and the fixtures other test files run in parallel, e.g. a child whose argv
- * holds a stratum URL), other than `keep`. Such processes are the suite's own, not the host's.
+ * Where a path that process `pid` sees lies in this process's view of the filesystems. A test that
+ * runs a look-alike in a private mount namespace (e.g. its temp dir bind-mounted on /root) shows it
+ * to /proc readers under the namespace's name, /root/bin/…; this finds its real place,
+ * <tmp>/minehunter-…/home/bin/…, through the two mount tables.
  */
-export function startedByTestRun(finding: Finding, keep: readonly number[] = []): boolean {
-  const procs = processEvidence(finding);
-  if (procs.length === 0) return false;
-  // Under vitest's default `forks` pool, the worker's parent is the vitest main process.
-  const root = process.ppid;
-  return procs.every((e) => {
-    if (keep.includes(e.pid)) return false;
-    // A process that exited since the scan is traced from the parent the report recorded.
-    let current: number | undefined = parentPid(e.pid) !== undefined ? e.pid : e.ppid;
-    for (let hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
-      if (current === root) return true;
-      current = parentPid(current);
-    }
-    return false;
-  });
+export function hostPathOf(pid: number, p: string): string | undefined {
+  ownMountNs ??= readlinkOr('/proc/self/ns/mnt');
+  if (readlinkOr(`/proc/${pid}/ns/mnt`) === ownMountNs) return p;
+  // The mount that holds p in its namespace: the deepest mount point; of equal ones, the last mounted.
+  let theirs: Mount | undefined;
+  for (const m of mounts(pid))
+    if (within(p, m.mountPoint) && m.mountPoint.length >= (theirs?.mountPoint.length ?? -1)) theirs = m;
+  if (!theirs) return undefined;
+  const inFs = path.posix.join(theirs.root, path.posix.relative(theirs.mountPoint, p));
+  // Where this namespace shows that filesystem's directory: a mount of the same device whose root holds it.
+  let ours: Mount | undefined;
+  for (const m of mounts('self'))
+    if (m.dev === theirs.dev && within(inFs, m.root) && m.root.length >= (ours?.root.length ?? -1)) ours = m;
+  return ours && path.posix.join(ours.mountPoint, path.posix.relative(ours.root, inFs));
 }
 
-/** The exit code the CLI contract requires for this report under `--fail-on high`. */
-export function expectedExit(report: ReportJson): 0 | 1 {
-  return report.findings.some((f) => SERIOUS.includes(f.level) && !f.allowed) ? 1 : 0;
+function argvOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** An argument of a vitest main process or worker: its entry script or a file of the package. */
+const VITEST = /(?:^|\/)(?:vitest\.mjs|node_modules\/vitest\/|\.bin\/vitest$)/;
+
+/**
+ * The nearest vitest process above `pid` (this run's main process, or another run's main process
+ * or worker), or undefined. Under vitest's default `forks` pool this worker's parent is the vitest
+ * main process.
+ */
+function vitestAncestor(pid: number): number | undefined {
+  let current = parentPid(pid);
+  for (let hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
+    if (current === process.ppid || argvOf(current).some((a) => VITEST.test(a))) return current;
+    current = parentPid(current);
+  }
+  return undefined;
+}
+
+/** A look-alike process a test file started on purpose, and why it is one. */
+export interface FixtureProcess {
+  pid: number;
+  /** /proc/PID/exe without " (deleted)", as the scan's process evidence records it. */
+  exe: string;
+  why: string;
 }
 
 /**
- * True when a finding is only about files the test suite itself writes to the temp directory: the
- * samples and fixtures of other test files (minehunter-* temp dirs) and the caches of the project's
- * own transpiled sources kept by tsx (tsx-<uid>) and vitest, which carry the rules' strings by design.
+ * Reads /proc now: is `pid` a look-alike some test file started on purpose? Its executable must be a
+ * program compiled into a fixture temp dir (deleted or not, through its mount namespace) or the
+ * memfd-launcher's memory file, and it must run under a vitest process. A node process, the vitest
+ * runner or its workers never are: their executable is node.
+ */
+export function fixtureProcess(pid: number): FixtureProcess | undefined {
+  const link = readlinkOr(`/proc/${pid}/exe`);
+  if (link === undefined) return undefined;
+  const exe = withoutDeleted(link);
+  let what: string | undefined;
+  if (exe === LAUNCHER_MEMFD) what = 'runs from the memory file of test/lookalike/memfd-launcher.c';
+  else {
+    const real = hostPathOf(pid, exe);
+    const dir = real === undefined ? undefined : fixtureDirOf(real);
+    if (dir) what = `runs ${real} from the fixture dir ${dir}`;
+  }
+  if (!what) return undefined;
+  const vitest = vitestAncestor(pid);
+  return vitest === undefined ? undefined : { pid, exe, why: `${what}, under vitest pid ${vitest}` };
+}
+
+/** What a watch saw of other test files' fixtures while it ran. */
+export interface FixtureSightings {
+  /** Fixture temp dirs that existed at some moment of the watch (seen listed, created or removed). */
+  dirs: Set<string>;
+  /** Look-alike processes seen running during the watch, by pid. */
+  processes: Map<number, FixtureProcess>;
+}
+
+/** True when nothing of another test file's fixtures was on the host while the watch ran. */
+export function quiet(seen: FixtureSightings): boolean {
+  return seen.dirs.size === 0 && seen.processes.size === 0;
+}
+
+function pidsNow(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Adds the fixture temp dirs and look-alike processes present now to `seen`. */
+function lookForFixtures(seen: FixtureSightings): FixtureSightings {
+  for (const dir of fixtureDirsNow()) seen.dirs.add(dir);
+  for (const pid of pidsNow()) {
+    if (seen.processes.has(pid) || pid === process.pid) continue;
+    const fixture = fixtureProcess(pid);
+    if (fixture) seen.processes.set(pid, fixture);
+  }
+  return seen;
+}
+
+/** The fixtures of other test files on the host at this moment. */
+export function fixturesNow(): FixtureSightings {
+  return lookForFixtures({ dirs: new Set(), processes: new Map() });
+}
+
+/**
+ * Watches, from outside the scan, for what other test files put on the host: fixture temp dirs
+ * (listed every `intervalMs`, plus every one created or removed meanwhile, so a dir that lives
+ * shorter than a tick is still seen) and look-alike processes (recorded while they run, so a
+ * finding about one that exited before the assertion is still recognised). Start it before the scan,
+ * stop it after.
+ */
+export function watchFixtures(intervalMs = 100): { stop(): FixtureSightings } {
+  const seen: FixtureSightings = { dirs: new Set(), processes: new Map() };
+  const watcher = watch(os.tmpdir(), (_event, name) => {
+    if (typeof name === 'string' && isFixtureDirName(name)) seen.dirs.add(path.join(os.tmpdir(), name));
+  });
+  lookForFixtures(seen);
+  const timer = setInterval(() => lookForFixtures(seen), intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      lookForFixtures(seen);
+      watcher.close();
+      return seen;
+    },
+  };
+}
+
+/** The look-alike a process evidence names, from the watch or, failing that, from /proc now. */
+function fixtureFor(
+  e: Extract<Evidence, { type: 'process' }>,
+  seen: FixtureSightings | undefined,
+): FixtureProcess | undefined {
+  const fixture = seen?.processes.get(e.pid) ?? fixtureProcess(e.pid);
+  // Same pid, same executable: not a pid reused by something else since.
+  return fixture && e.exe !== undefined && withoutDeleted(e.exe) === fixture.exe ? fixture : undefined;
+}
+
+/**
+ * True when every process a finding names is a look-alike another test file started on purpose
+ * (see fixtureProcess), other than the pids in `keep`, which the caller judges itself. The test
+ * runner, its workers and every other process of the run are not: they are judged like the host.
+ */
+export function startedByTestRun(
+  finding: Finding,
+  keep: readonly number[] = [],
+  seen?: FixtureSightings,
+): boolean {
+  const procs = processEvidence(finding);
+  return procs.length > 0 && procs.every((e) => !keep.includes(e.pid) && fixtureFor(e, seen) !== undefined);
+}
+
+/**
+ * True when a finding is only about files test files wrote into their fixture temp dirs (samples,
+ * look-alike builds, corpora). The runner's own files, tsx's and vitest's caches of the project's
+ * transpiled sources included, are judged like any other file on the host.
  */
 export function writtenByTestSuite(finding: Finding): boolean {
   const files = finding.evidence.filter((e) => e.type === 'file');
   if (files.length === 0 || finding.evidence.some((e) => e.type === 'process')) return false;
-  const tmp = os.tmpdir();
-  // vitest keeps its transpiled copies in <tmp>/<21-character id>/ssr/.
-  const viteSsr = /^[\w-]{21}\/ssr\//;
-  return files.every((e) => {
-    if (!e.path.startsWith(`${tmp}/`)) return false;
-    const rel = e.path.slice(tmp.length + 1);
-    return rel.startsWith('minehunter-') || rel.startsWith('tsx-') || viteSsr.test(rel);
-  });
+  return files.every((e) => fixtureDirOf(e.path) !== undefined);
 }
 
-/** Serious, not allowed findings about this host, leaving out processes the test run itself started. */
-export function hostSeriousUnallowed(report: ReportJson, keep: readonly number[] = []): Finding[] {
-  return report.findings.filter(
-    (f) => SERIOUS.includes(f.level) && !f.allowed && !startedByTestRun(f, keep) && !writtenByTestSuite(f),
+/**
+ * Why a finding is only about deliberate fixtures of other test files, or undefined when it is
+ * about this host. A process finding qualifies when every process it names is a look-alike
+ * (startedByTestRun) and every file it names lies in a fixture dir or is one of those look-alikes'
+ * executables; a file finding when every file lies in a fixture dir.
+ */
+export function fixtureReason(
+  finding: Finding,
+  keep: readonly number[] = [],
+  seen?: FixtureSightings,
+): string | undefined {
+  if (writtenByTestSuite(finding)) {
+    const dirs = new Set(finding.evidence.flatMap((e) => (e.type === 'file' ? [fixtureDirOf(e.path)] : [])));
+    return `files a test file wrote into ${[...dirs].join(', ')}`;
+  }
+  if (!startedByTestRun(finding, keep, seen)) return undefined;
+  const fixtures = processEvidence(finding).map((e) => fixtureFor(e, seen)!);
+  const exes = new Set(fixtures.map((f) => f.exe));
+  const filesOk = finding.evidence.every(
+    (e) => e.type !== 'file' || exes.has(withoutDeleted(e.path)) || fixtureDirOf(e.path) !== undefined,
   );
+  return filesOk ? fixtures.map((f) => `pid ${f.pid} ${f.why}`).join('; ') : undefined;
+}
+
+/**
+ * Serious, not allowed findings about this host: every one except those only about other test
+ * files' deliberate fixtures (fixtureReason). `keep` pids are judged even when they are fixtures;
+ * `seen` is a watchFixtures record of the scan, for look-alikes that exited since.
+ */
+export function hostSeriousUnallowed(
+  report: ReportJson,
+  keep: readonly number[] = [],
+  seen?: FixtureSightings,
+): Finding[] {
+  return report.findings.filter(
+    (f) => SERIOUS.includes(f.level) && !f.allowed && fixtureReason(f, keep, seen) === undefined,
+  );
+}
+
+/**
+ * The exit code the CLI contract requires for this report under `--fail-on high`. It restates the
+ * CLI's own rule, so it only checks that a run's exit code agrees with that run's report, never
+ * that the host is clean (clean-host.test.ts expects 0 from what it saw itself instead).
+ */
+export function expectedExit(report: ReportJson): 0 | 1 {
+  return report.findings.some((f) => SERIOUS.includes(f.level) && !f.allowed) ? 1 : 0;
 }
