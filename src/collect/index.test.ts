@@ -158,7 +158,7 @@ describe('collectSnapshot on the live system', () => {
     const elapsed = performance.now() - started;
     console.log(`live collectSnapshot: ${elapsed.toFixed(0)} ms for ${snap.processes?.length} processes`);
     expect(SnapshotSchema.parse(JSON.parse(JSON.stringify(snap)))).toEqual(snap);
-    expect(snap.target).toEqual({ root: '/', live: true });
+    expect(snap.target).toEqual({ kind: 'linux-live', root: '/', live: true });
     expect(snap.host.addresses.length).toBeGreaterThan(0);
     const self = snap.processes?.find((p) => p.pid === process.pid);
     expect(self).toMatchObject({

@@ -63,7 +63,13 @@ async function collectPaths(
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     tool: { name: 'minehunter', version: opts.toolVersion },
     collectedAt,
-    target: { root: ctx.root, live: ctx.live, scope: 'paths', paths: opts.content?.paths ?? [] },
+    target: {
+      kind: ctx.kind,
+      root: ctx.root,
+      live: ctx.live,
+      scope: 'paths',
+      paths: opts.content?.paths ?? [],
+    },
     host: hostResult.host,
     collection: [
       hostResult.record,
@@ -185,7 +191,7 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     tool: { name: 'minehunter', version: opts.toolVersion },
     collectedAt,
-    target: { root: ctx.root, live: ctx.live },
+    target: { kind: ctx.kind, root: ctx.root, live: ctx.live },
     host: hostResult.host,
     collection: [hostResult.record, hosts.record, procs.record, socks.record],
   };

@@ -249,8 +249,18 @@ export const ContentSchema = z.object({
 });
 export type Content = z.infer<typeof ContentSchema>;
 
+/** The kinds of target a scan reads; Windows volumes, images and web roots join with their issues. */
+export const TARGET_KINDS = ['linux-live', 'linux-root'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
 /** What was scanned: shared by the snapshot and the report, which repeats it. */
 export const TargetSchema = z.object({
+  /**
+   * What kind of target this is, recognised once before collection (target/recognize.ts):
+   * `linux-live` the running system, `linux-root` a Linux root read offline. Absent in snapshots of
+   * older versions, which were all one of these two (see `live`).
+   */
+  kind: z.enum(TARGET_KINDS).optional(),
   /** The directory treated as `/`. */
   root: z.string(),
   /** True when the target is the running system minehunter runs on (root `/` with its /proc). */

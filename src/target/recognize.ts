@@ -1,0 +1,55 @@
+// What a target is, decided once before any collector runs: the running Linux system (`/` with the
+// kernel's /proc) or a Linux root on disk (a mounted disk, a copied tree, a node's root mounted at
+// /host), and how its /proc can be read. Collectors ask this record instead of comparing paths, so
+// "is the target live?" has one answer. Windows volumes, images and web roots join as their own kinds.
+import { stat, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import type { TargetKind } from '../snapshot/schema.js';
+
+export type { TargetKind };
+
+/** `live`: a mounted procfs; `copy`: a plain directory tree shaped like /proc; `absent`: no proc/. */
+export type ProcMode = 'live' | 'copy' | 'absent';
+
+export interface RecognizedTarget {
+  kind: TargetKind;
+  /** Absolute path of the directory treated as `/`. */
+  root: string;
+  /** The target is the system minehunter runs on. */
+  live: boolean;
+  procDir: string;
+  proc: ProcMode;
+}
+
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+export async function detectProcMode(procDir: string): Promise<ProcMode> {
+  try {
+    if (!(await stat(procDir)).isDirectory()) return 'absent';
+  } catch {
+    return 'absent';
+  }
+  try {
+    // A root such as /host with the host's /proc bind-mounted is still sampled like a live one.
+    return (await statfs(procDir)).type === PROC_SUPER_MAGIC ? 'live' : 'copy';
+  } catch {
+    return 'copy';
+  }
+}
+
+/**
+ * Recognises the target at `root`. `/` is this running system; any other directory is a Linux root
+ * read offline, whose processes are sampled only when a kernel procfs is mounted at its proc/.
+ */
+export async function recognizeTarget(root: string): Promise<RecognizedTarget> {
+  const abs = path.resolve(root);
+  const live = abs === '/';
+  const procDir = path.join(abs, 'proc');
+  return {
+    kind: live ? 'linux-live' : 'linux-root',
+    root: abs,
+    live,
+    procDir,
+    proc: await detectProcMode(procDir),
+  };
+}
