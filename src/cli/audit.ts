@@ -1,7 +1,6 @@
 // The `minehunter audit` command: collects the base snapshot and the audit facts (or reads a saved
 // snapshot), runs the prevention checks and prints them as text, JSON or SARIF; the exit code
 // follows --fail-on like scan's.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -14,10 +13,11 @@ import { collectAuditFacts } from '../collect/audit/index.js';
 import { DictionaryError, loadDictionary } from '../collect/audit/logins/dictionary.js';
 import { LEVELS, type Lang, type Level, type Localized } from '../model/finding.js';
 import { sarifFromAudit } from '../report/render-sarif.js';
-import { SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from '../snapshot/schema.js';
+import type { Snapshot } from '../snapshot/schema.js';
 import { toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
-import { writeOutput } from './output.js';
+import { useColor, writeOutput } from './output.js';
+import { readSnapshot } from './snapshot-file.js';
 
 const HELP = {
   audit: {
@@ -145,7 +145,7 @@ async function audit(opts: AuditCliOptions, lang: Lang): Promise<number> {
   }
   let snapshot: Snapshot;
   if (opts.snapshot) {
-    snapshot = await readAuditSnapshot(opts.snapshot);
+    snapshot = await readSnapshot(opts.snapshot);
   } else {
     const root = path.resolve(opts.root);
     if (!existsSync(root) || !statSync(root).isDirectory())
@@ -202,33 +202,4 @@ function loginServicesFor(ids: string[]): LoginService[] {
     'mongodb-auth': ['mongodb'],
   };
   return [...new Set(ids.flatMap((id) => map[id] ?? []))];
-}
-
-async function readAuditSnapshot(file: string): Promise<Snapshot> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`cannot read snapshot ${file}: ${(err as Error).message}`);
-  }
-  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SNAPSHOT_SCHEMA_VERSION) {
-    throw new UsageError(
-      `${file}: snapshot schema version ${String(version)} is not supported (this minehunter reads version ${SNAPSHOT_SCHEMA_VERSION})`,
-    );
-  }
-  const parsed = SnapshotSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new UsageError(`${file} is not a valid minehunter snapshot:\n${issues.join('\n')}`);
-  }
-  return parsed.data;
-}
-
-function useColor(opts: AuditCliOptions): boolean {
-  if (!opts.color || process.env.NO_COLOR) return false;
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
-  return Boolean(process.stdout.isTTY);
 }

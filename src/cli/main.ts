@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The minehunter command line: parses arguments, runs collect/analyze, prints, and maps outcomes to
 // exit codes (0 clean, 1 findings at or above --fail-on, 2 usage error, 3 internal error).
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -13,11 +12,12 @@ import { analyzeSnapshot, prepareAnalysis, type Analysis } from '../pipeline/ana
 import { failsAt } from '../report/model.js';
 import { detectLang, parseLang, progressText } from '../report/i18n.js';
 import { renderText } from '../report/render-text.js';
-import { SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from '../snapshot/schema.js';
+import type { Snapshot } from '../snapshot/schema.js';
 import { toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
 import { InputFileError } from '../util/input-error.js';
-import { writeOutput } from './output.js';
+import { useColor, writeOutput } from './output.js';
+import { readSnapshot } from './snapshot-file.js';
 import { helpText, type HelpKey } from './help.js';
 import { addContentOptions, contentOptions, printRuleProblems, type ContentCliOptions } from './content.js';
 
@@ -250,42 +250,6 @@ async function analyzeAndPrint(
       : renderText(report, { lang, color: useColor(opts) });
   await writeOutput(opts.output, text, `scan report (${opts.format})`);
   return failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
-}
-
-async function readSnapshot(file: string): Promise<Snapshot> {
-  let raw: string;
-  try {
-    raw = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read snapshot ${file}: ${(error as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch (error) {
-    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
-  }
-  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SNAPSHOT_SCHEMA_VERSION) {
-    throw new UsageError(
-      `${file}: snapshot schema version ${String(version)} is not supported (this minehunter reads version ${SNAPSHOT_SCHEMA_VERSION})`,
-    );
-  }
-  const parsed = SnapshotSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('\n');
-    throw new UsageError(`${file} is not a valid minehunter snapshot:\n${issues}`);
-  }
-  return parsed.data;
-}
-
-function useColor(opts: CommonOptions): boolean {
-  if (!opts.color || process.env.NO_COLOR) return false;
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
-  return Boolean(process.stdout.isTTY);
 }
 
 function langFromArgv(argv: string[]): Lang {

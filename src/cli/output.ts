@@ -40,3 +40,10 @@ export async function writeOutput(
   }
   await registerOutputs([{ path: file, what }]);
 }
+
+/** Colours only on a terminal, never with --no-color or NO_COLOR; FORCE_COLOR turns them on. */
+export function useColor(opts: { color: boolean }): boolean {
+  if (!opts.color || process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(process.stdout.isTTY);
+}

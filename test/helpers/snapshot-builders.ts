@@ -5,6 +5,7 @@ import {
   SocketSchema,
   ProcessSchema,
   type CollectionRecord,
+  type Content,
   type HostsEntry,
   type ProcessInfo,
   type Section,
@@ -436,5 +437,30 @@ export function cleanHostContent(): NonNullable<Snapshot['content']> {
       memoryBytes: 2_000_000,
       durationMs: 3_600,
     },
+  };
+}
+
+/** A content section with the given parts: an ordinary default-scope scan that found nothing else. */
+export function makeContent(partial: Partial<Content> = {}): Content {
+  return {
+    scope: 'default',
+    roots: ['/tmp'],
+    engine: 'yara-x 0.7.2',
+    ruleSetHash: 'f'.repeat(64),
+    ruleFiles: [],
+    files: [],
+    skipped: [],
+    stats: {
+      files: 10,
+      bytes: 1000,
+      cached: 0,
+      archiveEntries: 0,
+      skipped: 0,
+      skippedByReason: {},
+      memoryProcesses: 0,
+      memoryBytes: 0,
+      durationMs: 5,
+    },
+    ...partial,
   };
 }

@@ -7,35 +7,18 @@ import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
 import { FindingSchema } from '../../model/finding.js';
 import type { Content, ContentMatch } from '../../snapshot/schema.js';
 import { runDetectors } from '../run.js';
-import { cleanHostProcesses, makeProcess, makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
+import {
+  cleanHostProcesses,
+  makeProcess,
+  makeSnapshot,
+  makeContent,
+} from '../../../test/helpers/snapshot-builders.js';
 import { minerProcessName } from './miner-process-name.js';
 import { contentMatch } from './content-match.js';
 
 const ruleset = await loadRuleset([defaultIocDir()]);
 
-function content(partial: Partial<Content>): Content {
-  return {
-    scope: 'default',
-    roots: ['/tmp'],
-    engine: 'yara-x 0.7.2',
-    ruleSetHash: 'f'.repeat(64),
-    ruleFiles: [],
-    files: [],
-    skipped: [],
-    stats: {
-      files: 10,
-      bytes: 1000,
-      cached: 0,
-      archiveEntries: 0,
-      skipped: 0,
-      skippedByReason: {},
-      memoryProcesses: 0,
-      memoryBytes: 0,
-      durationMs: 5,
-    },
-    ...partial,
-  };
-}
+const content = makeContent;
 
 const XMRIG: ContentMatch = {
   rule: 'MH_XMRig_Miner',

@@ -4,36 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
 import { FindingSchema } from '../../model/finding.js';
-import type { Content } from '../../snapshot/schema.js';
-import { makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
+import { makeSnapshot, makeContent } from '../../../test/helpers/snapshot-builders.js';
 import { runDetectors } from '../run.js';
 import { symlinkOutsideRoot } from './symlink-outside-root.js';
 
 const ruleset = await loadRuleset([defaultIocDir()]);
 
-function content(partial: Partial<Content>): Content {
-  return {
-    scope: 'default',
-    roots: ['/tmp', '/etc'],
-    engine: 'yara-x 0.7.2',
-    ruleSetHash: 'f'.repeat(64),
-    ruleFiles: [],
-    files: [],
-    skipped: [],
-    stats: {
-      files: 10,
-      bytes: 1000,
-      cached: 0,
-      archiveEntries: 0,
-      skipped: 0,
-      skippedByReason: {},
-      memoryProcesses: 0,
-      memoryBytes: 0,
-      durationMs: 5,
-    },
-    ...partial,
-  };
-}
+const content = makeContent;
 
 describe('symlink-outside-root', () => {
   it('clean: a content scan that met no link out of the root', () => {
