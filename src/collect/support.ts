@@ -6,6 +6,7 @@ import { errnoCode, errorMessage, isGone } from '../util/errors.js';
 
 export { errnoCode, errorMessage, isGone };
 export { mapLimit } from '../util/concurrency.js';
+export { parsePasswd } from './passwd.js';
 export {
   lookupInRoot,
   readRootText,
@@ -57,18 +58,4 @@ export class CollectorLog {
     if (note !== undefined && note !== '') rec.note = note;
     return rec;
   }
-}
-
-/** Parses /etc/passwd into uid → user name; the first entry for a uid wins, as getpwuid does. */
-export function parsePasswd(text: string): Map<number, string> {
-  const users = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const fields = line.split(':');
-    const name = fields[0];
-    const uid = Number(fields[2]);
-    if (name && fields[2] !== '' && Number.isInteger(uid) && uid >= 0 && !users.has(uid))
-      users.set(uid, name);
-  }
-  return users;
 }

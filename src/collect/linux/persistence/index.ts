@@ -5,7 +5,8 @@
 import { realpath } from 'node:fs/promises';
 import { commandTargets, mentionedPaths } from '../../../shell/command.js';
 import type { CollectionRecord } from '../../../snapshot/schema.js';
-import type { Account, Persistence, PersistenceFile } from '../../../snapshot/persistence.js';
+import type { Persistence, PersistenceFile } from '../../../snapshot/persistence.js';
+import { parseAccounts } from '../../passwd.js';
 import type { CollectContext } from '../../context.js';
 import { CollectorLog, mapLimit } from '../../support.js';
 import { readAttributes } from './attributes.js';
@@ -24,18 +25,6 @@ const MAX_SCRIPT_BYTES = 256 * 1024;
 const MAX_HASH_BYTES = 64 * 1024 * 1024;
 const MAX_REFERENCES = 100;
 const MAX_TARGETS = 2000;
-
-export function parseAccounts(text: string): Account[] {
-  const out: Account[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 7 || line.startsWith('#')) continue;
-    const uid = Number(f[2]);
-    if (!f[0] || !Number.isInteger(uid) || uid < 0) continue;
-    out.push({ name: f[0], uid, home: f[5] ?? '', shell: f[6] ?? '' });
-  }
-  return out;
-}
 
 function looksLikeText(buf: Buffer): boolean {
   return !buf.subarray(0, 4096).includes(0);
