@@ -1,16 +1,16 @@
 // The one entry point that reads a target: runs the Linux collectors against a root (`/` for this
 // machine, any directory for an offline copy) and assembles a Snapshot. It never changes the host.
 import { readdir } from 'node:fs/promises';
-import { SNAPSHOT_SCHEMA_VERSION, type CollectionRecord, type Snapshot } from '../snapshot/schema.js';
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type TargetKind } from '../snapshot/schema.js';
 import { makeContext } from './context.js';
 import { collectHost, collectHostsFile } from './linux/host.js';
 import { collectProcesses } from './linux/processes.js';
 import { collectSockets } from './linux/sockets.js';
 import { collectPersistence } from './linux/persistence/index.js';
 import { collectIntegrity } from './linux/integrity.js';
-import { applyStealth, collectStealth } from './linux/stealth.js';
-import { CollectorLog } from './support.js';
+import { collectStealth } from './linux/stealth.js';
 import { collectContent, type ContentCollectOptions } from './content/index.js';
+import { notApplicable, runCollectors, type Collector } from './runner.js';
 import type { RuleProblem } from '../engine/yara.js';
 
 export interface CollectOptions {
@@ -37,64 +37,6 @@ export interface CollectOptions {
   scope?: 'host' | 'paths';
 }
 
-/** The collectors a `scan --path` leaves out, with the sections they would fill. */
-const HOST_COLLECTORS: { collector: string; sections: CollectionRecord['sections'] }[] = [
-  { collector: 'linux.hosts-file', sections: ['hosts-file'] },
-  { collector: 'linux.processes', sections: ['processes'] },
-  { collector: 'linux.sockets', sections: ['sockets'] },
-  { collector: 'linux.persistence', sections: ['persistence'] },
-  { collector: 'linux.integrity', sections: ['integrity'] },
-  { collector: 'linux.stealth', sections: ['preload', 'hidden', 'modules', 'dirs'] },
-];
-
-/** A snapshot of the named paths alone: host facts for the header, then the content scan. */
-async function collectPaths(
-  opts: CollectOptions,
-  ctx: Awaited<ReturnType<typeof makeContext>>,
-  collectedAt: string,
-): Promise<Snapshot> {
-  opts.onProgress?.('linux.host');
-  const hostResult = await collectHost(ctx).catch((err: unknown) => {
-    const log = new CollectorLog('linux.host', ['host']);
-    log.add(undefined, err);
-    return { host: { addresses: [] }, record: log.record('failed', 'collector crashed') };
-  });
-  const snapshot: Snapshot = {
-    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
-    tool: { name: 'minehunter', version: opts.toolVersion },
-    collectedAt,
-    target: {
-      kind: ctx.kind,
-      root: ctx.root,
-      live: ctx.live,
-      scope: 'paths',
-      paths: opts.content?.paths ?? [],
-    },
-    host: hostResult.host,
-    collection: [
-      hostResult.record,
-      ...HOST_COLLECTORS.map(({ collector, sections }) => ({
-        collector,
-        sections,
-        status: 'not-applicable' as const,
-        durationMs: 0,
-        errors: [],
-        note: 'scan --path: only the named paths are scanned (add --host for this host too)',
-      })),
-    ],
-  };
-  if (opts.content) {
-    opts.onProgress?.('content.scan');
-    const run = await guarded('content.scan', ['content'], () =>
-      collectContent(ctx, undefined, opts.content as ContentCollectOptions),
-    );
-    if ('ruleProblems' in run) opts.onRuleProblems?.(run.ruleProblems);
-    snapshot.collection.push(run.record);
-    if ('content' in run && run.content) snapshot.content = run.content;
-  }
-  return snapshot;
-}
-
 export const DEFAULT_CPU_WINDOW_MS = 300;
 
 /** The root itself is unusable (missing, not a directory): a usage error, not an empty host. */
@@ -111,18 +53,120 @@ export class CollectRootError extends Error {
   }
 }
 
-/** Runs a collector so that a bug in it becomes a `failed` record instead of losing the whole snapshot. */
-async function guarded<T extends { record: CollectionRecord }>(
-  collector: string,
-  sections: CollectionRecord['sections'],
-  run: () => Promise<T>,
-): Promise<T | { record: CollectionRecord }> {
-  try {
-    return await run();
-  } catch (err) {
-    const log = new CollectorLog(collector, sections);
-    log.add(undefined, err);
-    return { record: log.record('failed', 'collector crashed') };
+/**
+ * The Linux collectors, in the order of their collection records. The process walk samples CPU use
+ * for a window; every collector that does not need its result (host facts, /etc/hosts, persistence,
+ * checksums, and the first reads of the stealth checks) starts at once and fits in that window.
+ */
+function linuxCollectors(opts: CollectOptions): Collector[] {
+  const list: Collector[] = [
+    {
+      id: 'linux.host',
+      sections: ['host'],
+      run: async (ctx) => {
+        const { host, record } = await collectHost(ctx);
+        return { part: { host }, records: [record] };
+      },
+    },
+    {
+      id: 'linux.hosts-file',
+      sections: ['hosts-file'],
+      run: async (ctx) => {
+        const { hostsFile, record } = await collectHostsFile(ctx);
+        return { part: { hostsFile }, records: [record] };
+      },
+    },
+    {
+      id: 'linux.processes',
+      sections: ['processes'],
+      run: async (ctx) => {
+        const { processes, join, record } = await collectProcesses(ctx, {
+          cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
+          hashExecutables: opts.hashExecutables ?? true,
+        });
+        return { part: { processes }, records: [record], join };
+      },
+    },
+    {
+      id: 'linux.sockets',
+      sections: ['sockets'],
+      // Sockets are joined to the processes that hold them; without the walk they are listed unjoined.
+      needs: ['linux.processes'],
+      run: async (ctx, deps) => {
+        const { sockets, record } = await collectSockets(ctx, deps.get('linux.processes')?.join);
+        return { part: { sockets }, records: [record] };
+      },
+    },
+    {
+      id: 'linux.persistence',
+      sections: ['persistence'],
+      run: async (ctx) => {
+        const { persistence, record } = await collectPersistence(ctx);
+        return { part: { persistence }, records: [record] };
+      },
+    },
+    {
+      id: 'linux.integrity',
+      sections: ['integrity'],
+      run: async (ctx) => {
+        const { integrity, record } = await collectIntegrity(ctx);
+        return { part: record.status === 'skipped' ? {} : { integrity }, records: [record] };
+      },
+    },
+  ];
+  // The content scan needs the process list (executables, memory) and runs after the walk.
+  if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems));
+  list.push({
+    id: 'linux.stealth',
+    sections: ['preload', 'hidden', 'modules', 'dirs'],
+    // Preload, hidden PIDs/files, kernel modules, odd directories: they start at once and read the
+    // process list only once their own first reads are done.
+    overlaps: ['linux.processes'],
+    run: (ctx, deps) =>
+      collectStealth(
+        ctx,
+        deps.later('linux.processes').then((p) => p?.part?.processes),
+      ),
+  });
+  return list;
+}
+
+function contentCollector(
+  content: ContentCollectOptions,
+  onRuleProblems: CollectOptions['onRuleProblems'],
+): Collector {
+  return {
+    id: 'content.scan',
+    sections: ['content'],
+    needs: ['linux.processes'],
+    run: async (ctx, deps) => {
+      const processes = deps.get('linux.processes')?.part?.processes;
+      const run = await collectContent(ctx, processes, content);
+      onRuleProblems?.(run.ruleProblems);
+      return { part: { content: run.content }, records: [run.record] };
+    },
+  };
+}
+
+/**
+ * `scan --path`: host facts for the report's header, then the content scan of the named paths (with
+ * no process list); the other host collectors are recorded as `not-applicable`.
+ */
+function linuxPathCollectors(opts: CollectOptions): Collector[] {
+  const note = 'scan --path: only the named paths are scanned (add --host for this host too)';
+  const list = linuxCollectors({ ...opts, content: undefined }).map((c) =>
+    c.id === 'linux.host' ? c : notApplicable(c.id, c.sections, note),
+  );
+  if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems));
+  return list;
+}
+
+/** The collectors of a target kind; Windows volumes, images and web roots get their own lists. */
+function collectorsFor(kind: TargetKind, opts: CollectOptions): Collector[] {
+  switch (kind) {
+    case 'linux-live':
+    case 'linux-root':
+      return opts.scope === 'paths' ? linuxPathCollectors(opts) : linuxCollectors(opts);
   }
 }
 
@@ -139,74 +183,18 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
     throw new CollectRootError(ctx.root, { cause: err });
   }
   const collectedAt = now().toISOString();
-  if (opts.scope === 'paths') return collectPaths(opts, ctx, collectedAt);
-  const progress = (id: string): void => opts.onProgress?.(id);
-
-  progress('linux.processes');
-  const processesRun = guarded('linux.processes', ['processes'], () =>
-    collectProcesses(ctx, {
-      cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
-      hashExecutables: opts.hashExecutables ?? true,
-    }),
-  );
-  // Host facts and /etc/hosts are quick reads; they run while the process walk waits on its CPU window.
-  progress('linux.host');
-  const hostRun = collectHost(ctx).catch((err: unknown) => {
-    const log = new CollectorLog('linux.host', ['host']);
-    log.add(undefined, err);
-    return { host: { addresses: [] }, record: log.record('failed', 'collector crashed') };
-  });
-  progress('linux.hosts-file');
-  const hostsRun = guarded('linux.hosts-file', ['hosts-file'], () => collectHostsFile(ctx));
-  // Persistence places and system binary checksums are file reads: they overlap the CPU window too.
-  progress('linux.persistence');
-  const persistenceRun = guarded('linux.persistence', ['persistence'], () => collectPersistence(ctx));
-  const integrityRun = guarded('linux.integrity', ['integrity'], () => collectIntegrity(ctx));
-  // Preload, hidden PIDs/files, kernel modules, odd directories: they start now and overlap the CPU window.
-  progress('linux.stealth');
-  const stealthRun = collectStealth(
-    ctx,
-    processesRun.then((p) => ('processes' in p ? p.processes : undefined)),
-  );
-
-  const procs = await processesRun;
-  progress('linux.sockets');
-  const socks = await guarded('linux.sockets', ['sockets'], () =>
-    collectSockets(ctx, 'join' in procs ? procs.join : undefined),
-  );
-  const [hostResult, hosts] = await Promise.all([hostRun, hostsRun]);
-  // The content scan runs last: it needs the process list (executables, memory) and both cores.
-  let contentRun: Awaited<ReturnType<typeof collectContent>> | undefined;
-  if (opts.content) {
-    progress('content.scan');
-    const processes = 'processes' in procs ? procs.processes : undefined;
-    const run = await guarded('content.scan', ['content'], () =>
-      collectContent(ctx, processes, opts.content as ContentCollectOptions),
-    );
-    contentRun = 'ruleProblems' in run ? run : { ...run, ruleProblems: [] };
-    opts.onRuleProblems?.(contentRun.ruleProblems);
-  }
-
-  const snapshot: Snapshot = {
+  const { part, collection } = await runCollectors(ctx, collectorsFor(ctx.kind, opts), opts.onProgress);
+  const { host, ...sections } = part;
+  const target: Snapshot['target'] = { kind: ctx.kind, root: ctx.root, live: ctx.live };
+  if (opts.scope === 'paths') Object.assign(target, { scope: 'paths', paths: opts.content?.paths ?? [] });
+  return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     tool: { name: 'minehunter', version: opts.toolVersion },
     collectedAt,
-    target: { kind: ctx.kind, root: ctx.root, live: ctx.live },
-    host: hostResult.host,
-    collection: [hostResult.record, hosts.record, procs.record, socks.record],
+    target,
+    // A crashed host collector leaves an empty host: the report's header always has one.
+    host: host ?? { addresses: [] },
+    collection,
+    ...sections,
   };
-  if ('processes' in procs && procs.processes) snapshot.processes = procs.processes;
-  if ('sockets' in socks && socks.sockets) snapshot.sockets = socks.sockets;
-  if ('hostsFile' in hosts && hosts.hostsFile) snapshot.hostsFile = hosts.hostsFile;
-  const [persist, integ] = await Promise.all([persistenceRun, integrityRun]);
-  snapshot.collection.push(persist.record, integ.record);
-  if ('persistence' in persist && persist.persistence) snapshot.persistence = persist.persistence;
-  if ('integrity' in integ && integ.integrity && integ.record.status !== 'skipped')
-    snapshot.integrity = integ.integrity;
-  if (contentRun) {
-    snapshot.collection.push(contentRun.record);
-    if (contentRun.content) snapshot.content = contentRun.content;
-  }
-  applyStealth(snapshot, await stealthRun);
-  return snapshot;
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { CollectionRecord, Content, LinkOutsideRoot, ProcessInfo } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import { CollectorLog, lookupInRoot } from '../support.js';
+import { runCollector } from '../runner.js';
 import {
   DEFAULT_MAX_FILE_SIZE,
   compileAllRules,
@@ -243,7 +244,7 @@ export async function collectContent(
         }
       : undefined;
 
-  try {
+  const scan = async (): Promise<ContentCollection> => {
     const { content } = await scanContent(
       {
         scope: opts.scope,
@@ -276,8 +277,6 @@ export async function collectContent(
       .filter(Boolean)
       .join('; ');
     return { content, record: log.record(status, note), ruleProblems: problems };
-  } catch (err) {
-    log.add(undefined, err);
-    return { record: log.record('failed', 'content scan crashed'), ruleProblems: problems };
-  }
+  };
+  return runCollector(log, scan, (record) => ({ record, ruleProblems: problems }), 'content scan crashed');
 }
