@@ -5,20 +5,15 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Content, ContentFile, ContentMemory } from '../snapshot/schema.js';
+import type { Content, ContentMemory } from '../snapshot/schema.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives.js';
 import { ScanCache } from './cache.js';
 import { ScanPool } from './pool.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
+import { ContentTally, toContentMatches } from './scan-tally.js';
 import { shownPath, walk, type WalkFile, type WalkSkip } from './walker.js';
 import { compileRulesCached } from './compiled-cache.js';
-import {
-  bundledRulesDir,
-  listRuleFiles,
-  type RuleMatch,
-  type RuleProblem,
-  type YaraScanner,
-} from './yara.js';
+import { bundledRulesDir, listRuleFiles, type RuleProblem, type YaraScanner } from './yara.js';
 
 export interface ExtraFile {
   /** The path the snapshot shows (a process's exe). */
@@ -77,8 +72,6 @@ export interface ContentScanResult {
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
-/** Skips listed in the snapshot; beyond this only counted per reason. */
-const MAX_LISTED_SKIPS = 200;
 const BATCH_FILES = 256;
 const BATCH_BYTES = 32 * 1024 * 1024;
 /** Files from this size on are scanned one at a time (see enqueue). */
@@ -105,14 +98,170 @@ export function compileAllRules(
   return compileRulesCached(files, { timeoutMs: 10_000 }, cachePath);
 }
 
-function toContentMatches(matches: RuleMatch[]): ContentFile['matches'] {
-  return matches.map((m) => ({
-    rule: m.rule,
-    namespace: m.namespace,
-    meta: m.meta,
-    strings: m.strings.map((s) => ({ identifier: s.identifier, offset: s.offset, excerpt: s.excerpt })),
-    stringCount: m.stringCount,
-  }));
+/** Started on the first file the cache cannot answer: a warm rescan never pays for the threads. */
+class LazyPool {
+  private started: Promise<ScanPool> | undefined;
+
+  // Keeps what the pool needs; starts nothing.
+  constructor(
+    private readonly scanner: YaraScanner,
+    private readonly options: Parameters<typeof ScanPool.start>[1],
+  ) {}
+
+  // The pool, started on first use.
+  get(): Promise<ScanPool> {
+    return (this.started ??= ScanPool.start(this.scanner, this.options));
+  }
+
+  // Closes the pool if it was ever started; a pool that failed to start needs no closing.
+  async close(): Promise<void> {
+    if (this.started)
+      await this.started.then(
+        (p) => p.close(),
+        () => undefined,
+      );
+  }
+}
+
+/** The progress callback, throttled to about ten calls a second. */
+class ProgressThrottle {
+  walking = true;
+  private last = 0;
+
+  // Reports from `stats`, which the tally keeps current.
+  constructor(
+    private readonly onProgress: ContentScanOptions['onProgress'],
+    private readonly stats: ContentTally['stats'],
+  ) {}
+
+  // Reports the running totals unless the last report was under 100 ms ago.
+  tick(phase: ContentProgress['phase']): void {
+    if (!this.onProgress) return;
+    const now = performance.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    const stats = this.stats;
+    this.onProgress({
+      phase,
+      files: stats.files,
+      bytes: stats.bytes,
+      bytesSeen: stats.bytesSeen,
+      walking: this.walking,
+    });
+  }
+}
+
+/** A file on its way to the pool: its job, its cache key (when cacheable) and what the tally records. */
+interface QueueItem {
+  job: FileJob;
+  file: WalkFile | undefined;
+  display: { path: string; size: number };
+}
+
+/**
+ * The scheduler: files go to the pool in batches (BATCH_FILES or BATCH_BYTES), at most
+ * `maxInFlight` batches at a time so memory stays bounded, and big files one after another beside
+ * them. Each result is handed to `land`; `landed` runs after each batch.
+ */
+class ScanQueue {
+  private batch: QueueItem[] = [];
+  private batchBytes = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  // Large files go one after another, beside the batches: the engine maps a file whole while it
+  // scans it, and two 60 MiB binaries mapped at once put 120 MiB on the peak memory.
+  private bigFiles: Promise<void> = Promise.resolve();
+  private nextId = 0;
+
+  // Wires the queue to the pool and to where results go.
+  constructor(
+    private readonly pool: LazyPool,
+    private readonly maxInFlight: number,
+    private readonly land: (item: QueueItem, r: FileResult) => void,
+    private readonly landed: () => void,
+  ) {}
+
+  // A fresh job id.
+  takeId(): number {
+    return this.nextId++;
+  }
+
+  // Adds a file; when a batch fills it is sent, and this waits while too many batches are in flight.
+  async enqueue(
+    job: FileJob,
+    file: WalkFile | undefined,
+    display: { path: string; size: number },
+  ): Promise<void> {
+    if (display.size >= BIG_FILE) {
+      this.bigFiles = this.bigFiles.then(() => this.run([{ job, file, display }]));
+      return;
+    }
+    this.batch.push({ job, file, display });
+    this.batchBytes += display.size;
+    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) {
+      this.dispatch();
+      while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+    }
+  }
+
+  // Sends what is batched and waits for every file queued so far.
+  async drain(): Promise<void> {
+    this.dispatch();
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    await this.bigFiles;
+  }
+
+  // Sends the current batch and tracks it until it lands.
+  private dispatch(): void {
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    const tracked = this.run(items).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  // Scans items on the pool and lands each result (an item the pool did not answer counts as clean).
+  private run(items: QueueItem[]): Promise<void> {
+    return this.pool
+      .get()
+      .then((pool) => pool.scanFiles(items.map((i) => i.job)))
+      .then((results) => {
+        const byId = new Map(results.map((r) => [r.id, r.result]));
+        for (const item of items) this.land(item, byId.get(item.job.id) ?? { matches: [] });
+        this.landed();
+      });
+  }
+}
+
+/** Every this many files answered without the pool, progress moves and finished batches may land. */
+const YIELD_EVERY = 2000;
+
+/** Counts files answered without the pool and says when it is time to yield to the event loop. */
+class YieldPacer {
+  private since = 0;
+
+  // True (and reset) once `n` more files bring the count to YIELD_EVERY.
+  due(n: number): boolean {
+    this.since += n;
+    if (this.since < YIELD_EVERY) return false;
+    this.since = 0;
+    return true;
+  }
+}
+
+/** One turn of the event loop, so finished batches land and the progress line moves. */
+function nextTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** What the two file sources (extra files, the walk) share while queueing. */
+interface ScanState {
+  cache: ScanCache | undefined;
+  tally: ContentTally;
+  queue: ScanQueue;
+  progress: ProgressThrottle;
+  /** Files the walk reaches twice (a process exe inside a scanned root) are scanned once. */
+  seen: Set<string>;
 }
 
 export async function scanContent(
@@ -123,238 +272,161 @@ export async function scanContent(
   const { scanner, problems } = compiled;
   const limits = opts.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
   const cache = opts.cachePath ? new ScanCache(opts.cachePath, scanner.ruleSetHash) : undefined;
-  // Started on the first file the cache cannot answer: a warm rescan never pays for the threads.
-  let poolStart: Promise<ScanPool> | undefined;
-  const getPool = (): Promise<ScanPool> =>
-    (poolStart ??= ScanPool.start(scanner, {
-      size: poolSize,
-      scan: { timeoutMs: opts.timeoutMs ?? 10_000 },
-      limits,
-    }));
   const poolSize = Math.max(1, opts.workers ?? os.availableParallelism());
-
-  const files: ContentFile[] = [];
-  const skipped: WalkSkip[] = [];
-  const skippedByReason: Record<string, number> = {};
-  const stats = { files: 0, bytes: 0, cached: 0, archiveEntries: 0, bytesSeen: 0 };
-  const skip = (s: WalkSkip): void => {
-    skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
-    if (skipped.length < MAX_LISTED_SKIPS) skipped.push(s);
-  };
-  const record = (file: { path: string; size: number }, r: FileResult): void => {
-    for (const s of r.skips ?? []) skip(s);
-    if (r.skips?.some((s) => s.path === file.path)) return;
-    stats.files++;
-    stats.bytes += file.size;
-    stats.archiveEntries += r.archiveEntries ?? 0;
-    if (r.matches.length > 0 || r.executable || r.sha256) {
-      const entry: ContentFile = { path: file.path, size: file.size, matches: toContentMatches(r.matches) };
-      if (r.sha256) entry.sha256 = r.sha256;
-      if (r.executable) entry.executable = true;
-      if (r.form) entry.form = r.form;
-      files.push(entry);
-    }
-    for (const e of r.entries ?? [])
-      files.push({
-        path: e.path,
-        size: e.size,
-        sha256: e.sha256,
-        matches: toContentMatches(e.matches),
-        ...(e.form ? { form: e.form } : {}),
-      });
-  };
-
-  let lastProgress = 0;
-  let walking = true;
-  const progress = (phase: ContentProgress['phase']): void => {
-    if (!opts.onProgress) return;
-    const now = performance.now();
-    if (now - lastProgress < 100) return;
-    lastProgress = now;
-    opts.onProgress({ phase, files: stats.files, bytes: stats.bytes, bytesSeen: stats.bytesSeen, walking });
-  };
-
-  // Files the walk reaches twice (a process exe inside a scanned root) are scanned once.
-  const seen = new Set<string>();
-  const inFlight = new Set<Promise<void>>();
-  const maxInFlight = poolSize * 2;
-  let nextId = 0;
-  type Item = { job: FileJob; file: WalkFile | undefined; display: { path: string; size: number } };
-  let batch: Item[] = [];
-  let batchBytes = 0;
-  // Large files go one after another, beside the batches: the engine maps a file whole while it
-  // scans it, and two 60 MiB binaries mapped at once put 120 MiB on the peak memory.
-  let bigFiles: Promise<void> = Promise.resolve();
-
-  const run = (items: Item[]): Promise<void> =>
-    getPool()
-      .then((pool) => pool.scanFiles(items.map((i) => i.job)))
-      .then((results) => {
-        const byId = new Map(results.map((r) => [r.id, r.result]));
-        for (const item of items) {
-          const r = byId.get(item.job.id) ?? { matches: [] };
-          if (item.file && cache) cache.put(item.file, r);
-          record(item.display, r);
-        }
-        progress('files');
-      });
-
-  const dispatch = (): void => {
-    if (batch.length === 0) return;
-    const items = batch;
-    batch = [];
-    batchBytes = 0;
-    const tracked = run(items).finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-  };
-
-  const enqueue = async (
-    job: FileJob,
-    file: WalkFile | undefined,
-    display: { path: string; size: number },
-  ): Promise<void> => {
-    if (display.size >= BIG_FILE) {
-      bigFiles = bigFiles.then(() => run([{ job, file, display }]));
-      return;
-    }
-    batch.push({ job, file, display });
-    batchBytes += display.size;
-    if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) {
-      dispatch();
-      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-    }
-  };
-
+  const pool = new LazyPool(scanner, {
+    size: poolSize,
+    scan: { timeoutMs: opts.timeoutMs ?? 10_000 },
+    limits,
+  });
+  const tally = new ContentTally();
+  const progress = new ProgressThrottle(opts.onProgress, tally.stats);
+  const queue = new ScanQueue(
+    pool,
+    poolSize * 2,
+    (item, r) => {
+      if (item.file && cache) cache.put(item.file, r);
+      tally.record(item.display, r);
+    },
+    () => progress.tick('files'),
+  );
+  const state: ScanState = { cache, tally, queue, progress, seen: new Set<string>() };
   try {
-    for (const extra of opts.extraFiles ?? []) {
-      if (seen.has(extra.path)) continue;
-      seen.add(extra.path);
-      // stat follows /proc/PID/exe to the running image: its identity keys the cache like any file.
-      let st;
-      try {
-        st = statSync(extra.io);
-      } catch {
-        continue; // the process has exited
-      }
-      const key: WalkFile = {
-        path: extra.path,
-        io: extra.io,
-        dev: st.dev,
-        ino: st.ino,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        ctimeMs: st.ctimeMs,
-        mode: st.mode,
-      };
-      const hit = cache?.get(key);
-      if (hit) {
-        stats.cached++;
-        record({ path: extra.path, size: st.size }, hit);
-        continue;
-      }
-      await enqueue({ id: nextId++, path: extra.path, io: extra.io, execBit: true, size: st.size }, key, {
-        path: extra.path,
-        size: st.size,
-      });
-    }
-    let sinceYield = 0;
-    for (const ev of walk({
-      roots: opts.roots,
-      oneFileSystem: opts.oneFileSystem,
-      maxFileSize: opts.maxFileSize,
-      exclude: opts.exclude,
-      prune: opts.prune,
-      skipArchiveNames: opts.skipArchiveNames,
-      skipOwnInstalls: opts.skipOwnInstalls,
-      displayRoot: opts.displayRoot,
-      unchanged: cache && (() => cache.indexArrays()),
-    })) {
-      if (ev.type === 'skip') {
-        skip(ev.skip);
-        continue;
-      }
-      if (ev.type === 'unchanged') {
-        stats.files += ev.files;
-        stats.cached += ev.files;
-        stats.bytes += ev.bytes;
-        stats.bytesSeen += ev.bytes;
-        sinceYield += ev.files;
-        if (sinceYield >= 2000) {
-          sinceYield = 0;
-          progress('files');
-          await new Promise((r) => setImmediate(r));
-        }
-        continue;
-      }
-      const f = ev.file;
-      if (seen.has(f.path)) continue;
-      if (seen.size < 1_000_000) seen.add(f.path);
-      stats.bytesSeen += f.size;
-      const cached = cache?.get(f);
-      if (cached) {
-        stats.cached++;
-        record(f, cached);
-        // Let finished batches land and the progress line move on a fully cached tree too.
-        if (++sinceYield >= 2000) {
-          sinceYield = 0;
-          progress('files');
-          await new Promise((r) => setImmediate(r));
-        }
-        continue;
-      }
-      await enqueue(
-        { id: nextId++, path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0, size: f.size },
-        f,
-        {
-          path: f.path,
-          size: f.size,
-        },
-      );
-    }
-    walking = false;
-    dispatch();
-    while (inFlight.size > 0) await Promise.race(inFlight);
-    await bigFiles;
+    await queueExtraFiles(opts.extraFiles ?? [], state);
+    await queueWalk(opts, state);
+    progress.walking = false;
+    await queue.drain();
 
     let memory: ContentMemory[] | undefined;
     if (opts.memory) {
       const memSkips: WalkSkip[] = [];
-      memory = await scanMemory(await getPool(), opts.memory, () => progress('memory'), memSkips);
-      memSkips.forEach(skip);
+      memory = await scanMemory(await pool.get(), opts.memory, () => progress.tick('memory'), memSkips);
+      memSkips.forEach((s) => tally.skip(s));
     }
-
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const content: Content = {
-      scope: opts.scope,
-      roots: opts.roots.map((r) => shownPath(r, opts.displayRoot)),
-      engine: scanner.engine,
-      ruleSetHash: scanner.ruleSetHash,
-      ruleFiles: scanner.files.map((f) => f.path),
-      files,
-      skipped,
-      stats: {
-        files: stats.files,
-        bytes: stats.bytes,
-        cached: stats.cached,
-        archiveEntries: stats.archiveEntries,
-        skipped: Object.values(skippedByReason).reduce((a, b) => a + b, 0),
-        skippedByReason,
-        memoryProcesses: memory?.length ?? 0,
-        memoryBytes: memory?.reduce((s, m) => s + m.bytes, 0) ?? 0,
-        durationMs: Math.round(performance.now() - started),
-      },
-    };
-    if (memory) content.memory = memory;
-    return { content, ruleProblems: problems };
+    return { content: assembleContent(opts, scanner, tally, memory, started), ruleProblems: problems };
   } finally {
-    if (poolStart)
-      await poolStart.then(
-        (p) => p.close(),
-        () => undefined,
-      );
+    await pool.close();
     cache?.close();
   }
+}
+
+/** Queues the files named besides the roots (process executables), answering from the cache first. */
+async function queueExtraFiles(extraFiles: ExtraFile[], s: ScanState): Promise<void> {
+  for (const extra of extraFiles) {
+    if (s.seen.has(extra.path)) continue;
+    s.seen.add(extra.path);
+    // stat follows /proc/PID/exe to the running image: its identity keys the cache like any file.
+    let st;
+    try {
+      st = statSync(extra.io);
+    } catch {
+      continue; // the process has exited
+    }
+    const key: WalkFile = {
+      path: extra.path,
+      io: extra.io,
+      dev: st.dev,
+      ino: st.ino,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+      mode: st.mode,
+    };
+    const hit = s.cache?.get(key);
+    if (hit) {
+      s.tally.stats.cached++;
+      s.tally.record({ path: extra.path, size: st.size }, hit);
+      continue;
+    }
+    await s.queue.enqueue(
+      { id: s.queue.takeId(), path: extra.path, io: extra.io, execBit: true, size: st.size },
+      key,
+      { path: extra.path, size: st.size },
+    );
+  }
+}
+
+/** Walks the roots: tallies skips and unchanged files, answers from the cache, queues the rest. */
+async function queueWalk(opts: ContentScanOptions, s: ScanState): Promise<void> {
+  const { cache, tally, queue, progress, seen } = s;
+  const pacer = new YieldPacer();
+  for (const ev of walk({
+    roots: opts.roots,
+    oneFileSystem: opts.oneFileSystem,
+    maxFileSize: opts.maxFileSize,
+    exclude: opts.exclude,
+    prune: opts.prune,
+    skipArchiveNames: opts.skipArchiveNames,
+    skipOwnInstalls: opts.skipOwnInstalls,
+    displayRoot: opts.displayRoot,
+    unchanged: cache && (() => cache.indexArrays()),
+  })) {
+    if (ev.type === 'skip') {
+      tally.skip(ev.skip);
+      continue;
+    }
+    if (ev.type === 'unchanged') {
+      tally.unchanged(ev.files, ev.bytes);
+      if (pacer.due(ev.files)) {
+        progress.tick('files');
+        await nextTurn();
+      }
+      continue;
+    }
+    const f = ev.file;
+    if (seen.has(f.path)) continue;
+    if (seen.size < 1_000_000) seen.add(f.path);
+    tally.stats.bytesSeen += f.size;
+    const cached = cache?.get(f);
+    if (cached) {
+      tally.stats.cached++;
+      tally.record(f, cached);
+      // Let finished batches land and the progress line move on a fully cached tree too.
+      if (pacer.due(1)) {
+        progress.tick('files');
+        await nextTurn();
+      }
+      continue;
+    }
+    await queue.enqueue(
+      { id: queue.takeId(), path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0, size: f.size },
+      f,
+      { path: f.path, size: f.size },
+    );
+  }
+}
+
+/** The snapshot's `content` section from the tally (sorted here) and the memory scan. */
+function assembleContent(
+  opts: ContentScanOptions,
+  scanner: YaraScanner,
+  tally: ContentTally,
+  memory: ContentMemory[] | undefined,
+  started: number,
+): Content {
+  tally.sort();
+  const { stats, files, skipped, skippedByReason } = tally;
+  const content: Content = {
+    scope: opts.scope,
+    roots: opts.roots.map((r) => shownPath(r, opts.displayRoot)),
+    engine: scanner.engine,
+    ruleSetHash: scanner.ruleSetHash,
+    ruleFiles: scanner.files.map((f) => f.path),
+    files,
+    skipped,
+    stats: {
+      files: stats.files,
+      bytes: stats.bytes,
+      cached: stats.cached,
+      archiveEntries: stats.archiveEntries,
+      skipped: tally.skippedTotal(),
+      skippedByReason,
+      memoryProcesses: memory?.length ?? 0,
+      memoryBytes: memory?.reduce((s, m) => s + m.bytes, 0) ?? 0,
+      durationMs: Math.round(performance.now() - started),
+    },
+  };
+  if (memory) content.memory = memory;
+  return content;
 }
 
 // ---- Process memory ----

@@ -182,195 +182,280 @@ function under(parent: string, child: string): string {
 }
 
 /**
+ * The walk's rules for what to leave out, built once from the options: exclusions by path and by
+ * name, pseudo filesystems, pruned stores, one-filesystem, directories already entered, and the
+ * keep-lists the lister needs when the scan cache vouches for a batch.
+ */
+class WalkFilter {
+  /** The lister resolves symlinks under an offline root inside it (see DirLister.list). */
+  readonly confineTo: string | undefined;
+  private readonly excluded: string[];
+  private readonly excludedPrefixes: string[];
+  private readonly excludedNames = new Map<string, Set<string>>();
+  private readonly excludedBaseNames: Set<string>;
+  /** Directories entered, by device then inode (numbers: no key string per directory). */
+  private readonly seenDirs = new Map<number, Set<number>>();
+  private readonly keepNames: string[];
+  private readonly keepSuffixes: string[];
+
+  // Precomputes the exclusion lookups and keep-lists so the per-entry checks stay cheap.
+  constructor(private readonly opts: WalkOptions) {
+    this.excluded = opts.exclude.map((e) => path.resolve(e));
+    // Under an excluded directory: the path itself or one starting with it and a slash.
+    this.excludedPrefixes = this.excluded.map((e) => (e.endsWith('/') ? e : `${e}/`));
+    // A file can only be excluded by name in the directory holding it (a directory under an excluded
+    // one is never entered): a file whose name is one of these is looked up by its directory.
+    for (const e of this.excluded) {
+      const names = this.excludedNames.get(path.dirname(e)) ?? new Set<string>();
+      this.excludedNames.set(path.dirname(e), names.add(path.basename(e)));
+    }
+    this.excludedBaseNames = new Set(this.excluded.map((e) => path.basename(e)));
+    // What the lister must list even when the cache vouches for it: the walker's rules by name.
+    this.keepNames = [...this.excludedBaseNames];
+    // isMinehunterTree looks for it.
+    if (opts.skipOwnInstalls) this.keepNames.push('package.json');
+    this.keepSuffixes = opts.skipArchiveNames ? ARCHIVE_EXTENSIONS.map((e) => `.${e}`) : [];
+    this.confineTo = opts.displayRoot && opts.displayRoot !== '/' ? opts.displayRoot : undefined;
+  }
+
+  // True for a directory at or under one of the excluded paths.
+  isExcludedDir(p: string): boolean {
+    return this.excluded.some((e, k) => p === e || p.startsWith(this.excludedPrefixes[k] as string));
+  }
+
+  // True for a file named by an exclusion in the directory holding it.
+  isExcludedFile(dir: Dir, name: string | Buffer): boolean {
+    return (
+      typeof name === 'string' &&
+      this.excludedBaseNames.has(name) &&
+      this.excludedNames.get(dir.host)?.has(name) === true
+    );
+  }
+
+  // True the first time a directory (by device and inode) is reached, so a bind mount is entered once.
+  firstVisit(dev: number, ino: number): boolean {
+    let inodes = this.seenDirs.get(dev);
+    if (!inodes) this.seenDirs.set(dev, (inodes = new Set()));
+    if (inodes.has(ino)) return false;
+    inodes.add(ino);
+    return true;
+  }
+
+  // The cache's vouch for the next batch (asked once per batch), with the names the lister must keep.
+  vouchNow(): Vouch | undefined {
+    const index = this.opts.unchanged?.();
+    return (
+      index && {
+        ...index,
+        maxSize: this.opts.maxFileSize,
+        keepNames: this.keepNames,
+        keepSuffixes: this.keepSuffixes,
+      }
+    );
+  }
+}
+
+/**
  * Walks the roots depth first. Symlinks are never followed (so a loop cannot trap the walk and a
  * link to a directory never takes the walk outside the roots): an entry is a directory to enter
  * only when its lstat says so. One that points back into a loop is reported as `symlink-loop`. A
  * directory reached twice (a bind mount of its own parent) is entered once.
  */
 export function* walk(opts: WalkOptions, lister: DirLister = dirLister()): Generator<WalkEvent> {
-  const excluded = opts.exclude.map((e) => path.resolve(e));
-  // Under an excluded directory: the path itself or one starting with it and a slash.
-  const excludedPrefixes = excluded.map((e) => (e.endsWith('/') ? e : `${e}/`));
-  const isExcludedDir = (p: string): boolean =>
-    excluded.some((e, k) => p === e || p.startsWith(excludedPrefixes[k] as string));
-  // A file can only be excluded by name in the directory holding it (a directory under an excluded
-  // one is never entered): a file whose name is one of these is looked up by its directory.
-  const excludedNames = new Map<string, Set<string>>();
-  for (const e of excluded) {
-    const names = excludedNames.get(path.dirname(e)) ?? new Set<string>();
-    excludedNames.set(path.dirname(e), names.add(path.basename(e)));
-  }
-  const excludedBaseNames = new Set(excluded.map((e) => path.basename(e)));
-  const isExcludedFile = (dir: Dir, name: string | Buffer): boolean =>
-    typeof name === 'string' &&
-    excludedBaseNames.has(name) &&
-    excludedNames.get(dir.host)?.has(name) === true;
-  // Directories entered, by device then inode (numbers: no key string per directory).
-  const seenDirs = new Map<number, Set<number>>();
-  const firstVisit = (dev: number, ino: number): boolean => {
-    let inodes = seenDirs.get(dev);
-    if (!inodes) seenDirs.set(dev, (inodes = new Set()));
-    if (inodes.has(ino)) return false;
-    inodes.add(ino);
-    return true;
-  };
-  // What the lister must list even when the cache vouches for it: the walker's rules by name.
-  const keepNames = [...excludedBaseNames];
-  // isMinehunterTree looks for it.
-  if (opts.skipOwnInstalls) keepNames.push('package.json');
-  const keepSuffixes = opts.skipArchiveNames ? ARCHIVE_EXTENSIONS.map((e) => `.${e}`) : [];
-  const vouchNow = (): Vouch | undefined => {
-    const index = opts.unchanged?.();
-    return index && { ...index, maxSize: opts.maxFileSize, keepNames, keepSuffixes };
-  };
-  // The lister resolves symlinks under an offline root inside it (see DirLister.list).
-  const confineTo = opts.displayRoot && opts.displayRoot !== '/' ? opts.displayRoot : undefined;
+  const filter = new WalkFilter(opts);
   for (const named of opts.roots) {
-    const shownRoot = shownPath(named, opts.displayRoot);
-    let root = named;
-    let st;
-    try {
-      // A root of an offline system is where its own symlinks lead inside it, never outside.
-      if (confineTo && isUnder(named, confineTo)) root = resolveInRootSync(confineTo, shownRoot);
-      st = statSync(root);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT')
-        yield { type: 'skip', skip: { path: shownRoot, reason: reasonOf(err), detail: errorMessage(err) } };
-      continue;
-    }
-    if (st.isFile()) {
-      const file = fileOf(root, shownRoot, st);
-      const skip = fileSkip(file, opts.maxFileSize);
-      yield skip ? { type: 'skip', skip } : { type: 'file', file };
-      continue;
-    }
-    if (!st.isDirectory()) {
-      yield { type: 'skip', skip: { path: shownRoot, reason: 'special-file' } };
-      continue;
-    }
-    // A root inside another (/etc and /etc/cron.d) is walked once.
-    if (!firstVisit(st.dev, st.ino)) continue;
-    // Directories still to list. They are listed many at a time (the native lister spreads them
-    // over the cores, and each call has a fixed cost), newest first, so the walk stays mostly depth
-    // first and the stack stays short.
-    const stack: Dir[] = [{ io: root, display: shownRoot, host: root, dev: st.dev }];
-    while (stack.length > 0) {
-      const batch = stack.splice(Math.max(0, stack.length - LIST_BATCH_DIRS)).reverse();
-      const listings = lister.list(
-        batch.map((d) => d.io),
-        LIST_BATCH_ENTRIES,
-        vouchNow(),
-        confineTo,
-      );
-      // What the budget left unlisted goes back, in the order it was taken.
-      for (let i = batch.length - 1; i >= listings.length; i--) stack.push(batch[i] as Dir);
-      // One event for the whole batch's unchanged files: on a warm rescan that is nearly all of it.
-      let unchangedFiles = 0;
-      let unchangedBytes = 0;
-      for (let b = 0; b < listings.length; b++) {
-        const dir = batch[b] as Dir;
-        const entries = listings[b] as Listing;
-        if (entries instanceof Error) {
-          yield {
-            type: 'skip',
-            skip: { path: dir.display, reason: reasonOf(entries), detail: errorMessage(entries) },
-          };
-          continue;
-        }
-        if (opts.skipOwnInstalls && isMinehunterTree(dir.io, entries)) {
-          yield { type: 'skip', skip: { path: dir.display, reason: 'minehunter-install' } };
-          continue;
-        }
-        const subdirs: Dir[] = [];
-        for (let i = 0; i < entries.length; i++) {
-          const kind = entries.kind(i);
-          const name = entries.name(i);
-          const child = join(dir, name);
-          if (kind === 'symlink') {
-            // Not followed; only a loop is worth telling the user about.
-            if (errnoCode(entries.error(i)) === 'ELOOP')
-              yield { type: 'skip', skip: { path: child.display, reason: 'symlink-loop' } };
-            continue;
-          }
-          if (kind === 'dir') {
-            if (isPseudoPath(child.host) || isExcludedDir(child.host)) continue;
-            if (opts.prune?.test(child.display)) {
-              yield {
-                type: 'skip',
-                skip: {
-                  path: child.display,
-                  reason: 'package-store',
-                  detail: 'scanned with --full or --path',
-                },
-              };
-              continue;
-            }
-            if (!entries.hasStat(i)) {
-              const error = entries.error(i);
-              yield {
-                type: 'skip',
-                skip: { path: child.display, reason: reasonOf(error), detail: errorMessage(error) },
-              };
-              continue;
-            }
-            const dev = entries.dev(i);
-            if (opts.oneFileSystem && dev !== dir.dev) continue;
-            if (!firstVisit(dev, entries.ino(i))) continue;
-            subdirs.push({ io: child.io, display: child.display, host: child.host, dev });
-            continue;
-          }
-          if (kind !== 'file') {
-            yield {
-              type: 'skip',
-              skip: { path: child.display, reason: 'special-file', detail: kindLabel(kind) },
-            };
-            continue;
-          }
-          if (isExcludedFile(dir, name)) continue;
-          if (!entries.hasStat(i)) {
-            const error = entries.error(i);
-            if (errnoCode(error) !== 'ENOENT')
-              yield {
-                type: 'skip',
-                skip: { path: child.display, reason: reasonOf(error), detail: errorMessage(error) },
-              };
-            continue;
-          }
-          const mode = entries.mode(i);
-          // The entry was replaced between the listing and the stat.
-          if ((mode & S_IFMT) !== S_IFREG) continue;
-          const file: WalkFile = {
-            path: child.display,
-            io: child.io,
-            dev: entries.dev(i),
-            ino: entries.ino(i),
-            size: entries.size(i),
-            mtimeMs: entries.mtimeMs(i),
-            ctimeMs: entries.ctimeMs(i),
-            mode,
-          };
-          if (opts.skipArchiveNames && (mode & 0o111) === 0 && ARCHIVE_NAMES.test(child.display)) {
-            yield {
-              type: 'skip',
-              skip: {
-                path: file.path,
-                reason: 'archive-not-expanded',
-                detail: 'scanned with --full or --path',
-              },
-            };
-            continue;
-          }
-          const skip = fileSkip(file, opts.maxFileSize);
-          yield skip ? { type: 'skip', skip } : { type: 'file', file };
-        }
-        unchangedFiles += entries.unchangedFiles;
-        unchangedBytes += entries.unchangedBytes;
-        // Reverse so the depth-first walk visits directories in listing order.
-        for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Dir);
-      }
-      if (unchangedFiles > 0) yield { type: 'unchanged', files: unchangedFiles, bytes: unchangedBytes };
-    }
+    const start = openRoot(named, opts, filter);
+    if (start === undefined) continue;
+    if ('type' in start) yield start;
+    else yield* walkTree(start, opts, filter, lister);
   }
+}
+
+/**
+ * A scan root: the directory to walk, or the one event it makes (a file root's file or skip, an
+ * unreadable or special root's skip), or nothing (missing, or a directory already walked).
+ */
+function openRoot(named: string, opts: WalkOptions, filter: WalkFilter): Dir | WalkEvent | undefined {
+  const shownRoot = shownPath(named, opts.displayRoot);
+  const confineTo = filter.confineTo;
+  let root = named;
+  let st;
+  try {
+    // A root of an offline system is where its own symlinks lead inside it, never outside.
+    if (confineTo && isUnder(named, confineTo)) root = resolveInRootSync(confineTo, shownRoot);
+    st = statSync(root);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT')
+      return { type: 'skip', skip: { path: shownRoot, reason: reasonOf(err), detail: errorMessage(err) } };
+    return undefined;
+  }
+  if (st.isFile()) {
+    const file = fileOf(root, shownRoot, st);
+    const skip = fileSkip(file, opts.maxFileSize);
+    return skip ? { type: 'skip', skip } : { type: 'file', file };
+  }
+  if (!st.isDirectory()) return { type: 'skip', skip: { path: shownRoot, reason: 'special-file' } };
+  // A root inside another (/etc and /etc/cron.d) is walked once.
+  if (!filter.firstVisit(st.dev, st.ino)) return undefined;
+  return { io: root, display: shownRoot, host: root, dev: st.dev };
+}
+
+/** Walks one root directory: lists the directory stack in batches and classifies each listing. */
+function* walkTree(
+  root: Dir,
+  opts: WalkOptions,
+  filter: WalkFilter,
+  lister: DirLister,
+): Generator<WalkEvent> {
+  // Directories still to list. They are listed many at a time (the native lister spreads them
+  // over the cores, and each call has a fixed cost), newest first, so the walk stays mostly depth
+  // first and the stack stays short.
+  const stack: Dir[] = [root];
+  while (stack.length > 0) {
+    const batch = stack.splice(Math.max(0, stack.length - LIST_BATCH_DIRS)).reverse();
+    const listings = lister.list(
+      batch.map((d) => d.io),
+      LIST_BATCH_ENTRIES,
+      filter.vouchNow(),
+      filter.confineTo,
+    );
+    // What the budget left unlisted goes back, in the order it was taken.
+    for (let i = batch.length - 1; i >= listings.length; i--) stack.push(batch[i] as Dir);
+    // One event for the whole batch's unchanged files: on a warm rescan that is nearly all of it.
+    let unchangedFiles = 0;
+    let unchangedBytes = 0;
+    for (let b = 0; b < listings.length; b++) {
+      const dir = batch[b] as Dir;
+      const entries = listings[b] as Listing;
+      if (entries instanceof Error) {
+        yield {
+          type: 'skip',
+          skip: { path: dir.display, reason: reasonOf(entries), detail: errorMessage(entries) },
+        };
+        continue;
+      }
+      if (opts.skipOwnInstalls && isMinehunterTree(dir.io, entries)) {
+        yield { type: 'skip', skip: { path: dir.display, reason: 'minehunter-install' } };
+        continue;
+      }
+      const subdirs: Dir[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        const ev = classifyEntry(dir, entries, i, opts, filter, subdirs);
+        if (ev) yield ev;
+      }
+      unchangedFiles += entries.unchangedFiles;
+      unchangedBytes += entries.unchangedBytes;
+      // Reverse so the depth-first walk visits directories in listing order.
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Dir);
+    }
+    if (unchangedFiles > 0) yield { type: 'unchanged', files: unchangedFiles, bytes: unchangedBytes };
+  }
+}
+
+/**
+ * Entry `i` of a directory's listing: the event it makes (a file to scan or a skip to report), or
+ * nothing; a directory to enter is pushed onto `subdirs` instead.
+ */
+function classifyEntry(
+  dir: Dir,
+  entries: DirListing,
+  i: number,
+  opts: WalkOptions,
+  filter: WalkFilter,
+  subdirs: Dir[],
+): WalkEvent | undefined {
+  const kind = entries.kind(i);
+  const name = entries.name(i);
+  const child = join(dir, name);
+  if (kind === 'symlink') {
+    // Not followed; only a loop is worth telling the user about.
+    if (errnoCode(entries.error(i)) === 'ELOOP')
+      return { type: 'skip', skip: { path: child.display, reason: 'symlink-loop' } };
+    return undefined;
+  }
+  if (kind === 'dir') return classifyDir(dir, child, entries, i, opts, filter, subdirs);
+  if (kind !== 'file')
+    return { type: 'skip', skip: { path: child.display, reason: 'special-file', detail: kindLabel(kind) } };
+  if (filter.isExcludedFile(dir, name)) return undefined;
+  return classifyFile(child, entries, i, opts);
+}
+
+/** A directory entry: pushed onto `subdirs` when it is to be entered; returns the skip to report, if any. */
+function classifyDir(
+  dir: Dir,
+  child: { io: string | Buffer; display: string; host: string },
+  entries: DirListing,
+  i: number,
+  opts: WalkOptions,
+  filter: WalkFilter,
+  subdirs: Dir[],
+): WalkEvent | undefined {
+  if (isPseudoPath(child.host) || filter.isExcludedDir(child.host)) return undefined;
+  if (opts.prune?.test(child.display)) {
+    return {
+      type: 'skip',
+      skip: {
+        path: child.display,
+        reason: 'package-store',
+        detail: 'scanned with --full or --path',
+      },
+    };
+  }
+  if (!entries.hasStat(i)) {
+    const error = entries.error(i);
+    return {
+      type: 'skip',
+      skip: { path: child.display, reason: reasonOf(error), detail: errorMessage(error) },
+    };
+  }
+  const dev = entries.dev(i);
+  if (opts.oneFileSystem && dev !== dir.dev) return undefined;
+  if (!filter.firstVisit(dev, entries.ino(i))) return undefined;
+  subdirs.push({ io: child.io, display: child.display, host: child.host, dev });
+  return undefined;
+}
+
+/** A regular-file entry: the file to scan, or the skip for it (unreadable, archive by name, size). */
+function classifyFile(
+  child: { io: string | Buffer; display: string },
+  entries: DirListing,
+  i: number,
+  opts: WalkOptions,
+): WalkEvent | undefined {
+  if (!entries.hasStat(i)) {
+    const error = entries.error(i);
+    if (errnoCode(error) !== 'ENOENT')
+      return {
+        type: 'skip',
+        skip: { path: child.display, reason: reasonOf(error), detail: errorMessage(error) },
+      };
+    return undefined;
+  }
+  const mode = entries.mode(i);
+  // The entry was replaced between the listing and the stat.
+  if ((mode & S_IFMT) !== S_IFREG) return undefined;
+  const file: WalkFile = {
+    path: child.display,
+    io: child.io,
+    dev: entries.dev(i),
+    ino: entries.ino(i),
+    size: entries.size(i),
+    mtimeMs: entries.mtimeMs(i),
+    ctimeMs: entries.ctimeMs(i),
+    mode,
+  };
+  if (opts.skipArchiveNames && (mode & 0o111) === 0 && ARCHIVE_NAMES.test(child.display)) {
+    return {
+      type: 'skip',
+      skip: {
+        path: file.path,
+        reason: 'archive-not-expanded',
+        detail: 'scanned with --full or --path',
+      },
+    };
+  }
+  const skip = fileSkip(file, opts.maxFileSize);
+  return skip ? { type: 'skip', skip } : { type: 'file', file };
 }
 
 function fileOf(

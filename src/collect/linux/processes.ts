@@ -228,6 +228,345 @@ async function settle<T>(p: Promise<T>): Promise<Settled<T>> {
   }
 }
 
+/** Processes that exited while being read: normal on a running system, counted for the record's note. */
+interface Vanished {
+  count: number;
+}
+
+/**
+ * The CPU window: a first stat sample of every process before anything else is read, and, on a
+ * live system, a second one `cpuWindowMs` later, so CPU% is measured over the whole walk.
+ */
+class CpuWindow {
+  private readonly first = new Map<number, { stat: StatFields; sample: Sample }>();
+  private start = 0;
+
+  // Where the stat files are, and where read errors go.
+  constructor(
+    private readonly procDir: string,
+    private readonly log: CollectorLog,
+    private readonly vanished: Vanished,
+  ) {}
+
+  // Takes the first sample of every pid; the window starts when the last one is read.
+  async open(pids: number[]): Promise<void> {
+    await mapLimit(pids, CONCURRENCY, async (pid) => {
+      const file = path.join(this.procDir, String(pid), 'stat');
+      try {
+        const text = await readFile(file, 'utf8');
+        const at = performance.now();
+        const st = parseStat(text);
+        if (!st) {
+          this.log.add(file, new Error('unparseable stat line'));
+          return;
+        }
+        this.first.set(pid, {
+          stat: st,
+          sample: { ticks: st.utime + st.stime, starttime: st.starttime, at },
+        });
+      } catch (err) {
+        if (isGone(err)) this.vanished.count++;
+        else this.log.add(file, err);
+      }
+    });
+    this.start = performance.now();
+  }
+
+  // The parsed first stat line of a pid, if it was readable.
+  stat(pid: number): StatFields | undefined {
+    return this.first.get(pid)?.stat;
+  }
+
+  /**
+   * Waits out the rest of the window, samples again and sets each process's cpuPercent. Returns
+   * the processes still there (one gone before its executable was read is dropped) and the window.
+   */
+  async close(
+    processes: ProcessInfo[],
+    cpuWindowMs: number,
+  ): Promise<{ processes: ProcessInfo[]; windowMs: number }> {
+    const wait = cpuWindowMs - (performance.now() - this.start);
+    if (wait > 0) await sleep(wait);
+    const gone = new Set<number>();
+    await mapLimit(processes, CONCURRENCY, async (p) => {
+      const before = this.first.get(p.pid)?.sample;
+      try {
+        const text = await readFile(path.join(this.procDir, String(p.pid), 'stat'), 'utf8');
+        const at = performance.now();
+        const st = parseStat(text);
+        // A different starttime means the pid was reused by a new process during the window.
+        if (!st || !before || st.starttime !== before.starttime) return;
+        const elapsedSec = (at - before.at) / 1000;
+        const ticks = st.utime + st.stime - before.ticks;
+        if (elapsedSec > 0 && ticks >= 0) p.cpuPercent = round2(((ticks / CLK_TCK) * 100) / elapsedSec);
+      } catch (err) {
+        // Gone before we could read its executable: we cannot tell a zombie from a race, so drop it.
+        if (isGone(err) && p.exe === undefined && !p.kernelThread) gone.add(p.pid);
+        else if (!isGone(err)) this.log.add(path.join(this.procDir, String(p.pid), 'stat'), err);
+      }
+    });
+    if (gone.size > 0) {
+      this.vanished.count += gone.size;
+      processes = processes.filter((p) => !gone.has(p.pid));
+    }
+    return { processes, windowMs: Math.round(performance.now() - this.start) };
+  }
+}
+
+/**
+ * The executable hasher: hashes each running executable once per file (by device and inode), at
+ * most HASH_CONCURRENCY at a time, in the background while the walk and the CPU window go on.
+ */
+class ExeHasher {
+  private readonly runHash = limiter(HASH_CONCURRENCY);
+  private readonly hashes = new Map<string, Promise<HashResult>>();
+  private readonly jobs: Promise<void>[] = [];
+
+  // Live systems hash through /proc/PID/exe; offline roots through the path inside the root.
+  constructor(
+    private readonly ctx: CollectContext,
+    private readonly live: boolean,
+    private readonly log: CollectorLog,
+  ) {}
+
+  // Starts hashing a process's executable; the result lands on `info` (hash, size or a read error).
+  add(info: ProcessInfo, exe: { path: string; deleted: boolean }, dir: string): void {
+    this.jobs.push(
+      this.hash(info.pid, exe.path, exe.deleted, info.exeMemfd).then((h) => {
+        if (h.sha256 !== undefined) info.exeSha256 = h.sha256;
+        if (h.size !== undefined) info.exeSize = h.size;
+        if (h.error !== undefined) {
+          (info.readErrors ??= []).push(`exe-hash: ${errnoCode(h.error) ?? errorMessage(h.error)}`);
+          this.log.add(path.join(dir, 'exe'), h.error);
+        }
+      }),
+    );
+  }
+
+  // Waits for every hash started.
+  async done(): Promise<void> {
+    await Promise.all(this.jobs);
+  }
+
+  // The hash of one executable, shared by every process running the same file.
+  private async hash(pid: number, exe: string, deleted: boolean, memfd: boolean): Promise<HashResult> {
+    let file: string;
+    if (this.live) {
+      // Through the kernel's link, so deleted and memfd executables hash too.
+      file = path.join(this.ctx.procDir, String(pid), 'exe');
+    } else {
+      if (deleted || memfd) return {};
+      file = await resolveInRoot(this.ctx.root, exe);
+    }
+    let key: string;
+    try {
+      const st = await stat(file);
+      key = `${st.dev}:${st.ino}`;
+    } catch (err) {
+      return isGone(err) ? {} : { error: err };
+    }
+    let pending = this.hashes.get(key);
+    if (!pending) {
+      pending = this.runHash(() => hashFile(file)).catch((err: unknown) =>
+        isGone(err) ? {} : { error: err },
+      );
+      this.hashes.set(key, pending);
+    }
+    return pending;
+  }
+}
+
+/** The socket join's input, gathered per process: which pids hold each socket inode, and each net namespace's pids. */
+class SocketJoinBuilder {
+  private readonly inodePids = new Map<number, Set<number>>();
+  private readonly namespaces = new Map<string, number[]>();
+
+  // Records a process's socket inodes and its `net:[N]` namespace link.
+  add(pid: number, inodes: number[] | undefined, netns: string | undefined): void {
+    for (const inode of inodes ?? []) {
+      let holders = this.inodePids.get(inode);
+      if (!holders) this.inodePids.set(inode, (holders = new Set()));
+      holders.add(pid);
+    }
+    const ns = typeof netns === 'string' ? /^net:\[(\d+)\]$/.exec(netns)?.[1] : undefined;
+    if (ns !== undefined) {
+      const members = this.namespaces.get(ns);
+      if (members) members.push(pid);
+      else this.namespaces.set(ns, [pid]);
+    }
+  }
+
+  // The join with pids sorted, as the sockets collector consumes it.
+  build(): SocketJoin {
+    return {
+      inodePids: new Map([...this.inodePids].map(([inode, set]) => [inode, [...set].sort((a, b) => a - b)])),
+      namespaces: new Map([...this.namespaces].map(([ns, members]) => [ns, members.sort((a, b) => a - b)])),
+    };
+  }
+}
+
+/** What is read once per host and used for every process: account names and the clocks. */
+interface HostFacts {
+  users: Map<number, string>;
+  btime: number | undefined;
+  uptime: number;
+  nowMs: number;
+}
+
+/** Reads /etc/passwd (under the root), and the boot time and uptime from procDir. */
+async function readHostFacts(ctx: CollectContext, log: CollectorLog): Promise<HostFacts> {
+  const [users, procStat, uptimeText] = await Promise.all([
+    readRootText(ctx.root, 'etc/passwd').then(parsePasswd, (err: unknown) => {
+      if (!isGone(err)) log.add(path.join(ctx.root, 'etc/passwd'), err);
+      return new Map<number, string>();
+    }),
+    readFile(path.join(ctx.procDir, 'stat'), 'utf8').catch(() => undefined),
+    readFile(path.join(ctx.procDir, 'uptime'), 'utf8').catch(() => undefined),
+  ]);
+  return {
+    users,
+    btime: procStat !== undefined ? parseBootTime(procStat) : undefined,
+    uptime: uptimeText !== undefined ? Number(uptimeText.trim().split(/\s+/)[0]) : NaN,
+    nowMs: ctx.now().getTime(),
+  };
+}
+
+/** The files of one /proc/PID read at once; a kernel thread's exe, cwd, environ, maps and fds are not asked for. */
+async function readProcFiles(dir: string, kthreadFlag: boolean) {
+  const none = Promise.resolve(undefined);
+  const [status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns] = await Promise.all([
+    settle(readFile(path.join(dir, 'status'), 'utf8')),
+    settle(readFile(path.join(dir, 'cmdline'))),
+    settle(readFile(path.join(dir, 'comm'), 'utf8')),
+    settle(kthreadFlag ? none : readlink(path.join(dir, 'exe'))),
+    settle(kthreadFlag ? none : readlink(path.join(dir, 'cwd'))),
+    settle(kthreadFlag ? none : readFile(path.join(dir, 'environ'))),
+    settle(kthreadFlag ? none : readFile(path.join(dir, 'maps'), 'utf8')),
+    settle(kthreadFlag ? none : readSocketInodes(path.join(dir, 'fd'))),
+    settle(readlink(path.join(dir, 'ns', 'net'))),
+  ]);
+  return { status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns };
+}
+
+type ProcFiles = Awaited<ReturnType<typeof readProcFiles>>;
+
+/** The per-process reader: reads one /proc/PID, assembles its ProcessInfo, and feeds the hasher and the join. */
+class ProcessReader {
+  // Everything a process's reading shares with the others.
+  constructor(
+    private readonly procDir: string,
+    private readonly host: HostFacts,
+    private readonly cpu: CpuWindow,
+    private readonly hasher: ExeHasher | undefined,
+    private readonly join: SocketJoinBuilder,
+    private readonly log: CollectorLog,
+    private readonly vanished: Vanished,
+  ) {}
+
+  // One process, or undefined when it had no readable first sample or left meanwhile.
+  async read(pid: number): Promise<ProcessInfo | undefined> {
+    const st = this.cpu.stat(pid);
+    if (!st) return undefined;
+    const dir = path.join(this.procDir, String(pid));
+    // Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked.
+    const kthreadFlag = (st.flags & PF_KTHREAD) !== 0;
+    const r = await readProcFiles(dir, kthreadFlag);
+    // The process left between the first sample and now: normal, not an error.
+    if ([r.status, r.cmdline].some((x) => !x.ok && isGone(x.err))) {
+      this.vanished.count++;
+      return undefined;
+    }
+    const readErrors = this.readErrors(dir, r);
+    const exe = typeof r.exeLink.value === 'string' ? parseLinkTarget(r.exeLink.value) : undefined;
+    const info = this.assemble(pid, st, kthreadFlag, exe, r);
+    if (readErrors.length > 0) info.readErrors = readErrors;
+    // Not awaited here: hashing overlaps the rest of the walk and the CPU window.
+    if (this.hasher && exe) this.hasher.add(info, exe, dir);
+    this.join.add(pid, r.fds.value, r.netns.value);
+    return info;
+  }
+
+  // The reads that failed for a reason other than the process leaving, logged and listed for the process.
+  private readErrors(dir: string, r: ProcFiles): string[] {
+    const readErrors: string[] = [];
+    const failed = (part: string, x: Settled<unknown>): void => {
+      if (x.ok || isGone(x.err)) return;
+      readErrors.push(`${part}: ${errnoCode(x.err) ?? String(x.err)}`);
+      this.log.add(path.join(dir, part), x.err);
+    };
+    failed('status', r.status);
+    failed('cmdline', r.cmdline);
+    failed('comm', r.comm);
+    failed('exe', r.exeLink);
+    failed('cwd', r.cwdLink);
+    failed('environ', r.environ);
+    failed('maps', r.maps);
+    failed('fd', r.fds);
+    return readErrors;
+  }
+
+  // The ProcessInfo from the stat line and the files read (no hash, no CPU% yet).
+  private assemble(
+    pid: number,
+    st: StatFields,
+    kthreadFlag: boolean,
+    exe: { path: string; deleted: boolean } | undefined,
+    r: ProcFiles,
+  ): ProcessInfo {
+    const { users, btime, uptime, nowMs } = this.host;
+    const argv = r.cmdline.value ? splitNul(r.cmdline.value) : [];
+    const kernelThread =
+      kthreadFlag || ((pid === 2 || st.ppid === 2) && exe === undefined && argv.length === 0);
+    const info: ProcessInfo = {
+      pid,
+      ppid: st.ppid,
+      comm: r.comm.value !== undefined ? r.comm.value.replace(/\n$/, '') : st.comm,
+      argv,
+      exeDeleted: exe?.deleted ?? false,
+      exeMemfd: exe?.path.startsWith('/memfd:') ?? false,
+      cpuTimeSec: (st.utime + st.stime) / CLK_TCK,
+      state: st.state,
+      kernelThread,
+      env: r.environ.value ? parseLdEnv(r.environ.value) : {},
+      maps: typeof r.maps.value === 'string' ? parseMaps(r.maps.value, exe?.path) : [],
+    };
+    const s = r.status.value !== undefined ? parseStatus(r.status.value) : {};
+    // Only when true, so snapshots of hosts without containers stay as they were.
+    if (isNamespaceInit(s.nsPid)) info.containerInit = true;
+    if (s.uid !== undefined) {
+      info.uid = s.uid;
+      const user = users.get(s.uid);
+      if (user !== undefined) info.user = user;
+    }
+    if (exe) info.exe = exe.path;
+    if (typeof r.cwdLink.value === 'string') {
+      const cwd = parseLinkTarget(r.cwdLink.value);
+      info.cwd = cwd.path;
+      info.cwdDeleted = cwd.deleted;
+    }
+    if (btime !== undefined) {
+      info.startTime = new Date(btime * 1000 + (st.starttime * 1000) / CLK_TCK).toISOString();
+    }
+    const age = Number.isFinite(uptime)
+      ? uptime - st.starttime / CLK_TCK
+      : btime !== undefined
+        ? nowMs / 1000 - btime - st.starttime / CLK_TCK
+        : NaN;
+    if (age > 0) info.cpuPercentLifetime = round2((info.cpuTimeSec / age) * 100);
+    info.threads = s.threads ?? st.numThreads;
+    if (s.rssBytes !== undefined) info.rssBytes = s.rssBytes;
+    return info;
+  }
+}
+
+/** The numeric entries of procDir, ascending. */
+async function listPids(procDir: string): Promise<number[]> {
+  return (await readdir(procDir))
+    .filter((name) => /^[0-9]+$/.test(name))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
 export async function collectProcesses(
   ctx: CollectContext,
   opts: ProcessCollectOptions,
@@ -243,243 +582,44 @@ export async function collectProcesses(
 
   let pids: number[];
   try {
-    pids = (await readdir(procDir))
-      .filter((name) => /^[0-9]+$/.test(name))
-      .map(Number)
-      .sort((a, b) => a - b);
+    pids = await listPids(procDir);
   } catch (err) {
     log.add(procDir, err);
     return { record: log.record('failed') };
   }
 
-  const [users, procStat, uptimeText] = await Promise.all([
-    readRootText(ctx.root, 'etc/passwd').then(parsePasswd, (err: unknown) => {
-      if (!isGone(err)) log.add(path.join(ctx.root, 'etc/passwd'), err);
-      return new Map<number, string>();
-    }),
-    readFile(path.join(procDir, 'stat'), 'utf8').catch(() => undefined),
-    readFile(path.join(procDir, 'uptime'), 'utf8').catch(() => undefined),
-  ]);
-  const btime = procStat !== undefined ? parseBootTime(procStat) : undefined;
-  const uptime = uptimeText !== undefined ? Number(uptimeText.trim().split(/\s+/)[0]) : NaN;
-  const nowMs = ctx.now().getTime();
-
-  let vanished = 0;
-
+  const host = await readHostFacts(ctx, log);
+  const vanished: Vanished = { count: 0 };
   // First CPU sample of every process, taken before anything else so the window covers the whole walk.
-  const first = new Map<number, { stat: StatFields; sample: Sample }>();
-  await mapLimit(pids, CONCURRENCY, async (pid) => {
-    const file = path.join(procDir, String(pid), 'stat');
-    try {
-      const text = await readFile(file, 'utf8');
-      const at = performance.now();
-      const st = parseStat(text);
-      if (!st) {
-        log.add(file, new Error('unparseable stat line'));
-        return;
-      }
-      first.set(pid, { stat: st, sample: { ticks: st.utime + st.stime, starttime: st.starttime, at } });
-    } catch (err) {
-      if (isGone(err)) vanished++;
-      else log.add(file, err);
-    }
-  });
-  const windowStart = performance.now();
+  const cpu = new CpuWindow(procDir, log, vanished);
+  await cpu.open(pids);
+  const hasher = opts.hashExecutables ? new ExeHasher(ctx, live, log) : undefined;
+  const join = new SocketJoinBuilder();
+  const reader = new ProcessReader(procDir, host, cpu, hasher, join, log, vanished);
 
-  const runHash = limiter(HASH_CONCURRENCY);
-  const hashes = new Map<string, Promise<HashResult>>();
-  const hashExe = async (pid: number, exe: string, deleted: boolean, memfd: boolean): Promise<HashResult> => {
-    let file: string;
-    if (live) {
-      // Through the kernel's link, so deleted and memfd executables hash too.
-      file = path.join(procDir, String(pid), 'exe');
-    } else {
-      if (deleted || memfd) return {};
-      file = await resolveInRoot(ctx.root, exe);
-    }
-    let key: string;
-    try {
-      const st = await stat(file);
-      key = `${st.dev}:${st.ino}`;
-    } catch (err) {
-      return isGone(err) ? {} : { error: err };
-    }
-    let pending = hashes.get(key);
-    if (!pending) {
-      pending = runHash(() => hashFile(file)).catch((err: unknown) => (isGone(err) ? {} : { error: err }));
-      hashes.set(key, pending);
-    }
-    return pending;
-  };
-
-  const inodePids = new Map<number, Set<number>>();
-  const namespaces = new Map<string, number[]>();
-  const hashJobs: Promise<void>[] = [];
-
-  const readOne = async (pid: number): Promise<ProcessInfo | undefined> => {
-    const head = first.get(pid);
-    if (!head) return undefined;
-    const st = head.stat;
-    const dir = path.join(procDir, String(pid));
-    // Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked.
-    const kthreadFlag = (st.flags & PF_KTHREAD) !== 0;
-    const none = Promise.resolve(undefined);
-    const [status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns] = await Promise.all([
-      settle(readFile(path.join(dir, 'status'), 'utf8')),
-      settle(readFile(path.join(dir, 'cmdline'))),
-      settle(readFile(path.join(dir, 'comm'), 'utf8')),
-      settle(kthreadFlag ? none : readlink(path.join(dir, 'exe'))),
-      settle(kthreadFlag ? none : readlink(path.join(dir, 'cwd'))),
-      settle(kthreadFlag ? none : readFile(path.join(dir, 'environ'))),
-      settle(kthreadFlag ? none : readFile(path.join(dir, 'maps'), 'utf8')),
-      settle(kthreadFlag ? none : readSocketInodes(path.join(dir, 'fd'))),
-      settle(readlink(path.join(dir, 'ns', 'net'))),
-    ]);
-    // The process left between the first sample and now: normal, not an error.
-    if ([status, cmdline].some((r) => !r.ok && isGone(r.err))) {
-      vanished++;
-      return undefined;
-    }
-
-    const readErrors: string[] = [];
-    const failed = (part: string, r: Settled<unknown>): void => {
-      if (r.ok || isGone(r.err)) return;
-      readErrors.push(`${part}: ${errnoCode(r.err) ?? String(r.err)}`);
-      log.add(path.join(dir, part), r.err);
-    };
-    failed('status', status);
-    failed('cmdline', cmdline);
-    failed('comm', comm);
-    failed('exe', exeLink);
-    failed('cwd', cwdLink);
-    failed('environ', environ);
-    failed('maps', maps);
-    failed('fd', fds);
-
-    const argv = cmdline.value ? splitNul(cmdline.value) : [];
-    const exe = typeof exeLink.value === 'string' ? parseLinkTarget(exeLink.value) : undefined;
-    const kernelThread =
-      kthreadFlag || ((pid === 2 || st.ppid === 2) && exe === undefined && argv.length === 0);
-    const info: ProcessInfo = {
-      pid,
-      ppid: st.ppid,
-      comm: comm.value !== undefined ? comm.value.replace(/\n$/, '') : st.comm,
-      argv,
-      exeDeleted: exe?.deleted ?? false,
-      exeMemfd: exe?.path.startsWith('/memfd:') ?? false,
-      cpuTimeSec: (st.utime + st.stime) / CLK_TCK,
-      state: st.state,
-      kernelThread,
-      env: environ.value ? parseLdEnv(environ.value) : {},
-      maps: typeof maps.value === 'string' ? parseMaps(maps.value, exe?.path) : [],
-    };
-    const s = status.value !== undefined ? parseStatus(status.value) : {};
-    // Only when true, so snapshots of hosts without containers stay as they were.
-    if (isNamespaceInit(s.nsPid)) info.containerInit = true;
-    if (s.uid !== undefined) {
-      info.uid = s.uid;
-      const user = users.get(s.uid);
-      if (user !== undefined) info.user = user;
-    }
-    if (exe) info.exe = exe.path;
-    if (typeof cwdLink.value === 'string') {
-      const cwd = parseLinkTarget(cwdLink.value);
-      info.cwd = cwd.path;
-      info.cwdDeleted = cwd.deleted;
-    }
-    if (btime !== undefined) {
-      info.startTime = new Date(btime * 1000 + (st.starttime * 1000) / CLK_TCK).toISOString();
-    }
-    const age = Number.isFinite(uptime)
-      ? uptime - st.starttime / CLK_TCK
-      : btime !== undefined
-        ? nowMs / 1000 - btime - st.starttime / CLK_TCK
-        : NaN;
-    if (age > 0) info.cpuPercentLifetime = round2((info.cpuTimeSec / age) * 100);
-    info.threads = s.threads ?? st.numThreads;
-    if (s.rssBytes !== undefined) info.rssBytes = s.rssBytes;
-
-    if (readErrors.length > 0) info.readErrors = readErrors;
-    if (opts.hashExecutables && exe) {
-      // Not awaited here: hashing overlaps the rest of the walk and the CPU window.
-      hashJobs.push(
-        hashExe(pid, exe.path, exe.deleted, info.exeMemfd).then((h) => {
-          if (h.sha256 !== undefined) info.exeSha256 = h.sha256;
-          if (h.size !== undefined) info.exeSize = h.size;
-          if (h.error !== undefined) {
-            (info.readErrors ??= []).push(`exe-hash: ${errnoCode(h.error) ?? errorMessage(h.error)}`);
-            log.add(path.join(dir, 'exe'), h.error);
-          }
-        }),
-      );
-    }
-
-    for (const inode of fds.value ?? []) {
-      let holders = inodePids.get(inode);
-      if (!holders) inodePids.set(inode, (holders = new Set()));
-      holders.add(pid);
-    }
-    const ns = typeof netns.value === 'string' ? /^net:\[(\d+)\]$/.exec(netns.value)?.[1] : undefined;
-    if (ns !== undefined) {
-      const members = namespaces.get(ns);
-      if (members) members.push(pid);
-      else namespaces.set(ns, [pid]);
-    }
-    return info;
-  };
-
-  const read = await mapLimit(pids, CONCURRENCY, readOne);
+  const read = await mapLimit(pids, CONCURRENCY, (pid) => reader.read(pid));
   let processes = read.filter((p): p is ProcessInfo => p !== undefined);
 
   let windowMs: number | undefined;
-  if (live && opts.cpuWindowMs > 0) {
-    const wait = opts.cpuWindowMs - (performance.now() - windowStart);
-    if (wait > 0) await sleep(wait);
-    const gone = new Set<number>();
-    await mapLimit(processes, CONCURRENCY, async (p) => {
-      const before = first.get(p.pid)?.sample;
-      try {
-        const text = await readFile(path.join(procDir, String(p.pid), 'stat'), 'utf8');
-        const at = performance.now();
-        const st = parseStat(text);
-        // A different starttime means the pid was reused by a new process during the window.
-        if (!st || !before || st.starttime !== before.starttime) return;
-        const elapsedSec = (at - before.at) / 1000;
-        const ticks = st.utime + st.stime - before.ticks;
-        if (elapsedSec > 0 && ticks >= 0) p.cpuPercent = round2(((ticks / CLK_TCK) * 100) / elapsedSec);
-      } catch (err) {
-        // Gone before we could read its executable: we cannot tell a zombie from a race, so drop it.
-        if (isGone(err) && p.exe === undefined && !p.kernelThread) gone.add(p.pid);
-        else if (!isGone(err)) log.add(path.join(procDir, String(p.pid), 'stat'), err);
-      }
-    });
-    if (gone.size > 0) {
-      vanished += gone.size;
-      processes = processes.filter((p) => !gone.has(p.pid));
-    }
-    windowMs = Math.round(performance.now() - windowStart);
-  }
+  if (live && opts.cpuWindowMs > 0) ({ processes, windowMs } = await cpu.close(processes, opts.cpuWindowMs));
 
-  await Promise.all(hashJobs);
+  await hasher?.done();
   const partlyUnreadable = processes.filter((p) => p.readErrors !== undefined).length;
 
-  const join: SocketJoin = {
-    inodePids: new Map([...inodePids].map(([inode, set]) => [inode, [...set].sort((a, b) => a - b)])),
-    namespaces: new Map([...namespaces].map(([ns, members]) => [ns, members.sort((a, b) => a - b)])),
-  };
   const notes = [`${processes.length} processes`];
-  if (vanished > 0) notes.push(`${vanished} exited while being read`);
+  if (vanished.count > 0) notes.push(`${vanished.count} exited while being read`);
   if (windowMs !== undefined) notes.push(`CPU% sampled over ${windowMs} ms`);
   else if (!live) notes.push('static copy of /proc: no CPU% sample');
   if (partlyUnreadable > 0) notes.push(`${partlyUnreadable} partly unreadable`);
   if (!opts.hashExecutables) notes.push('executables not hashed');
   return {
     processes,
-    join,
+    join: join.build(),
     record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')),
   };
 }
 
+/** Rounds to two decimals, as CPU percentages are shown. */
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
