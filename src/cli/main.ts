@@ -160,24 +160,29 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      return error.exitCode === 0 ? EXIT.clean : EXIT.usage;
-    }
-    if (error instanceof UsageError || error instanceof CollectRootError) {
-      process.stderr.write(`minehunter: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof InputFileError) {
-      process.stderr.write(`minehunter: ${error.localized[lang]}\n`);
-      return EXIT.usage;
-    }
-    const err = error as Error;
-    process.stderr.write(`minehunter: internal error: ${err.message}\n`);
-    if (process.env.MINEHUNTER_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
-    else process.stderr.write('(set MINEHUNTER_DEBUG=1 for the stack trace)\n');
-    return EXIT.internal;
+    return exitCodeOf(error, lang);
   }
+}
+
+/** The one place an error becomes an exit code: the user's mistakes are 2, our own faults 3. */
+function exitCodeOf(error: unknown, lang: Lang): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here with exit code 0.
+    return error.exitCode === 0 ? EXIT.clean : EXIT.usage;
+  }
+  if (error instanceof UsageError || error instanceof CollectRootError) {
+    process.stderr.write(`minehunter: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof InputFileError) {
+    process.stderr.write(`minehunter: ${error.localized[lang]}\n`);
+    return EXIT.usage;
+  }
+  const err = error as Error;
+  process.stderr.write(`minehunter: internal error: ${err.message}\n`);
+  if (process.env.MINEHUNTER_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+  else process.stderr.write('(set MINEHUNTER_DEBUG=1 for the stack trace)\n');
+  return EXIT.internal;
 }
 
 function addCollectOptions(cmd: Command, h: (k: HelpKey) => string): void {

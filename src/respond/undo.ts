@@ -24,13 +24,11 @@ export interface UndoOptions {
   force: boolean;
 }
 
-export async function undoJournal(journalFile: string, opts: UndoOptions): Promise<UndoOutcome[]> {
-  const { header, steps } = await readJournal(journalFile);
-  const archive = path.resolve(path.dirname(journalFile), header.archive);
-  const outcomes: UndoOutcome[] = [];
-  const reversed = [...steps].reverse().filter((s) => s.status === 'done' && s.kind !== 'archive');
+type Journal = Awaited<ReturnType<typeof readJournal>>;
+type Step = Journal['steps'][number];
 
-  // Per file: the first change holds the original bytes (in the archive), the last the current hash.
+/** Per file: the first change holds the original bytes (in the archive), the last the current hash. */
+function touchedFiles(steps: Step[]): Map<string, { first: JournalFile; last: JournalFile }> {
   const files = new Map<string, { first: JournalFile; last: JournalFile }>();
   for (const step of steps.filter((s) => s.status === 'done' && s.kind !== 'archive')) {
     for (const f of step.files) {
@@ -39,6 +37,111 @@ export async function undoJournal(journalFile: string, opts: UndoOptions): Promi
       files.set(f.path, { first: seen?.first ?? f, last: f });
     }
   }
+  return files;
+}
+
+/** Undoes what one step did besides editing files: firewall rules, links, frozen processes. */
+async function undoStep(step: Step, steps: Step[], root: string): Promise<UndoOutcome[]> {
+  const outcomes: UndoOutcome[] = [];
+  if (step.firewall) {
+    try {
+      await unblock(step.firewall);
+      outcomes.push({ status: 'restored', what: `firewall rule ${step.firewall.comment} removed` });
+    } catch (error) {
+      outcomes.push({
+        status: 'failed',
+        what: `firewall rule ${step.firewall.comment}`,
+        detail: (error as Error).message,
+      });
+    }
+  }
+  for (const link of step.links) {
+    try {
+      const host = await resolveInRoot(root, link.path);
+      await mkdir(path.dirname(host), { recursive: true });
+      await symlink(link.target, host);
+      outcomes.push({ status: 'restored', what: `link ${link.path} -> ${link.target}` });
+    } catch (error) {
+      outcomes.push({ status: 'failed', what: `link ${link.path}`, detail: (error as Error).message });
+    }
+  }
+  if (step.kind === 'kill') {
+    for (const p of step.processes)
+      outcomes.push({
+        status: 'not-restorable',
+        what: `process ${p.pid} (${p.argv.join(' ') || p.exe || '?'}) was killed`,
+        detail: 'a killed process cannot be brought back; start it again yourself if it was wanted',
+      });
+  }
+  if (step.kind === 'freeze') {
+    const killed = new Set(
+      steps
+        .filter((s) => s.kind === 'kill' && s.status === 'done')
+        .flatMap((s) => s.processes.map((p) => p.pid)),
+    );
+    for (const p of step.processes.filter((p) => !killed.has(p.pid))) {
+      try {
+        process.kill(p.pid, 'SIGCONT');
+        outcomes.push({ status: 'restored', what: `process ${p.pid} continued (SIGCONT)` });
+      } catch {
+        outcomes.push({ status: 'not-restorable', what: `process ${p.pid} is gone` });
+      }
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Puts one file back byte-identical with its mode, owner, times and attributes, unless it changed
+ * after respond touched it (a conflict, overridden by --force).
+ */
+async function restoreFile(
+  target: string,
+  { first, last }: { first: JournalFile; last: JournalFile },
+  bytes: Uint8Array | undefined,
+  root: string,
+  force: boolean,
+): Promise<UndoOutcome> {
+  if (!bytes || sha256(bytes) !== first.before)
+    return { status: 'failed', what: target, detail: 'the archive does not hold its original bytes' };
+  try {
+    const host = await resolveInRoot(root, target);
+    const current = await readFile(host).then(sha256, () => null);
+    if (current !== last.after && !force) {
+      return {
+        status: 'conflict',
+        what: target,
+        detail: 'changed since respond touched it; not overwritten (use --force to restore anyway)',
+      };
+    }
+    await mkdir(path.dirname(host), { recursive: true });
+    const tmp = path.join(path.dirname(host), `.${path.basename(host)}.minehunter-undo.tmp`);
+    const mode = first.mode ? parseInt(first.mode, 8) : 0o644;
+    await writeFile(tmp, bytes, { mode });
+    await chmod(tmp, mode);
+    if (first.uid !== undefined && first.gid !== undefined)
+      await chown(tmp, first.uid, first.gid).catch(() => undefined);
+    if (first.atime && first.mtime) await utimes(tmp, new Date(first.atime), new Date(first.mtime));
+    await rename(tmp, host);
+    if (first.clearedAttributes)
+      await execFileP('chattr', [...first.clearedAttributes].map((a) => `+${a}`).concat(host)).catch(
+        () => undefined,
+      );
+    const restored = sha256(await readFile(host));
+    return restored === first.before
+      ? { status: 'restored', what: target, detail: `sha256 ${restored}` }
+      : { status: 'failed', what: target, detail: `restored bytes hash to ${restored}, not ${first.before}` };
+  } catch (error) {
+    return { status: 'failed', what: target, detail: (error as Error).message };
+  }
+}
+
+export async function undoJournal(journalFile: string, opts: UndoOptions): Promise<UndoOutcome[]> {
+  const { header, steps } = await readJournal(journalFile);
+  const archive = path.resolve(path.dirname(journalFile), header.archive);
+  const outcomes: UndoOutcome[] = [];
+  const reversed = [...steps].reverse().filter((s) => s.status === 'done' && s.kind !== 'archive');
+  const files = touchedFiles(steps);
   const archivedEntries = new Map<string, string>();
   for (const s of steps.filter((s) => s.kind === 'archive'))
     for (const f of s.files) if (f.entry) archivedEntries.set(f.path, f.entry);
@@ -46,102 +149,11 @@ export async function undoJournal(journalFile: string, opts: UndoOptions): Promi
   let contents: Map<string, Uint8Array> | undefined;
   if (files.size > 0) contents = await readQuarantine(archive, opts.password);
 
-  for (const step of reversed) {
-    if (step.firewall) {
-      try {
-        await unblock(step.firewall);
-        outcomes.push({ status: 'restored', what: `firewall rule ${step.firewall.comment} removed` });
-      } catch (error) {
-        outcomes.push({
-          status: 'failed',
-          what: `firewall rule ${step.firewall.comment}`,
-          detail: (error as Error).message,
-        });
-      }
-    }
-    for (const link of step.links) {
-      try {
-        const host = await resolveInRoot(header.root, link.path);
-        await mkdir(path.dirname(host), { recursive: true });
-        await symlink(link.target, host);
-        outcomes.push({ status: 'restored', what: `link ${link.path} -> ${link.target}` });
-      } catch (error) {
-        outcomes.push({ status: 'failed', what: `link ${link.path}`, detail: (error as Error).message });
-      }
-    }
-    if (step.kind === 'kill') {
-      for (const p of step.processes)
-        outcomes.push({
-          status: 'not-restorable',
-          what: `process ${p.pid} (${p.argv.join(' ') || p.exe || '?'}) was killed`,
-          detail: 'a killed process cannot be brought back; start it again yourself if it was wanted',
-        });
-    }
-    if (step.kind === 'freeze') {
-      const killed = new Set(
-        steps
-          .filter((s) => s.kind === 'kill' && s.status === 'done')
-          .flatMap((s) => s.processes.map((p) => p.pid)),
-      );
-      for (const p of step.processes.filter((p) => !killed.has(p.pid))) {
-        try {
-          process.kill(p.pid, 'SIGCONT');
-          outcomes.push({ status: 'restored', what: `process ${p.pid} continued (SIGCONT)` });
-        } catch {
-          outcomes.push({ status: 'not-restorable', what: `process ${p.pid} is gone` });
-        }
-      }
-    }
-  }
-
-  for (const [target, { first, last }] of [...files.entries()].reverse()) {
-    const entry = first.entry ?? archivedEntries.get(target);
+  for (const step of reversed) outcomes.push(...(await undoStep(step, steps, header.root)));
+  for (const [target, change] of [...files.entries()].reverse()) {
+    const entry = change.first.entry ?? archivedEntries.get(target);
     const bytes = entry ? contents?.get(entry) : undefined;
-    if (!bytes || sha256(bytes) !== first.before) {
-      outcomes.push({
-        status: 'failed',
-        what: target,
-        detail: 'the archive does not hold its original bytes',
-      });
-      continue;
-    }
-    try {
-      const host = await resolveInRoot(header.root, target);
-      const current = await readFile(host).then(sha256, () => null);
-      if (current !== last.after && !opts.force) {
-        outcomes.push({
-          status: 'conflict',
-          what: target,
-          detail: 'changed since respond touched it; not overwritten (use --force to restore anyway)',
-        });
-        continue;
-      }
-      await mkdir(path.dirname(host), { recursive: true });
-      const tmp = path.join(path.dirname(host), `.${path.basename(host)}.minehunter-undo.tmp`);
-      const mode = first.mode ? parseInt(first.mode, 8) : 0o644;
-      await writeFile(tmp, bytes, { mode });
-      await chmod(tmp, mode);
-      if (first.uid !== undefined && first.gid !== undefined)
-        await chown(tmp, first.uid, first.gid).catch(() => undefined);
-      if (first.atime && first.mtime) await utimes(tmp, new Date(first.atime), new Date(first.mtime));
-      await rename(tmp, host);
-      if (first.clearedAttributes)
-        await execFileP('chattr', [...first.clearedAttributes].map((a) => `+${a}`).concat(host)).catch(
-          () => undefined,
-        );
-      const restored = sha256(await readFile(host));
-      outcomes.push(
-        restored === first.before
-          ? { status: 'restored', what: target, detail: `sha256 ${restored}` }
-          : {
-              status: 'failed',
-              what: target,
-              detail: `restored bytes hash to ${restored}, not ${first.before}`,
-            },
-      );
-    } catch (error) {
-      outcomes.push({ status: 'failed', what: target, detail: (error as Error).message });
-    }
+    outcomes.push(await restoreFile(target, change, bytes, header.root, opts.force));
   }
   return outcomes;
 }

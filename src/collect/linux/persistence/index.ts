@@ -30,14 +30,11 @@ function looksLikeText(buf: Buffer): boolean {
   return !buf.subarray(0, 4096).includes(0);
 }
 
-export async function collectPersistence(
-  ctx: CollectContext,
-): Promise<{ persistence?: Persistence; record: CollectionRecord }> {
-  const log = new CollectorLog('linux.persistence', ['persistence']);
-  const reader = new RootReader(ctx, log);
-  const passwd = await reader.text('/etc/passwd');
-  const accounts = passwd === undefined ? [] : parseAccounts(passwd);
-  const uidNames = new Map(accounts.map((a) => [a.uid, a.name] as const));
+/** The accounts' home directories that exist in the target, root's first, each once. */
+async function homesOf(
+  reader: RootReader,
+  accounts: { name: string; home: string }[],
+): Promise<{ user: string; home: string }[]> {
   const homeList: { user: string; home: string }[] = [];
   const seenHomes = new Set<string>();
   for (const a of [{ name: 'root', home: '/root' }, ...accounts]) {
@@ -46,6 +43,44 @@ export async function collectPersistence(
     seenHomes.add(home);
     if (await reader.exists(home)) homeList.push({ user: a.name, home });
   }
+  return homeList;
+}
+
+/** Reads the files' attributes (chattr +i/+a) and records them on each file; says whether it could. */
+async function attachAttributes(
+  reader: RootReader,
+  files: PersistenceFile[],
+): Promise<Awaited<ReturnType<typeof readAttributes>>> {
+  const hostOf = new Map<string, string>();
+  await mapLimit(
+    files.filter((f) => !f.missing && f.size !== undefined),
+    16,
+    async (f) => {
+      // lsattr cannot read flags through a symlink (/bin/sh → dash): ask about the file itself.
+      hostOf.set(await realpath(await reader.host(f.path)).catch(() => ''), f.path);
+    },
+  );
+  hostOf.delete('');
+  const attrs = await readAttributes([...hostOf.keys()]);
+  if (attrs.collected) {
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    for (const [host, flags] of attrs.flags) {
+      const rec = byPath.get(hostOf.get(host) ?? '');
+      if (rec) rec.attributes = flags;
+    }
+  }
+  return attrs;
+}
+
+export async function collectPersistence(
+  ctx: CollectContext,
+): Promise<{ persistence?: Persistence; record: CollectionRecord }> {
+  const log = new CollectorLog('linux.persistence', ['persistence']);
+  const reader = new RootReader(ctx, log);
+  const passwd = await reader.text('/etc/passwd');
+  const accounts = passwd === undefined ? [] : parseAccounts(passwd);
+  const uidNames = new Map(accounts.map((a) => [a.uid, a.name] as const));
+  const homeList = await homesOf(reader, accounts);
 
   const [cron, systemd, scripts, udev, ssh, sudo] = await Promise.all([
     collectCron(reader, uidNames),
@@ -125,23 +160,7 @@ export async function collectPersistence(
   for (const rec of found) if (rec) records.set(rec.path, rec);
 
   const files = [...records.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-  const hostOf = new Map<string, string>();
-  await mapLimit(
-    files.filter((f) => !f.missing && f.size !== undefined),
-    16,
-    async (f) => {
-      // lsattr cannot read flags through a symlink (/bin/sh → dash): ask about the file itself.
-      hostOf.set(await realpath(await reader.host(f.path)).catch(() => ''), f.path);
-    },
-  );
-  hostOf.delete('');
-  const attrs = await readAttributes([...hostOf.keys()]);
-  if (attrs.collected) {
-    for (const [host, flags] of attrs.flags) {
-      const rec = records.get(hostOf.get(host) ?? '');
-      if (rec) rec.attributes = flags;
-    }
-  }
+  const attrs = await attachAttributes(reader, files);
   const persistence: Persistence = {
     entries,
     authorizedKeys: ssh.keys,
