@@ -6,7 +6,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import type { Localized } from '../model/finding.js';
+import type { Lang, Localized } from '../model/finding.js';
 import { levelRank } from '../model/finding.js';
 import type { Report } from '../report/model.js';
 import type { Snapshot } from '../snapshot/schema.js';
@@ -16,6 +16,7 @@ import {
   parseSelection,
   selectSteps,
   type Plan,
+  type PlanStep,
   type ProcessFacts,
   type Selection,
 } from '../respond/plan.js';
@@ -150,105 +151,132 @@ export function registerRespondCommands(program: Command, deps: RespondDeps): vo
     .option('--zipcrypto', H.zipcrypto[lang]);
   deps.addScanOptions(respond);
   respond.action(async (_o, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<RespondOptions & Record<string, unknown>>();
-    const root = path.resolve(opts.root);
-    const scanned = opts.report ? undefined : await deps.scan(opts);
-    const report = scanned ? scanned.report : await readReport(opts.report!);
-    const live = root === '/';
-    // Signals go to this host's pids whatever the target: minehunter's own chain is always read here.
-    const ancestors = ownParentChain(scanned?.snapshot);
-    const plan = buildPlan(report.findings, {
-      live,
-      processes: processFactsFor(report, scanned?.snapshot, path.join(root, 'proc')),
-      self: process.pid,
-      ancestors,
-    });
-    const selected = opts.select ? parseSelectionOrUsage(opts.select, plan) : undefined;
-    const steps = selectSteps(plan, selected);
-    if (!opts.apply) {
-      await writeOutput(
-        opts.output,
-        opts.format === 'json'
-          ? JSON.stringify({ plan: plan.steps, selected: steps.map((s) => s.n) }, null, 2) + '\n'
-          : renderPlan(plan, lang),
-        `respond plan (${opts.format})`,
-      );
-      deps.setExit(EXIT.clean);
-      return;
-    }
-    if (steps.length === 0 && plan.steps.length > 0) {
-      // Every step is a review step and none was selected: say so rather than "nothing to do".
-      (opts.format === 'text' ? process.stdout : process.stderr).write(renderNothingByDefault(lang));
-      deps.setExit(EXIT.clean);
-      return;
-    }
-    if (opts.format === 'text') process.stdout.write(renderPlan({ steps }, lang, true));
-    if (steps.length === 0) return;
-    const killList = renderKillList(steps, lang);
-    if (!opts.yes) {
-      if (!process.stdin.isTTY) throw new UsageError('--apply needs a terminal to confirm, or --yes');
-      if (killList) process.stderr.write('\n' + killList + '\n');
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(H.confirm[lang].replace('{count}', String(steps.length)));
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim()) && answer.trim() !== '是') {
-        process.stderr.write(H.declined[lang] + '\n');
-        return;
-      }
-    } else if (killList) {
-      // No question asked: the log still shows which processes were killed.
-      process.stderr.write(killList);
-    }
-    const outDir = path.resolve(
-      opts.out ?? `minehunter-respond-${new Date().toISOString().replace(/[:.]/g, '-')}`,
-    );
-    await mkdir(outDir, { recursive: true, mode: 0o700 });
-    if ((await readdir(outDir)).length > 0) throw new UsageError(`--out ${outDir} is not empty`);
-    const result = await applyPlan(steps, {
-      root,
-      live,
-      outDir,
-      password: opts.password,
-      zipCrypto: Boolean(opts.zipcrypto),
-      toolVersion: toolVersion(),
-      ...(report.host.hostname ? { hostname: report.host.hostname } : {}),
-      now: () => new Date(),
-      spare: ancestors,
-      rescan: async () => {
-        const again = (await deps.scan(opts)).report;
-        const active = again.findings.filter((f) => !f.allowed);
-        return {
-          findings: active.length,
-          serious: active.filter((f) => levelRank(f.level) >= levelRank('high')).length,
-        };
-      },
-      onStep: (s) => {
-        if (opts.format === 'text') process.stdout.write(renderJournalStep(s, lang) + '\n');
-      },
-    });
-    // The journal and the archive quote the miner (its argv, its files): a later scan must know them.
-    await registerOutputs([
-      { path: result.journal, what: 'respond journal' },
-      ...(result.manifest ? [{ path: result.archive, what: 'respond quarantine archive' }] : []),
-    ]);
-    if (opts.format === 'json') {
-      await writeOutput(opts.output, JSON.stringify(result, null, 2) + '\n', 'respond result (json)');
-    } else {
-      process.stdout.write(
-        '\n' +
-          renderApplyFooter(
-            lang,
-            result.journal,
-            result.manifest ? result.archive : undefined,
-            opts.password,
-          ),
-      );
-    }
-    const failed = result.steps.some((s) => s.status === 'failed');
-    const left = result.steps.find((s) => s.kind === 'rescan')?.rescan?.serious ?? 0;
-    deps.setExit(failed || left > 0 ? EXIT.findings : EXIT.clean);
+    await respondAction(cmd.optsWithGlobals<RespondOptions & Record<string, unknown>>(), deps);
   });
+  registerUndoCommand(program, deps);
+  registerEvidenceCommand(program, deps);
+  registerReportCommand(program, deps);
+}
 
+/** `respond`: builds the plan, shows it, and with --apply confirms and carries it out. */
+async function respondAction(
+  opts: RespondOptions & Record<string, unknown>,
+  deps: RespondDeps,
+): Promise<void> {
+  const { lang } = deps;
+  const root = path.resolve(opts.root);
+  const scanned = opts.report ? undefined : await deps.scan(opts);
+  const report = scanned ? scanned.report : await readReport(opts.report!);
+  const live = root === '/';
+  // Signals go to this host's pids whatever the target: minehunter's own chain is always read here.
+  const ancestors = ownParentChain(scanned?.snapshot);
+  const plan = buildPlan(report.findings, {
+    live,
+    processes: processFactsFor(report, scanned?.snapshot, path.join(root, 'proc')),
+    self: process.pid,
+    ancestors,
+  });
+  const selected = opts.select ? parseSelectionOrUsage(opts.select, plan) : undefined;
+  const steps = selectSteps(plan, selected);
+  if (!opts.apply) {
+    await writeOutput(
+      opts.output,
+      opts.format === 'json'
+        ? JSON.stringify({ plan: plan.steps, selected: steps.map((s) => s.n) }, null, 2) + '\n'
+        : renderPlan(plan, lang),
+      `respond plan (${opts.format})`,
+    );
+    deps.setExit(EXIT.clean);
+    return;
+  }
+  if (steps.length === 0 && plan.steps.length > 0) {
+    // Every step is a review step and none was selected: say so rather than "nothing to do".
+    (opts.format === 'text' ? process.stdout : process.stderr).write(renderNothingByDefault(lang));
+    deps.setExit(EXIT.clean);
+    return;
+  }
+  if (opts.format === 'text') process.stdout.write(renderPlan({ steps }, lang, true));
+  if (steps.length === 0) return;
+  if (!(await confirmApply(opts, steps, lang))) return;
+  await applySteps(opts, deps, { root, live, steps, report, ancestors });
+}
+
+/** Lists the processes to kill and, without --yes, asks on the terminal; false when declined. */
+async function confirmApply(opts: RespondOptions, steps: PlanStep[], lang: Lang): Promise<boolean> {
+  const killList = renderKillList(steps, lang);
+  if (!opts.yes) {
+    if (!process.stdin.isTTY) throw new UsageError('--apply needs a terminal to confirm, or --yes');
+    if (killList) process.stderr.write('\n' + killList + '\n');
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(H.confirm[lang].replace('{count}', String(steps.length)));
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim()) && answer.trim() !== '是') {
+      process.stderr.write(H.declined[lang] + '\n');
+      return false;
+    }
+  } else if (killList) {
+    // No question asked: the log still shows which processes were killed.
+    process.stderr.write(killList);
+  }
+  return true;
+}
+
+/** `respond --apply` once confirmed: runs the steps into --out, reports the result and sets the exit code. */
+async function applySteps(
+  opts: RespondOptions & Record<string, unknown>,
+  deps: RespondDeps,
+  run: { root: string; live: boolean; steps: PlanStep[]; report: Report; ancestors: number[] },
+): Promise<void> {
+  const { lang } = deps;
+  const { root, live, steps, report, ancestors } = run;
+  const outDir = path.resolve(
+    opts.out ?? `minehunter-respond-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+  );
+  await mkdir(outDir, { recursive: true, mode: 0o700 });
+  if ((await readdir(outDir)).length > 0) throw new UsageError(`--out ${outDir} is not empty`);
+  const result = await applyPlan(steps, {
+    root,
+    live,
+    outDir,
+    password: opts.password,
+    zipCrypto: Boolean(opts.zipcrypto),
+    toolVersion: toolVersion(),
+    ...(report.host.hostname ? { hostname: report.host.hostname } : {}),
+    now: () => new Date(),
+    spare: ancestors,
+    rescan: async () => {
+      const again = (await deps.scan(opts)).report;
+      const active = again.findings.filter((f) => !f.allowed);
+      return {
+        findings: active.length,
+        serious: active.filter((f) => levelRank(f.level) >= levelRank('high')).length,
+      };
+    },
+    onStep: (s) => {
+      if (opts.format === 'text') process.stdout.write(renderJournalStep(s, lang) + '\n');
+    },
+  });
+  // The journal and the archive quote the miner (its argv, its files): a later scan must know them.
+  await registerOutputs([
+    { path: result.journal, what: 'respond journal' },
+    ...(result.manifest ? [{ path: result.archive, what: 'respond quarantine archive' }] : []),
+  ]);
+  if (opts.format === 'json') {
+    await writeOutput(opts.output, JSON.stringify(result, null, 2) + '\n', 'respond result (json)');
+  } else {
+    process.stdout.write(
+      '\n' +
+        renderApplyFooter(lang, result.journal, result.manifest ? result.archive : undefined, opts.password),
+    );
+  }
+  const failed = result.steps.some((s) => s.status === 'failed');
+  const left = result.steps.find((s) => s.kind === 'rescan')?.rescan?.serious ?? 0;
+  deps.setExit(failed || left > 0 ? EXIT.findings : EXIT.clean);
+}
+
+/** `minehunter undo JOURNAL`: replays a respond journal backwards. */
+function registerUndoCommand(program: Command, deps: RespondDeps): void {
+  const { lang } = deps;
   program
     .command('undo')
     .description(H.undo[lang])
@@ -271,8 +299,6 @@ export function registerRespondCommands(program: Command, deps: RespondDeps): vo
         outcomes.some((o) => o.status === 'failed' || o.status === 'conflict') ? EXIT.findings : EXIT.clean,
       );
     });
-  registerEvidenceCommand(program, deps);
-  registerReportCommand(program, deps);
 }
 
 function parseSelectionOrUsage(text: string, plan: Plan): Selection {

@@ -98,20 +98,16 @@ export function firstSeen(report: Report): string | undefined {
     .sort()[0];
 }
 
-export async function collectEvidence(opts: EvidenceOptions): Promise<BundleManifest> {
-  await mkdir(opts.outDir, { recursive: true, mode: 0o700 });
-  const files: BundleFile[] = [];
-  const notGathered: BundleManifest['notGathered'] = [];
-  const put = async (name: string, data: Buffer | string, extra: Partial<BundleFile> = {}): Promise<void> => {
-    const full = path.join(opts.outDir, name);
-    await mkdir(path.dirname(full), { recursive: true, mode: 0o700 });
-    await writeFile(full, data, { mode: 0o600 });
-    files.push({ name, sha256: sha(data), size: Buffer.byteLength(data), ...extra });
-  };
+/** Writes one file into the bundle and records it. */
+type Put = (name: string, data: Buffer | string, extra?: Partial<BundleFile>) => Promise<void>;
 
-  await put('snapshot.json', JSON.stringify(opts.snapshot, null, 2) + '\n');
-  await put('report.json', JSON.stringify(opts.report, null, 2) + '\n');
-
+/** The log files' tails and the journal from an hour before first-seen to just after the scan. */
+async function gatherLogs(
+  opts: EvidenceOptions,
+  seen: string | undefined,
+  put: Put,
+  notGathered: BundleManifest['notGathered'],
+): Promise<void> {
   for (const log of LOG_FILES) {
     try {
       const { data, truncated } = await readTail(await resolveInRoot(opts.root, log));
@@ -122,7 +118,6 @@ export async function collectEvidence(opts: EvidenceOptions): Promise<BundleMani
     }
   }
 
-  const seen = firstSeen(opts.report);
   const since = new Date(Date.parse(seen ?? opts.report.collectedAt) - 3600_000).toISOString();
   const until = new Date(Date.parse(opts.report.collectedAt) + 600_000).toISOString();
   const journalDir = await resolveInRoot(opts.root, '/var/log/journal');
@@ -150,7 +145,10 @@ export async function collectEvidence(opts: EvidenceOptions): Promise<BundleMani
       why: (error as Error).message.split('\n')[0] ?? 'journalctl failed',
     });
   }
+}
 
+/** The shell and REPL histories of root and every /home user. */
+async function gatherHistories(opts: EvidenceOptions, put: Put): Promise<void> {
   const homes = ['/root'];
   try {
     for (const name of await readdir(await resolveInRoot(opts.root, '/home'))) homes.push(`/home/${name}`);
@@ -168,8 +166,10 @@ export async function collectEvidence(opts: EvidenceOptions): Promise<BundleMani
       }
     }
   }
+}
 
-  // Samples: the executables of the processes the findings name, and files they ask to quarantine.
+/** Samples: the executables of the processes the findings name, and files they ask to quarantine. */
+async function sampleItems(opts: EvidenceOptions): Promise<Map<string, ArchiveItem>> {
   const items = new Map<string, ArchiveItem>();
   for (const f of opts.report.findings.filter((f) => !f.allowed)) {
     for (const e of f.evidence) {
@@ -193,27 +193,55 @@ export async function collectEvidence(opts: EvidenceOptions): Promise<BundleMani
       items.set(a.path, item);
     }
   }
-  let samples: BundleManifest['samples'];
-  if (items.size > 0) {
-    const archive = path.join(opts.outDir, 'samples.zip');
-    const m = await writeQuarantine(archive, [...items.values()], {
-      password: opts.password,
-      zipCrypto: opts.zipCrypto,
-      toolVersion: opts.toolVersion,
-      root: opts.root,
-      now: opts.now,
-      ...(opts.report.host.hostname ? { hostname: opts.report.host.hostname } : {}),
-    });
-    const bytes = await readFile(archive);
-    files.push({ name: 'samples.zip', sha256: sha(bytes), size: bytes.length });
-    samples = {
-      archive: 'samples.zip',
-      password: opts.password,
-      encryption: m.encryption,
-      files: m.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
-    };
-    for (const u of m.unreadable) notGathered.push({ what: `sample ${u.path}`, why: u.error });
-  }
+  return items;
+}
+
+/** Writes the samples into the password-protected samples.zip; undefined when there are none. */
+async function archiveSamples(
+  opts: EvidenceOptions,
+  files: BundleFile[],
+  notGathered: BundleManifest['notGathered'],
+): Promise<BundleManifest['samples']> {
+  const items = await sampleItems(opts);
+  if (items.size === 0) return undefined;
+  const archive = path.join(opts.outDir, 'samples.zip');
+  const m = await writeQuarantine(archive, [...items.values()], {
+    password: opts.password,
+    zipCrypto: opts.zipCrypto,
+    toolVersion: opts.toolVersion,
+    root: opts.root,
+    now: opts.now,
+    ...(opts.report.host.hostname ? { hostname: opts.report.host.hostname } : {}),
+  });
+  const bytes = await readFile(archive);
+  files.push({ name: 'samples.zip', sha256: sha(bytes), size: bytes.length });
+  for (const u of m.unreadable) notGathered.push({ what: `sample ${u.path}`, why: u.error });
+  return {
+    archive: 'samples.zip',
+    password: opts.password,
+    encryption: m.encryption,
+    files: m.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+  };
+}
+
+export async function collectEvidence(opts: EvidenceOptions): Promise<BundleManifest> {
+  await mkdir(opts.outDir, { recursive: true, mode: 0o700 });
+  const files: BundleFile[] = [];
+  const notGathered: BundleManifest['notGathered'] = [];
+  const put: Put = async (name, data, extra = {}) => {
+    const full = path.join(opts.outDir, name);
+    await mkdir(path.dirname(full), { recursive: true, mode: 0o700 });
+    await writeFile(full, data, { mode: 0o600 });
+    files.push({ name, sha256: sha(data), size: Buffer.byteLength(data), ...extra });
+  };
+
+  await put('snapshot.json', JSON.stringify(opts.snapshot, null, 2) + '\n');
+  await put('report.json', JSON.stringify(opts.report, null, 2) + '\n');
+
+  const seen = firstSeen(opts.report);
+  await gatherLogs(opts, seen, put, notGathered);
+  await gatherHistories(opts, put);
+  const samples = await archiveSamples(opts, files, notGathered);
 
   const manifest: BundleManifest = {
     tool: { name: 'minehunter', version: opts.toolVersion },

@@ -82,17 +82,20 @@ export interface IncidentInput {
 
 const L = (en: string, zh: string): Localized => ({ en, 'zh-CN': zh });
 
-export function buildIncidentReport(input: IncidentInput): IncidentReport {
-  const { report, intake } = input;
-  const active = report.findings.filter((f) => !f.allowed);
-  const minerLike = active.filter((f) => f.category === 'miner' || levelRank(f.level) >= levelRank('high'));
+type Finding = Report['findings'][number];
+type IncidentProcess = IncidentReport['processes'][number];
 
-  const procs = new Map<number, IncidentReport['processes'][number]>();
+// The miner processes (by pid, with snapshot CPU time when known) and remote hosts the findings name.
+function collectEvidence(
+  minerLike: Finding[],
+  snapshot: Snapshot | undefined,
+): { processes: IncidentProcess[]; remote: Set<string> } {
+  const procs = new Map<number, IncidentProcess>();
   const remote = new Set<string>();
   for (const f of minerLike) {
     for (const e of f.evidence) {
       if (e.type === 'process' && !procs.has(e.pid)) {
-        const snap = input.snapshot?.processes?.find((p) => p.pid === e.pid);
+        const snap = snapshot?.processes?.find((p) => p.pid === e.pid);
         procs.set(e.pid, {
           pid: e.pid,
           ...(e.exe ? { exe: e.exe } : {}),
@@ -106,7 +109,16 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     }
   }
   const processes = [...procs.values()].sort((a, b) => a.pid - b.pid);
+  return { processes, remote };
+}
 
+// The loss estimate from the miners' CPU time and the intake's prices.
+function incidentLoss(
+  processes: IncidentProcess[],
+  minerLike: Finding[],
+  report: Report,
+  intake: Intake,
+): IncidentReport['loss'] {
   // CPU time: exact whole-life counters from the snapshot, else CPU% × time since start.
   let cpuSeconds = 0;
   let cpuSource: 'cpu-time' | 'cpu-percent' | 'none' = 'none';
@@ -125,7 +137,7 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
       if (cpuSource === 'none') cpuSource = 'cpu-percent';
     }
   }
-  const loss = estimateLoss({
+  return estimateLoss({
     cpuSeconds,
     cpuSource,
     ...(intake.loss.wattsPerCore !== undefined ? { wattsPerCore: intake.loss.wattsPerCore } : {}),
@@ -133,11 +145,14 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     ...(intake.loss.currency !== undefined ? { currency: intake.loss.currency } : {}),
     items: intake.loss.items,
   });
+}
 
-  const starts = processes
-    .map((p) => p.startTime)
-    .filter((t): t is string => !!t)
-    .sort();
+// The timeline: each miner's start, then each medium-or-worse detection at collection time, by time.
+function incidentTimeline(
+  processes: IncidentProcess[],
+  active: Finding[],
+  report: Report,
+): IncidentReport['timeline'] {
   const timeline: IncidentReport['timeline'] = [];
   for (const p of processes) {
     if (p.startTime)
@@ -159,7 +174,16 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     });
   }
   timeline.sort((a, b) => a.time.localeCompare(b.time));
+  return timeline;
+}
 
+// The symptoms the tool observed: CPU burnt, connections, kinds of compromise, load average.
+function observedSymptoms(
+  processes: IncidentProcess[],
+  remote: Set<string>,
+  loss: IncidentReport['loss'],
+  report: Report,
+): Localized[] {
   const observed: Localized[] = [];
   const hot = processes.filter((p) => (p.cpuSeconds ?? 0) > 0);
   if (hot.length)
@@ -184,8 +208,45 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     observed.push(
       L(`load average ${report.host.loadAverage.join(' ')}`, `系统负载 ${report.host.loadAverage.join(' ')}`),
     );
+  return observed;
+}
 
+// The host facts the scan report knows: name, kernel, distribution, CPU count.
+function hostFacts(report: Report): IncidentReport['assets']['host'] {
   const dist = report.host.distribution;
+  return {
+    ...(report.host.hostname ? { hostname: report.host.hostname } : {}),
+    ...(report.host.kernel ? { kernel: report.host.kernel } : {}),
+    ...(dist?.name || dist?.id
+      ? { distribution: [dist.name ?? dist.id, dist.version].filter(Boolean).join(' ') }
+      : {}),
+    ...(report.host.cpuCount ? { cpuCount: report.host.cpuCount } : {}),
+  };
+}
+
+// The attachments: the files collected by the tool, then those the user named in the intake.
+function incidentAttachments(input: IncidentInput): IncidentReport['attachments'] {
+  return [
+    ...input.attachments,
+    ...input.intake.attachments.map((name) => ({ name, note: 'provided by the user' })),
+  ];
+}
+
+export function buildIncidentReport(input: IncidentInput): IncidentReport {
+  const { report, intake } = input;
+  const active = report.findings.filter((f) => !f.allowed);
+  const minerLike = active.filter((f) => f.category === 'miner' || levelRank(f.level) >= levelRank('high'));
+
+  const { processes, remote } = collectEvidence(minerLike, input.snapshot);
+  const loss = incidentLoss(processes, minerLike, report, intake);
+
+  const starts = processes
+    .map((p) => p.startTime)
+    .filter((t): t is string => !!t)
+    .sort();
+  const timeline = incidentTimeline(processes, active, report);
+  const observed = observedSymptoms(processes, remote, loss, report);
+
   return {
     schemaVersion: INCIDENT_SCHEMA_VERSION,
     tool: { name: 'minehunter', version: report.tool.version },
@@ -207,22 +268,12 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     assets: {
       systems: intake.assets.systems,
       ...(intake.assets.notes ? { notes: intake.assets.notes } : {}),
-      host: {
-        ...(report.host.hostname ? { hostname: report.host.hostname } : {}),
-        ...(report.host.kernel ? { kernel: report.host.kernel } : {}),
-        ...(dist?.name || dist?.id
-          ? { distribution: [dist.name ?? dist.id, dist.version].filter(Boolean).join(' ') }
-          : {}),
-        ...(report.host.cpuCount ? { cpuCount: report.host.cpuCount } : {}),
-      },
+      host: hostFacts(report),
     },
     loss,
     timeline,
     processes,
-    attachments: [
-      ...input.attachments,
-      ...intake.attachments.map((name) => ({ name, note: 'provided by the user' })),
-    ],
+    attachments: incidentAttachments(input),
     samples: input.samples ?? { files: [] },
   };
 }

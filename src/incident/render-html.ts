@@ -42,14 +42,35 @@ function row(lang: Lang, label: string, value: string | undefined, isCode = fals
   return `<tr><th>${esc(label)}</th><td>${v}</td></tr>`;
 }
 
-export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: IncidentRenderOptions = {}): string {
-  const b: string[] = [];
+// The title, the scope line and the generation note at the top of the page.
+function headerHtml(b: string[], r: IncidentReport, lang: Lang, opts: IncidentRenderOptions): void {
   b.push(`<h1>${esc(x(lang, 'title'))}</h1>`);
   if (opts.target) b.push(`<p class="scope">${esc(scopeText(lang, opts.target))}</p>`);
   b.push(
     `<p class="meta">${esc(x(lang, 'generated', { time: r.generatedAt, version: r.tool.version }))}</p>`,
   );
+}
 
+// The miner processes running now, with their pool and wallet, when there are any.
+function runningHtml(b: string[], r: IncidentReport, lang: Lang): void {
+  const running = r.verdict.running ?? [];
+  if (running.length) {
+    b.push(`<h3>${esc(t(lang, 'running.title'))}</h3>`);
+    b.push(
+      '<ul>' +
+        running
+          .map((p) => {
+            const { head, detail } = runningText(lang, p);
+            return `<li>${esc(head)}${detail ? `<br><span class="meta">${esc(detail)}</span>` : ''}</li>`;
+          })
+          .join('') +
+        '</ul>',
+    );
+  }
+}
+
+// The verdict: status, each kind with its evidence chain, the miners running now and the playbooks.
+function verdictHtml(b: string[], r: IncidentReport, lang: Lang): void {
   b.push(`<h2>${esc(x(lang, 'verdict'))}</h2>`);
   b.push(`<p class="status">${esc(t(lang, `status.${r.verdict.status}`))}</p>`);
   for (const k of r.verdict.kinds) {
@@ -67,32 +88,25 @@ export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: Incident
         '</ul>',
     );
   }
-  const running = r.verdict.running ?? [];
-  if (running.length) {
-    b.push(`<h3>${esc(t(lang, 'running.title'))}</h3>`);
-    b.push(
-      '<ul>' +
-        running
-          .map((p) => {
-            const { head, detail } = runningText(lang, p);
-            return `<li>${esc(head)}${detail ? `<br><span class="meta">${esc(detail)}</span>` : ''}</li>`;
-          })
-          .join('') +
-        '</ul>',
-    );
-  }
+  runningHtml(b, r, lang);
   for (const k of r.verdict.kinds) {
     b.push(`<h3>${esc(t(lang, 'playbookFor', { kind: kindName(lang, k.kind) }))}</h3>`);
     b.push('<ol>' + k.playbook.map((s) => `<li>${esc(s[lang])}</li>`).join('') + '</ol>');
   }
+}
 
+// §5 (1): the reporting organisation.
+function organizationHtml(b: string[], r: IncidentReport, lang: Lang): void {
   const o = r.organization;
   b.push(`<h2>${esc(x(lang, 's1'))}</h2><table>`);
   b.push(row(lang, x(lang, 'orgName'), o.name), row(lang, x(lang, 'address'), o.address));
   b.push(row(lang, x(lang, 'contact'), o.contact), row(lang, x(lang, 'phone'), o.phone));
   if (o.email) b.push(row(lang, x(lang, 'email'), o.email));
   b.push('</table>');
+}
 
+// §5 (2): when, where and which IPs, followed by the timeline.
+function incidentHtml(b: string[], r: IncidentReport, lang: Lang): void {
   const i = r.incident;
   b.push(`<h2>${esc(x(lang, 's2'))}</h2><table>`);
   b.push(row(lang, x(lang, 'reportedTime'), i.reportedTime), row(lang, x(lang, 'firstSeen'), i.firstSeen));
@@ -108,7 +122,10 @@ export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: Incident
     for (const e of r.timeline) b.push(`<tr><td>${esc(e.time)}</td><td>${esc(e.event[lang])}</td></tr>`);
     b.push('</table>');
   }
+}
 
+// §5 (3): reported and observed symptoms, and the miner processes behind them.
+function symptomsHtml(b: string[], r: IncidentReport, lang: Lang): void {
   b.push(`<h2>${esc(x(lang, 's3'))}</h2><table>`);
   b.push(row(lang, x(lang, 'reported'), r.symptoms.reported));
   b.push(
@@ -127,7 +144,10 @@ export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: Incident
     }
     b.push('</table>');
   }
+}
 
+// §5 (4): the systems and assets involved, and the loss estimate with its formula.
+function assetsAndLossHtml(b: string[], r: IncidentReport, lang: Lang): void {
   const h = r.assets.host;
   const l = r.loss;
   const d = (k: 'wattsPerCore' | 'pricePerKwh' | 'currency'): string =>
@@ -160,7 +180,10 @@ export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: Incident
     b.push(row(lang, `${x(lang, 'otherItems')}: ${item.item}`, `${item.amount} ${l.currency}`));
   b.push(row(lang, x(lang, 'total'), `${l.total} ${l.currency}`), row(lang, '=', l.formula, true));
   b.push('</table>');
+}
 
+// §5 (5) and (6): the attached files, then the sample archive and its password.
+function attachmentsAndSamplesHtml(b: string[], r: IncidentReport, lang: Lang): void {
   b.push(`<h2>${esc(x(lang, 's5'))}</h2>`);
   if (r.attachments.length === 0) b.push(`<p>${esc(x(lang, 'noAttachments'))}</p>`);
   else {
@@ -183,6 +206,17 @@ export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: Incident
     for (const f of r.samples.files) b.push(row(lang, f.path, `sha256 ${f.sha256}`, true));
     b.push('</table>');
   }
+}
+
+export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: IncidentRenderOptions = {}): string {
+  const b: string[] = [];
+  headerHtml(b, r, lang, opts);
+  verdictHtml(b, r, lang);
+  organizationHtml(b, r, lang);
+  incidentHtml(b, r, lang);
+  symptomsHtml(b, r, lang);
+  assetsAndLossHtml(b, r, lang);
+  attachmentsAndSamplesHtml(b, r, lang);
 
   return `<!DOCTYPE html>
 <html lang="${lang}">

@@ -34,16 +34,29 @@ function field(lang: Lang, label: string, value: string | undefined): string {
   return `- **${label}**: ${value ? mdText(value) : `_${x(lang, 'missing')}_`}`;
 }
 
-export function renderIncidentMarkdown(
-  r: IncidentReport,
-  lang: Lang,
-  opts: IncidentRenderOptions = {},
-): string {
-  const out: string[] = [];
+// The title, the scope line and the generation note at the top of the report.
+function headerMd(out: string[], r: IncidentReport, lang: Lang, opts: IncidentRenderOptions): void {
   out.push(`# ${x(lang, 'title')}`, '');
   if (opts.target) out.push(`**${mdText(scopeText(lang, opts.target))}**`, '');
   out.push(`_${x(lang, 'generated', { time: r.generatedAt, version: r.tool.version })}_`, '');
+}
 
+// The miner processes running now, with their pool and wallet, when there are any.
+function runningMd(out: string[], r: IncidentReport, lang: Lang): void {
+  const running = r.verdict.running ?? [];
+  if (running.length) {
+    out.push(`### ${t(lang, 'running.title')}`, '');
+    for (const p of running) {
+      const { head, detail } = runningText(lang, p);
+      out.push(`- ${mdText(head)}`);
+      if (detail) out.push(`  - ${mdText(detail)}`);
+    }
+    out.push('');
+  }
+}
+
+// The verdict: status, each kind with its evidence chain, the miners running now and the playbooks.
+function verdictMd(out: string[], r: IncidentReport, lang: Lang): void {
   out.push(`## ${x(lang, 'verdict')}`, '');
   out.push(`**${t(lang, `status.${r.verdict.status}`)}**`, '');
   for (const k of r.verdict.kinds) {
@@ -55,22 +68,16 @@ export function renderIncidentMarkdown(
       out.push(`- ${c.ruleId} (${levelName(lang, c.level)}): ${mdText(c.message[lang])}`);
     out.push('');
   }
-  const running = r.verdict.running ?? [];
-  if (running.length) {
-    out.push(`### ${t(lang, 'running.title')}`, '');
-    for (const p of running) {
-      const { head, detail } = runningText(lang, p);
-      out.push(`- ${mdText(head)}`);
-      if (detail) out.push(`  - ${mdText(detail)}`);
-    }
-    out.push('');
-  }
+  runningMd(out, r, lang);
   for (const k of r.verdict.kinds) {
     out.push(`### ${t(lang, 'playbookFor', { kind: kindName(lang, k.kind) })}`, '');
     k.playbook.forEach((s, i) => out.push(`${i + 1}. ${s[lang]}`));
     out.push('');
   }
+}
 
+// §5 (1): the reporting organisation.
+function organizationMd(out: string[], r: IncidentReport, lang: Lang): void {
   const o = r.organization;
   out.push(`## ${x(lang, 's1')}`, '');
   out.push(field(lang, x(lang, 'orgName'), o.name));
@@ -79,7 +86,10 @@ export function renderIncidentMarkdown(
   out.push(field(lang, x(lang, 'phone'), o.phone));
   if (o.email) out.push(field(lang, x(lang, 'email'), o.email));
   out.push('');
+}
 
+// §5 (2): when, where and which IPs, followed by the timeline.
+function incidentMd(out: string[], r: IncidentReport, lang: Lang): void {
   const i = r.incident;
   out.push(`## ${x(lang, 's2')}`, '');
   out.push(field(lang, x(lang, 'reportedTime'), i.reportedTime));
@@ -95,7 +105,10 @@ export function renderIncidentMarkdown(
     for (const e of r.timeline) out.push(`| ${e.time} | ${mdText(e.event[lang])} |`);
     out.push('');
   }
+}
 
+// §5 (3): reported and observed symptoms, and the miner processes behind them.
+function symptomsMd(out: string[], r: IncidentReport, lang: Lang): void {
   out.push(`## ${x(lang, 's3')}`, '');
   out.push(field(lang, x(lang, 'reported'), r.symptoms.reported), '');
   out.push(`**${x(lang, 'observed')}**`, '');
@@ -113,7 +126,10 @@ export function renderIncidentMarkdown(
     }
     out.push('');
   }
+}
 
+// §5 (4): the systems and assets involved, and the loss estimate with its formula.
+function assetsAndLossMd(out: string[], r: IncidentReport, lang: Lang): void {
   out.push(`## ${x(lang, 's4')}`, '');
   out.push(field(lang, x(lang, 'systems'), r.assets.systems.join(', ') || undefined));
   if (r.assets.notes) out.push(field(lang, x(lang, 'note'), r.assets.notes));
@@ -141,7 +157,10 @@ export function renderIncidentMarkdown(
     out.push(`- ${x(lang, 'otherItems')}: ${mdText(item.item)}: ${item.amount} ${mdText(l.currency)}`);
   out.push(`- **${x(lang, 'total')}**: ${l.total} ${mdText(l.currency)}`);
   out.push(`- ${code(l.formula)}`, '');
+}
 
+// §5 (5) and (6): the attached files, then the sample archive and its password.
+function attachmentsAndSamplesMd(out: string[], r: IncidentReport, lang: Lang): void {
   out.push(`## ${x(lang, 's5')}`, '');
   if (r.attachments.length === 0) out.push(x(lang, 'noAttachments'));
   for (const a of r.attachments)
@@ -157,5 +176,20 @@ export function renderIncidentMarkdown(
     out.push(`- **${x(lang, 'password')}**: ${code(r.samples.password ?? '')}`);
     for (const f of r.samples.files) out.push(`  - ${code(f.path)} sha256 ${f.sha256}`);
   }
+}
+
+export function renderIncidentMarkdown(
+  r: IncidentReport,
+  lang: Lang,
+  opts: IncidentRenderOptions = {},
+): string {
+  const out: string[] = [];
+  headerMd(out, r, lang, opts);
+  verdictMd(out, r, lang);
+  organizationMd(out, r, lang);
+  incidentMd(out, r, lang);
+  symptomsMd(out, r, lang);
+  assetsAndLossMd(out, r, lang);
+  attachmentsAndSamplesMd(out, r, lang);
   return out.join('\n') + '\n';
 }

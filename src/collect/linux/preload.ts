@@ -169,6 +169,111 @@ export interface PreloadCollection {
   record: CollectionRecord;
 }
 
+/** Every library named by ld.so.preload, a process's LD_PRELOAD/LD_AUDIT or its mapped objects. */
+function gatherLibraries(
+  ctx: CollectContext,
+  ldSoPreload: Preload['ldSoPreload'],
+  procs: ProcessInfo[] | undefined,
+): Map<string, SharedObject> {
+  const ownAddon = ownNativeAddon();
+  const libs = new Map<string, SharedObject>();
+  const add = (p: string, source: SharedObject['sources'][number]): void => {
+    const lib = libs.get(p) ?? { path: p, sources: [], exists: false };
+    if (!lib.sources.includes(source)) lib.sources.push(source);
+    libs.set(p, lib);
+  };
+  for (const entry of ldSoPreload.entries) add(entry, 'ld.so.preload');
+  for (const p of procs ?? []) {
+    for (const [name, source] of [
+      ['LD_PRELOAD', 'LD_PRELOAD'],
+      ['LD_AUDIT', 'LD_AUDIT'],
+    ] as const) {
+      const value = p.env[name];
+      if (value !== undefined) for (const entry of splitLdList(value)) add(entry, source);
+    }
+    for (const m of p.maps) {
+      const mapped = parseLinkTarget(m).path;
+      // This installation's own lister, mapped by minehunter's processes (a copy run from /tmp on a
+      // suspect host, or a second scan): ours, as its reports are; a copy anywhere else is judged.
+      if (ctx.live && mapped === ownAddon) continue;
+      add(mapped, 'maps');
+    }
+  }
+  return libs;
+}
+
+/** Finds each library's file the way the loader does: a bare name through the configured directories. */
+async function resolveLibraries(
+  ctx: CollectContext,
+  names: string[],
+  searchDirs: string[],
+): Promise<Map<string, string>> {
+  const resolved = new Map<string, string>();
+  await mapLimit(names, 16, async (p) => {
+    const candidates = p.startsWith('/') ? [p] : p.includes('/') ? [] : searchDirs.map((d) => `${d}/${p}`);
+    for (const c of candidates) {
+      try {
+        await lstat(await resolveInRoot(ctx.root, c));
+        resolved.set(p, c);
+        return;
+      } catch {
+        // try the next directory
+      }
+    }
+  });
+  return resolved;
+}
+
+/** Fills in one library's file facts: package, and for unpackaged or preloaded ones size, hash, overrides. */
+async function examineLibrary(
+  ctx: CollectContext,
+  lib: SharedObject,
+  file: string | undefined,
+  owners: Map<string, string>,
+  haveLists: boolean,
+  libcExports: Set<string> | undefined,
+): Promise<void> {
+  if (file === undefined) return;
+  lib.exists = true;
+  if (file !== lib.path) lib.path = file;
+  const pkg = owners.get(file);
+  if (pkg !== undefined) lib.package = pkg;
+  // Packaged libraries are the package manager's to verify; ours to read are the rest and preloads.
+  const preloaded = lib.sources.some((s) => s !== 'maps');
+  // A mapped object in a toolchain tree that odd-shared-object would otherwise report is ordinary
+  // only for the right owner and mode: record them for exactly those (other snapshots stay as they were).
+  const wantsOwner =
+    lib.sources.includes('maps') &&
+    !preloaded &&
+    toolchainOf(file) !== undefined &&
+    oddLibraryPlace(file, { exists: true, package: pkg }, haveLists) !== undefined;
+  if (pkg !== undefined && !preloaded && !wantsOwner) return;
+  let owner: { uid: number; mode: number } | undefined;
+  try {
+    const host = await resolveInRoot(ctx.root, file);
+    const st = await lstat(host);
+    if (wantsOwner && st.isFile()) owner = { uid: st.uid, mode: st.mode & 0o7777 };
+    if (pkg !== undefined && !preloaded) return;
+    lib.size = st.size;
+    if (!st.isFile() || st.size > MAX_LIB_BYTES) return;
+    const buf = await readFile(host);
+    lib.sha256 = sha256(buf);
+    try {
+      const fns = exportedFunctions(buf);
+      if (libcExports) lib.overrides = fns.filter((f) => libcExports.has(f));
+    } catch (err) {
+      lib.readError = errorMessage(err);
+    }
+  } catch (err) {
+    lib.readError = errnoCode(err) ?? errorMessage(err);
+  } finally {
+    if (owner) {
+      lib.uid = owner.uid;
+      lib.mode = owner.mode;
+    }
+  }
+}
+
 /**
  * Collects the preload facts. `processes` is the process walk still in flight: its env and maps name
  * the libraries, so the file-list reading starts now and the matching waits for it.
@@ -198,46 +303,10 @@ export async function collectPreload(
   const [lists, ldSoConf, procs] = await Promise.all([listsRun, confRun, processes]);
   const searchDirs = [...ldSoConf.flatMap((c) => c.dirs), ...DEFAULT_LIB_DIRS];
 
-  const ownAddon = ownNativeAddon();
-  const libs = new Map<string, SharedObject>();
-  const add = (p: string, source: SharedObject['sources'][number]): void => {
-    const lib = libs.get(p) ?? { path: p, sources: [], exists: false };
-    if (!lib.sources.includes(source)) lib.sources.push(source);
-    libs.set(p, lib);
-  };
-  for (const entry of ldSoPreload.entries) add(entry, 'ld.so.preload');
-  for (const p of procs ?? []) {
-    for (const [name, source] of [
-      ['LD_PRELOAD', 'LD_PRELOAD'],
-      ['LD_AUDIT', 'LD_AUDIT'],
-    ] as const) {
-      const value = p.env[name];
-      if (value !== undefined) for (const entry of splitLdList(value)) add(entry, source);
-    }
-    for (const m of p.maps) {
-      const mapped = parseLinkTarget(m).path;
-      // This installation's own lister, mapped by minehunter's processes (a copy run from /tmp on a
-      // suspect host, or a second scan): ours, as its reports are; a copy anywhere else is judged.
-      if (ctx.live && mapped === ownAddon) continue;
-      add(mapped, 'maps');
-    }
-  }
+  const libs = gatherLibraries(ctx, ldSoPreload, procs);
   if (!procs) notes.push('no process list: mapped libraries and LD_* variables not read');
 
-  // A bare name is found the way the loader finds it: through the configured directories.
-  const resolved = new Map<string, string>();
-  await mapLimit([...libs.keys()], 16, async (p) => {
-    const candidates = p.startsWith('/') ? [p] : p.includes('/') ? [] : searchDirs.map((d) => `${d}/${p}`);
-    for (const c of candidates) {
-      try {
-        await lstat(await resolveInRoot(ctx.root, c));
-        resolved.set(p, c);
-        return;
-      } catch {
-        // try the next directory
-      }
-    }
-  });
+  const resolved = await resolveLibraries(ctx, [...libs.keys()], searchDirs);
 
   const owners = lists ? ownersOf(lists, [...resolved.values()]) : new Map<string, string>();
   if (!lists) notes.push('no dpkg database: package ownership not collected (rpm database not read)');
@@ -252,48 +321,9 @@ export async function collectPreload(
     notes.push(`libc exports not read (${errnoCode(err) ?? errorMessage(err)})`);
   }
 
-  await mapLimit([...libs.values()], 4, async (lib) => {
-    const file = resolved.get(lib.path);
-    if (file === undefined) return;
-    lib.exists = true;
-    if (file !== lib.path) lib.path = file;
-    const pkg = owners.get(file);
-    if (pkg !== undefined) lib.package = pkg;
-    // Packaged libraries are the package manager's to verify; ours to read are the rest and preloads.
-    const preloaded = lib.sources.some((s) => s !== 'maps');
-    // A mapped object in a toolchain tree that odd-shared-object would otherwise report is ordinary
-    // only for the right owner and mode: record them for exactly those (other snapshots stay as they were).
-    const wantsOwner =
-      lib.sources.includes('maps') &&
-      !preloaded &&
-      toolchainOf(file) !== undefined &&
-      oddLibraryPlace(file, { exists: true, package: pkg }, lists !== undefined) !== undefined;
-    if (pkg !== undefined && !preloaded && !wantsOwner) return;
-    let owner: { uid: number; mode: number } | undefined;
-    try {
-      const host = await resolveInRoot(ctx.root, file);
-      const st = await lstat(host);
-      if (wantsOwner && st.isFile()) owner = { uid: st.uid, mode: st.mode & 0o7777 };
-      if (pkg !== undefined && !preloaded) return;
-      lib.size = st.size;
-      if (!st.isFile() || st.size > MAX_LIB_BYTES) return;
-      const buf = await readFile(host);
-      lib.sha256 = sha256(buf);
-      try {
-        const fns = exportedFunctions(buf);
-        if (libcExports) lib.overrides = fns.filter((f) => libcExports.has(f));
-      } catch (err) {
-        lib.readError = errorMessage(err);
-      }
-    } catch (err) {
-      lib.readError = errnoCode(err) ?? errorMessage(err);
-    } finally {
-      if (owner) {
-        lib.uid = owner.uid;
-        lib.mode = owner.mode;
-      }
-    }
-  });
+  await mapLimit([...libs.values()], 4, (lib) =>
+    examineLibrary(ctx, lib, resolved.get(lib.path), owners, lists !== undefined, libcExports),
+  );
 
   // Same library reached by a bare name and a full path: one entry.
   const merged = new Map<string, SharedObject>();

@@ -2,7 +2,7 @@
 // (iocs/pool-addresses.yml and the user's lists) or because /etc/hosts maps the peer to a pool name.
 import type { IocEntry, PoolPortEntry } from '../../iocs/types.js';
 import type { Action, Evidence, Level } from '../../model/finding.js';
-import type { HostsEntry, SocketInfo } from '../../snapshot/schema.js';
+import type { HostsEntry, ProcessInfo, SocketInfo } from '../../snapshot/schema.js';
 import { addressMatcher, formatEndpoint, isLoopback, isUnspecified, parseIp } from '../net.js';
 import type { Detector, Hit } from '../types.js';
 import {
@@ -75,6 +75,128 @@ function blockAction(s: SocketInfo): Action[] {
   return [{ type: 'block-address', address: displayAddress(s.remoteAddress), port: s.remotePort }];
 }
 
+/** Which pool URL, if any, a socket's owner names in its own command line for that very peer. */
+function commandLinePools(processes: ProcessInfo[] | undefined): (s: SocketInfo) => string | undefined {
+  // The pool a process names in its own command line (stratum+tcp://198.51.100.7:9000) is a pool
+  // whatever its port. Only address literals: host names would need resolving, which we never do.
+  const namedPools = new Map<number, Map<string, string>>();
+  for (const p of processes ?? []) {
+    for (const arg of p.argv) {
+      const url = parsePoolUrl(arg);
+      if (!url || url.port === undefined || parseIp(url.host) === undefined) continue;
+      const own = namedPools.get(p.pid) ?? new Map<string, string>();
+      own.set(`${canonical(url.host)}:${url.port}`, url.url);
+      namedPools.set(p.pid, own);
+    }
+  }
+  return (s: SocketInfo): string | undefined => {
+    const key = `${canonical(s.remoteAddress)}:${s.remotePort}`;
+    for (const pid of s.pids) {
+      const url = namedPools.get(pid)?.get(key);
+      if (url) return url;
+    }
+    return undefined;
+  };
+}
+
+/** The strongest indicator a socket's peer matches (address, /etc/hosts, command line, then port). */
+function socketMatch(
+  s: SocketInfo,
+  remote: string,
+  address: IocEntry | undefined,
+  hosts: { name: string; entry: IocEntry } | undefined,
+  named: string | undefined,
+  port: PoolPortEntry | undefined,
+): SocketMatch | undefined {
+  if (address) {
+    return {
+      socket: s,
+      strong: true,
+      why: { en: `${remote}, a known mining-pool address`, zh: `${remote}，这是已知的矿池地址` },
+      match: `pool address ${iocRef(address)}`,
+    };
+  } else if (hosts) {
+    return {
+      socket: s,
+      strong: true,
+      why: {
+        en: `${remote}, which /etc/hosts maps to the pool host ${hosts.name}`,
+        zh: `${remote}，/etc/hosts 将其映射到矿池主机 ${hosts.name}`,
+      },
+      match: `/etc/hosts: ${displayAddress(s.remoteAddress)} ${hosts.name} (${iocRef(hosts.entry)})`,
+    };
+  } else if (named) {
+    return {
+      socket: s,
+      strong: true,
+      why: {
+        en: `${remote}, the pool its own command line names (${named})`,
+        zh: `${remote}，即其命令行中指定的矿池（${named}）`,
+      },
+      match: `pool in its command line: ${named}`,
+    };
+  } else if (port) {
+    return {
+      socket: s,
+      strong: false,
+      why: { en: `${remote}, a mining-pool port`, zh: `${remote}，这是矿池常用端口` },
+      match: `pool port ${iocRef(port)}`,
+    };
+  }
+  return undefined;
+}
+
+/** One hit for a process (or an ownerless socket) from its pool connections, strongest first. */
+function groupHit(
+  subject: string,
+  pid: number | undefined,
+  items: SocketMatch[],
+  process: ProcessInfo | undefined,
+): Hit | undefined {
+  items.sort((a, b) => Number(b.strong) - Number(a.strong));
+  const first = items[0];
+  if (!first) return undefined;
+  const level: Level = first.strong ? 'high' : 'medium';
+  const ref = process
+    ? processRef(process)
+    : pid === undefined
+      ? t(
+          `A socket with no visible owner (inode ${first.socket.inode})`,
+          `一个看不到所属进程的套接字（inode ${first.socket.inode}）`,
+        )
+      : t(`PID ${pid}`, `进程 PID ${pid}`);
+  const more = items.length - 1;
+  const evidence: Evidence[] = [
+    ...(process ? [processEvidence(process)] : []),
+    ...items.map((m) => socketEvidence(m.socket, m.match)),
+  ];
+  const remediate: Action[] = uniqueBy(
+    [
+      ...(process
+        ? processActions(process)
+        : pid === undefined
+          ? []
+          : [{ type: 'kill-process-tree' as const, pid }]),
+      ...items.flatMap((m) => blockAction(m.socket)),
+    ],
+    (a) => JSON.stringify(a),
+  );
+  const endpoints = [
+    ...new Set(items.map((m) => formatEndpoint(displayAddress(m.socket.remoteAddress), m.socket.remotePort))),
+  ].sort();
+  return {
+    subject,
+    level,
+    message: t(
+      `${ref.en} connects to ${first.why.en}${more > 0 ? ` (and ${more} more pool connection${more > 1 ? 's' : ''})` : ''}`,
+      `${ref['zh-CN']}连接到 ${first.why.zh}${more > 0 ? `（另有 ${more} 个矿池连接）` : ''}`,
+    ),
+    evidence,
+    remediate,
+    fingerprint: process ? processFingerprint(process) : ['socket', ...endpoints],
+  };
+}
+
 export const poolConnection: Detector = {
   id: 'pool-connection',
   kind: 'open-source-miner',
@@ -108,26 +230,7 @@ export const poolConnection: Detector = {
         .filter((s) => s.state === 'LISTEN')
         .map((s) => `${s.protocol.replace('6', '')}:${s.localPort}`),
     );
-    // The pool a process names in its own command line (stratum+tcp://198.51.100.7:9000) is a pool
-    // whatever its port. Only address literals: host names would need resolving, which we never do.
-    const namedPools = new Map<number, Map<string, string>>();
-    for (const p of snapshot.processes ?? []) {
-      for (const arg of p.argv) {
-        const url = parsePoolUrl(arg);
-        if (!url || url.port === undefined || parseIp(url.host) === undefined) continue;
-        const own = namedPools.get(p.pid) ?? new Map<string, string>();
-        own.set(`${canonical(url.host)}:${url.port}`, url.url);
-        namedPools.set(p.pid, own);
-      }
-    }
-    const namedBy = (s: SocketInfo): string | undefined => {
-      const key = `${canonical(s.remoteAddress)}:${s.remotePort}`;
-      for (const pid of s.pids) {
-        const url = namedPools.get(pid)?.get(key);
-        if (url) return url;
-      }
-      return undefined;
-    };
+    const namedBy = commandLinePools(snapshot.processes);
 
     const matches: SocketMatch[] = [];
     for (const s of snapshot.sockets ?? []) {
@@ -140,41 +243,8 @@ export const poolConnection: Detector = {
       const hosts = hostsMap.get(canonical(s.remoteAddress));
       const port = s.protocol.startsWith('tcp') ? ports.get(s.remotePort) : undefined;
       const named = namedBy(s);
-      if (address) {
-        matches.push({
-          socket: s,
-          strong: true,
-          why: { en: `${remote}, a known mining-pool address`, zh: `${remote}，这是已知的矿池地址` },
-          match: `pool address ${iocRef(address)}`,
-        });
-      } else if (hosts) {
-        matches.push({
-          socket: s,
-          strong: true,
-          why: {
-            en: `${remote}, which /etc/hosts maps to the pool host ${hosts.name}`,
-            zh: `${remote}，/etc/hosts 将其映射到矿池主机 ${hosts.name}`,
-          },
-          match: `/etc/hosts: ${displayAddress(s.remoteAddress)} ${hosts.name} (${iocRef(hosts.entry)})`,
-        });
-      } else if (named) {
-        matches.push({
-          socket: s,
-          strong: true,
-          why: {
-            en: `${remote}, the pool its own command line names (${named})`,
-            zh: `${remote}，即其命令行中指定的矿池（${named}）`,
-          },
-          match: `pool in its command line: ${named}`,
-        });
-      } else if (port) {
-        matches.push({
-          socket: s,
-          strong: false,
-          why: { en: `${remote}, a mining-pool port`, zh: `${remote}，这是矿池常用端口` },
-          match: `pool port ${iocRef(port)}`,
-        });
-      }
+      const match = socketMatch(s, remote, address, hosts, named, port);
+      if (match) matches.push(match);
     }
 
     // One hit per process (or per ownerless socket), strongest connection first.
@@ -191,51 +261,8 @@ export const poolConnection: Detector = {
 
     const hits: Hit[] = [];
     for (const [subject, { pid, items }] of groups) {
-      items.sort((a, b) => Number(b.strong) - Number(a.strong));
-      const first = items[0];
-      if (!first) continue;
-      const level: Level = first.strong ? 'high' : 'medium';
-      const process = pid === undefined ? undefined : processes.get(pid);
-      const ref = process
-        ? processRef(process)
-        : pid === undefined
-          ? t(
-              `A socket with no visible owner (inode ${first.socket.inode})`,
-              `一个看不到所属进程的套接字（inode ${first.socket.inode}）`,
-            )
-          : t(`PID ${pid}`, `进程 PID ${pid}`);
-      const more = items.length - 1;
-      const evidence: Evidence[] = [
-        ...(process ? [processEvidence(process)] : []),
-        ...items.map((m) => socketEvidence(m.socket, m.match)),
-      ];
-      const remediate: Action[] = uniqueBy(
-        [
-          ...(process
-            ? processActions(process)
-            : pid === undefined
-              ? []
-              : [{ type: 'kill-process-tree' as const, pid }]),
-          ...items.flatMap((m) => blockAction(m.socket)),
-        ],
-        (a) => JSON.stringify(a),
-      );
-      const endpoints = [
-        ...new Set(
-          items.map((m) => formatEndpoint(displayAddress(m.socket.remoteAddress), m.socket.remotePort)),
-        ),
-      ].sort();
-      hits.push({
-        subject,
-        level,
-        message: t(
-          `${ref.en} connects to ${first.why.en}${more > 0 ? ` (and ${more} more pool connection${more > 1 ? 's' : ''})` : ''}`,
-          `${ref['zh-CN']}连接到 ${first.why.zh}${more > 0 ? `（另有 ${more} 个矿池连接）` : ''}`,
-        ),
-        evidence,
-        remediate,
-        fingerprint: process ? processFingerprint(process) : ['socket', ...endpoints],
-      });
+      const hit = groupHit(subject, pid, items, pid === undefined ? undefined : processes.get(pid));
+      if (hit) hits.push(hit);
     }
     return hits;
   },
