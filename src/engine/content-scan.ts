@@ -11,7 +11,7 @@ import { ScanCache } from './cache.js';
 import { ScanPool } from './pool.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
 import { ContentTally, toContentMatches } from './scan-tally.js';
-import { shownPath, walk, type WalkFile, type WalkSkip } from './walker.js';
+import { fileOf, shownPath, walk, type WalkFile, type WalkSkip } from './walker.js';
 import { compileRulesCached } from './compiled-cache.js';
 import { bundledRulesDir, listRuleFiles, type RuleProblem, type YaraScanner } from './yara.js';
 
@@ -321,16 +321,7 @@ async function queueExtraFiles(extraFiles: ExtraFile[], s: ScanState): Promise<v
     } catch {
       continue; // the process has exited
     }
-    const key: WalkFile = {
-      path: extra.path,
-      io: extra.io,
-      dev: st.dev,
-      ino: st.ino,
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-      ctimeMs: st.ctimeMs,
-      mode: st.mode,
-    };
+    const key = fileOf(extra.io, extra.path, st);
     const hit = s.cache?.get(key);
     if (hit) {
       s.tally.stats.cached++;

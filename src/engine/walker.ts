@@ -458,7 +458,8 @@ function classifyFile(
   return skip ? { type: 'skip', skip } : { type: 'file', file };
 }
 
-function fileOf(
+/** A walked file: its shown path, what to open, and the state that keys the scan cache. */
+export function fileOf(
   io: string | Buffer,
   display: string,
   st: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number; mode: number },

@@ -263,7 +263,9 @@ export async function collectContent(
       },
       compiled,
     );
-    markOwnOutputs(content, ctx.root, opts.outputRegistry ?? loadOutputRegistry());
+    // The registry is read only when some file matched: a clean scan never opens it.
+    if (content.files.some((f) => f.matches.length > 0))
+      markOwnOutputs(content, ctx.root, opts.outputRegistry ?? loadOutputRegistry());
     // Only when there is one, so the snapshots of every other target stay as they were.
     const outside = links?.list() ?? [];
     if (outside.length > 0) content.linksOutsideRoot = outside;
