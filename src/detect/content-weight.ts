@@ -27,8 +27,17 @@ const AUTOSTART =
   /^\/etc\/(?:crontab$|cron\.[^/]+\/|anacrontab$|systemd\/|init\.d\/|rc\.local$|rc\d\.d\/|profile$|profile\.d\/|bash\.bashrc$|zsh\/|ld\.so\.preload$|xdg\/autostart\/|update-motd\.d\/)|^\/var\/spool\/(?:cron|at)\/|^\/(?:usr\/)?lib\/systemd\/|^\/run\/systemd\/|\/\.config\/(?:systemd|autostart)\/|\/\.(?:bashrc|bash_profile|bash_login|profile|zshrc|zprofile|cshrc|tcshrc)$|\/\.ssh\/authorized_keys2?$/;
 
 /** Names a configuration file has: what a miner, a container build or a service reads. */
-const CONFIG_NAME =
-  /\.(?:json|jsonc|ya?ml|toml|ini|conf|cfg|cnf|properties|env|xml|plist|service|timer)$|(?:^|[._-])(?:config|pools?)(?:[._-]|$)|^(?:dockerfile|containerfile|docker-compose[\w.-]*|\.env)$|\.dockerfile$/i;
+const CONFIG_EXT = /\.(?:json|jsonc|ya?ml|toml|ini|conf|cfg|cnf|properties|env|xml|plist|service|timer)$/i;
+const CONFIG_FILE = /^(?:dockerfile|containerfile|docker-compose[\w.-]*|\.env)$|\.dockerfile$/i;
+/** `config.txt`, `pools.txt` (xmr-stak), `pool` without extension: named for a config, written as text. */
+const CONFIG_WORD = /(?:^|[._-])(?:config|pools?)(?:[._-][\w-]*)?(?:\.txt)?$/i;
+const SOURCE_EXT = /\.(?:[cm]?[jt]sx?|py|rb|go|rs|c|h|cc|cpp|java|kt|php|pl|lua|sh|md|rst|html?|log)$/i;
+
+function configName(name: string): boolean {
+  return (
+    CONFIG_EXT.test(name) || CONFIG_FILE.test(name) || (CONFIG_WORD.test(name) && !SOURCE_EXT.test(name))
+  );
+}
 
 /** Shell-family script names, read by a shell whether or not they carry an exec bit. */
 const SHELL_SCRIPT = /\.(?:sh|bash|zsh|ksh|ps1|psm1|bat|cmd|vbs)$/i;
@@ -116,7 +125,7 @@ export function weighFile(file: ContentFile): ContentWeight {
       reason: t('data that is not a program', '不是程序的数据文件'),
     };
   const configMatches = file.matches.filter((m) => CONFIG_NAMESPACES.has(m.namespace));
-  if (CONFIG_NAME.test(name) && configMatches.length > 0)
+  if (configName(name) && configMatches.length > 0)
     // What makes it a miner's configuration is what the configuration rules found; a program's name
     // quoted in it (a saved report, a note) does not raise it further.
     return { basis: 'config', cap: maxLevel(configMatches.map((m) => ruleLevel(m.meta) ?? 'medium')) };

@@ -16,6 +16,7 @@ import {
   startedByTestRun,
   type CliResult,
   type ReportJson,
+  writtenByTestSuite,
 } from '../helpers/cli.js';
 import { startRunningScenario, type RunningScenario } from '../helpers/lookalike.js';
 
@@ -45,7 +46,10 @@ function essence(f: Finding): { ruleId: string; level: string; fingerprint: stri
 /** Serious findings about this host; fixtures that other test files run in parallel come and go. */
 function seriousFingerprints(report: ReportJson): string[] {
   const keep = [env().lookalike.pid];
-  const serious = report.findings.filter((f) => SERIOUS.includes(f.level) && !startedByTestRun(f, keep));
+  // Files other test files write into their fixture dirs come and go between the two runs.
+  const serious = report.findings.filter(
+    (f) => SERIOUS.includes(f.level) && !startedByTestRun(f, keep) && !writtenByTestSuite(f),
+  );
   return [...new Set(serious.map((f) => f.fingerprint))].sort();
 }
 

@@ -253,6 +253,21 @@ describe('content-match: a match weighs what it is found in', () => {
     ).toMatchObject({ level: 'high', basis: 'config' });
   });
 
+  it('clean: source code named after pools is source code, not a pool list', () => {
+    expect(
+      one({
+        path: '/root/src/app/pool-connection.ts',
+        size: 9,
+        sha256: 'c'.repeat(64),
+        form: 'text',
+        matches: [CONFIG],
+      }),
+    ).toMatchObject({ level: 'low', basis: 'mention' });
+    expect(
+      one({ path: '/tmp/.x/pools.txt', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [CONFIG] }),
+    ).toMatchObject({ level: 'high', basis: 'config' });
+  });
+
   it('findings: interpreter source is a program in /tmp, source code in a checkout', () => {
     expect(
       one({ path: '/tmp/m.py', size: 9, sha256: 'c'.repeat(64), form: 'text', matches: [DROPPER] }),
