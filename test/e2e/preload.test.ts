@@ -222,8 +222,8 @@ describe('a preload rootkit hiding the look-alike miner', () => {
 
   it('finds nothing of the kind outside the namespace, where nothing is preloaded', () => {
     // Content rules of other test files may match preload samples on disk; only the live signs count
-    // here. The test runner's own processes are left out: with the checkout under /tmp, vitest's
-    // native modules are (rightly) shared objects loaded from a world-writable place.
+    // here. Look-alikes other test files start are left out (startedByTestRun); the test runner's own
+    // processes are judged like any other, so a preload sign on one of them fails this test.
     const hostOnly = (list: Finding[]): Finding[] =>
       list.filter((f) => !startedByTestRun(f, [lookalike!.pid]));
     const preloadFindings = hostOnly(

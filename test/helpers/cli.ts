@@ -512,11 +512,3 @@ export function hostSeriousUnallowed(
   );
 }
 
-/**
- * The exit code the CLI contract requires for this report under `--fail-on high`. It restates the
- * CLI's own rule, so it only checks that a run's exit code agrees with that run's report, never
- * that the host is clean (clean-host.test.ts expects 0 from what it saw itself instead).
- */
-export function expectedExit(report: ReportJson): 0 | 1 {
-  return report.findings.some((f) => SERIOUS.includes(f.level) && !f.allowed) ? 1 : 0;
-}
