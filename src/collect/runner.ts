@@ -19,6 +19,8 @@ export const PART_KEYS = [
   'hidden',
   'modules',
   'dirs',
+  'containers',
+  'image',
 ] as const;
 type PartKey = (typeof PART_KEYS)[number];
 

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { CATEGORIES, LEVELS, MINER_KINDS, type Localized } from '../model/finding.js';
 import { SECTIONS } from '../snapshot/schema.js';
 import { renderDetectorDoc } from './docs.js';
+import { CHAIN_PARAMETER } from './messages.js';
+import { placeholders } from '../model/localized.js';
 import { detectors } from './index.js';
 import { caseProblems } from '../../test/helpers/test-cases.js';
 
@@ -44,6 +46,16 @@ describe('detector set', () => {
           expect(caseProblems(source, kind, test), `${detector.id}.test.ts`).toEqual([]);
       });
 
+      it('uses each of its message ids, and only those', () => {
+        // Hits name their message with a string literal (`messageId: 'x'`, or `cond ? 'x' : 'y'`),
+        // so the source tells which ids are used.
+        const source = readFileSync(path.join(DETECTOR_DIR, `${detector.id}.ts`), 'utf8');
+        const used = new Set([...source.matchAll(/messageId: '(\w+)'/g)].map((m) => m[1]));
+        const keys = Object.keys(detector.messages);
+        for (const id of used) expect(keys, `messageId '${id}' has no template`).toContain(id);
+        for (const id of keys) expect(source.includes(`'${id}'`), `messages.${id} is never used`).toBe(true);
+      });
+
       it('has a docs page that matches the generator (run `npm run docs` after changing metadata)', () => {
         const page = path.join(DOCS_DIR, `${detector.id}.md`);
         expect(existsSync(page), `docs/detectors/${detector.id}.md is missing`).toBe(true);
@@ -63,6 +75,16 @@ describe('detector set', () => {
           expect(text?.['zh-CN'].trim(), `${field}.zh-CN is empty`).not.toBe('');
           // The Chinese text must really be Chinese, not a copy of the English.
           expect(text?.['zh-CN'], `${field}.zh-CN has no Chinese`).toMatch(/[\u4e00-\u9fff]/);
+        }
+        expect(Object.keys(detector.messages).length, 'no messages').toBeGreaterThan(0);
+        for (const [id, template] of Object.entries(detector.messages)) {
+          expect(id, 'message ids are camelCase').toMatch(/^[a-z][a-zA-Z0-9]*$/);
+          expect(template['zh-CN'], `messages.${id}.zh-CN has no Chinese`).toMatch(/[\u4e00-\u9fff]/);
+          // Both languages are filled from the same facts, and the chain is told after the message.
+          expect(new Set(placeholders(template['zh-CN'])), `messages.${id} holes differ`).toEqual(
+            new Set(placeholders(template.en)),
+          );
+          expect(placeholders(template.en)).not.toContain(CHAIN_PARAMETER);
         }
         expect(LEVELS).toContain(detector.level);
         expect(CATEGORIES).toContain(detector.category);

@@ -23,6 +23,11 @@ function attackLink(tag: string): string {
   return `[\`${tag}\`](${url})`;
 }
 
+/** A message template in a table cell: pipes escaped, holes shown as code. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\{(\w+)\}/g, '`{$1}`');
+}
+
 export function renderDetectorDoc(d: DetectorMeta): string {
   const remediation = d.remediation ?? { en: '', 'zh-CN': '' };
   const code = (values: string[]) => values.map((v) => `\`${v}\``).join(', ');
@@ -40,6 +45,14 @@ export function renderDetectorDoc(d: DetectorMeta): string {
     `| Category · 分类 | \`${d.category}\` (${CATEGORY_ZH[d.category] ?? d.category}) |`,
     `| Tags · 标签 | ${d.tags.map(attackLink).join(', ')} |`,
     `| Needs · 所需数据 | ${code(d.needs)} |`,
+    '',
+    '## Messages · 消息',
+    '',
+    'A finding carries `messageId` and the `data` its sentence is filled from; scripts read those.',
+    '',
+    '| messageId | English | 简体中文 |',
+    '|---|---|---|',
+    ...Object.entries(d.messages).map(([id, m]) => `| \`${id}\` | ${cell(m.en)} | ${cell(m['zh-CN'])} |`),
     '',
     '## English',
     '',

@@ -6,6 +6,7 @@ import type { Action, Evidence, Localized } from '../model/finding.js';
 import type { PersistenceEntry } from '../snapshot/persistence.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { chainEvidence, chainText, entryChain, fileChain, persistenceFile, type Chain } from './chain.js';
+import { CHAIN_PARAMETER } from './messages.js';
 import type { Hit } from './types.js';
 import { processActions, processEvidence, processFingerprint, processSubject, uniqueBy } from './util.js';
 
@@ -53,14 +54,6 @@ function dedupe(actions: Action[]): Action[] {
   return uniqueBy(actions, (a) => JSON.stringify(a));
 }
 
-/** The message with the chain it belongs to, so the report's signal list tells the story in either language. */
-function withChain(message: Localized, chain: Localized): Localized {
-  return {
-    en: `${message.en} (chain: ${chain.en})`,
-    'zh-CN': `${message['zh-CN']}（链条：${chain['zh-CN']}）`,
-  };
-}
-
 export function entrySubject(entry: PersistenceEntry): string {
   return `persistence:${entry.file}:${entry.line ?? entry.unit?.directive ?? ''}:${entry.command}`;
 }
@@ -70,7 +63,7 @@ export function entryHit(
   snapshot: Snapshot,
   ruleset: Ruleset,
   entry: PersistenceEntry,
-  hit: { level?: Hit['level']; message: Localized; match: Evidence; extra?: Action[] },
+  hit: Pick<Hit, 'messageId' | 'data'> & { level?: Hit['level']; match: Evidence; extra?: Action[] },
 ): Hit {
   const chain = entryChain(snapshot, ruleset, entry);
   const evidence: Evidence[] = [fileEvidence(snapshot, entry.file), hit.match];
@@ -82,7 +75,9 @@ export function entryHit(
   return {
     subject: chain ? processSubject(chain.process.pid) : entrySubject(entry),
     ...(hit.level ? { level: hit.level } : {}),
-    message: chain ? withChain(hit.message, chainText(entry, chain)) : hit.message,
+    messageId: hit.messageId,
+    // The chain is told after the message (detect/messages.ts), so the signal list tells the story.
+    data: chain ? { ...hit.data, [CHAIN_PARAMETER]: chainText(entry, chain) } : hit.data,
     evidence,
     remediate: dedupe(remediate),
     fingerprint: chain
@@ -103,7 +98,8 @@ export function fileHit(
   hit: {
     level?: Hit['level'];
     linkedLevel?: Hit['level'];
-    message: Localized;
+    messageId: string;
+    data: Hit['data'];
     evidence: Evidence[];
     remediate: Action[];
   },
@@ -115,7 +111,8 @@ export function fileHit(
   return {
     subject: link ? processSubject(link.chain.process.pid) : `file:${path}#${own}`,
     ...(level ? { level } : {}),
-    message: hit.message,
+    messageId: hit.messageId,
+    data: hit.data,
     evidence,
     remediate: dedupe(link ? [...chainActions(link.chain), ...hit.remediate] : hit.remediate),
     fingerprint: link ? processFingerprint(link.chain.process) : ['file', path, own],

@@ -16,6 +16,7 @@ import {
 } from '../model/finding.js';
 import { collectedSections, type Section, type Snapshot } from '../snapshot/schema.js';
 import { detectors as allDetectors } from './index.js';
+import { hitMessage } from './messages.js';
 import type { Detector, Hit } from './types.js';
 
 export interface SkippedDetector {
@@ -42,6 +43,8 @@ function presentSections(snapshot: Snapshot): Set<Section> {
     integrity: snapshot.integrity,
     preload: snapshot.preload,
     hidden: snapshot.hidden,
+    containers: snapshot.containers,
+    image: snapshot.image,
     modules: snapshot.modules,
     dirs: snapshot.dirs,
     audit: snapshot.audit,
@@ -113,7 +116,9 @@ function toFinding(hits: RankedHit[]): Finding {
       ruleId: h.detector.id,
       level: h.level,
       title: h.detector.title,
-      message: h.hit.message,
+      message: hitMessage(h.detector, h.hit),
+      messageId: h.hit.messageId,
+      data: h.hit.data,
     })),
   );
   // Every detector builds process fingerprints the same way; taking the smallest keeps the choice
@@ -131,7 +136,9 @@ function toFinding(hits: RankedHit[]): Finding {
     category: detector.category,
     level,
     title: detector.title,
-    message: strongest.hit.message,
+    message: hitMessage(detector, strongest.hit),
+    messageId: strongest.hit.messageId,
+    data: strongest.hit.data,
     evidence: uniqueJson(hits.flatMap((h) => h.hit.evidence)),
     tags: [...new Set(hits.flatMap((h) => h.detector.tags))],
     verify: joinDistinct(hits.map((h) => h.detector.verify)),

@@ -1,6 +1,7 @@
 // The contract between a detector module and the rule runner: metadata next to a pure function
 // from (snapshot, ruleset) to hits. The runner turns hits into Findings and correlates them.
 import type { Action, Basis, Category, Evidence, Level, Localized, MinerKind } from '../model/finding.js';
+import type { MessageData } from '../model/localized.js';
 import type { Ruleset } from '../iocs/types.js';
 import type { Section, Snapshot } from '../snapshot/schema.js';
 
@@ -25,6 +26,11 @@ export interface DetectorMeta {
    * type so other kinds of rules can adopt it gradually; detectors.meta.test.ts requires it.
    */
   remediation?: Localized;
+  /**
+   * The detector's messages by id, as ESLint's `messageIds`: a bilingual template with `{name}` holes
+   * that a hit fills from its `data`. Tests assert the id and the facts, not the sentence.
+   */
+  messages: Record<string, Localized>;
 }
 
 export interface Hit {
@@ -42,7 +48,14 @@ export interface Hit {
    * `running`, a persistence or tampering detector's hit `autostart`, any other `executable`.
    */
   basis?: Basis;
-  message: Localized;
+  /** A key of the detector's `messages`. */
+  messageId: string;
+  /**
+   * The facts the message is filled from (paths, pids, counts, bilingual phrases); kept in the
+   * finding so a script reads them without parsing a sentence. A `chain` parameter (the persistence
+   * entry → process chain) is shown after the message.
+   */
+  data: MessageData;
   evidence: Evidence[];
   remediate: Action[];
   /** Parts that identify the subject across runs (exe path, argv, address…), never pids or times. */

@@ -1,6 +1,7 @@
 // The one Finding shape every detector, audit and renderer shares, defined as a zod schema so the
 // JSON report is validated and documented from the same source.
 import { z } from 'zod';
+import { ContainerRefSchema } from '../snapshot/container.js';
 
 export const LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export const LevelSchema = z.enum(LEVELS);
@@ -69,6 +70,8 @@ export const EvidenceSchema = z.discriminatedUnion('type', [
     argv: z.array(z.string()),
     cpuPercent: z.number().optional(),
     startTime: z.string().optional(),
+    /** The container it runs in (runtime, id, name, image, pod), when it is not the host's own. */
+    container: ContainerRefSchema.optional(),
   }),
   z.object({
     type: z.literal('socket'),
@@ -82,6 +85,23 @@ export const EvidenceSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('file'), path: z.string(), sha256: z.string().optional() }),
   z.object({ type: z.literal('match'), field: z.string(), value: z.string(), ioc: z.string().optional() }),
+  /**
+   * Where in a container image a fact was found: the image (ref and id), and for a file or a build
+   * step the layer (index and digest) and the step (`history[].created_by`) that added it.
+   */
+  z.object({
+    type: z.literal('image'),
+    image: z.string(),
+    digest: z.string(),
+    layer: z.object({ index: z.number().int().nonnegative(), digest: z.string() }).optional(),
+    createdBy: z.string().optional(),
+    /** A file of the image, as the image sees it. */
+    path: z.string().optional(),
+    /** False: a later layer deleted or replaced the file; it is only in the image's history. */
+    inFinal: z.boolean().optional(),
+    /** The layer (index) that deleted or replaced it. */
+    removedBy: z.number().int().nonnegative().optional(),
+  }),
 ]);
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
@@ -120,11 +140,17 @@ export const ActionSchema = z.discriminatedUnion('type', [
 export type Action = z.infer<typeof ActionSchema>;
 
 /** One detector's contribution to a finding that correlation merged with others. */
+/** The parameters a message was filled from (see MessageData in model/localized.ts). */
+export const MessageDataSchema = z.record(z.string(), z.union([z.string(), z.number(), LocalizedSchema]));
+
 export const SignalSchema = z.object({
   ruleId: z.string(),
   level: LevelSchema,
   title: LocalizedSchema,
   message: LocalizedSchema,
+  /** The key of the rule's message and its facts; absent in reports of older versions. */
+  messageId: z.string().optional(),
+  data: MessageDataSchema.optional(),
 });
 export type Signal = z.infer<typeof SignalSchema>;
 
@@ -144,6 +170,10 @@ export const FindingSchema = z.object({
   level: LevelSchema,
   title: LocalizedSchema,
   message: LocalizedSchema,
+  /** The key of the rule's message (`ruleId` + `messageId` names the sentence); absent in older reports. */
+  messageId: z.string().optional(),
+  /** The facts the message was filled from: paths, pids, counts, addresses. */
+  data: MessageDataSchema.optional(),
   evidence: z.array(EvidenceSchema),
   tags: z.array(z.string()),
   verify: LocalizedSchema,

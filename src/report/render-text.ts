@@ -4,6 +4,7 @@
 // stronger evidence first) with evidence, how to verify and what to do. Never branches per detector:
 // everything comes from the Finding fields. All attacker-controlled text passes through
 // inertForTerminal.
+import type { ContainerRef } from '../snapshot/container.js';
 import { createColors } from 'picocolors';
 import { LEVELS, type Action, type Evidence, type Finding, type Lang, type Level } from '../model/finding.js';
 import { runningProcesses, type RunningProcess } from '../classify/verdict.js';
@@ -173,6 +174,7 @@ export function renderEvidence(e: Evidence, lang: Lang): string[] {
       return [
         `${label}: pid ${e.pid} ppid ${e.ppid}${e.user ? ` user ${safe(e.user)}` : ''}${cpu} exe ${exe}`,
         `  argv: ${formatArgv(e.argv)}`,
+        ...(e.container ? [`  ${t(lang, 'evidence.container')}: ${safe(containerLabel(e.container))}`] : []),
       ];
     }
     case 'socket':
@@ -183,7 +185,26 @@ export function renderEvidence(e: Evidence, lang: Lang): string[] {
       return [`${label}: ${safe(e.path)}${e.sha256 ? ` sha256 ${e.sha256}` : ''}`];
     case 'match':
       return [`${label}: ${e.field} = ${safe(e.value)}${e.ioc ? ` (${safe(e.ioc)})` : ''}`];
+    case 'image':
+      return imageEvidence(e, lang);
   }
+}
+
+/** `podman 3f2a1b4c5d6e web-1 (docker.io/x/y:1) pod default/web` */
+export function containerLabel(c: ContainerRef): string {
+  const pod = c.pod ? ` pod ${c.namespace ? `${c.namespace}/` : ''}${c.pod}` : '';
+  return `${c.runtime} ${c.id.slice(0, 12)}${c.name ? ` ${c.name}` : ''}${c.image ? ` (${c.image})` : ''}${pod}`;
+}
+
+function imageEvidence(e: Extract<Evidence, { type: 'image' }>, lang: Lang): string[] {
+  const where = e.layer ? ` ${t(lang, 'evidence.layer')} ${e.layer.index} ${e.layer.digest}` : '';
+  const lines = [
+    `${t(lang, 'evidence.image')}: ${safe(e.image)} ${e.digest}${where}${e.path ? ` ${safe(e.path)}` : ''}`,
+  ];
+  if (e.createdBy) lines.push(`  ${t(lang, 'evidence.step')}: ${safe(e.createdBy)}`);
+  if (e.inFinal === false)
+    lines.push(`  ${t(lang, 'evidence.historyOnly', { layer: e.removedBy ?? '?' })}`);
+  return lines;
 }
 
 export function describeAction(a: Action, lang: Lang): string {

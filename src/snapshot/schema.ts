@@ -2,6 +2,18 @@
 // TypeScript types and the validation `analyze` applies to a snapshot file from another machine.
 import { z } from 'zod';
 import { IntegritySchema, PersistenceSchema } from './persistence.js';
+import { ContentMatchSchema, FILE_FORMS } from './content-match.js';
+import { ContainerRefSchema, ContainersSchema } from './container.js';
+import { ImagesSchema } from './image.js';
+
+export {
+  ContentMatchSchema,
+  ContentMetaValueSchema,
+  ContentStringSchema,
+  FILE_FORMS,
+  type ContentMatch,
+  type FileForm,
+} from './content-match.js';
 import { DirsSchema, HiddenSchema, ModulesSchema, PreloadSchema } from './stealth.js';
 import { AuditFactsSchema } from './audit.js';
 
@@ -22,6 +34,8 @@ export const SECTIONS = [
   'modules',
   'dirs',
   'audit',
+  'containers',
+  'image',
 ] as const;
 export const SectionSchema = z.enum(SECTIONS);
 export type Section = z.infer<typeof SectionSchema>;
@@ -108,6 +122,11 @@ export const ProcessSchema = z.object({
    * pid and the innermost is 1. Set only when true.
    */
   containerInit: z.boolean().optional(),
+  /**
+   * The container the process runs in, from /proc/PID/cgroup (runtime and id) joined with the
+   * runtime's metadata (name, image, pod); absent for a process of the host itself.
+   */
+  container: ContainerRefSchema.optional(),
   /** Only the dynamic loader's variables (LD_*): the rest of the environment may hold secrets. */
   env: z.record(z.string(), z.string()),
   /** Distinct file-backed shared objects mapped into the process (/proc/PID/maps). */
@@ -139,39 +158,6 @@ export const HostsEntrySchema = z.object({ address: z.string(), names: z.array(z
 export type HostsEntry = z.infer<typeof HostsEntrySchema>;
 
 // ---- Content scan (issue 3): files and process memory matched by YARA rules ----
-
-export const ContentMetaValueSchema = z.union([z.string(), z.number(), z.boolean()]);
-export const ContentStringSchema = z.object({
-  identifier: z.string(),
-  offset: z.number().int().nonnegative(),
-  /** The first bytes matched, printable ASCII kept and the rest escaped (\xNN). */
-  excerpt: z.string(),
-});
-export const ContentMatchSchema = z.object({
-  rule: z.string(),
-  namespace: z.string(),
-  meta: z.record(z.string(), ContentMetaValueSchema),
-  strings: z.array(ContentStringSchema),
-  /** String matches the engine reported, including those not listed. */
-  stringCount: z.number().int().nonnegative(),
-});
-export type ContentMatch = z.infer<typeof ContentMatchSchema>;
-/**
- * What kind of object a file with a match is (told by engine/file-form.ts from its bytes): a program,
- * text, other data, or security material that names miners on purpose.
- */
-export const FILE_FORMS = [
-  'elf',
-  'pe',
-  'macho',
-  'script',
-  'text',
-  'binary',
-  'yara-rules',
-  'sigma-rules',
-  'indicator-list',
-] as const;
-export type FileForm = (typeof FILE_FORMS)[number];
 
 export const ContentFileSchema = z.object({
   /** The file's path; inside an archive `<archive>!<entry>` (nested: `a.zip!b.tar!c`). */
@@ -257,7 +243,8 @@ export type TargetKind = (typeof TARGET_KINDS)[number];
 export const TargetSchema = z.object({
   /**
    * What kind of target this is, recognised once before collection (target/recognize.ts):
-   * `linux-live` the running system, `linux-root` a Linux root read offline. Absent in snapshots of
+   * `linux-live` the running system, `linux-root` a Linux root read offline, `container-image` the
+   * images of a docker-archive or OCI tarball or layout (`root` is the file). Absent in snapshots of
    * older versions, which were all one of these two (see `live`).
    */
   kind: z.enum(TARGET_KINDS).optional(),
@@ -293,6 +280,10 @@ export const SnapshotSchema = z.object({
   hidden: HiddenSchema.optional(),
   modules: ModulesSchema.optional(),
   dirs: DirsSchema.optional(),
+  /** The containers on the host and which runtime's metadata named them (snapshot/container.ts). */
+  containers: ContainersSchema.optional(),
+  /** The images of a container-image target, layer by layer (snapshot/image.ts). */
+  image: ImagesSchema.optional(),
   collection: z.array(CollectionRecordSchema),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

@@ -63,12 +63,19 @@ describe('content-match', () => {
       ruleId: 'content-match',
       kind: 'fileless',
       level: 'high',
-      message: {
-        en: '/tmp/.x/cron.sh matches YARA rule droppers-linux.MH_Dropper_Download_And_Run',
-        'zh-CN': '/tmp/.x/cron.sh 命中 YARA 规则 droppers-linux.MH_Dropper_Download_And_Run',
+      messageId: 'file',
+      data: {
+        path: '/tmp/.x/cron.sh',
+        sha256: 'b'.repeat(64),
+        rules: 'droppers-linux.MH_Dropper_Download_And_Run',
+        matches: 1,
+        strongestRule: 'droppers-linux.MH_Dropper_Download_And_Run',
       },
       remediate: [{ type: 'quarantine-file', path: '/tmp/.x/cron.sh' }],
     });
+    expect(f?.message.en).toBe(
+      '/tmp/.x/cron.sh matches YARA rule droppers-linux.MH_Dropper_Download_And_Run',
+    );
     expect(f?.evidence).toEqual([
       { type: 'file', path: '/tmp/.x/cron.sh', sha256: 'b'.repeat(64) },
       {
@@ -97,6 +104,10 @@ describe('content-match', () => {
     expect(f?.level).toBe('medium');
     expect(f?.kind).toBeUndefined();
     expect(f?.remediate).toEqual([{ type: 'quarantine-file', path: '/srv/up.zip' }]);
+    expect(f).toMatchObject({
+      messageId: 'file',
+      data: { path: '/srv/up.zip!a/b.sh', rules: 'user.local.Mine' },
+    });
   });
 
   it("findings: a running program's executable and memory correlate with the process detectors", () => {
@@ -128,6 +139,19 @@ describe('content-match', () => {
       }),
     );
     expect(f?.remediate).toContainEqual({ type: 'kill-process-tree', pid: 4242, exe: '/tmp/.x/xmrig' });
+    // The executable's match and the memory match each keep their own message and facts.
+    const facts = Object.fromEntries(
+      (f?.signals ?? []).filter((s) => s.ruleId === 'content-match').map((s) => [s.messageId, s.data]),
+    );
+    expect(facts).toMatchObject({
+      runsFile: {
+        pid: 4242,
+        path: '/tmp/.x/xmrig',
+        sha256: 'd'.repeat(64),
+        rules: 'miners-cpu.MH_XMRig_Miner',
+      },
+      memory: { pid: 4242, exe: '/tmp/.x/xmrig', rules: 'miners-cpu.MH_XMRig_Miner', matches: 1 },
+    });
   });
 
   it("clean: dropper text in an admin shell's memory does not count, a miner program's strings do", () => {
@@ -159,7 +183,12 @@ describe('content-match in the memory of text holders', () => {
       }),
     });
     const [f] = runDetectors(snap, ruleset, [contentMatch]).findings;
-    expect(f).toMatchObject({ level: 'low', kind: 'open-source-miner' });
+    expect(f).toMatchObject({
+      level: 'low',
+      kind: 'open-source-miner',
+      messageId: 'memory',
+      data: { pid: 901, exe: '/usr/bin/bash', strongestRule: 'miners-cpu.MH_XMRig_Miner' },
+    });
   });
 });
 
@@ -201,7 +230,10 @@ describe('content-match: a match weighs what it is found in', () => {
     });
     expect(f).toMatchObject({ level: 'low', basis: 'mention', remediate: [] });
     expect(f.kind).toBeUndefined();
-    expect(f.message.en).toMatch(/mentions miners/);
+    expect(f).toMatchObject({
+      messageId: 'fileWeighed',
+      data: { path: '/root/src/notes/README.md', reason: { en: expect.stringMatching(/mentions miners/) } },
+    });
   });
 
   it('findings: a miner config keeps its level; the same rule in a log is low', () => {
@@ -327,9 +359,18 @@ describe('content-match: a match weighs what it is found in', () => {
     });
     expect(f).toMatchObject({ level: 'info', basis: 'own-output', remediate: [] });
     expect(f.kind).toBeUndefined();
-    expect(f.message.en).toContain(
-      'minehunter output (scan report (json)), written 2026-12-01T10:00:00.000Z',
-    );
+    expect(f).toMatchObject({
+      messageId: 'fileWeighed',
+      data: {
+        path: '/root/case/report.json',
+        matches: 2,
+        reason: {
+          en: expect.stringContaining(
+            'minehunter output (scan report (json)), written 2026-12-01T10:00:00.000Z',
+          ),
+        },
+      },
+    });
   });
 
   it('findings: the same file without a registry record is judged on its content (a config stays high)', () => {

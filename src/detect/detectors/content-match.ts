@@ -6,6 +6,7 @@ import { ruleKind, ruleLevel } from '../../engine/rule-meta.js';
 import { levelRank, type Evidence, type Level, type MinerKind } from '../../model/finding.js';
 import { cappedLevel, weighFile } from '../content-weight.js';
 import type { ContentMatch, ProcessInfo } from '../../snapshot/schema.js';
+import type { MessageData } from '../../model/localized.js';
 import type { Detector, Hit } from '../types.js';
 import {
   isUserland,
@@ -24,13 +25,14 @@ const DEFAULT_RULE_LEVEL: Level = 'medium';
 /** Matches listed in evidence per subject; the rest are counted in the message. */
 const MAX_LISTED = 8;
 
-interface Strongest {
+// Exported for image-content, which weighs the matches in an image's layers the same way.
+export interface Strongest {
   level: Level;
   kind?: MinerKind;
   match: ContentMatch;
 }
 
-function strongest(matches: readonly ContentMatch[]): Strongest | undefined {
+export function strongest(matches: readonly ContentMatch[]): Strongest | undefined {
   let best: Strongest | undefined;
   for (const m of matches) {
     const level = ruleLevel(m.meta) ?? DEFAULT_RULE_LEVEL;
@@ -47,11 +49,11 @@ function strongest(matches: readonly ContentMatch[]): Strongest | undefined {
   return best;
 }
 
-function ruleName(m: ContentMatch): string {
+export function ruleName(m: ContentMatch): string {
   return `${m.namespace}.${m.rule}`;
 }
 
-function matchEvidence(m: ContentMatch, where: 'file' | 'memory'): Evidence {
+export function matchEvidence(m: ContentMatch, where: 'file' | 'memory'): Evidence {
   const strings = m.strings
     .slice(0, 3)
     .map(
@@ -72,6 +74,11 @@ function rulesList(matches: readonly ContentMatch[]): string {
   return matches.length > MAX_LISTED
     ? `${names.join(', ')} and ${matches.length - MAX_LISTED} more`
     : names.join(', ');
+}
+
+/** The facts of a set of matches: the rules as listed, how many matched, and the strongest one. */
+export function matchFacts(matches: readonly ContentMatch[], best: Strongest): MessageData {
+  return { rules: rulesList(matches), matches: matches.length, strongestRule: ruleName(best.match) };
 }
 
 /**
@@ -118,6 +125,15 @@ export const contentMatch: Detector = {
     'For a running program: kill its process tree and quarantine its executable. For a file: quarantine it (an archive as a whole). Then find what dropped it (cron, systemd units, shell profiles, the web application that wrote it) and how the attacker got in. A match of a user rule without meta is reported at medium level: give your rules a level and a kind.',
     '对运行中的程序：结束其进程树并隔离其可执行文件。对文件：将其隔离（压缩包整体隔离）。然后查找投放它的途径（cron、systemd 单元、shell 配置文件、写入它的 Web 应用）以及攻击者的入侵方式。没有 meta 的自定义规则命中时按中危报告：请为自定义规则设置 level 和 kind。',
   ),
+  messages: {
+    runsFile: t(
+      '{process} runs {path}, which matches YARA rule {rules}',
+      '{process}运行的 {path} 命中 YARA 规则 {rules}',
+    ),
+    file: t('{path} matches YARA rule {rules}', '{path} 命中 YARA 规则 {rules}'),
+    fileWeighed: t('{path} matches YARA rule {rules} — {reason}', '{path} 命中 YARA 规则 {rules}——{reason}'),
+    memory: t('the memory of {process} matches YARA rule {rules}', '{process}的内存命中 YARA 规则 {rules}'),
+  },
   detect(snapshot) {
     const content = snapshot.content;
     if (!content) return [];
@@ -136,19 +152,17 @@ export const contentMatch: Detector = {
         ? { type: 'file', path: file.path, sha256: file.sha256 }
         : { type: 'file', path: file.path };
       const evidence = [fileEv, ...file.matches.slice(0, MAX_LISTED).map((m) => matchEvidence(m, 'file'))];
-      const rules = rulesList(file.matches);
+      const facts = matchFacts(file.matches, best);
+      const sha: MessageData = file.sha256 ? { sha256: file.sha256 } : {};
       const fingerprint = ['content', file.path, ...file.matches.map(ruleName).sort()];
       const running = byExe.get(file.path) ?? [];
       for (const p of running) {
-        const ref = processRef(p);
         hits.push({
           subject: processSubject(p.pid),
           level: best.level,
           ...(best.kind ? { kind: best.kind } : {}),
-          message: t(
-            `${ref.en} runs ${file.path}, which matches YARA rule ${rules}`,
-            `${ref['zh-CN']}运行的 ${file.path} 命中 YARA 规则 ${rules}`,
-          ),
+          messageId: 'runsFile',
+          data: { process: processRef(p), pid: p.pid, path: file.path, ...sha, ...facts },
           evidence: [processEvidence(p), ...evidence],
           remediate: processActions(p),
           fingerprint: processFingerprint(p),
@@ -166,12 +180,8 @@ export const contentMatch: Detector = {
         // A mention, a rule file or our own report says nothing about which kind of miner is here.
         ...(best.kind && weight.basis !== 'mention' && !weight.inert ? { kind: best.kind } : {}),
         basis: weight.basis,
-        message: why
-          ? t(
-              `${file.path} matches YARA rule ${rules} — ${why.en}`,
-              `${file.path} 命中 YARA 规则 ${rules}——${why['zh-CN']}`,
-            )
-          : t(`${file.path} matches YARA rule ${rules}`, `${file.path} 命中 YARA 规则 ${rules}`),
+        messageId: why ? 'fileWeighed' : 'file',
+        data: { path: file.path, ...sha, ...facts, ...(why ? { reason: why } : {}) },
         evidence,
         // Our own outputs, security material and mere mentions are never removed by `respond`.
         remediate:
@@ -187,7 +197,6 @@ export const contentMatch: Detector = {
       const best = strongest(matches);
       if (!best) continue;
       const p = byPid.get(mem.pid);
-      const rules = rulesList(matches);
       const evidence = matches.slice(0, MAX_LISTED).map((m) => matchEvidence(m, 'memory'));
       const label = p ? processRef(p) : t(`PID ${mem.pid}`, `进程 PID ${mem.pid}`);
       const exe = p?.exe ?? mem.exe;
@@ -195,10 +204,8 @@ export const contentMatch: Detector = {
         subject: processSubject(mem.pid),
         level: exe && TEXT_HOLDERS.test(exe) ? 'low' : best.level,
         ...(best.kind ? { kind: best.kind } : {}),
-        message: t(
-          `the memory of ${label.en} matches YARA rule ${rules}`,
-          `${label['zh-CN']}的内存命中 YARA 规则 ${rules}`,
-        ),
+        messageId: 'memory',
+        data: { process: label, pid: mem.pid, ...(exe ? { exe } : {}), ...matchFacts(matches, best) },
         evidence: p ? [processEvidence(p), ...evidence] : evidence,
         remediate: p ? processActions(p) : mem.pid > 1 ? [{ type: 'kill-process-tree', pid: mem.pid }] : [],
         fingerprint: p

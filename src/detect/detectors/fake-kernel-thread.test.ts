@@ -39,16 +39,21 @@ describe('fake-kernel-thread', () => {
       ruleId: 'fake-kernel-thread',
       level: 'high',
       tags: ['attack.t1036.005', 'attack.defense-evasion', 'attack.t1496'],
-      message: {
-        en: 'PID 4242 (/tmp/.cache/.X11-unix/kworker) calls itself "[kworker/0:2]" like a kernel thread, but has the executable /tmp/.cache/.X11-unix/kworker',
-        'zh-CN':
-          '进程 PID 4242（/tmp/.cache/.X11-unix/kworker）自称“[kworker/0:2]”，伪装成内核线程，但它有可执行文件 /tmp/.cache/.X11-unix/kworker',
+      messageId: 'executable',
+      data: {
+        pid: 4242,
+        name: '[kworker/0:2]',
+        field: 'argv[0]',
+        exe: '/tmp/.cache/.X11-unix/kworker',
       },
       remediate: [
         { type: 'kill-process-tree', pid: 4242, exe: '/tmp/.cache/.X11-unix/kworker' },
         { type: 'quarantine-file', path: '/tmp/.cache/.X11-unix/kworker' },
       ],
     });
+    expect(finding?.message.en).toBe(
+      'PID 4242 (/tmp/.cache/.X11-unix/kworker) calls itself "[kworker/0:2]" like a kernel thread, but has the executable /tmp/.cache/.X11-unix/kworker',
+    );
     expect(finding?.evidence[1]).toEqual({
       type: 'match',
       field: 'argv[0]',
@@ -57,7 +62,7 @@ describe('fake-kernel-thread', () => {
     });
   });
 
-  it('findings: a kthreadd comm set with prctl, and a script run by the system python under a kernel name', () => {
+  it('findings: a kthreadd comm set with prctl, a script run by the system python under a kernel name, and one whose executable is unreadable', () => {
     const renamed = makeProcess({
       pid: 31,
       exe: '/var/tmp/.ICE-unix/x',
@@ -70,12 +75,33 @@ describe('fake-kernel-thread', () => {
       argv: ['[ksoftirqd/1]'],
       comm: 'python3',
     });
-    const { findings } = runDetectors(makeSnapshot({ processes: [renamed, script] }), ruleset, [
+    const unreadable = makeProcess({
+      pid: 33,
+      exe: undefined,
+      argv: ['[kswapd0]', '--config', '/dev/shm/.c'],
+      comm: 'kswapd0',
+    });
+    const { findings } = runDetectors(makeSnapshot({ processes: [renamed, script, unreadable] }), ruleset, [
       fakeKernelThread,
     ]);
+    expect(findings).toHaveLength(3);
     const byPid = new Map(
       findings.map((f) => [f.evidence[0]?.type === 'process' ? f.evidence[0].pid : 0, f]),
     );
+    expect(byPid.get(31)).toMatchObject({
+      messageId: 'executable',
+      data: { pid: 31, name: 'kthreadd', field: 'comm', exe: '/var/tmp/.ICE-unix/x' },
+    });
+    expect(byPid.get(32)).toMatchObject({
+      messageId: 'executable',
+      data: { pid: 32, name: '[ksoftirqd/1]', field: 'argv[0]', exe: '/usr/bin/python3.11' },
+    });
+    // Without a readable executable the disguise is still given away by a command line of its own.
+    expect(byPid.get(33)).toMatchObject({
+      messageId: 'commandLine',
+      data: { pid: 33, name: '[kswapd0]', field: 'argv[0]' },
+    });
+    expect(byPid.get(33)?.data).not.toHaveProperty('exe');
     expect(byPid.get(31)?.evidence[1]).toEqual({
       type: 'match',
       field: 'comm',

@@ -105,26 +105,36 @@ export const fakeKernelThread: Detector = {
     'Kill the process tree and quarantine the executable it really runs (copy /proc/<pid>/exe first if the file was deleted). Legitimate software has no reason to pose as a kernel thread, so also look for the dropper, its persistence and how it got in.',
     '结束进程树并隔离它实际运行的可执行文件（如文件已被删除，先复制 /proc/<pid>/exe）。正常软件没有理由伪装成内核线程，因此还要排查投放器、持久化机制以及入侵途径。',
   ),
+  messages: {
+    executable: t(
+      '{process} calls itself "{name}" like a kernel thread, but has the executable {exe}',
+      '{process}自称“{name}”，伪装成内核线程，但它有可执行文件 {exe}',
+    ),
+    commandLine: t(
+      '{process} calls itself "{name}" like a kernel thread, but has a command line of its own',
+      '{process}自称“{name}”，伪装成内核线程，但它有自己的命令行',
+    ),
+  },
   detect(snapshot) {
     const hits: Hit[] = [];
     for (const p of snapshot.processes ?? []) {
       if (!isUserland(p)) continue;
       const found = disguise(p);
       if (!found) continue;
-      const ref = processRef(p);
-      const has = p.exe
-        ? t(`the executable ${p.exe}`, `可执行文件 ${p.exe}`)
-        : t('a command line of its own', '自己的命令行');
       const evidence: Evidence[] = [
         processEvidence(p),
         { type: 'match', field: found.field, value: found.value, ioc: 'kernel thread name' },
       ];
       hits.push({
         subject: processSubject(p.pid),
-        message: t(
-          `${ref.en} calls itself "${found.value}" like a kernel thread, but has ${has.en}`,
-          `${ref['zh-CN']}自称“${found.value}”，伪装成内核线程，但它有${has['zh-CN']}`,
-        ),
+        messageId: p.exe ? 'executable' : 'commandLine',
+        data: {
+          process: processRef(p),
+          pid: p.pid,
+          name: found.value,
+          field: found.field,
+          ...(p.exe ? { exe: p.exe } : {}),
+        },
         evidence,
         remediate: processActions(p),
         fingerprint: processFingerprint(p),

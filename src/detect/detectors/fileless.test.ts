@@ -39,9 +39,10 @@ describe('fileless', () => {
       kind: 'fileless',
       remediate: [{ type: 'kill-process-tree', pid: 50, exe: '/memfd:x' }],
     });
-    expect(busy?.message.en).toContain(
-      'anonymous memory file (/memfd:x) that never existed on disk, and it keeps a CPU core busy',
-    );
+    expect(busy).toMatchObject({
+      messageId: 'fileless',
+      data: { pid: 50, exe: '/memfd:x', signs: 'memfdBusy' },
+    });
     expect(
       levelOf(
         makeProcess({ pid: 51, exe: '/memfd:sealed', exeMemfd: true, cpuPercent: 0, cpuPercentLifetime: 0 }),
@@ -62,19 +63,32 @@ describe('fileless', () => {
     ];
     const { findings } = runDetectors(makeSnapshot({ processes: [talking], sockets }), ruleset, [fileless]);
     expect(findings[0]?.level).toBe('critical');
-    expect(findings[0]?.message.en).toContain('holds an open network connection');
+    expect(findings[0]?.data).toMatchObject({ pid: 53, exe: '/memfd:k', signs: 'memfdConnected' });
   });
 
   it('findings: deleted executables: high in /var/tmp, low for an upgraded daemon in /usr/sbin', () => {
-    expect(levelOf(makeProcess({ pid: 60, exe: '/var/tmp/x', exeDeleted: true }))?.level).toBe('high');
+    const odd = levelOf(makeProcess({ pid: 60, exe: '/var/tmp/x', exeDeleted: true }));
+    expect(odd?.level).toBe('high');
+    expect(odd?.data).toMatchObject({ signs: 'deletedExecutable, startedFrom' });
     expect(levelOf(makeProcess({ pid: 61, exe: '/usr/sbin/sshd', exeDeleted: true }))?.level).toBe('low');
   });
 
   it('findings: /dev/shm high, /tmp medium', () => {
-    expect(levelOf(makeProcess({ pid: 70, exe: '/dev/shm/kdevtmpfsi' }))?.level).toBe('high');
+    const shm = levelOf(makeProcess({ pid: 70, exe: '/dev/shm/kdevtmpfsi' }));
+    expect(shm?.level).toBe('high');
+    expect(shm?.data).toMatchObject({ signs: 'startedFrom' });
     // /tmp alone is a build, not a sign; beside a deleted executable it is named too.
     expect(levelOf(makeProcess({ pid: 71, exe: '/tmp/build/a.out' }))).toBeUndefined();
     const both = levelOf(makeProcess({ pid: 72, exe: '/tmp/.x/a', exeDeleted: true }));
+    expect(both).toMatchObject({
+      messageId: 'fileless',
+      data: {
+        pid: 72,
+        label: '/tmp/.x/a (deleted)',
+        exe: '/tmp/.x/a',
+        signs: 'deletedExecutable, startedFrom',
+      },
+    });
     expect(both?.message.en).toBe(
       'PID 72 (/tmp/.x/a (deleted)): its executable /tmp/.x/a was deleted after it started; it was started from /tmp (world-writable)',
     );
@@ -89,6 +103,7 @@ describe('fileless', () => {
       }),
     );
     expect(curl?.level).toBe('high');
+    expect(curl?.data).toMatchObject({ pid: 80, signs: 'downloadPipe' });
     expect(curl?.evidence).toContainEqual({
       type: 'match',
       field: 'argv',
@@ -103,7 +118,14 @@ describe('fileless', () => {
       }),
     );
     expect(b64?.level).toBe('high');
-    expect(b64?.message['zh-CN']).toContain('解码命令行中携带的载荷');
+    expect(b64?.data).toMatchObject({
+      pid: 81,
+      signs: 'decodesPayload',
+      reasons: {
+        en: 'it decodes a payload carried in its command line',
+        'zh-CN': '它解码命令行中携带的载荷',
+      },
+    });
     const py = levelOf(
       makeProcess({
         pid: 82,
@@ -112,6 +134,7 @@ describe('fileless', () => {
       }),
     );
     expect(py?.level).toBe('high');
+    expect(py?.data).toMatchObject({ signs: 'decodesPayload' });
     const hex = levelOf(
       makeProcess({
         pid: 83,
@@ -120,6 +143,7 @@ describe('fileless', () => {
       }),
     );
     expect(hex?.level).toBe('high');
+    expect(hex?.data).toMatchObject({ signs: 'decodesPayload' });
   });
 
   it('findings: a script deleted after start (high in /tmp); a deleted cwd alone is not reported', () => {
@@ -127,6 +151,7 @@ describe('fileless', () => {
     const hidden = hiddenWith({ deletedScripts: [{ pid: 90, interpreter: 'bash', path: '/tmp/i.sh' }] });
     const f = levelOf(sh, hidden);
     expect(f?.level).toBe('high');
+    expect(f?.data).toMatchObject({ pid: 90, deletedScript: '/tmp/i.sh', signs: 'deletedScript' });
     expect(f?.evidence).toContainEqual({
       type: 'match',
       field: 'script',

@@ -11,12 +11,15 @@ import {
   processActions,
   processEvidence,
   processFingerprint,
+  processLabel,
   processRef,
   processSubject,
   t,
 } from '../util.js';
 
 interface Signal {
+  /** What kind of sign it is, camelCase (`memfdBusy`, `downloadPipe`…); listed in the hit's data. */
+  sign: string;
   level: Level;
   why: Localized;
   evidence: Evidence;
@@ -58,6 +61,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
     const runc = /memfd:runc_cloned/.test(exe);
     const busy = (p.cpuPercent ?? 0) >= BUSY_CPU_PERCENT || (p.cpuPercentLifetime ?? 0) >= BUSY_CPU_PERCENT;
     out.push({
+      sign: connected && !busy ? 'memfdConnected' : busy ? 'memfdBusy' : 'memfd',
       level: runc ? 'low' : busy || connected ? 'critical' : 'medium',
       why:
         connected && !busy
@@ -80,6 +84,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
     // Package upgrades delete binaries daemons still run: only odd places are serious.
     const odd = !(inSystemLibDir(exe) || /^\/(?:usr\/)?s?bin\//.test(exe) || exe.startsWith('/usr/'));
     out.push({
+      sign: 'deletedExecutable',
       level: odd ? 'high' : 'low',
       why: t(`its executable ${exe} was deleted after it started`, `其可执行文件 ${exe} 在启动后已被删除`),
       evidence: { type: 'match', field: 'exe', value: `${exe} (deleted)`, ioc: 'deleted executable' },
@@ -88,6 +93,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
   const where = exe !== '' && !p.exeMemfd ? place(exe) : undefined;
   if (where) {
     out.push({
+      sign: 'startedFrom',
       level: exe.startsWith('/dev/shm/') ? 'high' : 'medium',
       why: t(`it was started from ${where.en}`, `它从${where['zh-CN']}启动`),
       evidence: { type: 'match', field: 'exe', value: exe, ioc: `started from ${where.en}` },
@@ -98,6 +104,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
   const pipe = DOWNLOAD_PIPE.exec(cmd);
   if (pipe) {
     out.push({
+      sign: 'downloadPipe',
       level: 'high',
       why: t('it feeds a download straight into an interpreter', '它把下载内容直接交给解释器执行'),
       evidence: { type: 'match', field: 'argv', value: pipe[0], ioc: 'download piped to an interpreter' },
@@ -106,6 +113,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
   const decode = DECODE.exec(cmd);
   if (decode) {
     out.push({
+      sign: 'decodesPayload',
       level: 'high',
       why: t('it decodes a payload carried in its command line', '它解码命令行中携带的载荷'),
       evidence: { type: 'match', field: 'argv', value: decode[0], ioc: 'encoded payload in argv' },
@@ -114,6 +122,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
     const blob = BLOB.exec(cmd);
     if (blob) {
       out.push({
+        sign: 'base64Blob',
         level: 'medium',
         why: t('its command line carries a long base64 blob', '其命令行携带很长的 base64 数据'),
         evidence: {
@@ -127,6 +136,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
   }
   if (deletedScript !== undefined) {
     out.push({
+      sign: 'deletedScript',
       level: writablePlace(deletedScript) ? 'high' : 'medium',
       why: t(
         `the script it runs (${deletedScript}) was deleted after start`,
@@ -142,6 +152,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
   }
   if (p.cwdDeleted && p.cwd) {
     out.push({
+      sign: 'deletedCwd',
       level: 'low',
       qualifier: true,
       why: t(`its working directory ${p.cwd} was deleted`, `其工作目录 ${p.cwd} 已被删除`),
@@ -176,6 +187,10 @@ export const fileless: Detector = {
     'Copy /proc/<pid>/exe into quarantine before killing (for memfd and deleted executables it is the only copy), kill the process tree, then find the dropper: the parent process, cron and systemd entries, shell history.',
     '结束进程前先把 /proc/<pid>/exe 复制到隔离区（memfd 和已删除的可执行文件只有这一份），结束进程树，再查找投放者：父进程、cron 和 systemd 条目、shell 历史记录。',
   ),
+  messages: {
+    // Named by pid and label rather than {process}, so the Chinese template has Chinese in it.
+    fileless: t('PID {pid} ({label}): {reasons}', '进程 PID {pid}（{label}）：{reasons}'),
+  },
   detect(snapshot) {
     const scripts = new Map((snapshot.hidden?.deletedScripts ?? []).map((s) => [s.pid, s.path]));
     // Established TCP connections per pid, when sockets were collected: a memory-only program talking
@@ -188,20 +203,27 @@ export const fileless: Detector = {
     const hits: Hit[] = [];
     for (const p of snapshot.processes ?? []) {
       if (!isUserland(p)) continue;
-      const signals = filelessSignals(p, scripts.get(p.pid), connected.has(p.pid));
+      const script = scripts.get(p.pid);
+      const signals = filelessSignals(p, script, connected.has(p.pid));
       if (signals.every((s) => s.qualifier)) continue;
       const level = signals.reduce<Level>(
         (a, s) => (RANK.indexOf(s.level) > RANK.indexOf(a) ? s.level : a),
         'info',
       );
-      const ref = processRef(p);
       hits.push({
         subject: processSubject(p.pid),
         level,
-        message: t(
-          `${ref.en}: ${signals.map((s) => s.why.en).join('; ')}`,
-          `${ref['zh-CN']}：${signals.map((s) => s.why['zh-CN']).join('；')}`,
-        ),
+        messageId: 'fileless',
+        data: {
+          process: processRef(p),
+          pid: p.pid,
+          label: processLabel(p),
+          ...(p.exe ? { exe: p.exe } : {}),
+          ...(script !== undefined ? { deletedScript: script } : {}),
+          ...(p.cwdDeleted && p.cwd ? { deletedCwd: p.cwd } : {}),
+          reasons: t(signals.map((s) => s.why.en).join('; '), signals.map((s) => s.why['zh-CN']).join('；')),
+          signs: signals.map((s) => s.sign).join(', '),
+        },
         evidence: [processEvidence(p), ...signals.map((s) => s.evidence)],
         remediate: processActions(p),
         fingerprint: processFingerprint(p),

@@ -53,9 +53,10 @@ describe('hidden-directory', () => {
       kind: 'hidden-directory',
       remediate: [{ type: 'quarantine-file', path: '/tmp/.../kthreadd' }],
     });
-    expect(byPath.get('/tmp/...')?.message.en).toBe(
-      '"/tmp/..." in /tmp has a dots-only name and holds 1 executable(s)',
-    );
+    expect(byPath.get('/tmp/...')).toMatchObject({
+      messageId: 'holds',
+      data: { path: '"/tmp/..."', place: '/tmp', name: 'dots', executables: 1, configs: 0 },
+    });
     expect(byPath.get('/home/web/.config-x')?.level).toBe('high');
     expect(byPath.get('/home/web/.config-x')?.evidence).toContainEqual({
       type: 'match',
@@ -64,7 +65,7 @@ describe('hidden-directory', () => {
       ioc: 'miner configuration',
     });
     expect(byPath.get('/usr ')?.level).toBe('low');
-    expect(byPath.get('/usr ')?.message['zh-CN']).toContain('模仿 /usr 的名称');
+    expect(byPath.get('/usr ')?.data).toMatchObject({ name: 'lookalike', imitates: '/usr', executables: 0 });
   });
 
   it('skipped: without the dirs section', () => {

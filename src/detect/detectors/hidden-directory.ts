@@ -58,6 +58,9 @@ export const hiddenDirectory: Detector = {
     '`ls -la <place> | cat -A` shows the exact name (blanks and look-alike letters included); `find <dir> -type f -exec file {} +` tells executables from data; `grep -rE "stratum|pools|donate" <dir>` finds the miner configuration.',
     '`ls -la <位置> | cat -A` 显示确切名称（包括空白和形近字母）；`find <目录> -type f -exec file {} +` 区分可执行文件和数据；`grep -rE "stratum|pools|donate" <目录>` 查找挖矿配置。',
   ),
+  messages: {
+    holds: t('{path} in {place} has {why} and holds {holds}', '{place} 中的 {path} 使用{why}，其中有{holds}'),
+  },
   remediation: t(
     'Quarantine the executables and configuration files inside, kill any process running from the directory, then remove it and find what created it (its owner and mtime point to the account and the time).',
     '隔离其中的可执行文件和配置文件，结束从该目录运行的进程，然后删除该目录，并查明是谁创建的（所有者和修改时间指向账户和时间）。',
@@ -89,10 +92,17 @@ export const hiddenDirectory: Detector = {
       hits.push({
         subject: `file:${d.path}`,
         level,
-        message: t(
-          `${JSON.stringify(d.path)} in ${d.place} has ${why.en} and holds ${holds.map((h) => h.en).join(' and ')}`,
-          `${d.place} 中的 ${JSON.stringify(d.path)} 使用${why['zh-CN']}，其中有${holds.map((h) => h['zh-CN']).join('和')}`,
-        ),
+        messageId: 'holds',
+        data: {
+          path: JSON.stringify(d.path),
+          place: d.place,
+          name: d.name,
+          ...(d.imitates ? { imitates: d.imitates } : {}),
+          why,
+          holds: t(holds.map((h) => h.en).join(' and '), holds.map((h) => h['zh-CN']).join('和')),
+          configs: d.minerConfigs.length,
+          executables: d.executables.length,
+        },
         evidence,
         remediate: [...d.minerConfigs, ...d.executables]
           .slice(0, 2 * MAX_LISTED)

@@ -30,12 +30,15 @@ describe('hidden-file', () => {
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
     const [preload, exe] = findings;
     expect(preload).toMatchObject({ level: 'critical', kind: 'preload', remediate: [] });
-    expect(preload?.message.en).toBe(
-      '/etc/ld.so.preload (the loader preload list) exists but is missing from `find`',
-    );
+    expect(preload).toMatchObject({
+      messageId: 'missingFromListing',
+      data: { path: '/etc/ld.so.preload', reason: 'ld.so.preload', missingFrom: 'find' },
+    });
     expect(exe).toMatchObject({
       level: 'high',
       remediate: [{ type: 'quarantine-file', path: '/usr/bin/.sshd' }],
+      messageId: 'missingFromListing',
+      data: { path: '/usr/bin/.sshd', reason: 'exe', missingFrom: 'readdir, find' },
     });
     expect(exe?.message['zh-CN']).toBe(
       '/usr/bin/.sshd（正在运行进程的可执行文件）存在，但不在minehunter 自身的列举和`find`的结果中',

@@ -30,6 +30,12 @@ export const hiddenFile: Detector = {
     'Quarantine the file (for /etc/ld.so.preload take the rootkit library out first, see ld-so-preload), then remove the hider.',
     '隔离该文件（如果是 /etc/ld.so.preload，先按 ld-so-preload 的说明移除 rootkit 库），然后清除隐藏组件。',
   ),
+  messages: {
+    missingFromListing: t(
+      '{path} ({what}) exists but is missing from {listings}',
+      '{path}（{what}）存在，但不在{listings}的结果中',
+    ),
+  },
   detect(snapshot) {
     return (snapshot.hidden?.files ?? []).map((f) => {
       const [en, zh] = REASONS[f.reason] ?? [f.reason, f.reason];
@@ -41,10 +47,14 @@ export const hiddenFile: Detector = {
         subject: `file:${f.path}`,
         level:
           f.reason === 'ld.so.preload' || f.reason === 'preload-library' ? ('critical' as const) : undefined,
-        message: t(
-          `${f.path} (${en}) exists but is missing from ${from}`,
-          `${f.path}（${zh}）存在，但不在${fromZh}的结果中`,
-        ),
+        messageId: 'missingFromListing',
+        data: {
+          path: f.path,
+          reason: f.reason,
+          what: t(en, zh),
+          listings: t(from, fromZh),
+          missingFrom: f.missingFrom.join(', '),
+        },
         evidence: [
           { type: 'file' as const, path: f.path, ...(f.sha256 ? { sha256: f.sha256 } : {}) },
           {

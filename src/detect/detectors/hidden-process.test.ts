@@ -38,10 +38,19 @@ describe('hidden-process', () => {
     const f = findings[0]!;
     expect(FindingSchema.parse(f)).toEqual(f);
     expect(f).toMatchObject({ ruleId: 'hidden-process', kind: 'preload', level: 'critical' });
+    expect(f).toMatchObject({
+      messageId: 'hidden',
+      data: {
+        pid: 4242,
+        exe: HIDDEN.exe,
+        command: 'kswapd1 -o stratum+tcp://10.9.9.9:3333 -u x',
+        missingFrom: 'ps',
+        threads: 3,
+      },
+    });
     expect(f.message.en).toBe(
       'PID 4242 (/var/tmp/.X1-lock/kswapd1) exists but is hidden from `ps`; it runs: kswapd1 -o stratum+tcp://10.9.9.9:3333 -u x',
     );
-    expect(f.message['zh-CN']).toContain('被隐藏');
     expect(f.evidence[0]).toEqual({
       type: 'process',
       pid: 4242,

@@ -32,6 +32,12 @@ export const hiddenProcess: Detector = {
     'Copy the executable from /proc/<pid>/exe into quarantine, kill the process tree, then remove what hid it (the ld.so.preload entry and library, or the kernel module) and look for the persistence that restarts it.',
     '先从 /proc/<pid>/exe 把可执行文件复制到隔离区，结束进程树，再移除隐藏它的组件（ld.so.preload 条目和库，或内核模块），并排查会重新启动它的持久化机制。',
   ),
+  messages: {
+    hidden: t(
+      '{process} exists but is hidden from {from}; it runs: {command}',
+      '{process}存在，但在{from}中被隐藏；其命令行：{command}',
+    ),
+  },
   detect(snapshot) {
     const listed = processesByPid(snapshot);
     return (snapshot.hidden?.processes ?? []).map((h) => {
@@ -42,10 +48,16 @@ export const hiddenProcess: Detector = {
       const known = listed.get(h.pid);
       return {
         subject: `process:${h.pid}`,
-        message: t(
-          `PID ${h.pid} (${label}) exists but is hidden from ${from}; it runs: ${h.argv.join(' ') || h.comm}`,
-          `进程 PID ${h.pid}（${label}）存在，但在${fromZh}中被隐藏；其命令行：${h.argv.join(' ') || h.comm}`,
-        ),
+        messageId: 'hidden',
+        data: {
+          process: t(`PID ${h.pid} (${label})`, `进程 PID ${h.pid}（${label}）`),
+          pid: h.pid,
+          ...(h.exe !== undefined ? { exe: h.exe } : {}),
+          command: h.argv.join(' ') || h.comm,
+          from: t(from, fromZh),
+          missingFrom: h.missingFrom.join(', '),
+          threads: h.threads.length,
+        },
         evidence: [
           evidenceOf(h, known?.ppid ?? h.ppid ?? 0),
           {

@@ -39,7 +39,7 @@ describe('high-cpu-odd-path', () => {
     });
   });
 
-  it('findings: sustained CPU from /tmp is medium, with the measurements in the message', () => {
+  it('findings: sustained CPU from /tmp is medium, with the measurements in its data', () => {
     const [finding, ...rest] = run(
       busy({ pid: 4242, user: 'www-data', exe: '/tmp/.x/kworker', argv: ['[kworker/0:2]'] }),
     );
@@ -48,10 +48,18 @@ describe('high-cpu-odd-path', () => {
     expect(finding).toMatchObject({
       ruleId: 'high-cpu-odd-path',
       level: 'medium',
-      message: {
-        en: 'PID 4242 (/tmp/.x/kworker) has used 99% CPU (98% over its 10 min life) running from /tmp, a world-writable temporary directory',
-        'zh-CN':
-          '进程 PID 4242（/tmp/.x/kworker）占用 99% CPU（运行 10 分钟，平均 98%），其程序位于/tmp（所有人可写的临时目录）',
+      messageId: 'busy',
+      data: {
+        pid: 4242,
+        exe: '/tmp/.x/kworker',
+        cpu: 99,
+        cpuLifetime: 98,
+        runtime: { en: '10 min', 'zh-CN': '10 分钟' },
+        seconds: 600,
+        place: {
+          en: '/tmp, a world-writable temporary directory',
+          'zh-CN': '/tmp（所有人可写的临时目录）',
+        },
       },
       remediate: [
         { type: 'kill-process-tree', pid: 4242, exe: '/tmp/.x/kworker' },
@@ -64,6 +72,9 @@ describe('high-cpu-odd-path', () => {
       value: '/tmp/.x/kworker',
       ioc: 'odd place: /tmp, a world-writable temporary directory',
     });
+    expect(finding?.message.en).toBe(
+      'PID 4242 (/tmp/.x/kworker) has used 99% CPU (98% over its 10 min life) running from /tmp, a world-writable temporary directory',
+    );
   });
 
   it('findings: every odd place is named; ordinary places and tool-chain directories are not odd', () => {
@@ -111,6 +122,10 @@ describe('high-cpu-odd-path', () => {
       busy({ pid: 7, exe: '/tmp/g', cpuPercent: HIGH_CPU_PERCENT, cpuPercentLifetime: HIGH_CPU_PERCENT }),
     );
     expect(findings.map(pidOf).sort()).toEqual([5, 7]);
+    expect(findings.find((f) => pidOf(f) === 5)?.data).toMatchObject({
+      seconds: 60,
+      runtime: { en: '60 s', 'zh-CN': '60 秒' },
+    });
   });
 
   it('skipped: without a process list the detector is skipped, not clean', () => {

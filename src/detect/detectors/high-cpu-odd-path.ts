@@ -113,6 +113,12 @@ export const highCpuOddPath: Detector = {
     'If the program is not known, kill the process tree and quarantine its executable (for a deleted or memfd executable, copy /proc/<pid>/exe before killing: it is the only copy). Then look for the dropper and its persistence.',
     '如果无法确认该程序，结束进程树并隔离其可执行文件（对已删除或 memfd 的可执行文件，请在结束进程前复制 /proc/<pid>/exe：那是唯一的副本）。然后排查投放器及其持久化机制。',
   ),
+  messages: {
+    busy: t(
+      '{process} has used {cpu}% CPU ({cpuLifetime}% over its {runtime} life) running from {place}',
+      '{process}占用 {cpu}% CPU（运行 {runtime}，平均 {cpuLifetime}%），其程序位于{place}',
+    ),
+  },
   detect(snapshot) {
     const hits: Hit[] = [];
     for (const p of snapshot.processes ?? []) {
@@ -125,14 +131,19 @@ export const highCpuOddPath: Detector = {
       if (runtime === undefined || runtime < MIN_RUNTIME_SECONDS) continue;
       const place = oddPlace(p);
       if (!place) continue;
-      const ref = processRef(p);
-      const age = duration(runtime);
       hits.push({
         subject: processSubject(p.pid),
-        message: t(
-          `${ref.en} has used ${Math.round(now)}% CPU (${Math.round(life)}% over its ${age.en} life) running from ${place.en}`,
-          `${ref['zh-CN']}占用 ${Math.round(now)}% CPU（运行 ${age['zh-CN']}，平均 ${Math.round(life)}%），其程序位于${place['zh-CN']}`,
-        ),
+        messageId: 'busy',
+        data: {
+          process: processRef(p),
+          pid: p.pid,
+          ...(p.exe ? { exe: p.exe } : {}),
+          cpu: Math.round(now),
+          cpuLifetime: Math.round(life),
+          runtime: duration(runtime),
+          seconds: Math.round(runtime),
+          place,
+        },
         evidence: [
           processEvidence(p),
           { type: 'match', field: 'exe', value: p.exe ?? p.argv[0] ?? p.comm, ioc: `odd place: ${place.en}` },

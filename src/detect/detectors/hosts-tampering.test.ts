@@ -41,7 +41,8 @@ describe('hosts-tampering', () => {
     expect(f).toMatchObject({
       ruleId: 'hosts-tampering',
       level: 'info',
-      message: { en: 'pool domains blocked here (6 names)', 'zh-CN': '本机已屏蔽矿池域名（6 个）' },
+      messageId: 'poolsBlocked',
+      data: { count: 6, names: { en: '6 names', 'zh-CN': '6 个' } },
       remediate: [],
     });
     expect(f?.kind).toBeUndefined();
@@ -91,16 +92,15 @@ describe('hosts-tampering', () => {
       },
     ]);
     // One name: singular.
-    expect(run([...PLAIN, { address: '0.0.0.0', names: ['supportxmr.com'] }]).findings[0]?.message.en).toBe(
-      'pool domains blocked here (1 name)',
-    );
+    expect(run([...PLAIN, { address: '0.0.0.0', names: ['supportxmr.com'] }]).findings[0]?.message).toEqual({
+      en: 'pool domains blocked here (1 name)',
+      'zh-CN': '本机已屏蔽矿池域名（1 个）',
+    });
   });
 
   it("info: the clean host's pool blocks are the one informational finding", () => {
     const { findings } = runDetectors(cleanHostSnapshot(), ruleset, [hostsTampering]);
-    expect(findings.map((f) => [f.level, f.message.en])).toEqual([
-      ['info', 'pool domains blocked here (3 names)'],
-    ]);
+    expect(findings.map((f) => [f.level, f.messageId, f.data?.count])).toEqual([['info', 'poolsBlocked', 3]]);
   });
 
   it('findings: vendors sinkholed are medium, a pool pinned to a real address is high, blocks stay info', () => {
@@ -118,18 +118,34 @@ describe('hosts-tampering', () => {
     });
     const findings = runDetectors(snap, ruleset, [hostsTampering]).findings;
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
-    expect(findings.map((f) => [f.level, f.message.en])).toEqual([
-      ['high', '/etc/hosts pins the mining pool xmr.pool.minergate.com to 198.51.100.77'],
+    expect(findings.map((f) => [f.level, f.messageId, f.data])).toEqual([
       [
-        'medium',
-        '/etc/hosts sends update.aegis.aliyun.com (Alibaba Cloud Security Center (Aegis)) to 0.0.0.0: the security agent can no longer reach it',
+        'high',
+        'poolPinned',
+        { name: 'xmr.pool.minergate.com', address: '198.51.100.77', pool: 'minergate.com' },
       ],
       [
         'medium',
-        '/etc/hosts sends yunjing.qcloud.com (Tencent Cloud Workload Protection (YunJing)) to 127.0.0.1: the security agent can no longer reach it',
+        'vendorSinkholed',
+        {
+          name: 'update.aegis.aliyun.com',
+          vendor: 'Alibaba Cloud Security Center (Aegis)',
+          domain: 'aegis.aliyun.com',
+          address: '0.0.0.0',
+        },
+      ],
+      [
+        'medium',
+        'vendorSinkholed',
+        {
+          name: 'yunjing.qcloud.com',
+          vendor: 'Tencent Cloud Workload Protection (YunJing)',
+          domain: 'yunjing.qcloud.com',
+          address: '127.0.0.1',
+        },
       ],
       // cleanHostHostsFile blocks pool.minexmr.com, xmr.pool.minergate.com and supportxmr.com.
-      ['info', 'pool domains blocked here (3 names)'],
+      ['info', 'poolsBlocked', { count: 3, names: { en: '3 names', 'zh-CN': '3 个' } }],
     ]);
     expect(findings[0]?.remediate).toEqual([
       { type: 'remove-line', path: '/etc/hosts', line: '198.51.100.77 xmr.pool.minergate.com' },

@@ -130,6 +130,17 @@ export const hostsTampering: Detector = {
     'Remove the lines (clear an immutable attribute first), restart the security agent and check that it reports again; block the pinned pool address at the firewall.',
     '删除这些行（先清除不可修改属性），重启安全代理并确认其恢复上报；在防火墙上封锁被固定的矿池地址。',
   ),
+  messages: {
+    vendorSinkholed: t(
+      '/etc/hosts sends {name} ({vendor}) to {address}: the security agent can no longer reach it',
+      '/etc/hosts 把 {name}（{vendor}）指向 {address}：安全代理无法再连接它',
+    ),
+    poolPinned: t(
+      '/etc/hosts pins the mining pool {name} to {address}',
+      '/etc/hosts 把矿池域名 {name} 固定解析到 {address}',
+    ),
+    poolsBlocked: t('pool domains blocked here ({names})', '本机已屏蔽矿池域名（{names}）'),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     const blocked: HostsPoolName[] = [];
@@ -142,10 +153,8 @@ export const hostsTampering: Detector = {
             fileHit(snapshot, ruleset, '/etc/hosts', name, {
               level: 'medium',
               linkedLevel: 'high',
-              message: t(
-                `/etc/hosts sends ${name} (${vendor.vendor}) to ${entry.address}: the security agent can no longer reach it`,
-                `/etc/hosts 把 ${name}（${vendor.vendor}）指向 ${entry.address}：安全代理无法再连接它`,
-              ),
+              messageId: 'vendorSinkholed',
+              data: { name, vendor: vendor.vendor, domain: vendor.value, address: entry.address },
               evidence: [
                 { type: 'match', field: 'hosts', value: line, ioc: `security vendor: ${vendor.vendor}` },
               ],
@@ -160,10 +169,8 @@ export const hostsTampering: Detector = {
           hits.push(
             fileHit(snapshot, ruleset, '/etc/hosts', name, {
               level: 'high',
-              message: t(
-                `/etc/hosts pins the mining pool ${name} to ${entry.address}`,
-                `/etc/hosts 把矿池域名 ${name} 固定解析到 ${entry.address}`,
-              ),
+              messageId: 'poolPinned',
+              data: { name, address: entry.address, pool: pool.pool.value },
               evidence: [{ type: 'match', field: 'hosts', value: line, ioc: poolIoc(pool.pool) }],
               remediate: [
                 { type: 'remove-line', path: '/etc/hosts', line },
@@ -190,10 +197,11 @@ export const hostsTampering: Detector = {
       hits.push({
         subject: 'file:/etc/hosts#pool-domains-blocked',
         level: 'info',
-        message: t(
-          `pool domains blocked here (${names.length} ${names.length === 1 ? 'name' : 'names'})`,
-          `本机已屏蔽矿池域名（${names.length} 个）`,
-        ),
+        messageId: 'poolsBlocked',
+        data: {
+          names: t(`${names.length} ${names.length === 1 ? 'name' : 'names'}`, `${names.length} 个`),
+          count: names.length,
+        },
         evidence,
         remediate: [],
         // A setting of this host, not something that starts a program.

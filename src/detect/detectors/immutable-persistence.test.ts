@@ -29,9 +29,30 @@ describe('immutable-persistence', () => {
     ];
     const findings = runDetectors(snapshotWith({ persistence: p }), ruleset, [immutablePersistence]).findings;
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
-    expect(findings.map((f) => [f.level, f.message.en]).sort()).toEqual([
-      ['medium', 'persistence file /etc/cron.d/0systemd-update is immutable (chattr +i)'],
-      ['medium', 'persistence file /root/.ssh/authorized_keys is append-only (chattr +a)'],
+    const byPath = [...findings].sort((a, b) => String(a.data?.path).localeCompare(String(b.data?.path)));
+    expect(byPath.map((f) => [f.level, f.messageId, f.data])).toEqual([
+      [
+        'medium',
+        'locked',
+        {
+          what: { en: 'persistence file', 'zh-CN': '持久化文件' },
+          role: 'config',
+          path: '/etc/cron.d/0systemd-update',
+          attributes: { en: 'immutable', 'zh-CN': '不可修改' },
+          flags: 'i',
+        },
+      ],
+      [
+        'medium',
+        'locked',
+        {
+          what: { en: 'persistence file', 'zh-CN': '持久化文件' },
+          role: 'config',
+          path: '/root/.ssh/authorized_keys',
+          attributes: { en: 'append-only', 'zh-CN': '仅追加' },
+          flags: 'a',
+        },
+      ],
     ]);
     expect(findings.flatMap((f) => f.remediate)).toContainEqual({
       type: 'clear-immutable',
@@ -48,6 +69,10 @@ describe('immutable-persistence', () => {
       immutablePersistence,
     ]).findings;
     expect(f?.level).toBe('high');
+    expect(f).toMatchObject({
+      messageId: 'lockedOnChain',
+      data: { role: 'target', path: '/usr/local/lib/.cache/kworkerds', flags: 'i' },
+    });
     expect(f?.message.en).toBe(
       'program started by a persistence entry /usr/local/lib/.cache/kworkerds is immutable (chattr +i), on the chain to a running process',
     );

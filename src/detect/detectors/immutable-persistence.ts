@@ -25,6 +25,16 @@ export const immutablePersistence: Detector = {
     'Clear the attribute (with chattr, removing i and a) before any other step touches the file, then remove what the dropper added. Look for a `chattr` binary that was replaced or renamed (droppers do that too).',
     '在其他步骤处理该文件之前先清除属性（用 chattr 去掉 i 和 a 属性），再删除投放器添加的内容。同时检查 `chattr` 程序是否被替换或改名（投放器也会这样做）。',
   ),
+  messages: {
+    locked: t(
+      '{what} {path} is {attributes} (chattr +{flags})',
+      '{what} {path} 被设为{attributes}（chattr +{flags}）',
+    ),
+    lockedOnChain: t(
+      '{what} {path} is {attributes} (chattr +{flags}), on the chain to a running process',
+      '{what} {path} 被设为{attributes}（chattr +{flags}），位于指向运行中进程的链条上',
+    ),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     for (const file of snapshot.persistence?.files ?? []) {
@@ -40,10 +50,14 @@ export const immutablePersistence: Detector = {
         fileHit(snapshot, ruleset, file.path, 'attributes', {
           level: 'medium',
           linkedLevel: 'high',
-          message: t(
-            `${what.en} ${file.path} is ${names.map((n) => n.en).join(' and ')} (chattr +${flags.join('')})${linked ? ', on the chain to a running process' : ''}`,
-            `${what['zh-CN']} ${file.path} 被设为${names.map((n) => n['zh-CN']).join('且')}（chattr +${flags.join('')}）${linked ? '，位于指向运行中进程的链条上' : ''}`,
-          ),
+          messageId: linked ? 'lockedOnChain' : 'locked',
+          data: {
+            what,
+            role: file.role,
+            path: file.path,
+            attributes: t(names.map((n) => n.en).join(' and '), names.map((n) => n['zh-CN']).join('且')),
+            flags: flags.join(''),
+          },
           evidence: [{ type: 'match', field: 'attributes', value: flags.join(''), ioc: 'lsattr' }],
           remediate: [{ type: 'clear-immutable', path: file.path }],
         }),

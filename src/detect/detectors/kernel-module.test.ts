@@ -39,15 +39,28 @@ describe('kernel-module', () => {
     });
     const { findings } = runDetectors(snap, ruleset, [kernelModule]);
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
-    const levels = Object.fromEntries(findings.map((f) => [f.message.en.split(':')[0], f.level]));
-    expect(levels).toEqual({
-      'Kernel module diamorphine': 'critical',
-      'Kernel module hidemod': 'high',
-      'Kernel module vboxdrv': 'low',
-      'The kernel is tainted (12290': 'low',
+    const byId = Object.fromEntries(
+      findings.map((f) => [f.data?.module ?? 'kernel', [f.level, f.messageId, f.data]]),
+    );
+    expect(byId).toEqual({
+      diamorphine: ['critical', 'hidden', { module: 'diamorphine' }],
+      hidemod: ['high', 'taintingNotInTree', { module: 'hidemod', taints: 'OE' }],
+      vboxdrv: ['low', 'tainting', { module: 'vboxdrv', taints: 'OE' }],
+      // Only force-loading (F) is left unexplained: the modules listed account for O and E.
+      kernel: [
+        'low',
+        'taintUnexplained',
+        {
+          tainted: 12290,
+          flags: { en: 'module force-loaded (F)', 'zh-CN': '强制加载的模块（F）' },
+          letters: 'F',
+        },
+      ],
     });
     expect(findings[0]).toMatchObject({ kind: 'driver', ruleId: 'kernel-module' });
-    expect(findings[0]!.message['zh-CN']).toContain('被隐藏');
+    expect(findings[0]!.message['zh-CN']).toBe(
+      '内核模块 diamorphine：它已加载（/sys/module）却在 /proc/modules 和 lsmod 中被隐藏',
+    );
   });
 
   it('skipped: without the modules section', () => {

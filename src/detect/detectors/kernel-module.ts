@@ -14,43 +14,17 @@ export const TAINT_BITS: Record<number, [string, string]> = {
   13: ['unsigned module (E)', '未签名模块（E）'],
 };
 
-function moduleLevel(m: KernelModule): { level: Level; en: string; zh: string } | undefined {
-  if (m.inSysModule && !m.inProcModules) {
-    return {
-      level: 'critical',
-      en: 'it is loaded (/sys/module) but hidden from /proc/modules and lsmod',
-      zh: '它已加载（/sys/module）却在 /proc/modules 和 lsmod 中被隐藏',
-    };
-  }
+/** Why a module stands out and how much, as the id of its message; undefined for an ordinary one. */
+function moduleLevel(m: KernelModule): { level: Level; messageId: string } | undefined {
+  if (m.inSysModule && !m.inProcModules) return { level: 'critical', messageId: 'hidden' };
   const out = m.taints.includes('O');
   const unsigned = m.taints.includes('E');
   const forced = m.taints.includes('F');
-  if (m.inTree === false && (out || unsigned)) {
-    return {
-      level: 'high',
-      en: `it taints the kernel (${m.taints}) and its file is not in the distribution's module tree`,
-      zh: `它使内核被标记污染（${m.taints}），且其文件不在发行版的模块目录中`,
-    };
-  }
-  if (m.inTree === false)
-    return {
-      level: 'medium',
-      en: "its file is not in the distribution's module tree",
-      zh: '其文件不在发行版的模块目录中',
-    };
-  if (forced) return { level: 'medium', en: 'it was force-loaded (F)', zh: '它是被强制加载的（F）' };
-  if (out || unsigned)
-    return {
-      level: 'low',
-      en: `it taints the kernel (${m.taints}): out-of-tree or unsigned, e.g. a DKMS driver`,
-      zh: `它使内核被标记污染（${m.taints}）：树外或未签名，例如 DKMS 驱动`,
-    };
-  if (m.inProcModules && !m.inSysModule)
-    return {
-      level: 'medium',
-      en: 'it is listed in /proc/modules but has no /sys/module entry',
-      zh: '它在 /proc/modules 中但没有 /sys/module 条目',
-    };
+  if (m.inTree === false && (out || unsigned)) return { level: 'high', messageId: 'taintingNotInTree' };
+  if (m.inTree === false) return { level: 'medium', messageId: 'notInTree' };
+  if (forced) return { level: 'medium', messageId: 'forceLoaded' };
+  if (out || unsigned) return { level: 'low', messageId: 'tainting' };
+  if (m.inProcModules && !m.inSysModule) return { level: 'medium', messageId: 'noSysModule' };
   return undefined;
 }
 
@@ -74,6 +48,36 @@ export const kernelModule: Detector = {
     'A hidden module cannot be trusted to unload: take an image of memory if you can, remove its file and the entry that loads it (/etc/modules, /etc/modules-load.d, modprobe.d, initramfs), then reboot the host; for a foreign module that is not hidden, `rmmod` it after finding what installed it.',
     '被隐藏的模块无法被可靠卸载：如有可能先获取内存镜像，删除其文件和加载它的配置（/etc/modules、/etc/modules-load.d、modprobe.d、initramfs），然后重启主机；对于未被隐藏的来历不明模块，查明安装来源后用 `rmmod` 卸载。',
   ),
+  messages: {
+    hidden: t(
+      'Kernel module {module}: it is loaded (/sys/module) but hidden from /proc/modules and lsmod',
+      '内核模块 {module}：它已加载（/sys/module）却在 /proc/modules 和 lsmod 中被隐藏',
+    ),
+    taintingNotInTree: t(
+      "Kernel module {module}: it taints the kernel ({taints}) and its file is not in the distribution's module tree",
+      '内核模块 {module}：它使内核被标记污染（{taints}），且其文件不在发行版的模块目录中',
+    ),
+    notInTree: t(
+      "Kernel module {module}: its file is not in the distribution's module tree",
+      '内核模块 {module}：其文件不在发行版的模块目录中',
+    ),
+    forceLoaded: t(
+      'Kernel module {module}: it was force-loaded (F)',
+      '内核模块 {module}：它是被强制加载的（F）',
+    ),
+    tainting: t(
+      'Kernel module {module}: it taints the kernel ({taints}): out-of-tree or unsigned, e.g. a DKMS driver',
+      '内核模块 {module}：它使内核被标记污染（{taints}）：树外或未签名，例如 DKMS 驱动',
+    ),
+    noSysModule: t(
+      'Kernel module {module}: it is listed in /proc/modules but has no /sys/module entry',
+      '内核模块 {module}：它在 /proc/modules 中但没有 /sys/module 条目',
+    ),
+    taintUnexplained: t(
+      'The kernel is tainted ({tainted}: {flags}) by no module now listed',
+      '内核已被污染（{tainted}：{flags}），但当前列出的模块都无法解释',
+    ),
+  },
   detect(snapshot) {
     const hits: Hit[] = [];
     for (const m of snapshot.modules?.modules ?? []) {
@@ -82,7 +86,8 @@ export const kernelModule: Detector = {
       hits.push({
         subject: `module:${m.name}`,
         level: judged.level,
-        message: t(`Kernel module ${m.name}: ${judged.en}`, `内核模块 ${m.name}：${judged.zh}`),
+        messageId: judged.messageId,
+        data: { module: m.name, ...(m.taints ? { taints: m.taints } : {}) },
         evidence: [
           { type: 'match', field: 'module', value: m.name },
           ...(m.taints ? [{ type: 'match' as const, field: 'taints', value: m.taints }] : []),
@@ -104,10 +109,12 @@ export const kernelModule: Detector = {
       hits.push({
         subject: 'kernel:taint',
         level: 'low',
-        message: t(
-          `The kernel is tainted (${tainted}: ${names.map((n) => n[0]).join(', ')}) by no module now listed`,
-          `内核已被污染（${tainted}：${names.map((n) => n[1]).join('、')}），但当前列出的模块都无法解释`,
-        ),
+        messageId: 'taintUnexplained',
+        data: {
+          tainted,
+          flags: t(names.map((n) => n[0]).join(', '), names.map((n) => n[1]).join('、')),
+          letters: unexplained.map((bit) => letters[bit] ?? '?').join(''),
+        },
         evidence: [{ type: 'match', field: 'tainted', value: String(tainted) }],
         remediate: [],
         fingerprint: ['kernel-taint', String(tainted)],

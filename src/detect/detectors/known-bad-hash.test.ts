@@ -70,6 +70,17 @@ describe('known-bad-hash', () => {
     const [f] = findings;
     expect(FindingSchema.parse(f)).toEqual(f);
     expect(f).toMatchObject({ ruleId: 'known-bad-hash', level: 'critical', kind: 'open-source-miner' });
+    expect(f).toMatchObject({
+      messageId: 'runsListed',
+      data: {
+        pid: 777,
+        exe: '/usr/local/bin/sshd-helper',
+        what: 'xmrig 6.21.0 static',
+        family: 'XMRig',
+        sha256: BAD,
+        list: `${path.basename(userDir)}/hashes-incident.yml`,
+      },
+    });
     expect(f?.message.en).toBe(
       `PID 777 (/usr/local/bin/sshd-helper) runs xmrig 6.21.0 static (sha256 ${BAD.slice(0, 16)}… listed in ${path.basename(userDir)}/hashes-incident.yml)`,
     );
@@ -91,6 +102,13 @@ describe('known-bad-hash', () => {
       kind: 'fileless',
       level: 'critical',
       remediate: [{ type: 'quarantine-file', path: '/srv/in.tar' }],
+      messageId: 'fileListed',
+      data: {
+        path: '/srv/in.tar!x/k.sh',
+        what: 'kinsing dropper',
+        sha256: BAD_FILE,
+        list: `${path.basename(userDir)}/hashes-incident.yml`,
+      },
     });
   });
 
@@ -109,7 +127,15 @@ describe('known-bad-hash', () => {
       level: 'critical',
       remediate: [{ type: 'quarantine-file', path: '/var/tmp/.cache/update.tgz' }],
     });
-    expect(f?.message.en).toContain('XMRig 6.21.0 release archive (linux-static-x64)');
+    expect(f).toMatchObject({
+      messageId: 'fileListed',
+      data: {
+        path: '/var/tmp/.cache/update.tgz',
+        what: 'XMRig 6.21.0 release archive (linux-static-x64)',
+        sha256: published,
+        list: 'iocs/hashes.yml',
+      },
+    });
     expect(JSON.stringify(f?.evidence)).toContain(`iocs/hashes.yml: ${published}`);
   });
 

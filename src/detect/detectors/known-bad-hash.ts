@@ -3,6 +3,7 @@
 // signal: the file is byte for byte one that a public source documented.
 import type { FileHashEntry } from '../../iocs/types.js';
 import { MinerKindSchema, type Evidence, type MinerKind } from '../../model/finding.js';
+import type { MessageData } from '../../model/localized.js';
 import type { Detector, Hit } from '../types.js';
 import {
   iocRef,
@@ -22,6 +23,17 @@ function kindOf(entry: FileHashEntry): MinerKind | undefined {
 
 function what(entry: FileHashEntry): string {
   return entry.name ?? entry.family ?? 'a known miner file';
+}
+
+/** The facts of a list match: what the entry names, the hash (whole and as shown) and the list. */
+function listing(entry: FileHashEntry, sha256: string): MessageData {
+  return {
+    what: what(entry),
+    ...(entry.family ? { family: entry.family } : {}),
+    sha256,
+    sha256Prefix: sha256.slice(0, 16),
+    list: entry.file ?? 'iocs',
+  };
 }
 
 export const knownBadHash: Detector = {
@@ -44,6 +56,16 @@ export const knownBadHash: Detector = {
     'Kill the process tree that runs the file and quarantine the file; then look for its persistence (cron, systemd, shell profiles) and the way it came in. The same hash on other hosts means the same campaign.',
     '结束运行该文件的进程树并隔离该文件；然后排查其持久化方式（cron、systemd、shell 配置文件）和入侵途径。其他主机上出现相同哈希意味着同一攻击活动。',
   ),
+  messages: {
+    runsListed: t(
+      '{process} runs {what} (sha256 {sha256Prefix}… listed in {list})',
+      '{process}运行的是{what}（sha256 {sha256Prefix}… 列于 {list}）',
+    ),
+    fileListed: t(
+      '{path} is {what} (sha256 {sha256Prefix}… listed in {list})',
+      '{path} 是{what}（sha256 {sha256Prefix}… 列于 {list}）',
+    ),
+  },
   detect(snapshot, ruleset) {
     const list = ruleset.fileHashes;
     if (list.length === 0) return [];
@@ -55,7 +77,6 @@ export const knownBadHash: Detector = {
       const entry = byHash.get(p.exeSha256);
       if (!entry) continue;
       if (p.exe) runningExes.add(p.exe);
-      const ref = processRef(p);
       const kind = kindOf(entry);
       const evidence: Evidence[] = [
         processEvidence(p),
@@ -64,10 +85,13 @@ export const knownBadHash: Detector = {
       hits.push({
         subject: processSubject(p.pid),
         ...(kind ? { kind } : {}),
-        message: t(
-          `${ref.en} runs ${what(entry)} (sha256 ${p.exeSha256.slice(0, 16)}… listed in ${entry.file ?? 'iocs'})`,
-          `${ref['zh-CN']}运行的是${what(entry)}（sha256 ${p.exeSha256.slice(0, 16)}… 列于 ${entry.file ?? 'iocs'}）`,
-        ),
+        messageId: 'runsListed',
+        data: {
+          process: processRef(p),
+          pid: p.pid,
+          ...(p.exe ? { exe: p.exe } : {}),
+          ...listing(entry, p.exeSha256),
+        },
         evidence,
         remediate: processActions(p),
         fingerprint: processFingerprint(p),
@@ -82,10 +106,8 @@ export const knownBadHash: Detector = {
       hits.push({
         subject: `file:${f.path}`,
         ...(kind ? { kind } : {}),
-        message: t(
-          `${f.path} is ${what(entry)} (sha256 ${f.sha256.slice(0, 16)}… listed in ${entry.file ?? 'iocs'})`,
-          `${f.path} 是${what(entry)}（sha256 ${f.sha256.slice(0, 16)}… 列于 ${entry.file ?? 'iocs'}）`,
-        ),
+        messageId: 'fileListed',
+        data: { path: f.path, ...listing(entry, f.sha256) },
         evidence: [
           { type: 'file', path: f.path, sha256: f.sha256 },
           { type: 'match', field: 'sha256', value: f.sha256, ioc: iocRef(entry) },

@@ -63,11 +63,26 @@ describe('ld-env-preload', () => {
       kind: 'preload',
       remediate: [{ type: 'quarantine-file', path: hider }],
     });
+    expect(byPid.get(700)).toMatchObject({
+      messageId: 'runsWith',
+      data: { pid: 700, variables: { en: `LD_PRELOAD=${hider}`, 'zh-CN': `LD_PRELOAD=${hider}` } },
+    });
     expect(byPid.get(700)?.message.en).toBe(`PID 700 (/usr/sbin/sshd) runs with LD_PRELOAD=${hider}`);
     expect(byPid.get(701)?.level).toBe('low');
     expect(byPid.get(701)?.remediate).toEqual([]);
+    expect(byPid.get(701)).toMatchObject({
+      messageId: 'runsWith',
+      data: { pid: 701, variables: { en: 'LD_PRELOAD=libfakeroot-sysv.so' } },
+    });
     expect(byPid.get(702)?.level).toBe('medium');
-    expect(byPid.get(702)?.message['zh-CN']).toContain('LD_LIBRARY_PATH=/dev/shm/.l');
+    // Only the odd directory of the search path is named, not /usr/lib.
+    expect(byPid.get(702)).toMatchObject({
+      messageId: 'runsWith',
+      data: {
+        pid: 702,
+        variables: { en: 'LD_LIBRARY_PATH=/dev/shm/.l', 'zh-CN': 'LD_LIBRARY_PATH=/dev/shm/.l' },
+      },
+    });
   });
 
   it('skipped: without the preload section', () => {

@@ -37,6 +37,9 @@ export const ldEnvPreload: Detector = {
     'Quarantine the library, remove the variable from wherever it is set, and restart the process without it. If the process is itself a miner, kill its tree.',
     '隔离该库，从设置它的位置删除该变量，并在不带该变量的情况下重启进程。如果该进程本身就是挖矿程序，结束其进程树。',
   ),
+  messages: {
+    runsWith: t('{process} runs with {variables}', '{process}带有 {variables} 运行'),
+  },
   detect(snapshot) {
     const libs = snapshot.preload?.libraries ?? [];
     const packageDb = snapshot.preload?.packageDb !== 'none';
@@ -70,11 +73,15 @@ export const ldEnvPreload: Detector = {
         }
       }
       if (level === undefined) continue;
-      const ref = processRef(p);
       hits.push({
         subject: processSubject(p.pid),
         level,
-        message: t(`${ref.en} runs with ${named.join(', ')}`, `${ref['zh-CN']}带有 ${named.join('、')} 运行`),
+        messageId: 'runsWith',
+        data: {
+          process: processRef(p),
+          pid: p.pid,
+          variables: t(named.join(', '), named.join('、')),
+        },
         evidence,
         remediate: quarantine.map((path) => ({ type: 'quarantine-file' as const, path })),
         fingerprint: processFingerprint(p),

@@ -40,10 +40,18 @@ describe('ld-so-preload', () => {
     const f = findings[0]!;
     expect(FindingSchema.parse(f)).toEqual(f);
     expect(f).toMatchObject({ ruleId: 'ld-so-preload', kind: 'preload', level: 'critical' });
+    expect(f).toMatchObject({
+      messageId: 'loadsOverriding',
+      data: {
+        path: '/etc/ld.so.preload',
+        libraries: lib,
+        entries: 1,
+        overrides: { en: 'readdir, readdir64', 'zh-CN': 'readdir、readdir64' },
+      },
+    });
     expect(f.message.en).toBe(
       '/etc/ld.so.preload makes every program load /tmp/.x/libsystem.so; it overrides readdir, readdir64',
     );
-    expect(f.message['zh-CN']).toContain('覆盖了 readdir、readdir64');
     expect(f.evidence).toContainEqual({ type: 'file', path: lib, sha256: SHA });
     expect(f.evidence).toContainEqual({
       type: 'match',
@@ -75,6 +83,12 @@ describe('ld-so-preload', () => {
       ldSoPreload,
     ]).findings[0];
     expect(missing?.level).toBe('high');
+    // A missing library tells nothing about what it overrides.
+    expect(missing).toMatchObject({
+      messageId: 'loads',
+      data: { path: '/etc/ld.so.preload', libraries: '/lib/gone.so', entries: 1 },
+    });
+    expect(missing?.data).not.toHaveProperty('overrides');
     const low = runDetectors(
       makeSnapshot({
         preload: preloadWith(

@@ -80,6 +80,13 @@ export const ldSoPreload: Detector = {
     'Quarantine the library, then take its line out of /etc/ld.so.preload (the file is removed when nothing is left); clear an immutable bit first if one is set. Processes started while it was active keep it mapped: restart them, and look again for the processes it hid, which now show up.',
     '先隔离该库，再从 /etc/ld.so.preload 中删除对应行（文件为空时删除整个文件）；如设置了不可修改属性需先清除。在其生效期间启动的进程仍映射着该库，需要重启；之后再次排查它曾隐藏的进程，这些进程现在会显现出来。',
   ),
+  messages: {
+    loads: t('{path} makes every program load {libraries}', '{path} 让所有程序加载 {libraries}'),
+    loadsOverriding: t(
+      '{path} makes every program load {libraries}; it overrides {overrides}',
+      '{path} 让所有程序加载 {libraries}；覆盖了 {overrides}',
+    ),
+  },
   detect(snapshot) {
     const preload = snapshot.preload;
     if (!preload?.ldSoPreload.exists || preload.ldSoPreload.entries.length === 0) return [];
@@ -99,16 +106,16 @@ export const ldSoPreload: Detector = {
       if (lib) evidence.push(...libraryEvidence(lib));
     });
     const overrides = [...new Set(libs.flatMap((l) => l?.overrides ?? []))];
-    const list = file.entries.join(', ');
-    const hooks = overrides.length > 0 ? `; it overrides ${overrides.join(', ')}` : '';
-    const hooksZh = overrides.length > 0 ? `；覆盖了 ${overrides.join('、')}` : '';
     const hit: Hit = {
       subject: `file:${file.path}`,
       level,
-      message: t(
-        `${file.path} makes every program load ${list}${hooks}`,
-        `${file.path} 让所有程序加载 ${list}${hooksZh}`,
-      ),
+      messageId: overrides.length > 0 ? 'loadsOverriding' : 'loads',
+      data: {
+        path: file.path,
+        libraries: file.entries.join(', '),
+        entries: file.entries.length,
+        ...(overrides.length > 0 ? { overrides: t(overrides.join(', '), overrides.join('、')) } : {}),
+      },
       evidence,
       remediate: [
         ...libs.flatMap((l) =>

@@ -51,11 +51,23 @@ describe('miner-command-line', () => {
     expect(rest).toEqual([]);
     expect(FindingSchema.parse(finding)).toEqual(finding);
     expect(finding?.level).toBe('high');
-    expect(finding?.message).toEqual({
-      en: 'PID 4242 (/var/tmp/.font-unix/php-fpm) runs with miner arguments: stratum+tcp://198.51.100.20:3333, Monero wallet 4AMinehunt…111111, --donate-level and 2 more',
-      'zh-CN':
-        '进程 PID 4242（/var/tmp/.font-unix/php-fpm）的命令行带有挖矿参数：stratum+tcp://198.51.100.20:3333，Monero 钱包 4AMinehunt…111111，--donate-level，另有 2 项',
+    expect(finding).toMatchObject({
+      messageId: 'argumentsAndMore',
+      data: {
+        pid: 4242,
+        arguments: {
+          en: 'stratum+tcp://198.51.100.20:3333, Monero wallet 4AMinehunt…111111, --donate-level',
+          'zh-CN': 'stratum+tcp://198.51.100.20:3333，Monero 钱包 4AMinehunt…111111，--donate-level',
+        },
+        more: 2,
+        indicators: 5,
+        strong: 3,
+        weak: 2,
+      },
     });
+    expect(finding?.message.en).toBe(
+      'PID 4242 (/var/tmp/.font-unix/php-fpm) runs with miner arguments: stratum+tcp://198.51.100.20:3333, Monero wallet 4AMinehunt…111111, --donate-level and 2 more',
+    );
     expect(finding?.evidence.slice(1)).toEqual([
       {
         type: 'match',
@@ -101,6 +113,18 @@ describe('miner-command-line', () => {
     });
     const [finding] = findingsFor(gminer);
     expect(finding?.level).toBe('high');
+    expect(finding).toMatchObject({
+      messageId: 'arguments',
+      data: {
+        pid: 500,
+        arguments: {
+          en: '--algo ethash, pool host eth.2miners.com, Ethereum wallet 0x52bc44d5…7be3b5',
+          'zh-CN': '--algo ethash，矿池主机 eth.2miners.com，Ethereum 钱包 0x52bc44d5…7be3b5',
+        },
+        indicators: 3,
+      },
+    });
+    expect(finding?.data).not.toHaveProperty('more');
     expect(finding?.evidence.slice(1)).toEqual([
       { type: 'match', field: 'argv[1]', value: '--algo ethash', ioc: 'iocs/miner-args.yml: ethash' },
       {
@@ -146,6 +170,10 @@ describe('miner-command-line', () => {
     expect(findings.map((f) => [pidOf(f), f.level])).toEqual([
       [601, 'medium'],
       [602, 'medium'],
+    ]);
+    expect(findings.map((f) => f.data)).toMatchObject([
+      { pid: 601, strong: 0, weak: 2 },
+      { pid: 602, strong: 0, weak: 2 },
     ]);
     expect(findings[1]?.evidence.slice(1)).toEqual([
       { type: 'match', field: 'argv[2]', value: BITCOIN, ioc: 'iocs/wallet-patterns.yml: bitcoin-base58' },

@@ -89,7 +89,7 @@ function compile(ruleset: Ruleset): Compiled {
   return c;
 }
 
-interface Signal {
+export interface Signal {
   strength: Strength;
   /** Whether the signal is specific to mining software (drives the level) rather than to mining as such. */
   minerSpecific: boolean;
@@ -99,7 +99,7 @@ interface Signal {
   block?: Action;
 }
 
-function argsOf(p: ProcessInfo): { field: string; text: string }[] {
+function argsOf(p: Pick<ProcessInfo, 'argv'>): { field: string; text: string }[] {
   // A process that rewrote its title into one string still shows its options inside argv[0].
   if (p.argv.length === 1 && /\s/.test(p.argv[0] ?? '')) {
     return (p.argv[0] ?? '')
@@ -122,7 +122,7 @@ function poolHost(authority: string): { host: string; port?: number } {
   return { host, port: port && /^\d+$/.test(port) ? Number(port) : undefined };
 }
 
-function signalsOf(p: ProcessInfo, ruleset: Ruleset, c: Compiled): Signal[] {
+function signalsOf(p: Pick<ProcessInfo, 'argv'>, ruleset: Ruleset, c: Compiled): Signal[] {
   const signals: Signal[] = [];
   const args = argsOf(p);
   const push = (s: Signal) => signals.push(s);
@@ -214,6 +214,28 @@ function signalsOf(p: ProcessInfo, ruleset: Ruleset, c: Compiled): Signal[] {
   return uniqueBy(signals, (s) => s.key);
 }
 
+/**
+ * Whether a set of indicators is enough, and at which level: one strong indicator or two weak ones;
+ * high when one of them is specific to mining software. Shared with the image detectors.
+ */
+export function judgeSignals(
+  signals: Signal[],
+): { level: Level; strong: Signal[]; weak: Signal[]; ordered: Signal[] } | undefined {
+  const strong = signals.filter((s) => s.strength === 'strong');
+  const weak = signals.filter((s) => s.strength === 'weak');
+  if (strong.length === 0 && weak.length < 2) return undefined;
+  const level: Level = strong.some((s) => s.minerSpecific) ? 'high' : 'medium';
+  return { level, strong, weak, ordered: [...strong, ...weak] };
+}
+
+/**
+ * The miner indicators in an argv, read as this detector reads a process's command line: used by
+ * image-entrypoint and image-env for an image's start command, its start scripts and its Env.
+ */
+export function argvSignals(argv: string[], ruleset: Ruleset): Signal[] {
+  return signalsOf({ argv }, ruleset, compile(ruleset));
+}
+
 function isSearchTool(p: ProcessInfo): boolean {
   const name = basename(p.argv[0] ?? p.comm);
   if (!SEARCH_TOOLS.has(name)) return false;
@@ -240,22 +262,27 @@ export const minerCommandLine: Detector = {
     'Kill the process tree and quarantine its executable; block pool addresses given as IP literals. Report the wallet address to the pool operator, which can ban it. Find and remove what started the process (cron, systemd, profiles, the parent process).',
     '结束进程树并隔离其可执行文件；封禁以 IP 形式给出的矿池地址。可将钱包地址报告给矿池运营方，由其封禁。找出并清除启动该进程的机制（cron、systemd、配置文件、父进程）。',
   ),
+  messages: {
+    arguments: t(
+      '{process} runs with miner arguments: {arguments}',
+      '{process}的命令行带有挖矿参数：{arguments}',
+    ),
+    argumentsAndMore: t(
+      '{process} runs with miner arguments: {arguments} and {more} more',
+      '{process}的命令行带有挖矿参数：{arguments}，另有 {more} 项',
+    ),
+  },
   detect(snapshot, ruleset) {
     const compiled = compile(ruleset);
     const hits: Hit[] = [];
     for (const p of snapshot.processes ?? []) {
       if (!isUserland(p) || isSearchTool(p)) continue;
-      const signals = signalsOf(p, ruleset, compiled);
-      const strong = signals.filter((s) => s.strength === 'strong');
-      const weak = signals.filter((s) => s.strength === 'weak');
-      if (strong.length === 0 && weak.length < 2) continue;
-      const level: Level = strong.some((s) => s.minerSpecific) ? 'high' : 'medium';
-      const ordered = [...strong, ...weak];
+      const judged = judgeSignals(signalsOf(p, ruleset, compiled));
+      if (!judged) continue;
+      const { level, strong, weak, ordered } = judged;
       const shown = ordered.slice(0, 3).map((s) => s.label);
       const more = ordered.length - shown.length;
-      const listEn = shown.map((l) => l.en).join(', ');
-      const listZh = shown.map((l) => l['zh-CN']).join('，');
-      const ref = processRef(p);
+      const list = t(shown.map((l) => l.en).join(', '), shown.map((l) => l['zh-CN']).join('，'));
       const blocks = uniqueBy(
         ordered.flatMap((s) => (s.block ? [s.block] : [])),
         (a) => JSON.stringify(a),
@@ -263,10 +290,16 @@ export const minerCommandLine: Detector = {
       hits.push({
         subject: processSubject(p.pid),
         level,
-        message: t(
-          `${ref.en} runs with miner arguments: ${listEn}${more > 0 ? ` and ${more} more` : ''}`,
-          `${ref['zh-CN']}的命令行带有挖矿参数：${listZh}${more > 0 ? `，另有 ${more} 项` : ''}`,
-        ),
+        messageId: more > 0 ? 'argumentsAndMore' : 'arguments',
+        data: {
+          process: processRef(p),
+          pid: p.pid,
+          arguments: list,
+          ...(more > 0 ? { more } : {}),
+          indicators: ordered.length,
+          strong: strong.length,
+          weak: weak.length,
+        },
         evidence: [processEvidence(p), ...ordered.map((s) => s.evidence)],
         remediate: [...processActions(p), ...blocks],
         fingerprint: processFingerprint(p),

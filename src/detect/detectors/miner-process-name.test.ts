@@ -36,11 +36,8 @@ describe('miner-process-name', () => {
       category: 'miner',
       level: 'high',
       tags: ['attack.t1496', 'attack.impact'],
-      message: {
-        en: 'PID 4242 (/tmp/.x/xmrig) runs a program named "xmrig", a known miner or miner dropper (XMRig)',
-        'zh-CN':
-          '进程 PID 4242（/tmp/.x/xmrig）运行的程序名为“xmrig”，这是已知的挖矿程序或挖矿投放器（XMRig）',
-      },
+      messageId: 'minerNameFamily',
+      data: { pid: 4242, name: 'xmrig', field: 'exe', listed: 'xmrig', family: 'XMRig' },
       evidence: [
         {
           type: 'process',
@@ -60,6 +57,9 @@ describe('miner-process-name', () => {
       ],
       signals: [{ ruleId: 'miner-process-name', level: 'high' }],
     });
+    expect(finding?.message.en).toBe(
+      'PID 4242 (/tmp/.x/xmrig) runs a program named "xmrig", a known miner or miner dropper (XMRig)',
+    );
     expect(finding?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -102,9 +102,18 @@ describe('miner-process-name', () => {
       value: 'xmrig-6.21.0',
       ioc: 'iocs/miner-names.yml: xmrig',
     });
-    expect(byPid.get(12)?.message.en).toBe(
-      'PID 12 (/tmp/kdevtmpfsi (deleted)) runs a program named "kdevtmpfsi", a known miner or miner dropper (Kinsing)',
-    );
+    expect(byPid.get(12)).toMatchObject({
+      messageId: 'minerNameFamily',
+      data: {
+        process: {
+          en: 'PID 12 (/tmp/kdevtmpfsi (deleted))',
+          'zh-CN': '进程 PID 12（/tmp/kdevtmpfsi (deleted)）',
+        },
+        pid: 12,
+        name: 'kdevtmpfsi',
+        family: 'Kinsing',
+      },
+    });
     expect(byPid.get(12)?.remediate).toEqual([
       { type: 'kill-process-tree', pid: 12, exe: '/tmp/kdevtmpfsi' },
     ]);
@@ -123,6 +132,12 @@ describe('miner-process-name', () => {
       value: 'cryptominer-ext',
       ioc: 'x.yml: cryptominer-extra',
     });
+    // An entry without a family names none.
+    expect(findings[0]).toMatchObject({
+      messageId: 'minerName',
+      data: { pid: 30, name: 'cryptominer-ext', field: 'comm', listed: 'cryptominer-extra' },
+    });
+    expect(findings[0]?.data).not.toHaveProperty('family');
   });
 
   it('skipped: without a process list the detector is skipped, not clean', () => {

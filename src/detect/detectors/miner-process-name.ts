@@ -70,25 +70,38 @@ export const minerProcessName: Detector = {
     'Kill the process tree, then quarantine the executable (a hash-verified copy is kept) so it cannot be restarted. Look for what restarts it: cron entries, systemd units, shell profiles and the parent process. If the miner is sanctioned, add it to the allowlist instead.',
     '结束该进程树，再隔离其可执行文件（保留经哈希校验的副本），使其无法再次启动。排查负责重启它的机制：cron 任务、systemd 单元、shell 配置文件以及父进程。如果这是经批准的挖矿程序，请将其加入白名单。',
   ),
+  messages: {
+    minerName: t(
+      '{process} runs a program named "{name}", a known miner or miner dropper',
+      '{process}运行的程序名为“{name}”，这是已知的挖矿程序或挖矿投放器',
+    ),
+    minerNameFamily: t(
+      '{process} runs a program named "{name}", a known miner or miner dropper ({family})',
+      '{process}运行的程序名为“{name}”，这是已知的挖矿程序或挖矿投放器（{family}）',
+    ),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     for (const p of snapshot.processes ?? []) {
       if (!isUserland(p)) continue;
       const match = findName(p, ruleset.minerNames);
       if (!match) continue;
-      const ref = processRef(p);
-      const family = match.entry.family ? ` (${match.entry.family})` : '';
-      const familyZh = match.entry.family ? `（${match.entry.family}）` : '';
+      const family = match.entry.family;
       const evidence: Evidence[] = [
         processEvidence(p),
         { type: 'match', field: match.field, value: match.value, ioc: iocRef(match.entry) },
       ];
       hits.push({
         subject: processSubject(p.pid),
-        message: t(
-          `${ref.en} runs a program named "${match.value}", a known miner or miner dropper${family}`,
-          `${ref['zh-CN']}运行的程序名为“${match.value}”，这是已知的挖矿程序或挖矿投放器${familyZh}`,
-        ),
+        messageId: family ? 'minerNameFamily' : 'minerName',
+        data: {
+          process: processRef(p),
+          pid: p.pid,
+          name: match.value,
+          field: match.field,
+          listed: match.entry.value,
+          ...(family ? { family } : {}),
+        },
         evidence,
         remediate: processActions(p),
         fingerprint: processFingerprint(p),

@@ -62,11 +62,20 @@ describe('odd-shared-object', () => {
       kind: 'preload',
       remediate: [{ type: 'quarantine-file', path: odd }],
     });
-    expect(high?.message.en).toBe(
-      `${odd} is mapped into 2 process(es) (PID 10, 11): it is loaded from /tmp (world-writable)`,
-    );
+    expect(high).toMatchObject({
+      messageId: 'mapped',
+      data: {
+        path: odd,
+        processes: 2,
+        pids: '10, 11',
+        why: { en: 'it is loaded from /tmp (world-writable)', 'zh-CN': '它从/tmp（所有人可写）加载' },
+      },
+    });
     expect(medium?.level).toBe('medium');
-    expect(medium?.message.en).toContain('no installed package owns it');
+    expect(medium).toMatchObject({
+      messageId: 'mapped',
+      data: { path: unowned, processes: 1, pids: '11', why: { en: 'no installed package owns it' } },
+    });
   });
 
   it('skipped: without the preload section', () => {
@@ -181,8 +190,8 @@ describe('odd-shared-object: language and toolchain trees', () => {
         const [f] = findings;
         expect(FindingSchema.parse(f)).toEqual(f);
         expect(f?.level).toBe(level);
-        expect(f?.message.en).toContain(`, which would be normal, but ${why}`);
-        expect(f?.message['zh-CN']).toContain('本属正常，但');
+        expect(f).toMatchObject({ messageId: 'mappedFromToolchain', data: { path: file, toolchain: id } });
+        expect(f?.data?.problems).toEqual({ en: why, 'zh-CN': expect.stringMatching(/[\u4e00-\u9fff]/) });
         expect(f?.evidence).toContainEqual(
           expect.objectContaining({
             type: 'match',
@@ -206,6 +215,10 @@ describe('odd-shared-object: language and toolchain trees', () => {
       oddSharedObject,
     ]).findings;
     expect(f?.level).toBe('high');
+    expect(f).toMatchObject({
+      messageId: 'mappedFromToolchain',
+      data: { path: file, processes: 2, pids: '11, 12', toolchain: 'node-modules' },
+    });
     expect(f?.message.en).toBe(
       `${file} is mapped into 2 process(es) (PID 11, 12): it is loaded from /tmp (world-writable); it lies in a Node.js native addon (node_modules/<package>/…/*.node), which would be normal, but it is owned by uid ${USER}, neither root nor the process's user (uid 1001), and it was deleted after it was loaded`,
     );
@@ -219,8 +232,14 @@ describe('odd-shared-object: language and toolchain trees', () => {
     expect(
       runDetectors(makeSnapshot({ processes: processes.slice(0, 1), preload: writable }), ruleset, [
         oddSharedObject,
-      ]).findings[0]?.message.en,
-    ).toContain('but it is world-writable (mode 0646), and it is owned by uid 1001');
+      ]).findings[0]?.data,
+    ).toMatchObject({
+      processes: 1,
+      pids: '10',
+      problems: {
+        en: "it is world-writable (mode 0646), and it is owned by uid 1001, neither root nor the process's user (uid 1000)",
+      },
+    });
   });
 
   it('findings: hiding places stay high whatever their owner: /tmp/.x, /dev/shm, memfd, path tricks', () => {
@@ -252,17 +271,27 @@ describe('odd-shared-object: language and toolchain trees', () => {
         findings.map((f) => f.level),
         file,
       ).toEqual(['high']);
-      expect(findings[0]?.message.en, file).not.toContain('would be normal');
+      expect(findings[0]?.messageId, file).toBe('mapped');
+      expect(findings[0]?.data, file).not.toHaveProperty('toolchain');
     }
   });
 
   it('findings: a hidden directory outside every toolchain tree stays medium', () => {
     const file = '/home/dev/.config/.cache/libhide.so';
     expect(toolchainOf(file)).toBeUndefined();
-    expect(mapped(file, { uid: USER, mode: 0o644 }).map((f) => [f.level, f.message.en])).toEqual([
+    expect(mapped(file, { uid: USER, mode: 0o644 }).map((f) => [f.level, f.messageId, f.data])).toEqual([
       [
         'medium',
-        `${file} is mapped into 1 process(es) (PID 10): it is loaded from a hidden or blank-named directory (".config")`,
+        'mapped',
+        {
+          path: file,
+          processes: 1,
+          pids: '10',
+          why: {
+            en: 'it is loaded from a hidden or blank-named directory (".config")',
+            'zh-CN': '它从隐藏或空白名称的目录（".config"）加载',
+          },
+        },
       ],
     ]);
   });

@@ -39,6 +39,16 @@ export const oddSharedObject: Detector = {
     'Quarantine the library and find how it is loaded (ld.so.preload, LD_PRELOAD, a dlopen by a miner); restart the processes that map it once that is removed.',
     '隔离该库并查明它是如何被加载的（ld.so.preload、LD_PRELOAD、挖矿程序 dlopen）；移除加载途径后重启映射它的进程。',
   ),
+  messages: {
+    mapped: t(
+      '{path} is mapped into {processes} process(es) (PID {pids}): {why}',
+      '{path} 被映射到 {processes} 个进程中（PID {pids}）：{why}',
+    ),
+    mappedFromToolchain: t(
+      '{path} is mapped into {processes} process(es) (PID {pids}): {why}; it lies in {tree}, which would be normal, but {problems}',
+      '{path} 被映射到 {processes} 个进程中（PID {pids}）：{why}；它位于{tree}中，本属正常，但{problems}',
+    ),
+  },
   detect(snapshot) {
     const preload = snapshot.preload;
     if (!preload) return [];
@@ -75,12 +85,6 @@ export const oddSharedObject: Detector = {
         });
         if (pids.length === 0) continue;
       }
-      const why = layout
-        ? t(
-            `${odd.why.en}; it lies in ${layout.label.en}, which would be normal, but ${problems.map((x) => x.en).join(', and ')}`,
-            `${odd.why['zh-CN']}；它位于${layout.label['zh-CN']}中，本属正常，但${problems.map((x) => x['zh-CN']).join('，并且')}`,
-          )
-        : odd.why;
       const shown = pids.slice(0, MAX_PROCESS_EVIDENCE);
       const evidence: Evidence[] = [
         ...libraryEvidence(lib),
@@ -94,10 +98,23 @@ export const oddSharedObject: Detector = {
       hits.push({
         subject: `file:${lib.path}`,
         level: odd.level,
-        message: t(
-          `${lib.path} is mapped into ${pids.length} process(es) (PID ${list}): ${why.en}`,
-          `${lib.path} 被映射到 ${pids.length} 个进程中（PID ${list}）：${why['zh-CN']}`,
-        ),
+        messageId: layout ? 'mappedFromToolchain' : 'mapped',
+        data: {
+          path: lib.path,
+          processes: pids.length,
+          pids: list,
+          why: odd.why,
+          ...(layout
+            ? {
+                toolchain: layout.id,
+                tree: layout.label,
+                problems: t(
+                  problems.map((x) => x.en).join(', and '),
+                  problems.map((x) => x['zh-CN']).join('，并且'),
+                ),
+              }
+            : {}),
+        },
         evidence,
         remediate:
           lib.exists && !lib.path.startsWith('/memfd:') ? [{ type: 'quarantine-file', path: lib.path }] : [],

@@ -46,6 +46,16 @@ describe('persistence-download-exec', () => {
       ruleId: 'persistence-download-exec',
       category: 'persistence',
       level: 'high',
+      messageId: 'pipesToInterpreter',
+      data: {
+        entry: { en: 'cron line /etc/crontab:7 (root)', 'zh-CN': 'cron 任务 /etc/crontab:7 (root)' },
+        place: 'crontab',
+        file: '/etc/crontab',
+        line: 7,
+        user: 'root',
+        url: 'http://198.51.100.20/a.sh',
+        downloader: 'curl',
+      },
       message: {
         en: 'cron line /etc/crontab:7 (root) downloads http://198.51.100.20/a.sh and pipes it from curl into an interpreter',
         'zh-CN':
@@ -87,17 +97,25 @@ describe('persistence-download-exec', () => {
       cron('curl -fsS -m 10 --retry 5 https://hc-ping.com/abc > /dev/null', { line: 21 }),
       cron('wget -qO- http://localhost/status | grep -q ok || systemctl restart app', { line: 22 }),
     );
-    expect(findings.map((f) => f.message.en.split(' downloads ')[0]).sort()).toEqual([
-      'at job /var/spool/cron/atjobs/a1',
-      'cron line /etc/cron.d/job:1 (root)',
-      'cron line /etc/cron.d/job:2 (root)',
-      'cron line /etc/cron.d/job:3 (root)',
-      'cron line /etc/cron.d/job:4 (root)',
-      'shell start-up file line /etc/profile.d/p.sh:2',
-      'systemd unit u.service (ExecStart) (root)',
-      'systemd unit v.service (ExecStart) (root)',
-      'udev rule /etc/udev/rules.d/9.rules:1',
+    const entries = findings.map((f) => {
+      const entry = f.data?.entry;
+      return [typeof entry === 'object' ? entry.en : entry, f.messageId, f.data?.url];
+    });
+    expect(entries.sort()).toEqual([
+      ['at job /var/spool/cron/atjobs/a1', 'pipesToInterpreter', 'http://h/i.sh'],
+      ['cron line /etc/cron.d/job:1 (root)', 'pipesToInterpreter', 'http://198.51.100.20/x'],
+      ['cron line /etc/cron.d/job:2 (root)', 'pipesToInterpreter', 'http://h/a'],
+      ['cron line /etc/cron.d/job:3 (root)', 'savesAndRuns', 'http://h/x'],
+      ['cron line /etc/cron.d/job:4 (root)', 'pipesToInterpreter', 'http://h/x'],
+      ['shell start-up file line /etc/profile.d/p.sh:2', 'pipesToInterpreter', 'http://h/p.sh'],
+      ['systemd unit u.service (ExecStart) (root)', 'pipesToInterpreter', 'http://h/c.sh'],
+      ['systemd unit v.service (ExecStart) (root)', 'pipesToInterpreter', 'http://h/v.sh'],
+      ['udev rule /etc/udev/rules.d/9.rules:1', 'pipesToInterpreter', 'http://h/u'],
     ]);
+    expect(findings.find((f) => f.messageId === 'savesAndRuns')?.data).toMatchObject({
+      downloader: 'curl',
+      savedTo: '/tmp/x',
+    });
   });
 
   it("findings: an entry that leads to a running process becomes part of that process's finding", () => {
@@ -112,6 +130,14 @@ describe('persistence-download-exec', () => {
       },
     });
     const [f] = runDetectors(snap, ruleset, [persistenceDownloadExec]).findings;
+    expect(f).toMatchObject({
+      messageId: 'savesAndRuns',
+      data: {
+        url: 'http://h/l.sh',
+        savedTo: '/var/tmp/.l.sh',
+        chain: { en: 'cron line /etc/cron.d/job:1 → /var/tmp/.l.sh → /var/tmp/.cache/kworkerds → PID 4242' },
+      },
+    });
     expect(f?.evidence).toContainEqual({
       type: 'match',
       field: 'chain',

@@ -27,6 +27,16 @@ export const persistenceDownloadExec: Detector = {
     'Remove the entry (the cron line, the unit, the script line), quarantine the scripts and programs it leads to and stop the process tree it started. Clear immutable attributes first if the file has them (`chattr -i`). Then look for the same URL elsewhere and for the way in (exposed services, weak passwords, added ssh keys).',
     '删除该持久化项（cron 行、单元、脚本行），隔离它指向的脚本和程序，并结束它启动的进程树。如果文件带有不可修改属性，先清除（`chattr -i`）。然后在其他位置查找同一 URL，并排查入侵途径（暴露的服务、弱口令、被添加的 ssh 公钥）。',
   ),
+  messages: {
+    pipesToInterpreter: t(
+      '{entry} downloads {url} and pipes it from {downloader} into an interpreter',
+      '{entry}下载 {url}，通过 {downloader} 下载并经管道交给解释器执行',
+    ),
+    savesAndRuns: t(
+      '{entry} downloads {url} and saves it with {downloader} to {savedTo} and runs it',
+      '{entry}下载 {url}，用 {downloader} 保存到 {savedTo} 后执行',
+    ),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     for (const entry of snapshot.persistence?.entries ?? []) {
@@ -34,23 +44,22 @@ export const persistenceDownloadExec: Detector = {
       if (!dl) continue;
       const label = entryLabel(entry);
       const url = dl.url ?? '?';
-      const how =
-        dl.how === 'pipe'
-          ? t(
-              `pipes it from ${dl.downloader} into an interpreter`,
-              `通过 ${dl.downloader} 下载并经管道交给解释器执行`,
-            )
-          : t(
-              `saves it with ${dl.downloader} to ${dl.savedTo ?? '?'} and runs it`,
-              `用 ${dl.downloader} 保存到 ${dl.savedTo ?? '?'} 后执行`,
-            );
       const who = entry.user ? ` (${entry.user})` : '';
       hits.push(
         entryHit(snapshot, ruleset, entry, {
-          message: t(
-            `${label.en}${who} downloads ${url} and ${how.en}`,
-            `${label['zh-CN']}${who}下载 ${url}，${how['zh-CN']}`,
-          ),
+          messageId: dl.how === 'pipe' ? 'pipesToInterpreter' : 'savesAndRuns',
+          data: {
+            // The entry as a reader names it, with the user it runs as.
+            entry: t(`${label.en}${who}`, `${label['zh-CN']}${who}`),
+            place: entry.place,
+            file: entry.file,
+            ...(entry.line !== undefined ? { line: entry.line } : {}),
+            ...(entry.unit ? { unit: entry.unit.name } : {}),
+            ...(entry.user ? { user: entry.user } : {}),
+            url,
+            downloader: dl.downloader,
+            ...(dl.how === 'pipe' ? {} : { savedTo: dl.savedTo ?? '?' }),
+          },
           match: {
             type: 'match',
             field: entry.place,

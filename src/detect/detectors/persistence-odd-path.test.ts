@@ -32,6 +32,14 @@ describe('persistence-odd-path', () => {
     expect(f).toMatchObject({
       ruleId: 'persistence-odd-path',
       level: 'high',
+      messageId: 'runsFromOddPlace',
+      data: {
+        place: 'systemd',
+        unit: 'dbus-broker-helper.service',
+        user: 'root',
+        path: '/dev/shm/.dbus/dbus-daemon',
+        where: { en: '/dev/shm, shared memory that lives only in RAM' },
+      },
       message: {
         en: 'systemd unit dbus-broker-helper.service (ExecStart) (root) runs /dev/shm/.dbus/dbus-daemon from /dev/shm, shared memory that lives only in RAM',
       },
@@ -57,25 +65,24 @@ describe('persistence-odd-path', () => {
       cron('/home/alice/.local/bin/sync', { line: 11 }),
       cron('/root/.acme.sh/acme.sh --cron', { line: 12 }),
     );
-    expect(findings.map((f) => [f.level, f.message.en]).sort()).toEqual([
+    const rows = findings.map((f) => {
+      const where = f.data?.where;
+      return [f.data?.line, f.level, f.messageId, f.data?.path, typeof where === 'object' ? where.en : where];
+    });
+    expect(rows.sort()).toEqual([
       [
+        1,
         'high',
-        'cron line /etc/cron.d/job:1 (root) runs /tmp/.X11-unix/.rsync/kswapd0 from /tmp, a world-writable temporary directory',
+        'runsFromOddPlace',
+        '/tmp/.X11-unix/.rsync/kswapd0',
+        '/tmp, a world-writable temporary directory',
       ],
-      [
-        'high',
-        'cron line /etc/cron.d/job:2 (root) runs /var/tmp/.ldr.sh from /var/tmp, a world-writable temporary directory',
-      ],
-      [
-        'high',
-        'cron line /etc/cron.d/job:3 (root) runs /usr/lib/.../x from a directory with a blank or dots-only name',
-      ],
-      [
-        'medium',
-        'cron line /etc/cron.d/job:4 (root) runs /home/alice/.cache/.x/kthreadd from a hidden directory (.x)',
-      ],
-      ['medium', 'cron line /etc/cron.d/job:5 (root) runs /opt/app/.hidden-run from a hidden file'],
+      [2, 'high', 'runsFromOddPlace', '/var/tmp/.ldr.sh', '/var/tmp, a world-writable temporary directory'],
+      [3, 'high', 'runsFromOddPlace', '/usr/lib/.../x', 'a directory with a blank or dots-only name'],
+      [4, 'medium', 'runsFromOddPlace', '/home/alice/.cache/.x/kthreadd', 'a hidden directory (.x)'],
+      [5, 'medium', 'runsFromOddPlace', '/opt/app/.hidden-run', 'a hidden file'],
     ]);
+    for (const f of findings) expect(f.data).toMatchObject({ file: '/etc/cron.d/job', user: 'root' });
   });
 
   it('skipped: without the persistence section the detector is skipped, not clean', () => {

@@ -27,6 +27,9 @@ export const persistenceOddPath: Detector = {
     'Remove the entry, quarantine the program it starts and stop the process tree if it is running (clear immutable attributes first). Then check the other persistence places for the same path.',
     '删除该持久化项，隔离其启动的程序，如正在运行则结束进程树（先清除不可修改属性）。然后在其他持久化位置查找同一路径。',
   ),
+  messages: {
+    runsFromOddPlace: t('{entry} runs {path} from {where}', '{entry}运行 {path}，其位于{where}'),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     for (const entry of snapshot.persistence?.entries ?? []) {
@@ -40,10 +43,18 @@ export const persistenceOddPath: Detector = {
       hits.push(
         entryHit(snapshot, ruleset, entry, {
           level: worst.odd.level,
-          message: t(
-            `${label.en}${who} runs ${worst.path} from ${worst.odd.why.en}`,
-            `${label['zh-CN']}${who}运行 ${worst.path}，其位于${worst.odd.why['zh-CN']}`,
-          ),
+          messageId: 'runsFromOddPlace',
+          data: {
+            // The entry as a reader names it, with the user it runs as.
+            entry: t(`${label.en}${who}`, `${label['zh-CN']}${who}`),
+            place: entry.place,
+            file: entry.file,
+            ...(entry.line !== undefined ? { line: entry.line } : {}),
+            ...(entry.unit ? { unit: entry.unit.name } : {}),
+            ...(entry.user ? { user: entry.user } : {}),
+            path: worst.path,
+            where: worst.odd.why,
+          },
           match: {
             type: 'match',
             field: entry.place,

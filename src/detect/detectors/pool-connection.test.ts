@@ -85,9 +85,14 @@ describe('pool-connection', () => {
     expect(finding).toMatchObject({
       ruleId: 'pool-connection',
       level: 'medium',
-      message: {
-        en: 'PID 4242 (/tmp/.x/kworker) connects to 127.0.0.1:3333, a mining-pool port',
-        'zh-CN': '进程 PID 4242（/tmp/.x/kworker）连接到 127.0.0.1:3333，这是矿池常用端口',
+      messageId: 'poolPort',
+      data: {
+        owner: { en: 'PID 4242 (/tmp/.x/kworker)', 'zh-CN': '进程 PID 4242（/tmp/.x/kworker）' },
+        pid: 4242,
+        remote: '127.0.0.1:3333',
+        address: '127.0.0.1',
+        port: 3333,
+        others: 0,
       },
       remediate: [
         { type: 'kill-process-tree', pid: 4242, exe: '/tmp/.x/kworker' },
@@ -137,11 +142,20 @@ describe('pool-connection', () => {
     expect(findings).toHaveLength(1);
     const [finding] = findings;
     expect(finding?.level).toBe('high');
+    expect(finding).toMatchObject({
+      messageId: 'poolAddress',
+      data: {
+        pid: 4242,
+        remote: '198.51.100.7:443',
+        address: '198.51.100.7',
+        port: 443,
+        pool: '198.51.100.0/24',
+        others: 2,
+        more: { en: ' (and 2 more pool connections)', 'zh-CN': '（另有 2 个矿池连接）' },
+      },
+    });
     expect(finding?.message.en).toBe(
       'PID 4242 (/tmp/.x/kworker) connects to 198.51.100.7:443, a known mining-pool address (and 2 more pool connections)',
-    );
-    expect(finding?.message['zh-CN']).toBe(
-      '进程 PID 4242（/tmp/.x/kworker）连接到 198.51.100.7:443，这是已知的矿池地址（另有 2 个矿池连接）',
     );
     expect(
       finding?.evidence.slice(1).map((e) => (e.type === 'socket' ? [e.remote, e.match] : e.type)),
@@ -170,9 +184,16 @@ describe('pool-connection', () => {
     });
     const [finding] = runDetectors(snapshot, ruleset, [poolConnection]).findings;
     expect(finding?.level).toBe('high');
-    expect(finding?.message.en).toBe(
-      'PID 4242 (/tmp/.x/kworker) connects to 203.0.113.9:443, which /etc/hosts maps to the pool host xmr-eu1.nanopool.org',
-    );
+    expect(finding).toMatchObject({
+      messageId: 'hostsPool',
+      data: {
+        pid: 4242,
+        remote: '203.0.113.9:443',
+        host: 'xmr-eu1.nanopool.org',
+        pool: 'nanopool.org',
+        others: 0,
+      },
+    });
     expect(finding?.evidence[1]).toMatchObject({
       match: '/etc/hosts: 203.0.113.9 xmr-eu1.nanopool.org (iocs/pool-domains.yml: nanopool.org)',
     });
@@ -192,12 +213,12 @@ describe('pool-connection', () => {
     const { findings } = runDetectors(makeSnapshot({ processes: [named], sockets }), ruleset, [
       poolConnection,
     ]);
-    expect(findings.map((f) => [f.level, f.message.en])).toEqual([
-      [
-        'high',
-        'PID 4300 (/tmp/.x/php) connects to 192.0.2.44:9000, the pool its own command line names (stratum+tcp://192.0.2.44:9000)',
-      ],
-    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      level: 'high',
+      messageId: 'commandLinePool',
+      data: { pid: 4300, remote: '192.0.2.44:9000', url: 'stratum+tcp://192.0.2.44:9000', others: 0 },
+    });
   });
 
   it('findings: a socket without a visible owner is reported on its own, and a pid without a process list still is', () => {
@@ -213,21 +234,32 @@ describe('pool-connection', () => {
     ];
     const { findings, skipped } = runDetectors(makeSnapshot({ sockets }), ruleset, [poolConnection]);
     expect(skipped).toEqual([]);
-    expect(findings.map((f) => [f.level, f.message.en, f.remediate])).toEqual([
-      [
-        'high',
-        'A socket with no visible owner (inode 777) connects to 198.51.100.8:3333, a known mining-pool address',
-        [{ type: 'block-address', address: '198.51.100.8', port: 3333 }],
-      ],
+    expect(findings.map((f) => [f.level, f.messageId, f.remediate])).toEqual([
+      ['high', 'poolAddress', [{ type: 'block-address', address: '198.51.100.8', port: 3333 }]],
       [
         'medium',
-        'PID 5150 connects to 203.0.113.6:7777, a mining-pool port',
+        'poolPort',
         [
           { type: 'kill-process-tree', pid: 5150 },
           { type: 'block-address', address: '203.0.113.6', port: 7777 },
         ],
       ],
     ]);
+    expect(findings[0]?.data).toMatchObject({
+      owner: {
+        en: 'A socket with no visible owner (inode 777)',
+        'zh-CN': '一个看不到所属进程的套接字（inode 777）',
+      },
+      inode: 777,
+      remote: '198.51.100.8:3333',
+      pool: '198.51.100.0/24',
+    });
+    expect(findings[0]?.data).not.toHaveProperty('pid');
+    expect(findings[1]?.data).toMatchObject({
+      owner: { en: 'PID 5150', 'zh-CN': '进程 PID 5150' },
+      pid: 5150,
+      remote: '203.0.113.6:7777',
+    });
   });
 
   it('skipped: without sockets the detector is skipped, not clean', () => {

@@ -2,6 +2,7 @@
 // (iocs/pool-addresses.yml and the user's lists) or because /etc/hosts maps the peer to a pool name.
 import type { IocEntry, PoolPortEntry } from '../../iocs/types.js';
 import type { Action, Evidence, Level } from '../../model/finding.js';
+import type { MessageData } from '../../model/localized.js';
 import type { HostsEntry, ProcessInfo, SocketInfo } from '../../snapshot/schema.js';
 import { addressMatcher, formatEndpoint, isLoopback, isUnspecified, parseIp } from '../net.js';
 import type { Detector, Hit } from '../types.js';
@@ -22,7 +23,9 @@ import {
 interface SocketMatch {
   socket: SocketInfo;
   strong: boolean;
-  why: { en: string; zh: string };
+  /** The message telling why the peer is a pool, and its facts beyond the socket's own. */
+  messageId: string;
+  data: MessageData;
   match: string;
 }
 
@@ -102,7 +105,6 @@ function commandLinePools(processes: ProcessInfo[] | undefined): (s: SocketInfo)
 /** The strongest indicator a socket's peer matches (address, /etc/hosts, command line, then port). */
 function socketMatch(
   s: SocketInfo,
-  remote: string,
   address: IocEntry | undefined,
   hosts: { name: string; entry: IocEntry } | undefined,
   named: string | undefined,
@@ -112,34 +114,32 @@ function socketMatch(
     return {
       socket: s,
       strong: true,
-      why: { en: `${remote}, a known mining-pool address`, zh: `${remote}，这是已知的矿池地址` },
+      messageId: 'poolAddress',
+      data: { pool: address.value },
       match: `pool address ${iocRef(address)}`,
     };
   } else if (hosts) {
     return {
       socket: s,
       strong: true,
-      why: {
-        en: `${remote}, which /etc/hosts maps to the pool host ${hosts.name}`,
-        zh: `${remote}，/etc/hosts 将其映射到矿池主机 ${hosts.name}`,
-      },
+      messageId: 'hostsPool',
+      data: { host: hosts.name, pool: hosts.entry.value },
       match: `/etc/hosts: ${displayAddress(s.remoteAddress)} ${hosts.name} (${iocRef(hosts.entry)})`,
     };
   } else if (named) {
     return {
       socket: s,
       strong: true,
-      why: {
-        en: `${remote}, the pool its own command line names (${named})`,
-        zh: `${remote}，即其命令行中指定的矿池（${named}）`,
-      },
+      messageId: 'commandLinePool',
+      data: { url: named },
       match: `pool in its command line: ${named}`,
     };
   } else if (port) {
     return {
       socket: s,
       strong: false,
-      why: { en: `${remote}, a mining-pool port`, zh: `${remote}，这是矿池常用端口` },
+      messageId: 'poolPort',
+      data: {},
       match: `pool port ${iocRef(port)}`,
     };
   }
@@ -157,7 +157,7 @@ function groupHit(
   const first = items[0];
   if (!first) return undefined;
   const level: Level = first.strong ? 'high' : 'medium';
-  const ref = process
+  const owner = process
     ? processRef(process)
     : pid === undefined
       ? t(
@@ -187,10 +187,21 @@ function groupHit(
   return {
     subject,
     level,
-    message: t(
-      `${ref.en} connects to ${first.why.en}${more > 0 ? ` (and ${more} more pool connection${more > 1 ? 's' : ''})` : ''}`,
-      `${ref['zh-CN']}连接到 ${first.why.zh}${more > 0 ? `（另有 ${more} 个矿池连接）` : ''}`,
-    ),
+    messageId: first.messageId,
+    data: {
+      owner,
+      ...(pid === undefined ? { inode: first.socket.inode } : { pid }),
+      remote: formatEndpoint(displayAddress(first.socket.remoteAddress), first.socket.remotePort),
+      address: displayAddress(first.socket.remoteAddress),
+      port: first.socket.remotePort,
+      ...first.data,
+      // The other pool connections of the owner, as a count and as the phrase after the message.
+      others: more,
+      more:
+        more > 0
+          ? t(` (and ${more} more pool connection${more > 1 ? 's' : ''})`, `（另有 ${more} 个矿池连接）`)
+          : t('', ''),
+    },
     evidence,
     remediate,
     fingerprint: process ? processFingerprint(process) : ['socket', ...endpoints],
@@ -217,6 +228,24 @@ export const poolConnection: Detector = {
     'Kill the process tree that holds the connection and quarantine its executable; block the pool address (except loopback, where the local pool proxy is itself a process to remove). Check /etc/hosts for pool entries planted by the intruder.',
     '结束持有该连接的进程树并隔离其可执行文件；封禁矿池地址（回环地址除外，本地矿池代理本身就是要清除的进程）。检查 /etc/hosts 中是否有入侵者写入的矿池条目。',
   ),
+  messages: {
+    poolAddress: t(
+      '{owner} connects to {remote}, a known mining-pool address{more}',
+      '{owner}连接到 {remote}，这是已知的矿池地址{more}',
+    ),
+    hostsPool: t(
+      '{owner} connects to {remote}, which /etc/hosts maps to the pool host {host}{more}',
+      '{owner}连接到 {remote}，/etc/hosts 将其映射到矿池主机 {host}{more}',
+    ),
+    commandLinePool: t(
+      '{owner} connects to {remote}, the pool its own command line names ({url}){more}',
+      '{owner}连接到 {remote}，即其命令行中指定的矿池（{url}）{more}',
+    ),
+    poolPort: t(
+      '{owner} connects to {remote}, a mining-pool port{more}',
+      '{owner}连接到 {remote}，这是矿池常用端口{more}',
+    ),
+  },
   detect(snapshot, ruleset) {
     const ports = new Map<number, PoolPortEntry>(ruleset.poolPorts.map((p) => [p.port, p]));
     const byAddress = addressMatcher(ruleset.poolAddresses);
@@ -238,12 +267,11 @@ export const poolConnection: Detector = {
       if (listening.has(`${s.protocol.replace('6', '')}:${s.localPort}`)) continue;
       // A closed connection lingering in TIME_WAIT has no owner and no inode: nothing left to act on.
       if (s.pids.length === 0 && s.inode === 0) continue;
-      const remote = formatEndpoint(displayAddress(s.remoteAddress), s.remotePort);
       const address = byAddress(s.remoteAddress);
       const hosts = hostsMap.get(canonical(s.remoteAddress));
       const port = s.protocol.startsWith('tcp') ? ports.get(s.remotePort) : undefined;
       const named = namedBy(s);
-      const match = socketMatch(s, remote, address, hosts, named, port);
+      const match = socketMatch(s, address, hosts, named, port);
       if (match) matches.push(match);
     }
 

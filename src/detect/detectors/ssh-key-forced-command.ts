@@ -25,6 +25,16 @@ export const sshKeyForcedCommand: Detector = {
     'Remove the key line (the other keys stay), quarantine the program it forces and rotate credentials of the account. Clear an immutable attribute on the file first.',
     '删除该公钥行（其他公钥保留），隔离其强制运行的程序，并更换该账户的凭据。若文件有不可修改属性，先清除。',
   ),
+  messages: {
+    downloadsAndRuns: t(
+      '{keyType} key {key} of {user} ({file}:{line}) forces a command that downloads and runs {payload}',
+      '{user} 的 {keyType} 公钥 {key}（{file}:{line}）强制执行的命令下载并执行 {payload}',
+    ),
+    runsFromOddPlace: t(
+      '{keyType} key {key} of {user} ({file}:{line}) forces a command that runs {path} from {where}',
+      '{user} 的 {keyType} 公钥 {key}（{file}:{line}）强制执行的命令运行 {path}，其位于{where}',
+    ),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     for (const key of snapshot.persistence?.authorizedKeys ?? []) {
@@ -34,15 +44,27 @@ export const sshKeyForcedCommand: Detector = {
         .map((p) => ({ p, odd: oddProgramPath(p) }))
         .find((x) => x.odd);
       if (!dl && !odd) continue;
-      const why = dl
-        ? t(`downloads and runs ${dl.url ?? 'code'}`, `下载并执行 ${dl.url ?? '代码'}`)
-        : t(`runs ${odd!.p} from ${odd!.odd!.why.en}`, `运行 ${odd!.p}，其位于${odd!.odd!.why['zh-CN']}`);
+      const facts = {
+        keyType: key.keyType,
+        key: key.comment ?? key.fingerprint,
+        fingerprint: key.fingerprint,
+        ...(key.comment !== undefined ? { comment: key.comment } : {}),
+        user: key.user,
+        file: key.file,
+        line: key.line,
+        command: key.command,
+      };
       hits.push(
         fileHit(snapshot, ruleset, key.file, `${key.fingerprint}`, {
-          message: t(
-            `${key.keyType} key ${key.comment ?? key.fingerprint} of ${key.user} (${key.file}:${key.line}) forces a command that ${why.en}`,
-            `${key.user} 的 ${key.keyType} 公钥 ${key.comment ?? key.fingerprint}（${key.file}:${key.line}）强制执行的命令${why['zh-CN']}`,
-          ),
+          messageId: dl ? 'downloadsAndRuns' : 'runsFromOddPlace',
+          data: dl
+            ? {
+                ...facts,
+                payload: t(dl.url ?? 'code', dl.url ?? '代码'),
+                ...(dl.url !== undefined ? { url: dl.url } : {}),
+                downloader: dl.downloader,
+              }
+            : { ...facts, path: odd!.p, where: odd!.odd!.why },
           evidence: [
             {
               type: 'match',

@@ -38,16 +38,35 @@ describe('ssh-key-recent', () => {
     ];
     const findings = runDetectors(snapshotWith({ persistence: p }), ruleset, [sshKeyRecent]).findings;
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
-    expect(findings.map((f) => [f.level, f.message.en])).toEqual([
-      [
-        'medium',
-        '/root/.ssh/authorized_keys (root) changed 2 days before the scan and holds 2 key(s): ssh-ed25519 admin@ops SHA256:abc; ssh-ed25519 backup@nas SHA256:abc',
-      ],
-      [
-        'low',
-        '/home/alice/.ssh/authorized_keys (alice) changed less than a day before the scan and holds 1 key(s): ssh-ed25519 alice@laptop SHA256:abc',
-      ],
+    expect(findings).toMatchObject([
+      {
+        level: 'medium',
+        messageId: 'changed',
+        data: {
+          path: '/root/.ssh/authorized_keys',
+          user: 'root',
+          mtime: daysAgo(2),
+          age: { en: '2 days' },
+          count: 2,
+          keys: { en: 'ssh-ed25519 admin@ops SHA256:abc; ssh-ed25519 backup@nas SHA256:abc' },
+        },
+      },
+      {
+        level: 'low',
+        messageId: 'changed',
+        data: {
+          path: '/home/alice/.ssh/authorized_keys',
+          user: 'alice',
+          age: { en: 'less than a day' },
+          count: 1,
+          keys: { en: 'ssh-ed25519 alice@laptop SHA256:abc' },
+        },
+      },
     ]);
+    expect(findings).toHaveLength(2);
+    expect(findings[1]?.message.en).toBe(
+      '/home/alice/.ssh/authorized_keys (alice) changed less than a day before the scan and holds 1 key(s): ssh-ed25519 alice@laptop SHA256:abc',
+    );
   });
 
   it("findings: a key file the dropper of a running miner names joins the miner's finding as high", () => {
@@ -76,7 +95,10 @@ describe('ssh-key-recent', () => {
     ]).findings;
     expect(f).toMatchObject({ level: 'high' });
     expect(f?.evidence.some((e) => e.type === 'process' && e.pid === 77)).toBe(true);
-    expect(f?.message.en).toMatch(/names this file and writes x@campaign$/);
+    expect(f).toMatchObject({
+      messageId: 'changedWrittenByDropper',
+      data: { path: '/root/.ssh/authorized_keys', written: { en: 'x@campaign' } },
+    });
     // Only the dropper's key is removed; the admins' keys stay for a person to judge.
     expect(f?.remediate.filter((a) => a.type === 'remove-authorized-key')).toEqual([
       { type: 'remove-authorized-key', path: '/root/.ssh/authorized_keys', line: 'ssh-rsa AAAA x@campaign' },

@@ -29,12 +29,27 @@ export const sshKeyRecent: Detector = {
     "Remove the keys nobody claims (only those lines), clear an immutable attribute on the file first, and rotate the account's credentials.",
     '删除无人认领的公钥（只删除这些行），若文件有不可修改属性先清除，并更换该账户的凭据。',
   ),
+  messages: {
+    changed: t(
+      '{path} ({user}) changed {age} before the scan and holds {count} key(s): {keys}',
+      '{path}（{user}）在扫描前 {age}被修改，包含 {count} 把公钥：{keys}',
+    ),
+    changedNamedByDropper: t(
+      "{path} ({user}) changed {age} before the scan and holds {count} key(s): {keys}; a dropper script on a running miner's chain names this file",
+      '{path}（{user}）在扫描前 {age}被修改，包含 {count} 把公钥：{keys}；运行中挖矿程序链条上的投放脚本引用了该文件',
+    ),
+    changedWrittenByDropper: t(
+      "{path} ({user}) changed {age} before the scan and holds {count} key(s): {keys}; a dropper script on a running miner's chain names this file and writes {written}",
+      '{path}（{user}）在扫描前 {age}被修改，包含 {count} 把公钥：{keys}；运行中挖矿程序链条上的投放脚本引用了该文件，并写入了 {written}',
+    ),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     const collected = Date.parse(snapshot.collectedAt);
     const files = [...new Set((snapshot.persistence?.authorizedKeys ?? []).map((k) => k.file))];
     for (const file of files) {
-      const mtime = Date.parse(persistenceFile(snapshot, file)?.mtime ?? '');
+      const modified = persistenceFile(snapshot, file)?.mtime ?? '';
+      const mtime = Date.parse(modified);
       if (!Number.isFinite(mtime) || !Number.isFinite(collected)) continue;
       const ageDays = (collected - mtime) / 86_400_000;
       if (ageDays > RECENT_DAYS || ageDays < -1) continue;
@@ -54,25 +69,24 @@ export const sshKeyRecent: Detector = {
         ageDays < 1
           ? t('less than a day', '不到一天')
           : t(`${Math.round(ageDays)} days`, `${Math.round(ageDays)} 天`);
-      const why = !link
-        ? t('', '')
-        : named.length > 0
-          ? t(
-              `; a dropper script on a running miner's chain names this file and writes ${named.join(', ')}`,
-              `；运行中挖矿程序链条上的投放脚本引用了该文件，并写入了 ${named.join('、')}`,
-            )
-          : t(
-              "; a dropper script on a running miner's chain names this file",
-              '；运行中挖矿程序链条上的投放脚本引用了该文件',
-            );
       hits.push(
         fileHit(snapshot, ruleset, file, 'recent', {
           level: user === 'root' ? 'medium' : 'low',
           linkedLevel: 'high',
-          message: t(
-            `${file} (${user}) changed ${age.en} before the scan and holds ${keys.length} key(s): ${listed.join('; ')}${why.en}`,
-            `${file}（${user}）在扫描前 ${age['zh-CN']}被修改，包含 ${keys.length} 把公钥：${listed.join('；')}${why['zh-CN']}`,
-          ),
+          messageId: !link
+            ? 'changed'
+            : named.length > 0
+              ? 'changedWrittenByDropper'
+              : 'changedNamedByDropper',
+          data: {
+            path: file,
+            user,
+            mtime: modified,
+            age,
+            count: keys.length,
+            keys: t(listed.join('; '), listed.join('；')),
+            ...(named.length > 0 ? { written: t(named.join(', '), named.join('、')) } : {}),
+          },
           evidence: keys.map((k) => ({
             type: 'match' as const,
             field: 'authorized_keys',

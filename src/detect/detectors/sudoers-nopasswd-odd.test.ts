@@ -49,11 +49,35 @@ describe('sudoers-nopasswd-odd', () => {
     );
     const findings = runDetectors(snapshotWith({ persistence: p }), ruleset, [sudoersNopasswdOdd]).findings;
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
-    expect(findings.map((f) => f.message.en).sort()).toEqual([
-      '/etc/sudoers.d/90-www:1 lets www-data run ALL as ALL without a password: www-data is a service account (uid 33)',
-      '/etc/sudoers.d/x:1 lets mysqld run ALL as ALL without a password: mysqld has no account in /etc/passwd',
+    const byWho = new Map(findings.map((f) => [f.data?.who, f]));
+    expect([...byWho.keys()].sort()).toEqual(['alice', 'mysqld', 'www-data']);
+    for (const f of findings) expect(f.messageId).toBe('passwordless');
+    expect(byWho.get('www-data')?.data).toMatchObject({
+      file: '/etc/sudoers.d/90-www',
+      line: 1,
+      commands: 'ALL',
+      runAs: 'ALL',
+      reason: 'service-account',
+      uid: 33,
+    });
+    expect(byWho.get('mysqld')?.data).toMatchObject({
+      file: '/etc/sudoers.d/x',
+      line: 1,
+      commands: 'ALL',
+      runAs: 'ALL',
+      reason: 'no-account',
+    });
+    expect(byWho.get('alice')?.data).toMatchObject({
+      file: '/etc/sudoers',
+      line: 9,
+      commands: '/tmp/.d/helper',
+      runAs: 'root',
+      reason: 'odd-program',
+      program: '/tmp/.d/helper',
+    });
+    expect(byWho.get('alice')?.message.en).toBe(
       '/etc/sudoers:9 lets alice run /tmp/.d/helper as root without a password: it allows /tmp/.d/helper from /tmp, a world-writable temporary directory',
-    ]);
+    );
     expect(findings.every((f) => f.level === 'high')).toBe(true);
     // A drop-in holding only the rule is quarantined; a line of the main file is removed.
     expect(findings.flatMap((f) => f.remediate)).toEqual(

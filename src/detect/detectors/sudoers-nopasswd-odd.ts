@@ -3,6 +3,7 @@
 // campaign that got in through a web app or database keeps root.
 import { executedPaths, oddProgramPath } from '../../shell/command.js';
 import { fileHit } from '../persistence.js';
+import type { MessageData } from '../../model/localized.js';
 import type { Detector, Hit } from '../types.js';
 import { t } from '../util.js';
 
@@ -28,24 +29,36 @@ export const sudoersNopasswdOdd: Detector = {
     'Remove the rule (with `visudo -f <file>`, so a syntax error cannot lock you out), quarantine a drop-in file that holds only this rule, and check what the account ran as root (`journalctl _COMM=sudo`).',
     '删除该规则（使用 `visudo -f <文件>`，避免语法错误把自己锁在外面），只包含这条规则的 drop-in 文件可整体隔离，并检查该账户以 root 身份运行过什么（`journalctl _COMM=sudo`）。',
   ),
+  messages: {
+    passwordless: t(
+      '{file}:{line} lets {who} run {commands} as {runAs} without a password: {why}',
+      '{file}:{line} 允许 {who} 免密码以 {runAs} 身份运行 {commands}：{why}',
+    ),
+  },
   detect(snapshot, ruleset) {
     const hits: Hit[] = [];
     const accounts = new Map((snapshot.persistence?.accounts ?? []).map((a) => [a.name, a]));
     for (const rule of snapshot.persistence?.sudoRules ?? []) {
       if (!rule.nopasswd || rule.who.startsWith('%') || rule.who === 'root') continue;
       let why: ReturnType<typeof t> | undefined;
+      // Why the rule is reported, as facts: `no-account`, `service-account` (with the uid) or
+      // `odd-program` (with the program's path).
+      let reason: MessageData = {};
       if (/^ALL\b/.test(rule.commands) && !/^[A-Z][A-Z0-9_]*$/.test(rule.who)) {
         const account = accounts.get(rule.who);
-        if (!account)
-          why =
-            accounts.size > 0
-              ? t(`${rule.who} has no account in /etc/passwd`, `${rule.who} 在 /etc/passwd 中没有账户`)
-              : undefined;
-        else if (account.uid > 0 && account.uid < FIRST_HUMAN_UID)
+        // Without the account list nothing is known about the user.
+        if (!account) {
+          if (accounts.size > 0) {
+            why = t(`${rule.who} has no account in /etc/passwd`, `${rule.who} 在 /etc/passwd 中没有账户`);
+            reason = { reason: 'no-account' };
+          }
+        } else if (account.uid > 0 && account.uid < FIRST_HUMAN_UID) {
           why = t(
             `${rule.who} is a service account (uid ${account.uid})`,
             `${rule.who} 是服务账户（uid ${account.uid}）`,
           );
+          reason = { reason: 'service-account', uid: account.uid };
+        }
       }
       if (!why) {
         const odd = rule.commands
@@ -53,11 +66,13 @@ export const sudoersNopasswdOdd: Detector = {
           .flatMap((c) => executedPaths(c.trim()))
           .map((p) => ({ p, odd: oddProgramPath(p) }))
           .find((x) => x.odd);
-        if (odd?.odd)
+        if (odd?.odd) {
           why = t(
             `it allows ${odd.p} from ${odd.odd.why.en}`,
             `允许运行 ${odd.p}，其位于${odd.odd.why['zh-CN']}`,
           );
+          reason = { reason: 'odd-program', program: odd.p };
+        }
       }
       if (!why) continue;
       const dropIn =
@@ -65,10 +80,16 @@ export const sudoersNopasswdOdd: Detector = {
         (snapshot.persistence?.sudoRules ?? []).filter((r) => r.file === rule.file).length === 1;
       hits.push(
         fileHit(snapshot, ruleset, rule.file, `${rule.line}`, {
-          message: t(
-            `${rule.file}:${rule.line} lets ${rule.who} run ${rule.commands} as ${rule.runAs || 'root'} without a password: ${why.en}`,
-            `${rule.file}:${rule.line} 允许 ${rule.who} 免密码以 ${rule.runAs || 'root'} 身份运行 ${rule.commands}：${why['zh-CN']}`,
-          ),
+          messageId: 'passwordless',
+          data: {
+            file: rule.file,
+            line: rule.line,
+            who: rule.who,
+            commands: rule.commands,
+            runAs: rule.runAs || 'root',
+            why,
+            ...reason,
+          },
           evidence: [{ type: 'match', field: 'sudoers', value: rule.text, ioc: why.en }],
           remediate: dropIn
             ? [{ type: 'quarantine-file', path: rule.file }]

@@ -50,18 +50,27 @@ describe('symlink-outside-root', () => {
     expect(opt?.message.en).toBe(
       '/opt in the target is a symbolic link to /root/tools, outside the target: not followed; not scanned: /opt/tool',
     );
-    expect(opt?.message['zh-CN']).toBe(
-      '目标中的 /opt 是指向 /root/tools 的符号链接，位于目标之外：未跟随；未扫描：/opt/tool',
-    );
+    expect(opt).toMatchObject({
+      messageId: 'notFollowedUnscanned',
+      data: {
+        path: '/opt',
+        target: '/root/tools',
+        // The link itself is not repeated among the places left unscanned.
+        unscanned: { en: '/opt/tool', 'zh-CN': '/opt/tool' },
+        unscannedCount: 1,
+      },
+    });
     expect(opt?.evidence[1]).toEqual({
       type: 'match',
       field: 'symlink',
       value: '/opt -> /root/tools',
       ioc: 'leads outside the target root',
     });
-    expect(byPath.get('/srv')?.message.en).toBe(
-      '/srv in the target is a symbolic link to ../../.., outside the target: not followed',
-    );
+    expect(byPath.get('/srv')).toMatchObject({
+      messageId: 'notFollowed',
+      data: { path: '/srv', target: '../../..' },
+    });
+    expect(byPath.get('/srv')?.data).not.toHaveProperty('unscanned');
   });
 
   it('skipped: without a content section (--no-content)', () => {

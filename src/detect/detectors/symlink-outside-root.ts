@@ -24,17 +24,29 @@ export const symlinkOutsideRoot: Detector = {
     'Nothing is removed: the link is a fact about the disk, and the places behind it are unscanned, not clean. Mount the missing partition under the root and scan again, or scan what the link names on the system it came from.',
     '不删除任何内容：该链接是磁盘本身的事实，链接后面的位置是"未扫描"而不是"干净"。请把缺失的分区挂载到根目录下后重新扫描，或在该磁盘原来所在的系统上扫描链接指向的位置。',
   ),
+  messages: {
+    notFollowed: t(
+      '{path} in the target is a symbolic link to {target}, outside the target: not followed',
+      '目标中的 {path} 是指向 {target} 的符号链接，位于目标之外：未跟随',
+    ),
+    notFollowedUnscanned: t(
+      '{path} in the target is a symbolic link to {target}, outside the target: not followed; not scanned: {unscanned}',
+      '目标中的 {path} 是指向 {target} 的符号链接，位于目标之外：未跟随；未扫描：{unscanned}',
+    ),
+  },
   detect(snapshot) {
     return (snapshot.content?.linksOutsideRoot ?? []).map((link) => {
       const left = link.notScanned.filter((p) => p !== link.path);
-      const en = left.length > 0 ? `; not scanned: ${left.join(', ')}` : '';
-      const zh = left.length > 0 ? `；未扫描：${left.join('、')}` : '';
       return {
         subject: `file:${link.path}#outside-root`,
-        message: t(
-          `${link.path} in the target is a symbolic link to ${link.target}, outside the target: not followed${en}`,
-          `目标中的 ${link.path} 是指向 ${link.target} 的符号链接，位于目标之外：未跟随${zh}`,
-        ),
+        messageId: left.length > 0 ? 'notFollowedUnscanned' : 'notFollowed',
+        data: {
+          path: link.path,
+          target: link.target,
+          ...(left.length > 0
+            ? { unscanned: t(left.join(', '), left.join('、')), unscannedCount: left.length }
+            : {}),
+        },
         evidence: [
           { type: 'file' as const, path: link.path },
           {

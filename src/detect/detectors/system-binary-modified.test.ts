@@ -34,13 +34,21 @@ describe('system-binary-modified', () => {
     });
     const findings = runDetectors(snapshotWith({ integrity }), ruleset, [systemBinaryModified]).findings;
     for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
-    expect(findings.map((f) => [f.level, f.message.en])).toEqual([
+    expect(findings.map((f) => [f.level, f.messageId, f.data])).toEqual([
       [
         'high',
-        '/usr/bin/ps differs from what package procps installed (md5 ffffffffffffffffffffffffffffffff, expected 08a07e7517a09d2f40e2618eff4adf22)',
+        'modified',
+        {
+          path: '/usr/bin/ps',
+          package: 'procps',
+          md5: 'ffffffffffffffffffffffffffffffff',
+          expectedMd5: '08a07e7517a09d2f40e2618eff4adf22',
+          packagePath: '/bin/ps',
+        },
       ],
-      ['medium', '/usr/bin/netstat belongs to no installed package'],
+      ['medium', 'unpackaged', { path: '/usr/bin/netstat', md5: '22222222222222222222222222222222' }],
     ]);
+    expect(findings[1]?.message.en).toBe('/usr/bin/netstat belongs to no installed package');
     expect(findings[0]?.remediate).toEqual([{ type: 'quarantine-file', path: '/usr/bin/ps' }]);
     expect(findings[0]?.evidence[0]).toEqual({ type: 'file', path: '/usr/bin/ps', sha256: 'ab'.repeat(32) });
   });

@@ -24,6 +24,13 @@ export const systemBinaryModified: Detector = {
     'Quarantine the replaced program and reinstall its package (`apt-get install --reinstall <package>`) from a trusted mirror. Until then, inspect the host with tools you bring along (a static busybox) or from a rescue system: the installed ones may lie.',
     '隔离被替换的程序，并从可信镜像重新安装其软件包（`apt-get install --reinstall <软件包>`）。在此之前，请使用自带的工具（静态编译的 busybox）或在救援系统中检查主机：已安装的工具可能会说谎。',
   ),
+  messages: {
+    modified: t(
+      '{path} differs from what package {package} installed (md5 {md5}, expected {expectedMd5})',
+      '{path} 与软件包 {package} 安装的版本不同（md5 {md5}，应为 {expectedMd5}）',
+    ),
+    unpackaged: t('{path} belongs to no installed package', '{path} 不属于任何已安装的软件包'),
+  },
   detect(snapshot) {
     const hits: Hit[] = [];
     for (const b of snapshot.integrity?.binaries ?? []) {
@@ -32,12 +39,17 @@ export const systemBinaryModified: Detector = {
       hits.push({
         subject: `file:${b.path}`,
         level: modified ? 'high' : 'medium',
-        message: modified
-          ? t(
-              `${b.path} differs from what package ${b.package ?? '?'} installed (md5 ${b.actualMd5 ?? '?'}, expected ${b.expectedMd5 ?? '?'})`,
-              `${b.path} 与软件包 ${b.package ?? '?'} 安装的版本不同（md5 ${b.actualMd5 ?? '?'}，应为 ${b.expectedMd5 ?? '?'}）`,
-            )
-          : t(`${b.path} belongs to no installed package`, `${b.path} 不属于任何已安装的软件包`),
+        messageId: modified ? 'modified' : 'unpackaged',
+        // An unknown package or sum reads "?" in the sentence, as the record had none.
+        data: modified
+          ? {
+              path: b.path,
+              package: b.package ?? '?',
+              md5: b.actualMd5 ?? '?',
+              expectedMd5: b.expectedMd5 ?? '?',
+              ...(b.packagePath ? { packagePath: b.packagePath } : {}),
+            }
+          : { path: b.path, ...(b.actualMd5 ? { md5: b.actualMd5 } : {}) },
         evidence: [
           b.sha256 ? { type: 'file', path: b.path, sha256: b.sha256 } : { type: 'file', path: b.path },
           {

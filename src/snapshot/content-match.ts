@@ -1,0 +1,36 @@
+// A content-rule match and the forms of a matched file: shared by the content scan of a host's
+// files (schema.ts `content`) and of an image's layers (image.ts). A leaf module.
+import { z } from 'zod';
+
+export const ContentMetaValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export const ContentStringSchema = z.object({
+  identifier: z.string(),
+  offset: z.number().int().nonnegative(),
+  /** The first bytes matched, printable ASCII kept and the rest escaped (\xNN). */
+  excerpt: z.string(),
+});
+export const ContentMatchSchema = z.object({
+  rule: z.string(),
+  namespace: z.string(),
+  meta: z.record(z.string(), ContentMetaValueSchema),
+  strings: z.array(ContentStringSchema),
+  /** String matches the engine reported, including those not listed. */
+  stringCount: z.number().int().nonnegative(),
+});
+export type ContentMatch = z.infer<typeof ContentMatchSchema>;
+/**
+ * What kind of object a file with a match is (told by engine/file-form.ts from its bytes): a program,
+ * text, other data, or security material that names miners on purpose.
+ */
+export const FILE_FORMS = [
+  'elf',
+  'pe',
+  'macho',
+  'script',
+  'text',
+  'binary',
+  'yara-rules',
+  'sigma-rules',
+  'indicator-list',
+] as const;
+export type FileForm = (typeof FILE_FORMS)[number];
