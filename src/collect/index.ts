@@ -1,6 +1,5 @@
 // The one entry point that reads a target: runs the Linux collectors against a root (`/` for this
 // machine, any directory for an offline copy) and assembles a Snapshot. It never changes the host.
-import { readdir } from 'node:fs/promises';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type TargetKind } from '../snapshot/schema.js';
 import { makeContext } from './context.js';
 import { collectHost, collectHostsFile } from './linux/host.js';
@@ -178,7 +177,7 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
   const now = opts.now ?? (() => new Date());
   const ctx = await makeContext(opts.root, now);
   try {
-    await readdir(ctx.root);
+    await ctx.fs.list('/');
   } catch (err) {
     throw new CollectRootError(ctx.root, { cause: err });
   }

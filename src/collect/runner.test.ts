@@ -3,6 +3,7 @@
 // for (or overlapped), and records and sections come out in a fixed order whatever the timing.
 import { describe, expect, it } from 'vitest';
 import type { CollectionRecord, Section } from '../snapshot/schema.js';
+import { targetFs } from '../target/fs.js';
 import type { CollectContext } from './context.js';
 import {
   notApplicable,
@@ -19,6 +20,7 @@ const ctx: CollectContext = {
   live: false,
   procDir: '/nowhere/proc',
   proc: 'absent',
+  fs: targetFs('/nowhere'),
   now: () => new Date(0),
 };
 

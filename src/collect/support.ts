@@ -1,20 +1,12 @@
 // Shared plumbing for collectors: error bookkeeping for collection records and the /etc/passwd
-// reader. The target's file system (reading an offline root without escaping it) is target/fs.ts;
-// error codes and bounded concurrency are util/; they are re-exported here for the collectors.
+// reader. Error codes and bounded concurrency are util/; they are re-exported here for the collectors.
+// The target itself is read through its door, `ctx.fs` (target/fs.ts), never by path here.
 import type { CollectionError, CollectionRecord, Section } from '../snapshot/schema.js';
 import { errnoCode, errorMessage, isGone } from '../util/errors.js';
 
 export { errnoCode, errorMessage, isGone };
 export { mapLimit } from '../util/concurrency.js';
 export { parsePasswd } from './passwd.js';
-export {
-  lookupInRoot,
-  readRootText,
-  resolveInRoot,
-  resolveInRootSync,
-  type InRootLookup,
-  type RootLink,
-} from '../target/fs.js';
 
 /** A hostile or broken tree can produce thousands of errors; the snapshot keeps the first few. */
 export const MAX_RECORDED_ERRORS = 20;

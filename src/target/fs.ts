@@ -1,9 +1,11 @@
 // The target's file system, read as the target sees itself: paths of an offline root (a mounted
 // disk, a copied tree) resolve inside it, absolute symlinks start again at the root and `..` never
 // climbs above it, so a hostile link on a suspect disk cannot make minehunter read, report or touch
-// the analyst's own files. Collectors, the content engine, respond and evidence all read through it.
-import { lstatSync, readlinkSync } from 'node:fs';
-import { lstat, readFile, readlink } from 'node:fs/promises';
+// the analyst's own files. The collectors read the target through one door, TargetFs; the content
+// engine, respond and evidence use the primitives it is built on (resolveInRoot, lookupInRoot).
+import { createHash } from 'node:crypto';
+import { constants, lstatSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { errnoCode } from '../util/errors.js';
@@ -152,7 +154,155 @@ export function resolveInRootSync(root: string, targetPath: string): string {
   return lookupSync(root, targetPath).hostPath;
 }
 
-/** Reads a text file of the target (e.g. `etc/passwd`), following its symlinks inside the root. */
-export async function readRootText(root: string, targetPath: string): Promise<string> {
-  return readFile(await resolveInRoot(root, targetPath), 'utf8');
+/** One entry of a target directory (TargetFs.list), typed as readdir saw it: a link is not followed. */
+export interface TargetEntry {
+  name: string;
+  /** Path inside the target: the listed directory joined with the name. */
+  path: string;
+  isDir: boolean;
+  isFile: boolean;
+  isLink: boolean;
+}
+
+export interface ReadOptions {
+  /** Read at most this many bytes from the start of the file (the rest is left unread). */
+  maxBytes?: number;
+}
+
+/** Opened for reading without blocking on a FIFO a hostile root put where a file was expected. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+async function readHead(fh: FileHandle, maxBytes: number): Promise<Buffer> {
+  const { size } = await fh.stat();
+  if (size < maxBytes) {
+    const all = await fh.readFile();
+    return all.length > maxBytes ? all.subarray(0, maxBytes) : all;
+  }
+  const buf = Buffer.alloc(maxBytes);
+  let got = 0;
+  while (got < maxBytes) {
+    const { bytesRead } = await fh.read(buf, got, maxBytes - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
+}
+
+/**
+ * The one door to a target's file system: every path is a path of the target (`/etc/passwd`, or
+ * relative to its root), mapped to a host path as resolveInRoot does. On the live root (`/`) a path
+ * is itself; on an offline root every symlink on the way is followed inside the root, so nothing read
+ * through the door is outside it. Errors are the file system's own (ENOENT, EACCES, ELOOP…).
+ */
+export class TargetFs {
+  /** Absolute path of the directory treated as `/`. */
+  readonly root: string;
+  /** The root is this running system's own `/`: paths mean what they say. */
+  readonly live: boolean;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.live = this.root === '/';
+  }
+
+  /** The host path of `p`, every symlink followed (inside the root when offline). */
+  hostPath(p: string): Promise<string> {
+    return resolveInRoot(this.root, p);
+  }
+
+  /** hostPath without awaiting. */
+  hostPathSync(p: string): string {
+    return resolveInRootSync(this.root, p);
+  }
+
+  /** Where `p` leads, with the first link on the way that leads out of the root (see lookupInRoot). */
+  lookup(p: string): Promise<InRootLookup> {
+    return lookupInRoot(this.root, p);
+  }
+
+  /** The host path of the directory entry `p` itself: its directory resolved, its last component not followed. */
+  private async entryPath(p: string): Promise<string> {
+    const base = path.posix.basename(p);
+    if (this.live || base === '' || base === '.' || base === '..') return this.hostPath(p);
+    return path.join(await this.hostPath(path.posix.dirname(p)), base);
+  }
+
+  /** The file's bytes (its first `maxBytes` when given). */
+  async read(p: string, opts: ReadOptions = {}): Promise<Buffer> {
+    const fh = await open(await this.hostPath(p), READ_FLAGS);
+    try {
+      return opts.maxBytes === undefined ? await fh.readFile() : await readHead(fh, opts.maxBytes);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** The file's text, read as UTF-8 (its first `maxBytes` bytes when given). */
+  async text(p: string, opts: ReadOptions = {}): Promise<string> {
+    return (await this.read(p, opts)).toString('utf8');
+  }
+
+  /** The entries of directory `dir`, sorted by name, as readdir types them (links not followed). */
+  async list(dir: string): Promise<TargetEntry[]> {
+    const entries: Dirent[] = await readdir(await this.hostPath(dir), { withFileTypes: true });
+    return entries
+      .map((e) => ({
+        name: e.name,
+        path: path.posix.join(dir, e.name),
+        isDir: e.isDirectory(),
+        isFile: e.isFile(),
+        isLink: e.isSymbolicLink(),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The names in directory `dir`, sorted. */
+  async names(dir: string): Promise<string[]> {
+    return (await this.list(dir)).map((e) => e.name);
+  }
+
+  /** stat of what `p` leads to (links followed, inside the root when offline). */
+  async stat(p: string): Promise<Stats> {
+    return stat(await this.hostPath(p));
+  }
+
+  /** lstat of `p` itself: a link at its last component is described, not followed. */
+  async lstat(p: string): Promise<Stats> {
+    return lstat(await this.entryPath(p));
+  }
+
+  /** Whether something is at `p` (stat succeeds): a link to nothing (inside the root) is not. */
+  async exists(p: string): Promise<boolean> {
+    return this.stat(p).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** The text of the symlink `p` (not followed). */
+  async readlink(p: string): Promise<string> {
+    return readlink(await this.entryPath(p));
+  }
+
+  /** Opens what `p` leads to, for reading only (collecting never changes the target); the caller closes it. */
+  async open(p: string): Promise<FileHandle> {
+    return open(await this.hostPath(p), 'r');
+  }
+
+  /** The sha256 of the file's content, in hex, read as a stream. */
+  async hash(p: string): Promise<string> {
+    const fh = await open(await this.hostPath(p), READ_FLAGS);
+    try {
+      const hash = createHash('sha256');
+      for await (const chunk of fh.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** The door to the target whose root is `root` (see TargetFs). */
+export function targetFs(root: string): TargetFs {
+  return new TargetFs(root);
 }

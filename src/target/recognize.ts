@@ -1,10 +1,12 @@
 // What a target is, decided once before any collector runs: the running Linux system (`/` with the
 // kernel's /proc) or a Linux root on disk (a mounted disk, a copied tree, a node's root mounted at
 // /host), and how its /proc can be read. Collectors ask this record instead of comparing paths, so
-// "is the target live?" has one answer. Windows volumes, images and web roots join as their own kinds.
+// "is the target live?" has one answer, and read the target through its one door (`fs`). Windows
+// volumes, images and web roots join as their own kinds.
 import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetKind } from '../snapshot/schema.js';
+import { targetFs, type TargetFs } from './fs.js';
 
 export type { TargetKind };
 
@@ -19,6 +21,11 @@ export interface RecognizedTarget {
   live: boolean;
   procDir: string;
   proc: ProcMode;
+  /**
+   * The door every read of the target goes through (see TargetFs). Not a fact about the target: a
+   * snapshot's `target` names kind, root and live only, so this object never reaches JSON.
+   */
+  fs: TargetFs;
 }
 
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -51,5 +58,6 @@ export async function recognizeTarget(root: string): Promise<RecognizedTarget> {
     live,
     procDir,
     proc: await detectProcMode(procDir),
+    fs: targetFs(abs),
   };
 }

@@ -1,16 +1,8 @@
 // Which anti-virus, EDR and cloud security agents left files on the target (install directories,
 // service files) and how old ClamAV's signature databases are, from their headers.
-import { lstat, open, readdir } from 'node:fs/promises';
 import { AGENTS } from '../../audit/agents.js';
 import type { AgentFacts } from '../../snapshot/audit.js';
-import { resolveInRoot } from '../support.js';
-
-async function exists(root: string, p: string): Promise<boolean> {
-  return lstat(await resolveInRoot(root, p)).then(
-    () => true,
-    () => false,
-  );
-}
+import type { TargetFs } from '../../target/fs.js';
 
 const MONTHS: Record<string, string> = {
   Jan: '01',
@@ -39,21 +31,21 @@ export function parseCvdHeader(header: string): { builtAt?: string; version?: nu
     : { builtAt: new Date(time).toISOString(), version: Number(m[7]) };
 }
 
-export async function collectAgents(root: string): Promise<AgentFacts> {
+export async function collectAgents(fs: TargetFs): Promise<AgentFacts> {
   const agents: AgentFacts['agents'] = [];
   for (const a of AGENTS) {
     const present: string[] = [];
     const traces: string[] = [];
-    for (const p of a.paths) if (await exists(root, p)) present.push(p);
-    for (const p of a.traces) if (await exists(root, p)) traces.push(p);
+    for (const p of a.paths) if (await fs.exists(p)) present.push(p);
+    for (const p of a.traces) if (await fs.exists(p)) traces.push(p);
     if (present.length || traces.length) agents.push({ agent: a.id, present, traces });
   }
-  const clamInstalled = (await exists(root, '/usr/bin/clamscan')) || (await exists(root, '/usr/sbin/clamd'));
+  const clamInstalled = (await fs.exists('/usr/bin/clamscan')) || (await fs.exists('/usr/sbin/clamd'));
   const databases: AgentFacts['clamav']['databases'] = [];
-  const dbDir = await resolveInRoot(root, '/var/lib/clamav');
-  for (const n of (await readdir(dbDir).catch(() => [] as string[])).sort()) {
+  const dbDir = '/var/lib/clamav';
+  for (const n of await fs.names(dbDir).catch(() => [])) {
     if (!/\.(?:cvd|cld)$/.test(n)) continue;
-    const fh = await open(`${dbDir}/${n}`, 'r').catch(() => undefined);
+    const fh = await fs.open(`${dbDir}/${n}`).catch(() => undefined);
     if (!fh) continue;
     try {
       const buf = Buffer.alloc(512);

@@ -1,8 +1,10 @@
-// The audit's fact collectors against temporary fake roots and real tool output formats.
+// The audit's fact collectors against temporary fake roots (read through the target's door) and real
+// tool output formats.
 import { mkdir, mkdtemp, rm, utimes, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetFs } from '../../target/fs.js';
 import { collectAgents, parseCvdHeader } from './agents.js';
 import { collectCron, parseCronText } from './cron.js';
 import { collectKernel, collectPackages, installedPackages, matchCandidates } from './packages.js';
@@ -65,7 +67,7 @@ afterAll(async () => {
 
 describe('sshd', () => {
   it('reads sshd_config with its Include the way sshd does: first value wins, Match blocks left out', async () => {
-    const s = await collectSshd(root, false);
+    const s = await collectSshd(targetFs(root), false);
     expect(s.installed).toBe(true);
     expect(s.source).toBe('config');
     expect(s.settings).toMatchObject({ passwordauthentication: 'no', permitrootlogin: 'prohibit-password' });
@@ -74,7 +76,7 @@ describe('sshd', () => {
   });
 
   it('lists authorized_keys files with modes, owners and keys (options kept, material not)', async () => {
-    const s = await collectSshd(root, false);
+    const s = await collectSshd(targetFs(root), false);
     expect(s.authorizedKeys.map((f) => [f.path, f.user, (f.mode & 0o777).toString(8)])).toEqual([
       ['/root/.ssh/authorized_keys', 'root', '600'],
       ['/var/www/.ssh/authorized_keys2', 'www', '666'],
@@ -105,7 +107,7 @@ describe('cron', () => {
   });
 
   it('reads crontab, cron.d (skipping names cron skips) and spools, and finds writable files', async () => {
-    const c = await collectCron(root);
+    const c = await collectCron(targetFs(root));
     expect(c.source).toBe('minimal');
     expect(c.entries.map((e) => `${e.file}:${e.line} ${e.user} ${e.command}`)).toEqual([
       '/etc/crontab:2 root cd / && run-parts --report /etc/cron.hourly',
@@ -120,7 +122,7 @@ describe('cron', () => {
 
 describe('agents and ClamAV', () => {
   it('finds installed and removed agents and dates the signatures from the CVD header', async () => {
-    const a = await collectAgents(root);
+    const a = await collectAgents(targetFs(root));
     expect(a.agents).toEqual([
       { agent: 'aliyun-aegis', present: ['/usr/local/aegis'], traces: [] },
       { agent: 'qcloud-yunjing', present: [], traces: ['/etc/systemd/system/YDService.service'] },
@@ -170,8 +172,12 @@ describe('packages and kernels', () => {
     ]);
   });
   it('has no package manager without a dpkg database; lists kernels from /lib/modules and /boot', async () => {
-    expect(await collectPackages(root)).toEqual({ manager: 'none', securityLists: [], candidates: [] });
-    expect(await collectKernel(root, '6.1.0-18-amd64')).toEqual({
+    expect(await collectPackages(targetFs(root))).toEqual({
+      manager: 'none',
+      securityLists: [],
+      candidates: [],
+    });
+    expect(await collectKernel(targetFs(root), '6.1.0-18-amd64')).toEqual({
       running: '6.1.0-18-amd64',
       installed: ['6.1.0-18-amd64', '6.1.0-28-amd64'],
     });

@@ -1,10 +1,9 @@
 // The cron entries the audit's scheduled-task checks read. This is a minimal reader of crontab,
 // cron.d and the user spools (not anacron, at or systemd timers): the full persistence collector
 // covers those for `scan`; the audit uses its entries instead when a snapshot carries them.
-import { lstat, readdir } from 'node:fs/promises';
 import type { CronEntry, CronFacts } from '../../snapshot/audit.js';
 import type { Persistence } from '../../snapshot/persistence.js';
-import { readRootText, resolveInRoot } from '../support.js';
+import type { TargetFs } from '../../target/fs.js';
 import { parseCrontab } from '../linux/persistence/cron.js';
 
 const MAX_ENTRIES = 500;
@@ -41,34 +40,32 @@ export function cronFromPersistence(p: Persistence): CronFacts {
   return { source: 'persistence', entries, writable: [] };
 }
 
-export async function collectCron(root: string): Promise<CronFacts> {
+export async function collectCron(fs: TargetFs): Promise<CronFacts> {
   const files: Array<{ path: string; system: boolean; user?: string }> = [
     { path: '/etc/crontab', system: true },
   ];
   const writable: string[] = [];
   for (const dir of ['/etc/cron.d']) {
-    const host = await resolveInRoot(root, dir);
-    const st = await lstat(host).catch(() => undefined);
+    const st = await fs.stat(dir).catch(() => undefined);
     if (st && (st.mode & 0o022) !== 0) writable.push(dir);
-    for (const n of (await readdir(host).catch(() => [] as string[])).sort()) {
+    for (const n of await fs.names(dir).catch(() => [])) {
       // cron itself skips these names (run-parts rules), and so do we.
       if (/[^A-Za-z0-9_-]/.test(n)) continue;
       files.push({ path: `${dir}/${n}`, system: true });
     }
   }
   for (const dir of ['/var/spool/cron/crontabs', '/var/spool/cron']) {
-    for (const n of (await readdir(await resolveInRoot(root, dir)).catch(() => [] as string[])).sort()) {
+    for (const n of await fs.names(dir).catch(() => [])) {
       if (n === 'crontabs' || n.startsWith('.')) continue;
       files.push({ path: `${dir}/${n}`, system: false, user: n });
     }
   }
   const entries: CronEntry[] = [];
   for (const f of files) {
-    const host = await resolveInRoot(root, f.path);
-    const st = await lstat(host).catch(() => undefined);
+    const st = await fs.stat(f.path).catch(() => undefined);
     if (!st?.isFile()) continue;
     if ((st.mode & 0o022) !== 0) writable.push(f.path);
-    const text = await readRootText(root, f.path).catch(() => undefined);
+    const text = await fs.text(f.path).catch(() => undefined);
     if (text === undefined) continue;
     for (const e of parseCronText(text, f.path, f.system, f.user)) {
       if (entries.length >= MAX_ENTRIES) break;

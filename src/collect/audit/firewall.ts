@@ -1,11 +1,13 @@
 // Reads the packet-filter rulesets the kernel has loaded, through the tools that print them:
 // `nft -j list ruleset`, `iptables-save`, `ip6tables-save` (and the legacy variants when legacy tables
 // exist), plus whether ufw and firewalld are installed. Only on a live root: rules exist only there.
-import { access, readFile, stat } from 'node:fs/promises';
+// The kernel's own tables are read from /proc; the target's files through its door.
+import { access, readFile } from 'node:fs/promises';
 import type { FirewallFacts } from '../../snapshot/audit.js';
+import type { TargetFs } from '../../target/fs.js';
 import { run } from './exec.js';
 
-async function exists(p: string): Promise<boolean> {
+async function inProc(p: string): Promise<boolean> {
   return access(p).then(
     () => true,
     () => false,
@@ -18,11 +20,11 @@ function backendOf(text: string): 'nf_tables' | 'legacy' | 'unknown' {
   return 'unknown';
 }
 
-export async function collectFirewall(): Promise<FirewallFacts> {
+export async function collectFirewall(fs: TargetFs): Promise<FirewallFacts> {
   const facts: FirewallFacts = {
     iptables: [],
     iptablesErrors: [],
-    ipv6Enabled: await exists('/proc/net/if_inet6'),
+    ipv6Enabled: await inProc('/proc/net/if_inet6'),
   };
   const nft = await run('nft', ['-j', 'list', 'ruleset']);
   if (nft.missing) facts.nftError = 'nft is not installed';
@@ -54,15 +56,10 @@ export async function collectFirewall(): Promise<FirewallFacts> {
     if (facts.iptables.some((x) => x.family === d.family && x.text === r.stdout)) continue;
     facts.iptables.push({ family: d.family, backend, text: r.stdout });
   }
-  const ufwConf = await readFile('/etc/ufw/ufw.conf', 'utf8').catch(() => undefined);
-  const ufwBin = (await exists('/usr/sbin/ufw')) || ufwConf !== undefined;
+  const ufwConf = await fs.text('/etc/ufw/ufw.conf').catch(() => undefined);
+  const ufwBin = (await fs.exists('/usr/sbin/ufw')) || ufwConf !== undefined;
   facts.ufw = { installed: ufwBin };
   if (ufwConf !== undefined) facts.ufw.enabled = /^\s*ENABLED\s*=\s*yes\b/im.test(ufwConf);
-  facts.firewalld = {
-    installed: await stat('/usr/sbin/firewalld').then(
-      () => true,
-      () => false,
-    ),
-  };
+  facts.firewalld = { installed: await fs.exists('/usr/sbin/firewalld') };
   return facts;
 }

@@ -1,9 +1,12 @@
 // Collects the facts `minehunter audit` needs on top of a base snapshot (host, processes, sockets):
 // firewall rulesets, sshd, packages, kernels, agents, cron, the loopback login tests and the pool
-// names in /etc/hosts. Each part runs guarded, so one that fails is recorded in collection[] and its
-// checks report "unknown".
+// names in /etc/hosts. Each part is a collector of the shared runner (collect/runner.ts), reading the
+// target through its door, so one that fails is recorded in collection[] and its checks report
+// "unknown".
 import type { AuditFacts, LoginService } from '../../snapshot/audit.js';
 import type { CollectionRecord, Snapshot } from '../../snapshot/schema.js';
+import { makeContext } from '../context.js';
+import { runCollector, runCollectors, type Collector, type CollectorResult } from '../runner.js';
 import { CollectorLog } from '../support.js';
 import { collectAgents } from './agents.js';
 import { collectCron, cronFromPersistence } from './cron.js';
@@ -23,83 +26,96 @@ export interface AuditCollectOptions {
   onProgress?: (id: string) => void;
 }
 
-async function part<K extends keyof AuditFacts>(
-  id: K,
-  records: CollectionRecord[],
+/** What a part's collector finds: its facts, or why it does not run on this target. */
+type PartOutcome<K extends keyof AuditFacts> = AuditFacts[K] | { skipped: string };
+
+function isSkipped(value: unknown): value is { skipped: string } {
+  return typeof value === 'object' && value !== null && 'skipped' in value;
+}
+
+/** The collector of one part, `audit.<part>`: its facts land in `facts`, its record is ok or skipped. */
+function partCollector<K extends keyof AuditFacts>(
+  part: K,
   facts: AuditFacts,
-  fn: () => Promise<AuditFacts[K] | { skipped: string }>,
-): Promise<void> {
-  const log = new CollectorLog(`audit.${id}`, ['audit']);
-  try {
-    const value = await fn();
-    if (value && typeof value === 'object' && 'skipped' in value) {
-      records.push(log.record('skipped', (value as { skipped: string }).skipped));
-      return;
-    }
-    facts[id] = value as AuditFacts[K];
-    records.push(log.record('ok'));
-  } catch (err) {
-    log.add(undefined, err);
-    records.push(log.record('failed', 'collector crashed'));
-  }
+  collect: () => Promise<PartOutcome<K>>,
+): Collector {
+  const id = `audit.${part}`;
+  return {
+    id,
+    sections: ['audit'],
+    run: async () => {
+      const log = new CollectorLog(id, ['audit']);
+      const value = await collect();
+      if (isSkipped(value)) return { records: [log.record('skipped', value.skipped)] };
+      facts[part] = value;
+      return { records: [log.record('ok')] };
+    },
+  };
+}
+
+/**
+ * The pool names of /etc/hosts: derived from the snapshot's hosts file and our own pool list, not
+ * read from the target, so it gets a collection record only when it fails (linux.hosts-file already
+ * records the file itself), and no progress line.
+ */
+function hostsPoolsCollector(snapshot: Snapshot, facts: AuditFacts): Collector {
+  const id = 'audit.hostsPools';
+  return {
+    id,
+    sections: ['audit'],
+    announce: false,
+    run: () =>
+      runCollector<CollectorResult>(
+        new CollectorLog(id, ['audit']),
+        async () => {
+          const value = await collectHostsPools(snapshot);
+          if (value) facts.hostsPools = value;
+          return { records: [] };
+        },
+        (record) => ({ records: [record] }),
+        'the pool-domain list could not be loaded',
+      ),
+  };
 }
 
 export async function collectAuditFacts(
   snapshot: Snapshot,
   opts: AuditCollectOptions,
 ): Promise<{ audit: AuditFacts; records: CollectionRecord[] }> {
-  const root = snapshot.target.root;
   const live = snapshot.target.live;
+  const ctx = await makeContext(snapshot.target.root, () => new Date());
+  const { fs } = ctx;
   const facts: AuditFacts = {};
-  const records: CollectionRecord[] = [];
   const want = (k: keyof AuditFacts) => !opts.parts || opts.parts.includes(k);
-  const jobs: Promise<void>[] = [];
-  const add = <K extends keyof AuditFacts>(k: K, fn: () => Promise<AuditFacts[K] | { skipped: string }>) => {
-    if (!want(k)) return;
-    opts.onProgress?.(`audit.${k}`);
-    jobs.push(part(k, records, facts, fn));
+  const collectors: Collector[] = [];
+  const add = <K extends keyof AuditFacts>(k: K, collect: () => Promise<PartOutcome<K>>): void => {
+    if (want(k)) collectors.push(partCollector(k, facts, collect));
   };
-  add('packages', () => collectPackages(root));
+  add('packages', () => collectPackages(fs));
   add('firewall', async () =>
-    live ? collectFirewall() : { skipped: 'rulesets exist only on a running system' },
+    live ? collectFirewall(fs) : { skipped: 'rulesets exist only on a running system' },
   );
-  add('sshd', () => collectSshd(root, live));
-  add('kernel', () => collectKernel(root, live ? snapshot.host.kernel : undefined));
-  add('agents', () => collectAgents(root));
+  add('sshd', () => collectSshd(fs, live));
+  add('kernel', () => collectKernel(fs, live ? snapshot.host.kernel : undefined));
+  add('agents', () => collectAgents(fs));
   add('cron', async () => {
     // The persistence collector's entries when the snapshot has them (one parser for scan and audit);
     // file permissions are not among its facts, so those come from the minimal reader either way.
-    const own = await collectCron(root);
+    const own = await collectCron(fs);
     return snapshot.persistence
       ? { ...cronFromPersistence(snapshot.persistence), writable: own.writable }
       : own;
   });
   add('logins', async () => {
     if (!live) return { skipped: 'login tests run only against the live system' };
-    const f = await collectLogins(snapshot, {
+    return collectLogins(snapshot, {
       enabled: opts.loginTests,
       dictionary: opts.dictionary,
       services: opts.loginServices,
     });
-    return f;
   });
-  if (want('hostsPools')) {
-    // Derived from the snapshot's hosts file and our own pool list, not read from the target: it gets
-    // a collection record only when it fails (linux.hosts-file already records the file itself).
-    jobs.push(
-      collectHostsPools(snapshot).then(
-        (value) => {
-          if (value) facts.hostsPools = value;
-        },
-        (err: unknown) => {
-          const log = new CollectorLog('audit.hostsPools', ['audit']);
-          log.add(undefined, err);
-          records.push(log.record('failed', 'the pool-domain list could not be loaded'));
-        },
-      ),
-    );
-  }
-  await Promise.all(jobs);
-  records.sort((a, b) => a.collector.localeCompare(b.collector));
-  return { audit: facts, records };
+  if (want('hostsPools')) collectors.push(hostsPoolsCollector(snapshot, facts));
+  const { collection } = await runCollectors(ctx, collectors, opts.onProgress);
+  collection.sort((a, b) => a.collector.localeCompare(b.collector));
+  return { audit: facts, records: collection };
 }

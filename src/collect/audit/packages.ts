@@ -2,10 +2,9 @@
 // small machine): the installed versions from /var/lib/dpkg/status and the versions in the security
 // suites' package lists already on disk (decompressed by apt's own helper). No network, no change.
 // Also the kernels installed beside the running one.
-import { readdir, readFile, stat } from 'node:fs/promises';
 import type { KernelFacts, PackageFacts } from '../../snapshot/audit.js';
 import { compareDebVersions } from '../../audit/debversion.js';
-import { resolveInRoot } from '../support.js';
+import type { TargetFs } from '../../target/fs.js';
 import { run } from './exec.js';
 
 interface Stanza {
@@ -60,33 +59,33 @@ export function matchCandidates(
   return [...best.values()];
 }
 
-async function listText(file: string): Promise<string> {
-  if (!/\.(?:lz4|gz|xz|bz2|zst)$/.test(file)) return readFile(file, 'utf8');
-  // apt's own helper knows every compression apt uses; it only reads the file.
-  const r = await run('/usr/lib/apt/apt-helper', ['cat-file', file], 10_000);
-  if (r.error || r.missing) throw new Error(r.error ?? `cannot decompress ${file}: apt-helper is missing`);
+async function listText(fs: TargetFs, file: string): Promise<string> {
+  if (!/\.(?:lz4|gz|xz|bz2|zst)$/.test(file)) return fs.text(file);
+  // apt's own helper knows every compression apt uses; it only reads the file (named as a host path).
+  const host = await fs.hostPath(file);
+  const r = await run('/usr/lib/apt/apt-helper', ['cat-file', host], 10_000);
+  if (r.error || r.missing) throw new Error(r.error ?? `cannot decompress ${host}: apt-helper is missing`);
   return r.stdout;
 }
 
-export async function collectPackages(root: string): Promise<PackageFacts> {
-  const statusFile = await resolveInRoot(root, '/var/lib/dpkg/status');
-  const status = await readFile(statusFile, 'utf8').catch(() => undefined);
+export async function collectPackages(fs: TargetFs): Promise<PackageFacts> {
+  const status = await fs.text('/var/lib/dpkg/status').catch(() => undefined);
   if (status === undefined) return { manager: 'none', securityLists: [], candidates: [] };
   const facts: PackageFacts = { manager: 'apt', securityLists: [], candidates: [] };
-  const lists = await resolveInRoot(root, '/var/lib/apt/lists');
-  const names = (await readdir(lists).catch(() => [] as string[])).sort();
+  const lists = '/var/lib/apt/lists';
+  const listNames = await fs.names(lists).catch(() => []);
   let newest = 0;
-  for (const n of names) {
+  for (const n of listNames) {
     if (!/_(?:In)?Release$/.test(n)) continue;
-    const st = await stat(`${lists}/${n}`).catch(() => undefined);
+    const st = await fs.stat(`${lists}/${n}`).catch(() => undefined);
     if (st && st.mtimeMs > newest) newest = st.mtimeMs;
   }
   if (newest > 0) facts.listsUpdatedAt = new Date(newest).toISOString();
   const installed = installedPackages(status);
   const errors: string[] = [];
-  for (const n of names.filter((x) => /security/i.test(x) && /_Packages(?:\.\w+)?$/.test(x))) {
+  for (const n of listNames.filter((x) => /security/i.test(x) && /_Packages(?:\.\w+)?$/.test(x))) {
     try {
-      facts.candidates.push(...matchCandidates(installed, await listText(`${lists}/${n}`), n));
+      facts.candidates.push(...matchCandidates(installed, await listText(fs, `${lists}/${n}`), n));
       facts.securityLists.push(n);
     } catch (err) {
       errors.push((err as Error).message);
@@ -97,13 +96,11 @@ export async function collectPackages(root: string): Promise<PackageFacts> {
   return facts;
 }
 
-export async function collectKernel(root: string, running: string | undefined): Promise<KernelFacts> {
+export async function collectKernel(fs: TargetFs, running: string | undefined): Promise<KernelFacts> {
   const installed = new Set<string>();
-  for (const dir of ['/lib/modules', '/usr/lib/modules']) {
-    for (const n of await readdir(await resolveInRoot(root, dir)).catch(() => [] as string[]))
-      installed.add(n);
-  }
-  for (const n of await readdir(await resolveInRoot(root, '/boot')).catch(() => [] as string[])) {
+  for (const dir of ['/lib/modules', '/usr/lib/modules'])
+    for (const n of await fs.names(dir).catch(() => [])) installed.add(n);
+  for (const n of await fs.names('/boot').catch(() => [])) {
     const m = /^vmlinuz-(.+)$/.exec(n);
     if (m) installed.add(m[1]!);
   }

@@ -1,24 +1,16 @@
 // sshd's effective settings (`sshd -T` on a live host when it can run, else sshd_config and its
 // Include files read the way sshd reads them: first value wins, Match blocks counted, not applied) and
 // the authorized_keys files of every account.
-import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AuthorizedKeysFile, SshdFacts } from '../../snapshot/audit.js';
-import { readRootText, resolveInRoot } from '../support.js';
+import type { TargetFs } from '../../target/fs.js';
 import { run } from './exec.js';
 
 const KEY_TYPE =
   /^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)$/;
 
-async function existsIn(root: string, p: string): Promise<boolean> {
-  return lstat(await resolveInRoot(root, p)).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Expands an Include pattern (a `*` or `?` in the last component only, as distributions use it). */
-async function expand(root: string, pattern: string): Promise<string[]> {
+async function expand(fs: TargetFs, pattern: string): Promise<string[]> {
   const abs = pattern.startsWith('/') ? pattern : `/etc/ssh/${pattern}`;
   const dir = path.posix.dirname(abs);
   const base = path.posix.basename(abs);
@@ -29,15 +21,12 @@ async function expand(root: string, pattern: string): Promise<string[]> {
       .replace(/\*/g, '.*')
       .replace(/\?/g, '.')}$`,
   );
-  const names = await readdir(await resolveInRoot(root, dir)).catch(() => [] as string[]);
-  return names
-    .filter((n) => re.test(n))
-    .sort()
-    .map((n) => `${dir}/${n}`);
+  const names = await fs.names(dir).catch(() => []);
+  return names.filter((n) => re.test(n)).map((n) => `${dir}/${n}`);
 }
 
 export async function parseSshdConfig(
-  root: string,
+  fs: TargetFs,
   file = '/etc/ssh/sshd_config',
   acc: { settings: Record<string, string>; files: string[]; matchBlocks: number; inMatch: boolean } = {
     settings: {},
@@ -50,7 +39,7 @@ export async function parseSshdConfig(
   if (depth > 8) return acc;
   let text: string;
   try {
-    text = await readRootText(root, file);
+    text = await fs.text(file);
   } catch {
     return acc;
   }
@@ -69,7 +58,7 @@ export async function parseSshdConfig(
     }
     if (key === 'include') {
       for (const pattern of value.split(/\s+/))
-        for (const f of await expand(root, pattern)) await parseSshdConfig(root, f, acc, depth + 1);
+        for (const f of await expand(fs, pattern)) await parseSshdConfig(fs, f, acc, depth + 1);
       continue;
     }
     if (acc.inMatch) continue;
@@ -80,8 +69,8 @@ export async function parseSshdConfig(
   return acc;
 }
 
-async function authorizedKeys(root: string): Promise<AuthorizedKeysFile[]> {
-  const passwd = await readRootText(root, '/etc/passwd').catch(() => '');
+async function authorizedKeys(fs: TargetFs): Promise<AuthorizedKeysFile[]> {
+  const passwd = await fs.text('/etc/passwd').catch(() => '');
   const homes = new Map<string, string>();
   for (const line of passwd.split('\n')) {
     const f = line.split(':');
@@ -92,11 +81,10 @@ async function authorizedKeys(root: string): Promise<AuthorizedKeysFile[]> {
   for (const [home, user] of homes) {
     for (const name of ['authorized_keys', 'authorized_keys2']) {
       const p = `${home}/.ssh/${name}`;
-      const host = await resolveInRoot(root, p);
-      const st = await lstat(host).catch(() => undefined);
+      const st = await fs.stat(p).catch(() => undefined);
       if (!st?.isFile()) continue;
-      const dir = await lstat(path.dirname(host)).catch(() => undefined);
-      const text = await readRootText(root, p).catch(() => '');
+      const dir = await fs.stat(path.posix.dirname(p)).catch(() => undefined);
+      const text = await fs.text(p).catch(() => '');
       const keys: AuthorizedKeysFile['keys'] = [];
       text.split('\n').forEach((raw, i) => {
         const line = raw.trim();
@@ -125,10 +113,10 @@ async function authorizedKeys(root: string): Promise<AuthorizedKeysFile[]> {
   return out;
 }
 
-export async function collectSshd(root: string, live: boolean): Promise<SshdFacts> {
-  const binary = (await existsIn(root, '/usr/sbin/sshd')) || (await existsIn(root, '/usr/bin/sshd'));
-  const config = await existsIn(root, '/etc/ssh/sshd_config');
-  const keys = await authorizedKeys(root);
+export async function collectSshd(fs: TargetFs, live: boolean): Promise<SshdFacts> {
+  const binary = (await fs.exists('/usr/sbin/sshd')) || (await fs.exists('/usr/bin/sshd'));
+  const config = await fs.exists('/etc/ssh/sshd_config');
+  const keys = await authorizedKeys(fs);
   if (!binary && !config) {
     return {
       installed: false,
@@ -147,7 +135,7 @@ export async function collectSshd(root: string, live: boolean): Promise<SshdFact
         const m = /^(\S+)\s+(.*)$/.exec(line.trim());
         if (m && !(m[1]! in settings)) settings[m[1]!.toLowerCase()] = m[2]!.toLowerCase();
       }
-      const parsed = await parseSshdConfig(root);
+      const parsed = await parseSshdConfig(fs);
       return {
         installed: true,
         source: 'sshd -T',
@@ -158,7 +146,7 @@ export async function collectSshd(root: string, live: boolean): Promise<SshdFact
       };
     }
   }
-  const parsed = await parseSshdConfig(root);
+  const parsed = await parseSshdConfig(fs);
   return {
     installed: true,
     source: parsed.files.length ? 'config' : 'none',

@@ -6,11 +6,12 @@
 // --path under the root) is resolved inside the root first: a symlink that leads out of it is not
 // followed but recorded (`linksOutsideRoot`), so the analyst's own files are never reported as the
 // target's.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CollectionRecord, Content, LinkOutsideRoot, ProcessInfo } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, lookupInRoot } from '../support.js';
+import type { TargetFs } from '../../target/fs.js';
+import { CollectorLog } from '../support.js';
 import { runCollector } from '../runner.js';
 import {
   DEFAULT_MAX_FILE_SIZE,
@@ -101,20 +102,20 @@ export function localMountPoints(mounts: string): string[] {
 }
 
 /**
- * The symlinks of an offline root that lead out of it (see lookupInRoot), each with the places the
- * scan left out because of it.
+ * The symlinks of an offline root that lead out of it (see TargetFs.lookup), each with the places
+ * the scan left out because of it.
  */
 class OutsideLinks {
   private readonly links = new Map<string, LinkOutsideRoot>();
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly fs: TargetFs) {}
 
   /**
    * The host path of `targetPath` inside the root, or undefined when nothing is there or the way
    * there leaves the root (the link is then recorded with `targetPath`).
    */
   async hostPath(targetPath: string): Promise<string | undefined> {
-    const found = await lookupInRoot(this.root, targetPath);
+    const found = await this.fs.lookup(targetPath);
     if (found.outside) {
       const key = `${found.outside.path}\0${found.outside.target}`;
       const link = this.links.get(key) ?? { ...found.outside, notScanned: [] };
@@ -211,10 +212,10 @@ export async function collectContent(
   // The root `/` is this machine's own: its paths mean what they say. Any other root is a target
   // whose symlinks are resolved inside it (here, and again by the walker, which shows a root under
   // its own name and walks where it leads).
-  const links = ctx.root === '/' ? undefined : new OutsideLinks(ctx.root);
+  const links = ctx.root === '/' ? undefined : new OutsideLinks(ctx.fs);
   /** Whether the target has something at `targetPath` that can be reached without leaving it. */
   const reachable = async (targetPath: string): Promise<boolean> =>
-    links ? (await links.hostPath(targetPath)) !== undefined : existsSync(targetPath);
+    links ? (await links.hostPath(targetPath)) !== undefined : ctx.fs.exists(targetPath);
   let roots: string[] = [];
   if (opts.scope === 'paths') {
     for (const named of opts.paths.map((p) => path.resolve(p))) {

@@ -1,12 +1,12 @@
 // Oddly named directories where droppers hide miners: dot, blank and dots-only ("...") names in
 // /tmp, /var/tmp, /dev/shm, /run and home directories, and look-alikes of system directories, each
 // walked a few levels deep (bounded) for executables and miner configuration files.
-import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { Dirs, SuspectDir } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, isGone, mapLimit, resolveInRoot } from '../support.js';
+import type { TargetFs } from '../../target/fs.js';
+import { CollectorLog, isGone, mapLimit } from '../support.js';
 
 const TEMP_PLACES = ['/tmp', '/var/tmp', '/dev/shm', '/run'];
 /** Walk bounds: a hostile tree must not turn a one-second scan into a minute. */
@@ -111,8 +111,8 @@ const CONFIG_NAME = /(?:^[^.]*$|\.(?:json|conf|cfg|ini|ya?ml|txt|sh|toml)$)/i;
 const MINER_CONFIG =
   /stratum\+(?:tcp|ssl|tls)|"donate-level"|--donate-level|"pools"\s*:|"rig-id"|randomx|cryptonight|"coin"\s*:\s*"(?:monero|xmr)"/i;
 
-async function readHead(file: string, bytes: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
+async function readHead(fs: TargetFs, file: string, bytes: number): Promise<Buffer> {
+  const fh = await fs.open(file);
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -122,10 +122,13 @@ async function readHead(file: string, bytes: number): Promise<Buffer> {
   }
 }
 
-/** Walks a suspect directory breadth-first within the bounds, noting executables and miner configs. */
+/**
+ * Walks a suspect directory breadth-first within the bounds, noting executables and miner configs.
+ * Only real directories are entered (lstat): a link inside is never followed.
+ */
 async function walk(
-  hostDir: string,
-  shownDir: string,
+  fs: TargetFs,
+  dir: string,
   suspect: SuspectDir,
   log: CollectorLog,
   light: boolean,
@@ -134,15 +137,15 @@ async function walk(
   // get a shallower walk that opens config-like files only, which keeps large tool caches cheap.
   const maxDepth = light ? 2 : MAX_DEPTH;
   const maxEntries = light ? LIGHT_MAX_ENTRIES : MAX_ENTRIES;
-  let queue: { host: string; shown: string }[] = [{ host: hostDir, shown: shownDir }];
+  let queue: string[] = [dir];
   for (let depth = 0; depth < maxDepth && queue.length > 0; depth++) {
-    const next: typeof queue = [];
-    for (const dir of queue) {
+    const next: string[] = [];
+    for (const shownDir of queue) {
       let names: string[];
       try {
-        names = (await readdir(dir.host)).sort();
+        names = await fs.names(shownDir);
       } catch (err) {
-        if (!isGone(err)) log.add(dir.shown, err);
+        if (!isGone(err)) log.add(shownDir, err);
         continue;
       }
       for (const name of names) {
@@ -151,16 +154,15 @@ async function walk(
           return;
         }
         suspect.entries++;
-        const host = path.join(dir.host, name);
-        const shown = path.posix.join(dir.shown, name);
+        const shown = path.posix.join(shownDir, name);
         let st;
         try {
-          st = await lstat(host);
+          st = await fs.lstat(shown);
         } catch {
           continue;
         }
         if (st.isDirectory()) {
-          next.push({ host, shown });
+          next.push(shown);
           continue;
         }
         if (!st.isFile()) continue;
@@ -172,7 +174,7 @@ async function walk(
             if ((st.mode & 0o111) !== 0) suspect.executables.push({ path: shown, elf: false, size: st.size });
             continue;
           }
-          head = await readHead(host, configLike ? st.size : 4);
+          head = await readHead(fs, shown, configLike ? st.size : 4);
         } catch (err) {
           log.add(shown, err);
           continue;
@@ -189,11 +191,11 @@ async function walk(
   }
 }
 
-async function homeDirs(root: string): Promise<string[]> {
+async function homeDirs(fs: TargetFs): Promise<string[]> {
   const homes = ['/root'];
   try {
-    const names = await readdir(await resolveInRoot(root, 'home'));
-    homes.push(...names.sort().map((n) => `/home/${n}`));
+    const names = await fs.names('home');
+    homes.push(...names.map((n) => `/home/${n}`));
   } catch {
     // no /home
   }
@@ -207,14 +209,13 @@ export interface DirsCollection {
 
 export async function collectDirs(ctx: CollectContext): Promise<DirsCollection> {
   const log = new CollectorLog('linux.dirs', ['dirs']);
-  const places = [...TEMP_PLACES, ...(await homeDirs(ctx.root)), '/'];
+  const places = [...TEMP_PLACES, ...(await homeDirs(ctx.fs)), '/'];
   const read: string[] = [];
   const suspects: SuspectDir[] = [];
   await mapLimit(places, 4, async (place) => {
-    const hostPlace = await resolveInRoot(ctx.root, place);
     let names: string[];
     try {
-      names = await readdir(hostPlace);
+      names = await ctx.fs.names(place);
     } catch (err) {
       if (!isGone(err) && !(place.startsWith('/home/') && (err as { code?: string }).code === 'ENOTDIR')) {
         log.add(place, err);
@@ -222,18 +223,17 @@ export async function collectDirs(ctx: CollectContext): Promise<DirsCollection> 
       return;
     }
     read.push(place);
-    for (const name of names.sort()) {
+    for (const name of names) {
       const cls = classifyName(name, place);
       if (!cls || suspects.length >= MAX_SUSPECTS) continue;
-      const host = path.join(hostPlace, name);
+      const shown = path.posix.join(place, name);
       let st;
       try {
-        st = await lstat(host);
+        st = await ctx.fs.lstat(shown);
       } catch {
         continue;
       }
       if (!st.isDirectory()) continue;
-      const shown = path.posix.join(place, name);
       const suspect: SuspectDir = {
         path: shown,
         place,
@@ -246,7 +246,7 @@ export async function collectDirs(ctx: CollectContext): Promise<DirsCollection> 
       };
       if (cls.imitates !== undefined) suspect.imitates = cls.imitates;
       const home = !TEMP_PLACES.includes(place) && place !== '/';
-      await walk(host, shown, suspect, log, home && cls.name === 'dot');
+      await walk(ctx.fs, shown, suspect, log, home && cls.name === 'dot');
       suspects.push(suspect);
     }
   });

@@ -283,8 +283,8 @@ export async function findDeletedScripts(
     for (const place of places) {
       try {
         // Through the process's own root on a live system: it may live in another mount namespace.
-        const base = ctx.proc === 'live' ? path.join(ctx.procDir, String(p.pid), 'root') : ctx.root;
-        await lstat(path.join(base, place));
+        if (ctx.proc === 'live') await lstat(path.join(ctx.procDir, String(p.pid), 'root', place));
+        else await ctx.fs.lstat(place);
         return;
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') return;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { CollectionRecord, Host, HostsEntry } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, isGone, readRootText } from '../support.js';
+import { CollectorLog, isGone } from '../support.js';
 
 /** Parses os-release's shell-like `KEY="value"` lines (quotes and backslash escapes). */
 export function parseOsRelease(text: string): Map<string, string> {
@@ -89,7 +89,7 @@ export async function collectHost(ctx: CollectContext): Promise<{ host: Host; re
   };
   const readEtc = async (rel: string): Promise<string | undefined> => {
     try {
-      return await readRootText(ctx.root, rel);
+      return await ctx.fs.text(rel);
     } catch (err) {
       if (!isGone(err)) log.add(path.join(ctx.root, rel), err);
       return undefined;
@@ -156,7 +156,7 @@ export async function collectHostsFile(
 ): Promise<{ hostsFile?: HostsEntry[]; record: CollectionRecord }> {
   const log = new CollectorLog('linux.hosts-file', ['hosts-file']);
   try {
-    const text = await readRootText(ctx.root, 'etc/hosts');
+    const text = await ctx.fs.text('etc/hosts');
     return { hostsFile: parseHostsFile(text), record: log.record('ok') };
   } catch (err) {
     // A root without /etc/hosts really has no entries; that is a fact, not a failure.

@@ -3,13 +3,13 @@
 // installed them. Trojanised copies that hide the miner are a classic of mining campaigns. Only these
 // binaries are checked, so a live scan stays fast; /usr-merge is followed (/bin/ps is /usr/bin/ps).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { BinaryCheck, Integrity } from '../../snapshot/persistence.js';
 import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, isGone, mapLimit, resolveInRoot } from '../support.js';
+import type { TargetFs } from '../../target/fs.js';
+import { CollectorLog, isGone, mapLimit } from '../support.js';
 
 /** What an admin runs to find processes, files, connections, persistence and users. */
 export const WATCHED_BINARIES = [
@@ -103,12 +103,17 @@ export function mergedAliases(p: string): string[] {
   return m ? [`/usr/${m[1]}/${m[2]}`, `/${m[1]}/${m[2]}`] : [p];
 }
 
-async function md5AndSha256(file: string): Promise<{ md5: string; sha256: string }> {
+async function md5AndSha256(fs: TargetFs, file: string): Promise<{ md5: string; sha256: string }> {
   const md5 = createHash('md5');
   const sha = createHash('sha256');
-  for await (const chunk of createReadStream(file)) {
-    md5.update(chunk as Buffer);
-    sha.update(chunk as Buffer);
+  const fh = await fs.open(file);
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false })) {
+      md5.update(chunk as Buffer);
+      sha.update(chunk as Buffer);
+    }
+  } finally {
+    await fh.close();
   }
   return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
 }
@@ -118,30 +123,29 @@ export async function collectIntegrity(
 ): Promise<{ integrity?: Integrity; record: CollectionRecord }> {
   const log = new CollectorLog('linux.integrity', ['integrity']);
   // Where each watched program is, once per real file (on a merged system /bin/ps and /usr/bin/ps are one).
-  const present: { path: string; host: string; real: string }[] = [];
+  const present: { path: string; real: string }[] = [];
   const seen = new Set<string>();
   const realRoot = await realpath(ctx.root);
   for (const name of WATCHED_BINARIES) {
     for (const dir of BIN_DIRS) {
       const p = `${dir}/${name}`;
       try {
-        const host = await resolveInRoot(ctx.root, p);
-        const st = await stat(host);
+        const st = await ctx.fs.stat(p);
         const key = `${st.dev}:${st.ino}`;
         if (!st.isFile() || seen.has(key)) continue;
         seen.add(key);
         // Alternatives and /usr-merge links: the package lists the file the link ends at.
-        const real = `/${path.relative(realRoot, await realpath(host))}`;
-        present.push({ path: p, host, real });
+        const real = `/${path.relative(realRoot, await realpath(await ctx.fs.hostPath(p)))}`;
+        present.push({ path: p, real });
       } catch (err) {
         if (!isGone(err)) log.add(p, err);
       }
     }
   }
-  const infoDir = await resolveInRoot(ctx.root, '/var/lib/dpkg/info');
+  const infoDir = '/var/lib/dpkg/info';
   let names: string[];
   try {
-    names = (await readdir(infoDir)).filter((n) => n.endsWith('.md5sums'));
+    names = (await ctx.fs.names(infoDir)).filter((n) => n.endsWith('.md5sums'));
   } catch (err) {
     if (!isGone(err)) log.add('/var/lib/dpkg/info', err);
     // A root with none of these programs (a fixture, a data disk) has nothing to check: a fact.
@@ -160,9 +164,9 @@ export async function collectIntegrity(
   const readSums = async (n: string): Promise<void> => {
     let buf: Buffer;
     try {
-      buf = await readFile(path.join(infoDir, n));
+      buf = await ctx.fs.read(`${infoDir}/${n}`);
     } catch (err) {
-      log.add(`/var/lib/dpkg/info/${n}`, err);
+      log.add(`${infoDir}/${n}`, err);
       return;
     }
     // Cheap test before decoding: most packages (libraries, data) own nothing in a bin directory.
@@ -196,10 +200,10 @@ export async function collectIntegrity(
       check.expectedMd5 = exp.md5;
     }
     try {
-      const st = await stat(b.host);
+      const st = await ctx.fs.stat(b.path);
       check.size = st.size;
       check.mtime = st.mtime.toISOString();
-      const h = await md5AndSha256(b.host);
+      const h = await md5AndSha256(ctx.fs, b.path);
       check.actualMd5 = h.md5;
       check.sha256 = h.sha256;
       check.status = !exp ? 'unpackaged' : exp.md5 === h.md5 ? 'ok' : 'modified';

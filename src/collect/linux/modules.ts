@@ -1,12 +1,12 @@
 // Kernel modules: /proc/modules against /sys/module (a rootkit that unlinks itself from the module
 // list usually leaves its sysfs directory), the kernel's taint flags, and whether each module is
 // named in the distribution's module tree (modules.dep / modules.builtin of the running kernel).
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { KernelModule, Modules } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, isGone, mapLimit, readRootText } from '../support.js';
+import { CollectorLog, isGone, mapLimit } from '../support.js';
 
 /** Module names compare with `-` and `_` equal, as the kernel does. */
 export function normalizeModuleName(name: string): string {
@@ -69,7 +69,7 @@ export async function collectModules(ctx: CollectContext): Promise<ModulesCollec
       return undefined;
     }),
     readFile(path.join(ctx.procDir, 'sys/kernel/tainted'), 'utf8').catch(() => undefined),
-    readdir(path.join(ctx.root, 'sys/module')).catch(() => undefined),
+    ctx.fs.names('sys/module').catch(() => undefined),
   ]);
 
   // Only loadable modules have an initstate file; built-in ones with parameters appear too, without it.
@@ -77,7 +77,7 @@ export async function collectModules(ctx: CollectContext): Promise<ModulesCollec
   if (sysNames) {
     await mapLimit(sysNames, 16, async (name) => {
       try {
-        await stat(path.join(ctx.root, 'sys/module', name, 'initstate'));
+        await ctx.fs.stat(`sys/module/${name}/initstate`);
         sysLoaded.add(normalizeModuleName(name));
       } catch {
         // built in, or gone
@@ -90,9 +90,7 @@ export async function collectModules(ctx: CollectContext): Promise<ModulesCollec
   if (release !== '') {
     for (const base of [`lib/modules/${release}`, `usr/lib/modules/${release}`]) {
       const texts = await Promise.all(
-        ['modules.dep', 'modules.builtin'].map((f) =>
-          readRootText(ctx.root, `${base}/${f}`).catch(() => undefined),
-        ),
+        ['modules.dep', 'modules.builtin'].map((f) => ctx.fs.text(`${base}/${f}`).catch(() => undefined)),
       );
       if (texts[0] === undefined) continue;
       tree = new Set(texts.flatMap((t) => (t ? [...parseModuleTree(t)] : [])));

@@ -3,20 +3,12 @@
 // with its package (dpkg's file lists), hash and the libc functions it overrides (our own ELF reader);
 // for mapped objects in a language or toolchain manager's tree, also their owner and mode.
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
 import type { Preload, SharedObject } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
-import {
-  CollectorLog,
-  errnoCode,
-  errorMessage,
-  isGone,
-  mapLimit,
-  readRootText,
-  resolveInRoot,
-} from '../support.js';
+import { CollectorLog, errnoCode, errorMessage, isGone, mapLimit } from '../support.js';
+import type { TargetFs } from '../../target/fs.js';
 import { oddLibraryPlace } from '../../detect/places.js';
 import { toolchainOf } from '../../detect/toolchains.js';
 import { exportedFunctions } from './elf.js';
@@ -68,21 +60,21 @@ function packageName(listFile: string): string {
 }
 
 /** Reads every dpkg file list once; the texts are searched when the wanted paths are known. */
-async function readDpkgLists(root: string, log: CollectorLog): Promise<Map<string, string> | undefined> {
-  const dir = await resolveInRoot(root, DPKG_INFO);
+async function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<Map<string, string> | undefined> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.list'));
+    names = (await fs.names(DPKG_INFO)).filter((n) => n.endsWith('.list'));
   } catch (err) {
-    if (!isGone(err)) log.add(dir, err);
+    if (!isGone(err)) log.add(`/${DPKG_INFO}`, err);
     return undefined;
   }
   const texts = new Map<string, string>();
   await mapLimit(names, 16, async (name) => {
+    const file = `/${DPKG_INFO}/${name}`;
     try {
-      texts.set(packageName(name), await readFile(path.join(dir, name), 'latin1'));
+      texts.set(packageName(name), (await fs.read(file)).toString('latin1'));
     } catch (err) {
-      log.add(path.join(dir, name), err);
+      log.add(file, err);
     }
   });
   return texts;
@@ -114,7 +106,7 @@ export function ownersOf(lists: Map<string, string>, wanted: string[]): Map<stri
 }
 
 /** ld.so.conf with its `include` globs (only `*` in the last component, as distributions use). */
-async function readLdSoConf(root: string, log: CollectorLog): Promise<Preload['ldSoConf']> {
+async function readLdSoConf(fs: TargetFs, log: CollectorLog): Promise<Preload['ldSoConf']> {
   const out: Preload['ldSoConf'] = [];
   const seen = new Set<string>();
   const visit = async (file: string, depth: number): Promise<void> => {
@@ -122,7 +114,7 @@ async function readLdSoConf(root: string, log: CollectorLog): Promise<Preload['l
     seen.add(file);
     let text: string;
     try {
-      text = await readRootText(root, file);
+      text = await fs.text(file);
     } catch (err) {
       if (!isGone(err)) log.add(file, err);
       return;
@@ -149,7 +141,7 @@ async function readLdSoConf(root: string, log: CollectorLog): Promise<Preload['l
       );
       let names: string[] = [];
       try {
-        names = (await readdir(await resolveInRoot(root, dir))).filter((n) => re.test(n)).sort();
+        names = (await fs.names(dir)).filter((n) => re.test(n));
       } catch (err) {
         if (!isGone(err)) log.add(dir, err);
       }
@@ -212,12 +204,9 @@ async function resolveLibraries(
   await mapLimit(names, 16, async (p) => {
     const candidates = p.startsWith('/') ? [p] : p.includes('/') ? [] : searchDirs.map((d) => `${d}/${p}`);
     for (const c of candidates) {
-      try {
-        await lstat(await resolveInRoot(ctx.root, c));
+      if (await ctx.fs.exists(c)) {
         resolved.set(p, c);
         return;
-      } catch {
-        // try the next directory
       }
     }
   });
@@ -250,13 +239,12 @@ async function examineLibrary(
   if (pkg !== undefined && !preloaded && !wantsOwner) return;
   let owner: { uid: number; mode: number } | undefined;
   try {
-    const host = await resolveInRoot(ctx.root, file);
-    const st = await lstat(host);
+    const st = await ctx.fs.stat(file);
     if (wantsOwner && st.isFile()) owner = { uid: st.uid, mode: st.mode & 0o7777 };
     if (pkg !== undefined && !preloaded) return;
     lib.size = st.size;
     if (!st.isFile() || st.size > MAX_LIB_BYTES) return;
-    const buf = await readFile(host);
+    const buf = await ctx.fs.read(file);
     lib.sha256 = sha256(buf);
     try {
       const fns = exportedFunctions(buf);
@@ -284,12 +272,12 @@ export async function collectPreload(
 ): Promise<PreloadCollection> {
   const log = new CollectorLog('linux.preload', ['preload']);
   const notes: string[] = [];
-  const listsRun = readDpkgLists(ctx.root, log);
-  const confRun = readLdSoConf(ctx.root, log);
+  const listsRun = readDpkgLists(ctx.fs, log);
+  const confRun = readLdSoConf(ctx.fs, log);
 
   const ldSoPreload: Preload['ldSoPreload'] = { path: '/etc/ld.so.preload', exists: false, entries: [] };
   try {
-    const buf = await readFile(await resolveInRoot(ctx.root, 'etc/ld.so.preload'));
+    const buf = await ctx.fs.read('etc/ld.so.preload');
     ldSoPreload.exists = true;
     ldSoPreload.entries = parseLdSoPreload(buf.toString('utf8'));
     ldSoPreload.sha256 = sha256(buf);
@@ -316,7 +304,7 @@ export async function collectPreload(
   const libcPath =
     [...resolved.values()].find((p) => /\/libc\.so\.6$/.test(p)) ?? '/lib/x86_64-linux-gnu/libc.so.6';
   try {
-    libcExports = new Set(exportedFunctions(await readFile(await resolveInRoot(ctx.root, libcPath))));
+    libcExports = new Set(exportedFunctions(await ctx.fs.read(libcPath)));
   } catch (err) {
     notes.push(`libc exports not read (${errnoCode(err) ?? errorMessage(err)})`);
   }

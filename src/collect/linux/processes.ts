@@ -6,16 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
-import {
-  CollectorLog,
-  errnoCode,
-  errorMessage,
-  isGone,
-  mapLimit,
-  parsePasswd,
-  readRootText,
-  resolveInRoot,
-} from '../support.js';
+import { CollectorLog, errnoCode, errorMessage, isGone, mapLimit, parsePasswd } from '../support.js';
 import { parseBootTime } from './host.js';
 import type { SocketJoin } from './sockets.js';
 
@@ -356,7 +347,7 @@ class ExeHasher {
       file = path.join(this.ctx.procDir, String(pid), 'exe');
     } else {
       if (deleted || memfd) return {};
-      file = await resolveInRoot(this.ctx.root, exe);
+      file = await this.ctx.fs.hostPath(exe);
     }
     let key: string;
     try {
@@ -416,7 +407,7 @@ interface HostFacts {
 /** Reads /etc/passwd (under the root), and the boot time and uptime from procDir. */
 async function readHostFacts(ctx: CollectContext, log: CollectorLog): Promise<HostFacts> {
   const [users, procStat, uptimeText] = await Promise.all([
-    readRootText(ctx.root, 'etc/passwd').then(parsePasswd, (err: unknown) => {
+    ctx.fs.text('etc/passwd').then(parsePasswd, (err: unknown) => {
       if (!isGone(err)) log.add(path.join(ctx.root, 'etc/passwd'), err);
       return new Map<number, string>();
     }),

@@ -1,12 +1,9 @@
-// File access for the persistence collectors: reads, listings and stats of paths inside the target
-// root (symlinks followed inside it), with missing files treated as absent and other errors logged,
-// plus the logical-line splitter every line-based format here shares.
-import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
-import path from 'node:path';
+// File access for the persistence collectors: a thin wrapper over the target's door (ctx.fs) whose
+// reads, listings and stats treat a missing file as absent and log other errors, plus the
+// logical-line splitter every line-based format here shares.
+import type { Stats } from 'node:fs';
 import type { CollectContext } from '../../context.js';
-import { CollectorLog, errnoCode, isGone, resolveInRoot } from '../../support.js';
+import { CollectorLog, errnoCode, isGone } from '../../support.js';
 
 /** Config and script files bigger than this are not read as text (a crontab is a few hundred bytes). */
 export const MAX_TEXT_BYTES = 1024 * 1024;
@@ -26,7 +23,7 @@ export class RootReader {
   ) {}
 
   host(targetPath: string): Promise<string> {
-    return resolveInRoot(this.ctx.root, targetPath);
+    return this.ctx.fs.hostPath(targetPath);
   }
 
   private note(targetPath: string, err: unknown): void {
@@ -34,42 +31,31 @@ export class RootReader {
     if (!isGone(err) && errnoCode(err) !== 'ENOTDIR') this.log.add(targetPath, err);
   }
 
-  /** The file's text, or undefined when it does not exist (other errors are logged). */
+  /** The file's text (its first MAX_TEXT_BYTES), or undefined when it is not a file (other errors are logged). */
   async text(targetPath: string): Promise<string | undefined> {
     try {
-      const file = await this.host(targetPath);
-      const st = await stat(file);
-      if (!st.isFile()) return undefined;
-      if (st.size > MAX_TEXT_BYTES) {
-        const fd = await readFile(file);
-        return fd.subarray(0, MAX_TEXT_BYTES).toString('utf8');
-      }
-      return await readFile(file, 'utf8');
+      if (!(await this.ctx.fs.stat(targetPath)).isFile()) return undefined;
+      return await this.ctx.fs.text(targetPath, { maxBytes: MAX_TEXT_BYTES });
     } catch (err) {
       this.note(targetPath, err);
       return undefined;
     }
   }
 
-  /** A directory's entries sorted by name; [] when it does not exist. */
+  /** A directory's entries sorted by name, a link counted as a directory when it leads to one; [] when it does not exist. */
   async list(dir: string): Promise<DirEntry[]> {
     try {
-      const hostDir = await this.host(dir);
-      const entries = await readdir(hostDir, { withFileTypes: true });
       const out: DirEntry[] = [];
-      for (const e of entries) {
-        const p = path.posix.join(dir, e.name);
-        let isDir = e.isDirectory();
-        if (e.isSymbolicLink()) {
-          try {
-            isDir = (await stat(await this.host(p))).isDirectory();
-          } catch {
-            isDir = false;
-          }
-        }
-        out.push({ name: e.name, path: p, isDir, isLink: e.isSymbolicLink() });
+      for (const e of await this.ctx.fs.list(dir)) {
+        let isDir = e.isDir;
+        if (e.isLink)
+          isDir = await this.ctx.fs.stat(e.path).then(
+            (st) => st.isDirectory(),
+            () => false,
+          );
+        out.push({ name: e.name, path: e.path, isDir, isLink: e.isLink });
       }
-      return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return out;
     } catch (err) {
       this.note(dir, err);
       return [];
@@ -79,8 +65,7 @@ export class RootReader {
   /** The raw link text of a symlink inside the target (not followed). */
   async linkTarget(targetPath: string): Promise<string | undefined> {
     try {
-      const parent = await this.host(path.posix.dirname(targetPath));
-      return await readlink(path.join(parent, path.posix.basename(targetPath)));
+      return await this.ctx.fs.readlink(targetPath);
     } catch {
       return undefined;
     }
@@ -88,28 +73,21 @@ export class RootReader {
 
   async stat(targetPath: string): Promise<Stats | undefined> {
     try {
-      return await stat(await this.host(targetPath));
+      return await this.ctx.fs.stat(targetPath);
     } catch (err) {
       this.note(targetPath, err);
       return undefined;
     }
   }
 
-  async exists(targetPath: string): Promise<boolean> {
-    try {
-      await lstat(await this.host(targetPath));
-      return true;
-    } catch {
-      return false;
-    }
+  /** Something is at the path, its links followed inside the root. */
+  exists(targetPath: string): Promise<boolean> {
+    return this.ctx.fs.exists(targetPath);
   }
 
   async sha256(targetPath: string): Promise<string | undefined> {
     try {
-      const file = await this.host(targetPath);
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-      return hash.digest('hex');
+      return await this.ctx.fs.hash(targetPath);
     } catch (err) {
       this.note(targetPath, err);
       return undefined;
