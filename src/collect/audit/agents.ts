@@ -37,7 +37,15 @@ export async function collectAgents(fs: TargetFs): Promise<AgentFacts> {
     const present: string[] = [];
     const traces: string[] = [];
     for (const p of a.paths) if (await fs.exists(p)) present.push(p);
-    for (const p of a.traces) if (await fs.exists(p)) traces.push(p);
+    // A trace is whatever is left behind, a dangling service-file link of a removed agent included.
+    for (const p of a.traces)
+      if (
+        await fs.lstat(p).then(
+          () => true,
+          () => false,
+        )
+      )
+        traces.push(p);
     if (present.length || traces.length) agents.push({ agent: a.id, present, traces });
   }
   const clamInstalled = (await fs.exists('/usr/bin/clamscan')) || (await fs.exists('/usr/sbin/clamd'));

@@ -1,6 +1,6 @@
 // The audit's fact collectors against temporary fake roots (read through the target's door) and real
 // tool output formats.
-import { mkdir, mkdtemp, rm, utimes, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,11 @@ beforeAll(async () => {
   await utimes(path.join(root, 'etc/crontab'), new Date('2024-01-01'), new Date('2024-01-01'));
   await put('usr/local/aegis/aegis_client/AliYunDun', '');
   await put('etc/systemd/system/YDService.service', '[Service]\n');
+  // What an uninstall leaves: a service link whose target was removed.
+  await symlink(
+    '/opt/cloudmonitor/cloudmonitor.service',
+    path.join(root, 'etc/systemd/system/cloudmonitor.service'),
+  );
   await put(
     'var/lib/clamav/daily.cvd',
     'ClamAV-VDB:14 Nov 2024 09-21 +0000:27456:2085541:90:sig:raptor:1731576094        ',
@@ -125,6 +130,7 @@ describe('agents and ClamAV', () => {
     const a = await collectAgents(targetFs(root));
     expect(a.agents).toEqual([
       { agent: 'aliyun-aegis', present: ['/usr/local/aegis'], traces: [] },
+      { agent: 'aliyun-cloudmonitor', present: [], traces: ['/etc/systemd/system/cloudmonitor.service'] },
       { agent: 'qcloud-yunjing', present: [], traces: ['/etc/systemd/system/YDService.service'] },
       { agent: 'clamav', present: ['/usr/bin/clamscan'], traces: [] },
     ]);
