@@ -2,7 +2,7 @@
 // hit on a persistence entry or file. When chain.ts links the entry to a running process, the hit is
 // about that process (and merges with the miner's finding); otherwise it is about the entry itself.
 import type { Ruleset } from '../iocs/types.js';
-import type { Action, Evidence, Localized } from '../model/finding.js';
+import type { Action, Evidence } from '../model/finding.js';
 import type { PersistenceEntry } from '../snapshot/persistence.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { chainEvidence, chainText, entryChain, fileChain, persistenceFile, type Chain } from './chain.js';

@@ -1,7 +1,7 @@
 // The one Finding shape every detector, audit and renderer shares, defined as a zod schema so the
 // JSON report is validated and documented from the same source.
 import { z } from 'zod';
-import { ContainerRefSchema } from '../snapshot/container.js';
+import { ContainerRefSchema } from './container.js';
 
 export const LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export const LevelSchema = z.enum(LEVELS);

@@ -1,30 +1,16 @@
 // The snapshot's container facts (source §4.7): which container a process runs in, as read from its
 // cgroup and the runtime's own metadata on disk or API socket, and the containers found on a host.
-// A leaf module (as persistence.ts): the process schema, the evidence of findings and the collectors
-// all import it, so it imports nothing of theirs.
+// The container's name (ContainerRef) lives in model/container.ts, which findings share.
 import { z } from 'zod';
+import { ContainerRefSchema } from '../model/container.js';
 
-export const CONTAINER_RUNTIMES = ['docker', 'podman', 'containerd', 'cri-o', 'unknown'] as const;
-export const ContainerRuntimeSchema = z.enum(CONTAINER_RUNTIMES);
-export type ContainerRuntime = z.infer<typeof ContainerRuntimeSchema>;
-
-/** A container named the way a responder finds it again: runtime, id, name, image, pod. */
-export const ContainerRefSchema = z.object({
-  runtime: ContainerRuntimeSchema,
-  /** The full 64-hex container id (the cgroup path carries it). */
-  id: z.string(),
-  /** Its name (`docker ps` NAMES, without the leading slash); absent when no metadata was found. */
-  name: z.string().optional(),
-  /** The image as the container was created from it, e.g. `docker.io/library/nginx:1.25`. */
-  image: z.string().optional(),
-  /** The image id (`sha256:…`), when the metadata has it. */
-  imageId: z.string().optional(),
-  /** Kubernetes: the pod's name and namespace (from CRI labels), or its uid from the cgroup path. */
-  pod: z.string().optional(),
-  namespace: z.string().optional(),
-  podUid: z.string().optional(),
-});
-export type ContainerRef = z.infer<typeof ContainerRefSchema>;
+export {
+  CONTAINER_RUNTIMES,
+  ContainerRefSchema,
+  ContainerRuntimeSchema,
+  type ContainerRef,
+  type ContainerRuntime,
+} from '../model/container.js';
 
 export const ContainerSchema = ContainerRefSchema.extend({
   /** Host pids of its processes seen in this collection. */
