@@ -21,6 +21,16 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
 command -v nft >/dev/null 2>&1 || need="$need nftables"
 command -v iptables-save >/dev/null 2>&1 || need="$need iptables"
 command -v chattr >/dev/null 2>&1 || need="$need e2fsprogs"
+# Container images and running containers (issue 13): podman with runc (crun fails on this
+# machine kind's hybrid cgroups), skopeo/umoci for image formats, zstd for zstd layers.
+command -v podman >/dev/null 2>&1 || need="$need podman"
+command -v runc >/dev/null 2>&1 || need="$need runc"
+command -v skopeo >/dev/null 2>&1 || need="$need skopeo"
+command -v umoci >/dev/null 2>&1 || need="$need umoci"
+command -v zstd >/dev/null 2>&1 || need="$need zstd"
+# rpm-based roots (issue 23): Debian's rpm/rpmbuild build test roots; db5.3_load makes a BDB Packages.
+command -v rpmbuild >/dev/null 2>&1 || need="$need rpm"
+command -v db5.3_load >/dev/null 2>&1 || need="$need db5.3-util"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "ensure-deps: installing Debian packages:$need" >&2

@@ -6,12 +6,14 @@ import { firewallChecks } from './checks/firewall.js';
 import { hostsChecks } from './checks/hosts.js';
 import { hygieneChecks } from './checks/hygiene.js';
 import { serviceChecks } from './checks/services.js';
+import { runtimeSocketCheck } from './checks/runtime-sockets.js';
 import type { AuditCheck } from './types.js';
 
 export const auditChecks: AuditCheck[] = [
   ...firewallChecks,
   ...hostsChecks,
   ...serviceChecks,
+  runtimeSocketCheck,
   ...credentialChecks,
   ...hygieneChecks,
   ...accessChecks,

@@ -126,21 +126,35 @@ export const PLAYBOOKS: Record<MinerKind, Localized[]> = {
     ...COMMON_END,
   ],
   'container-image': [
+    // Commands are named for docker and podman alike; `<image>` is the name:tag or digest the
+    // finding's evidence gives. No step quotes a download one-liner (see the header).
     L(
-      'Stop the containers that run the miner and keep the image for evidence (docker save).',
-      '停止运行矿机的容器，并保留镜像作为证据（docker save）。',
+      'Keep a copy for the investigation before deleting anything: `docker save <image> -o image.tar` (or `podman save`), and note the image digest and the layer digests and build steps in the findings.',
+      '删除任何内容之前先留存副本用于调查：`docker save <镜像> -o image.tar`（或 `podman save`），并记下检测结果中的镜像摘要、层摘要和构建步骤。',
     ),
     L(
-      'Find where the image came from (registry, tag, who pulled it) and remove it from your registries.',
-      '查明镜像来源（镜像仓库、标签、拉取者），并从你的镜像仓库中删除它。',
+      'Stop and remove every container of the image on every host: `docker ps -a --filter ancestor=<image>` then `docker rm -f <id>` (podman: `podman ps -a --filter ancestor=<image>`, `podman rm -f`); under Kubernetes, find the workloads with `kubectl get pods -A -o wide` and scale them down.',
+      '在每台主机上停止并删除该镜像的所有容器：先 `docker ps -a --filter ancestor=<镜像>`，再 `docker rm -f <容器ID>`（podman：`podman ps -a --filter ancestor=<镜像>`、`podman rm -f`）；在 Kubernetes 中用 `kubectl get pods -A -o wide` 找出相关工作负载并缩容到零。',
     ),
     L(
-      'Close the way in: an exposed Docker API or Kubernetes dashboard is the usual one.',
-      '封堵入侵途径：通常是暴露在外的 Docker API 或 Kubernetes 控制台。',
+      'Delete the image: `docker rmi <image>` (or `podman rmi`) on every host that pulled it, and remove the tag and digest from your registries and mirrors.',
+      '删除镜像：在每台拉取过它的主机上执行 `docker rmi <镜像>`（或 `podman rmi`），并从你的镜像仓库和镜像缓存中删除该标签和摘要。',
     ),
     L(
-      'Pull images only from trusted, signed sources; scan images before running them.',
-      '只从可信、已签名的来源拉取镜像；运行前先扫描镜像。',
+      'Find who pulled or built it and from where: registry audit logs, CI pipeline logs, the Dockerfile and base image behind the build step named in the findings, and the daemon’s event log (`docker events`, `journalctl -u docker`). An exposed Docker API or Kubernetes dashboard is the usual way in.',
+      '查明是谁、从哪里拉取或构建了它：镜像仓库审计日志、CI 流水线日志、检测结果所指构建步骤背后的 Dockerfile 和基础镜像，以及守护进程事件日志（`docker events`、`journalctl -u docker`）。暴露在外的 Docker API 或 Kubernetes 控制台是常见的入侵途径。',
+    ),
+    L(
+      'Rotate the secrets the containers could read: environment variables, mounted secrets and config files, service-account tokens, cloud credentials, registry credentials.',
+      '更换容器能读取到的所有凭据：环境变量、挂载的密钥和配置文件、服务账号令牌、云平台凭据、镜像仓库凭据。',
+    ),
+    L(
+      'Pin images by digest (`name@sha256:…`) in Dockerfiles and deployments, from trusted and signed sources, so a retagged image cannot slip in.',
+      '在 Dockerfile 和部署配置中按摘要固定镜像（`name@sha256:…`），只使用可信且已签名的来源，防止被替换标签的镜像混入。',
+    ),
+    L(
+      'Scan images before they are deployed: `minehunter image <image.tar>` on `docker save` output in CI or at admission, and scan the hosts that ran the containers with `minehunter scan`.',
+      '在部署之前扫描镜像：在 CI 或准入环节对 `docker save` 的输出运行 `minehunter image <image.tar>`，并用 `minehunter scan` 扫描运行过这些容器的主机。',
     ),
     ...COMMON_END,
   ],

@@ -64,6 +64,19 @@ export const VerdictSchema = z.object({
       chain: z.array(ChainLinkSchema),
       /** What to do, in order (source document §4), in both languages. */
       playbook: z.array(LocalizedSchema),
+      /**
+       * On `container-image`: the kinds of what the images carry (an XMRig binary in a layer is an
+       * open-source miner), strongest first. A finding has one kind, and an image's is
+       * container-image, so the image detectors keep the carried kind as the `carries` fact of their
+       * signals and the verdict reads it from there.
+       */
+      carries: z.array(MinerKindSchema).optional(),
+      /**
+       * Set on a kind listed only because an image carries it: its chain is the image's findings and
+       * its playbook is empty, since what to do is the container-image playbook (a host playbook
+       * would have a person kill processes on a machine that may never have run the image).
+       */
+      carriedBy: z.literal('container-image').optional(),
     }),
   ),
   /**
@@ -106,40 +119,76 @@ function byStrength(a: Finding, b: Finding): number {
   );
 }
 
+type KindEntry = Verdict['kinds'][number];
+
+/** A kind's entry from the findings that point to it, with the rank that orders the kinds. */
+function kindEntry(
+  kind: MinerKind,
+  list: Finding[],
+  carriedOnly: boolean,
+): { entry: KindEntry; rank: number[] } {
+  const sorted = [...list].sort(byStrength);
+  const top = maxLevel(list.map((f) => f.level));
+  // Only mentions at low/info give low confidence already: the level caps it.
+  const confidence: KindEntry['confidence'] =
+    levelRank(top) >= levelRank('high') ? 'high' : top === 'medium' ? 'medium' : 'low';
+  const chain = sorted.map((f) => ({
+    ruleId: f.ruleId,
+    level: f.level,
+    category: f.category,
+    fingerprint: f.fingerprint,
+    message: f.message,
+    basis: basisOf(f),
+  }));
+  // The kind's rank comes from its strongest finding that is not a weak mention; a kind with
+  // nothing else ranks after every kind that has more.
+  const lead = sorted.find((f) => !isWeak(f));
+  const head = lead ?? sorted[0]!;
+  const entry: KindEntry = carriedOnly
+    ? { kind, confidence, findingCount: list.length, chain, playbook: [], carriedBy: 'container-image' }
+    : { kind, confidence, findingCount: list.length, chain, playbook: PLAYBOOKS[kind] };
+  return { entry, rank: [lead ? 1 : 0, levelRank(head.level), basisRank(basisOf(head))] };
+}
+
+/** The kinds an image finding's signals say the image carries (their `carries` fact). */
+export function carriedKinds(f: Finding): MinerKind[] {
+  const facts = [f.data?.carries, ...f.signals.map((s) => s.data?.carries)];
+  const kinds = facts.flatMap((v) => {
+    const parsed = MinerKindSchema.safeParse(v);
+    return parsed.success && parsed.data !== 'container-image' ? [parsed.data] : [];
+  });
+  return [...new Set(kinds)];
+}
+
+/**
+ * The kinds, strongest first; when images are found to carry a miner (a container-image finding
+ * that is not a weak mention), container-image leads and the kinds it carries follow it: the image
+ * is where the miner comes from, and removing what it carries without it brings the miner back.
+ */
+function verdictKinds(active: Finding[]): KindEntry[] {
+  const byKind = new Map<MinerKind, Finding[]>();
+  for (const f of active) if (f.kind) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+  const images = [...(byKind.get('container-image') ?? [])].sort(byStrength);
+  const carried = new Map<MinerKind, Finding[]>();
+  for (const f of images) for (const k of carriedKinds(f)) carried.set(k, [...(carried.get(k) ?? []), f]);
+  const ranked = [
+    ...[...byKind.entries()].map(([kind, list]) => kindEntry(kind, list, false)),
+    ...[...carried.entries()]
+      .filter(([k]) => !byKind.has(k))
+      .map(([kind, list]) => kindEntry(kind, list, true)),
+  ];
+  const image = ranked.find((r) => r.entry.kind === 'container-image');
+  if (image && carried.size > 0) image.entry.carries = [...carried.keys()];
+  ranked.sort((a, b) => compareRanks(b.rank, a.rank) || a.entry.kind.localeCompare(b.entry.kind));
+  if (!image || image.rank[0] !== 1) return ranked.map((r) => r.entry);
+  const first = [image, ...[...carried.keys()].flatMap((k) => ranked.filter((r) => r.entry.kind === k))];
+  return [...first, ...ranked.filter((r) => !first.includes(r))].map((r) => r.entry);
+}
+
 export function classify(findings: Finding[], collection: CollectionRecord[]): Verdict {
   const active = findings.filter((f) => !f.allowed);
   const highest = active.length ? maxLevel(active.map((f) => f.level)) : null;
-  const byKind = new Map<MinerKind, Finding[]>();
-  for (const f of active) {
-    if (!f.kind) continue;
-    byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
-  }
-  const kinds = [...byKind.entries()]
-    .map(([kind, list]) => {
-      const sorted = [...list].sort(byStrength);
-      const top = maxLevel(list.map((f) => f.level));
-      // Only mentions at low/info give low confidence already: the level caps it.
-      const confidence: Verdict['kinds'][number]['confidence'] =
-        levelRank(top) >= levelRank('high') ? 'high' : top === 'medium' ? 'medium' : 'low';
-      const chain = sorted.map((f) => ({
-        ruleId: f.ruleId,
-        level: f.level,
-        category: f.category,
-        fingerprint: f.fingerprint,
-        message: f.message,
-        basis: basisOf(f),
-      }));
-      // The kind's rank comes from its strongest finding that is not a weak mention; a kind with
-      // nothing else ranks after every kind that has more.
-      const lead = sorted.find((f) => !isWeak(f));
-      const head = lead ?? sorted[0]!;
-      return {
-        entry: { kind, confidence, findingCount: list.length, chain, playbook: PLAYBOOKS[kind] },
-        rank: [lead ? 1 : 0, levelRank(head.level), basisRank(basisOf(head))],
-      };
-    })
-    .sort((a, b) => compareRanks(b.rank, a.rank) || a.entry.kind.localeCompare(b.entry.kind))
-    .map(({ entry }) => entry);
+  const kinds = verdictKinds(active);
   const notCollected = collection
     .filter((c) => c.status === 'failed' || c.status === 'skipped')
     .map((c) => c.collector);

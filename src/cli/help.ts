@@ -51,7 +51,8 @@ Examples:
   minehunter scan --lang zh-CN
   minehunter scan --fail-on medium         exit 1 when anything medium or worse is found
   minehunter scan --allow ./allow.yml      show sanctioned miners as allowed instead of alerting
-  minehunter scan --path /var/www          report on this directory only (add --host for the host too)`,
+  minehunter scan --path /var/www          report on this directory only (add --host for the host too)
+  minehunter scan --format jsonl           one JSON line per finding and a summary line, for a log pipeline`,
     'zh-CN': `
 读取内容：/proc 中的每个进程（命令行参数、可执行文件、CPU 占用、动态链接器环境变量、加载的库），
 /proc/net 中的网络连接及其所属进程、/etc/hosts 以及主机信息。不做任何修改。
@@ -61,7 +62,8 @@ Examples:
   minehunter scan --lang en
   minehunter scan --fail-on medium         发现中危及以上时以退出码 1 结束
   minehunter scan --allow ./allow.yml      将获准运行的矿机标记为已放行而不告警
-  minehunter scan --path /var/www          只报告此目录（加 --host 同时扫描本机）`,
+  minehunter scan --path /var/www          只报告此目录（加 --host 同时扫描本机）
+  minehunter scan --format jsonl           每条发现输出一行 JSON，最后一行为汇总，供日志管道采集`,
   },
   collect: {
     en: 'collect a snapshot (facts only, JSON) for analysis elsewhere',
@@ -98,6 +100,11 @@ would have given on the machine it came from.`,
   cpuWindow: { en: 'CPU sampling window in milliseconds', 'zh-CN': 'CPU 采样时长（毫秒）' },
   noHash: { en: 'do not compute sha256 of process executables', 'zh-CN': '不计算进程可执行文件的 sha256' },
   format: { en: 'output format', 'zh-CN': '输出格式' },
+  reportFormat: {
+    en: 'output format: text for a person, json the versioned report, jsonl one JSON object per finding and a summary line (for log pipelines)',
+    'zh-CN':
+      '输出格式：text 供人阅读，json 为带版本号的报告，jsonl 每条发现一行 JSON 对象，最后一行为汇总（供日志管道采集）',
+  },
   failOn: {
     en: 'exit with 1 when a finding (not allowed) is at or above this level',
     'zh-CN': '存在达到此级别（且未被放行）的发现时以退出码 1 结束',

@@ -9,8 +9,9 @@ import { defaultAllowlistPath } from '../allow/allowlist.js';
 import { defaultCachePath } from '../engine/cache.js';
 import { LEVELS, type Lang, type Level } from '../model/finding.js';
 import { analyzeSnapshot, prepareAnalysis, type Analysis } from '../pipeline/analyze.js';
-import { failsAt } from '../report/model.js';
+import { failsAt, type Report } from '../report/model.js';
 import { detectLang, parseLang, progressText } from '../report/i18n.js';
+import { renderJsonl } from '../report/render-jsonl.js';
 import { renderText } from '../report/render-text.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { toolVersion } from '../util/paths.js';
@@ -20,10 +21,17 @@ import { useColor, writeOutput } from './output.js';
 import { readSnapshot } from './snapshot-file.js';
 import { helpText, type HelpKey } from './help.js';
 import { addContentOptions, contentOptions, printRuleProblems, type ContentCliOptions } from './content.js';
+import {
+  collectNamedImage,
+  imagesAmongPaths,
+  registerImageCommand,
+  runImages,
+  type ImageCliDeps,
+} from './image.js';
 
 /** Commands main.ts defines itself, and the ones other modules register. */
 const RESPOND_COMMANDS = ['respond', 'undo', 'evidence', 'report'];
-const CORE_COMMANDS = ['scan', 'collect', 'analyze', 'audit', ...RESPOND_COMMANDS];
+const CORE_COMMANDS = ['scan', 'collect', 'analyze', 'image', 'audit', ...RESPOND_COMMANDS];
 
 /** The subcommand named on the command line: the first word that is neither an option nor its value. */
 function requestedCommand(argv: string[]): string | undefined {
@@ -41,7 +49,7 @@ interface CommonOptions {
   quiet?: boolean;
 }
 interface AnalyzeCliOptions extends CommonOptions {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'jsonl';
   failOn: Level | 'none';
   allow: string[];
   defaultAllow: boolean;
@@ -76,6 +84,11 @@ export async function main(argv: string[]): Promise<number> {
   addAnalyzeOptions(scan, h);
   scan.action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<AnalyzeCliOptions & CollectCliOptions>();
+    const viaImages = await scanImagePaths(opts, lang, h);
+    if (viaImages !== undefined) {
+      exitCode = viaImages;
+      return;
+    }
     // IOC data and allowlists load while the collector waits out its CPU sampling window; a bad
     // input file still ends the scan with a usage error before anything is printed.
     const [analysis, snapshot] = await Promise.all([prepare(opts), collect(opts, lang)]);
@@ -91,7 +104,8 @@ export async function main(argv: string[]): Promise<number> {
   addContentOptions(collectCmd, lang);
   collectCmd.action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<CollectCliOptions & { output?: string }>();
-    const snapshot = await collect(opts, lang);
+    const named = await imagesAmongPaths(opts);
+    const snapshot = named ? await collectNamedImage(named, opts, lang) : await collect(opts, lang);
     await writeOutput(opts.output, JSON.stringify(snapshot, null, 2) + '\n', 'snapshot');
   });
 
@@ -107,6 +121,8 @@ export async function main(argv: string[]): Promise<number> {
     const snapshot = await readSnapshot(file);
     exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
   });
+
+  registerImageCommand(program, imageDepsOf(lang, h), (code) => (exitCode = code));
 
   // A command's modules (database clients, archive and PDF code) cost start-up time and memory, so a
   // run loads only the command it was asked for; help, a typo or a bare `minehunter` load them all.
@@ -137,7 +153,8 @@ export async function main(argv: string[]): Promise<number> {
       addScanOptions: (cmd) => {
         addCollectOptions(cmd, h);
         addContentOptions(cmd, lang);
-        addAnalyzeOptions(cmd, h);
+        // respond and evidence print a plan, not findings: no jsonl for them.
+        addAnalyzeOptions(cmd, h, ['text', 'json']);
       },
       addCollectOptions: (cmd) => {
         addCollectOptions(cmd, h);
@@ -194,9 +211,20 @@ function addCollectOptions(cmd: Command, h: (k: HelpKey) => string): void {
     .option('--no-hash', h('noHash'));
 }
 
-function addAnalyzeOptions(cmd: Command, h: (k: HelpKey) => string): void {
+/** Report formats of scan and analyze; jsonl is one line per finding (report/render-jsonl.ts). */
+const REPORT_FORMATS = ['text', 'json', 'jsonl'] as const;
+
+function addAnalyzeOptions(
+  cmd: Command,
+  h: (k: HelpKey) => string,
+  formats: readonly string[] = REPORT_FORMATS,
+): void {
   cmd
-    .addOption(new Option('-f, --format <format>', h('format')).choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', h(formats.includes('jsonl') ? 'reportFormat' : 'format'))
+        .choices(formats)
+        .default('text'),
+    )
     .addOption(new Option('--fail-on <level>', h('failOn')).choices([...LEVELS, 'none']).default('high'))
     .option('--allow <file>', h('allow'), collectList, [])
     .option('--no-default-allow', h('noDefaultAllow'))
@@ -226,6 +254,32 @@ async function collect(opts: CollectCliOptions, lang: Lang): Promise<Snapshot> {
   });
 }
 
+/** What `image` borrows from here: the analysis inputs, the shared options, the report formats. */
+function imageDepsOf(lang: Lang, h: (k: HelpKey) => string): ImageCliDeps {
+  return {
+    lang,
+    prepare: (o) => prepare(o as unknown as AnalyzeCliOptions),
+    addAnalyzeOptions: (cmd) => addAnalyzeOptions(cmd, h),
+    render: (report, o) => renderReport(report, o as unknown as AnalyzeCliOptions, lang),
+  };
+}
+
+/**
+ * `scan --path` on image tarballs or OCI layouts: each is read as an image (cli/image.ts), other
+ * paths beside them as a path scan; undefined when no --path names an image.
+ */
+async function scanImagePaths(
+  opts: AnalyzeCliOptions & CollectCliOptions,
+  lang: Lang,
+  h: (k: HelpKey) => string,
+): Promise<number | undefined> {
+  const named = await imagesAmongPaths(opts);
+  if (!named) return undefined;
+  const others = named.others;
+  const extra = others.length > 0 ? () => collect({ ...opts, path: others }, lang) : undefined;
+  return runImages(named.images, opts, imageDepsOf(lang, h), { array: false, ...(extra ? { extra } : {}) });
+}
+
 function prepare(opts: AnalyzeCliOptions): Promise<Analysis> {
   for (const d of opts.iocs) {
     if (!existsSync(d)) throw new UsageError(`--iocs ${d}: no such directory`);
@@ -249,12 +303,18 @@ async function analyzeAndPrint(
   lang: Lang,
 ): Promise<number> {
   const report = analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() });
-  const text =
-    opts.format === 'json'
-      ? JSON.stringify(report, null, 2) + '\n'
-      : renderText(report, { lang, color: useColor(opts) });
+  const text = renderReport(report, opts, lang);
   await writeOutput(opts.output, text, `scan report (${opts.format})`);
   return failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
+}
+
+/** One report in the format asked for: what scan, analyze and image print. */
+function renderReport(report: Report, opts: AnalyzeCliOptions, lang: Lang): string {
+  return opts.format === 'json'
+    ? JSON.stringify(report, null, 2) + '\n'
+    : opts.format === 'jsonl'
+      ? renderJsonl(report)
+      : renderText(report, { lang, color: useColor(opts) });
 }
 
 function langFromArgv(argv: string[]): Lang {

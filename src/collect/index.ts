@@ -9,7 +9,9 @@ import { collectPersistence } from './linux/persistence/index.js';
 import { collectIntegrity } from './linux/integrity.js';
 import { collectStealth } from './linux/stealth.js';
 import { collectContent, type ContentCollectOptions } from './content/index.js';
+import { collectContainers } from './linux/containers/index.js';
 import { notApplicable, runCollectors, type Collector } from './runner.js';
+import { imageCollectors, type ImageCollectOptions } from './image/index.js';
 import type { RuleProblem } from '../engine/yara.js';
 
 export interface CollectOptions {
@@ -34,6 +36,8 @@ export interface CollectOptions {
    * Default `host`: everything.
    */
   scope?: 'host' | 'paths';
+  /** A container-image target's reader: per-layer progress, limits (collect/image/). */
+  image?: ImageCollectOptions;
 }
 
 export const DEFAULT_CPU_WINDOW_MS = 300;
@@ -96,6 +100,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
         return { part: { sockets }, records: [record] };
       },
     },
+    containersCollector(),
     {
       id: 'linux.persistence',
       sections: ['persistence'],
@@ -130,17 +135,41 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
   return list;
 }
 
+/**
+ * Containers: the process walk's cgroup ids joined with the runtimes' records. Its processes (with
+ * their container's name, image and pod) replace the walk's in the snapshot: it is listed after it.
+ * A host without containers gets no record, so its snapshot stays as it was.
+ */
+function containersCollector(): Collector {
+  return {
+    id: 'linux.containers',
+    sections: ['containers'],
+    needs: ['linux.processes'],
+    announce: false,
+    run: async (ctx, deps) => {
+      // minehunter's own environment names the runtime state only when the target is this machine.
+      const env = ctx.live ? process.env : {};
+      const found = await collectContainers(ctx, deps.get('linux.processes')?.part?.processes, { env });
+      const part = { containers: found.containers, processes: found.processes };
+      return { part: found.containers ? part : {}, records: found.record ? [found.record] : [] };
+    },
+  };
+}
+
 function contentCollector(
   content: ContentCollectOptions,
   onRuleProblems: CollectOptions['onRuleProblems'],
+  withContainers = true,
 ): Collector {
   return {
     id: 'content.scan',
     sections: ['content'],
-    needs: ['linux.processes'],
+    // Running containers' roots are scanned too, named as their containers are.
+    needs: withContainers ? ['linux.processes', 'linux.containers'] : ['linux.processes'],
     run: async (ctx, deps) => {
-      const processes = deps.get('linux.processes')?.part?.processes;
-      const run = await collectContent(ctx, processes, content);
+      const found = withContainers ? deps.get('linux.containers')?.part : undefined;
+      const processes = found?.processes ?? deps.get('linux.processes')?.part?.processes;
+      const run = await collectContent(ctx, processes, content, found?.containers?.containers);
       onRuleProblems?.(run.ruleProblems);
       return { part: { content: run.content }, records: [run.record] };
     },
@@ -153,10 +182,11 @@ function contentCollector(
  */
 function linuxPathCollectors(opts: CollectOptions): Collector[] {
   const note = 'scan --path: only the named paths are scanned (add --host for this host too)';
-  const list = linuxCollectors({ ...opts, content: undefined }).map((c) =>
-    c.id === 'linux.host' ? c : notApplicable(c.id, c.sections, note),
-  );
-  if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems));
+  const list = linuxCollectors({ ...opts, content: undefined })
+    // No containers are looked for, so none is recorded (as before containers were collected).
+    .filter((c) => c.id !== 'linux.containers')
+    .map((c) => (c.id === 'linux.host' ? c : notApplicable(c.id, c.sections, note)));
+  if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems, false));
   return list;
 }
 
@@ -166,6 +196,12 @@ function collectorsFor(kind: TargetKind, opts: CollectOptions): Collector[] {
     case 'linux-live':
     case 'linux-root':
       return opts.scope === 'paths' ? linuxPathCollectors(opts) : linuxCollectors(opts);
+    case 'container-image': {
+      // The host's collectors have nothing to read in an image: recorded, never reported as clean.
+      const note = 'container-image target: the image is read layer by layer instead';
+      const host = linuxCollectors(opts).map((c) => notApplicable(c.id, c.sections, note));
+      return [...imageCollectors(opts), ...host];
+    }
   }
 }
 
@@ -177,7 +213,8 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
   const now = opts.now ?? (() => new Date());
   const ctx = await makeContext(opts.root, now);
   try {
-    await ctx.fs.list('/');
+    // An image (a tarball or a layout) was opened by recognizeTarget and is read by its own reader.
+    if (ctx.kind !== 'container-image') await ctx.fs.list('/');
   } catch (err) {
     throw new CollectRootError(ctx.root, { cause: err });
   }

@@ -6,6 +6,7 @@
 import { ruleLevel } from '../engine/rule-meta.js';
 import { levelRank, maxLevel, type Basis, type Level, type Localized } from '../model/finding.js';
 import type { ContentFile, ContentMatch, FileForm } from '../snapshot/schema.js';
+import { pathInContainer } from '../snapshot/container.js';
 import { oddComponent, writablePlace } from './places.js';
 import { basename, t } from './util.js';
 
@@ -97,7 +98,8 @@ export function weighFile(file: ContentFile): ContentWeight {
     };
   }
   if (form === undefined) return { basis: 'executable' };
-  const inner = file.path.slice(file.path.lastIndexOf('!') + 1);
+  // A running container's file (`web-1:/tmp/x`) is weighed by where it is inside the container.
+  const inner = pathInContainer(file.path.slice(file.path.lastIndexOf('!') + 1));
   const name = innermostName(file.path);
   if (PROGRAM_FORMS.has(form) || file.executable) return { basis: 'executable' };
   if (AUTOSTART.test(inner)) return { basis: 'autostart' };

@@ -25,6 +25,11 @@ import { sudoersNopasswdOdd } from './detectors/sudoers-nopasswd-odd.js';
 import { immutablePersistence } from './detectors/immutable-persistence.js';
 import { systemBinaryModified } from './detectors/system-binary-modified.js';
 import { symlinkOutsideRoot } from './detectors/symlink-outside-root.js';
+import { imageEntrypoint } from './detectors/image-entrypoint.js';
+import { imageContent } from './detectors/image-content.js';
+import { imageEnv } from './detectors/image-env.js';
+import { imageBuildStep } from './detectors/image-build-step.js';
+import { imagePoolPort } from './detectors/image-pool-port.js';
 import type { Detector } from './types.js';
 
 export const detectors: Detector[] = [
@@ -56,4 +61,11 @@ export const detectors: Detector[] = [
   immutablePersistence,
   systemBinaryModified,
   symlinkOutsideRoot,
+  // Container images (their hits share the subject `image:<digest>`, so they merge only with each
+  // other): what a container starts names the finding on a tie, then what the layers carry.
+  imageEntrypoint,
+  imageContent,
+  imageEnv,
+  imageBuildStep,
+  imagePoolPort,
 ];

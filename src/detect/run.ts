@@ -58,6 +58,9 @@ function notApplicableSections(snapshot: Snapshot): Set<Section> {
   const out = new Set<Section>();
   for (const record of snapshot.collection)
     if (record.status === 'not-applicable') for (const s of record.sections) out.add(s);
+  // Only an image target has image layers: a host scan (and any snapshot older than the section)
+  // has nothing for the image detectors to read, which is not the same as failing to read it.
+  if (snapshot.target.kind !== 'container-image') out.add('image');
   return out;
 }
 

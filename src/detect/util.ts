@@ -41,6 +41,8 @@ export function processEvidence(p: ProcessInfo): Evidence {
   if (p.exeSha256 !== undefined) evidence.exeSha256 = p.exeSha256;
   if (p.cpuPercent !== undefined) evidence.cpuPercent = p.cpuPercent;
   if (p.startTime !== undefined) evidence.startTime = p.startTime;
+  // Which container it runs in: the pid and exe alone would send a responder to the host's files.
+  if (p.container !== undefined) evidence.container = { ...p.container };
   return evidence;
 }
 
@@ -69,7 +71,8 @@ export function processActions(p: ProcessInfo): Action[] {
         : { type: 'kill-process-tree', pid: p.pid },
     );
   const shared = p.exe !== undefined && SYSTEM_DIRS.test(p.exe) && SHARED_PROGRAMS.test(basename(p.exe));
-  if (p.exe && !p.exeDeleted && !p.exeMemfd && !shared) {
+  // A container process's exe path is inside the container: the host's file of that name is not it.
+  if (p.exe && !p.exeDeleted && !p.exeMemfd && !shared && p.container === undefined) {
     actions.push({ type: 'quarantine-file', path: p.exe });
   }
   return actions;

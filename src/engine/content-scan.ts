@@ -11,7 +11,7 @@ import { ScanCache } from './cache.js';
 import { ScanPool } from './pool.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
 import { ContentTally, toContentMatches } from './scan-tally.js';
-import { fileOf, shownPath, walk, type WalkFile, type WalkSkip } from './walker.js';
+import { fileOf, shownPath, walk, type WalkEvent, type WalkFile, type WalkSkip } from './walker.js';
 import { compileRulesCached } from './compiled-cache.js';
 import { bundledRulesDir, listRuleFiles, type RuleProblem, type YaraScanner } from './yara.js';
 
@@ -21,6 +21,16 @@ export interface ExtraFile {
   /** What to open, e.g. /proc/PID/exe for a deleted executable. */
   io: string;
   size: number;
+}
+
+/** A system's root walked beside the host's (see ContentScanOptions.labelledRoots). */
+export interface LabelledRoot {
+  /** Shown before each path: `web-1` gives `web-1:/tmp/x`. */
+  label: string;
+  /** The host directory that is `/` for these paths, e.g. /proc/4242/root. */
+  root: string;
+  /** Host paths of the directories under `root` to walk. */
+  dirs: string[];
 }
 
 export interface MemoryTarget {
@@ -43,6 +53,11 @@ export interface ContentScanOptions {
   skipOwnInstalls?: boolean;
   /** An offline system's root (--root): paths are shown as that system sees them. */
   displayRoot?: string;
+  /**
+   * Other systems' roots walked besides `roots` (running containers' /proc/PID/root): each one as an
+   * offline root is (its links resolve inside it), its files shown as `label:/path`.
+   */
+  labelledRoots?: LabelledRoot[];
   /** The user's rule directories, loaded beside rules/. */
   userRuleDirs?: string[];
   /** SQLite file, or undefined for no cache. */
@@ -336,54 +351,83 @@ async function queueExtraFiles(extraFiles: ExtraFile[], s: ScanState): Promise<v
   }
 }
 
+/** One walk of queueWalk: roots shown under `displayRoot`, and under `label:` when they are another system's. */
+interface WalkPart {
+  roots: readonly string[];
+  displayRoot?: string;
+  label?: string;
+}
+
+/** The walks of a scan: the roots, then each labelled root (a running container's). */
+function walkParts(opts: ContentScanOptions): WalkPart[] {
+  return [
+    { roots: opts.roots, displayRoot: opts.displayRoot },
+    ...(opts.labelledRoots ?? []).map((r) => ({ roots: r.dirs, displayRoot: r.root, label: r.label })),
+  ];
+}
+
+/** A walk event with its path shown under `label:`. */
+function labelled(ev: WalkEvent, label: string): WalkEvent {
+  if (ev.type === 'file') return { type: 'file', file: { ...ev.file, path: `${label}:${ev.file.path}` } };
+  if (ev.type === 'skip') return { type: 'skip', skip: { ...ev.skip, path: `${label}:${ev.skip.path}` } };
+  return ev;
+}
+
 /** Walks the roots: tallies skips and unchanged files, answers from the cache, queues the rest. */
 async function queueWalk(opts: ContentScanOptions, s: ScanState): Promise<void> {
-  const { cache, tally, queue, progress, seen } = s;
   const pacer = new YieldPacer();
-  for (const ev of walk({
-    roots: opts.roots,
-    oneFileSystem: opts.oneFileSystem,
-    maxFileSize: opts.maxFileSize,
-    exclude: opts.exclude,
-    prune: opts.prune,
-    skipArchiveNames: opts.skipArchiveNames,
-    skipOwnInstalls: opts.skipOwnInstalls,
-    displayRoot: opts.displayRoot,
-    unchanged: cache && (() => cache.indexArrays()),
-  })) {
-    if (ev.type === 'skip') {
-      tally.skip(ev.skip);
-      continue;
+  const cache = s.cache;
+  for (const part of walkParts(opts)) {
+    const events = walk({
+      roots: part.roots,
+      oneFileSystem: opts.oneFileSystem,
+      maxFileSize: opts.maxFileSize,
+      exclude: opts.exclude,
+      prune: opts.prune,
+      skipArchiveNames: opts.skipArchiveNames,
+      skipOwnInstalls: opts.skipOwnInstalls,
+      displayRoot: part.displayRoot,
+      unchanged: cache && (() => cache.indexArrays()),
+    });
+    for (const ev of events) {
+      // Most files are tallied without waiting: only a queued file or a due yield is awaited.
+      const pending = queueEvent(part.label ? labelled(ev, part.label) : ev, s, pacer);
+      if (pending) await pending;
     }
-    if (ev.type === 'unchanged') {
-      tally.unchanged(ev.files, ev.bytes);
-      if (pacer.due(ev.files)) {
-        progress.tick('files');
-        await nextTurn();
-      }
-      continue;
-    }
-    const f = ev.file;
-    if (seen.has(f.path)) continue;
-    if (seen.size < 1_000_000) seen.add(f.path);
-    tally.stats.bytesSeen += f.size;
-    const cached = cache?.get(f);
-    if (cached) {
-      tally.stats.cached++;
-      tally.record(f, cached);
-      // Let finished batches land and the progress line move on a fully cached tree too.
-      if (pacer.due(1)) {
-        progress.tick('files');
-        await nextTurn();
-      }
-      continue;
-    }
-    await queue.enqueue(
-      { id: queue.takeId(), path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0, size: f.size },
-      f,
-      { path: f.path, size: f.size },
-    );
   }
+}
+
+/** One walk event: a skip or unchanged batch tallied, a file answered from the cache or queued. */
+function queueEvent(ev: WalkEvent, s: ScanState, pacer: YieldPacer): Promise<void> | undefined {
+  const { cache, tally, queue, progress, seen } = s;
+  if (ev.type === 'skip') {
+    tally.skip(ev.skip);
+    return undefined;
+  }
+  if (ev.type === 'unchanged') {
+    tally.unchanged(ev.files, ev.bytes);
+    if (!pacer.due(ev.files)) return undefined;
+    progress.tick('files');
+    return nextTurn();
+  }
+  const f = ev.file;
+  if (seen.has(f.path)) return undefined;
+  if (seen.size < 1_000_000) seen.add(f.path);
+  tally.stats.bytesSeen += f.size;
+  const cached = cache?.get(f);
+  if (cached) {
+    tally.stats.cached++;
+    tally.record(f, cached);
+    // Let finished batches land and the progress line move on a fully cached tree too.
+    if (!pacer.due(1)) return undefined;
+    progress.tick('files');
+    return nextTurn();
+  }
+  return queue.enqueue(
+    { id: queue.takeId(), path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0, size: f.size },
+    f,
+    { path: f.path, size: f.size },
+  );
 }
 
 /** The snapshot's `content` section from the tally (sorted here) and the memory scan. */
@@ -398,7 +442,9 @@ function assembleContent(
   const { stats, files, skipped, skippedByReason } = tally;
   const content: Content = {
     scope: opts.scope,
-    roots: opts.roots.map((r) => shownPath(r, opts.displayRoot)),
+    roots: walkParts(opts).flatMap((w) =>
+      w.roots.map((r) => (w.label ? `${w.label}:` : '') + shownPath(r, w.displayRoot)),
+    ),
     engine: scanner.engine,
     ruleSetHash: scanner.ruleSetHash,
     ruleFiles: scanner.files.map((f) => f.path),

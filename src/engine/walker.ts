@@ -390,7 +390,10 @@ function classifyDir(
   filter: WalkFilter,
   subdirs: Dir[],
 ): WalkEvent | undefined {
-  if (isPseudoPath(child.host) || filter.isExcludedDir(child.host)) return undefined;
+  // Under a confining root the host path is not what the target sees: /proc/4242/root/tmp is a
+  // container's /tmp, walked through its /proc link, not procfs.
+  const confined = filter.confineTo !== undefined && isUnder(child.host, filter.confineTo);
+  if ((!confined && isPseudoPath(child.host)) || filter.isExcludedDir(child.host)) return undefined;
   if (opts.prune?.test(child.display)) {
     return {
       type: 'skip',

@@ -4,6 +4,7 @@
 // pure, with the clock injected, so the same inputs always give the same report.
 import { z } from 'zod';
 import { LocalizedSchema, levelRank, type Localized } from '../model/finding.js';
+import { ContainerRefSchema } from '../snapshot/container.js';
 import { VerdictSchema } from '../classify/verdict.js';
 import type { Report } from '../report/model.js';
 import { kindName } from '../report/i18n.js';
@@ -59,8 +60,31 @@ export const IncidentReportSchema = z.object({
       user: z.string().optional(),
       startTime: z.string().optional(),
       cpuSeconds: z.number().optional(),
+      /** The container it ran in (runtime, id, name, image, pod), when not the host's own. */
+      container: ContainerRefSchema.optional(),
     }),
   ),
+  /**
+   * The container images the findings name, each with the layers, build steps and files the
+   * evidence points at: what a response team pulls, deletes and traces. Absent when there are none.
+   */
+  images: z
+    .array(
+      z.object({
+        image: z.string(),
+        digest: z.string(),
+        items: z.array(
+          z.object({
+            layer: z.object({ index: z.number().int(), digest: z.string() }).optional(),
+            createdBy: z.string().optional(),
+            path: z.string().optional(),
+            inFinal: z.boolean().optional(),
+            removedBy: z.number().int().optional(),
+          }),
+        ),
+      }),
+    )
+    .optional(),
   attachments: z.array(AttachmentSchema),
   samples: z.object({
     archive: z.string().optional(),
@@ -84,6 +108,30 @@ const L = (en: string, zh: string): Localized => ({ en, 'zh-CN': zh });
 
 type Finding = Report['findings'][number];
 type IncidentProcess = IncidentReport['processes'][number];
+type IncidentImage = NonNullable<IncidentReport['images']>[number];
+
+// The images the findings name, one entry per image digest, with each layer/step/file named once.
+function collectImages(findings: Finding[]): IncidentImage[] {
+  const byDigest = new Map<string, IncidentImage>();
+  for (const e of findings.flatMap((f) => f.evidence)) {
+    if (e.type !== 'image') continue;
+    const entry = byDigest.get(e.digest) ?? { image: e.image, digest: e.digest, items: [] };
+    byDigest.set(e.digest, entry);
+    const item: IncidentImage['items'][number] = {
+      ...(e.layer ? { layer: e.layer } : {}),
+      ...(e.createdBy !== undefined ? { createdBy: e.createdBy } : {}),
+      ...(e.path !== undefined ? { path: e.path } : {}),
+      ...(e.inFinal !== undefined ? { inFinal: e.inFinal } : {}),
+      ...(e.removedBy !== undefined ? { removedBy: e.removedBy } : {}),
+    };
+    // Evidence about the image as a whole (its config) names the image and nothing more.
+    if (Object.keys(item).length === 0) continue;
+    if (!entry.items.some((i) => JSON.stringify(i) === JSON.stringify(item))) entry.items.push(item);
+  }
+  return [...byDigest.values()].sort(
+    (a, b) => a.image.localeCompare(b.image) || a.digest.localeCompare(b.digest),
+  );
+}
 
 // The miner processes (by pid, with snapshot CPU time when known) and remote hosts the findings name.
 function collectEvidence(
@@ -103,6 +151,7 @@ function collectEvidence(
           ...(e.user ? { user: e.user } : {}),
           ...(e.startTime ? { startTime: e.startTime } : {}),
           ...(snap ? { cpuSeconds: snap.cpuTimeSec } : {}),
+          ...(e.container ? { container: e.container } : {}),
         });
       }
       if (e.type === 'socket') remote.add(e.remote.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''));
@@ -246,6 +295,7 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     .sort();
   const timeline = incidentTimeline(processes, active, report);
   const observed = observedSymptoms(processes, remote, loss, report);
+  const images = collectImages(minerLike);
 
   return {
     schemaVersion: INCIDENT_SCHEMA_VERSION,
@@ -273,6 +323,7 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     loss,
     timeline,
     processes,
+    ...(images.length ? { images } : {}),
     attachments: incidentAttachments(input),
     samples: input.samples ?? { files: [] },
   };

@@ -9,6 +9,7 @@ import { it18n as x } from './texts.js';
 import { kindName, levelName, runningText, scopeText, t } from '../report/i18n.js';
 import type { IncidentRenderOptions } from './render-md.js';
 import { inertForTerminal } from '../report/sanitize.js';
+import { containerLabel } from '../report/render-text.js';
 
 export function esc(text: string): string {
   return inertForTerminal(text).replace(
@@ -89,7 +90,8 @@ function verdictHtml(b: string[], r: IncidentReport, lang: Lang): void {
     );
   }
   runningHtml(b, r, lang);
-  for (const k of r.verdict.kinds) {
+  // A kind listed because an image carries it has no playbook of its own (container-image's applies).
+  for (const k of r.verdict.kinds.filter((k) => k.playbook.length > 0)) {
     b.push(`<h3>${esc(t(lang, 'playbookFor', { kind: kindName(lang, k.kind) }))}</h3>`);
     b.push('<ol>' + k.playbook.map((s) => `<li>${esc(s[lang])}</li>`).join('') + '</ol>');
   }
@@ -139,11 +141,33 @@ function symptomsHtml(b: string[], r: IncidentReport, lang: Lang): void {
         .filter(Boolean)
         .join(' · ');
       b.push(
-        `<tr><td>${p.pid}<br><span class="meta">${esc(meta)}</span></td><td>${p.exe ? `<code>${esc(p.exe)}</code><br>` : ''}<code>${esc(p.argv.join(' '))}</code></td></tr>`,
+        `<tr><td>${p.pid}<br><span class="meta">${esc(meta)}</span></td><td>${p.exe ? `<code>${esc(p.exe)}</code><br>` : ''}<code>${esc(p.argv.join(' '))}</code>${p.container ? `<br><span class="meta">${esc(x(lang, 'container'))}: ${esc(containerLabel(p.container))}</span>` : ''}</td></tr>`,
       );
     }
     b.push('</table>');
   }
+}
+
+// The container images the findings name (part of §5 (4)), with the layers and steps involved.
+function imagesHtml(b: string[], r: IncidentReport, lang: Lang): void {
+  if (!r.images?.length) return;
+  b.push(`<h3>${esc(x(lang, 'images'))}</h3><ul>`);
+  for (const img of r.images) {
+    const items = img.items.map((item) => {
+      const parts: string[] = [];
+      if (item.layer)
+        parts.push(`${esc(x(lang, 'layer'))} ${item.layer.index} <code>${esc(item.layer.digest)}</code>`);
+      if (item.path !== undefined) parts.push(`<code>${esc(item.path)}</code>`);
+      if (item.createdBy !== undefined)
+        parts.push(`${esc(x(lang, 'buildStep'))}: <code>${esc(item.createdBy)}</code>`);
+      if (item.inFinal === false) parts.push(esc(x(lang, 'historyOnly', { layer: item.removedBy ?? '?' })));
+      return `<li>${parts.join(' · ')}</li>`;
+    });
+    b.push(
+      `<li><code>${esc(img.image)}</code> <code>${esc(img.digest)}</code>${items.length ? `<ul>${items.join('')}</ul>` : ''}</li>`,
+    );
+  }
+  b.push('</ul>');
 }
 
 // §5 (4): the systems and assets involved, and the loss estimate with its formula.
@@ -165,6 +189,7 @@ function assetsAndLossHtml(b: string[], r: IncidentReport, lang: Lang): void {
     ),
   );
   b.push('</table>');
+  imagesHtml(b, r, lang);
   b.push(`<h3>${esc(x(lang, 'loss'))}</h3><table>`);
   b.push(row(lang, x(lang, 'formula'), x(lang, 'formulaText')));
   b.push(

@@ -9,6 +9,7 @@ import { it18n as x } from './texts.js';
 import type { Target } from '../snapshot/schema.js';
 import { kindName, levelName, runningText, scopeText, t } from '../report/i18n.js';
 import { inertForTerminal } from '../report/sanitize.js';
+import { containerLabel } from '../report/render-text.js';
 
 /** What the incident report itself does not hold but its first lines show. */
 export interface IncidentRenderOptions {
@@ -69,7 +70,8 @@ function verdictMd(out: string[], r: IncidentReport, lang: Lang): void {
     out.push('');
   }
   runningMd(out, r, lang);
-  for (const k of r.verdict.kinds) {
+  // A kind listed because an image carries it has no playbook of its own (container-image's applies).
+  for (const k of r.verdict.kinds.filter((k) => k.playbook.length > 0)) {
     out.push(`### ${t(lang, 'playbookFor', { kind: kindName(lang, k.kind) })}`, '');
     k.playbook.forEach((s, i) => out.push(`${i + 1}. ${s[lang]}`));
     out.push('');
@@ -123,8 +125,32 @@ function symptomsMd(out: string[], r: IncidentReport, lang: Lang): void {
       );
       if (p.exe) out.push(`  - exe: ${code(p.exe)}`);
       out.push(`  - ${x(lang, 'commandLine')}: ${code(p.argv.join(' '))}`);
+      if (p.container) out.push(`  - ${x(lang, 'container')}: ${mdText(containerLabel(p.container))}`);
     }
     out.push('');
+  }
+}
+
+/** One layer, build step or file of an image, as one line: layer and digest, path, step, history-only. */
+function imageItemMd(
+  item: NonNullable<IncidentReport['images']>[number]['items'][number],
+  lang: Lang,
+): string {
+  const parts: string[] = [];
+  if (item.layer) parts.push(`${x(lang, 'layer')} ${item.layer.index} ${code(item.layer.digest)}`);
+  if (item.path !== undefined) parts.push(code(item.path));
+  if (item.createdBy !== undefined) parts.push(`${x(lang, 'buildStep')}: ${code(item.createdBy)}`);
+  if (item.inFinal === false) parts.push(mdText(x(lang, 'historyOnly', { layer: item.removedBy ?? '?' })));
+  return parts.join(' · ');
+}
+
+// The container images the findings name (part of §5 (4)), with the layers and steps involved.
+function imagesMd(out: string[], r: IncidentReport, lang: Lang): void {
+  if (!r.images?.length) return;
+  out.push('', `### ${x(lang, 'images')}`, '');
+  for (const img of r.images) {
+    out.push(`- ${code(img.image)} ${code(img.digest)}`);
+    for (const item of img.items) out.push(`  - ${imageItemMd(item, lang)}`);
   }
 }
 
@@ -143,6 +169,7 @@ function assetsAndLossMd(out: string[], r: IncidentReport, lang: Lang): void {
         .join(' · '),
     ),
   );
+  imagesMd(out, r, lang);
   out.push('', `### ${x(lang, 'loss')}`, '');
   const l = r.loss;
   const d = (k: 'wattsPerCore' | 'pricePerKwh' | 'currency'): string =>

@@ -70,6 +70,14 @@ export const INCIDENT_TEXTS = {
   event: { en: 'Event', 'zh-CN': '事件' },
   file: { en: 'File', 'zh-CN': '文件' },
   note: { en: 'Note', 'zh-CN': '说明' },
+  images: { en: 'Container images', 'zh-CN': '容器镜像' },
+  layer: { en: 'layer', 'zh-CN': '层' },
+  buildStep: { en: 'build step', 'zh-CN': '构建步骤' },
+  historyOnly: {
+    en: 'only in the image history (removed or replaced by layer {layer})',
+    'zh-CN': '仅存在于镜像历史中（被第 {layer} 层删除或替换）',
+  },
+  container: { en: 'Container', 'zh-CN': '容器' },
 } satisfies Record<string, Localized>;
 
 export type IncidentTextKey = keyof typeof INCIDENT_TEXTS;

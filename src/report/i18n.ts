@@ -33,6 +33,7 @@ export const messages = {
   },
   'scope.live': { en: 'Scope: this host (live)', 'zh-CN': '范围：本机（正在运行的系统）' },
   'scope.offline': { en: 'Scope: offline root {root}', 'zh-CN': '范围：离线根目录 {root}' },
+  'scope.image': { en: 'Scope: container images in {root}', 'zh-CN': '范围：{root} 中的容器镜像' },
   'scope.paths': {
     en: "Scope: paths {paths} (this host's processes were not scanned; add --host to include them)",
     'zh-CN': '范围：路径 {paths}（未扫描本机的进程；加上 --host 可一并扫描）',
@@ -188,6 +189,8 @@ export function scopeText(lang: Lang, target: Target): string {
       paths: listText(lang, target.paths?.length ? target.paths : [target.root]),
     });
   }
+  // An image archive is not a root directory: say what it is, so the report names it as such.
+  if (target.kind === 'container-image') return t(lang, 'scope.image', { root: target.root });
   return target.live ? t(lang, 'scope.live') : t(lang, 'scope.offline', { root: target.root });
 }
 

@@ -202,8 +202,7 @@ function imageEvidence(e: Extract<Evidence, { type: 'image' }>, lang: Lang): str
     `${t(lang, 'evidence.image')}: ${safe(e.image)} ${e.digest}${where}${e.path ? ` ${safe(e.path)}` : ''}`,
   ];
   if (e.createdBy) lines.push(`  ${t(lang, 'evidence.step')}: ${safe(e.createdBy)}`);
-  if (e.inFinal === false)
-    lines.push(`  ${t(lang, 'evidence.historyOnly', { layer: e.removedBy ?? '?' })}`);
+  if (e.inFinal === false) lines.push(`  ${t(lang, 'evidence.historyOnly', { layer: e.removedBy ?? '?' })}`);
   return lines;
 }
 

@@ -14,6 +14,25 @@ export const CommandOutputSchema = z.object({
 });
 export type CommandOutput = z.infer<typeof CommandOutputSchema>;
 
+export const FirewalldZoneSchema = z.object({
+  name: z.string(),
+  /** The zone file read (/etc/firewalld/zones/… or the shipped /usr/lib/firewalld/zones/…). */
+  file: z.string(),
+  target: z.string().optional(),
+  services: z.array(z.string()),
+  /** `445/tcp`, `137-139/udp`. */
+  ports: z.array(z.string()),
+  richRules: z.array(
+    z.object({
+      text: z.string(),
+      action: z.string(),
+      ports: z.array(z.string()),
+      source: z.string().optional(),
+    }),
+  ),
+});
+export type FirewalldZone = z.infer<typeof FirewalldZoneSchema>;
+
 export const FirewallFactsSchema = z.object({
   /** `nft -j list ruleset`, parsed; absent when nft is missing or failed (see `nftError`). */
   nft: z.unknown().optional(),
@@ -30,7 +49,14 @@ export const FirewallFactsSchema = z.object({
     .default([]),
   iptablesErrors: z.array(z.string()).default([]),
   ufw: z.object({ installed: z.boolean(), enabled: z.boolean().optional() }).optional(),
-  firewalld: z.object({ installed: z.boolean() }).optional(),
+  /** firewalld: installed, and (issue 23) its saved default zone and zones when configured. */
+  firewalld: z
+    .object({
+      installed: z.boolean(),
+      defaultZone: z.string().optional(),
+      zones: z.array(FirewalldZoneSchema).optional(),
+    })
+    .optional(),
   /** /proc/net/if_inet6 exists: IPv6 is on, so IPv6 rules matter too. */
   ipv6Enabled: z.boolean(),
 });
@@ -195,6 +221,28 @@ export const HostsPoolFactsSchema = z.object({
 });
 export type HostsPoolFacts = z.infer<typeof HostsPoolFactsSchema>;
 
+/** A container runtime's API socket: whoever may write to it runs containers as root. */
+export const RuntimeSocketSchema = z.object({
+  runtime: z.enum(['docker', 'podman', 'containerd']),
+  path: z.string(),
+  /** Permission bits, e.g. 0o660 = 432. */
+  mode: z.number().int(),
+  uid: z.number().int(),
+  gid: z.number().int(),
+  owner: z.string().optional(),
+  group: z.string().optional(),
+  /** A rootless podman socket under /run/user/UID: its owner's primary group is the expected one. */
+  rootlessGid: z.number().int().optional(),
+  /** Members of the socket's group as /etc/group lists them (primary members are not listed there). */
+  groupMembers: z.array(z.string()).optional(),
+});
+export type RuntimeSocket = z.infer<typeof RuntimeSocketSchema>;
+
+export const RuntimeSocketFactsSchema = z.object({
+  sockets: z.array(RuntimeSocketSchema),
+});
+export type RuntimeSocketFacts = z.infer<typeof RuntimeSocketFactsSchema>;
+
 export const AuditFactsSchema = z.object({
   firewall: FirewallFactsSchema.optional(),
   sshd: SshdFactsSchema.optional(),
@@ -204,5 +252,6 @@ export const AuditFactsSchema = z.object({
   cron: CronFactsSchema.optional(),
   logins: LoginFactsSchema.optional(),
   hostsPools: HostsPoolFactsSchema.optional(),
+  runtimeSockets: RuntimeSocketFactsSchema.optional(),
 });
 export type AuditFacts = z.infer<typeof AuditFactsSchema>;

@@ -125,7 +125,8 @@ export const PersistenceSchema = z.object({
 });
 export type Persistence = z.infer<typeof PersistenceSchema>;
 
-export const INTEGRITY_STATUSES = ['ok', 'modified', 'unpackaged', 'unreadable'] as const;
+/** `config`: differs from the package, but the package marks it %config (rpm), so edits are expected. */
+export const INTEGRITY_STATUSES = ['ok', 'modified', 'unpackaged', 'unreadable', 'config'] as const;
 
 export const BinaryCheckSchema = z.object({
   /** Where the program is found (e.g. /usr/bin/ps). */
@@ -135,6 +136,8 @@ export const BinaryCheckSchema = z.object({
   package: z.string().optional(),
   status: z.enum(INTEGRITY_STATUSES),
   expectedMd5: z.string().optional(),
+  /** rpm ≥ 4.6 headers record SHA-256 (FILEDIGESTALGO 8) instead of md5. */
+  expectedSha256: z.string().optional(),
   actualMd5: z.string().optional(),
   sha256: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
@@ -143,8 +146,8 @@ export const BinaryCheckSchema = z.object({
 export type BinaryCheck = z.infer<typeof BinaryCheckSchema>;
 
 export const IntegritySchema = z.object({
-  /** `dpkg` when its md5sums were read; `none` when the target has no dpkg database. */
-  packageManager: z.enum(['dpkg', 'none']),
+  /** `dpkg` when its md5sums were read, `rpm` when the rpm database was; `none` when neither exists. */
+  packageManager: z.enum(['dpkg', 'rpm', 'none']),
   binaries: z.array(BinaryCheckSchema),
 });
 export type Integrity = z.infer<typeof IntegritySchema>;

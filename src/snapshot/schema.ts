@@ -75,7 +75,13 @@ export const HostSchema = z.object({
   hostname: z.string().optional(),
   kernel: z.string().optional(),
   distribution: z
-    .object({ id: z.string().optional(), name: z.string().optional(), version: z.string().optional() })
+    .object({
+      id: z.string().optional(),
+      name: z.string().optional(),
+      version: z.string().optional(),
+      /** The package database found in the root (issue 23), so a check can say why it did not apply. */
+      packageManager: z.enum(['dpkg', 'rpm', 'apk']).optional(),
+    })
     .optional(),
   /** ISO 8601; from /proc/stat `btime`. */
   bootTime: z.string().optional(),
@@ -236,7 +242,7 @@ export const ContentSchema = z.object({
 export type Content = z.infer<typeof ContentSchema>;
 
 /** The kinds of target a scan reads; Windows volumes, images and web roots join with their issues. */
-export const TARGET_KINDS = ['linux-live', 'linux-root'] as const;
+export const TARGET_KINDS = ['linux-live', 'linux-root', 'container-image'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** What was scanned: shared by the snapshot and the report, which repeats it. */

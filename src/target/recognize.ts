@@ -7,6 +7,7 @@ import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetKind } from '../snapshot/schema.js';
 import { targetFs, type TargetFs } from './fs.js';
+import { imageFormatOf } from './image/format.js';
 
 export type { TargetKind };
 
@@ -52,6 +53,9 @@ export async function recognizeTarget(root: string): Promise<RecognizedTarget> {
   const abs = path.resolve(root);
   const live = abs === '/';
   const procDir = path.join(abs, 'proc');
+  // A docker-archive or OCI tarball, or an OCI layout directory: read by target/image/, no /proc.
+  if (!live && (await imageFormatOf(abs)))
+    return { kind: 'container-image', root: abs, live: false, procDir, proc: 'absent', fs: targetFs(abs) };
   return {
     kind: live ? 'linux-live' : 'linux-root',
     root: abs,

@@ -60,6 +60,7 @@ describe('minehunter audit on this machine', () => {
       'audit.kernel',
       'audit.logins',
       'audit.packages',
+      'audit.runtimeSockets',
       'audit.sshd',
     ]);
     expect(audit.filter((r) => r.status === 'failed')).toEqual([]);

@@ -372,7 +372,33 @@ export function fixtureProcess(pid: number): FixtureProcess | undefined {
   }
   if (!what) return undefined;
   const vitest = vitestAncestor(pid);
-  return vitest === undefined ? undefined : { pid, exe, why: `${what}, under vitest pid ${vitest}` };
+  if (vitest !== undefined) return { pid, exe, why: `${what}, under vitest pid ${vitest}` };
+  // A container's processes run under its conmon, which podman hands to init: no vitest above them.
+  const container = testContainerOf(pid);
+  return container === undefined ? undefined : { pid, exe, why: `${what}, in test container ${container}` };
+}
+
+/** Containers the tests start are named so (test/helpers/podman.ts): `mh-test-miner`. */
+const TEST_CONTAINER = /^mh-test-[\w.-]*$/;
+/** A path the content scan shows inside such a container: `mh-test-miner:/usr/local/bin/x`. */
+const IN_TEST_CONTAINER = /^mh-test-[\w.-]*:(\/.*)$/;
+
+/**
+ * The test container `pid` runs in, by the name its conmon was started with (`conmon … -n NAME`), or
+ * undefined. Only a container whose name the tests use counts, and only together with an executable
+ * in a fixture dir (fixtureProcess): its storage lives in one.
+ */
+function testContainerOf(pid: number): string | undefined {
+  let current = parentPid(pid);
+  for (let hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
+    const argv = argvOf(current);
+    if (/(?:^|\/)conmon$/.test(argv[0] ?? '')) {
+      const name = argv[argv.indexOf('-n') + 1];
+      return argv.includes('-n') && name !== undefined && TEST_CONTAINER.test(name) ? name : undefined;
+    }
+    current = parentPid(current);
+  }
+  return undefined;
 }
 
 /** What a watch saw of other test files' fixtures while it ran. */
@@ -444,6 +470,8 @@ function fixtureFor(
   seen: FixtureSightings | undefined,
 ): FixtureProcess | undefined {
   const fixture = seen?.processes.get(e.pid) ?? fixtureProcess(e.pid);
+  // A process in a container the scan named: the name must be a test container's as well.
+  if (e.container !== undefined && !TEST_CONTAINER.test(e.container.name ?? '')) return undefined;
   // Same pid, same executable: not a pid reused by something else since.
   return fixture && e.exe !== undefined && withoutDeleted(e.exe) === fixture.exe ? fixture : undefined;
 }
@@ -470,7 +498,7 @@ export function startedByTestRun(
 export function writtenByTestSuite(finding: Finding): boolean {
   const files = finding.evidence.filter((e) => e.type === 'file');
   if (files.length === 0 || finding.evidence.some((e) => e.type === 'process')) return false;
-  return files.every((e) => fixtureDirOf(e.path) !== undefined);
+  return files.every((e) => fixtureDirOf(e.path) !== undefined || IN_TEST_CONTAINER.test(e.path));
 }
 
 /**
@@ -485,14 +513,23 @@ export function fixtureReason(
   seen?: FixtureSightings,
 ): string | undefined {
   if (writtenByTestSuite(finding)) {
-    const dirs = new Set(finding.evidence.flatMap((e) => (e.type === 'file' ? [fixtureDirOf(e.path)] : [])));
+    const dirs = new Set(
+      finding.evidence.flatMap((e) =>
+        e.type === 'file'
+          ? [fixtureDirOf(e.path) ?? `test container ${e.path.slice(0, e.path.indexOf(':'))}`]
+          : [],
+      ),
+    );
     return `files a test file wrote into ${[...dirs].join(', ')}`;
   }
   if (!startedByTestRun(finding, keep, seen)) return undefined;
   const fixtures = processEvidence(finding).map((e) => fixtureFor(e, seen)!);
   const exes = new Set(fixtures.map((f) => f.exe));
+  // A test container's executable is shown under its name: `mh-test-miner:/usr/local/bin/x`.
+  const inside = (p: string): string => IN_TEST_CONTAINER.exec(p)?.[1] ?? p;
   const filesOk = finding.evidence.every(
-    (e) => e.type !== 'file' || exes.has(withoutDeleted(e.path)) || fixtureDirOf(e.path) !== undefined,
+    (e) =>
+      e.type !== 'file' || exes.has(withoutDeleted(inside(e.path))) || fixtureDirOf(e.path) !== undefined,
   );
   return filesOk ? fixtures.map((f) => `pid ${f.pid} ${f.why}`).join('; ') : undefined;
 }
@@ -511,4 +548,3 @@ export function hostSeriousUnallowed(
     (f) => SERIOUS.includes(f.level) && !f.allowed && fixtureReason(f, keep, seen) === undefined,
   );
 }
-

@@ -6,6 +6,7 @@ import type { AuditFacts } from '../../snapshot/audit.js';
 import { buildModel, evaluateProbe, hasInboundFilter } from '../firewall/evaluate.js';
 import type { FilterModel, Probe } from '../firewall/ir.js';
 import type { AuditCheck } from '../types.js';
+import { smbOpenings } from '../../collect/audit/firewalld.js';
 import { fact, fail, listSome, pass, reachableFromNetwork, socketEvidence, t, unknown } from '../util.js';
 
 export const SMB_PORTS = [135, 137, 138, 139, 445] as const;
@@ -76,6 +77,41 @@ function describeProbe(p: Probe): string {
   return `${p.direction === 'in' ? 'in' : 'out'} ${p.proto}/${p.dport} ${p.family === 'ip' ? 'IPv4' : 'IPv6'}`;
 }
 
+/**
+ * firewalld's saved zones (issue 23): SMB/RPC ports opened in the default or public zone fail with
+ * the zone and the rule that opens them. With zones and no readable ruleset, closed zones pass on
+ * inbound traffic (firewalld zones do not filter outbound).
+ */
+function firewalldVerdict(
+  fw: NonNullable<AuditFacts['firewall']>,
+): ReturnType<AuditCheck['run']> | undefined {
+  const zones = fw.firewalld?.zones;
+  if (!zones || zones.length === 0) return undefined;
+  const wanted = new Set([fw.firewalld?.defaultZone ?? 'public', 'public']);
+  const ev: Evidence[] = [];
+  for (const z of zones.filter((z) => wanted.has(z.name)))
+    for (const o of smbOpenings(z, SMB_PORTS))
+      ev.push(fact(`firewalld zone ${z.name} (${z.file})`, `${o.port}: ${o.rule}`));
+  const zoneNames = [...wanted].join(', ');
+  if (ev.length > 0)
+    return fail(
+      `firewalld opens SMB/RPC ports in zone ${zoneNames}: ${listSome(
+        ev.map((e) => ('value' in e ? String(e.value) : '')),
+        3,
+      )}.`,
+      `firewalld 在区域 ${zoneNames} 中开放了 SMB/RPC 端口：${listSome(
+        ev.map((e) => ('value' in e ? String(e.value) : '')),
+        3,
+      )}。`,
+      ev,
+    );
+  return pass(
+    `firewalld zone ${zoneNames} opens none of 135, 137-139, 445 inbound (outbound is not filtered by zones).`,
+    `firewalld 区域 ${zoneNames} 未对入站开放 135、137-139、445（区域不过滤出站）。`,
+    zones.map((z) => fact('firewalld zone', `${z.name} (${z.file})`)),
+  );
+}
+
 export const smbPortsBlocked: AuditCheck = {
   id: 'smb-ports-blocked',
   area: 'firewall',
@@ -97,8 +133,11 @@ export const smbPortsBlocked: AuditCheck = {
   needs: ['firewall'],
   run(snapshot) {
     const fw = snapshot.audit!.firewall!;
+    const zoned = firewalldVerdict(fw);
+    if (zoned?.status === 'fail') return zoned;
     const built = modelOf(snapshot)!;
     if (built.model.sources.length === 0) {
+      if (zoned) return zoned;
       return unknown(
         'No ruleset could be read.',
         '无法读取防火墙规则。',

@@ -6,6 +6,7 @@ import { access, readFile } from 'node:fs/promises';
 import type { FirewallFacts } from '../../snapshot/audit.js';
 import type { TargetFs } from '../../target/fs.js';
 import { run } from './exec.js';
+import { collectFirewalldConfig } from './firewalld.js';
 
 async function inProc(p: string): Promise<boolean> {
   return access(p).then(
@@ -61,5 +62,8 @@ export async function collectFirewall(fs: TargetFs): Promise<FirewallFacts> {
   facts.ufw = { installed: ufwBin };
   if (ufwConf !== undefined) facts.ufw.enabled = /^\s*ENABLED\s*=\s*yes\b/im.test(ufwConf);
   facts.firewalld = { installed: await fs.exists('/usr/sbin/firewalld') };
+  // Saved zones say what firewalld opens even when its rules are not (or no longer) loaded.
+  const saved = await collectFirewalldConfig(fs);
+  if (saved) Object.assign(facts.firewalld, saved);
   return facts;
 }

@@ -16,6 +16,7 @@ import { collectLogins } from './logins/index.js';
 import type { Dictionary } from './logins/dictionary.js';
 import { collectKernel, collectPackages } from './packages.js';
 import { collectSshd } from './sshd.js';
+import { collectRuntimeSockets } from './runtime-sockets.js';
 
 export interface AuditCollectOptions {
   loginTests: boolean;
@@ -98,6 +99,7 @@ export async function collectAuditFacts(
   add('sshd', () => collectSshd(fs, live));
   add('kernel', () => collectKernel(fs, live ? snapshot.host.kernel : undefined));
   add('agents', () => collectAgents(fs));
+  add('runtimeSockets', () => collectRuntimeSockets(fs));
   add('cron', async () => {
     // The persistence collector's entries when the snapshot has them (one parser for scan and audit);
     // file permissions are not among its facts, so those come from the minimal reader either way.

@@ -1,5 +1,6 @@
 // The content-scan collector: decides what to scan (the running processes' executables and the
-// places miners hide by default, every local filesystem with --full, or the user's --path list),
+// places miners hide by default, on the host and inside each running container, shown as
+// `<container>:/path`; every local filesystem with --full; or the user's --path list),
 // runs the YARA content scan over files and process memory, and returns the snapshot's `content`
 // section with a collection record that names every rule file that could not be loaded. On an
 // offline root every place it derives (the default directories, the processes' executables, a
@@ -7,11 +8,13 @@
 // followed but recorded (`linksOutsideRoot`), so the analyst's own files are never reported as the
 // target's.
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionRecord, Content, LinkOutsideRoot, ProcessInfo } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
-import type { TargetFs } from '../../target/fs.js';
-import { CollectorLog } from '../support.js';
+import { lookupInRoot, type TargetFs } from '../../target/fs.js';
+import { containerPath, containerPathLabel, type Container } from '../../snapshot/container.js';
+import { CollectorLog, isGone } from '../support.js';
 import { runCollector } from '../runner.js';
 import {
   DEFAULT_MAX_FILE_SIZE,
@@ -19,6 +22,7 @@ import {
   scanContent,
   type ContentProgress,
   type ExtraFile,
+  type LabelledRoot,
   type MemoryTarget,
 } from '../../engine/content-scan.js';
 import { PACKAGE_STORES, isPseudoPath } from '../../engine/walker.js';
@@ -137,17 +141,89 @@ async function exeFiles(
   ctx: CollectContext,
   processes: readonly ProcessInfo[],
   links: OutsideLinks | undefined,
+  containerRoots: ReadonlyMap<string, string>,
 ): Promise<ExtraFile[]> {
   const out = new Map<string, ExtraFile>();
   for (const p of processes) {
     if (!p.exe || p.kernelThread || p.pid === process.pid) continue;
-    if (out.has(p.exe)) continue;
+    // A container's /usr/bin/x is not the host's: it is shown, and scanned once, under its container.
+    const shown = p.container ? containerPath(p.container, p.exe) : p.exe;
+    if (out.has(shown)) continue;
     // /proc/PID/exe opens the running image even when the file was deleted or is a memfd. Offline,
     // the path a copied proc/ names (its link text, which the disk's owner wrote) is the target's.
-    const io = ctx.live ? `/proc/${p.pid}/exe` : links ? await links.hostPath(p.exe) : p.exe;
-    if (io !== undefined) out.set(p.exe, { path: p.exe, io, size: p.exeSize ?? 0 });
+    const io = p.container
+      ? await containerExe(ctx, p, containerRoots.get(p.container.id))
+      : ctx.live
+        ? `/proc/${p.pid}/exe`
+        : links
+          ? await links.hostPath(p.exe)
+          : p.exe;
+    if (io !== undefined) out.set(shown, { path: shown, io, size: p.exeSize ?? 0 });
   }
   return [...out.values()];
+}
+
+/** What opens a container process's executable: its /proc link, else its path inside the container's root. */
+async function containerExe(
+  ctx: CollectContext,
+  p: ProcessInfo,
+  root: string | undefined,
+): Promise<string | undefined> {
+  if (ctx.proc === 'live') return path.join(ctx.procDir, String(p.pid), 'exe');
+  if (root === undefined || p.exe === undefined || p.exeDeleted || p.exeMemfd) return undefined;
+  const found = await lookupInRoot(root, p.exe);
+  return found.missing || found.outside ? undefined : found.hostPath;
+}
+
+/**
+ * The host directory that is a running container's `/`. /proc/PID/root is the kernel's link into the
+ * container and is taken as it is (its text is `/`: resolving it inside the target would give the
+ * target's own root); a merged overlay directory is a directory of the target like any other.
+ */
+async function containerHostRoot(
+  ctx: CollectContext,
+  c: Container,
+  links: OutsideLinks | undefined,
+): Promise<string | undefined> {
+  if (!c.rootfs) return undefined;
+  const pid = /^\/proc\/(\d+)\/root$/.exec(c.rootfs)?.[1];
+  if (pid !== undefined) return ctx.proc === 'live' ? path.join(ctx.procDir, pid, 'root') : undefined;
+  return links ? links.hostPath(c.rootfs) : c.rootfs;
+}
+
+/**
+ * The running containers' roots for the default scope: in each, the default directories it has,
+ * walked as that container sees them and shown as `<container>:/path`. A root that cannot be
+ * entered (not root, the container just stopped) is logged, not walked.
+ */
+async function containerScanRoots(
+  ctx: CollectContext,
+  containers: readonly Container[],
+  links: OutsideLinks | undefined,
+  log: CollectorLog,
+): Promise<{ labelled: LabelledRoot[]; roots: Map<string, string> }> {
+  const labelled: LabelledRoot[] = [];
+  const roots = new Map<string, string>();
+  for (const c of containers) {
+    const root = await containerHostRoot(ctx, c, links);
+    if (root === undefined) continue;
+    try {
+      await stat(root);
+    } catch (err) {
+      // A container that stopped since its processes were read is no error; a root we may not enter is.
+      if (!isGone(err)) log.add(root, err);
+      continue;
+    }
+    roots.set(c.id, root);
+    const dirs: string[] = [];
+    for (const d of DEFAULT_CONTENT_DIRS) {
+      // Its own links resolve inside it, as the walker resolves them: none leads to the host's files.
+      const found = await lookupInRoot(root, d);
+      if (!found.missing && !found.outside) dirs.push(path.join(root, d));
+    }
+    if (dirs.length > 0) labelled.push({ label: containerPathLabel(c), root, dirs });
+  }
+  return { labelled, roots };
 }
 
 const INSTALLED = /^\/(?:usr|bin|sbin|lib(?:32|64|x32)?|opt|snap|nix)\//;
@@ -194,6 +270,7 @@ export async function collectContent(
   ctx: CollectContext,
   processes: readonly ProcessInfo[] | undefined,
   opts: ContentCollectOptions,
+  containers: readonly Container[] = [],
 ): Promise<ContentCollection> {
   const log = new CollectorLog('content.scan', ['content']);
   if (!opts.enabled) return { record: log.record('skipped', '--no-content'), ruleProblems: [] };
@@ -235,7 +312,13 @@ export async function collectContent(
   exclude.push(path.dirname(defaultCachePath()));
   if (opts.cachePath) exclude.push(...cacheFiles(opts.cachePath));
 
-  const extraFiles = opts.scope === 'default' ? await exeFiles(ctx, processes ?? [], links) : [];
+  // Running containers: their roots in the default scope, their processes' executables under their names.
+  const inContainers =
+    opts.scope === 'default'
+      ? await containerScanRoots(ctx, containers, links, log)
+      : { labelled: [], roots: new Map<string, string>() };
+  const extraFiles =
+    opts.scope === 'default' ? await exeFiles(ctx, processes ?? [], links, inContainers.roots) : [];
   const memory =
     (opts.memory ?? opts.scope !== 'paths') && ctx.live && processes
       ? {
@@ -259,6 +342,7 @@ export async function collectContent(
         skipOwnInstalls: opts.scope !== 'paths',
         cachePath: opts.cachePath,
         displayRoot: ctx.root === '/' ? undefined : ctx.root,
+        ...(inContainers.labelled.length > 0 ? { labelledRoots: inContainers.labelled } : {}),
         memory,
         onProgress: opts.onProgress,
       },

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { CollectionRecord, Host, HostsEntry } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import { CollectorLog, isGone } from '../support.js';
+import { findRpmDb } from './rpm/index.js';
 
 /** Parses os-release's shell-like `KEY="value"` lines (quotes and backslash escapes). */
 export function parseOsRelease(text: string): Map<string, string> {
@@ -72,6 +73,14 @@ function liveAddresses(): Host['addresses'] {
   );
 }
 
+/** The package database present in the root: dpkg, rpm (any of its formats) or Alpine's apk. */
+export async function packageManagerOf(ctx: CollectContext): Promise<'dpkg' | 'rpm' | 'apk' | undefined> {
+  if (await ctx.fs.exists('/var/lib/dpkg/status')) return 'dpkg';
+  if (await findRpmDb(ctx.fs)) return 'rpm';
+  if (await ctx.fs.exists('/lib/apk/db/installed')) return 'apk';
+  return undefined;
+}
+
 export async function collectHost(ctx: CollectContext): Promise<{ host: Host; record: CollectionRecord }> {
   const log = new CollectorLog('linux.host', ['host']);
   const hasProc = ctx.proc !== 'absent';
@@ -121,6 +130,8 @@ export async function collectHost(ctx: CollectContext): Promise<{ host: Host; re
     if (id) distribution.id = id;
     if (name) distribution.name = name;
     if (version) distribution.version = version;
+    const manager = await packageManagerOf(ctx);
+    if (manager) distribution.packageManager = manager;
     host.distribution = distribution;
   }
   const btime = procStat !== undefined ? parseBootTime(procStat) : undefined;

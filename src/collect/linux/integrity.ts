@@ -10,6 +10,13 @@ import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
 import { CollectorLog, isGone, mapLimit } from '../support.js';
+import { RpmDbError } from './rpm/index.js';
+import { rpmExpectations, type Expected } from './rpm/verify.js';
+
+interface Watched {
+  path: string;
+  real: string;
+}
 
 /** What an admin runs to find processes, files, connections, persistence and users. */
 export const WATCHED_BINARIES = [
@@ -118,12 +125,9 @@ async function md5AndSha256(fs: TargetFs, file: string): Promise<{ md5: string; 
   return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
 }
 
-export async function collectIntegrity(
-  ctx: CollectContext,
-): Promise<{ integrity?: Integrity; record: CollectionRecord }> {
-  const log = new CollectorLog('linux.integrity', ['integrity']);
-  // Where each watched program is, once per real file (on a merged system /bin/ps and /usr/bin/ps are one).
-  const present: { path: string; real: string }[] = [];
+/** Where each watched program is, once per real file (on a merged system /bin/ps and /usr/bin/ps are one). */
+async function findWatched(ctx: CollectContext, log: CollectorLog): Promise<Watched[]> {
+  const present: Watched[] = [];
   const seen = new Set<string>();
   const realRoot = await realpath(ctx.root);
   for (const name of WATCHED_BINARIES) {
@@ -142,25 +146,25 @@ export async function collectIntegrity(
       }
     }
   }
+  return present;
+}
+
+/** The md5 sums dpkg recorded for the watched programs; undefined when the root has no dpkg database. */
+async function dpkgExpectations(
+  ctx: CollectContext,
+  present: Watched[],
+  log: CollectorLog,
+): Promise<Map<string, Expected> | undefined> {
   const infoDir = '/var/lib/dpkg/info';
   let names: string[];
   try {
     names = (await ctx.fs.names(infoDir)).filter((n) => n.endsWith('.md5sums'));
   } catch (err) {
     if (!isGone(err)) log.add('/var/lib/dpkg/info', err);
-    // A root with none of these programs (a fixture, a data disk) has nothing to check: a fact.
-    if (present.length === 0)
-      return {
-        integrity: { packageManager: 'none', binaries: [] },
-        record: log.record('ok', 'none of the watched system binaries exist in this root'),
-      };
-    return {
-      integrity: { packageManager: 'none', binaries: [] },
-      record: log.record('skipped', 'no dpkg database (/var/lib/dpkg/info): binary checksums not checked'),
-    };
+    return undefined;
   }
   const wanted = new Set(present.flatMap((b) => [...mergedAliases(b.path), ...mergedAliases(b.real)]));
-  const expected = new Map<string, { md5: string; pkg: string; listed: string }>();
+  const expected = new Map<string, Expected>();
   const readSums = async (n: string): Promise<void> => {
     let buf: Buffer;
     try {
@@ -191,13 +195,24 @@ export async function collectIntegrity(
       16,
       readSums,
     );
-  const binaries = await mapLimit(present, 8, async (b): Promise<BinaryCheck> => {
+  return expected;
+}
+
+/** Hashes each watched program and compares it with what its package recorded. */
+async function verify(
+  ctx: CollectContext,
+  present: Watched[],
+  expected: Map<string, Expected>,
+  log: CollectorLog,
+): Promise<BinaryCheck[]> {
+  return mapLimit(present, 8, async (b): Promise<BinaryCheck> => {
     const check: BinaryCheck = { path: b.path, status: 'unreadable' };
     const exp = expected.get(b.path) ?? expected.get(b.real);
     if (exp) {
       check.package = exp.pkg;
       check.packagePath = exp.listed;
-      check.expectedMd5 = exp.md5;
+      if (exp.md5) check.expectedMd5 = exp.md5;
+      if (exp.sha256) check.expectedSha256 = exp.sha256;
     }
     try {
       const st = await ctx.fs.stat(b.path);
@@ -206,14 +221,56 @@ export async function collectIntegrity(
       const h = await md5AndSha256(ctx.fs, b.path);
       check.actualMd5 = h.md5;
       check.sha256 = h.sha256;
-      check.status = !exp ? 'unpackaged' : exp.md5 === h.md5 ? 'ok' : 'modified';
+      check.status = !exp ? 'unpackaged' : matches(exp, h) ? 'ok' : exp.config ? 'config' : 'modified';
     } catch (err) {
       log.add(b.path, err);
     }
     return check;
   });
+}
+
+/** A package's sum for the file: dpkg records md5, rpm md5 or sha256 (FILEDIGESTALGO). */
+function matches(exp: Expected, h: { md5: string; sha256: string }): boolean {
+  if (exp.sha256 !== undefined) return exp.sha256 === h.sha256;
+  return exp.md5 === h.md5;
+}
+
+export async function collectIntegrity(
+  ctx: CollectContext,
+): Promise<{ integrity?: Integrity; record: CollectionRecord }> {
+  const log = new CollectorLog('linux.integrity', ['integrity']);
+  const present = await findWatched(ctx, log);
+  const dpkg = await dpkgExpectations(ctx, present, log);
+  if (dpkg)
+    return {
+      integrity: { packageManager: 'dpkg', binaries: await verify(ctx, present, dpkg, log) },
+      record: log.record(log.errorCount > 0 ? 'partial' : 'ok'),
+    };
+  let rpm: Awaited<ReturnType<typeof rpmExpectations>>;
+  try {
+    rpm = await rpmExpectations(ctx.fs, present);
+  } catch (err) {
+    // A corrupt database is a finding for the analyst, not a reason to call every tool unpackaged.
+    log.add(err instanceof RpmDbError ? err.dbPath : undefined, err);
+    return { record: log.record('failed', 'rpm database unreadable: binary checksums not checked') };
+  }
+  if (rpm) {
+    for (const e of rpm.db.errors) log.add(`${rpm.db.path}#${e.key}`, new Error(e.message));
+    const binaries = await verify(ctx, present, rpm.expected, log);
+    const note = `rpm ${rpm.db.format} database ${rpm.db.path}: ${rpm.db.packages.length} packages`;
+    return {
+      integrity: { packageManager: 'rpm', binaries },
+      record: log.record(log.errorCount > 0 ? 'partial' : 'ok', note),
+    };
+  }
+  // A root with none of these programs (a fixture, a data disk) has nothing to check: a fact.
+  if (present.length === 0)
+    return {
+      integrity: { packageManager: 'none', binaries: [] },
+      record: log.record('ok', 'none of the watched system binaries exist in this root'),
+    };
   return {
-    integrity: { packageManager: 'dpkg', binaries },
-    record: log.record(log.errorCount > 0 ? 'partial' : 'ok'),
+    integrity: { packageManager: 'none', binaries: [] },
+    record: log.record('skipped', 'no dpkg database (/var/lib/dpkg/info): binary checksums not checked'),
   };
 }

@@ -14,10 +14,10 @@ import { toolchainOf } from '../../detect/toolchains.js';
 import { exportedFunctions } from './elf.js';
 import { parseLinkTarget } from './processes.js';
 import { ownNativeAddon } from '../../util/paths.js';
+import { loadOwnership } from './packages/ownership.js';
 
 /** Libraries larger than this are not hashed or parsed: preload hiders are a few kilobytes. */
 const MAX_LIB_BYTES = 64 * 1024 * 1024;
-const DPKG_INFO = 'var/lib/dpkg/info';
 /** Where the loader looks for a bare LD_PRELOAD name when ld.so.conf says nothing more. */
 const DEFAULT_LIB_DIRS = [
   '/lib/x86_64-linux-gnu',
@@ -42,68 +42,7 @@ export function splitLdList(value: string): string[] {
   return value.split(/[\s:]+/).filter((e) => e !== '');
 }
 
-/**
- * The other spellings of a path under merged /usr: dpkg may list `/lib/x86_64-linux-gnu/libc.so.6`
- * while /proc/PID/maps shows `/usr/lib/x86_64-linux-gnu/libc.so.6`, and the other way round.
- */
-export function pathVariants(p: string): string[] {
-  const out = [p];
-  const m = /^\/usr(\/(?:lib|lib32|lib64|libx32|bin|sbin)\/.*)$/.exec(p);
-  if (m?.[1]) out.push(m[1]);
-  else if (/^\/(?:lib|lib32|lib64|libx32|bin|sbin)\//.test(p)) out.push(`/usr${p}`);
-  return out;
-}
-
-/** `libc6:amd64.list` → `libc6`; dpkg keeps one list per installed package. */
-function packageName(listFile: string): string {
-  return listFile.replace(/\.list$/, '').replace(/:[^:]*$/, '');
-}
-
-/** Reads every dpkg file list once; the texts are searched when the wanted paths are known. */
-async function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<Map<string, string> | undefined> {
-  let names: string[];
-  try {
-    names = (await fs.names(DPKG_INFO)).filter((n) => n.endsWith('.list'));
-  } catch (err) {
-    if (!isGone(err)) log.add(`/${DPKG_INFO}`, err);
-    return undefined;
-  }
-  const texts = new Map<string, string>();
-  await mapLimit(names, 16, async (name) => {
-    const file = `/${DPKG_INFO}/${name}`;
-    try {
-      texts.set(packageName(name), (await fs.read(file)).toString('latin1'));
-    } catch (err) {
-      log.add(file, err);
-    }
-  });
-  return texts;
-}
-
-/** Which package lists each wanted path (any of its merged-/usr spellings). */
-export function ownersOf(lists: Map<string, string>, wanted: string[]): Map<string, string> {
-  const variantOf = new Map<string, string>();
-  for (const p of wanted) for (const v of pathVariants(p)) variantOf.set(v, p);
-  const owners = new Map<string, string>();
-  // A handful of wanted paths against thousands of lists: a native substring search per path is
-  // far cheaper than splitting every list into lines (this runs inside the scan's time budget).
-  for (const [pkg, text] of [...lists].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    for (const [variant, p] of variantOf) {
-      if (owners.has(p)) continue;
-      let at = text.indexOf(variant);
-      while (at >= 0) {
-        const end = at + variant.length;
-        const wholeLine = (at === 0 || text[at - 1] === '\n') && (end === text.length || text[end] === '\n');
-        if (wholeLine) {
-          owners.set(p, pkg);
-          break;
-        }
-        at = text.indexOf(variant, at + 1);
-      }
-    }
-  }
-  return owners;
-}
+export { ownersOf, pathVariants } from './packages/dpkg.js';
 
 /** ld.so.conf with its `include` globs (only `*` in the last component, as distributions use). */
 async function readLdSoConf(fs: TargetFs, log: CollectorLog): Promise<Preload['ldSoConf']> {
@@ -272,7 +211,7 @@ export async function collectPreload(
 ): Promise<PreloadCollection> {
   const log = new CollectorLog('linux.preload', ['preload']);
   const notes: string[] = [];
-  const listsRun = readDpkgLists(ctx.fs, log);
+  const listsRun = loadOwnership(ctx.fs, log);
   const confRun = readLdSoConf(ctx.fs, log);
 
   const ldSoPreload: Preload['ldSoPreload'] = { path: '/etc/ld.so.preload', exists: false, entries: [] };
@@ -296,8 +235,10 @@ export async function collectPreload(
 
   const resolved = await resolveLibraries(ctx, [...libs.keys()], searchDirs);
 
-  const owners = lists ? ownersOf(lists, [...resolved.values()]) : new Map<string, string>();
+  // One ownership question for dpkg and rpm hosts alike (packages/ownership.ts).
+  const owners = lists ? lists.ownersOf([...resolved.values()]) : new Map<string, string>();
   if (!lists) notes.push('no dpkg database: package ownership not collected (rpm database not read)');
+  else if (lists.note) notes.push(lists.note);
 
   // libc's own exports tell which of a library's functions are overrides.
   let libcExports: Set<string> | undefined;
@@ -325,7 +266,7 @@ export async function collectPreload(
     ldSoPreload,
     ldSoConf,
     libraries,
-    packageDb: lists ? 'dpkg' : 'none',
+    packageDb: lists ? lists.manager : 'none',
   };
   notes.unshift(
     ldSoPreload.exists

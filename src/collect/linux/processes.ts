@@ -9,6 +9,7 @@ import type { CollectContext } from '../context.js';
 import { CollectorLog, errnoCode, errorMessage, isGone, mapLimit, parsePasswd } from '../support.js';
 import { parseBootTime } from './host.js';
 import type { SocketJoin } from './sockets.js';
+import { parseCgroup } from './containers/cgroup.js';
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
 export const CLK_TCK = 100;
@@ -425,7 +426,7 @@ async function readHostFacts(ctx: CollectContext, log: CollectorLog): Promise<Ho
 /** The files of one /proc/PID read at once; a kernel thread's exe, cwd, environ, maps and fds are not asked for. */
 async function readProcFiles(dir: string, kthreadFlag: boolean) {
   const none = Promise.resolve(undefined);
-  const [status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns] = await Promise.all([
+  const [status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns, cgroup] = await Promise.all([
     settle(readFile(path.join(dir, 'status'), 'utf8')),
     settle(readFile(path.join(dir, 'cmdline'))),
     settle(readFile(path.join(dir, 'comm'), 'utf8')),
@@ -435,8 +436,10 @@ async function readProcFiles(dir: string, kthreadFlag: boolean) {
     settle(kthreadFlag ? none : readFile(path.join(dir, 'maps'), 'utf8')),
     settle(kthreadFlag ? none : readSocketInodes(path.join(dir, 'fd'))),
     settle(readlink(path.join(dir, 'ns', 'net'))),
+    // The container it runs in: kernel threads never run in one.
+    settle(kthreadFlag ? none : readFile(path.join(dir, 'cgroup'), 'utf8')),
   ]);
-  return { status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns };
+  return { status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns, cgroup };
 }
 
 type ProcFiles = Awaited<ReturnType<typeof readProcFiles>>;
@@ -493,6 +496,7 @@ class ProcessReader {
     failed('environ', r.environ);
     failed('maps', r.maps);
     failed('fd', r.fds);
+    failed('cgroup', r.cgroup);
     return readErrors;
   }
 
@@ -524,6 +528,9 @@ class ProcessReader {
     const s = r.status.value !== undefined ? parseStatus(r.status.value) : {};
     // Only when true, so snapshots of hosts without containers stay as they were.
     if (isNamespaceInit(s.nsPid)) info.containerInit = true;
+    // Runtime and id from the cgroup path; linux.containers adds the name, image and pod.
+    const container = typeof r.cgroup.value === 'string' ? parseCgroup(r.cgroup.value) : undefined;
+    if (container) info.container = container;
     if (s.uid !== undefined) {
       info.uid = s.uid;
       const user = users.get(s.uid);

@@ -6,6 +6,7 @@ import { ruleKind, ruleLevel } from '../../engine/rule-meta.js';
 import { levelRank, type Evidence, type Level, type MinerKind } from '../../model/finding.js';
 import { cappedLevel, weighFile } from '../content-weight.js';
 import type { ContentMatch, ProcessInfo } from '../../snapshot/schema.js';
+import { containerPath } from '../../snapshot/container.js';
 import type { MessageData } from '../../model/localized.js';
 import type { Detector, Hit } from '../types.js';
 import {
@@ -141,7 +142,9 @@ export const contentMatch: Detector = {
     const byExe = new Map<string, ProcessInfo[]>();
     for (const p of snapshot.processes ?? []) {
       if (!isUserland(p) || !p.exe) continue;
-      byExe.set(p.exe, [...(byExe.get(p.exe) ?? []), p]);
+      // A container's executable is scanned, and shown, under its container's name.
+      const shown = p.container ? containerPath(p.container, p.exe) : p.exe;
+      byExe.set(shown, [...(byExe.get(shown) ?? []), p]);
     }
     const byPid = new Map((snapshot.processes ?? []).map((p) => [p.pid, p]));
 
@@ -183,9 +186,10 @@ export const contentMatch: Detector = {
         messageId: why ? 'fileWeighed' : 'file',
         data: { path: file.path, ...sha, ...facts, ...(why ? { reason: why } : {}) },
         evidence,
-        // Our own outputs, security material and mere mentions are never removed by `respond`.
+        // Our own outputs, security material and mere mentions are never removed by `respond`; nor,
+        // by a host path, a running container's file (`web-1:/tmp/x`): that is the container's to fix.
         remediate:
-          weight.inert || weight.basis === 'mention'
+          weight.inert || weight.basis === 'mention' || !file.path.startsWith('/')
             ? []
             : [{ type: 'quarantine-file', path: outerFile(file.path) }],
         fingerprint,

@@ -11,14 +11,14 @@ export const systemBinaryModified: Detector = {
   level: 'high',
   title: t('System tool replaced or not from a package', '系统工具被替换或不属于任何软件包'),
   description: t(
-    'Compares the md5 of the programs an admin relies on to inspect a host (ps, top, htop, pgrep, pkill, kill, killall, netstat, ss, ls, lsof, find, du, crontab, systemctl, chattr, lsattr, w, who, last, login, su, sudo, uptime, free, ifconfig, ip, iptables, sshd, passwd) with the sums dpkg recorded in /var/lib/dpkg/info/*.md5sums, following /usr-merge (/bin/ps is /usr/bin/ps). A different sum is high: the tool was replaced, typically to hide the miner. A tool in /usr/bin or /usr/sbin that no package lists is medium. Only these programs are checked, so a scan stays fast. On systems without dpkg this check is reported as not collected.',
-    '将管理员检查主机时依赖的程序（ps、top、htop、pgrep、pkill、kill、killall、netstat、ss、ls、lsof、find、du、crontab、systemctl、chattr、lsattr、w、who、last、login、su、sudo、uptime、free、ifconfig、ip、iptables、sshd、passwd）的 md5 与 dpkg 在 /var/lib/dpkg/info/*.md5sums 中记录的值比对，并考虑 /usr 合并（/bin/ps 即 /usr/bin/ps）。校验值不同为高危：工具被替换，通常是为了隐藏挖矿程序。位于 /usr/bin 或 /usr/sbin 却不属于任何软件包的工具为中危。只检查这些程序，以保持扫描速度。没有 dpkg 的系统上此项检查记为未采集。',
+    'Compares the md5 of the programs an admin relies on to inspect a host (ps, top, htop, pgrep, pkill, kill, killall, netstat, ss, ls, lsof, find, du, crontab, systemctl, chattr, lsattr, w, who, last, login, su, sudo, uptime, free, ifconfig, ip, iptables, sshd, passwd) with the sums dpkg recorded in /var/lib/dpkg/info/*.md5sums, or on rpm hosts with the md5/sha256 digests in the rpm database (SQLite rpmdb.sqlite or Berkeley DB Packages, read directly; %config files excluded), following /usr-merge (/bin/ps is /usr/bin/ps). A different sum is high: the tool was replaced, typically to hide the miner. A tool in /usr/bin or /usr/sbin that no package lists is medium. Only these programs are checked, so a scan stays fast. On systems with neither dpkg nor rpm this check is reported as not collected.',
+    '将管理员检查主机时依赖的程序（ps、top、htop、pgrep、pkill、kill、killall、netstat、ss、ls、lsof、find、du、crontab、systemctl、chattr、lsattr、w、who、last、login、su、sudo、uptime、free、ifconfig、ip、iptables、sshd、passwd）的 md5 与 dpkg 在 /var/lib/dpkg/info/*.md5sums 中记录的值（rpm 系统上为 rpm 数据库中的 md5/sha256 摘要，直接读取 SQLite rpmdb.sqlite 或 Berkeley DB Packages，不含 %config 文件）比对，并考虑 /usr 合并（/bin/ps 即 /usr/bin/ps）。校验值不同为高危：工具被替换，通常是为了隐藏挖矿程序。位于 /usr/bin 或 /usr/sbin 却不属于任何软件包的工具为中危。只检查这些程序，以保持扫描速度。既没有 dpkg 也没有 rpm 的系统上此项检查记为未采集。',
   ),
   tags: ['attack.t1036.005', 'attack.t1014', 'attack.t1554'],
   needs: ['integrity'],
   verify: t(
-    'Run `dpkg -V <package>` (or `debsums <package>`) from a trusted medium; compare `sha256sum <path>` with the same package version on a clean machine; `ls -la --time=ctime <path>` shows when it was replaced.',
-    '从可信介质运行 `dpkg -V <软件包>`（或 `debsums <软件包>`）；将 `sha256sum <路径>` 与干净机器上同版本软件包比对；`ls -la --time=ctime <路径>` 显示其被替换的时间。',
+    'Run `dpkg -V <package>` (or `debsums <package>`; `rpm -V <package>` on rpm hosts) from a trusted medium; compare `sha256sum <path>` with the same package version on a clean machine; `ls -la --time=ctime <path>` shows when it was replaced.',
+    '从可信介质运行 `dpkg -V <软件包>`（或 `debsums <软件包>`；rpm 系统上为 `rpm -V <软件包>`）；将 `sha256sum <路径>` 与干净机器上同版本软件包比对；`ls -la --time=ctime <路径>` 显示其被替换的时间。',
   ),
   remediation: t(
     'Quarantine the replaced program and reinstall its package (`apt-get install --reinstall <package>`) from a trusted mirror. Until then, inspect the host with tools you bring along (a static busybox) or from a rescue system: the installed ones may lie.',
@@ -29,36 +29,46 @@ export const systemBinaryModified: Detector = {
       '{path} differs from what package {package} installed (md5 {md5}, expected {expectedMd5})',
       '{path} 与软件包 {package} 安装的版本不同（md5 {md5}，应为 {expectedMd5}）',
     ),
+    modifiedSha256: t(
+      '{path} differs from what package {package} installed (sha256 {sha256}, expected {expectedSha256})',
+      '{path} 与软件包 {package} 安装的版本不同（sha256 {sha256}，应为 {expectedSha256}）',
+    ),
     unpackaged: t('{path} belongs to no installed package', '{path} 不属于任何已安装的软件包'),
   },
   detect(snapshot) {
     const hits: Hit[] = [];
+    // rpm hosts (issue 23) are checked the same way; the evidence names the database that was read.
+    const manager = snapshot.integrity?.packageManager === 'rpm' ? 'rpm' : 'dpkg';
     for (const b of snapshot.integrity?.binaries ?? []) {
       if (b.status !== 'modified' && b.status !== 'unpackaged') continue;
       const modified = b.status === 'modified';
+      // rpm ≥ 4.6 records sha256, so the sentence and the evidence compare sha256 with sha256.
+      const bySha = modified && b.expectedSha256 !== undefined;
+      const expected = bySha ? b.expectedSha256 : b.expectedMd5;
       hits.push({
         subject: `file:${b.path}`,
         level: modified ? 'high' : 'medium',
-        messageId: modified ? 'modified' : 'unpackaged',
+        messageId: !modified ? 'unpackaged' : bySha ? 'modifiedSha256' : 'modified',
         // An unknown package or sum reads "?" in the sentence, as the record had none.
-        data: modified
-          ? {
+        data: !modified
+          ? { path: b.path, ...(b.actualMd5 ? { md5: b.actualMd5 } : {}) }
+          : {
               path: b.path,
               package: b.package ?? '?',
-              md5: b.actualMd5 ?? '?',
-              expectedMd5: b.expectedMd5 ?? '?',
+              ...(bySha
+                ? { sha256: b.sha256 ?? '?', expectedSha256: b.expectedSha256 ?? '?' }
+                : { md5: b.actualMd5 ?? '?', expectedMd5: b.expectedMd5 ?? '?' }),
               ...(b.packagePath ? { packagePath: b.packagePath } : {}),
-            }
-          : { path: b.path, ...(b.actualMd5 ? { md5: b.actualMd5 } : {}) },
+            },
         evidence: [
           b.sha256 ? { type: 'file', path: b.path, sha256: b.sha256 } : { type: 'file', path: b.path },
           {
             type: 'match',
-            field: 'md5',
-            value: b.actualMd5 ?? '?',
+            field: bySha ? 'sha256' : 'md5',
+            value: (bySha ? b.sha256 : b.actualMd5) ?? '?',
             ioc: modified
-              ? `dpkg ${b.package ?? '?'}: ${b.packagePath ?? b.path} ${b.expectedMd5 ?? ''}`
-              : 'no dpkg md5sums entry',
+              ? `${manager} ${b.package ?? '?'}: ${b.packagePath ?? b.path} ${expected ?? ''}`
+              : `no ${manager} ${manager === 'rpm' ? 'database' : 'md5sums'} entry`,
           },
         ],
         remediate: modified ? [{ type: 'quarantine-file', path: b.path }] : [],

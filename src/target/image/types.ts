@@ -1,0 +1,144 @@
+// What the image reader's parts hand each other: its limits and options, the result of reading one
+// layer blob (kept per blob until the manifest says which image uses it, in which order), and the
+// content scanner the caller injects (the YARA engine lives a layer above this module).
+import type { ContentMatch, FileForm } from '../../snapshot/content-match.js';
+import type { ImageLayer, ImageSkip } from '../../snapshot/image.js';
+
+export interface ImageLimits {
+  /** Files up to this size are read into memory and scanned; larger ones are hashed as a stream. */
+  maxScanBytes: number;
+  /** Bytes one layer may expand to; past it the layer stops with status `limit`. */
+  maxLayerBytes: number;
+  /** Expanded / compressed past this, once `ratioFromBytes` were expanded, is a bomb (`limit`). */
+  maxRatio: number;
+  ratioFromBytes: number;
+  /** Entries one layer may hold. */
+  maxEntries: number;
+  /** A manifest, index or config larger than this is not read. */
+  maxJsonBytes: number;
+  /** Small documents of an archive (configs, manifests, stray blobs) kept in memory at most. */
+  maxJsonTotal: number;
+  /** Start-script candidates: each up to this size… */
+  maxScriptBytes: number;
+  /** …and this many bytes of them over the whole archive. */
+  scriptBudget: number;
+  /** A zstd frame asking for a larger window is refused (the decoder would allocate it). */
+  maxZstdWindow: number;
+  /** Skips listed per layer; the rest are counted in one closing record. */
+  maxSkipsPerLayer: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
+  maxScanBytes: 64 * MiB,
+  maxLayerBytes: 16 * 1024 * MiB,
+  maxRatio: 1000,
+  ratioFromBytes: 64 * MiB,
+  maxEntries: 1_000_000,
+  maxJsonBytes: 8 * MiB,
+  maxJsonTotal: 64 * MiB,
+  maxScriptBytes: 64 * 1024,
+  scriptBudget: 32 * MiB,
+  maxZstdWindow: 256 * MiB,
+  maxSkipsPerLayer: 100,
+};
+
+/** What the injected scanner says about one file's bytes. */
+export interface ScanOutcome {
+  matches: ContentMatch[];
+  /** What kind of object the file is; the caller fills it for a file with a match. */
+  form?: FileForm;
+}
+
+/** The content scan of one file's bytes (the collector wires the YARA engine in). */
+export interface ContentScanner {
+  scan(data: Buffer, path: string): ScanOutcome | Promise<ScanOutcome>;
+}
+
+/** One layer blob's start or end, for a progress line. */
+export interface LayerProgress {
+  /** The blob as the archive or layout names it (`blobs/sha256/ab…`). */
+  key: string;
+  phase: 'start' | 'done';
+  /** Compressed bytes, when known before reading (layouts) or once read. */
+  bytes?: number;
+  status?: ImageLayer['status'];
+}
+
+export interface ReadImageOptions {
+  scanner?: ContentScanner;
+  limits?: Partial<ImageLimits>;
+  onLayer?: (p: LayerProgress) => void;
+}
+
+export type NodeKind = 'dir' | 'file' | 'symlink' | 'other';
+
+/** A file of interest in one layer, before the final filesystem is known. */
+export interface LayerFile {
+  path: string;
+  size: number;
+  sha256?: string;
+  executable?: boolean;
+  /** ELF by its magic: never a start script to read as text. */
+  elf?: boolean;
+  form?: FileForm;
+  matches: ContentMatch[];
+}
+
+export type LayerSkip = Omit<ImageSkip, 'layer'>;
+
+/** Everything kept of one layer blob: enough to place it in any image that lists it. */
+export interface LayerScan {
+  key: string;
+  /** `sha256:<hex>` of the blob's bytes as stored (compressed). */
+  digest: string;
+  size: number;
+  codec: string;
+  entries: number;
+  status: ImageLayer['status'];
+  note?: string;
+  /** Every path the layer puts, by kind: a later layer's entry at a path replaces the earlier one. */
+  nodes: Map<string, NodeKind>;
+  symlinks: Map<string, string>;
+  /** Paths deleted from the layers below (`.wh.<name>`). */
+  whiteouts: Set<string>;
+  /** Directories whose lower content is hidden (`.wh..wh..opq`). */
+  opaque: Set<string>;
+  /** Files of interest by path (a later entry for the same path in the layer replaces it). */
+  files: Map<string, LayerFile>;
+  /** Small text files that could be started by the entrypoint or cmd, by path. */
+  scripts: Map<string, string>;
+  skips: LayerSkip[];
+  filesScanned: number;
+}
+
+export function emptyLayerScan(key: string, codec: string): LayerScan {
+  return {
+    key,
+    digest: '',
+    size: 0,
+    codec,
+    entries: 0,
+    status: 'ok',
+    nodes: new Map(),
+    symlinks: new Map(),
+    whiteouts: new Set(),
+    opaque: new Set(),
+    files: new Map(),
+    scripts: new Map(),
+    skips: [],
+    filesScanned: 0,
+  };
+}
+
+/** The byte budget start-script candidates share over one archive. */
+export interface ScriptBudget {
+  left: number;
+  /** Set once the budget ran out, so the skip is said once. */
+  exhausted: boolean;
+}
+
+export function limitsOf(opts: ReadImageOptions): ImageLimits {
+  return { ...DEFAULT_IMAGE_LIMITS, ...opts.limits };
+}
