@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { HostSchema } from '../../snapshot/schema.js';
 import { makeContext } from '../context.js';
 import { FIXTURE_NOW, fixtureRoot } from '../test-helpers.js';
-import { collectHost, collectHostsFile, parseHostsFile, parseOsRelease } from './host.js';
+import { collectHost, collectHostsFile, parseHostsFile, parseOsRelease, sharesOurUts } from './host.js';
 
 describe('parsers', () => {
   it('reads os-release values with and without quotes', () => {
@@ -93,5 +93,35 @@ describe('collectHost on the live system', () => {
       (list ?? []).map((i) => i.address),
     );
     expect(host.addresses.map((a) => a.address).sort()).toEqual(nodeAddresses.sort());
+  });
+});
+
+describe('hostname of a node read from a pod (--root /host with the host /proc)', () => {
+  it('trusts the kernel hostname only when the target init shares our UTS namespace', async () => {
+    const { mkdtemp, mkdir, rm, symlink } = await import('node:fs/promises');
+    const path = await import('node:path');
+    expect(await sharesOurUts({ live: true, proc: 'live', procDir: '/proc' })).toBe(true);
+    expect(await sharesOurUts({ live: false, proc: 'copy', procDir: '/nowhere/proc' })).toBe(true);
+    // This machine's own /proc seen as a mounted procfs: as pid 1's namespace says (unreadable
+    // counts as "another namespace", so the root's /etc/hostname is preferred).
+    const { readlinkSync } = await import('node:fs');
+    let same = false;
+    try {
+      same = readlinkSync('/proc/1/ns/uts') === readlinkSync('/proc/self/ns/uts');
+    } catch {
+      same = false;
+    }
+    expect(await sharesOurUts({ live: false, proc: 'live', procDir: '/proc' })).toBe(same);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mh-uts-'));
+    try {
+      await mkdir(path.join(dir, '1/ns'), { recursive: true });
+      await symlink('uts:[1]', path.join(dir, '1/ns/uts'));
+      expect(await sharesOurUts({ live: false, proc: 'live', procDir: dir })).toBe(false);
+      expect(await sharesOurUts({ live: false, proc: 'live', procDir: path.join(dir, 'missing') })).toBe(
+        false,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

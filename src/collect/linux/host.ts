@@ -2,7 +2,7 @@
 // target's own files so an offline root describes that machine, not the analyst's.
 import os from 'node:os';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import type { CollectionRecord, Host, HostsEntry } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import { CollectorLog, isGone } from '../support.js';
@@ -81,6 +81,20 @@ export async function packageManagerOf(ctx: CollectContext): Promise<'dpkg' | 'r
   return undefined;
 }
 
+/** True unless the target's /proc is a live procfs whose pid 1 is in another UTS namespace than ours. */
+export async function sharesOurUts(ctx: Pick<CollectContext, 'live' | 'proc' | 'procDir'>): Promise<boolean> {
+  if (ctx.live || ctx.proc !== 'live') return true;
+  try {
+    const [ours, theirs] = await Promise.all([
+      readlink('/proc/self/ns/uts'),
+      readlink(path.join(ctx.procDir, '1/ns/uts')),
+    ]);
+    return ours === theirs;
+  } catch {
+    return false;
+  }
+}
+
 export async function collectHost(ctx: CollectContext): Promise<{ host: Host; record: CollectionRecord }> {
   const log = new CollectorLog('linux.host', ['host']);
   const hasProc = ctx.proc !== 'absent';
@@ -118,7 +132,12 @@ export async function collectHost(ctx: CollectContext): Promise<{ host: Host; re
     ]);
 
   const host: Host = { addresses: ctx.live ? liveAddresses() : [] };
-  const hostname = procHostname?.trim() || etcHostname?.split('\n')[0]?.trim();
+  const fileHostname = etcHostname?.split('\n')[0]?.trim();
+  // The kernel answers sys/kernel/hostname for the reader's own UTS namespace: a node scanned from a
+  // pod (`--root /host` with the host's /proc) would get the pod's name. Trust it only when the
+  // target's init shares our namespace; else the root's /etc/hostname names the machine.
+  const kernelName = (await sharesOurUts(ctx)) ? procHostname?.trim() : undefined;
+  const hostname = kernelName || fileHostname || procHostname?.trim();
   if (hostname) host.hostname = hostname;
   if (osrelease?.trim()) host.kernel = osrelease.trim();
   if (osRelease !== undefined) {
