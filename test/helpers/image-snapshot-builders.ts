@@ -176,7 +176,7 @@ export const DROPPER_MATCH: ContentMatch = {
 
 /** A miner configuration (pools, donate-level), as rules/configs.yar matches it. */
 export const CONFIG_MATCH: ContentMatch = {
-  rule: 'MH_Config_XMRig_Json',
+  rule: 'MH_Config_XMRig_JSON',
   namespace: 'configs',
   meta: { description: 'XMRig JSON configuration', kind: 'open-source-miner', level: 'high' },
   strings: [{ identifier: '$pools', offset: 40, excerpt: '"pools": [' }],

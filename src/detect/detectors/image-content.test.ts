@@ -2,7 +2,10 @@
 // rule's level, a dropper a later layer deleted is reported one level lower as history only, a miner
 // configuration and a README mention are weighed as on a host, all in one finding per image that
 // names layer, digest and build step; without an image section, skipped.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bundledRulesDir } from '../../engine/yara.js';
 import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
 import { FindingSchema } from '../../model/finding.js';
 import { makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
@@ -55,6 +58,16 @@ const minerImage = () =>
   });
 
 describe('image-content', () => {
+  it('builds its matches from rules the bundled rule files really hold', () => {
+    const dir = bundledRulesDir();
+    const source = readdirSync(dir)
+      .filter((f) => f.endsWith('.yar'))
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    for (const m of [XMRIG_MATCH, DROPPER_MATCH, CONFIG_MATCH])
+      expect(source, m.rule).toMatch(new RegExp(`^rule ${m.rule}\\b`, 'm'));
+  });
+
   it('clean: the nginx image, whose programs match no rule, gives nothing', () => {
     expect(runDetectors(imageSnapshot([nginxImage()]), ruleset, [imageContent])).toEqual({
       findings: [],
