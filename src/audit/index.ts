@@ -7,6 +7,7 @@ import { hostsChecks } from './checks/hosts.js';
 import { hygieneChecks } from './checks/hygiene.js';
 import { serviceChecks } from './checks/services.js';
 import { runtimeSocketCheck } from './checks/runtime-sockets.js';
+import { selinuxChecks } from './checks/selinux.js';
 import type { AuditCheck } from './types.js';
 
 export const auditChecks: AuditCheck[] = [
@@ -16,5 +17,6 @@ export const auditChecks: AuditCheck[] = [
   runtimeSocketCheck,
   ...credentialChecks,
   ...hygieneChecks,
+  ...selinuxChecks,
   ...accessChecks,
 ];

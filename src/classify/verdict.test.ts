@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence, Finding } from '../model/finding.js';
 import type { CollectionRecord } from '../snapshot/schema.js';
-import { basisOf, classify, runningProcesses } from './verdict.js';
+import { POLICY_SKIP_REASONS, basisOf, classify, isPolicySkip, runningProcesses } from './verdict.js';
 
 const text = { en: 'x', 'zh-CN': 'x' };
 function finding(partial: Partial<Finding>): Finding {
@@ -74,6 +74,40 @@ describe('classify', () => {
     const v = classify([], [ok, failed]);
     expect(v.status).toBe('incomplete');
     expect(v.notCollected).toEqual(['sockets']);
+  });
+
+  it('keeps a scan clean when a special file was skipped: that is policy, not a gap', () => {
+    const v = classify([], [ok], { 'special-file': 3 });
+    expect(v.status).toBe('clean');
+    expect(v.scanGaps).toBeUndefined();
+  });
+
+  it('keeps a scan clean for every policy reason, each listed once', () => {
+    expect(new Set(POLICY_SKIP_REASONS).size).toBe(POLICY_SKIP_REASONS.length);
+    const all = Object.fromEntries(POLICY_SKIP_REASONS.map((r) => [r, 2]));
+    expect(classify([], [ok], all).status).toBe('clean');
+  });
+
+  it('calls a scan with a file over the size limit incomplete, and says which gaps, most first', () => {
+    const v = classify([], [ok], { 'special-file': 9, 'too-large': 1, 'archive-bomb': 2, empty: 0 });
+    expect(v.status).toBe('incomplete');
+    expect(v.scanGaps).toEqual([
+      { reason: 'archive-bomb', count: 2 },
+      { reason: 'too-large', count: 1 },
+    ]);
+  });
+
+  it('treats a skip reason it does not know as a gap', () => {
+    expect(isPolicySkip('partly-scanned')).toBe(false);
+    expect(classify([], [ok], { 'partly-scanned': 1 }).status).toBe('incomplete');
+    expect(classify([], [ok], { 'some-future-reason': 1 }).status).toBe('incomplete');
+  });
+
+  it('keeps infected and suspicious ahead of incomplete, gaps still named', () => {
+    const v = classify([finding({})], [ok], { unreadable: 4 });
+    expect(v.status).toBe('infected');
+    expect(v.scanGaps).toEqual([{ reason: 'unreadable', count: 4 }]);
+    expect(classify([finding({ level: 'medium' })], [ok], { 'too-large': 1 }).status).toBe('suspicious');
   });
 
   it('orders kinds by their strongest evidence: level, then a running process before a file', () => {

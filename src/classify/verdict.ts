@@ -2,7 +2,8 @@
 // miner processes are running right now. Kinds and their evidence chains are ordered by strength of
 // evidence (level, then what the evidence is found in: a running process before an autostart entry,
 // an executable, a configuration file, a mention). Allowed findings never count towards the verdict;
-// missing collection makes a clean result "incomplete" rather than "clean".
+// missing collection, and content the scan could not read for a reason other than policy, make a
+// clean result "incomplete" rather than "clean".
 import { z } from 'zod';
 import {
   BasisSchema,
@@ -21,6 +22,7 @@ import {
 import type { CollectionRecord } from '../snapshot/schema.js';
 import { parsePoolUrl } from '../detect/util.js';
 import { PLAYBOOKS } from './playbooks.js';
+import { isPolicySkip } from '../model/skip-policy.js';
 
 /** One link of a kind's evidence chain: a finding that points to it, strongest first. */
 export const ChainLinkSchema = z.object({
@@ -86,6 +88,12 @@ export const VerdictSchema = z.object({
   running: z.array(RunningProcessSchema).optional(),
   /** Collectors that failed or were skipped: what the verdict could not see. */
   notCollected: z.array(z.string()),
+  /**
+   * Content skips that leave part of the scope unread (any reason not in POLICY_SKIP_REASONS), counted
+   * by reason, most first: why a scan with nothing found is "incomplete". Absent when there is none
+   * (and in reports of older versions).
+   */
+  scanGaps: z.array(z.object({ reason: z.string(), count: z.number().int().positive() })).optional(),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -185,25 +193,52 @@ function verdictKinds(active: Finding[]): KindEntry[] {
   return [...first, ...ranked.filter((r) => !first.includes(r))].map((r) => r.entry);
 }
 
-export function classify(findings: Finding[], collection: CollectionRecord[]): Verdict {
+// The list lives in model/ so the engine's skip tally can keep room for gaps too.
+export { POLICY_SKIP_REASONS, isPolicySkip } from '../model/skip-policy.js';
+
+/** The content skips that are gaps, by reason, most first (then by name, for a stable order). */
+export function scanGapsOf(skippedByReason: Record<string, number>): { reason: string; count: number }[] {
+  return Object.entries(skippedByReason)
+    .filter(([reason, count]) => count > 0 && !isPolicySkip(reason))
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+}
+
+/**
+ * The verdict. `skippedByReason` is the content scan's count of skips per reason (the snapshot's
+ * `content.stats.skippedByReason`); absent when no content was scanned.
+ */
+export function classify(
+  findings: Finding[],
+  collection: CollectionRecord[],
+  skippedByReason: Record<string, number> = {},
+): Verdict {
   const active = findings.filter((f) => !f.allowed);
   const highest = active.length ? maxLevel(active.map((f) => f.level)) : null;
   const kinds = verdictKinds(active);
   const notCollected = collection
     .filter((c) => c.status === 'failed' || c.status === 'skipped')
     .map((c) => c.collector);
+  const scanGaps = scanGapsOf(skippedByReason);
 
   let status: Verdict['status'];
   if (highest && levelRank(highest) >= levelRank('high') && active.some((f) => f.category === 'miner')) {
     status = 'infected';
   } else if (highest && levelRank(highest) >= levelRank('medium')) {
     status = 'suspicious';
-  } else if (notCollected.length > 0) {
+  } else if (notCollected.length > 0 || scanGaps.length > 0) {
     status = 'incomplete';
   } else {
     status = 'clean';
   }
-  return { status, highest, kinds, running: runningProcesses(active), notCollected };
+  return {
+    status,
+    highest,
+    kinds,
+    running: runningProcesses(active),
+    notCollected,
+    ...(scanGaps.length > 0 ? { scanGaps } : {}),
+  };
 }
 
 function compareRanks(a: number[], b: number[]): number {

@@ -42,8 +42,9 @@ const help = {
     'zh-CN': '内容扫描可进入被扫描目录下的其他文件系统',
   },
   maxFileSize: {
-    en: 'skip files larger than this many MiB (default 64)',
-    'zh-CN': '跳过大于此值（MiB）的文件（默认 64）',
+    en: 'read files up to this many MiB whole (default 64); larger ones are scanned by their parts: a program by its segments, other files by head, tail and non-constant regions',
+    'zh-CN':
+      '不超过此值（MiB）的文件整体读取（默认 64）；更大的文件按部分扫描：程序按其段，其他文件按开头、结尾与非恒定区域',
   },
   memory: {
     en: 'scan process memory (default: on, off with --path)',

@@ -2,7 +2,9 @@
 // the text goes to a temporary file beside the target and is renamed over it. Every file written is
 // recorded in the registry of minehunter's outputs (util/output-registry.ts), and so is standard
 // output when it was redirected to a file, so a later scan does not take a saved report for a miner.
-import { rename, writeFile, unlink } from 'node:fs/promises';
+// A target that is not a regular file (`-o /dev/null`, a FIFO, /dev/stdout) is written in place:
+// renaming over it would replace the device with a file, breaking the host for everyone.
+import { rename, stat, writeFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { recordOutputs, stdoutFile } from '../util/output-registry.js';
 import { UsageError } from './errors.js';
@@ -28,6 +30,16 @@ export async function writeOutput(
     );
     const redirected = stdoutFile();
     if (redirected) await registerOutputs([{ path: redirected, what }]);
+    return;
+  }
+  const existing = await stat(file).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    if (existing.isDirectory()) throw new UsageError(`cannot write ${file}: it is a directory`);
+    try {
+      await writeFile(file, text);
+    } catch (error) {
+      throw new UsageError(`cannot write ${file}: ${(error as Error).message}`);
+    }
     return;
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);

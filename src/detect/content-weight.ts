@@ -118,7 +118,7 @@ export function weighFile(file: ContentFile): ContentWeight {
       ),
     };
   }
-  if (WEB_FILE.test(name) && file.matches.some((m) => m.namespace === 'web-miners'))
+  if (WEB_FILE.test(name) && file.matches.some((m) => m.namespace.startsWith('web-')))
     return { basis: 'executable' };
   if (form === 'binary')
     return {

@@ -7,6 +7,7 @@ import { minerCommandLine } from './detectors/miner-command-line.js';
 import { minerProcessName } from './detectors/miner-process-name.js';
 import { poolConnection } from './detectors/pool-connection.js';
 import { contentMatch } from './detectors/content-match.js';
+import { binaryPadding } from './detectors/binary-padding.js';
 import { knownBadHash } from './detectors/known-bad-hash.js';
 import { ldSoPreload } from './detectors/ld-so-preload.js';
 import { ldEnvPreload } from './detectors/ld-env-preload.js';
@@ -25,6 +26,7 @@ import { sudoersNopasswdOdd } from './detectors/sudoers-nopasswd-odd.js';
 import { immutablePersistence } from './detectors/immutable-persistence.js';
 import { systemBinaryModified } from './detectors/system-binary-modified.js';
 import { symlinkOutsideRoot } from './detectors/symlink-outside-root.js';
+import { archiveBombHideout } from './detectors/archive-bomb-hideout.js';
 import { imageEntrypoint } from './detectors/image-entrypoint.js';
 import { imageContent } from './detectors/image-content.js';
 import { imageEnv } from './detectors/image-env.js';
@@ -44,6 +46,7 @@ export const detectors: Detector[] = [
   highCpuOddPath,
   knownBadHash,
   contentMatch,
+  binaryPadding,
   ldSoPreload,
   ldEnvPreload,
   oddSharedObject,
@@ -61,6 +64,7 @@ export const detectors: Detector[] = [
   immutablePersistence,
   systemBinaryModified,
   symlinkOutsideRoot,
+  archiveBombHideout,
   // Container images (their hits share the subject `image:<digest>`, so they merge only with each
   // other): what a container starts names the finding on a tie, then what the layers carry.
   imageEntrypoint,

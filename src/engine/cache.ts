@@ -58,6 +58,9 @@ function isExecutableOnly(r: FileResult): boolean {
       entries: r.entries,
       archiveEntries: r.archiveEntries,
       skips: r.skips,
+      // A padded or part-scanned program keeps those facts: stored whole, not as its hash alone.
+      padding: r.padding,
+      parts: r.parts,
     })
   );
 }
@@ -83,7 +86,7 @@ const EMPTY = Buffer.alloc(0);
 /** Beyond this many files the index would cost more memory than per-file lookups cost time. */
 const INDEX_MAX_ROWS = 300_000;
 /** Bump when the scan of a file changes what it records (not needed for rule changes: they hash). */
-const SCAN_LOGIC_VERSION = 'scan-8';
+const SCAN_LOGIC_VERSION = 'scan-9';
 
 interface Row {
   size: number;

@@ -1,10 +1,23 @@
 // Tests for the content scan as a whole (walker, worker threads, cache): a warm rescan of an
 // unchanged tree answers every file from the cache with the same matches, a changed file or a
 // changed rule set is scanned again, a broken user rule is named with file and line while the
-// other rules still run, and memory regions are chosen and ordered as documented.
+// other rules still run, and memory regions are chosen and ordered as documented. Files over the
+// size limit: a look-alike padded with zeros (written, or sparse to 2 GiB) matches as unpadded with
+// its padding recorded, a 10 GiB sparse file costs nothing, random data beyond the windows budget is
+// listed partly scanned; a walked entry replaced by a link is not followed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,6 +31,8 @@ import {
 } from './content-scan.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
 import { scanFileJob } from './scan-job.js';
+
+const LOOKALIKE = new URL('../../test/lookalike/miner.c', import.meta.url).pathname;
 
 let dir: string;
 let tree: string;
@@ -174,6 +189,113 @@ describe('scanning one file', () => {
     );
     expect(whole.matches.length).toBeGreaterThan(0);
     expect(whole.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('files over the size limit', () => {
+  const MiB = 1024 * 1024;
+  let large: string;
+  let program: Buffer;
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+  beforeAll(async () => {
+    large = path.join(dir, 'large');
+    await mkdir(large, { recursive: true });
+    execFileSync('cc', ['-O1', '-o', path.join(large, 'kworker'), LOOKALIKE]);
+    program = await readFile(path.join(large, 'kworker'));
+    await writeFile(path.join(large, 'padded'), Buffer.concat([program, Buffer.alloc(6 * MiB)]), {
+      mode: 0o755,
+    });
+    await copyFile(path.join(large, 'kworker'), path.join(large, 'sparse'));
+    await truncate(path.join(large, 'sparse'), 2 * 1024 * MiB);
+    await writeFile(path.join(large, 'huge.img'), '');
+    await truncate(path.join(large, 'huge.img'), 10 * 1024 * MiB);
+    const noise = Buffer.alloc(3 * MiB);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await writeFile(path.join(large, 'noise.bin'), noise);
+  });
+
+  it('scans padded programs by their image, records the padding, lists data it could not read', async () => {
+    const cache = path.join(dir, 'large.sqlite');
+    const t0 = performance.now();
+    const { content } = await scanContent({ ...options(cache), roots: [large] });
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    const file = (name: string) => content.files.find((f) => f.path === path.join(large, name));
+    const rules = (name: string) =>
+      file(name)
+        ?.matches.map((m) => m.rule)
+        .sort();
+    expect(rules('kworker')).toContain('MH_XMRig_Miner');
+    for (const name of ['padded', 'sparse']) {
+      expect(rules(name), name).toEqual(rules('kworker'));
+      expect(file(name)?.padding).toEqual({
+        offset: program.length,
+        length: (file(name)?.size ?? 0) - program.length,
+        byte: 0,
+        sha256Before: sha(program),
+      });
+      expect(file(name)?.parts).toMatchObject({
+        how: 'program',
+        format: 'elf',
+        scanned: [[0, program.length]],
+      });
+    }
+    // Hashed whole where the evidence needs it and it is affordable; 2 GiB is not.
+    expect(file('padded')?.sha256).toBe(sha(await readFile(path.join(large, 'padded'))));
+    expect(file('sparse')?.sha256).toBeUndefined();
+    // The unpadded program, under the limit, is read whole as before.
+    expect(file('kworker')?.parts).toBeUndefined();
+    expect(file('huge.img')).toBeUndefined();
+    expect(content.skipped).toEqual([
+      {
+        path: path.join(large, 'noise.bin'),
+        reason: 'partly-scanned',
+        detail: expect.stringMatching(
+          /^scanned 1\.0 MiB of 3\.0 MiB by windows .*; not read \(over the scan budget\): /,
+        ),
+      },
+    ]);
+    expect(content.stats).toMatchObject({ files: 5, partsFiles: 4 });
+    expect(content.stats.bytesSkippedByParts).toBeGreaterThan(12 * 1024 * MiB);
+
+    // A warm rescan answers from the cache with the same records and the same skip.
+    const warm = (await scanContent({ ...options(cache), roots: [large] })).content;
+    expect(warm.stats.cached).toBe(5);
+    expect(warm.files).toEqual(content.files);
+    expect(warm.skipped).toEqual(content.skipped);
+  });
+
+  it('a padded program without a match keeps its padding on a warm rescan (scanned again)', async () => {
+    const where = path.join(dir, 'clean-padded');
+    await mkdir(where, { recursive: true });
+    await writeFile(path.join(where, 'true.c'), 'int main(void) { return 0; }\n');
+    execFileSync('cc', ['-o', path.join(where, 'tool'), path.join(where, 'true.c')]);
+    const tool = await readFile(path.join(where, 'tool'));
+    await writeFile(path.join(where, 'tool'), Buffer.concat([tool, Buffer.alloc(5 * MiB, 0xff)]), {
+      mode: 0o755,
+    });
+    const cache = path.join(dir, 'clean-padded.sqlite');
+    for (const round of ['cold', 'warm']) {
+      const { content } = await scanContent({ ...options(cache), roots: [path.join(where, 'tool')] });
+      expect(content.files, round).toEqual([
+        expect.objectContaining({
+          path: path.join(where, 'tool'),
+          matches: [],
+          padding: { offset: tool.length, length: 5 * MiB, byte: 0xff, sha256Before: sha(tool) },
+        }),
+      ]);
+    }
+  });
+
+  it('a walked entry that became a link is not followed; a named root or process exe is', async () => {
+    const link = path.join(dir, 'link-to-drop');
+    await symlink(path.join(tree, 'a', 'drop.sh'), link);
+    const { scanner } = compileAllRules();
+    const job = { id: 1, path: link, io: link, execBit: false, size: DROPPER.length, limit: MiB };
+    expect(scanFileJob(scanner, job, DEFAULT_ARCHIVE_LIMITS).skips).toEqual([
+      { path: link, reason: 'special-file', detail: 'replaced by a symbolic link' },
+    ]);
+    expect(scanFileJob(scanner, { ...job, follow: true }, DEFAULT_ARCHIVE_LIMITS).matches).not.toEqual([]);
   });
 });
 

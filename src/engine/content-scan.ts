@@ -1,14 +1,16 @@
 // The content scan: compiles our rules and the user's, walks the scan roots, answers unchanged
 // files from the cache, sends the rest in batches to the worker pool, scans the memory of running
 // processes, and returns the facts for the snapshot's `content` section. The scheduler keeps at
-// most a few batches in flight, so memory is bounded however large the tree is.
+// most a few batches in flight, so memory is bounded however large the tree is; a file over the
+// size limit is scanned by its parts (file-parts.ts) within the same bound.
 import { statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Content, ContentMemory } from '../snapshot/schema.js';
+import { cpuBudget } from '../util/cpu-budget.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives.js';
 import { ScanCache } from './cache.js';
 import { ScanPool } from './pool.js';
+import { partsText } from './file-parts.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
 import { ContentTally, toContentMatches } from './scan-tally.js';
 import { fileOf, shownPath, walk, type WalkEvent, type WalkFile, type WalkSkip } from './walker.js';
@@ -44,6 +46,7 @@ export interface ContentScanOptions {
   /** Files scanned besides the roots (running processes' executables). */
   extraFiles?: ExtraFile[];
   oneFileSystem: boolean;
+  /** Files up to this size are read whole; larger ones are scanned by their parts within it. */
   maxFileSize: number;
   exclude: string[];
   /** Directories to leave out with a reported skip (the default scope's package stores). */
@@ -277,6 +280,44 @@ interface ScanState {
   progress: ProgressThrottle;
   /** Files the walk reaches twice (a process exe inside a scanned root) are scanned once. */
   seen: Set<string>;
+  /** The size limit, handed to each job (see FileJob.limit). */
+  limit: number;
+  parts: PartsTally;
+}
+
+/** Totals of the files scanned by their parts, for the stats. */
+interface PartsTally {
+  files: number;
+  bytesSkipped: number;
+  hashMs: number;
+}
+
+/**
+ * Records one file's result (fresh from the pool, or from the cache) in the tally, with what the
+ * tally does not know of: the padding and the parts of a file over the size limit go on its entry,
+ * a file whose parts could not all be read is listed as `partly-scanned` (it was scanned, so its
+ * matches stand), and the parts' totals are counted. Hashing time counts only when it was spent.
+ */
+function recordResult(
+  tally: ContentTally,
+  parts: PartsTally,
+  file: { path: string; size: number },
+  r: FileResult,
+  fresh: boolean,
+): void {
+  const listed = tally.files.length;
+  tally.record(file, r);
+  const entry = tally.files[listed];
+  if (entry?.path === file.path) {
+    if (r.padding) entry.padding = r.padding;
+    if (r.parts) entry.parts = r.parts;
+  }
+  if (fresh && r.hashMs) parts.hashMs += r.hashMs;
+  if (!r.parts) return;
+  parts.files++;
+  parts.bytesSkipped += r.parts.bytesSkipped;
+  if (r.parts.unscanned)
+    tally.skip({ path: file.path, reason: 'partly-scanned', detail: partsText(r.parts, file.size) });
 }
 
 export async function scanContent(
@@ -287,24 +328,33 @@ export async function scanContent(
   const { scanner, problems } = compiled;
   const limits = opts.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
   const cache = opts.cachePath ? new ScanCache(opts.cachePath, scanner.ruleSetHash) : undefined;
-  const poolSize = Math.max(1, opts.workers ?? os.availableParallelism());
+  const poolSize = Math.max(1, opts.workers ?? cpuBudget());
   const pool = new LazyPool(scanner, {
     size: poolSize,
     scan: { timeoutMs: opts.timeoutMs ?? 10_000 },
     limits,
   });
   const tally = new ContentTally();
+  const parts: PartsTally = { files: 0, bytesSkipped: 0, hashMs: 0 };
   const progress = new ProgressThrottle(opts.onProgress, tally.stats);
   const queue = new ScanQueue(
     pool,
     poolSize * 2,
     (item, r) => {
       if (item.file && cache) cache.put(item.file, r);
-      tally.record(item.display, r);
+      recordResult(tally, parts, item.display, r, true);
     },
     () => progress.tick('files'),
   );
-  const state: ScanState = { cache, tally, queue, progress, seen: new Set<string>() };
+  const state: ScanState = {
+    cache,
+    tally,
+    parts,
+    queue,
+    progress,
+    seen: new Set<string>(),
+    limit: opts.maxFileSize,
+  };
   try {
     await queueExtraFiles(opts.extraFiles ?? [], state);
     await queueWalk(opts, state);
@@ -317,7 +367,10 @@ export async function scanContent(
       memory = await scanMemory(await pool.get(), opts.memory, () => progress.tick('memory'), memSkips);
       memSkips.forEach((s) => tally.skip(s));
     }
-    return { content: assembleContent(opts, scanner, tally, memory, started), ruleProblems: problems };
+    return {
+      content: assembleContent(opts, scanner, tally, parts, memory, started),
+      ruleProblems: problems,
+    };
   } finally {
     await pool.close();
     cache?.close();
@@ -340,11 +393,20 @@ async function queueExtraFiles(extraFiles: ExtraFile[], s: ScanState): Promise<v
     const hit = s.cache?.get(key);
     if (hit) {
       s.tally.stats.cached++;
-      s.tally.record({ path: extra.path, size: st.size }, hit);
+      recordResult(s.tally, s.parts, { path: extra.path, size: st.size }, hit, false);
       continue;
     }
     await s.queue.enqueue(
-      { id: s.queue.takeId(), path: extra.path, io: extra.io, execBit: true, size: st.size },
+      {
+        id: s.queue.takeId(),
+        path: extra.path,
+        io: extra.io,
+        execBit: true,
+        size: st.size,
+        limit: s.limit,
+        // /proc/PID/exe is a link to the running image.
+        follow: true,
+      },
       key,
       { path: extra.path, size: st.size },
     );
@@ -381,7 +443,6 @@ async function queueWalk(opts: ContentScanOptions, s: ScanState): Promise<void> 
     const events = walk({
       roots: part.roots,
       oneFileSystem: opts.oneFileSystem,
-      maxFileSize: opts.maxFileSize,
       exclude: opts.exclude,
       prune: opts.prune,
       skipArchiveNames: opts.skipArchiveNames,
@@ -399,7 +460,7 @@ async function queueWalk(opts: ContentScanOptions, s: ScanState): Promise<void> 
 
 /** One walk event: a skip or unchanged batch tallied, a file answered from the cache or queued. */
 function queueEvent(ev: WalkEvent, s: ScanState, pacer: YieldPacer): Promise<void> | undefined {
-  const { cache, tally, queue, progress, seen } = s;
+  const { cache, tally, queue, progress, seen, parts } = s;
   if (ev.type === 'skip') {
     tally.skip(ev.skip);
     return undefined;
@@ -417,17 +478,22 @@ function queueEvent(ev: WalkEvent, s: ScanState, pacer: YieldPacer): Promise<voi
   const cached = cache?.get(f);
   if (cached) {
     tally.stats.cached++;
-    tally.record(f, cached);
+    recordResult(tally, parts, f, cached, false);
     // Let finished batches land and the progress line move on a fully cached tree too.
     if (!pacer.due(1)) return undefined;
     progress.tick('files');
     return nextTurn();
   }
-  return queue.enqueue(
-    { id: queue.takeId(), path: f.path, io: f.io, execBit: (f.mode & 0o111) !== 0, size: f.size },
-    f,
-    { path: f.path, size: f.size },
-  );
+  const job: FileJob = {
+    id: queue.takeId(),
+    path: f.path,
+    io: f.io,
+    execBit: (f.mode & 0o111) !== 0,
+    size: f.size,
+    limit: s.limit,
+  };
+  if (f.follow) job.follow = true;
+  return queue.enqueue(job, f, { path: f.path, size: f.size });
 }
 
 /** The snapshot's `content` section from the tally (sorted here) and the memory scan. */
@@ -435,6 +501,7 @@ function assembleContent(
   opts: ContentScanOptions,
   scanner: YaraScanner,
   tally: ContentTally,
+  parts: PartsTally,
   memory: ContentMemory[] | undefined,
   started: number,
 ): Content {
@@ -460,6 +527,10 @@ function assembleContent(
       memoryProcesses: memory?.length ?? 0,
       memoryBytes: memory?.reduce((s, m) => s + m.bytes, 0) ?? 0,
       durationMs: Math.round(performance.now() - started),
+      // Only when there were any: snapshots of scans without large files stay as they were.
+      ...(parts.files > 0
+        ? { partsFiles: parts.files, bytesSkippedByParts: parts.bytesSkipped, largeHashMs: parts.hashMs }
+        : {}),
     },
   };
   if (memory) content.memory = memory;

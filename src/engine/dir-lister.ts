@@ -7,10 +7,10 @@
 // it vouches for and only count them, so a warm rescan never handles them one by one in JavaScript.
 import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import util from 'node:util';
 import { resolveInRootSync } from '../target/fs.js';
+import { cpuBudget } from '../util/cpu-budget.js';
 import { cleanAndUnchangedIn, type IndexArrays } from './file-index.js';
 
 export type EntryKind =
@@ -384,7 +384,7 @@ let shared: DirLister | undefined;
 export function dirLister(): DirLister {
   if (shared) return shared;
   const statDirs = loadAddon();
-  const threads = Math.max(1, Math.min(8, os.availableParallelism()));
+  const threads = Math.max(1, Math.min(8, cpuBudget()));
   shared = statDirs
     ? {
         native: true,

@@ -1,8 +1,8 @@
 // A small pool of worker threads for the content scan, one per core: each restores the serialised
 // rules once, then takes batches of files or memory jobs. Tasks wait in the pool's queue and go to
 // whichever worker is free, so both cores stay busy while the main thread walks and consults the cache.
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { cpuBudget } from '../util/cpu-budget.js';
 import type { ArchiveLimits } from './archives.js';
 import type { FileJob, FileResult, FromWorker, MemoryJob, MemoryResult, ToWorker } from './scan-job.js';
 import type { WorkerInit } from './scan-worker.js';
@@ -45,7 +45,7 @@ export class ScanPool {
     options: { size?: number; scan: ScanOptions; limits: ArchiveLimits },
   ): Promise<ScanPool> {
     const pool = new ScanPool();
-    const size = Math.max(1, options.size ?? os.availableParallelism());
+    const size = Math.max(1, options.size ?? cpuBudget());
     const blob = scanner.serialize();
     const init: WorkerInit = {
       blob: new Uint8Array(blob),

@@ -1,10 +1,24 @@
 // What the content scan's scheduler and its worker threads say to each other, and the scan of one
 // file or one process's memory as plain functions, so the worker is a thin message loop and the
-// same code can run on the main thread in tests.
+// same code can run on the main thread in tests. A file up to the size limit is read whole; a
+// larger one is scanned by its parts (file-parts.ts), so padding a miner past the limit does not
+// hide it.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statfsSync, type Stats } from 'node:fs';
+import { errnoCode } from '../util/errors.js';
 import { archiveType, expandArchive, type ArchiveLimits } from './archives.js';
 import { fileForm, type FileForm } from './file-form.js';
+import {
+  paddingOf,
+  programLayout,
+  scanProgramParts,
+  scanWindows,
+  trustsAllocation,
+  type FileParts,
+  type Padding,
+  type PartsSource,
+  type ViewMap,
+} from './file-parts.js';
 import { reasonOf, type WalkSkip } from './skips.js';
 import type { RuleMatch, YaraScanner } from './yara.js';
 
@@ -15,10 +29,20 @@ export interface FileJob {
   /** The walker saw an exec bit: hash it even without a match, for the hash IOCs. */
   execBit: boolean;
   /**
-   * The size the walk saw, which passed the size limit: a file that grew since is read up to it,
-   * so a log or a hostile file growing under the scan cannot make a worker allocate without bound.
+   * The size the walk saw: a file that grew since is read up to it, so a log or a hostile file
+   * growing under the scan cannot make a worker allocate without bound.
    */
   size: number;
+  /**
+   * The size limit: a larger file is scanned by its parts (file-parts.ts), each engine call holding
+   * at most this many bytes. Without it the file is read whole, whatever its size.
+   */
+  limit?: number;
+  /**
+   * Open through a symbolic link: a process's /proc/PID/exe, a file root named on the command line.
+   * A walked entry, which the walk lstat-ed as a regular file, is opened with O_NOFOLLOW.
+   */
+  follow?: boolean;
 }
 
 /**
@@ -35,25 +59,34 @@ let scratch = Buffer.allocUnsafeSlow(64 * 1024);
  * The file's bytes, at most `size` of them (fewer if it shrank); the view is valid until the next
  * read. No fstat: the walk's size is the bound, and reading stops at the end of the file.
  */
-function readWhole(io: string | Buffer, size: number): Buffer {
-  const fd = openSync(io, 'r');
-  try {
-    let buf: Buffer;
-    if (size <= REUSE_MAX) {
-      if (scratch.length < size)
-        scratch = Buffer.allocUnsafeSlow(Math.min(REUSE_MAX, Math.max(size, scratch.length * 2)));
-      buf = scratch;
-    } else buf = Buffer.allocUnsafeSlow(size);
-    let n = 0;
-    while (n < size) {
-      const got = readSync(fd, buf, n, size - n, n);
-      if (got <= 0) break;
-      n += got;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
+function readWhole(fd: number, size: number): Buffer {
+  let buf: Buffer;
+  if (size <= REUSE_MAX) {
+    if (scratch.length < size)
+      scratch = Buffer.allocUnsafeSlow(Math.min(REUSE_MAX, Math.max(size, scratch.length * 2)));
+    buf = scratch;
+  } else buf = Buffer.allocUnsafeSlow(size);
+  return buf.subarray(0, readInto(fd, buf, size, 0));
+}
+
+/** Reads up to `length` bytes at `position` into the start of `buf`; fewer at the end of the file. */
+function readInto(fd: number, buf: Buffer, length: number, position: number): number {
+  let n = 0;
+  while (n < length) {
+    const got = readSync(fd, buf, n, length - n, position + n);
+    if (got <= 0) break;
+    n += got;
   }
+  return n;
+}
+
+/**
+ * Non-blocking, so a FIFO or a terminal that replaced a walked file after its lstat reads as empty
+ * instead of hanging the worker; no following of a last-component link for walked entries.
+ */
+function openFile(io: string | Buffer, follow: boolean): number {
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+  return openSync(io, follow ? flags : flags | constants.O_NOFOLLOW);
 }
 
 export interface EntryResult {
@@ -76,6 +109,12 @@ export interface FileResult {
   archiveEntries?: number;
   /** The file itself could not be scanned (reason), or parts of its archive were left out. */
   skips?: WalkSkip[];
+  /** A run of one byte value appended to a program (T1027.001), with the hash of what precedes it. */
+  padding?: Padding;
+  /** How a file over the size limit was scanned (absent for a file read whole). */
+  parts?: FileParts;
+  /** Milliseconds spent hashing a file over the size limit, whose sha256 a match or padding needed. */
+  hashMs?: number;
 }
 
 /** Nothing found, nothing to record: the answer for a file a batch does not mention. */
@@ -86,7 +125,9 @@ export function isEmptyResult(r: FileResult): boolean {
     r.executable === undefined &&
     r.entries === undefined &&
     r.archiveEntries === undefined &&
-    r.skips === undefined
+    r.skips === undefined &&
+    r.padding === undefined &&
+    r.parts === undefined
   );
 }
 
@@ -123,15 +164,40 @@ function sha256(data: Buffer): string {
 }
 
 export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveLimits): FileResult {
-  let data: Buffer;
+  const io = typeof job.io === 'string' ? job.io : Buffer.from(job.io);
+  let fd: number;
   try {
-    data = readWhole(typeof job.io === 'string' ? job.io : Buffer.from(job.io), job.size);
+    fd = openFile(io, job.follow === true);
   } catch (err) {
+    return readFailure(job, err);
+  }
+  try {
+    if (job.limit !== undefined && job.size > job.limit) return scanLargeFile(scanner, job, fd, io);
+    let data: Buffer;
+    try {
+      data = readWhole(fd, job.size);
+    } catch (err) {
+      return readFailure(job, err);
+    }
+    return scanWholeFile(scanner, job, data, limits);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The file could not be opened or read: a reported skip. */
+function readFailure(job: FileJob, err: unknown): FileResult {
+  // O_NOFOLLOW met a link where the walk saw a regular file: it was replaced under the scan.
+  if (errnoCode(err) === 'ELOOP' && !job.follow)
     return {
       matches: [],
-      skips: [{ path: job.path, reason: reasonOf(err), detail: (err as Error).message }],
+      skips: [{ path: job.path, reason: 'special-file', detail: 'replaced by a symbolic link' }],
     };
-  }
+  return { matches: [], skips: [{ path: job.path, reason: reasonOf(err), detail: (err as Error).message }] };
+}
+
+/** A file read whole: scanned as one buffer, hashed, its padding measured, an archive expanded. */
+function scanWholeFile(scanner: YaraScanner, job: FileJob, data: Buffer, limits: ArchiveLimits): FileResult {
   let matches: RuleMatch[];
   try {
     matches = scanner.scanBuffer(data);
@@ -141,7 +207,9 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
   const result: FileResult = { matches };
   const executable = job.execBit || isElf(data);
   if (executable) result.executable = true;
-  if (executable || matches.length > 0) result.sha256 = sha256(data);
+  const padding = paddingOf(data);
+  if (padding) result.padding = { ...padding, sha256Before: sha256(data.subarray(0, padding.offset)) };
+  if (executable || matches.length > 0 || padding) result.sha256 = sha256(data);
   if (matches.length > 0) result.form = fileForm(data);
   const type = archiveType(data);
   if (type) {
@@ -178,6 +246,123 @@ export function scanFileJob(scanner: YaraScanner, job: FileJob, limits: ArchiveL
     }
     if (skips.length > 0) result.skips = skips;
   }
+  return result;
+}
+
+// ---- Files over the size limit ----
+
+/** How much of a program's loaded parts is scanned, in size limits (several engine calls). */
+const PROGRAM_BUDGET_VIEWS = 16;
+/** The head read to tell a program from data and find its headers. */
+const HEAD_BYTES = 64 * 1024;
+/**
+ * Files over the limit are hashed when the evidence needs it (a match, padding) up to this size:
+ * hashing costs ~1.5 s per GiB here, and a file this large is on no published hash list. The bytes
+ * before a padding (the file as published, what a hash list would know) are hashed up to it too.
+ */
+export const LARGE_HASH_MAX = 256 * 1024 * 1024;
+/** Strings kept per rule when the matches of several views are merged (the engine's own default). */
+const MAX_STRINGS = 16;
+
+/** The holes accounting's facts (see PartsSource.allocated): only for filesystems that count honestly. */
+function allocationOf(io: string | Buffer, st: Stats): Pick<PartsSource, 'allocated' | 'blockSize'> {
+  try {
+    const fs = statfsSync(io);
+    if (trustsAllocation(fs.type)) return { allocated: st.blocks * 512, blockSize: fs.bsize };
+  } catch {
+    // No accounting: holes are read, as zeros, and left out like any run of one value.
+  }
+  return {};
+}
+
+/** A view's matches merged into `byRule`, their offsets turned into file offsets. */
+function mergeMatches(byRule: Map<string, RuleMatch>, found: RuleMatch[], map: ViewMap): void {
+  for (const m of found) {
+    const key = `${m.namespace}:${m.rule}`;
+    const strings = m.strings.map((s) => ({ ...s, offset: map.fileOffset(s.offset) }));
+    const prev = byRule.get(key);
+    if (!prev) {
+      byRule.set(key, { ...m, strings });
+      continue;
+    }
+    // A view's first bytes repeat the previous view's last ones: the same string is counted once.
+    let repeated = 0;
+    for (const s of strings) {
+      if (prev.strings.some((p) => p.identifier === s.identifier && p.offset === s.offset)) repeated++;
+      else if (prev.strings.length < MAX_STRINGS) prev.strings.push(s);
+    }
+    prev.stringCount += m.stringCount - repeated;
+  }
+}
+
+/** sha256 of the file's first `end` bytes, read in pieces. */
+function sha256Prefix(fd: number, end: number): string {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(Math.min(end, 1024 * 1024));
+  for (let pos = 0; pos < end;) {
+    const n = readInto(fd, buf, Math.min(buf.length, end - pos), pos);
+    if (n <= 0) break;
+    hash.update(buf.subarray(0, n));
+    pos += n;
+  }
+  return hash.digest('hex');
+}
+
+/** The hashes a large file's evidence needs, and the time they took; a read error leaves them out. */
+function hashLargeFile(fd: number, result: FileResult, padding: Padding | undefined, size: number): void {
+  const t0 = performance.now();
+  if (padding) result.padding = padding;
+  try {
+    if (padding && padding.offset <= LARGE_HASH_MAX)
+      result.padding = { ...padding, sha256Before: sha256Prefix(fd, padding.offset) };
+    if ((result.matches.length > 0 || padding) && size <= LARGE_HASH_MAX)
+      result.sha256 = sha256Prefix(fd, size);
+  } catch {
+    // The file went away or turned unreadable after its scan: its findings stand without a hash.
+  }
+  if (padding || result.sha256) result.hashMs = Math.round(performance.now() - t0);
+}
+
+/**
+ * A file over the size limit: a program by its parts, anything else by windows (file-parts.ts);
+ * each view is scanned and the matches merged. Not expanded as an archive (that needs it whole).
+ */
+function scanLargeFile(scanner: YaraScanner, job: FileJob, fd: number, io: string | Buffer): FileResult {
+  const limit = job.limit as number;
+  let st: Stats;
+  try {
+    st = fstatSync(fd);
+  } catch (err) {
+    return readFailure(job, err);
+  }
+  if (!st.isFile()) return { matches: [], skips: [{ path: job.path, reason: 'special-file' }] };
+  const size = Math.min(job.size, st.size);
+  const src: PartsSource = {
+    size,
+    read: (buf, offset, length, position) => readSync(fd, buf, offset, length, position),
+    ...allocationOf(io, st),
+  };
+  const byRule = new Map<string, RuleMatch>();
+  let head: Buffer;
+  let outcome;
+  try {
+    head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
+    head = head.subarray(0, readInto(fd, head, head.length, 0));
+    const layout = programLayout(head, size, (at, length) => {
+      const b = Buffer.allocUnsafe(length);
+      return b.subarray(0, readInto(fd, b, length, at));
+    });
+    const budget = { view: limit, total: layout ? PROGRAM_BUDGET_VIEWS * limit : limit };
+    const sink = (view: Buffer, map: ViewMap): void => mergeMatches(byRule, scanner.scanBuffer(view), map);
+    outcome = layout ? scanProgramParts(src, layout, budget, sink) : scanWindows(src, budget, sink);
+  } catch (err) {
+    return errnoCode(err) ? readFailure(job, err) : engineFailure(job.path, err);
+  }
+  const matches = [...byRule.values()];
+  const result: FileResult = { matches, parts: outcome.parts };
+  if (job.execBit || isElf(head)) result.executable = true;
+  if (matches.length > 0) result.form = fileForm(head);
+  hashLargeFile(fd, result, outcome.padding, size);
   return result;
 }
 

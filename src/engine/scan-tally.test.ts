@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ContentTally, MAX_LISTED_SKIPS, byPath } from './scan-tally.js';
+import {
+  ContentTally,
+  MAX_EXTRA_BOMBS,
+  MAX_LISTED_POLICY_SKIPS,
+  MAX_LISTED_SKIPS,
+  byPath,
+} from './scan-tally.js';
 
 describe('ContentTally', () => {
   it('lists skips up to the cap and counts all of them by reason', () => {
@@ -9,6 +15,38 @@ describe('ContentTally', () => {
     expect(t.skipped).toHaveLength(MAX_LISTED_SKIPS);
     expect(t.skippedByReason).toEqual({ 'too-large': MAX_LISTED_SKIPS + 5, empty: 1 });
     expect(t.skippedTotal()).toBe(MAX_LISTED_SKIPS + 6);
+  });
+
+  it('keeps room for gaps: a thousand policy skips cannot push an unreadable file out of the list', () => {
+    const t = new ContentTally();
+    for (let i = 0; i < 1000; i++) t.skip({ path: `/home/u/.npm/_cacache/${i}`, reason: 'package-store' });
+    t.skip({ path: '/tmp/.x/miner', reason: 'unreadable' });
+    expect(t.skipped).toHaveLength(MAX_LISTED_POLICY_SKIPS + 1);
+    expect(t.skipped).toContainEqual({ path: '/tmp/.x/miner', reason: 'unreadable' });
+    expect(t.skippedByReason['package-store']).toBe(1000);
+  });
+
+  it('keeps the entries an archive gave before it turned out damaged', () => {
+    const t = new ContentTally();
+    const entry = { path: '/tmp/a.tar.gz!xmrig', size: 5, sha256: 'ab', matches: [] };
+    t.record(
+      { path: '/tmp/a.tar.gz', size: 50 },
+      { matches: [], entries: [entry], skips: [{ path: '/tmp/a.tar.gz', reason: 'archive-corrupt' }] },
+    );
+    expect(t.files.map((f) => f.path)).toEqual(['/tmp/a.tar.gz!xmrig']);
+  });
+
+  it('lists archive bombs beyond the cap, under a cap of their own', () => {
+    const t = new ContentTally();
+    for (let i = 0; i < MAX_LISTED_SKIPS; i++) t.skip({ path: `/x/${i}`, reason: 'too-large' });
+    t.skip({ path: '/tmp/a.zip!zeros', reason: 'archive-bomb' });
+    t.skip({ path: '/y', reason: 'empty' });
+    for (let i = 0; i < MAX_EXTRA_BOMBS + 5; i++)
+      t.skip({ path: `/tmp/b${i}.zip!z`, reason: 'archive-bomb' });
+    expect(t.skipped).toHaveLength(MAX_LISTED_SKIPS + MAX_EXTRA_BOMBS);
+    expect(t.skipped).toContainEqual({ path: '/tmp/a.zip!zeros', reason: 'archive-bomb' });
+    expect(t.skipped.some((s) => s.path === '/y')).toBe(false);
+    expect(t.skippedByReason['archive-bomb']).toBe(MAX_EXTRA_BOMBS + 6);
   });
 
   it('lists only files with matches, a hash or an exec bit, but counts every one', () => {

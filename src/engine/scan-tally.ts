@@ -5,9 +5,17 @@ import type { ContentFile } from '../snapshot/schema.js';
 import type { FileResult } from './scan-job.js';
 import type { WalkSkip } from './walker.js';
 import type { RuleMatch } from './yara.js';
+import { isPolicySkip } from '../model/skip-policy.js';
 
 /** Skips listed in the snapshot; beyond this only counted per reason. */
 export const MAX_LISTED_SKIPS = 200;
+/** Policy skips listed at most: the rest of MAX_LISTED_SKIPS is kept for gaps. */
+export const MAX_LISTED_POLICY_SKIPS = 150;
+/**
+ * Archive bombs listed beyond MAX_LISTED_SKIPS: archive-bomb-hideout reads them from the list, so a
+ * tree of thousands of ordinary skips cannot push a bomb in /tmp out of it.
+ */
+export const MAX_EXTRA_BOMBS = 100;
 
 /** Rule matches as the snapshot records them (string excerpts, no engine internals). */
 export function toContentMatches(matches: RuleMatch[]): ContentFile['matches'] {
@@ -31,16 +39,39 @@ export class ContentTally {
   readonly skipped: WalkSkip[] = [];
   readonly skippedByReason: Record<string, number> = {};
   readonly stats = { files: 0, bytes: 0, cached: 0, archiveEntries: 0, bytesSeen: 0 };
+  private extraBombs = 0;
+  private policyListed = 0;
 
-  // Counts a skip by reason and lists it while under the cap.
+  // Counts a skip by reason and lists it while under the cap. Policy skips (a tree of package stores,
+  // thousands of FIFOs) may fill only part of the list, so the gaps a verdict of "incomplete" is
+  // about are always listed; archive bombs get room of their own beyond the cap.
   skip(s: WalkSkip): void {
     this.skippedByReason[s.reason] = (this.skippedByReason[s.reason] ?? 0) + 1;
-    if (this.skipped.length < MAX_LISTED_SKIPS) this.skipped.push(s);
+    if (isPolicySkip(s.reason)) {
+      if (this.policyListed < MAX_LISTED_POLICY_SKIPS && this.skipped.length < MAX_LISTED_SKIPS) {
+        this.policyListed++;
+        this.skipped.push(s);
+      }
+    } else if (this.skipped.length < MAX_LISTED_SKIPS + this.extraBombs) this.skipped.push(s);
+    else if (s.reason === 'archive-bomb' && this.extraBombs < MAX_EXTRA_BOMBS) {
+      this.extraBombs++;
+      this.skipped.push(s);
+    }
   }
 
   // Adds one file's scan result (fresh or from the cache): its skips, its counts, and its entry if worth listing.
   record(file: { path: string; size: number }, r: FileResult): void {
     for (const s of r.skips ?? []) this.skip(s);
+    // Entries found before an archive turned out damaged are kept: junk appended after a miner's
+    // entry must not hide it.
+    for (const e of r.entries ?? [])
+      this.files.push({
+        path: e.path,
+        size: e.size,
+        sha256: e.sha256,
+        matches: toContentMatches(e.matches),
+        ...(e.form ? { form: e.form } : {}),
+      });
     if (r.skips?.some((s) => s.path === file.path)) return;
     this.stats.files++;
     this.stats.bytes += file.size;
@@ -52,14 +83,6 @@ export class ContentTally {
       if (r.form) entry.form = r.form;
       this.files.push(entry);
     }
-    for (const e of r.entries ?? [])
-      this.files.push({
-        path: e.path,
-        size: e.size,
-        sha256: e.sha256,
-        matches: toContentMatches(e.matches),
-        ...(e.form ? { form: e.form } : {}),
-      });
   }
 
   // Counts files the cache vouched for without listing them (the walker's `unchanged` event).

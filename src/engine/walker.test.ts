@@ -1,7 +1,8 @@
 // Tests for the file walker: the native and the Node lister walk to the same events over a tree
 // with every awkward entry; a root inside another root is walked once; the warm rescan's
-// `unchanged` shortcut counts exactly the files the full walk would yield (never an empty,
-// over-limit, excluded or archive-named file); other minehunter installs are left out by name.
+// `unchanged` shortcut counts exactly the files the full walk would yield (never an empty, excluded
+// or archive-named file); a large file is yielded like any other (the scan reads it by its parts);
+// other minehunter installs are left out by name.
 // Symlinks: the walk only lstats and never descends through a link, and under an offline root
 // (displayRoot) a root and a link's loop check resolve inside the root, with every lister.
 import { execFileSync } from 'node:child_process';
@@ -47,7 +48,6 @@ function options(extra: Partial<WalkOptions> = {}): WalkOptions {
   return {
     roots: [tree],
     oneFileSystem: true,
-    maxFileSize: 1024,
     exclude: [path.join(tree, 'excluded.log')],
     skipArchiveNames: true,
     skipOwnInstalls: true,
@@ -74,13 +74,13 @@ describe('file walker', () => {
     expect(native).toEqual(
       [
         `file ${tree}/b\\xff.sh 1`,
+        `file ${tree}/big.bin 4096`,
         `file ${tree}/deep/er/est/leaf.txt 5`,
         `file ${tree}/etc/cron.d/job 22`,
         `file ${tree}/etc/passwd 26`,
         `file ${tree}/run.sh 10`,
         `file ${tree}/tool.zip 12`,
         `skip ${tree}/backup.tar.gz archive-not-expanded`,
-        `skip ${tree}/big.bin too-large`,
         `skip ${tree}/empty empty`,
         `skip ${tree}/fifo special-file`,
         `skip ${tree}/loop-a symlink-loop`,
@@ -111,8 +111,8 @@ describe('file walker', () => {
     const files = regularFiles(Buffer.from(tree));
 
     // Every regular file in the cache with nothing found, in its current state: only what the
-    // full walk yields may be counted; the excluded, archive-named, empty and over-limit files
-    // and the other install's package.json are reported as before or left out as before.
+    // full walk yields may be counted; the excluded, archive-named and empty files and the other
+    // install's package.json are reported as before or left out as before.
     const vouched = lines(walk(options({ unchanged: () => indexOf(files).arrays() }), lister));
     expect(counted(vouched)).toEqual([yielded.length, yielded.reduce((sum, l) => sum + sizeOf(l), 0)]);
     expect(vouched.filter((l) => l.startsWith('file '))).toEqual([]);
@@ -163,7 +163,7 @@ describe('file walker and symlinks', () => {
   const walkWith = (opts: Partial<WalkOptions>, lister: DirLister, env: Record<string, string>): string[] => {
     Object.assign(process.env, env);
     try {
-      return lines(walk(options({ exclude: [], maxFileSize: 1 << 20, ...opts }), lister));
+      return lines(walk(options({ exclude: [], ...opts }), lister));
     } finally {
       for (const k of Object.keys(env)) delete process.env[k];
     }
@@ -174,6 +174,17 @@ describe('file walker and symlinks', () => {
     expect(walkWith({ roots: [path.join(disk, 'etc')] }, lister, env)).toEqual(
       [`file ${disk}/etc/passwd 26`, `skip ${disk}/etc/host-loop symlink-loop`].sort(),
     );
+  });
+
+  it('a root named as a file is opened through its link; walked files never are', () => {
+    const link = path.join(dir, 'passwd-link');
+    symlinkSync(path.join(disk, 'etc', 'passwd'), link);
+    const [root] = [...walk(options({ roots: [link], exclude: [] }))];
+    expect(root).toMatchObject({ type: 'file', file: { path: link, size: 26, follow: true } });
+    const walked = [...walk(options({ roots: [path.join(disk, 'etc')], exclude: [] }))];
+    expect(walked.filter((e) => e.type === 'file').map((e) => e.type === 'file' && e.file.follow)).toEqual([
+      undefined,
+    ]);
   });
 
   it.each(listers)(

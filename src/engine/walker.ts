@@ -1,6 +1,7 @@
 // The file walker of the content scan: yields every regular file under the scan roots, with the
 // stat fields the scan cache keys on, and reports what it leaves out (special files, symlink loops,
-// unreadable directories, files over the size limit) instead of failing. It is a synchronous
+// unreadable directories, empty files) instead of failing. A file over the size limit is yielded
+// like any other: the scan reads it by its parts (file-parts.ts), so padding cannot hide a miner. It is a synchronous
 // generator pulled by the scheduler; directories are listed (see dir-lister.ts) a batch of at most
 // LIST_BATCH_ENTRIES entries at a time, so memory stays bounded by the directory stack and one
 // batch, not the tree. Symlinks are never walked through: entries are lstat-ed and a link is only
@@ -38,6 +39,11 @@ export interface WalkFile {
   mtimeMs: number;
   ctimeMs: number;
   mode: number;
+  /**
+   * A root named as a file may be a symbolic link to one (stat follows it): it is opened through
+   * the link. Walked entries were lstat-ed as regular files and are opened without following.
+   */
+  follow?: true;
 }
 
 export type WalkEvent =
@@ -50,8 +56,6 @@ export interface WalkOptions {
   roots: readonly string[];
   /** Stay on each root's filesystem (the default); --full and --cross-fs turn it off. */
   oneFileSystem: boolean;
-  /** Larger files are skipped with reason `too-large`. */
-  maxFileSize: number;
   /** Absolute paths never entered (minehunter's own install dir and rules, the cache). */
   exclude: readonly string[]; /** Directories left out and reported with reason `package-store` (the default scope's stores). */
   prune?: RegExp;
@@ -247,7 +251,9 @@ class WalkFilter {
     return (
       index && {
         ...index,
-        maxSize: this.opts.maxFileSize,
+        // Every size: a file over the size limit is scanned too (by its parts), and vouched for
+        // when its cached result is empty.
+        maxSize: Number.MAX_SAFE_INTEGER,
         keepNames: this.keepNames,
         keepSuffixes: this.keepSuffixes,
       }
@@ -290,8 +296,8 @@ function openRoot(named: string, opts: WalkOptions, filter: WalkFilter): Dir | W
     return undefined;
   }
   if (st.isFile()) {
-    const file = fileOf(root, shownRoot, st);
-    const skip = fileSkip(file, opts.maxFileSize);
+    const file: WalkFile = { ...fileOf(root, shownRoot, st), follow: true };
+    const skip = fileSkip(file);
     return skip ? { type: 'skip', skip } : { type: 'file', file };
   }
   if (!st.isDirectory()) return { type: 'skip', skip: { path: shownRoot, reason: 'special-file' } };
@@ -418,7 +424,7 @@ function classifyDir(
   return undefined;
 }
 
-/** A regular-file entry: the file to scan, or the skip for it (unreadable, archive by name, size). */
+/** A regular-file entry: the file to scan, or the skip for it (unreadable, archive by name, empty). */
 function classifyFile(
   child: { io: string | Buffer; display: string },
   entries: DirListing,
@@ -457,7 +463,7 @@ function classifyFile(
       },
     };
   }
-  const skip = fileSkip(file, opts.maxFileSize);
+  const skip = fileSkip(file);
   return skip ? { type: 'skip', skip } : { type: 'file', file };
 }
 
@@ -479,11 +485,9 @@ export function fileOf(
   };
 }
 
-function fileSkip(file: WalkFile, maxFileSize: number): WalkSkip | undefined {
-  if (file.size === 0) return { path: file.path, reason: 'empty' };
-  if (file.size > maxFileSize)
-    return { path: file.path, reason: 'too-large', detail: `${file.size} bytes > limit ${maxFileSize}` };
-  return undefined;
+/** An empty file has nothing to scan; any other size is scanned (by its parts over the limit). */
+function fileSkip(file: WalkFile): WalkSkip | undefined {
+  return file.size === 0 ? { path: file.path, reason: 'empty' } : undefined;
 }
 
 /** How a special file is described in its skip. */

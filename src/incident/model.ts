@@ -7,6 +7,7 @@ import { LocalizedSchema, levelRank, type Localized } from '../model/finding.js'
 import { ContainerRefSchema } from '../snapshot/container.js';
 import { VerdictSchema } from '../classify/verdict.js';
 import type { Report } from '../report/model.js';
+import { NotScannedSchema } from '../report/not-scanned.js';
 import { kindName } from '../report/i18n.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { IntakeSchema, type Intake } from './intake.js';
@@ -39,6 +40,8 @@ export const IncidentReportSchema = z.object({
   }),
   symptoms: z.object({ reported: z.string().optional(), observed: z.array(LocalizedSchema) }),
   verdict: VerdictSchema,
+  /** What the scan behind the report did not scan, and why (the scan report's); absent without a content scan. */
+  notScanned: NotScannedSchema.optional(),
   assets: z.object({
     systems: z.array(z.string()),
     notes: z.string().optional(),
@@ -315,6 +318,7 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     },
     symptoms: { ...(intake.incident.symptoms ? { reported: intake.incident.symptoms } : {}), observed },
     verdict: report.verdict,
+    ...(report.notScanned ? { notScanned: report.notScanned } : {}),
     assets: {
       systems: intake.assets.systems,
       ...(intake.assets.notes ? { notes: intake.assets.notes } : {}),

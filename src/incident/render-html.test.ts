@@ -1,8 +1,12 @@
 // The HTML incident report is self-contained and inert: hostile argv is escaped, no script or external
 // resource can load, the §5 headings are there in the chosen language, and it opens with the scope,
-// the verdict and the running miner with its pool.
+// the verdict and the running miner with its pool, and says what the scan did not scan.
 import { describe, expect, it } from 'vitest';
-import { fixtureIncident, fixtureInputs } from '../../test/helpers/incident-fixture.js';
+import { FIXED_NOW, fixtureIncident, fixtureInputs } from '../../test/helpers/incident-fixture.js';
+import { COLLECTED_AT, makeContent, makeSnapshot } from '../../test/helpers/snapshot-builders.js';
+import { buildReport } from '../report/model.js';
+import { emptyIntake } from './intake.js';
+import { buildIncidentReport } from './model.js';
 import { esc, renderIncidentHtml } from './render-html.js';
 
 describe('renderIncidentHtml', () => {
@@ -51,5 +55,51 @@ describe('renderIncidentHtml', () => {
       '<p class="scope">Scope: paths /srv/&lt;b&gt;www (this host&#39;s processes were not scanned; add --host to include them)</p>',
     );
     expect(html).not.toContain('<b>');
+  });
+});
+
+describe('renderIncidentHtml: what was not scanned', () => {
+  const content = makeContent({
+    skipped: [
+      { path: '/srv/<b>bomb.zip', reason: 'archive-bomb', detail: 'compression ratio 1024:1' },
+      { path: '/srv/pipe', reason: 'special-file', detail: 'fifo' },
+    ],
+  });
+  content.stats.skippedByReason = { 'archive-bomb': 1, 'special-file': 1 };
+  const report = buildReport({
+    snapshot: makeSnapshot({ content }),
+    findings: [],
+    skipped: [],
+    rulesetHash: 'h',
+    toolVersion: '0.1.0',
+    now: new Date(COLLECTED_AT),
+  });
+  const incident = buildIncidentReport({ report, intake: emptyIntake(), attachments: [], now: FIXED_NOW });
+
+  it('says under the verdict how to cover the gap, then lists the skips by reason, escaped', () => {
+    const html = renderIncidentHtml(incident, 'en');
+    const order = [
+      '<p class="status">NOTHING FOUND, BUT THE SCAN WAS INCOMPLETE</p>',
+      '<li>1 not scanned (archive-bomb): unpack it by hand',
+      '<h3>Not scanned (2)</h3>',
+      '<li><b>archive-bomb (1): an archive that expands past the safety limits',
+      '<li><code>/srv/&lt;b&gt;bomb.zip</code> <span class="meta">compression ratio 1024:1</span></li>',
+      '<li>To cover it: unpack it by hand',
+      '<li>special-file (1, by design): a device, FIFO or socket: no file content<ul><li><code>/srv/pipe</code>',
+      '1. Reporting organisation',
+    ].map((text) => {
+      const i = html.indexOf(text);
+      expect(i, text).toBeGreaterThanOrEqual(0);
+      return i;
+    });
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(html).not.toContain('<b>bomb');
+    const zh = renderIncidentHtml(incident, 'zh-CN');
+    expect(zh).toContain('<h3>未扫描（2）</h3>');
+    expect(zh).toContain('<p class="status">未发现威胁，但扫描不完整</p>');
+  });
+
+  it('has no such section in a report without a content scan', () => {
+    expect(renderIncidentHtml(fixtureIncident(), 'en')).not.toContain('Not scanned');
   });
 });

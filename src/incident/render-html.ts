@@ -1,13 +1,23 @@
 // The §5 incident report as one self-contained HTML page (inline CSS, no script, no external resource)
 // that prints well and is the source of the PDF. Like the Markdown report it opens with the scope, the
-// verdict, the miner processes running now (pool and wallet included) and the playbooks. Every piece
-// of text is HTML-escaped after control characters are neutralised, and a Content-Security-Policy
-// forbids scripts should anything slip by.
+// verdict, the miner processes running now (pool and wallet included), the playbooks and what the
+// scan did not scan. Every piece of text is HTML-escaped after control characters are neutralised,
+// and a Content-Security-Policy forbids scripts should anything slip by.
 import type { Lang } from '../model/finding.js';
 import type { IncidentReport } from './model.js';
 import { it18n as x } from './texts.js';
-import { kindName, levelName, runningText, scopeText, t } from '../report/i18n.js';
-import type { IncidentRenderOptions } from './render-md.js';
+import {
+  kindName,
+  levelName,
+  notScannedGroupText,
+  runningText,
+  scanGapText,
+  scopeText,
+  skipHint,
+  t,
+} from '../report/i18n.js';
+import { notScannedGroups } from '../report/not-scanned.js';
+import { INCIDENT_NOT_SCANNED_SHOWN, type IncidentRenderOptions } from './render-md.js';
 import { inertForTerminal } from '../report/sanitize.js';
 import { containerLabel } from '../report/render-text.js';
 
@@ -74,6 +84,9 @@ function runningHtml(b: string[], r: IncidentReport, lang: Lang): void {
 function verdictHtml(b: string[], r: IncidentReport, lang: Lang): void {
   b.push(`<h2>${esc(x(lang, 'verdict'))}</h2>`);
   b.push(`<p class="status">${esc(t(lang, `status.${r.verdict.status}`))}</p>`);
+  const gaps = r.verdict.scanGaps ?? [];
+  if (gaps.length)
+    b.push('<ul>' + gaps.map((g) => `<li>${esc(scanGapText(lang, g))}</li>`).join('') + '</ul>');
   for (const k of r.verdict.kinds) {
     b.push(
       `<h3>${esc(kindName(lang, k.kind))} (${esc(t(lang, 'confidence', { value: t(lang, `confidence.${k.confidence}`) }))})</h3>`,
@@ -95,6 +108,28 @@ function verdictHtml(b: string[], r: IncidentReport, lang: Lang): void {
     b.push(`<h3>${esc(t(lang, 'playbookFor', { kind: kindName(lang, k.kind) }))}</h3>`);
     b.push('<ol>' + k.playbook.map((s) => `<li>${esc(s[lang])}</li>`).join('') + '</ol>');
   }
+  notScannedHtml(b, r, lang);
+}
+
+// What the content scan did not scan, by reason (gaps first), with how to cover each gap.
+function notScannedHtml(b: string[], r: IncidentReport, lang: Lang): void {
+  const ns = r.notScanned;
+  if (!ns || ns.total === 0) return;
+  b.push(`<h3>${esc(t(lang, 'notScanned.title', { count: ns.total }))}</h3>`);
+  if (ns.gaps > 0) b.push(`<p>${esc(t(lang, 'notScanned.gaps', { count: ns.gaps }))}</p>`);
+  const items = notScannedGroups(ns).map((g) => {
+    const shown = g.entries.slice(0, INCIDENT_NOT_SCANNED_SHOWN);
+    const { head, rest } = notScannedGroupText(lang, g, shown.length);
+    const sub = shown.map(
+      (e) =>
+        `<li><code>${esc(e.path)}</code>${e.detail ? ` <span class="meta">${esc(e.detail)}</span>` : ''}</li>`,
+    );
+    if (rest) sub.push(`<li class="meta">${esc(rest)}</li>`);
+    const hint = skipHint(lang, g.reason);
+    if (hint) sub.push(`<li>${esc(t(lang, 'notScanned.cover', { hint }))}</li>`);
+    return `<li>${g.policy ? esc(head) : `<b>${esc(head)}</b>`}<ul>${sub.join('')}</ul></li>`;
+  });
+  b.push(`<ul>${items.join('')}</ul>`);
 }
 
 // §5 (1): the reporting organisation.

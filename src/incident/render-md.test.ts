@@ -1,12 +1,16 @@
 // The Markdown and JSON incident reports of a fixed incident match their goldens (regenerate with
 // UPDATE_GOLDENS=1), open with the scope and the running miner, carry the six §5 sections in both
-// languages, and keep hostile argv inert.
+// languages, keep hostile argv inert, and say what the scan did not scan and how to cover it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixtureIncident, fixtureInputs } from '../../test/helpers/incident-fixture.js';
-import { IncidentReportSchema } from './model.js';
+import { FIXED_NOW, fixtureIncident, fixtureInputs } from '../../test/helpers/incident-fixture.js';
+import { COLLECTED_AT, makeContent, makeSnapshot } from '../../test/helpers/snapshot-builders.js';
+import { buildReport } from '../report/model.js';
+import type { Content } from '../snapshot/schema.js';
+import { emptyIntake } from './intake.js';
+import { IncidentReportSchema, buildIncidentReport } from './model.js';
 import { renderIncidentMarkdown } from './render-md.js';
 
 const GOLDENS = fileURLToPath(new URL('../../test/goldens/', import.meta.url));
@@ -100,5 +104,65 @@ describe('incident report content', () => {
       "**Scope: paths /srv/www, /tmp/x\\_\\* (this host's processes were not scanned; add --host to include them)**",
     );
     expect(renderIncidentMarkdown(r, 'en')).not.toContain('Scope:');
+  });
+});
+
+describe('incident report: what was not scanned', () => {
+  const incident = (skipped: Content['skipped'], byReason: Record<string, number>) => {
+    const content = makeContent({ skipped });
+    content.stats.skippedByReason = byReason;
+    const report = buildReport({
+      snapshot: makeSnapshot({ content }),
+      findings: [],
+      skipped: [],
+      rulesetHash: 'h',
+      toolVersion: '0.1.0',
+      now: new Date(COLLECTED_AT),
+    });
+    return buildIncidentReport({ report, intake: emptyIntake(), attachments: [], now: FIXED_NOW });
+  };
+  const r = incident(
+    [
+      { path: '/srv/big_*.img', reason: 'too-large', detail: '10737418240 bytes > limit 67108864' },
+      ...Array.from({ length: 12 }, (_, i) => ({ path: `/srv/p${i}`, reason: 'special-file' })),
+    ],
+    { 'too-large': 1, 'special-file': 12, empty: 3 },
+  );
+
+  it('carries the counts and the list in its JSON', () => {
+    expect(() => IncidentReportSchema.parse(r)).not.toThrow();
+    expect(r.notScanned).toMatchObject({ total: 16, gaps: 1 });
+    expect(r.verdict.status).toBe('incomplete');
+    expect(r.verdict.scanGaps).toEqual([{ reason: 'too-large', count: 1 }]);
+  });
+
+  it('says under the verdict how to cover the gap, then lists what was not scanned, capped', () => {
+    const md = renderIncidentMarkdown(r, 'en');
+    const order = [
+      '**NOTHING FOUND, BUT THE SCAN WAS INCOMPLETE**',
+      '- 1 not scanned (too-large): raise --max-file-size (in MiB) above its size, or run scan --path on the file',
+      '### Not scanned (16)',
+      '- **too-large (1): larger than the size limit**',
+      '  - ` /srv/big_*.img ` — 10737418240 bytes \\> limit 67108864',
+      '  - To cover it: raise --max-file-size',
+      '- special-file (12, by design)',
+      // Listed by path, as strings compare: p0, p1, p10, p11, p2 … p7.
+      '  - ` /srv/p7 `\n  - … and 2 more',
+      '- empty (3, by design): an empty file\n  - 3 not listed',
+      '## 1. Reporting organisation',
+    ].map((text) => {
+      const i = md.indexOf(text);
+      expect(i, text).toBeGreaterThanOrEqual(0);
+      return i;
+    });
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    const zh = renderIncidentMarkdown(r, 'zh-CN');
+    expect(zh).toContain('### 未扫描（16）');
+    expect(zh).toContain('- 1 项未扫描（too-large）：将 --max-file-size（单位 MiB）调到大于该文件');
+  });
+
+  it('has no such section without a content scan or without skips', () => {
+    expect(renderIncidentMarkdown(fixtureIncident(), 'en')).not.toContain('Not scanned');
+    expect(renderIncidentMarkdown(incident([], {}), 'en')).not.toContain('Not scanned');
   });
 });

@@ -1,13 +1,24 @@
 // The §5 incident report as Markdown. It opens the way the terminal report does: what was scanned
 // (the scope), the verdict with its kinds, the miner processes running now with their pool and wallet,
-// then each kind's playbook; the six §5 sections follow. Attacker-controlled text (argv, paths, host
-// names) is made inert: control characters escaped, Markdown and HTML metacharacters
-// backslash-escaped, so a viewer that renders Markdown cannot be made to run or link anything.
+// then each kind's playbook and what the scan did not scan; the six §5 sections follow.
+// Attacker-controlled text (argv, paths, host names) is made inert: control characters escaped,
+// Markdown and HTML metacharacters backslash-escaped, so a viewer that renders Markdown cannot be
+// made to run or link anything.
 import type { Lang } from '../model/finding.js';
 import type { IncidentReport } from './model.js';
 import { it18n as x } from './texts.js';
 import type { Target } from '../snapshot/schema.js';
-import { kindName, levelName, runningText, scopeText, t } from '../report/i18n.js';
+import {
+  kindName,
+  levelName,
+  notScannedGroupText,
+  runningText,
+  scanGapText,
+  scopeText,
+  skipHint,
+  t,
+} from '../report/i18n.js';
+import { notScannedGroups } from '../report/not-scanned.js';
 import { inertForTerminal } from '../report/sanitize.js';
 import { containerLabel } from '../report/render-text.js';
 
@@ -60,6 +71,10 @@ function runningMd(out: string[], r: IncidentReport, lang: Lang): void {
 function verdictMd(out: string[], r: IncidentReport, lang: Lang): void {
   out.push(`## ${x(lang, 'verdict')}`, '');
   out.push(`**${t(lang, `status.${r.verdict.status}`)}**`, '');
+  if (r.verdict.scanGaps?.length) {
+    for (const gap of r.verdict.scanGaps) out.push(`- ${mdText(scanGapText(lang, gap))}`);
+    out.push('');
+  }
   for (const k of r.verdict.kinds) {
     out.push(
       `### ${kindName(lang, k.kind)} (${t(lang, 'confidence', { value: t(lang, `confidence.${k.confidence}`) })})`,
@@ -76,6 +91,28 @@ function verdictMd(out: string[], r: IncidentReport, lang: Lang): void {
     k.playbook.forEach((s, i) => out.push(`${i + 1}. ${s[lang]}`));
     out.push('');
   }
+  notScannedMd(out, r, lang);
+}
+
+/** Paths listed per reason in the §5 report; the JSON has up to 50 in all, and counts every skip. */
+export const INCIDENT_NOT_SCANNED_SHOWN = 10;
+
+// What the content scan did not scan, by reason (gaps first), with how to cover each gap.
+function notScannedMd(out: string[], r: IncidentReport, lang: Lang): void {
+  const ns = r.notScanned;
+  if (!ns || ns.total === 0) return;
+  out.push(`### ${t(lang, 'notScanned.title', { count: ns.total })}`, '');
+  if (ns.gaps > 0) out.push(mdText(t(lang, 'notScanned.gaps', { count: ns.gaps })), '');
+  for (const g of notScannedGroups(ns)) {
+    const shown = g.entries.slice(0, INCIDENT_NOT_SCANNED_SHOWN);
+    const { head, rest } = notScannedGroupText(lang, g, shown.length);
+    out.push(`- ${g.policy ? mdText(head) : `**${mdText(head)}**`}`);
+    for (const e of shown) out.push(`  - ${code(e.path)}${e.detail ? ` — ${mdText(e.detail)}` : ''}`);
+    if (rest) out.push(`  - ${mdText(rest)}`);
+    const hint = skipHint(lang, g.reason);
+    if (hint) out.push(`  - ${mdText(t(lang, 'notScanned.cover', { hint }))}`);
+  }
+  out.push('');
 }
 
 // §5 (1): the reporting organisation.

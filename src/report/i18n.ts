@@ -3,7 +3,7 @@
 // None quotes a dropper's one-liner (a download piped into a shell): a saved report must not match
 // minehunter's own dropper rules.
 import type { Lang, Level, Localized, MinerKind } from '../model/finding.js';
-import type { RunningProcess } from '../classify/verdict.js';
+import { isPolicySkip, type RunningProcess } from '../classify/verdict.js';
 import type { Target } from '../snapshot/schema.js';
 
 /** --lang wins; otherwise the POSIX locale variables in their order of precedence. */
@@ -75,6 +75,97 @@ export const messages = {
   skippedSection: { en: 'Detectors skipped (input not collected)', 'zh-CN': '跳过的检测项（输入未采集）' },
   notCollectedSection: { en: 'Not collected', 'zh-CN': '未能采集' },
   collectionProblems: { en: 'Collection problems', 'zh-CN': '采集问题' },
+  'notScanned.title': { en: 'Not scanned ({count})', 'zh-CN': '未扫描（{count}）' },
+  'notScanned.gaps': {
+    en: '{count} of them leave part of what was asked for unread',
+    'zh-CN': '其中 {count} 项使所要求的扫描范围有部分未被读取',
+  },
+  'notScanned.group': { en: '{reason} ({count}): {what}', 'zh-CN': '{reason}（{count}）：{what}' },
+  'notScanned.groupPolicy': {
+    en: '{reason} ({count}, by design): {what}',
+    'zh-CN': '{reason}（{count}，按设计跳过）：{what}',
+  },
+  'notScanned.unlisted': { en: '{count} not listed', 'zh-CN': '{count} 项未列出' },
+  'notScanned.cover': { en: 'To cover it: {hint}', 'zh-CN': '如需覆盖：{hint}' },
+  'notScanned.more': { en: '… and {count} more', 'zh-CN': '……另有 {count} 项' },
+  'notScanned.verdict': {
+    en: '{count} not scanned ({reason}): {hint}',
+    'zh-CN': '{count} 项未扫描（{reason}）：{hint}',
+  },
+  'skip.too-large': { en: 'larger than the size limit', 'zh-CN': '超过文件大小上限' },
+  'skip.partly-scanned': { en: 'a large file scanned only in parts', 'zh-CN': '大文件仅部分被扫描' },
+  'skip.archive-bomb': {
+    en: 'an archive that expands past the safety limits (a decompression bomb?): its contents were not scanned',
+    'zh-CN': '压缩包解压后超出安全上限（疑似解压炸弹）：其内容未扫描',
+  },
+  'skip.archive-limit': {
+    en: 'an archive with more entries or bytes than the limits allow: the rest was not scanned',
+    'zh-CN': '压缩包的条目数或解压大小超出上限：其余部分未扫描',
+  },
+  'skip.archive-depth': {
+    en: 'an archive nested deeper than the limit: the inner archive was not opened',
+    'zh-CN': '压缩包嵌套层数超出上限：内层压缩包未打开',
+  },
+  'skip.archive-corrupt': {
+    en: 'a damaged archive: its contents could not be read',
+    'zh-CN': '压缩包已损坏：无法读取其内容',
+  },
+  'skip.archive-unsupported': {
+    en: 'an archive format or compression method that is not supported',
+    'zh-CN': '不支持的压缩包格式或压缩方式',
+  },
+  'skip.archive-encrypted': { en: 'an encrypted archive entry', 'zh-CN': '加密的压缩包条目' },
+  'skip.unreadable': { en: 'permission denied', 'zh-CN': '权限不足，无法读取' },
+  'skip.error': { en: 'a read error', 'zh-CN': '读取出错' },
+  'skip.scan-error': { en: 'the rule engine failed on it', 'zh-CN': '规则引擎扫描时出错' },
+  'skip.timeout': { en: 'the scan timed out', 'zh-CN': '扫描超时' },
+  'skip.special-file': {
+    en: 'a device, FIFO or socket: no file content',
+    'zh-CN': '设备、管道或套接字：没有文件内容',
+  },
+  'skip.empty': { en: 'an empty file', 'zh-CN': '空文件' },
+  'skip.symlink-loop': {
+    en: 'a symbolic link loop (links are not followed)',
+    'zh-CN': '符号链接循环（不跟随链接）',
+  },
+  'skip.vanished': { en: 'removed while the scan ran', 'zh-CN': '扫描过程中已被删除' },
+  'skip.minehunter-install': {
+    en: 'a minehunter installation (its rules would match themselves)',
+    'zh-CN': 'minehunter 自身的安装目录（其规则会匹配自身）',
+  },
+  'skip.package-store': {
+    en: 'a package manager store, left out of the default scope (scanned with --full or --path)',
+    'zh-CN': '包管理器的存储目录，默认范围不扫描（可用 --full 或 --path 扫描）',
+  },
+  'skip.archive-not-expanded': {
+    en: 'an archive or package, left out of the default scope (scanned with --full or --path)',
+    'zh-CN': '压缩包或软件包，默认范围不扫描（可用 --full 或 --path 扫描）',
+  },
+  'skip.rule-engine-process': {
+    en: "the rule engine's own process memory",
+    'zh-CN': '规则引擎自身的进程内存',
+  },
+  'skip.unsafe-archive-path': {
+    en: 'an archive entry whose name leaves the extraction directory (its contents were scanned)',
+    'zh-CN': '压缩包条目的路径会跳出解压目录（其内容已扫描）',
+  },
+  'skipHint.size': {
+    en: 'raise --max-file-size (in MiB) above its size, or run scan --path on the file',
+    'zh-CN': '将 --max-file-size（单位 MiB）调到大于该文件，或对该文件运行 scan --path',
+  },
+  'skipHint.archive': {
+    en: 'unpack it by hand in an isolated place with room to spare, then run scan --path on what it holds',
+    'zh-CN': '在隔离且空间充足的位置手动解压，再对解压出的内容运行 scan --path',
+  },
+  'skipHint.encrypted': {
+    en: 'decrypt it, then run scan --path on the result',
+    'zh-CN': '解密后对结果运行 scan --path',
+  },
+  'skipHint.root': { en: 'run minehunter as root', 'zh-CN': '以 root 身份运行 minehunter' },
+  'skipHint.other': {
+    en: 'check the file, then run scan --path on it',
+    'zh-CN': '检查该文件后对其运行 scan --path',
+  },
   summary: { en: 'Summary', 'zh-CN': '汇总' },
   allowedCount: { en: 'allowed', 'zh-CN': '已放行' },
   'action.kill-process-tree': {
@@ -220,4 +311,58 @@ export function runningText(lang: Lang, p: RunningProcess): { head: string; deta
     ...some(p.wallets, 'running.wallet', 'running.wallets'),
   ].join(' · ');
   return detail ? { head, detail } : { head };
+}
+
+/** How to cover a skip of each reason that is a gap; any other gap gets `skipHint.other`. */
+const SKIP_HINTS: Record<string, MessageKey> = {
+  'too-large': 'skipHint.size',
+  'partly-scanned': 'skipHint.size',
+  'archive-bomb': 'skipHint.archive',
+  'archive-limit': 'skipHint.archive',
+  'archive-depth': 'skipHint.archive',
+  'archive-corrupt': 'skipHint.archive',
+  'archive-unsupported': 'skipHint.archive',
+  'archive-encrypted': 'skipHint.encrypted',
+  unreadable: 'skipHint.root',
+};
+
+/** What a content-skip reason means; a reason without a text (a newer one) shows as itself. */
+export function skipReasonText(lang: Lang, reason: string): string {
+  const key = `skip.${reason}`;
+  return key in messages ? t(lang, key as MessageKey) : reason;
+}
+
+/** How to scan what a skip left out; undefined for a policy reason (nothing was missed). */
+export function skipHint(lang: Lang, reason: string): string | undefined {
+  if (isPolicySkip(reason)) return undefined;
+  return t(lang, Object.hasOwn(SKIP_HINTS, reason) ? (SKIP_HINTS[reason] as MessageKey) : 'skipHint.other');
+}
+
+/** The verdict's line for one kind of gap: how many, why, and how to cover them. */
+export function scanGapText(lang: Lang, gap: { reason: string; count: number }): string {
+  return t(lang, 'notScanned.verdict', {
+    count: gap.count,
+    reason: gap.reason,
+    hint: skipHint(lang, gap.reason) ?? '',
+  });
+}
+
+/**
+ * The head of one reason's group in "Not scanned" and how to close its list: `… and N more` after
+ * the paths shown, or `N not listed` when the snapshot listed none of them (it lists only the first
+ * skips). Plain text: the renderer escapes it.
+ */
+export function notScannedGroupText(
+  lang: Lang,
+  g: { reason: string; count: number; policy: boolean },
+  shown: number,
+): { head: string; rest?: string } {
+  const head = t(lang, g.policy ? 'notScanned.groupPolicy' : 'notScanned.group', {
+    reason: g.reason,
+    count: g.count,
+    what: skipReasonText(lang, g.reason),
+  });
+  if (g.count <= shown) return { head };
+  const rest = g.count - shown;
+  return { head, rest: t(lang, shown === 0 ? 'notScanned.unlisted' : 'notScanned.more', { count: rest }) };
 }

@@ -10,6 +10,7 @@ import {
   type Snapshot,
 } from '../snapshot/schema.js';
 import { VerdictSchema, classify } from '../classify/verdict.js';
+import { NotScannedSchema, notScannedOf } from './not-scanned.js';
 
 /** Bump on any incompatible change; additions of optional fields keep the version. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -39,6 +40,11 @@ export const ReportSchema = z.object({
     }),
   findings: z.array(FindingSchema),
   skipped: z.array(SkippedDetectorSchema),
+  /**
+   * What the content scan did not scan, and why: present whenever content was scanned (absent with
+   * --no-content, and in reports of older versions).
+   */
+  notScanned: NotScannedSchema.optional(),
   collection: z.array(CollectionRecordSchema),
 });
 export type Report = z.infer<typeof ReportSchema>;
@@ -59,6 +65,7 @@ export function buildReport(input: BuildReportInput): Report {
     if (f.allowed) summary.allowed++;
     else summary[f.level]++;
   }
+  const notScanned = snapshot.content ? notScannedOf(snapshot.content) : undefined;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'minehunter', version: input.toolVersion, rulesetHash: input.rulesetHash },
@@ -66,10 +73,11 @@ export function buildReport(input: BuildReportInput): Report {
     collectedAt: snapshot.collectedAt,
     target: snapshot.target,
     host: snapshot.host,
-    verdict: classify(findings, snapshot.collection),
+    verdict: classify(findings, snapshot.collection, notScanned?.byReason),
     summary,
     findings,
     skipped: input.skipped,
+    ...(notScanned ? { notScanned } : {}),
     collection: snapshot.collection,
   };
 }

@@ -25,6 +25,12 @@ const WORDS = {
     en: 'No login tests ran (an offline root, or no credential check was asked for).',
     'zh-CN': '未进行登录测试（离线目录，或未要求凭据检查）。',
   },
+  distro: {
+    en: 'Distribution {distro} · package manager {manager}',
+    'zh-CN': '发行版 {distro} · 包管理器 {manager}',
+  },
+  noManager: { en: 'none found', 'zh-CN': '未发现' },
+  like: { en: 'like {ids}', 'zh-CN': '同系 {ids}' },
   fix: { en: 'Fix', 'zh-CN': '修复' },
   evidence: { en: 'Evidence', 'zh-CN': '证据' },
   passed: { en: 'Passed', 'zh-CN': '已通过' },
@@ -51,6 +57,8 @@ export function renderAuditText(report: AuditReport, opts: { lang: Lang; color: 
       }),
     ),
   );
+  const distro = distroLine(report, lang);
+  if (distro) out.push(c.dim(distro));
   out.push(c.bold(w(lang, 'score', { ...report.score })));
   if (report.loginTests === 'off') out.push(c.dim(w(lang, 'loginOff')));
   if (report.loginTests === 'not-run') out.push(c.dim(w(lang, 'loginNotRun')));
@@ -73,6 +81,26 @@ export function renderAuditText(report: AuditReport, opts: { lang: Lang; color: 
   }
   out.push(c.bold(w(lang, 'score', { ...report.score })));
   return out.join('\n') + '\n';
+}
+
+/**
+ * The distribution and its package manager (issue 23): checks that apply per family (SELinux, the
+ * package checks) say why they ran or did not, and this line shows what they went by.
+ */
+function distroLine(report: AuditReport, lang: Lang): string | undefined {
+  const d = report.host.distribution;
+  if (!d) return undefined;
+  const named = [d.name ?? d.id ?? '?', d.version].filter(Boolean).join(' ');
+  const details = [
+    d.name && d.id ? d.id : undefined,
+    d.idLike?.length ? w(lang, 'like', { ids: d.idLike.join(' ') }) : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return w(lang, 'distro', {
+    distro: safe(details ? `${named} (${details})` : named),
+    manager: d.packageManager ?? w(lang, 'noManager'),
+  });
 }
 
 function renderCheck(

@@ -3,7 +3,7 @@
 // null for what is unknown; hostile argv stays inside its JSON string.
 import { describe, expect, it } from 'vitest';
 import { fixtureInputs, HOSTILE_ARGV } from '../../test/helpers/incident-fixture.js';
-import { COLLECTED_AT, makeSnapshot } from '../../test/helpers/snapshot-builders.js';
+import { COLLECTED_AT, makeContent, makeSnapshot } from '../../test/helpers/snapshot-builders.js';
 import type { Finding } from '../model/finding.js';
 import { buildReport, ReportSchema, type Report } from './model.js';
 import { renderJsonl, type JsonlFindingLine, type JsonlSummaryLine } from './render-jsonl.js';
@@ -19,6 +19,7 @@ const SUMMARY_KEYS = [
   'notCollected',
   'collectionProblems',
   'skipped',
+  'notScanned',
 ];
 
 function lines(report: Report): unknown[] {
@@ -82,6 +83,35 @@ describe('renderJsonl', () => {
       notCollected: [],
       collectionProblems: [],
       skipped: [],
+      // No content scan behind this report.
+      notScanned: null,
+    });
+  });
+
+  it('counts what the content scan did not scan, and makes a scan with a gap incomplete', () => {
+    const content = makeContent({
+      skipped: [
+        { path: '/srv/big.img', reason: 'too-large', detail: '10737418240 bytes > limit 67108864' },
+        { path: '/srv/pipe', reason: 'special-file', detail: 'fifo' },
+      ],
+    });
+    content.stats.skipped = 5;
+    content.stats.skippedByReason = { 'too-large': 1, 'special-file': 4 };
+    const r = buildReport({
+      snapshot: makeSnapshot({ content }),
+      findings: [],
+      skipped: [],
+      rulesetHash: 'h',
+      toolVersion: '0.1.0',
+      now: new Date(COLLECTED_AT),
+    });
+    const summary = lines(r).at(-1) as JsonlSummaryLine;
+    expect(Object.keys(summary)).toEqual(SUMMARY_KEYS);
+    expect(summary.verdict).toBe('incomplete');
+    expect(summary.notScanned).toEqual({
+      total: 5,
+      gaps: 1,
+      byReason: { 'too-large': 1, 'special-file': 4 },
     });
   });
 

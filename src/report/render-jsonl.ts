@@ -50,6 +50,12 @@ export interface JsonlSummaryLine extends JsonlHead {
   collectionProblems: JsonlCollectionProblem[];
   /** Detectors that did not run because a section they need was not collected. */
   skipped: string[];
+  /**
+   * What the content scan did not scan: all skips, those that are gaps in what was asked for (they
+   * make the verdict incomplete), and the counts by reason. Null when no content was scanned. The
+   * paths are in the JSON report (`notScanned.entries`).
+   */
+  notScanned: { total: number; gaps: number; byReason: Record<string, number> } | null;
 }
 
 const PROBLEM_STATUSES = new Set<CollectionRecord['status']>(['partial', 'failed', 'skipped']);
@@ -91,6 +97,9 @@ export function jsonlSummaryLine(report: Report): JsonlSummaryLine {
     notCollected: report.verdict.notCollected,
     collectionProblems,
     skipped: report.skipped.map((s) => s.ruleId),
+    notScanned: report.notScanned
+      ? { total: report.notScanned.total, gaps: report.notScanned.gaps, byReason: report.notScanned.byReason }
+      : null,
   };
 }
 

@@ -1,11 +1,13 @@
 // The terminal report: scope and verdict first, then the miner running now with its pool and wallet,
 // the playbooks, and the findings by level (in the report's order) with evidence, verify and actions,
-// in both languages; hostile argv stays inert; colour only when asked.
+// in both languages; hostile argv stays inert; colour only when asked; what was not scanned, grouped
+// and capped, with the verdict incomplete for a gap and the way to cover it.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../model/finding.js';
 import { buildReport, type Report } from './model.js';
 import { renderText } from './render-text.js';
-import type { Snapshot } from '../snapshot/schema.js';
+import type { Content, Snapshot } from '../snapshot/schema.js';
+import { makeContent } from '../../test/helpers/snapshot-builders.js';
 
 const snapshot: Snapshot = {
   schemaVersion: 1,
@@ -229,5 +231,112 @@ describe('renderText: the first screen', () => {
     const out = renderText(build({ root: '/', live: true }, many), { lang: 'en', color: false });
     expect(out.match(/^ {2}● PID \d+/gm)).toHaveLength(5);
     expect(out).toContain('… and 2 more running: see the findings below');
+  });
+});
+
+describe('renderText: what was not scanned', () => {
+  const withSkips = (skipped: Content['skipped'], byReason: Record<string, number>): Report => {
+    const content = makeContent({ skipped });
+    content.stats.skippedByReason = byReason;
+    return buildReport({
+      snapshot: { ...snapshot, content },
+      findings: [],
+      skipped: [],
+      rulesetHash: 'h',
+      toolVersion: '0.1.0',
+      now: new Date('2026-11-26T10:00:01Z'),
+    });
+  };
+  const gaps = withSkips(
+    [
+      { path: '/srv/big.img', reason: 'too-large', detail: '10737418240 bytes > limit 67108864' },
+      { path: '/srv/bomb.zip', reason: 'archive-bomb', detail: 'compression ratio 1024:1' },
+      ...Array.from({ length: 7 }, (_, i) => ({
+        path: `/srv/p${i}`,
+        reason: 'special-file',
+        detail: 'fifo',
+      })),
+    ],
+    { 'too-large': 1, 'archive-bomb': 1, 'special-file': 7, empty: 30 },
+  );
+
+  it('makes the verdict incomplete and says how to cover each gap', () => {
+    const out = renderText(gaps, { lang: 'en', color: false });
+    expect(out).toContain('Verdict: NOTHING FOUND, BUT THE SCAN WAS INCOMPLETE');
+    expect(out).toContain(
+      '  1 not scanned (too-large): raise --max-file-size (in MiB) above its size, or run scan --path on the file',
+    );
+    expect(out).toMatch(
+      / {2}1 not scanned \(archive-bomb\): unpack it by hand .* run scan --path on what it holds/,
+    );
+  });
+
+  it('lists the skips by reason, gaps first, capped with a count of the rest, policy marked as such', () => {
+    const out = renderText(gaps, { lang: 'en', color: false });
+    const section = out.slice(out.indexOf('Not scanned (39)'));
+    const order = [
+      'Not scanned (39)',
+      '  2 of them leave part of what was asked for unread',
+      '  ● archive-bomb (1): an archive that expands past the safety limits',
+      '    /srv/bomb.zip — compression ratio 1024:1',
+      '  ● too-large (1): larger than the size limit',
+      '    /srv/big.img — 10737418240 bytes > limit 67108864',
+      '    To cover it: raise --max-file-size (in MiB) above its size, or run scan --path on the file',
+      '  ○ empty (30, by design): an empty file\n    30 not listed',
+      '  ○ special-file (7, by design): a device, FIFO or socket: no file content',
+      '    /srv/p4 — fifo\n    … and 2 more',
+      'Summary:',
+    ].map((line) => {
+      const i = section.indexOf(line);
+      expect(i, line).toBeGreaterThanOrEqual(0);
+      return i;
+    });
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(section).not.toContain('/srv/p5');
+    // No way to cover what is left out by design.
+    expect(section.match(/To cover it/g)).toHaveLength(2);
+  });
+
+  it('speaks Simplified Chinese', () => {
+    const out = renderText(gaps, { lang: 'zh-CN', color: false });
+    expect(out).toContain('结论: 未发现威胁，但扫描不完整');
+    expect(out).toContain(
+      '  1 项未扫描（too-large）：将 --max-file-size（单位 MiB）调到大于该文件，或对该文件运行 scan --path',
+    );
+    expect(out).toContain('未扫描（39）');
+    expect(out).toContain('  ○ special-file（7，按设计跳过）：设备、管道或套接字：没有文件内容');
+    expect(out).toContain('    ……另有 2 项');
+  });
+
+  it('stays clean with only a FIFO skipped, and has no section when nothing was skipped', () => {
+    const fifo = withSkips([{ path: '/srv/pipe', reason: 'special-file', detail: 'fifo' }], {
+      'special-file': 1,
+    });
+    const out = renderText(fifo, { lang: 'en', color: false });
+    expect(out).toContain('Verdict: CLEAN');
+    expect(out).toContain('Not scanned (1)\n  ○ special-file (1, by design)');
+    expect(out).not.toContain('To cover it');
+    expect(renderText(withSkips([], {}), { lang: 'en', color: false })).not.toContain('Not scanned');
+  });
+
+  it('names a reason it has no text for by itself, as a gap with the general advice', () => {
+    const out = renderText(
+      withSkips([{ path: '/srv/x', reason: 'partly-scanned-v2' }], { 'partly-scanned-v2': 1 }),
+      {
+        lang: 'en',
+        color: false,
+      },
+    );
+    expect(out).toContain('  ● partly-scanned-v2 (1): partly-scanned-v2\n    /srv/x');
+    expect(out).toContain('To cover it: check the file, then run scan --path on it');
+  });
+
+  it('keeps hostile paths and reasons inert', () => {
+    const out = renderText(
+      withSkips([{ path: '/tmp/\x1b[2Jx', reason: 'too-large', detail: '\x1b]0;t\x07' }], { 'too-large': 1 }),
+      { lang: 'en', color: false },
+    );
+    expect(out).not.toContain('\x1b');
+    expect(out).toContain('/tmp/\\x1b[2Jx');
   });
 });

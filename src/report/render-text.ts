@@ -1,15 +1,25 @@
 // Renders a Report for a person at a terminal. The first screen answers "what is going on": what was
 // scanned (the scope), the verdict and its kinds, and the miner processes running now with their pool
 // and wallet; then each kind's playbook, then the findings grouped by level (in the report's order:
-// stronger evidence first) with evidence, how to verify and what to do. Never branches per detector:
-// everything comes from the Finding fields. All attacker-controlled text passes through
-// inertForTerminal.
+// stronger evidence first) with evidence, how to verify and what to do, then what was not scanned
+// and why. Never branches per detector: everything comes from the Finding fields. All
+// attacker-controlled text passes through inertForTerminal.
 import type { ContainerRef } from '../snapshot/container.js';
 import { createColors } from 'picocolors';
 import { LEVELS, type Action, type Evidence, type Finding, type Lang, type Level } from '../model/finding.js';
 import { runningProcesses, type RunningProcess } from '../classify/verdict.js';
-import { kindName, levelName, runningText, scopeText, t } from './i18n.js';
+import {
+  kindName,
+  levelName,
+  notScannedGroupText,
+  runningText,
+  scanGapText,
+  scopeText,
+  skipHint,
+  t,
+} from './i18n.js';
 import type { Report } from './model.js';
+import { notScannedGroups, type NotScanned } from './not-scanned.js';
 import { formatArgv, inertForTerminal as safe } from './sanitize.js';
 
 export interface TextOptions {
@@ -89,6 +99,8 @@ export function renderText(report: Report, opts: TextOptions): string {
     }
     out.push('');
   }
+  if (report.notScanned && report.notScanned.total > 0)
+    out.push(renderNotScanned(report.notScanned, lang, c), '');
   if (report.skipped.length) {
     out.push(c.bold(t(lang, 'skippedSection')));
     for (const s of report.skipped) out.push(`  ${s.ruleId}: ${s.missing.join(', ')}`);
@@ -123,6 +135,30 @@ function renderVerdict(report: Report, lang: Lang, c: Colors): string {
       );
   }
   if (v.notCollected.length) lines.push(`  ${t(lang, 'notCollectedSection')}: ${v.notCollected.join(', ')}`);
+  // Reasons are skip ids from the snapshot, which a hand-edited one could fill with anything.
+  for (const gap of v.scanGaps ?? []) lines.push(`  ${c.yellow(safe(scanGapText(lang, gap)))}`);
+  return lines.join('\n');
+}
+
+/** Paths shown per reason in the terminal; the JSON report lists more, and counts them all. */
+const NOT_SCANNED_SHOWN = 5;
+
+/**
+ * What the content scan did not scan, one group per reason (gaps first): how many, what the reason
+ * means, the first paths with their detail, and for a gap how to cover it.
+ */
+function renderNotScanned(ns: NotScanned, lang: Lang, c: Colors): string {
+  const lines = [c.bold(t(lang, 'notScanned.title', { count: ns.total }))];
+  if (ns.gaps > 0) lines.push(`  ${c.yellow(t(lang, 'notScanned.gaps', { count: ns.gaps }))}`);
+  for (const g of notScannedGroups(ns)) {
+    const shown = g.entries.slice(0, NOT_SCANNED_SHOWN);
+    const { head, rest } = notScannedGroupText(lang, g, shown.length);
+    lines.push(`  ${g.policy ? `${c.dim('○')} ${safe(head)}` : `${c.yellow('●')} ${c.bold(safe(head))}`}`);
+    for (const e of shown) lines.push(`    ${safe(e.path)}${e.detail ? c.dim(` — ${safe(e.detail)}`) : ''}`);
+    if (rest) lines.push(`    ${c.dim(rest)}`);
+    const hint = skipHint(lang, g.reason);
+    if (hint) lines.push(`    ${t(lang, 'notScanned.cover', { hint })}`);
+  }
   return lines.join('\n');
 }
 

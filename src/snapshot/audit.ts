@@ -98,14 +98,26 @@ export const SshdFactsSchema = z.object({
 export type SshdFacts = z.infer<typeof SshdFactsSchema>;
 
 export const PackageFactsSchema = z.object({
-  manager: z.enum(['apt', 'none']),
-  /** Newest mtime of the downloaded package lists: how fresh "no pending update" is. */
+  /**
+   * apt (dpkg status), dnf (dnf 4 or 5) or yum over an rpm database, `rpm` for an rpm database with
+   * neither (zypper, a bare image), `none` without a package database.
+   */
+  manager: z.enum(['apt', 'dnf', 'yum', 'rpm', 'none']),
+  /**
+   * Newest mtime of the downloaded package lists (apt) or repository metadata caches (dnf/yum): how
+   * fresh "no pending update" is.
+   */
   listsUpdatedAt: z.string().optional(),
-  /** The security lists read (/var/lib/apt/lists/*security*_Packages*). */
+  /**
+   * The security lists read: /var/lib/apt/lists/*security*_Packages* (apt), the repositories'
+   * updateinfo files in the dnf/yum cache (rpm hosts).
+   */
   securityLists: z.array(z.string()),
   /**
    * For each installed package a security list also carries: the installed version and the list's
-   * (highest) version. Whether that is newer is for the check to decide.
+   * (highest) version. Whether that is newer is for the check to decide. On rpm hosts versions are
+   * `[epoch:]version-release`, `list` is the repository, and `advisories` the security advisories
+   * (RHSA-2024:1234…) whose fixed version is newer than the installed one.
    */
   candidates: z.array(
     z.object({
@@ -114,8 +126,28 @@ export const PackageFactsSchema = z.object({
       installed: z.string(),
       candidate: z.string(),
       list: z.string(),
+      advisories: z.array(z.string()).optional(),
     }),
   ),
+  /** rpm hosts: the rpm database read. */
+  rpmDatabase: z.string().optional(),
+  /** rpm hosts: the newest install time in the rpm database (imported gpg keys left out): patch age. */
+  newestInstallAt: z.string().optional(),
+  /** rpm hosts: the dnf/yum history database read and its last successful transactions. */
+  history: z
+    .object({
+      file: z.string(),
+      lastTransactionAt: z.string().optional(),
+      /** The last successful transaction that upgraded a package. */
+      lastUpgradeAt: z.string().optional(),
+      /** Its recorded command line (dnf 4, yum) or description (dnf 5). */
+      command: z.string().optional(),
+    })
+    .optional(),
+  /** rpm hosts: repository metadata caches found (each with a repomd.xml). */
+  repoCaches: z.number().int().nonnegative().optional(),
+  /** rpm hosts: security advisory entries left out because they update a module stream. */
+  modularSkipped: z.number().int().nonnegative().optional(),
   error: z.string().optional(),
 });
 export type PackageFacts = z.infer<typeof PackageFactsSchema>;
@@ -243,6 +275,33 @@ export const RuntimeSocketFactsSchema = z.object({
 });
 export type RuntimeSocketFacts = z.infer<typeof RuntimeSocketFactsSchema>;
 
+export const SELINUX_MODES = ['enforcing', 'permissive', 'disabled'] as const;
+export type SelinuxMode = (typeof SELINUX_MODES)[number];
+
+/**
+ * SELinux (issue 23): the mode the target's /etc/selinux/config sets for the next boot and, on the
+ * running system only, the mode the kernel is in now. Miner droppers commonly run `setenforce 0` and
+ * rewrite the config, so the two are kept apart for the check to compare.
+ */
+export const SelinuxFactsSchema = z.object({
+  /** /etc/selinux exists: SELinux's policy or tools are installed in the target. */
+  installed: z.boolean(),
+  /** /etc/selinux/config, when it exists. */
+  config: z
+    .object({
+      /** SELINUX= as libselinux reads it: the first recognised mode, else the first value as written. */
+      mode: z.string().optional(),
+      /** SELINUXTYPE= (targeted, mls, minimum…). */
+      type: z.string().optional(),
+    })
+    .optional(),
+  /** The running kernel's mode: /sys/fs/selinux/enforce 1 or 0, `disabled` without selinuxfs. */
+  live: z.enum(SELINUX_MODES).optional(),
+  /** Why `live` is absent (an offline root, an unreadable file). */
+  liveNote: z.string().optional(),
+});
+export type SelinuxFacts = z.infer<typeof SelinuxFactsSchema>;
+
 export const AuditFactsSchema = z.object({
   firewall: FirewallFactsSchema.optional(),
   sshd: SshdFactsSchema.optional(),
@@ -253,5 +312,6 @@ export const AuditFactsSchema = z.object({
   logins: LoginFactsSchema.optional(),
   hostsPools: HostsPoolFactsSchema.optional(),
   runtimeSockets: RuntimeSocketFactsSchema.optional(),
+  selinux: SelinuxFactsSchema.optional(),
 });
 export type AuditFacts = z.infer<typeof AuditFactsSchema>;

@@ -125,8 +125,18 @@ export const PersistenceSchema = z.object({
 });
 export type Persistence = z.infer<typeof PersistenceSchema>;
 
-/** `config`: differs from the package, but the package marks it %config (rpm), so edits are expected. */
-export const INTEGRITY_STATUSES = ['ok', 'modified', 'unpackaged', 'unreadable', 'config'] as const;
+/**
+ * `config`: differs from the package, but the package marks it %config (rpm), so edits are expected.
+ * `prelinked`: differs, but prelink rewrote it in place (CentOS 6/7): the digest is not comparable.
+ */
+export const INTEGRITY_STATUSES = [
+  'ok',
+  'modified',
+  'unpackaged',
+  'unreadable',
+  'config',
+  'prelinked',
+] as const;
 
 export const BinaryCheckSchema = z.object({
   /** Where the program is found (e.g. /usr/bin/ps). */

@@ -79,6 +79,8 @@ export const HostSchema = z.object({
       id: z.string().optional(),
       name: z.string().optional(),
       version: z.string().optional(),
+      /** os-release ID_LIKE, split on spaces (`rhel centos fedora`): the family a derivative follows. */
+      idLike: z.array(z.string()).optional(),
       /** The package database found in the root (issue 23), so a check can say why it did not apply. */
       packageManager: z.enum(['dpkg', 'rpm', 'apk']).optional(),
     })
@@ -165,6 +167,44 @@ export type HostsEntry = z.infer<typeof HostsEntrySchema>;
 
 // ---- Content scan (issue 3): files and process memory matched by YARA rules ----
 
+/** A byte range of a file, [start, end): offsets from its first byte, the end excluded. */
+const ByteRangeSchema = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]);
+
+/**
+ * A run of one byte value appended to a program after everything its headers refer to (ATT&CK
+ * T1027.001, binary padding): it pushes the file past scanners' size limits and changes its hash.
+ */
+export const ContentPaddingSchema = z.object({
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().positive(),
+  /** The byte value repeated, 0 for zeros. */
+  byte: z.number().int().min(0).max(255),
+  /** sha256 of the bytes before the padding: the file as it was before the run was appended. */
+  sha256Before: z.string().optional(),
+});
+export type ContentPadding = z.infer<typeof ContentPaddingSchema>;
+
+/**
+ * How a file over the size limit was scanned (engine/file-parts.ts): a program (`program`) by its
+ * headers' segments or sections, its appended overlay left out but for its first and last MiB; any
+ * other file (`windows`) by its head, its tail and the chunks between that are not one byte value.
+ */
+export const ContentPartsSchema = z.object({
+  how: z.enum(['program', 'windows']),
+  format: z.enum(['elf', 'pe']).optional(),
+  /** The ranges the rules ran over, merged; the first 16, `moreRanges` counts the rest. */
+  scanned: z.array(ByteRangeSchema),
+  moreRanges: z.number().int().positive().optional(),
+  bytesScanned: z.number().int().nonnegative(),
+  /** Not scanned: holes, runs of one byte value, a program's overlay, what the budget left. */
+  bytesSkipped: z.number().int().nonnegative(),
+  /** A program's overlay: everything after what its headers refer to. */
+  overlay: ByteRangeSchema.optional(),
+  /** Never read: the scan's budget ran out first (the file is also listed as `partly-scanned`). */
+  unscanned: z.array(ByteRangeSchema).optional(),
+});
+export type ContentParts = z.infer<typeof ContentPartsSchema>;
+
 export const ContentFileSchema = z.object({
   /** The file's path; inside an archive `<archive>!<entry>` (nested: `a.zip!b.tar!c`). */
   path: z.string(),
@@ -179,6 +219,10 @@ export const ContentFileSchema = z.object({
    * and sha256 are in the registry of outputs of the user who ran the collection.
    */
   ownOutput: z.object({ writtenAt: z.string(), what: z.string() }).optional(),
+  /** Binary padding appended to this program (T1027.001). */
+  padding: ContentPaddingSchema.optional(),
+  /** The file was over the size limit and scanned by these parts; absent for a file read whole. */
+  parts: ContentPartsSchema.optional(),
   matches: z.array(ContentMatchSchema),
 });
 export type ContentFile = z.infer<typeof ContentFileSchema>;
@@ -194,7 +238,7 @@ export const ContentMemorySchema = z.object({
 export type ContentMemory = z.infer<typeof ContentMemorySchema>;
 export const ContentSkipSchema = z.object({
   path: z.string(),
-  /** too-large, empty, special-file, unreadable, symlink-loop, archive-bomb, archive-limit, … */
+  /** empty, special-file, unreadable, symlink-loop, partly-scanned, archive-bomb, archive-limit, … */
   reason: z.string(),
   detail: z.string().optional(),
 });
@@ -223,7 +267,7 @@ export const ContentSchema = z.object({
   /** Only files with matches and executables (with their sha256); clean data files are counted. */
   files: z.array(ContentFileSchema),
   memory: z.array(ContentMemorySchema).optional(),
-  /** The first skips; `stats.skippedByReason` counts them all. */
+  /** The first skips, and archive bombs beyond them; `stats.skippedByReason` counts them all. */
   skipped: z.array(ContentSkipSchema),
   stats: z.object({
     files: z.number().int().nonnegative(),
@@ -235,6 +279,12 @@ export const ContentSchema = z.object({
     memoryProcesses: z.number().int().nonnegative(),
     memoryBytes: z.number().int().nonnegative(),
     durationMs: z.number().nonnegative(),
+    /** Files over the size limit, scanned by their parts (see ContentPartsSchema). */
+    partsFiles: z.number().int().nonnegative().optional(),
+    /** Bytes of those files their parts left out: holes, runs of one value, overlays, over budget. */
+    bytesSkippedByParts: z.number().int().nonnegative().optional(),
+    /** Time spent hashing files over the size limit whose evidence needed a sha256 (a match, padding). */
+    largeHashMs: z.number().nonnegative().optional(),
   }),
   /** Offline roots only, and only when there is one: symlinks that lead out of the root, not followed. */
   linksOutsideRoot: z.array(LinkOutsideRootSchema).optional(),

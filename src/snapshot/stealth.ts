@@ -41,7 +41,7 @@ export const PreloadSchema = z.object({
   /** Preloaded libraries, and every distinct shared object processes have mapped. */
   libraries: z.array(SharedObjectSchema),
   /** The package database ownership came from; `none` means ownership is unknown, not "unowned". */
-  packageDb: z.enum(['dpkg', 'rpm', 'none']),
+  packageDb: z.enum(['dpkg', 'rpm', 'apk', 'none']),
 });
 export type Preload = z.infer<typeof PreloadSchema>;
 

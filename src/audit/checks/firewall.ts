@@ -6,7 +6,7 @@ import type { AuditFacts } from '../../snapshot/audit.js';
 import { buildModel, evaluateProbe, hasInboundFilter } from '../firewall/evaluate.js';
 import type { FilterModel, Probe } from '../firewall/ir.js';
 import type { AuditCheck } from '../types.js';
-import { smbOpenings } from '../../collect/audit/firewalld.js';
+import { smbOpenings } from '../firewall/firewalld.js';
 import { fact, fail, listSome, pass, reachableFromNetwork, socketEvidence, t, unknown } from '../util.js';
 
 export const SMB_PORTS = [135, 137, 138, 139, 445] as const;
@@ -50,6 +50,14 @@ export const firewallActive: AuditCheck = {
       ...built.problems.map((p) => fact('problem', p)),
     ];
     if (built.model.sources.length === 0) {
+      // An offline root reaches here only with firewalld's saved zones (issue 23): no ruleset is
+      // loaded there, and whether firewalld starts at boot is not decided from files.
+      if (!snapshot.target.live)
+        return unknown(
+          "An offline root has no loaded ruleset; only firewalld's saved zones were read (smb-ports-blocked judges them).",
+          '离线目录没有已加载的防火墙规则；只读取了 firewalld 保存的区域配置（由 smb-ports-blocked 判定）。',
+          ev,
+        );
       return unknown(
         'No ruleset could be read (nft and iptables-save are missing or failed; run as root).',
         '无法读取任何防火墙规则（nft 和 iptables-save 缺失或执行失败；请以 root 运行）。',

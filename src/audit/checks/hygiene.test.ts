@@ -1,4 +1,4 @@
-// Patch, anti-virus and cloud-agent checks over literal facts.
+// Patch, anti-virus and cloud-agent checks over literal facts (apt and rpm hosts).
 import { describe, expect, it } from 'vitest';
 import { COLLECTED_AT, makeProcess, makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
 import type { AgentFacts, AuditFacts, PackageFacts } from '../../snapshot/audit.js';
@@ -78,6 +78,90 @@ describe('package-lists-fresh', () => {
   });
   it('passes on lists from yesterday', () => {
     expect(runCheck(packageListsFresh, snap(pk({ listsUpdatedAt: daysAgo(1) }))).status).toBe('pass');
+  });
+});
+
+describe('security-updates and package-lists-fresh on rpm hosts', () => {
+  const rpm = (p: Partial<PackageFacts>): AuditFacts => ({
+    packages: {
+      manager: 'dnf',
+      securityLists: ['/var/cache/dnf/baseos-0123456789abcdef/repodata/x-updateinfo.xml.gz'],
+      candidates: [],
+      rpmDatabase: '/var/lib/rpm/rpmdb.sqlite',
+      repoCaches: 1,
+      ...p,
+    },
+  });
+  const openssl = {
+    name: 'openssl-libs',
+    arch: 'x86_64',
+    installed: '1:3.0.7-24.el9',
+    candidate: '1:3.0.7-25.el9_3',
+    list: 'baseos',
+    advisories: ['RHSA-2024:0310'],
+  };
+  it('fails with the packages and advisory ids, in rpm version order, with a dnf fix', () => {
+    const o = runCheck(securityUpdates, snap(rpm({ candidates: [openssl] })));
+    expect(o.status).toBe('fail');
+    expect(o.message.en).toBe(
+      '1 package(s) have a pending security update: openssl-libs (advisories RHSA-2024:0310).',
+    );
+    expect(o.message['zh-CN']).toContain('RHSA-2024:0310');
+    expect(o.evidence[0]).toEqual({
+      type: 'match',
+      field: 'pending',
+      value: 'openssl-libs.x86_64 1:3.0.7-24.el9 → 1:3.0.7-25.el9_3 (RHSA-2024:0310)',
+    });
+    expect(o.fixCommand).toMatch(/^dnf -y upgrade --security/);
+    const yum = runCheck(securityUpdates, snap(rpm({ manager: 'yum', candidates: [openssl] })));
+    expect(yum.fixCommand).toMatch(/^yum -y update --security/);
+  });
+  it('passes when installed versions are at or past the fixed ones (tilde and release order)', () => {
+    const same = { ...openssl, installed: openssl.candidate, advisories: undefined };
+    const newer = { ...openssl, name: 'x', installed: '2.0-1.el9', candidate: '2.0~rc1-1.el9' };
+    const o = runCheck(securityUpdates, snap(rpm({ candidates: [same, newer] })));
+    expect(o.status).toBe('pass');
+    expect(o.message.en).toContain('1 updateinfo file(s) read');
+  });
+  it('is unknown, and says why, without a repository cache, without updateinfo, or without dnf/yum', () => {
+    const none = runCheck(securityUpdates, snap(rpm({ securityLists: [], repoCaches: 0 })));
+    expect(none.status).toBe('unknown');
+    expect(none.message.en).toMatch(/^No repository metadata cache on disk \(\/var\/cache\/dnf\)/);
+    const bare = runCheck(securityUpdates, snap(rpm({ securityLists: [], repoCaches: 3 })));
+    expect(bare.message.en).toMatch(/^The 3 cached repositories carry no security advisories/);
+    const broken = runCheck(securityUpdates, snap(rpm({ securityLists: [], error: 'x.xz: not read' })));
+    expect(broken.message.en).toContain('x.xz: not read');
+    expect(runCheck(securityUpdates, snap(rpm({ manager: 'rpm' }))).status).toBe('unknown');
+    expect(runCheck(securityUpdates, snap(pk({ manager: 'none' }))).message.en).toMatch(/dpkg or rpm/);
+  });
+  it('dates the metadata by the newer of the repo cache and the last transaction', () => {
+    const history = {
+      file: '/var/lib/dnf/history.sqlite',
+      lastTransactionAt: daysAgo(2),
+      command: 'upgrade -y',
+    };
+    const fresh = runCheck(packageListsFresh, snap(rpm({ listsUpdatedAt: daysAgo(30), history })));
+    expect(fresh.status).toBe('pass');
+    expect(fresh.message.en).toBe('The last successful dnf transaction was 2 day(s) ago.');
+    expect(fresh.evidence).toContainEqual({
+      type: 'match',
+      field: 'last transaction',
+      value: `${daysAgo(2)} (upgrade -y)`,
+    });
+    const stale = runCheck(packageListsFresh, snap(rpm({ listsUpdatedAt: daysAgo(30) })));
+    expect(stale.message.en).toBe('Repository metadata is 30 days old.');
+    expect(stale.fixCommand).toBe('dnf makecache');
+    const oldTx = runCheck(
+      packageListsFresh,
+      snap(rpm({ manager: 'yum', history: { ...history, lastTransactionAt: daysAgo(40) } })),
+    );
+    expect(oldTx.status).toBe('fail');
+    expect(oldTx.message.en).toMatch(/^The last successful yum transaction was 40 days ago/);
+  });
+  it('falls back to the newest install time when there is neither cache nor history', () => {
+    expect(runCheck(packageListsFresh, snap(rpm({ newestInstallAt: daysAgo(90) }))).status).toBe('fail');
+    expect(runCheck(packageListsFresh, snap(rpm({ newestInstallAt: daysAgo(1) }))).status).toBe('unknown');
+    expect(runCheck(packageListsFresh, snap(rpm({ manager: 'rpm' }))).status).toBe('unknown');
   });
 });
 

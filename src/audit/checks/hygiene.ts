@@ -1,14 +1,92 @@
 // Patch, anti-virus and cloud-agent checks (source §3.2, §3.6, §3.9): pending security updates from
-// apt's local lists, the running kernel against the newest installed, an AV/EDR agent and fresh
-// signatures, and cloud security agents that were stopped or deleted.
+// apt's local lists or the updateinfo in dnf/yum's repository cache, the running kernel against the
+// newest installed, an AV/EDR agent and fresh signatures, and cloud security agents that were stopped
+// or deleted.
 import type { Evidence } from '../../model/finding.js';
+import type { PackageFacts } from '../../snapshot/audit.js';
 import { AGENTS } from '../agents.js';
 import { compareDebVersions } from '../debversion.js';
-import type { AuditCheck } from '../types.js';
+import { compareRpmVersions } from '../rpmversion.js';
+import type { AuditCheck, CheckOutcome } from '../types.js';
 import { absent, compareVersions, daysBetween, fact, fail, listSome, pass, t, unknown } from '../util.js';
 
 const LISTS_MAX_AGE_DAYS = 7;
 const SIGNATURES_MAX_AGE_DAYS = 7;
+
+/** The rpm front ends: dnf (4 or 5) and yum; `rpm` is a database neither manages. */
+const RPM_MANAGERS = new Set<PackageFacts['manager']>(['dnf', 'yum', 'rpm']);
+
+/** What installs pending security updates now and from then on, per front end. */
+const RPM_FIX: Record<'dnf' | 'yum', string> = {
+  dnf: 'dnf -y upgrade --security && dnf -y install dnf-automatic && systemctl enable --now dnf-automatic-install.timer',
+  yum: "yum -y update --security && yum -y install yum-cron && sed -i 's/^apply_updates = no/apply_updates = yes/' /etc/yum/yum-cron.conf && systemctl enable --now yum-cron",
+};
+
+/** What the rpm facts say about patch age, as evidence for both patch checks. */
+function rpmAgeEvidence(pk: PackageFacts): Evidence[] {
+  const ev: Evidence[] = [];
+  if (pk.listsUpdatedAt) ev.push(fact('repository metadata updated', pk.listsUpdatedAt));
+  const h = pk.history;
+  if (h?.lastTransactionAt)
+    ev.push(fact('last transaction', `${h.lastTransactionAt}${h.command ? ` (${h.command})` : ''}`));
+  if (h?.lastUpgradeAt) ev.push(fact('last upgrade', h.lastUpgradeAt));
+  if (pk.newestInstallAt) ev.push(fact('newest package installed', pk.newestInstallAt));
+  return ev;
+}
+
+/** security-updates on an rpm host: the updateinfo advisories against the rpm database. */
+function rpmSecurityUpdates(pk: PackageFacts): CheckOutcome {
+  if (pk.manager === 'rpm')
+    return unknown(
+      'An rpm database that neither dnf nor yum manages (zypper and others are not read yet): pending security updates are not checked.',
+      '本系统的 rpm 数据库不由 dnf 或 yum 管理（暂不读取 zypper 等）：未检查待安装的安全更新。',
+      rpmAgeEvidence(pk),
+    );
+  const tool = pk.manager === 'yum' ? 'yum' : 'dnf';
+  if (pk.securityLists.length === 0) {
+    if (pk.error)
+      return unknown(
+        `No security advisory (updateinfo) could be read: ${pk.error}`,
+        `无法读取安全公告（updateinfo）：${pk.error}`,
+        rpmAgeEvidence(pk),
+      );
+    if (!pk.repoCaches)
+      return unknown(
+        `No repository metadata cache on disk (/var/cache/${tool}): ${tool} never refreshed it here, or \`${tool} clean all\` removed it, so pending security updates cannot be known offline. \`${tool} makecache\` downloads it.`,
+        `磁盘上没有软件仓库元数据缓存（/var/cache/${tool}）：本机从未刷新过，或已被 \`${tool} clean all\` 清除，离线无法得知待安装的安全更新。执行 \`${tool} makecache\` 可下载元数据。`,
+        rpmAgeEvidence(pk),
+      );
+    return unknown(
+      `The ${pk.repoCaches} cached repositories carry no security advisories (updateinfo); CentOS 7 and some mirrors publish none, so pending security updates cannot be known offline.`,
+      `缓存的 ${pk.repoCaches} 个软件仓库都没有安全公告（updateinfo）；CentOS 7 和部分镜像源不发布安全公告，离线无法得知待安装的安全更新。`,
+      rpmAgeEvidence(pk),
+    );
+  }
+  const pending = pk.candidates.filter((c) => compareRpmVersions(c.candidate, c.installed) > 0);
+  const ev: Evidence[] = pending.slice(0, 30).map((u) => {
+    const ids = u.advisories?.length ? ` (${listSome(u.advisories, 4)})` : '';
+    return fact('pending', `${u.name}.${u.arch} ${u.installed} → ${u.candidate}${ids}`);
+  });
+  ev.push(...rpmAgeEvidence(pk));
+  if (pk.modularSkipped)
+    ev.push(fact('module-stream advisory entries not checked', String(pk.modularSkipped)));
+  if (pk.error) ev.push(fact('not read', pk.error));
+  const files = pk.securityLists.length;
+  if (pending.length === 0)
+    return pass(
+      `No installed package is older than the fixed versions the security advisories name (${files} updateinfo file(s) read).`,
+      `所有已安装的包均不低于安全公告中的修复版本（读取了 ${files} 个 updateinfo 文件）。`,
+      ev,
+    );
+  const names = [...new Set(pending.map((u) => u.name))];
+  const ids = [...new Set(pending.flatMap((u) => u.advisories ?? []))].sort();
+  return fail(
+    `${names.length} package(s) have a pending security update: ${listSome(names)}${ids.length ? ` (advisories ${listSome(ids, 6)})` : ''}.`,
+    `有 ${names.length} 个包存在待安装的安全更新：${listSome(names)}${ids.length ? `（安全公告 ${listSome(ids, 6)}）` : ''}。`,
+    ev,
+    RPM_FIX[tool],
+  );
+}
 
 export const securityUpdates: AuditCheck = {
   id: 'security-updates',
@@ -16,8 +94,8 @@ export const securityUpdates: AuditCheck = {
   level: 'high',
   title: t('No security update is pending', '没有待安装的安全更新'),
   description: t(
-    "Compares every installed package (/var/lib/dpkg/status) with the versions in the security suites' package lists already on disk (/var/lib/apt/lists/*security*), using dpkg's version order, and fails when a list has a newer version. No network and no apt run. Miners get in through known holes in the OS, middleware and databases. How current the answer is depends on when `apt-get update` last ran: see package-lists-fresh.",
-    '用 dpkg 的版本比较规则，将每个已安装的包（/var/lib/dpkg/status）与本地已有的安全更新源软件包列表（/var/lib/apt/lists/*security*）中的版本比较，列表中有更新的版本即判为不通过。不联网，也不运行 apt。挖矿木马经由操作系统、中间件和数据库的已知漏洞入侵。结果的时效取决于上次执行 `apt-get update` 的时间，见 package-lists-fresh。',
+    "Compares every installed package (/var/lib/dpkg/status) with the versions in the security suites' package lists already on disk (/var/lib/apt/lists/*security*), using dpkg's version order, and fails when a list has a newer version. On rpm hosts (RHEL, Rocky, Alma, CentOS, Fedora, Amazon Linux) it compares the rpm database with the security advisories (updateinfo: RHSA-…, ALSA-…, FEDORA-…) in the repository metadata dnf or yum cached (/var/cache/dnf, /var/cache/libdnf5, /var/cache/yum), using rpm's version order; without a cache it cannot tell. No network and no apt, dnf or yum run. Miners get in through known holes in the OS, middleware and databases. How current the answer is depends on when the lists or metadata were last refreshed: see package-lists-fresh.",
+    '用 dpkg 的版本比较规则，将每个已安装的包（/var/lib/dpkg/status）与本地已有的安全更新源软件包列表（/var/lib/apt/lists/*security*）中的版本比较，列表中有更新的版本即判为不通过。在 rpm 系主机（RHEL、Rocky、Alma、CentOS、Fedora、Amazon Linux）上，用 rpm 的版本比较规则，将 rpm 数据库与 dnf 或 yum 缓存的软件仓库元数据（/var/cache/dnf、/var/cache/libdnf5、/var/cache/yum）中的安全公告（updateinfo：RHSA-…、ALSA-…、FEDORA-… 等）比较；没有缓存时无法判断。不联网，也不运行 apt、dnf 或 yum。挖矿木马经由操作系统、中间件和数据库的已知漏洞入侵。结果的时效取决于软件包列表或元数据上次刷新的时间，见 package-lists-fresh。',
   ),
   fix: {
     command: 'apt-get update && apt-get -y upgrade && apt-get install -y unattended-upgrades',
@@ -32,9 +110,10 @@ export const securityUpdates: AuditCheck = {
     const pk = snapshot.audit!.packages!;
     if (pk.manager === 'none')
       return unknown(
-        'No dpkg database on this system; other package managers are not checked yet.',
-        '本系统没有 dpkg 数据库；暂不检查其他包管理器。',
+        'No dpkg or rpm database on this system; other package managers are not checked yet.',
+        '本系统没有 dpkg 或 rpm 数据库；暂不检查其他包管理器。',
       );
+    if (RPM_MANAGERS.has(pk.manager)) return rpmSecurityUpdates(pk);
     if (pk.securityLists.length === 0) {
       return unknown(
         pk.error
@@ -72,8 +151,8 @@ export const packageListsFresh: AuditCheck = {
   level: 'low',
   title: t('Package lists were refreshed in the last week', '软件包列表在一周内更新过'),
   description: t(
-    `Fails when apt's package lists (/var/lib/apt/lists) are older than ${LISTS_MAX_AGE_DAYS} days at collection time: pending security updates cannot be seen in stale lists.`,
-    `采集时 apt 软件包列表（/var/lib/apt/lists）超过 ${LISTS_MAX_AGE_DAYS} 天未更新即判为不通过：过期的列表看不到待安装的安全更新。`,
+    `Fails when apt's package lists (/var/lib/apt/lists) are older than ${LISTS_MAX_AGE_DAYS} days at collection time: pending security updates cannot be seen in stale lists. On rpm hosts the newer of the repository metadata cache (dnf/yum) and the last successful dnf/yum transaction (history database) counts; with neither, a newest install time in the rpm database older than that still fails it.`,
+    `采集时 apt 软件包列表（/var/lib/apt/lists）超过 ${LISTS_MAX_AGE_DAYS} 天未更新即判为不通过：过期的列表看不到待安装的安全更新。在 rpm 系主机上，以软件仓库元数据缓存（dnf/yum）与上次成功的 dnf/yum 事务（历史数据库）中较新的一个为准；两者都没有时，若 rpm 数据库中最近的安装时间也早于此期限，同样判为不通过。`,
   ),
   fix: {
     command: 'apt-get update',
@@ -86,7 +165,9 @@ export const packageListsFresh: AuditCheck = {
   needs: ['packages'],
   run(snapshot) {
     const pk = snapshot.audit!.packages!;
-    if (pk.manager === 'none') return unknown('No apt/dpkg on this system.', '本系统没有 apt/dpkg。');
+    if (pk.manager === 'none')
+      return unknown('No apt/dpkg or rpm on this system.', '本系统没有 apt/dpkg 或 rpm。');
+    if (RPM_MANAGERS.has(pk.manager)) return rpmListsFresh(pk, snapshot.collectedAt);
     if (!pk.listsUpdatedAt)
       return fail(
         'No package lists: `apt-get update` has never run.',
@@ -107,6 +188,59 @@ export const packageListsFresh: AuditCheck = {
     );
   },
 };
+
+/**
+ * package-lists-fresh on an rpm host: dnf refreshes expired metadata on every run, so the newer of
+ * the cache and the last successful transaction says how stale "no pending update" may be.
+ */
+function rpmListsFresh(pk: PackageFacts, collectedAt: string): CheckOutcome {
+  const ev = rpmAgeEvidence(pk);
+  if (pk.manager === 'rpm')
+    return unknown(
+      'An rpm database that neither dnf nor yum manages: no repository metadata to date.',
+      '本系统的 rpm 数据库不由 dnf 或 yum 管理：没有可判断时间的软件仓库元数据。',
+      ev,
+    );
+  const tool = pk.manager === 'yum' ? 'yum' : 'dnf';
+  const fix = `${tool} makecache`;
+  const cache = pk.listsUpdatedAt;
+  const trans = pk.history?.lastTransactionAt;
+  const days = (at: string) => Math.floor(daysBetween(at, collectedAt));
+  if (!cache && !trans) {
+    const installed = pk.newestInstallAt;
+    if (installed && days(installed) > LISTS_MAX_AGE_DAYS)
+      return fail(
+        `No repository metadata cache and no ${tool} history, and the newest package was installed ${days(installed)} days ago.`,
+        `没有软件仓库元数据缓存，也没有 ${tool} 历史记录，最近一次安装软件包是在 ${days(installed)} 天前。`,
+        ev,
+        fix,
+      );
+    return unknown(
+      `No repository metadata cache and no ${tool} history on disk: when the metadata was last refreshed cannot be told.`,
+      `磁盘上没有软件仓库元数据缓存，也没有 ${tool} 历史记录：无法判断元数据上次刷新的时间。`,
+      ev,
+    );
+  }
+  const byCache = cache !== undefined && (!trans || cache >= trans);
+  const age = days(byCache ? cache! : trans!);
+  const shown = Math.max(0, age);
+  if (age > LISTS_MAX_AGE_DAYS)
+    return byCache
+      ? fail(`Repository metadata is ${age} days old.`, `软件仓库元数据已有 ${age} 天未更新。`, ev, fix)
+      : fail(
+          `The last successful ${tool} transaction was ${age} days ago, and no newer repository metadata is cached.`,
+          `上次成功的 ${tool} 事务是在 ${age} 天前，且没有更新的软件仓库元数据缓存。`,
+          ev,
+          fix,
+        );
+  return byCache
+    ? pass(`Repository metadata is ${shown} day(s) old.`, `软件仓库元数据 ${shown} 天前更新。`, ev)
+    : pass(
+        `The last successful ${tool} transaction was ${shown} day(s) ago.`,
+        `上次成功的 ${tool} 事务是在 ${shown} 天前。`,
+        ev,
+      );
+}
 
 export const kernelCurrent: AuditCheck = {
   id: 'kernel-current',

@@ -1,12 +1,16 @@
 // Tests for firewalld's saved zones and the SMB check over them: a public zone whose rich rule
-// accepts 445 fails with the zone and the rule as evidence; the twin that rejects 445 passes.
+// accepts 445 fails with the zone and the rule as evidence; the twin that rejects 445 passes; and an
+// offline root (`audit --root`) has its saved zones read too, while loaded rulesets stay live-only.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeSnapshot } from '../../../test/helpers/snapshot-builders.js';
 import { runCheck } from '../../audit/run.js';
-import { smbPortsBlocked } from '../../audit/checks/firewall.js';
+import { firewallActive, smbPortsBlocked } from '../../audit/checks/firewall.js';
+import { smbOpenings } from '../../audit/firewall/firewalld.js';
 import { TargetFs } from '../../target/fs.js';
-import { collectFirewalldConfig, parseZoneXml, smbOpenings } from './firewalld.js';
+import { collectFirewalldConfig, parseZoneXml } from './firewalld.js';
+import { collectAuditFacts } from './index.js';
+import { BUILTIN } from './logins/dictionary.js';
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../../../test/fixtures/firewalld/${name}`, import.meta.url));
@@ -69,5 +73,49 @@ describe('firewalld zones', () => {
       '445/tcp',
       'all',
     ]);
+  });
+});
+
+describe('firewalld zones of an offline root', () => {
+  async function offline(root: string) {
+    const snapshot = makeSnapshot({ target: { root, live: false } });
+    const { audit, records } = await collectAuditFacts(snapshot, {
+      loginTests: false,
+      dictionary: BUILTIN,
+      parts: ['firewall'],
+    });
+    return {
+      snapshot: { ...snapshot, audit },
+      record: records.find((r) => r.collector === 'audit.firewall'),
+    };
+  }
+
+  it('reads the saved zones of `--root` (no ruleset) and fails smb-ports-blocked on the open twin', async () => {
+    const { snapshot, record } = await offline(fixture('open'));
+    expect(record?.status).toBe('ok');
+    const fw = snapshot.audit.firewall!;
+    expect(fw.nft).toBeUndefined();
+    expect(fw.iptables).toEqual([]);
+    expect(fw.firewalld).toMatchObject({ installed: false, defaultZone: 'public' });
+    expect(fw.firewalld?.zones?.map((z) => z.file)).toEqual(['/etc/firewalld/zones/public.xml']);
+    const smb = runCheck(smbPortsBlocked, snapshot);
+    expect(smb.status).toBe('fail');
+    expect(smb.message.en).toContain('445/tcp');
+    // No loaded ruleset offline: firewall-active stays unknown and says why.
+    const active = runCheck(firewallActive, snapshot);
+    expect(active.status).toBe('unknown');
+    expect(active.message.en).toContain('offline root');
+  });
+
+  it('passes smb-ports-blocked on the closed twin', async () => {
+    const { snapshot } = await offline(fixture('closed'));
+    expect(runCheck(smbPortsBlocked, snapshot).status).toBe('pass');
+  });
+
+  it('stays skipped on a root without firewalld configuration', async () => {
+    const { snapshot, record } = await offline(fixture('closed/etc/firewalld/zones'));
+    expect(snapshot.audit.firewall).toBeUndefined();
+    expect(record).toMatchObject({ status: 'skipped' });
+    expect(record?.note).toMatch(/running system/);
   });
 });

@@ -1,16 +1,11 @@
 // firewalld's saved configuration (RHEL-family hosts): the default zone from firewalld.conf and each
 // zone's services, ports and rich rules from /etc/firewalld/zones/*.xml (falling back to the shipped
 // /usr/lib/firewalld/zones for a zone the admin never changed). Read as text with a small tag
-// scanner, as zone files are flat and a full XML parser would be one more dependency.
-import type { FirewalldZone } from '../../snapshot/audit.js';
+// scanner, as zone files are flat and a full XML parser would be one more dependency. Files only, so
+// an offline root's zones are read as well as the running system's.
+import { SERVICE_PORTS } from '../../audit/firewall/firewalld.js';
+import type { FirewallFacts, FirewalldZone } from '../../snapshot/audit.js';
 import type { TargetFs } from '../../target/fs.js';
-
-/** Ports the firewalld services of interest open (from their /usr/lib/firewalld/services files). */
-export const SERVICE_PORTS: Record<string, string[]> = {
-  samba: ['137/udp', '138/udp', '139/tcp', '445/tcp'],
-  'samba-client': ['137/udp', '138/udp'],
-  'samba-dc': ['135/tcp', '137/udp', '138/udp', '139/tcp', '445/tcp'],
-};
 
 const attrs = (tag: string): Map<string, string> => {
   const out = new Map<string, string>();
@@ -85,27 +80,19 @@ export async function collectFirewalldConfig(
   return { ...(defaultZone ? { defaultZone } : {}), zones };
 }
 
-/** Ports 135/137-139/445 a zone opens (plain ports, services, port ranges, accepting rich rules). */
-export function smbOpenings(
-  zone: FirewalldZone,
-  smbPorts: readonly number[],
-): { port: string; rule: string }[] {
-  const hits: { port: string; rule: string }[] = [];
-  const covers = (spec: string): boolean => {
-    const m = /^(\d+)(?:-(\d+))?\//.exec(spec);
-    if (!m) return false;
-    const lo = Number(m[1]);
-    const hi = Number(m[2] ?? m[1]);
-    return smbPorts.some((p) => p >= lo && p <= hi);
+/**
+ * The firewall facts of an offline root: no ruleset is loaded there (nft and iptables describe a
+ * running kernel), but firewalld's saved zones say what the system opens once it boots. Undefined
+ * when the root has no firewalld configuration, so the part stays "skipped" rather than empty.
+ */
+export async function collectSavedFirewall(fs: TargetFs): Promise<FirewallFacts | undefined> {
+  const saved = await collectFirewalldConfig(fs);
+  if (!saved) return undefined;
+  return {
+    iptables: [],
+    iptablesErrors: [],
+    // Not knowable offline; no ruleset is evaluated for it either.
+    ipv6Enabled: false,
+    firewalld: { installed: await fs.exists('/usr/sbin/firewalld'), ...saved },
   };
-  for (const p of zone.ports)
-    if (covers(p))
-      hits.push({ port: p, rule: `<port port="${p.split('/')[0]}" protocol="${p.split('/')[1]}"/>` });
-  for (const s of zone.services)
-    for (const p of SERVICE_PORTS[s] ?? [])
-      if (covers(p)) hits.push({ port: p, rule: `<service name="${s}"/>` });
-  for (const r of zone.richRules)
-    if (r.action === 'accept') for (const p of r.ports) if (covers(p)) hits.push({ port: p, rule: r.text });
-  if (zone.target === 'ACCEPT') hits.push({ port: 'all', rule: `<zone target="ACCEPT">` });
-  return hits;
 }

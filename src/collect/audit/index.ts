@@ -1,8 +1,8 @@
 // Collects the facts `minehunter audit` needs on top of a base snapshot (host, processes, sockets):
-// firewall rulesets, sshd, packages, kernels, agents, cron, the loopback login tests and the pool
-// names in /etc/hosts. Each part is a collector of the shared runner (collect/runner.ts), reading the
-// target through its door, so one that fails is recorded in collection[] and its checks report
-// "unknown".
+// firewall rulesets (firewalld's saved zones also on offline roots), sshd, packages, kernels, agents,
+// cron, SELinux's mode, the loopback login tests and the pool names in /etc/hosts. Each part is a
+// collector of the shared runner (collect/runner.ts), reading the target through its door, so one
+// that fails is recorded in collection[] and its checks report "unknown".
 import type { AuditFacts, LoginService } from '../../snapshot/audit.js';
 import type { CollectionRecord, Snapshot } from '../../snapshot/schema.js';
 import { makeContext } from '../context.js';
@@ -11,12 +11,14 @@ import { CollectorLog } from '../support.js';
 import { collectAgents } from './agents.js';
 import { collectCron, cronFromPersistence } from './cron.js';
 import { collectFirewall } from './firewall.js';
+import { collectSavedFirewall } from './firewalld.js';
 import { collectHostsPools } from './hosts.js';
 import { collectLogins } from './logins/index.js';
 import type { Dictionary } from './logins/dictionary.js';
 import { collectKernel, collectPackages } from './packages.js';
 import { collectSshd } from './sshd.js';
 import { collectRuntimeSockets } from './runtime-sockets.js';
+import { collectSelinux } from './selinux.js';
 
 export interface AuditCollectOptions {
   loginTests: boolean;
@@ -93,13 +95,19 @@ export async function collectAuditFacts(
     if (want(k)) collectors.push(partCollector(k, facts, collect));
   };
   add('packages', () => collectPackages(fs));
-  add('firewall', async () =>
-    live ? collectFirewall(fs) : { skipped: 'rulesets exist only on a running system' },
-  );
+  add('firewall', async () => {
+    if (live) return collectFirewall(fs);
+    // Loaded rulesets exist only on a running system; firewalld's saved zones are files, read anywhere.
+    const saved = await collectSavedFirewall(fs);
+    return (
+      saved ?? { skipped: 'rulesets exist only on a running system and the root has no firewalld zones' }
+    );
+  });
   add('sshd', () => collectSshd(fs, live));
   add('kernel', () => collectKernel(fs, live ? snapshot.host.kernel : undefined));
   add('agents', () => collectAgents(fs));
   add('runtimeSockets', () => collectRuntimeSockets(fs));
+  add('selinux', () => collectSelinux(fs, live));
   add('cron', async () => {
     // The persistence collector's entries when the snapshot has them (one parser for scan and audit);
     // file permissions are not among its facts, so those come from the minimal reader either way.

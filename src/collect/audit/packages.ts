@@ -1,11 +1,13 @@
 // Pending security updates from apt's local metadata, without running apt's resolver (seconds on a
 // small machine): the installed versions from /var/lib/dpkg/status and the versions in the security
 // suites' package lists already on disk (decompressed by apt's own helper). No network, no change.
-// Also the kernels installed beside the running one.
+// Also the kernels installed beside the running one. rpm hosts (no dpkg status) are read by
+// rpm-packages.ts: rpm database, dnf/yum history and the repositories' updateinfo.
 import type { KernelFacts, PackageFacts } from '../../snapshot/audit.js';
 import { compareDebVersions } from '../../audit/debversion.js';
 import type { TargetFs } from '../../target/fs.js';
 import { run } from './exec.js';
+import { collectRpmPackages } from './rpm-packages.js';
 
 interface Stanza {
   Package?: string;
@@ -70,7 +72,8 @@ async function listText(fs: TargetFs, file: string): Promise<string> {
 
 export async function collectPackages(fs: TargetFs): Promise<PackageFacts> {
   const status = await fs.text('/var/lib/dpkg/status').catch(() => undefined);
-  if (status === undefined) return { manager: 'none', securityLists: [], candidates: [] };
+  if (status === undefined)
+    return (await collectRpmPackages(fs)) ?? { manager: 'none', securityLists: [], candidates: [] };
   const facts: PackageFacts = { manager: 'apt', securityLists: [], candidates: [] };
   const lists = '/var/lib/apt/lists';
   const listNames = await fs.names(lists).catch(() => []);

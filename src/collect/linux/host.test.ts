@@ -53,7 +53,12 @@ describe('collectHost on fixture roots', () => {
     expect(host).toEqual({
       addresses: [],
       hostname: 'db-07',
-      distribution: { id: 'rocky', name: 'Rocky Linux', version: '9.3' },
+      distribution: {
+        id: 'rocky',
+        name: 'Rocky Linux',
+        version: '9.3',
+        idLike: ['rhel', 'centos', 'fedora'],
+      },
     });
     expect(() => HostSchema.parse(host)).not.toThrow();
     expect(record.status).toBe('ok');

@@ -149,6 +149,9 @@ export async function collectHost(ctx: CollectContext): Promise<{ host: Host; re
     if (id) distribution.id = id;
     if (name) distribution.name = name;
     if (version) distribution.version = version;
+    // A derivative (Rocky, Alma, Ubuntu) names its family here; checks that apply per family use it.
+    const idLike = kv.get('ID_LIKE')?.split(/\s+/).filter(Boolean) ?? [];
+    if (idLike.length > 0) distribution.idLike = idLike;
     const manager = await packageManagerOf(ctx);
     if (manager) distribution.packageManager = manager;
     host.distribution = distribution;

@@ -11,7 +11,7 @@ import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
 import { CollectorLog, isGone, mapLimit } from '../support.js';
 import { RpmDbError } from './rpm/index.js';
-import { rpmExpectations, type Expected } from './rpm/verify.js';
+import { prelinkedOnTarget, rpmExpectations, type Expected } from './rpm/verify.js';
 
 interface Watched {
   path: string;
@@ -222,11 +222,20 @@ async function verify(
       check.actualMd5 = h.md5;
       check.sha256 = h.sha256;
       check.status = !exp ? 'unpackaged' : matches(exp, h) ? 'ok' : exp.config ? 'config' : 'modified';
+      // prelink (CentOS 6/7) rewrites binaries in place; like `rpm -V` we do not blame it on an intruder.
+      if (check.status === 'modified' && (await prelinkedOnTarget(ctx.fs, b.path)))
+        check.status = 'prelinked';
     } catch (err) {
       log.add(b.path, err);
     }
     return check;
   });
+}
+
+/** The collection note's words for programs prelink rewrote, so the log says why they pass. */
+function prelinkNote(binaries: BinaryCheck[]): string | undefined {
+  const paths = binaries.filter((b) => b.status === 'prelinked').map((b) => b.path);
+  return paths.length > 0 ? `${paths.join(', ')} prelinked: digest not comparable` : undefined;
 }
 
 /** A package's sum for the file: dpkg records md5, rpm md5 or sha256 (FILEDIGESTALGO). */
@@ -241,11 +250,13 @@ export async function collectIntegrity(
   const log = new CollectorLog('linux.integrity', ['integrity']);
   const present = await findWatched(ctx, log);
   const dpkg = await dpkgExpectations(ctx, present, log);
-  if (dpkg)
+  if (dpkg) {
+    const binaries = await verify(ctx, present, dpkg, log);
     return {
-      integrity: { packageManager: 'dpkg', binaries: await verify(ctx, present, dpkg, log) },
-      record: log.record(log.errorCount > 0 ? 'partial' : 'ok'),
+      integrity: { packageManager: 'dpkg', binaries },
+      record: log.record(log.errorCount > 0 ? 'partial' : 'ok', prelinkNote(binaries)),
     };
+  }
   let rpm: Awaited<ReturnType<typeof rpmExpectations>>;
   try {
     rpm = await rpmExpectations(ctx.fs, present);
@@ -257,7 +268,8 @@ export async function collectIntegrity(
   if (rpm) {
     for (const e of rpm.db.errors) log.add(`${rpm.db.path}#${e.key}`, new Error(e.message));
     const binaries = await verify(ctx, present, rpm.expected, log);
-    const note = `rpm ${rpm.db.format} database ${rpm.db.path}: ${rpm.db.packages.length} packages`;
+    const prelinked = prelinkNote(binaries);
+    const note = `rpm ${rpm.db.format} database ${rpm.db.path}: ${rpm.db.packages.length} packages${prelinked ? `; ${prelinked}` : ''}`;
     return {
       integrity: { packageManager: 'rpm', binaries },
       record: log.record(log.errorCount > 0 ? 'partial' : 'ok', note),

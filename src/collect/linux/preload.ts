@@ -235,9 +235,9 @@ export async function collectPreload(
 
   const resolved = await resolveLibraries(ctx, [...libs.keys()], searchDirs);
 
-  // One ownership question for dpkg and rpm hosts alike (packages/ownership.ts).
+  // One ownership question for dpkg, rpm and apk targets alike (packages/ownership.ts).
   const owners = lists ? lists.ownersOf([...resolved.values()]) : new Map<string, string>();
-  if (!lists) notes.push('no dpkg database: package ownership not collected (rpm database not read)');
+  if (!lists) notes.push('no package database (dpkg, rpm or apk): package ownership not collected');
   else if (lists.note) notes.push(lists.note);
 
   // libc's own exports tell which of a library's functions are overrides.

@@ -2,13 +2,15 @@
 // as recorded in the snapshot's `content` section. The rule's meta gives the finding its kind and
 // level; a match on a running process's executable or memory is reported on that process, so it
 // correlates with the process detectors into one finding.
+import { partsText } from '../../engine/file-parts.js';
 import { ruleKind, ruleLevel } from '../../engine/rule-meta.js';
 import { levelRank, type Evidence, type Level, type MinerKind } from '../../model/finding.js';
 import { cappedLevel, weighFile } from '../content-weight.js';
-import type { ContentMatch, ProcessInfo } from '../../snapshot/schema.js';
+import type { ContentFile, ContentMatch, ProcessInfo } from '../../snapshot/schema.js';
 import { containerPath } from '../../snapshot/container.js';
 import type { MessageData } from '../../model/localized.js';
 import type { Detector, Hit } from '../types.js';
+import { paddingEvidence } from './binary-padding.js';
 import {
   isUserland,
   processActions,
@@ -101,6 +103,19 @@ function countsInMemory(m: ContentMatch): boolean {
   return MEMORY_NAMESPACES.has(m.namespace) || m.namespace.startsWith('user.');
 }
 
+/**
+ * What a file's record adds to its matches: the binary padding appended to it (binary-padding
+ * reports it too, as its own signal) and, for a file over the size limit, which parts were scanned,
+ * so a reader knows the match came from the program's image and not from the whole file.
+ */
+function recordEvidence(file: ContentFile): Evidence[] {
+  const out: Evidence[] = [];
+  if (file.padding) out.push(paddingEvidence(file.padding));
+  if (file.parts)
+    out.push({ type: 'match', field: 'scanned parts', value: partsText(file.parts, file.size) });
+  return out;
+}
+
 /** `/srv/a.zip!x/y.sh` lives inside `/srv/a.zip`: that file is what can be quarantined. */
 function outerFile(p: string): string {
   const i = p.indexOf('!');
@@ -113,8 +128,8 @@ export const contentMatch: Detector = {
   level: 'high',
   title: t('File or process memory matches a miner YARA rule', '文件或进程内存命中挖矿 YARA 规则'),
   description: t(
-    "The content scan runs minehunter's YARA rules (rules/*.yar: XMRig and its forks, xmr-stak, cpuminer, GPU miners, RandomX/CryptoNight/KawPow constants, miner configs, dropper scripts, wallets, browser miners) and any rules given with --rules over the executables of running processes, the places miners hide (or every local filesystem with --full, or --path), archives inside them, and the writable memory of running processes. Each match becomes a finding whose kind and level come from the rule's meta; the finding carries the rule, its description, the matched strings with their offsets and the file's sha256. A match in a running program's executable or memory is attached to that process, so it merges with what the process detectors found. A match is weighed by what it is found in: a program, a file in an autostart place or a miner's configuration keeps the rule's level; a script without an exec bit outside the places droppers use, or other data, is medium at most; a document, log, man page or source file that only mentions a miner is low at most, with no kind and nothing to remove; YARA/Sigma rule files, indicator lists and blocklists, and files minehunter itself wrote (recorded with their sha256 when it wrote them), are info and never acted on.",
-    '内容扫描使用 minehunter 自带的 YARA 规则（rules/*.yar：XMRig 及其分支、xmr-stak、cpuminer、GPU 矿机、RandomX/CryptoNight/KawPow 常量、矿机配置、投放脚本、钱包地址、浏览器挖矿脚本）以及 --rules 指定的规则，扫描运行中进程的可执行文件、挖矿木马常藏身的目录（--full 时为所有本地文件系统，或 --path 指定的路径）、其中的压缩包，以及运行中进程的可写内存。每次命中都生成一条发现，类型和级别取自规则的 meta；发现包含规则名、规则说明、命中的字符串及偏移量和文件的 sha256。命中运行中程序的可执行文件或内存时，发现会关联到该进程，与进程类检测器的结果合并。命中按其所在对象加权：程序、自启动位置中的文件或矿机配置保持规则的级别；不在投放程序常用位置且没有执行权限的脚本或其他数据最高为中危；仅提到矿机的文档、日志、手册页或源代码最高为低危，不归类、不清除；YARA/Sigma 规则文件、威胁指标列表和屏蔽列表，以及 minehunter 自己写出的文件（写出时记录了 sha256）为信息级，绝不处置。',
+    "The content scan runs minehunter's YARA rules (rules/*.yar: XMRig and its forks, xmr-stak, cpuminer, GPU miners, RandomX/CryptoNight/KawPow constants, miner configs, dropper scripts, wallets, browser miners) and any rules given with --rules over the executables of running processes, the places miners hide (or every local filesystem with --full, or --path), archives inside them, and the writable memory of running processes. A file over the size limit is not skipped: a program is scanned by its parts (the headers, ELF segments or PE sections it loads, its whole image when that fits the limit), appended padding of one byte value left out, and any other file by its head, its tail and the chunks between that are not one byte value; the evidence then says which parts were scanned, and a file whose content could not all be read within the limit is listed as partly scanned. Each match becomes a finding whose kind and level come from the rule's meta; the finding carries the rule, its description, the matched strings with their offsets and the file's sha256. A match in a running program's executable or memory is attached to that process, so it merges with what the process detectors found. A match is weighed by what it is found in: a program, a file in an autostart place or a miner's configuration keeps the rule's level; a script without an exec bit outside the places droppers use, or other data, is medium at most; a document, log, man page or source file that only mentions a miner is low at most, with no kind and nothing to remove; YARA/Sigma rule files, indicator lists and blocklists, and files minehunter itself wrote (recorded with their sha256 when it wrote them), are info and never acted on.",
+    '内容扫描使用 minehunter 自带的 YARA 规则（rules/*.yar：XMRig 及其分支、xmr-stak、cpuminer、GPU 矿机、RandomX/CryptoNight/KawPow 常量、矿机配置、投放脚本、钱包地址、浏览器挖矿脚本）以及 --rules 指定的规则，扫描运行中进程的可执行文件、挖矿木马常藏身的目录（--full 时为所有本地文件系统，或 --path 指定的路径）、其中的压缩包，以及运行中进程的可写内存。超过大小上限的文件不会被跳过：程序按其各部分扫描（头部、加载的 ELF 段或 PE 节，映像在上限以内时扫描整个映像），追加的同值字节填充不扫描；其他文件扫描开头、结尾以及其间不是同一字节值的数据块；此时证据会说明扫描了哪些部分，未能在上限内读完的文件会被列为部分扫描。每次命中都生成一条发现，类型和级别取自规则的 meta；发现包含规则名、规则说明、命中的字符串及偏移量和文件的 sha256。命中运行中程序的可执行文件或内存时，发现会关联到该进程，与进程类检测器的结果合并。命中按其所在对象加权：程序、自启动位置中的文件或矿机配置保持规则的级别；不在投放程序常用位置且没有执行权限的脚本或其他数据最高为中危；仅提到矿机的文档、日志、手册页或源代码最高为低危，不归类、不清除；YARA/Sigma 规则文件、威胁指标列表和屏蔽列表，以及 minehunter 自己写出的文件（写出时记录了 sha256）为信息级，绝不处置。',
   ),
   tags: ['attack.t1496'],
   needs: ['content'],
@@ -154,7 +169,11 @@ export const contentMatch: Detector = {
       const fileEv: Evidence = file.sha256
         ? { type: 'file', path: file.path, sha256: file.sha256 }
         : { type: 'file', path: file.path };
-      const evidence = [fileEv, ...file.matches.slice(0, MAX_LISTED).map((m) => matchEvidence(m, 'file'))];
+      const evidence = [
+        fileEv,
+        ...file.matches.slice(0, MAX_LISTED).map((m) => matchEvidence(m, 'file')),
+        ...recordEvidence(file),
+      ];
       const facts = matchFacts(file.matches, best);
       const sha: MessageData = file.sha256 ? { sha256: file.sha256 } : {};
       const fingerprint = ['content', file.path, ...file.matches.map(ruleName).sort()];

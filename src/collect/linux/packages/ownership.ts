@@ -1,27 +1,33 @@
 // One "which package owns this path" question for every package manager the tool reads: dpkg's
-// file lists on Debian/Ubuntu, the rpm database on RHEL-family hosts. Callers (preload, odd shared
-// objects) ask it without knowing which database answered.
+// file lists on Debian/Ubuntu, the rpm database on RHEL-family and SUSE hosts, apk's installed
+// database on Alpine (container roots above all). Callers (preload, odd shared objects) ask it
+// without knowing which database answered.
 import type { TargetFs } from '../../../target/fs.js';
 import type { CollectorLog } from '../../support.js';
 import { readRpmDbCached, RpmDbError } from '../rpm/index.js';
+import { APK_INSTALLED, readApkInstalled } from './apk.js';
 import { ownersOf, pathVariants, readDpkgLists } from './dpkg.js';
 
 export interface PackageOwnership {
-  manager: 'dpkg' | 'rpm';
+  manager: 'dpkg' | 'rpm' | 'apk';
   /** The owning package of each wanted path that has one (any merged-/usr spelling). */
   ownersOf(paths: string[]): Map<string, string>;
   /** What the caller may add to its record (which database, how many packages). */
   note?: string;
 }
 
-/** Ownership from the rpm database: every file of every package, indexed once. */
-export function rpmOwnership(files: Iterable<[string, string]>, note?: string): PackageOwnership {
+/** Ownership from a database that lists every file of every package (rpm, apk), indexed once. */
+export function indexedOwnership(
+  manager: 'rpm' | 'apk',
+  files: Iterable<[string, string]>,
+  note?: string,
+): PackageOwnership {
   const byPath = new Map<string, string>();
   // Sorted package order would need a second pass; rpm lets shared paths (directories) have many
   // owners and the first in database order is as good as any for "is it packaged".
   for (const [p, pkg] of files) if (!byPath.has(p)) byPath.set(p, pkg);
   return {
-    manager: 'rpm',
+    manager,
     ...(note ? { note } : {}),
     ownersOf(paths) {
       const out = new Map<string, string>();
@@ -39,22 +45,35 @@ export function rpmOwnership(files: Iterable<[string, string]>, note?: string): 
   };
 }
 
+/** Ownership from the rpm database (kept under its old name for callers that build it by hand). */
+export function rpmOwnership(files: Iterable<[string, string]>, note?: string): PackageOwnership {
+  return indexedOwnership('rpm', files, note);
+}
+
 /**
- * The target's ownership source: dpkg when it has one, else rpm; undefined when neither exists or
- * the rpm database is unreadable (the error goes to the caller's log, ownership stays unknown).
+ * The target's ownership source: dpkg when it has one, else rpm, else apk; undefined when none
+ * exists or the one present is unreadable (the error goes to the caller's log, ownership stays
+ * unknown rather than "nothing is packaged").
  */
 export async function loadOwnership(fs: TargetFs, log: CollectorLog): Promise<PackageOwnership | undefined> {
   const lists = await readDpkgLists(fs, log);
   if (lists) return { manager: 'dpkg', ownersOf: (paths) => ownersOf(lists, paths) };
   try {
     const db = await readRpmDbCached(fs);
-    if (!db) return undefined;
-    const files = function* (): Generator<[string, string]> {
-      for (const pkg of db.packages) for (const f of pkg.files) yield [f.path, pkg.name];
-    };
-    return rpmOwnership(files(), `package ownership from rpm ${db.format} database ${db.path}`);
+    if (db) {
+      const files = function* (): Generator<[string, string]> {
+        for (const pkg of db.packages) for (const f of pkg.files) yield [f.path, pkg.name];
+      };
+      return rpmOwnership(files(), `package ownership from rpm ${db.format} database ${db.path}`);
+    }
   } catch (err) {
     log.add(err instanceof RpmDbError ? err.dbPath : undefined, err);
     return undefined;
   }
+  const apk = await readApkInstalled(fs, log);
+  if (!apk) return undefined;
+  const files = function* (): Generator<[string, string]> {
+    for (const pkg of apk) for (const f of pkg.files) yield [f.path, pkg.name];
+  };
+  return indexedOwnership('apk', files(), `package ownership from apk database ${APK_INSTALLED}`);
 }

@@ -1,7 +1,7 @@
 // The rpm database of a target, found and read through its TargetFs: SQLite (`rpmdb.sqlite`, rpm ≥
-// 4.16) through better-sqlite3 on a private copy, Berkeley DB hash (`Packages`) by our own page
-// reader. NDB (`Packages.db`, SUSE) is recognised and reported as not read. Corrupt headers are
-// listed one by one so one bad package does not hide the others.
+// 4.16) through better-sqlite3 on a private copy, Berkeley DB hash (`Packages`) and NDB
+// (`Packages.db`, SUSE) by our own readers. Corrupt headers are listed one by one so one bad package
+// does not hide the others.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import type { TargetFs } from '../../../target/fs.js';
 import { errorMessage, isGone } from '../../support.js';
 import { readBdbHash } from './bdb.js';
 import { parseHeaderBlob, type RpmPackage } from './header.js';
+import { readNdb } from './ndb.js';
 
 export type RpmDbFormat = 'sqlite' | 'bdb' | 'ndb';
 
@@ -106,18 +107,44 @@ async function bdbBlobs(fs: TargetFs, dbPath: string): Promise<{ key: string; bl
   return out;
 }
 
+/**
+ * The header blobs of an NDB `Packages.db`, by package index. A blob whose wrapper or checksum is
+ * damaged is listed as an error beside the header errors, as rpm would refuse to load it.
+ */
+async function ndbBlobs(
+  fs: TargetFs,
+  dbPath: string,
+): Promise<{ blobs: { key: string; blob: Buffer }[]; errors: RpmDatabase['errors'] }> {
+  const { records, errors } = readNdb(await fs.read(dbPath));
+  return {
+    blobs: records.map((r) => ({ key: String(r.pkgIdx), blob: r.blob })),
+    errors: errors.map((e) => ({ key: String(e.pkgIdx), message: e.message })),
+  };
+}
+
+/** The blobs of whichever format the target has, plus records its container already refused. */
+async function readBlobs(
+  fs: TargetFs,
+  found: { path: string; format: RpmDbFormat },
+): Promise<{ blobs: { key: string; blob: Buffer }[]; errors: RpmDatabase['errors'] }> {
+  if (found.format === 'ndb') return ndbBlobs(fs, found.path);
+  const blobs =
+    found.format === 'sqlite' ? await sqliteBlobs(fs, found.path) : await bdbBlobs(fs, found.path);
+  return { blobs, errors: [] };
+}
+
 /** Reads the target's rpm database; undefined when there is none, RpmDbError when it is unusable. */
 export async function readRpmDb(fs: TargetFs): Promise<RpmDatabase | undefined> {
   const found = await findRpmDb(fs);
   if (!found) return undefined;
-  let blobs: { key: string; blob: Buffer }[];
+  let read: Awaited<ReturnType<typeof readBlobs>>;
   try {
-    if (found.format === 'ndb') throw new Error('NDB (Packages.db) databases are not read yet');
-    blobs = found.format === 'sqlite' ? await sqliteBlobs(fs, found.path) : await bdbBlobs(fs, found.path);
+    read = await readBlobs(fs, found);
   } catch (err) {
     throw new RpmDbError(found.path, `${found.format} rpm database not readable: ${errorMessage(err)}`);
   }
-  const db: RpmDatabase = { format: found.format, path: found.path, packages: [], errors: [] };
+  const { blobs } = read;
+  const db: RpmDatabase = { format: found.format, path: found.path, packages: [], errors: [...read.errors] };
   for (const { key, blob } of blobs) {
     try {
       db.packages.push(parseHeaderBlob(blob));

@@ -1,8 +1,18 @@
 // Tests for the rpm database reader and rpm integrity, on roots built with Debian's real rpmbuild,
 // rpm and db5.3_load: the header parser on headers rpm wrote, the SQLite and Berkeley DB readers
-// against `rpm -qa` as the oracle, a replaced /usr/bin/ps, its clean twin, an edited %config file
-// and corrupt databases.
-import { appendFileSync, cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+// against `rpm -qa` as the oracle, a replaced /usr/bin/ps, its clean twin, an edited %config file,
+// a prelinked ELF (cc + objcopy) beside a replaced one, and corrupt databases.
+import { execFileSync } from 'node:child_process';
+import {
+  appendFileSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemBinaryModified } from '../../../detect/detectors/system-binary-modified.js';
@@ -20,10 +30,12 @@ import {
   buildProcpsRpm,
   convertToBdb,
   makeSqliteRoot,
+  RPM_RUN,
   rpmQuery,
   sqliteHeaders,
   tempDir,
 } from './test-roots.js';
+import { elfSectionNames } from './verify.js';
 
 const PS_SHA = 'ec11e77bc60e5a5efd569764f4dfcb27e0300001dd167ec055e3347c015537d5';
 let work: string;
@@ -207,6 +219,78 @@ describe('rpm integrity (like rpm -V for the watched programs)', () => {
   });
 });
 
+describe('prelinked binaries (CentOS 6/7 prelink rewrites ELF files in place)', () => {
+  let elfRpm: string;
+  let builds: string;
+  /** A small program compiled here; `text` makes two builds differ. */
+  const compile = (name: string, text: string): string => {
+    const src = path.join(builds, `${name}.c`);
+    writeFileSync(src, `#include <stdio.h>\nint main(void) { puts("${text}"); return 0; }\n`);
+    execFileSync('cc', ['-O0', '-o', path.join(builds, name), src], RPM_RUN);
+    return path.join(builds, name);
+  };
+  /** What prelink leaves: the same program plus a .gnu.prelink_undo section (the original ELF header). */
+  const prelinkLike = (elf: string, out: string): void => {
+    const undo = path.join(builds, 'undo.bin');
+    writeFileSync(undo, readFileSync(elf).subarray(0, 64));
+    execFileSync('objcopy', ['--add-section', `.gnu.prelink_undo=${undo}`, elf, out], RPM_RUN);
+  };
+
+  beforeAll(() => {
+    builds = path.join(work, 'elf-builds');
+    mkdirSync(path.join(builds, 'pkg'), { recursive: true });
+    elfRpm = buildProcpsRpm(path.join(builds, 'pkg'), compile('ps', 'real ps'));
+  });
+
+  it('reads ELF section names and sees the section objcopy added', () => {
+    const plain = path.join(builds, 'ps');
+    const names = elfSectionNames(readFileSync(plain));
+    expect(names).toEqual(expect.arrayContaining(['.text', '.dynsym', '.shstrtab']));
+    expect(names).not.toContain('.gnu.prelink_undo');
+    prelinkLike(plain, path.join(builds, 'ps.prelinked'));
+    expect(elfSectionNames(readFileSync(path.join(builds, 'ps.prelinked')))).toContain('.gnu.prelink_undo');
+    expect(elfSectionNames(Buffer.from('#!/bin/sh\necho ps\n'))).toBeUndefined();
+    expect(elfSectionNames(readFileSync(plain).subarray(0, 200))).toBeUndefined(); // headers cut off
+  });
+
+  /** An rpm root with the ELF ps installed, then changed on disk by `change`. */
+  const elfRoot = (name: string, change: (ps: string) => void, prelinkInstalled: boolean): string => {
+    const r = makeSqliteRoot(work, name, elfRpm);
+    change(path.join(r, 'usr/bin/ps'));
+    if (prelinkInstalled) writeFileSync(path.join(r, 'etc/prelink.conf'), '-l /bin\n-l /usr/bin\n');
+    return r;
+  };
+
+  it('a prelinked ps on a host with prelink is recorded as prelinked, not reported', async () => {
+    const r = elfRoot('prelinked', (ps) => prelinkLike(path.join(builds, 'ps'), ps), true);
+    // rpm -V on this root (without prelink's undo helper) shows the digest change itself.
+    expect(() => rpmQuery(r, ['-V', '--nodeps', 'procps-ng'])).toThrow();
+    const { integrity, record } = await collectIntegrity(await ctxFor(r));
+    const ps = integrity?.binaries.find((b) => b.path === '/usr/bin/ps');
+    expect(ps).toMatchObject({ status: 'prelinked', package: 'procps-ng' });
+    expect(ps?.sha256).not.toBe(ps?.expectedSha256);
+    expect(record.note).toMatch(/\/usr\/bin\/ps prelinked: digest not comparable/);
+    expect(hitsOf(integrity)).toEqual([]);
+  });
+
+  it('a plain replaced ELF ps stays reported, prelink or not', async () => {
+    const other = compile('evil-ps', 'hidden ps');
+    const r = elfRoot('elf-replaced', (ps) => copyFileSync(other, ps), true);
+    const { integrity } = await collectIntegrity(await ctxFor(r));
+    expect(integrity?.binaries.find((b) => b.path === '/usr/bin/ps')?.status).toBe('modified');
+    expect(highOrAbove(integrity).map((h) => h.data?.['path'])).toEqual(['/usr/bin/ps']);
+  });
+
+  it('a prelink section on a host without prelink explains nothing: still modified', async () => {
+    // Anyone can add the section with objcopy; without prelink on the host it was not prelink's doing.
+    const evil = compile('evil-ps2', 'hidden ps');
+    const r = elfRoot('fake-prelink', (ps) => prelinkLike(evil, ps), false);
+    const { integrity } = await collectIntegrity(await ctxFor(r));
+    expect(integrity?.binaries.find((b) => b.path === '/usr/bin/ps')?.status).toBe('modified');
+    expect(highOrAbove(integrity)).toHaveLength(1);
+  });
+});
+
 describe('package ownership (one interface for dpkg and rpm)', () => {
   it('answers from the rpm database on an rpm root, following merged /usr', async () => {
     const log = new CollectorLog('test', []);
@@ -235,6 +319,6 @@ describe('package ownership (one interface for dpkg and rpm)', () => {
 describe('distribution facts', () => {
   it('names the package manager of an rpm root beside os-release ID and VERSION_ID', async () => {
     const { host } = await collectHost(await ctxFor(root('host')));
-    expect(host.distribution).toEqual({ id: 'rocky', version: '9.3', packageManager: 'rpm' });
+    expect(host.distribution).toMatchObject({ id: 'rocky', version: '9.3', packageManager: 'rpm' });
   });
 });

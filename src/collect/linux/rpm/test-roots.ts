@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
-const SPEC = (name: string, version: string, release: string) => `Name: ${name}
+const SPEC = (name: string, version: string, release: string, psFrom?: string) => `Name: ${name}
 Version: ${version}
 Release: ${release}
 Summary: minehunter test package
@@ -18,7 +18,7 @@ BuildArch: x86_64
 Test package shaped like procps-ng: owns /usr/bin/ps.
 %install
 mkdir -p %{buildroot}/usr/bin %{buildroot}/etc/sysconfig
-printf '#!/bin/sh\\necho real ps\\n' > %{buildroot}/usr/bin/ps
+${psFrom ? `cp ${psFrom} %{buildroot}/usr/bin/ps` : "printf '#!/bin/sh\\necho real ps\\n' > %{buildroot}/usr/bin/ps"}
 printf '#!/bin/sh\\necho real top\\n' > %{buildroot}/usr/bin/top
 printf '#!/bin/sh\\necho real free\\n' > %{buildroot}/usr/bin/free
 chmod 755 %{buildroot}/usr/bin/ps %{buildroot}/usr/bin/top %{buildroot}/usr/bin/free
@@ -36,11 +36,14 @@ export const RPM_RUN: ExecFileSyncOptionsWithStringEncoding = {
   stdio: ['ignore', 'pipe', 'pipe'],
 };
 
-/** Builds the procps-ng-like package once; returns the .rpm path. */
-export function buildProcpsRpm(work: string): string {
+/**
+ * Builds the procps-ng-like package once; returns the .rpm path. `psFrom` packages that file as
+ * /usr/bin/ps instead of the two-line script (a real ELF, for the prelink tests).
+ */
+export function buildProcpsRpm(work: string, psFrom?: string): string {
   const top = path.join(work, 'rpmbuild');
   const spec = path.join(work, 'procps-ng.spec');
-  writeFileSync(spec, SPEC('procps-ng', '3.3.17', '14.el9'));
+  writeFileSync(spec, SPEC('procps-ng', '3.3.17', '14.el9', psFrom));
   execFileSync(
     'rpmbuild',
     [
@@ -51,6 +54,8 @@ export function buildProcpsRpm(work: string): string {
       '__os_install_post %{nil}',
       '--define',
       'debug_package %{nil}',
+      '--define',
+      '_build_id_links none',
       spec,
     ],
     RPM_RUN,
@@ -124,6 +129,81 @@ export function convertToBdb(root: string, pageSize = 4096): void {
   } finally {
     rmSync(dump, { force: true });
   }
+}
+
+/** Little-endian 32-bit words, the only integer NDB stores. */
+function le32(...words: number[]): Buffer {
+  const b = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => b.writeUInt32LE(w >>> 0, i * 4));
+  return b;
+}
+
+/** Adler-32 written out again here, so the reader's own function is not what checks itself. */
+function adler(buf: Buffer): number {
+  let a = 1;
+  let b = 0;
+  for (const byte of buf) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  return (b * 65536 + a) >>> 0;
+}
+
+/**
+ * An NDB `Packages.db` holding the given header blobs, laid out byte for byte as rpm 4.18's
+ * rpmpkg.c writes a fresh database that then gets `put`s in this order: header ('RpmP', version 0,
+ * generation = 1 + puts, slot pages, next package index), slot pages pre-filled with 'Slot' magics,
+ * slots from number 2 on (the header takes the first 32 bytes), blobs appended from the first block
+ * after the slot pages, each as head ('BlbS', index, the generation it was written in, length),
+ * blob, zero padding to 16 bytes, tail (Adler-32 of head + blob + padding, length, 'BlbE').
+ * Debian's rpm has no ndb backend, so this writer is the test's NDB source; its output was compared
+ * once with what rpm-4.18.0's own rpmpkg.c (rpmpkgOpen, NextPkgIdx, Put) writes for the same blobs:
+ * identical bytes. `slotPages` > 1 lays out what rpm reaches after adding slot pages.
+ */
+export function ndbBytes(
+  headers: { hnum: number; blob: Buffer }[],
+  opts: { slotPages?: number } = {},
+): Buffer {
+  const slotPages = opts.slotPages ?? 1;
+  const slotArea = Buffer.alloc(slotPages * 4096);
+  for (let at = 0; at < slotArea.length; at += 16) slotArea.writeUInt32LE(0x746f6c53, at);
+  const nextIdx = Math.max(0, ...headers.map((h) => h.hnum)) + 1;
+  le32(0x506d7052, 0, 1 + headers.length, slotPages, nextIdx, 0, 0, 0).copy(slotArea, 0);
+  const blobs: Buffer[] = [];
+  let blkOff = slotArea.length / 16;
+  headers.forEach((h, i) => {
+    const blkCnt = Math.ceil((16 + h.blob.length + 12) / 16);
+    const body = Buffer.concat([
+      le32(0x53626c42, h.hnum, 1 + i, h.blob.length),
+      h.blob,
+      Buffer.alloc(blkCnt * 16 - (16 + h.blob.length + 12)),
+    ]);
+    blobs.push(body, le32(adler(body), h.blob.length, 0x45626c42));
+    le32(0x746f6c53, h.hnum, blkOff, blkCnt).copy(slotArea, 32 + i * 16);
+    blkOff += blkCnt;
+  });
+  return Buffer.concat([slotArea, ...blobs]);
+}
+
+/**
+ * Turns an sqlite root into an openSUSE-style one: the same headers in an NDB Packages.db under
+ * /usr/lib/sysimage/rpm (where SUSE keeps it), the sqlite files gone. `headers` may change the list
+ * first (a second copy of a header, say) so a test can damage one package and keep another.
+ */
+export function convertToNdb(
+  root: string,
+  opts: {
+    slotPages?: number;
+    headers?: (rows: { hnum: number; blob: Buffer }[]) => { hnum: number; blob: Buffer }[];
+  } = {},
+): string {
+  const rows = sqliteHeaders(root);
+  rmSync(path.join(root, 'var/lib/rpm'), { recursive: true, force: true });
+  const dir = path.join(root, 'usr/lib/sysimage/rpm');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'Packages.db');
+  writeFileSync(file, ndbBytes(opts.headers ? opts.headers(rows) : rows, { slotPages: opts.slotPages ?? 1 }));
+  return file;
 }
 
 /** `rpm -qa` (or another query) on a root, as the oracle; `bdb` reads the Packages file read-only. */

@@ -1,7 +1,10 @@
 // What the rpm database says the watched system programs should be, in the shape the integrity
 // collector compares against (the same it builds from dpkg's md5sums): package, listed path, digest
 // in the header's own algorithm, and whether the file is %config (edits expected, not a finding).
+// Also the prelink test: CentOS 6/7 rewrote installed ELF files in place, so their digests differ
+// from the package's without anyone having replaced them.
 import type { TargetFs } from '../../../target/fs.js';
+import { isGone } from '../../support.js';
 import { FILE_FLAG, nevra } from './header.js';
 import { readRpmDbCached, type RpmDatabase } from './index.js';
 
@@ -48,4 +51,74 @@ export async function rpmExpectations(
     }
   }
   return { db, expected };
+}
+
+/** The section prelink adds to every file it rewrites: the original headers, for `prelink -u`. */
+const PRELINK_UNDO = '.gnu.prelink_undo';
+const SHN_XINDEX = 0xffff;
+
+/**
+ * The section names of an ELF file, read from its section headers and section-name string table;
+ * undefined for anything that is not a sane 32- or 64-bit ELF (a script, a truncated file).
+ */
+export function elfSectionNames(buf: Buffer): string[] | undefined {
+  if (buf.length < 52 || buf.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const is64 = buf[4] === 2;
+  const le = buf[5] === 1;
+  if ((!is64 && buf[4] !== 1) || (!le && buf[5] !== 2) || (is64 && buf.length < 64)) return undefined;
+  const u16 = (o: number): number => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+  const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const word = (o: number): number =>
+    !is64 ? u32(o) : Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o));
+  const shoff = word(is64 ? 0x28 : 0x20);
+  const entsize = u16(is64 ? 0x3a : 0x2e);
+  if (shoff === 0 || entsize < (is64 ? 64 : 40) || shoff + entsize > buf.length) return undefined;
+  // Section header fields: sh_name at 0, sh_link at 0x28/0x18, sh_offset and sh_size after sh_addr.
+  const header = (i: number) => {
+    const o = shoff + i * entsize;
+    return is64
+      ? { name: u32(o), offset: word(o + 0x18), size: word(o + 0x20), link: u32(o + 0x28) }
+      : { name: u32(o), offset: u32(o + 0x10), size: u32(o + 0x14), link: u32(o + 0x18) };
+  };
+  // Past 0xff00 sections ELF keeps the real count and string-table index in section 0.
+  let count = u16(is64 ? 0x3c : 0x30);
+  if (count === 0) count = header(0).size;
+  let strndx = u16(is64 ? 0x3e : 0x32);
+  if (strndx === SHN_XINDEX) strndx = header(0).link;
+  if (count > 0x10000 || shoff + count * entsize > buf.length || strndx >= count) return undefined;
+  const strtab = header(strndx);
+  if (strtab.offset + strtab.size > buf.length) return undefined;
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = header(i).name;
+    if (at >= strtab.size) continue;
+    const start = strtab.offset + at;
+    const nul = buf.indexOf(0, start);
+    const end = nul < 0 || nul > strtab.offset + strtab.size ? strtab.offset + strtab.size : nul;
+    names.push(buf.toString('latin1', start, end));
+  }
+  return names;
+}
+
+/** What prelink leaves on a system it ran on: the program, its configuration, its cache. */
+const PRELINK_TRACES = ['/usr/sbin/prelink', '/sbin/prelink', '/etc/prelink.conf', '/etc/prelink.cache'];
+
+/**
+ * Whether a program whose digest differs from its package's was rewritten by prelink rather than
+ * replaced: it carries `.gnu.prelink_undo` and the target has prelink (its binary, configuration or
+ * cache). The second condition matters because anyone can add the section with objcopy; on a host
+ * without prelink the section explains nothing and the file stays reported as modified.
+ */
+export async function prelinkedOnTarget(fs: TargetFs, file: string): Promise<boolean> {
+  const names = elfSectionNames(await fs.read(file));
+  if (!names?.includes(PRELINK_UNDO)) return false;
+  for (const trace of PRELINK_TRACES) {
+    try {
+      await fs.stat(trace);
+      return true;
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+  return false;
 }

@@ -1,0 +1,91 @@
+// Tests the base64 and character-code decoders: atob / Buffer.from calls and String.fromCharCode
+// lists are replaced in place, long base64 strings are listed beside the text, a base64 WebAssembly
+// module comes out as bytes, and binary or non-base64 strings are left alone.
+import { describe, expect, it } from 'vitest';
+import { decodeAtobCalls, decodeBase64, decodeBase64Blobs, decodeFromCharCode } from './base64.js';
+import { b64, wasmExporting } from './test-helpers.js';
+import { Budget, DEFAULT_NORMALISE_LIMITS } from './types.js';
+
+const budget = (): Budget => new Budget(DEFAULT_NORMALISE_LIMITS, 8 << 20);
+const LOADER = "var m = new CoinHive.Anonymous('KEY', {throttle: 0.3}); m.start();";
+
+describe('decodeBase64', () => {
+  it('accepts standard and URL-safe base64 and nothing else', () => {
+    expect(decodeBase64(b64('hello world'))?.toString()).toBe('hello world');
+    expect(decodeBase64(Buffer.from('??>>').toString('base64url'))?.toString()).toBe('??>>');
+    expect(decodeBase64('not base64 at all!')).toBeUndefined();
+    expect(decodeBase64('abcde')).toBeUndefined();
+  });
+});
+
+describe('decodeAtobCalls', () => {
+  it('replaces atob, window["atob"] and Buffer.from(…, "base64") calls by their text', () => {
+    const code = `Function(atob('${b64(LOADER)}'))(); window["atob"]("${b64('<b>hello</b>')}"); self.atob('${b64('hello')}'); Buffer.from('${b64('abc def')}', 'base64').toString();`;
+    const [step] = decodeAtobCalls(code);
+    expect(step?.technique).toBe('atob');
+    expect(step?.text).toBe(`Function("${LOADER}")(); '<b>hello</b>'; 'hello'; 'abc def';`);
+  });
+
+  it('leaves binary payloads in place and hands a WebAssembly module over as bytes', () => {
+    const wasm = wasmExporting('cryptonight_hash');
+    const steps = decodeAtobCalls(
+      `var png = atob('${b64(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 4, 5]))}'); var w = atob("${b64(wasm)}");`,
+    );
+    expect(steps.map((s) => s.technique)).toEqual(['base64-wasm']);
+    expect(steps[0]?.bytes?.equals(wasm)).toBe(true);
+  });
+});
+
+describe('decodeFromCharCode', () => {
+  it('decodes the call, apply, spread and map/join shapes', () => {
+    const codes = [...'coinhive'].map((c) => c.charCodeAt(0));
+    const hex = codes.map((c) => '0x' + c.toString(16)).join(',');
+    const code = [
+      `a(String.fromCharCode(${codes.join(', ')}));`,
+      `b(String.fromCharCode.apply(null, [${hex}]));`,
+      `c(String.fromCharCode(...[${codes.join(',')}]));`,
+      `d([${codes.join(',')}].map(function(x){return String.fromCharCode(x)}).join(''));`,
+      `e([${codes.join(',')}].map((x) => String.fromCharCode(x)).join(""));`,
+      'f(String.fromCharCode(65));',
+    ].join('\n');
+    const text = decodeFromCharCode(code)[0]?.text;
+    expect(text).toBe(
+      [
+        "a('coinhive');",
+        "b('coinhive');",
+        "c('coinhive');",
+        "d('coinhive');",
+        "e('coinhive');",
+        'f(String.fromCharCode(65));',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('decodeBase64Blobs', () => {
+  it('lists long base64 strings that decode to text, and data: URIs', () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h24v24H0z"/></svg>';
+    const code = `var p = "${b64(LOADER)}"; img.src = "data:image/svg+xml;base64,${b64(svg)}"; var z = "${b64(Buffer.alloc(48, 7))}";`;
+    const [step] = decodeBase64Blobs(code, budget());
+    expect(step?.technique).toBe('base64');
+    expect(step?.text).toBe(`${LOADER}\n${svg}`);
+    expect(step?.spans).toEqual([
+      [0, LOADER.length],
+      [LOADER.length + 1, LOADER.length + 1 + svg.length],
+    ]);
+  });
+
+  it('leaves the argument of an atob call to that call', () => {
+    expect(decodeBase64Blobs(`eval(atob('${b64(LOADER)}'))`, budget())).toEqual([]);
+  });
+
+  it('hands an embedded WebAssembly module over as bytes', () => {
+    const wasm = wasmExporting('randomx_calculate_hash');
+    const steps = decodeBase64Blobs(
+      `const WASM = '${b64(wasm)}'; WebAssembly.instantiate(fromBase64(WASM));`,
+      budget(),
+    );
+    expect(steps.map((s) => s.technique)).toEqual(['base64-wasm']);
+    expect(steps[0]?.bytes?.equals(wasm)).toBe(true);
+  });
+});

@@ -1,0 +1,68 @@
+// Undoes character escapes that hide words from a byte-pattern rule: JavaScript \xNN, \uNNNN and
+// \u{…} anywhere in the text, and percent-encoding (what unescape / decodeURIComponent / PHP
+// urldecode undo) inside quoted strings that are mostly percent escapes.
+import { JS_LITERAL, rewrite, wrapLiteral } from './literals.js';
+import type { DecodeStep } from './types.js';
+
+/**
+ * Escapes that would change the text's structure if decoded (a quote ending its string early, a
+ * backslash, a line break) stay escaped, so later decoders still see the same string literals.
+ */
+function safeChar(code: number): string | undefined {
+  if (code < 0x20 || code === 0x22 || code === 0x27 || code === 0x5c || code === 0x60) return undefined;
+  if (code === 0x2028 || code === 0x2029) return undefined;
+  return String.fromCodePoint(code);
+}
+
+const ALNUM = /[A-Za-z0-9]/;
+
+/**
+ * Minified code escapes a few characters on purpose (\u00a0, \x3c in "</script>"); obfuscators
+ * escape letters. Only a text with this many escaped letters or digits is rewritten.
+ */
+const MIN_ESCAPED_ALNUM = 4;
+
+export function decodeJsEscapes(text: string): DecodeStep[] {
+  if (!text.includes('\\x') && !text.includes('\\u')) return [];
+  let alnum = 0;
+  // `\\\\` is consumed as a pair so that "\\x41" (a backslash, then "x41") stays as it is.
+  const re = /\\(?:\\|x([0-9a-fA-F]{2})|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4}))/g;
+  const r = rewrite(text, re, (m) => {
+    const hex = m[1] ?? m[2] ?? m[3];
+    if (hex === undefined) return undefined;
+    const code = parseInt(hex, 16);
+    if (code > 0x10ffff) return undefined;
+    const ch = safeChar(code);
+    if (ch !== undefined && ALNUM.test(ch)) alnum++;
+    return ch;
+  });
+  if (alnum < MIN_ESCAPED_ALNUM) return [];
+  return [{ technique: 'js-escapes', text: r.text, spans: r.spans, edits: r.edits }];
+}
+
+/** A quoted string counts as percent-encoded when it holds this many escapes... */
+const MIN_PERCENT = 6;
+/** ...and they make up at least this share of it (a URL with one %20 is left alone). */
+const MIN_PERCENT_SHARE = 0.5;
+
+export function decodePercent(text: string): DecodeStep[] {
+  if (!text.includes('%')) return [];
+  const re = new RegExp(JS_LITERAL, 'g');
+  const r = rewrite(text, re, (m) => {
+    const lit = m[0];
+    if (lit.length < MIN_PERCENT * 3) return undefined;
+    const escapes = lit.match(/%(?:u[0-9a-fA-F]{4}|[0-9a-fA-F]{2})/g);
+    if (!escapes || escapes.length < MIN_PERCENT) return undefined;
+    const covered = escapes.reduce((n, e) => n + e.length, 0);
+    if (covered < (lit.length - 2) * MIN_PERCENT_SHARE) return undefined;
+    const body = lit
+      .slice(1, -1)
+      .replace(/%(?:u([0-9a-fA-F]{4})|([0-9a-fA-F]{2}))/g, (_e, u?: string, x?: string) =>
+        String.fromCharCode(parseInt((u ?? x) as string, 16)),
+      );
+    // Requoted with a quote the decoded text does not hold, so its own quotes read as written.
+    return wrapLiteral(body);
+  });
+  if (r.count === 0) return [];
+  return [{ technique: 'percent-encoding', text: r.text, spans: r.spans, edits: r.edits }];
+}
