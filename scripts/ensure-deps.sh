@@ -31,6 +31,10 @@ command -v zstd >/dev/null 2>&1 || need="$need zstd"
 # rpm-based roots (issue 23): Debian's rpm/rpmbuild build test roots; db5.3_load makes a BDB Packages.
 command -v rpmbuild >/dev/null 2>&1 || need="$need rpm"
 command -v db5.3_load >/dev/null 2>&1 || need="$need db5.3-util"
+# Windows registry hives (issue 14): hivexregedit builds test hives from .reg text and is, with
+# hivexml, the oracle and the benchmark's peer for our own hive reader.
+command -v hivexregedit >/dev/null 2>&1 || need="$need libwin-hivex-perl"
+command -v hivexml >/dev/null 2>&1 || need="$need libhivex-bin"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "ensure-deps: installing Debian packages:$need" >&2

@@ -10,6 +10,7 @@ import { collectIntegrity } from './linux/integrity.js';
 import { collectStealth } from './linux/stealth.js';
 import { collectContent, type ContentCollectOptions } from './content/index.js';
 import { collectContainers } from './linux/containers/index.js';
+import { collectWeb, scannableRoots } from './linux/web-roots.js';
 import { notApplicable, runCollectors, type Collector } from './runner.js';
 import { imageCollectors, type ImageCollectOptions } from './image/index.js';
 import type { RuleProblem } from '../engine/yara.js';
@@ -109,6 +110,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
         return { part: { persistence }, records: [record] };
       },
     },
+    webCollector({ discover: true, sites: opts.content?.scope === 'paths' ? opts.content.paths : [] }),
     {
       id: 'linux.integrity',
       sections: ['integrity'],
@@ -156,20 +158,44 @@ function containersCollector(): Collector {
   };
 }
 
+/**
+ * The web roots a host's server configurations name and the usual places (`discover`), or the
+ * `scan --path` directories read as sites: CMS installs and injection places. A target with none
+ * gets no record (as one without containers), so its snapshot stays as it was.
+ */
+function webCollector(opts: Parameters<typeof collectWeb>[1]): Collector {
+  return {
+    id: 'linux.web',
+    sections: ['web'],
+    // Short beside the process walk it overlaps; the content scan that follows has its own progress.
+    announce: false,
+    run: async (ctx) => {
+      const { web, record } = await collectWeb(ctx, opts);
+      return { part: web ? { web } : {}, records: record ? [record] : [] };
+    },
+  };
+}
+
 function contentCollector(
   content: ContentCollectOptions,
   onRuleProblems: CollectOptions['onRuleProblems'],
   withContainers = true,
 ): Collector {
+  // The default scope scans the web roots the configurations name too, wherever they are.
+  const withWeb = content.scope === 'default';
   return {
     id: 'content.scan',
     sections: ['content'],
     // Running containers' roots are scanned too, named as their containers are.
-    needs: withContainers ? ['linux.processes', 'linux.containers'] : ['linux.processes'],
+    needs: [
+      ...(withContainers ? ['linux.processes', 'linux.containers'] : ['linux.processes']),
+      ...(withWeb ? ['linux.web'] : []),
+    ],
     run: async (ctx, deps) => {
       const found = withContainers ? deps.get('linux.containers')?.part : undefined;
       const processes = found?.processes ?? deps.get('linux.processes')?.part?.processes;
-      const run = await collectContent(ctx, processes, content, found?.containers?.containers);
+      const webRoots = withWeb ? scannableRoots(deps.get('linux.web')?.part?.web) : [];
+      const run = await collectContent(ctx, processes, content, found?.containers?.containers, webRoots);
       onRuleProblems?.(run.ruleProblems);
       return { part: { content: run.content }, records: [run.record] };
     },
@@ -185,7 +211,14 @@ function linuxPathCollectors(opts: CollectOptions): Collector[] {
   const list = linuxCollectors({ ...opts, content: undefined })
     // No containers are looked for, so none is recorded (as before containers were collected).
     .filter((c) => c.id !== 'linux.containers')
-    .map((c) => (c.id === 'linux.host' ? c : notApplicable(c.id, c.sections, note)));
+    .map((c) =>
+      c.id === 'linux.host'
+        ? c
+        : // The named directories are read as sites: a site copy gets the web analysis a host's roots get.
+          c.id === 'linux.web'
+          ? webCollector({ discover: false, sites: opts.content?.paths ?? [] })
+          : notApplicable(c.id, c.sections, note),
+    );
   if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems, false));
   return list;
 }

@@ -21,6 +21,7 @@ export const PART_KEYS = [
   'dirs',
   'containers',
   'image',
+  'web',
 ] as const;
 type PartKey = (typeof PART_KEYS)[number];
 

@@ -47,7 +47,7 @@ const SHELL_SCRIPT = /\.(?:sh|bash|zsh|ksh|ps1|psm1|bat|cmd|vbs)$/i;
 const SCRIPT_SOURCE = /\.(?:py|pl|rb|lua|tcl)$/i;
 
 /** Files a browser runs when a page loads them. */
-const WEB_FILE = /\.(?:m?js|html?|php\d?|phtml|wasm|vue|jsx|tsx)$/i;
+const WEB_FILE = /\.(?:[mc]?js|x?html?|shtml|hta|svg|php\d?|phtml|phps|inc|wasm|vue|jsx|tsx)$/i;
 
 const PROGRAM_FORMS = new Set<FileForm>(['elf', 'pe', 'macho']);
 

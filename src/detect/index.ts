@@ -27,6 +27,7 @@ import { immutablePersistence } from './detectors/immutable-persistence.js';
 import { systemBinaryModified } from './detectors/system-binary-modified.js';
 import { symlinkOutsideRoot } from './detectors/symlink-outside-root.js';
 import { archiveBombHideout } from './detectors/archive-bomb-hideout.js';
+import { webInjectionPlace } from './detectors/web-injection-place.js';
 import { imageEntrypoint } from './detectors/image-entrypoint.js';
 import { imageContent } from './detectors/image-content.js';
 import { imageEnv } from './detectors/image-env.js';
@@ -65,6 +66,7 @@ export const detectors: Detector[] = [
   systemBinaryModified,
   symlinkOutsideRoot,
   archiveBombHideout,
+  webInjectionPlace,
   // Container images (their hits share the subject `image:<digest>`, so they merge only with each
   // other): what a container starts names the finding on a tie, then what the layers carry.
   imageEntrypoint,

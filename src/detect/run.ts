@@ -48,6 +48,7 @@ function presentSections(snapshot: Snapshot): Set<Section> {
     modules: snapshot.modules,
     dirs: snapshot.dirs,
     audit: snapshot.audit,
+    web: snapshot.web,
   };
   for (const section of [...present]) if (data[section] === undefined) present.delete(section);
   return present;
@@ -61,6 +62,9 @@ function notApplicableSections(snapshot: Snapshot): Set<Section> {
   // Only an image target has image layers: a host scan (and any snapshot older than the section)
   // has nothing for the image detectors to read, which is not the same as failing to read it.
   if (snapshot.target.kind !== 'container-image') out.add('image');
+  // A target without web roots gets no web record at all (as one without containers): nothing for
+  // the web detectors to read, which is not a failure to read it.
+  if (!snapshot.collection.some((r) => r.sections.includes('web'))) out.add('web');
   return out;
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FileIndex, type CacheKey, type IndexArrays } from './file-index.js';
 import { isEmptyResult, type FileResult } from './scan-job.js';
+import { WEB_NORMALISER_VERSION } from './web-normalise/index.js';
 
 export type { CacheKey };
 
@@ -61,6 +62,7 @@ function isExecutableOnly(r: FileResult): boolean {
       // A padded or part-scanned program keeps those facts: stored whole, not as its hash alone.
       padding: r.padding,
       parts: r.parts,
+      web: r.web,
     })
   );
 }
@@ -175,8 +177,9 @@ export class ScanCache {
     options: { indexMaxRows?: number } = {},
   ) {
     this.indexMaxRows = options.indexMaxRows ?? INDEX_MAX_ROWS;
-    // A change to the rules or to how files are read must miss the cache.
-    this.key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}`;
+    // A change to the rules, to how files are read or to what the web normaliser decodes (its
+    // matches are stored with the file's) must miss the cache.
+    this.key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}:web-${WEB_NORMALISER_VERSION}`;
     this.index = readIndexFile(indexFileOf(file), this.key) ?? this.loadIndex();
   }
 

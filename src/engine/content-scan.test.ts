@@ -4,7 +4,10 @@
 // other rules still run, and memory regions are chosen and ordered as documented. Files over the
 // size limit: a look-alike padded with zeros (written, or sparse to 2 GiB) matches as unpadded with
 // its padding recorded, a 10 GiB sparse file costs nothing, random data beyond the windows budget is
-// listed partly scanned; a walked entry replaced by a link is not followed.
+// listed partly scanned; a walked entry replaced by a link is not followed. Web files: an obfuscated
+// loader in a script (and in a zip's script) is found in its decoded layer with the chain and the
+// excerpt, the same bytes under a non-web name are not decoded, a decoding bomb is recorded without
+// a match, and all of it comes back the same from the cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -29,8 +32,12 @@ import {
   scanContent,
   type ContentScanOptions,
 } from './content-scan.js';
+import { deflateRawSync } from 'node:zlib';
+import { ContentSchema } from '../snapshot/schema.js';
+import { zip } from '../../test/helpers/archive-builders.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
 import { scanFileJob } from './scan-job.js';
+import { obfuscatedLoader } from './web-normalise/test-helpers.js';
 
 const LOOKALIKE = new URL('../../test/lookalike/miner.c', import.meta.url).pathname;
 
@@ -350,5 +357,64 @@ describe('memory regions', () => {
     ).toBe(true);
     expect(runsRuleEngine('7f0 r-xp 0 0 1 /usr/lib/x86_64-linux-gnu/libyara.so.9')).toBe(true);
     expect(runsRuleEngine(maps)).toBe(false);
+  });
+});
+
+describe('web content', () => {
+  /** The issue's loader: a string array with hex escapes over window.Function(window.atob(...)). */
+  const LOADER = `/*! app v1 */var app={init:function(){return 1}};app.init();\n${obfuscatedLoader({ style: 'checksum', rotation: 4 })}\n`;
+  /** PHP that echoes 16 MiB inflated from a few KiB: refused as a bomb. */
+  const BOMB = `<?php echo gzinflate(base64_decode('${deflateRawSync(Buffer.alloc(16 << 20)).toString('base64')}')); ?>\n`;
+  let site: string;
+
+  beforeAll(async () => {
+    site = path.join(dir, 'site');
+    await mkdir(path.join(site, 'js'), { recursive: true });
+    await writeFile(path.join(site, 'js', 'main.js'), LOADER);
+    // The same bytes under a name no browser runs: scanned as they are only.
+    await writeFile(path.join(site, 'js', 'main.txt'), LOADER);
+    await writeFile(path.join(site, 'footer.php'), BOMB);
+    await writeFile(path.join(site, 'clean.js'), 'export const sum = (a, b) => a + b;\n');
+    await writeFile(path.join(site, 'backup.zip'), zip([{ name: 'js/main.js', data: Buffer.from(LOADER) }]));
+  });
+
+  it('finds an obfuscated loader in its decoded layer, with the chain and the decoded excerpt', () => {
+    const { scanner } = compileAllRules();
+    const file = path.join(site, 'js', 'main.js');
+    const job = { id: 1, path: file, io: file, execBit: false, size: LOADER.length };
+    const r = scanFileJob(scanner, job, DEFAULT_ARCHIVE_LIMITS);
+    const coinhive = r.matches.find((m) => m.rule === 'MH_Web_CoinHive');
+    expect(coinhive?.decoded?.chain).toEqual(expect.arrayContaining(['js-string-array', 'atob']));
+    expect(coinhive?.decoded?.excerpt).toContain('new CoinHive.Anonymous("SITE_KEY_0123456789"');
+    expect(r).toMatchObject({ form: 'text', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(r.web).toBeUndefined();
+    // Workers post results and the cache stores them as JSON: they must survive the trip unchanged.
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+    const txt = path.join(site, 'js', 'main.txt');
+    expect(scanFileJob(scanner, { ...job, path: txt, io: txt }, DEFAULT_ARCHIVE_LIMITS).matches).toEqual([]);
+  });
+
+  it('records decoded matches, archive entries and bombs in the snapshot, the same from the cache', async () => {
+    const cache = path.join(dir, 'web-cache.sqlite');
+    const cold = (await scanContent({ ...options(cache), roots: [site] })).content;
+    expect(() => ContentSchema.parse(cold)).not.toThrow();
+    const byPath = (p: string) => cold.files.find((f) => f.path === path.join(site, p));
+    for (const p of ['js/main.js', 'backup.zip!js/main.js']) {
+      const m = byPath(p)?.matches.find((x) => x.rule === 'MH_Web_CoinHive');
+      expect(m?.decoded, p).toMatchObject({
+        chain: expect.arrayContaining(['js-string-array', 'atob']),
+        excerpt: expect.stringContaining('coinhive.min.js'),
+      });
+    }
+    expect(byPath('js/main.txt')).toBeUndefined();
+    expect(byPath('clean.js')).toBeUndefined();
+    const footer = byPath('footer.php');
+    expect(footer?.web?.bombs?.[0]).toMatch(/^php:gzinflate: output exceeds .* not followed$/);
+    expect(footer?.matches.filter((m) => m.decoded)).toEqual([]);
+    expect(footer?.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const warm = (await scanContent({ ...options(cache), roots: [site] })).content;
+    expect(warm.stats.cached).toBe(warm.stats.files);
+    expect(warm.files).toEqual(cold.files);
   });
 });

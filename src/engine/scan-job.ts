@@ -2,7 +2,8 @@
 // file or one process's memory as plain functions, so the worker is a thin message loop and the
 // same code can run on the main thread in tests. A file up to the size limit is read whole; a
 // larger one is scanned by its parts (file-parts.ts), so padding a miner past the limit does not
-// hide it.
+// hide it. A web file read whole (a script, page or PHP file, by its name) is also scanned as the
+// web normaliser decodes it (web-normalise/), so an obfuscated loader is found by what it runs.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statfsSync, type Stats } from 'node:fs';
 import { errnoCode } from '../util/errors.js';
@@ -20,6 +21,11 @@ import {
   type ViewMap,
 } from './file-parts.js';
 import { reasonOf, type WalkSkip } from './skips.js';
+import {
+  scanWebContent,
+  WEB_NORMALISE_ENABLED,
+  webHint,
+  type WebMatch, type WebScanResult } from './web-normalise/index.js';
 import type { RuleMatch, YaraScanner } from './yara.js';
 
 export interface FileJob {
@@ -89,17 +95,40 @@ function openFile(io: string | Buffer, follow: boolean): number {
   return openSync(io, follow ? flags : flags | constants.O_NOFOLLOW);
 }
 
+/** A rule matched in a layer the web normaliser decoded, not in the file's bytes as they are. */
+export interface DecodedMatch {
+  /** Techniques undone to reach the layer, outermost first; never empty. */
+  chain: string[];
+  /** The decoded text around the match, sanitised for display. */
+  excerpt: string;
+}
+
+/** A rule match; string offsets count in the decoded layer when `decoded` is present. */
+export interface ScannedMatch extends RuleMatch {
+  decoded?: DecodedMatch;
+}
+
+/**
+ * What the web normaliser could not finish in a file: decodings refused as bombs, or why it stopped
+ * short. Only these facts are kept; the decoded text stays in the worker.
+ */
+export interface WebFacts {
+  bombs?: string[];
+  stopped?: string;
+}
+
 export interface EntryResult {
   path: string;
   size: number;
   sha256: string;
-  matches: RuleMatch[];
+  matches: ScannedMatch[];
   form?: FileForm;
+  web?: WebFacts;
 }
 
 /** The outcome for one file: cached as is, so a warm scan rebuilds exactly what a cold one found. */
 export interface FileResult {
-  matches: RuleMatch[];
+  matches: ScannedMatch[];
   sha256?: string;
   executable?: boolean;
   /** What kind of object the file is (program, text, rule file…), for a file with a match. */
@@ -115,6 +144,8 @@ export interface FileResult {
   parts?: FileParts;
   /** Milliseconds spent hashing a file over the size limit, whose sha256 a match or padding needed. */
   hashMs?: number;
+  /** A web file whose decoding met a bomb or stopped short (see WebFacts). */
+  web?: WebFacts;
 }
 
 /** Nothing found, nothing to record: the answer for a file a batch does not mention. */
@@ -127,7 +158,8 @@ export function isEmptyResult(r: FileResult): boolean {
     r.archiveEntries === undefined &&
     r.skips === undefined &&
     r.padding === undefined &&
-    r.parts === undefined
+    r.parts === undefined &&
+    r.web === undefined
   );
 }
 
@@ -196,20 +228,61 @@ function readFailure(job: FileJob, err: unknown): FileResult {
   return { matches: [], skips: [{ path: job.path, reason: reasonOf(err), detail: (err as Error).message }] };
 }
 
+/** `/srv/site.zip!js/main.js` is named `main.js`: the name that tells what the bytes are. */
+function innermostName(p: string): string {
+  const inner = p.slice(p.lastIndexOf('!') + 1);
+  return inner.slice(inner.lastIndexOf('/') + 1);
+}
+
+/** A normaliser match as the result records it: the chain and excerpt only when it was decoded. */
+function toScanned(m: WebMatch): ScannedMatch {
+  const { chain, decodedExcerpt, ...match } = m;
+  return chain.length > 0 ? { ...match, decoded: { chain, excerpt: decodedExcerpt ?? '' } } : match;
+}
+
+/**
+ * The rules over a file's bytes and, for a web file, over what the normaliser decodes from them.
+ * The engine failing on the bytes themselves throws (the caller reports the skip); the normaliser
+ * failing costs only the decoded layers, and is recorded as why decoding stopped.
+ */
+export function scanBytes(
+  scanner: Pick<YaraScanner, 'scanBuffer'>,
+  data: Buffer,
+  name: string,
+): { matches: ScannedMatch[]; web?: WebFacts } {
+  const matches: RuleMatch[] = scanner.scanBuffer(data);
+  const hint = WEB_NORMALISE_ENABLED ? webHint(innermostName(name)) : undefined;
+  if (!hint) return { matches };
+  let web: WebScanResult;
+  try {
+    web = scanWebContent(scanner, data, hint, { original: matches });
+  } catch (err) {
+    return { matches, web: { stopped: `web normaliser failed: ${(err as Error).message}` } };
+  }
+  const facts: WebFacts = {};
+  if (web.bombs.length > 0) facts.bombs = web.bombs;
+  if (web.stopped) facts.stopped = web.stopped;
+  const out = { matches: web.matches.map(toScanned) };
+  return facts.bombs || facts.stopped ? { ...out, web: facts } : out;
+}
+
 /** A file read whole: scanned as one buffer, hashed, its padding measured, an archive expanded. */
 function scanWholeFile(scanner: YaraScanner, job: FileJob, data: Buffer, limits: ArchiveLimits): FileResult {
-  let matches: RuleMatch[];
+  let scanned: { matches: ScannedMatch[]; web?: WebFacts };
   try {
-    matches = scanner.scanBuffer(data);
+    scanned = scanBytes(scanner, data, job.path);
   } catch (err) {
     return engineFailure(job.path, err);
   }
+  const { matches, web } = scanned;
   const result: FileResult = { matches };
+  if (web) result.web = web;
   const executable = job.execBit || isElf(data);
   if (executable) result.executable = true;
   const padding = paddingOf(data);
   if (padding) result.padding = { ...padding, sha256Before: sha256(data.subarray(0, padding.offset)) };
-  if (executable || matches.length > 0 || padding) result.sha256 = sha256(data);
+  // A web file's decoding bomb is reported on its own: its hash is evidence too.
+  if (executable || matches.length > 0 || padding || web) result.sha256 = sha256(data);
   if (matches.length > 0) result.form = fileForm(data);
   const type = archiveType(data);
   if (type) {
@@ -224,14 +297,15 @@ function scanWholeFile(scanner: YaraScanner, job: FileJob, data: Buffer, limits:
       }
       count++;
       try {
-        const found = scanner.scanBuffer(ev.data);
-        if (found.length > 0)
+        const { matches: found, web: entryWeb } = scanBytes(scanner, ev.data, ev.name);
+        if (found.length > 0 || entryWeb)
           entries.push({
             path: where,
             size: ev.data.length,
             sha256: sha256(ev.data),
             matches: found,
             form: fileForm(ev.data),
+            ...(entryWeb ? { web: entryWeb } : {}),
           });
       } catch (err) {
         skips.push({ path: where, reason: 'scan-error', detail: (err as Error).message });

@@ -2,9 +2,8 @@
 // beyond it) and the files worth recording in the snapshot (matches, executables, hashes, archive
 // entries). The scheduler feeds it walk events and scan results; it does no I/O.
 import type { ContentFile } from '../snapshot/schema.js';
-import type { FileResult } from './scan-job.js';
+import type { FileResult, ScannedMatch, WebFacts } from './scan-job.js';
 import type { WalkSkip } from './walker.js';
-import type { RuleMatch } from './yara.js';
 import { isPolicySkip } from '../model/skip-policy.js';
 
 /** Skips listed in the snapshot; beyond this only counted per reason. */
@@ -17,15 +16,27 @@ export const MAX_LISTED_POLICY_SKIPS = 150;
  */
 export const MAX_EXTRA_BOMBS = 100;
 
-/** Rule matches as the snapshot records them (string excerpts, no engine internals). */
-export function toContentMatches(matches: RuleMatch[]): ContentFile['matches'] {
+/**
+ * Rule matches as the snapshot records them (string excerpts, no engine internals); a match the
+ * web normaliser found in a decoded layer keeps its chain and decoded excerpt.
+ */
+export function toContentMatches(matches: ScannedMatch[]): ContentFile['matches'] {
   return matches.map((m) => ({
     rule: m.rule,
     namespace: m.namespace,
     meta: m.meta,
     strings: m.strings.map((s) => ({ identifier: s.identifier, offset: s.offset, excerpt: s.excerpt })),
     stringCount: m.stringCount,
+    ...(m.decoded ? { decoded: { chain: [...m.decoded.chain], excerpt: m.decoded.excerpt } } : {}),
   }));
+}
+
+/** The web normaliser's facts as the snapshot records them: only what there is. */
+function webFacts(web: WebFacts): NonNullable<ContentFile['web']> {
+  return {
+    ...(web.bombs?.length ? { bombs: [...web.bombs] } : {}),
+    ...(web.stopped ? { stopped: web.stopped } : {}),
+  };
 }
 
 /** Orders by path, byte-wise as JavaScript compares strings (not by locale). */
@@ -71,16 +82,19 @@ export class ContentTally {
         sha256: e.sha256,
         matches: toContentMatches(e.matches),
         ...(e.form ? { form: e.form } : {}),
+        ...(e.web ? { web: webFacts(e.web) } : {}),
       });
     if (r.skips?.some((s) => s.path === file.path)) return;
     this.stats.files++;
     this.stats.bytes += file.size;
     this.stats.archiveEntries += r.archiveEntries ?? 0;
-    if (r.matches.length > 0 || r.executable || r.sha256) {
+    // A web file whose decoding met a bomb is listed without a match: the bomb is reported.
+    if (r.matches.length > 0 || r.executable || r.sha256 || r.web) {
       const entry: ContentFile = { path: file.path, size: file.size, matches: toContentMatches(r.matches) };
       if (r.sha256) entry.sha256 = r.sha256;
       if (r.executable) entry.executable = true;
       if (r.form) entry.form = r.form;
+      if (r.web) entry.web = webFacts(r.web);
       this.files.push(entry);
     }
   }

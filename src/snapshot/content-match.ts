@@ -16,6 +16,13 @@ export const ContentMatchSchema = z.object({
   strings: z.array(ContentStringSchema),
   /** String matches the engine reported, including those not listed. */
   stringCount: z.number().int().nonnegative(),
+  /**
+   * The rule matched a layer the web normaliser decoded (engine/web-normalise), not the file's bytes
+   * as they are: `strings[].offset` then counts in that decoded layer. `chain` lists the techniques
+   * undone, outermost first (`js-string-array`, `atob`…); `excerpt` is the decoded text around the
+   * first matched string, sanitised for display.
+   */
+  decoded: z.object({ chain: z.array(z.string()).min(1), excerpt: z.string() }).optional(),
 });
 export type ContentMatch = z.infer<typeof ContentMatchSchema>;
 /**

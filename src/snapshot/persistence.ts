@@ -152,6 +152,13 @@ export const BinaryCheckSchema = z.object({
   sha256: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
   mtime: z.string().optional(),
+  /**
+   * rpm only (dpkg records digests alone): the size the package recorded, and the permission bits
+   * (e.g. 0o4755 = 2541) recorded and found, compared as `rpm -V` does.
+   */
+  expectedSize: z.number().int().nonnegative().optional(),
+  expectedMode: z.number().int().nonnegative().optional(),
+  mode: z.number().int().nonnegative().optional(),
 });
 export type BinaryCheck = z.infer<typeof BinaryCheckSchema>;
 

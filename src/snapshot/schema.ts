@@ -16,6 +16,7 @@ export {
 } from './content-match.js';
 import { DirsSchema, HiddenSchema, ModulesSchema, PreloadSchema } from './stealth.js';
 import { AuditFactsSchema } from './audit.js';
+import { WebSchema } from './web.js';
 
 /** Bump when a field changes meaning or a required field is added; `analyze` refuses other majors. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -36,6 +37,7 @@ export const SECTIONS = [
   'audit',
   'containers',
   'image',
+  'web',
 ] as const;
 export const SectionSchema = z.enum(SECTIONS);
 export type Section = z.infer<typeof SectionSchema>;
@@ -223,6 +225,12 @@ export const ContentFileSchema = z.object({
   padding: ContentPaddingSchema.optional(),
   /** The file was over the size limit and scanned by these parts; absent for a file read whole. */
   parts: ContentPartsSchema.optional(),
+  /**
+   * A web file (script, page, PHP) whose decoding by the web normaliser did not finish: decodings
+   * it refused as bombs (output far larger than the input, nesting past the depth limit), and why it
+   * stopped short (time, output or layer budget). Listed even without a match.
+   */
+  web: z.object({ bombs: z.array(z.string()).optional(), stopped: z.string().optional() }).optional(),
   matches: z.array(ContentMatchSchema),
 });
 export type ContentFile = z.infer<typeof ContentFileSchema>;
@@ -340,6 +348,8 @@ export const SnapshotSchema = z.object({
   containers: ContainersSchema.optional(),
   /** The images of a container-image target, layer by layer (snapshot/image.ts). */
   image: ImagesSchema.optional(),
+  /** A host's web roots, CMS installs and the places injections hide in (snapshot/web.ts). */
+  web: WebSchema.optional(),
   collection: z.array(CollectionRecordSchema),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

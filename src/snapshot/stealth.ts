@@ -3,6 +3,29 @@
 // list, kernel modules and taint, and oddly named directories in world-writable places. Facts only.
 import { z } from 'zod';
 
+/**
+ * A mapped, packaged library checked against its package database as `rpm -V` would: the file now on
+ * disk against the digest dpkg (md5), apk (sha1, or sha256) or rpm (md5 or sha256, plus size and
+ * mode) recorded. `config`: differs, but rpm marks it %config; `prelinked`: differs because prelink
+ * rewrote it in place; `not-checked`: see `reason` (every mapping deleted, no record, budget spent…).
+ */
+export const LibraryIntegritySchema = z.object({
+  status: z.enum(['ok', 'modified', 'prelinked', 'config', 'not-checked']),
+  algorithm: z.enum(['md5', 'sha1', 'sha256']).optional(),
+  /** The digest the package recorded, and the file's digest in the same algorithm. */
+  expected: z.string().optional(),
+  actual: z.string().optional(),
+  /** The path the database lists it under, when another merged-/usr spelling than `path`. */
+  listed: z.string().optional(),
+  /** rpm only: bytes and permission bits (e.g. 0o755 = 493) recorded, and those of the file now. */
+  expectedSize: z.number().int().nonnegative().optional(),
+  size: z.number().int().nonnegative().optional(),
+  expectedMode: z.number().int().nonnegative().optional(),
+  mode: z.number().int().nonnegative().optional(),
+  reason: z.string().optional(),
+});
+export type LibraryIntegrity = z.infer<typeof LibraryIntegritySchema>;
+
 /** A shared object the loader was told to load or a process has mapped, with what we learnt of it. */
 export const SharedObjectSchema = z.object({
   path: z.string(),
@@ -24,6 +47,8 @@ export const SharedObjectSchema = z.object({
    */
   uid: z.number().int().nonnegative().optional(),
   mode: z.number().int().nonnegative().optional(),
+  /** For a mapped object a package owns: the file checked against that package's record. */
+  integrity: LibraryIntegritySchema.optional(),
 });
 export type SharedObject = z.infer<typeof SharedObjectSchema>;
 

@@ -1,6 +1,7 @@
 // The content-scan collector: decides what to scan (the running processes' executables and the
-// places miners hide by default, on the host and inside each running container, shown as
-// `<container>:/path`; every local filesystem with --full; or the user's --path list),
+// places miners hide by default, with the web roots the host's server configurations name, on the
+// host and inside each running container, shown as `<container>:/path`; every local filesystem
+// with --full; or the user's --path list),
 // runs the YARA content scan over files and process memory, and returns the snapshot's `content`
 // section with a collection record that names every rule file that could not be loaded. On an
 // offline root every place it derives (the default directories, the processes' executables, a
@@ -260,6 +261,33 @@ export function markOwnOutputs(content: Content, root: string, registry: OutputR
   }
 }
 
+/**
+ * The web roots (collect/linux/web-roots.ts) the default directories do not already cover, as host
+ * paths: a site under /srv/sites is walked with /srv, one under /data/www only when added here. A
+ * root under a default directory but on a filesystem of its own is added too: the walk of the
+ * default directory stays on its own filesystem, and a directory reached twice is walked once.
+ */
+async function webScanRoots(
+  ctx: CollectContext,
+  webRoots: readonly string[],
+  reachable: (targetPath: string) => Promise<boolean>,
+): Promise<string[]> {
+  const host = (p: string): string => (ctx.root === '/' ? p : path.join(ctx.root, p));
+  const devOf = (p: string): Promise<number | undefined> =>
+    ctx.fs.stat(p).then(
+      (s) => s.dev,
+      () => undefined,
+    );
+  const out: string[] = [];
+  for (const web of [...new Set(webRoots)].sort()) {
+    const covering = DEFAULT_CONTENT_DIRS.find((d) => web === d || web.startsWith(`${d}/`));
+    if (!(await reachable(web))) continue;
+    if (covering !== undefined && (await devOf(web)) === (await devOf(covering))) continue;
+    out.push(host(web));
+  }
+  return out;
+}
+
 export interface ContentCollection {
   content?: Content;
   record: CollectionRecord;
@@ -271,6 +299,7 @@ export async function collectContent(
   processes: readonly ProcessInfo[] | undefined,
   opts: ContentCollectOptions,
   containers: readonly Container[] = [],
+  webRoots: readonly string[] = [],
 ): Promise<ContentCollection> {
   const log = new CollectorLog('content.scan', ['content']);
   if (!opts.enabled) return { record: log.record('skipped', '--no-content'), ruleProblems: [] };
@@ -305,6 +334,7 @@ export async function collectContent(
   } else {
     for (const d of DEFAULT_CONTENT_DIRS)
       if (await reachable(d)) roots.push(ctx.root === '/' ? d : path.join(ctx.root, d));
+    roots.push(...(await webScanRoots(ctx, webRoots, reachable)));
   }
   // Our own rules and samples would match themselves; the user's rule files too.
   const exclude = [projectRoot(), bundledRulesDir(), ...opts.userRuleDirs];

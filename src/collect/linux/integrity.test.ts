@@ -1,5 +1,6 @@
 // Tests for the system binary integrity collector: md5sums parsing, /usr-merge aliases, the fixture
-// roots (a replaced ps, a package-less netstat, and their clean twin), and this machine's own tools.
+// roots (a replaced ps, a package-less netstat, and their clean twin; dpkg's check is digest only),
+// and this machine's own tools.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeContext } from '../context.js';
@@ -22,6 +23,9 @@ describe('integrity', () => {
       await ctxFor(path.join(FIXTURE_ROOTS, 'persist-integrity')),
     );
     expect(record.status).toBe('ok');
+    // dpkg keeps md5 alone: the record says size and mode were not compared, and none is recorded.
+    expect(record.note).toBe('dpkg md5sums: digest only (dpkg records no size or mode)');
+    expect(integrity?.binaries.some((b) => b.expectedMode !== undefined || b.mode !== undefined)).toBe(false);
     expect(integrity?.binaries.map((b) => [b.path, b.status, b.package ?? '', b.packagePath ?? ''])).toEqual([
       ['/usr/bin/ps', 'modified', 'procps', '/bin/ps'],
       ['/usr/bin/top', 'ok', 'procps', '/usr/bin/top'],

@@ -1,7 +1,9 @@
 // System binary integrity: the programs an admin uses to look for a miner (ps, top, ss, netstat, ls,
 // lsof, find, crontab, systemctl, chattr…) checked against the md5 sums dpkg recorded when it
-// installed them. Trojanised copies that hide the miner are a classic of mining campaigns. Only these
-// binaries are checked, so a live scan stays fast; /usr-merge is followed (/bin/ps is /usr/bin/ps).
+// installed them, or on rpm hosts against the digest, size and mode in the rpm database. Trojanised
+// copies that hide the miner are a classic of mining campaigns, and a setuid bit added to one is a
+// way back to root. Only these binaries are checked, so a live scan stays fast; /usr-merge is
+// followed (/bin/ps is /usr/bin/ps).
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,8 +12,11 @@ import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
 import { CollectorLog, isGone, mapLimit } from '../support.js';
+import { parseMd5sums } from './packages/dpkg.js';
 import { RpmDbError } from './rpm/index.js';
 import { prelinkedOnTarget, rpmExpectations, type Expected } from './rpm/verify.js';
+
+export { parseMd5sums };
 
 interface Watched {
   path: string;
@@ -93,16 +98,6 @@ const LIKELY_PACKAGES = new Set([
   'diffutils',
   'cron-daemon-common',
 ]);
-
-/** Parses one `info/<pkg>.md5sums` file: `<md5>  <path without leading slash>`. */
-export function parseMd5sums(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^([0-9a-f]{32})\s+(.+)$/.exec(line.trim());
-    if (m) out.set(`/${m[2]}`, m[1]!);
-  }
-  return out;
-}
 
 /** The same file under /usr-merge: /bin/ps ↔ /usr/bin/ps, /sbin/x ↔ /usr/sbin/x. */
 export function mergedAliases(p: string): string[] {
@@ -218,6 +213,12 @@ async function verify(
       const st = await ctx.fs.stat(b.path);
       check.size = st.size;
       check.mtime = st.mtime.toISOString();
+      // rpm also records size and mode; a mode change alone (a setuid bit added) is the detector's.
+      if (exp?.size !== undefined) check.expectedSize = exp.size;
+      if (exp?.mode !== undefined) {
+        check.expectedMode = exp.mode & 0o7777;
+        check.mode = st.mode & 0o7777;
+      }
       const h = await md5AndSha256(ctx.fs, b.path);
       check.actualMd5 = h.md5;
       check.sha256 = h.sha256;
@@ -252,9 +253,12 @@ export async function collectIntegrity(
   const dpkg = await dpkgExpectations(ctx, present, log);
   if (dpkg) {
     const binaries = await verify(ctx, present, dpkg, log);
+    const prelinked = prelinkNote(binaries);
+    // dpkg keeps no size or mode, so unlike rpm a changed mode cannot be seen: the record says so.
+    const note = `dpkg md5sums: digest only (dpkg records no size or mode)${prelinked ? `; ${prelinked}` : ''}`;
     return {
       integrity: { packageManager: 'dpkg', binaries },
-      record: log.record(log.errorCount > 0 ? 'partial' : 'ok', prelinkNote(binaries)),
+      record: log.record(log.errorCount > 0 ? 'partial' : 'ok', present.length > 0 ? note : undefined),
     };
   }
   let rpm: Awaited<ReturnType<typeof rpmExpectations>>;

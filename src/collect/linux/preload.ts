@@ -1,7 +1,8 @@
 // The dynamic loader's preload configuration and the libraries it brings in: /etc/ld.so.preload,
 // ld.so.conf, LD_PRELOAD/LD_AUDIT of every process, and every shared object a process has mapped,
-// with its package (dpkg's file lists), hash and the libc functions it overrides (our own ELF reader);
-// for mapped objects in a language or toolchain manager's tree, also their owner and mode.
+// with its package (dpkg's file lists, the rpm or apk database), hash and the libc functions it
+// overrides (our own ELF reader); for mapped objects in a language or toolchain manager's tree, also
+// their owner and mode; for mapped objects a package owns, their content against the package's record.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
@@ -14,6 +15,7 @@ import { toolchainOf } from '../../detect/toolchains.js';
 import { exportedFunctions } from './elf.js';
 import { parseLinkTarget } from './processes.js';
 import { ownNativeAddon } from '../../util/paths.js';
+import { verifyMappedLibraries } from './packages/mapped-integrity.js';
 import { loadOwnership } from './packages/ownership.js';
 
 /** Libraries larger than this are not hashed or parsed: preload hiders are a few kilobytes. */
@@ -100,14 +102,18 @@ export interface PreloadCollection {
   record: CollectionRecord;
 }
 
-/** Every library named by ld.so.preload, a process's LD_PRELOAD/LD_AUDIT or its mapped objects. */
+/**
+ * Every library named by ld.so.preload, a process's LD_PRELOAD/LD_AUDIT or its mapped objects, and
+ * the paths some process maps without " (deleted)" (the only ones whose file on disk is what runs).
+ */
 function gatherLibraries(
   ctx: CollectContext,
   ldSoPreload: Preload['ldSoPreload'],
   procs: ProcessInfo[] | undefined,
-): Map<string, SharedObject> {
+): { libs: Map<string, SharedObject>; live: Set<string> } {
   const ownAddon = ownNativeAddon();
   const libs = new Map<string, SharedObject>();
+  const live = new Set<string>();
   const add = (p: string, source: SharedObject['sources'][number]): void => {
     const lib = libs.get(p) ?? { path: p, sources: [], exists: false };
     if (!lib.sources.includes(source)) lib.sources.push(source);
@@ -123,14 +129,15 @@ function gatherLibraries(
       if (value !== undefined) for (const entry of splitLdList(value)) add(entry, source);
     }
     for (const m of p.maps) {
-      const mapped = parseLinkTarget(m).path;
+      const { path: mapped, deleted } = parseLinkTarget(m);
       // This installation's own lister, mapped by minehunter's processes (a copy run from /tmp on a
       // suspect host, or a second scan): ours, as its reports are; a copy anywhere else is judged.
       if (ctx.live && mapped === ownAddon) continue;
       add(mapped, 'maps');
+      if (!deleted) live.add(mapped);
     }
   }
-  return libs;
+  return { libs, live };
 }
 
 /** Finds each library's file the way the loader does: a bare name through the configured directories. */
@@ -230,7 +237,7 @@ export async function collectPreload(
   const [lists, ldSoConf, procs] = await Promise.all([listsRun, confRun, processes]);
   const searchDirs = [...ldSoConf.flatMap((c) => c.dirs), ...DEFAULT_LIB_DIRS];
 
-  const libs = gatherLibraries(ctx, ldSoPreload, procs);
+  const { libs, live } = gatherLibraries(ctx, ldSoPreload, procs);
   if (!procs) notes.push('no process list: mapped libraries and LD_* variables not read');
 
   const resolved = await resolveLibraries(ctx, [...libs.keys()], searchDirs);
@@ -262,6 +269,11 @@ export async function collectPreload(
     else for (const s of lib.sources) if (!prev.sources.includes(s)) prev.sources.push(s);
   }
   const libraries = [...merged.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Like `rpm -V` for every packaged library a process maps (a patched libc keeps its package).
+  if (lists) {
+    const checked = await verifyMappedLibraries(ctx.fs, libraries, live, lists, log);
+    if (checked) notes.push(checked);
+  }
   const preload: Preload = {
     ldSoPreload,
     ldSoConf,

@@ -1,7 +1,8 @@
 // Tests for content-match: clean files and executables without matches never hit; a matched file
 // is a finding whose kind and level come from the rule's meta; a match on a running program's
 // executable or memory lands on that process and merges with the process detectors; memory matches
-// of text rules (what an admin's shell holds) do not count; without a content section, skipped.
+// of text rules (what an admin's shell holds) do not count; without a content section, skipped. A
+// match in decoded web content shows its chain and decoded excerpt; a decoding bomb alone is low.
 import { describe, expect, it } from 'vitest';
 import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
 import { FindingSchema } from '../../model/finding.js';
@@ -394,5 +395,97 @@ describe('content-match: a match weighs what it is found in', () => {
       }),
     });
     expect(runDetectors(snap, ruleset, [contentMatch]).findings).toEqual([]);
+  });
+});
+
+describe('content-match on decoded web content', () => {
+  const COINHIVE: ContentMatch = {
+    rule: 'MH_Web_CoinHive',
+    namespace: 'web-miners',
+    meta: { description: 'CoinHive browser miner', kind: 'web-script', level: 'critical' },
+    strings: [{ identifier: '$api', offset: 61, excerpt: 'CoinHive.Anonymous' }],
+    stringCount: 2,
+    decoded: {
+      chain: ['js-string-array', 'atob'],
+      excerpt: 'var s=document.createElement("script");s.src="https://coinhive.com/lib/coinhive.min.js";',
+    },
+  };
+  const findings = (files: Content['files']) =>
+    runDetectors(makeSnapshot({ processes: cleanHostProcesses(), content: content({ files }) }), ruleset, [
+      contentMatch,
+    ]).findings;
+
+  it('findings: a match in a decoded layer names the chain and shows the decoded excerpt, kind web-script', () => {
+    const [f, ...rest] = findings([
+      {
+        path: '/var/www/html/js/main.js',
+        size: 90_000,
+        sha256: 'e'.repeat(64),
+        form: 'text',
+        matches: [COINHIVE],
+      },
+    ]);
+    expect(rest).toEqual([]);
+    expect(FindingSchema.parse(f)).toEqual(f);
+    expect(f).toMatchObject({ kind: 'web-script', level: 'critical', basis: 'executable' });
+    expect(f?.evidence).toContainEqual({
+      type: 'match',
+      field: 'yara file (decoded: js-string-array > atob): web-miners.MH_Web_CoinHive',
+      value: COINHIVE.decoded?.excerpt,
+      ioc: 'CoinHive browser miner',
+    });
+    expect(f?.remediate).toEqual([{ type: 'quarantine-file', path: '/var/www/html/js/main.js' }]);
+  });
+
+  it('findings: a web file whose decoding met a bomb, without a match, is low with no kind and nothing to remove', () => {
+    const bomb = 'php:gzinflate: output exceeds the 1048576-byte budget left, not followed';
+    const [f, ...rest] = findings([
+      {
+        path: '/var/www/html/wp-content/themes/t/footer.php',
+        size: 4000,
+        sha256: 'f'.repeat(64),
+        web: { bombs: [bomb], stopped: 'output budget of 1048576 bytes spent' },
+        matches: [],
+      },
+    ]);
+    expect(rest).toEqual([]);
+    expect(FindingSchema.parse(f)).toEqual(f);
+    expect(f).toMatchObject({
+      level: 'low',
+      messageId: 'webBomb',
+      data: { path: '/var/www/html/wp-content/themes/t/footer.php', bombs: 1 },
+      remediate: [],
+    });
+    expect(f?.kind).toBeUndefined();
+    expect(f?.message.en).toContain('refused as a bomb');
+    expect(f?.evidence).toEqual([
+      { type: 'file', path: '/var/www/html/wp-content/themes/t/footer.php', sha256: 'f'.repeat(64) },
+      { type: 'match', field: 'decoding refused', value: bomb },
+      { type: 'match', field: 'decoding stopped', value: 'output budget of 1048576 bytes spent' },
+    ]);
+  });
+
+  it('clean: a web file whose decoding only ran out of budget gives nothing; a matched one says so', () => {
+    const stopped = { stopped: 'time budget of 2000 ms spent' };
+    expect(
+      findings([
+        { path: '/var/www/html/big.js', size: 9, sha256: 'a'.repeat(64), web: stopped, matches: [] },
+      ]),
+    ).toEqual([]);
+    const [f] = findings([
+      {
+        path: '/var/www/html/big.js',
+        size: 9,
+        sha256: 'a'.repeat(64),
+        form: 'text',
+        web: stopped,
+        matches: [COINHIVE],
+      },
+    ]);
+    expect(f?.evidence).toContainEqual({
+      type: 'match',
+      field: 'decoding stopped',
+      value: 'time budget of 2000 ms spent',
+    });
   });
 });

@@ -1,8 +1,9 @@
 // Tests for odd-shared-object: packaged and application libraries are clean; a library mapped from
 // /tmp is high, an unowned one in /usr/lib medium; objects in language/toolchain trees (pyenv, nvm,
 // Cargo, conda, venvs, node_modules…) are clean when root's or the process user's, not world-writable
-// and not deleted, and found otherwise; hiding places and path tricks never count as such trees;
-// without the preload section, skipped.
+// and not deleted, and found otherwise; hiding places and path tricks never count as such trees; a
+// packaged library whose content or mode differs from its package's record is found, one that
+// verifies (or was not comparable) is clean; without the preload section, skipped.
 import { describe, expect, it } from 'vitest';
 import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
 import { FindingSchema } from '../../model/finding.js';
@@ -82,6 +83,86 @@ describe('odd-shared-object', () => {
     expect(runDetectors(makeSnapshot({ processes: [] }), ruleset, [oddSharedObject]).skipped).toEqual([
       { ruleId: 'odd-shared-object', missing: ['preload'] },
     ]);
+  });
+});
+
+describe('odd-shared-object: packaged libraries against their package record', () => {
+  const PAM = '/usr/lib/x86_64-linux-gnu/libpam.so.0';
+  const RECORDED = '0'.repeat(64);
+  const PATCHED = 'f'.repeat(64);
+  const run = (lib: SharedObject, procs = [makeProcess({ pid: 10, maps: [LIBC, PAM] })]) =>
+    runDetectors(makeSnapshot({ processes: procs, preload: preloadWith([], [lib]) }), ruleset, [
+      oddSharedObject,
+    ]).findings;
+  const packaged = (integrity: SharedObject['integrity']): SharedObject => ({
+    path: PAM,
+    sources: ['maps'],
+    exists: true,
+    package: 'libpam0g',
+    ...(integrity ? { integrity } : {}),
+  });
+
+  it('clean: verified, prelinked, %config, not checked (a deleted mapping), or no record at all', () => {
+    for (const integrity of [
+      { status: 'ok', algorithm: 'sha256', expected: RECORDED, actual: RECORDED },
+      { status: 'prelinked', algorithm: 'sha256', expected: RECORDED, actual: PATCHED },
+      { status: 'config', algorithm: 'md5', expected: 'a'.repeat(32), actual: 'b'.repeat(32) },
+      { status: 'not-checked', reason: 'every mapping of it is deleted (a package upgrade replaced it)' },
+      undefined,
+    ] as const)
+      expect(run(packaged(integrity)), JSON.stringify(integrity)).toEqual([]);
+  });
+
+  it('findings: a patched packaged library is high, naming package, digests and the live mappers', () => {
+    const procs = [
+      makeProcess({ pid: 10, maps: [LIBC, PAM] }),
+      makeProcess({ pid: 11, maps: [LIBC, `${PAM} (deleted)`] }),
+      makeProcess({ pid: 12, maps: [PAM] }),
+    ];
+    const findings = run(
+      packaged({ status: 'modified', algorithm: 'sha256', expected: RECORDED, actual: PATCHED }),
+      procs,
+    );
+    expect(findings).toHaveLength(1);
+    for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
+    expect(findings[0]).toMatchObject({
+      level: 'high',
+      kind: 'preload',
+      messageId: 'modifiedPackaged',
+      data: { path: PAM, processes: 2, pids: '10, 12', package: 'libpam0g', algorithm: 'sha256' },
+      remediate: [],
+    });
+    expect(findings[0]!.message.en).toBe(
+      `${PAM} is mapped into 2 process(es) (PID 10, 12) but differs from what package libpam0g installed (sha256 ${PATCHED}, expected ${RECORDED})`,
+    );
+    expect(findings[0]!.evidence).toContainEqual({
+      type: 'match',
+      field: 'sha256',
+      value: PATCHED,
+      ioc: `dpkg libpam0g: ${PAM} ${RECORDED}`,
+    });
+  });
+
+  it('findings: a mode rpm did not record is high when it lets others write, medium otherwise', () => {
+    const withMode = (mode: number) =>
+      packaged({
+        status: 'ok',
+        algorithm: 'sha256',
+        expected: RECORDED,
+        actual: RECORDED,
+        expectedMode: 0o755,
+        mode,
+      });
+    const [wide] = run(withMode(0o757));
+    expect(wide).toMatchObject({
+      level: 'high',
+      messageId: 'packagedModeChanged',
+      data: { mode: '0757', expectedMode: '0755', package: 'libpam0g' },
+    });
+    const [narrow] = run(withMode(0o700));
+    expect(narrow).toMatchObject({ level: 'medium', messageId: 'packagedModeChanged' });
+    // Only deleted mappings: what runs is not the file compared, so nothing is said.
+    expect(run(withMode(0o777), [makeProcess({ pid: 10, maps: [`${PAM} (deleted)`] })])).toEqual([]);
   });
 });
 

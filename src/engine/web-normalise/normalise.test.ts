@@ -143,5 +143,7 @@ describe('webHint', () => {
       'php',
       undefined,
     ]);
+    // Type declarations hold no code that runs; the raw scan still reads them.
+    expect(['index.d.ts', 'x.d.mts', 'app.ts'].map(webHint)).toEqual([undefined, undefined, 'js']);
   });
 });

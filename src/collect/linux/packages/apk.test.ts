@@ -1,6 +1,7 @@
 // Tests for Alpine's apk database as an ownership source, on a fake Alpine root built here: real files
 // and symlinks, and a /lib/apk/db/installed written in apk-tools 2's format with the Z: checksums
-// computed from those files (SHA-1 of the content, of the link text for a symlink), as apk writes them.
+// computed from those files (SHA-1 of the content, of the link text for a symlink), as apk writes them;
+// a mapped library checked against its Z: sum (clean, and patched: reported).
 import { createHash } from 'node:crypto';
 import {
   mkdirSync,
@@ -14,6 +15,9 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProcess } from '../../../../test/helpers/snapshot-builders.js';
+import { oddSharedObject } from '../../../detect/detectors/odd-shared-object.js';
+import type { Snapshot } from '../../../snapshot/schema.js';
 import { TargetFs } from '../../../target/fs.js';
 import { makeContext } from '../../context.js';
 import { CollectorLog } from '../../support.js';
@@ -303,6 +307,51 @@ describe('package ownership on an Alpine root', () => {
       expect(libs.get('/usr/lib/libprocesshider.so')?.package).toBeUndefined();
     } finally {
       rmSync(path.join(root, 'etc/ld.so.preload'));
+    }
+  });
+});
+
+describe('mapped libraries on an Alpine root (Z: sha1, digest only)', () => {
+  const LIBZ = '/usr/lib/libz.so.1.3.1';
+  const sha1 = (bytes: string | Buffer) => createHash('sha1').update(bytes).digest('hex');
+  const procs = [makeProcess({ pid: 7, exe: '/usr/sbin/nginx', maps: [LIBZ] })];
+  const collect = async () => {
+    const ctx = await makeContext(root, () => new Date('2100-01-01T00:00:00Z'));
+    return collectPreload(ctx, Promise.resolve(procs));
+  };
+
+  it('a mapped library apk installed verifies against its Z: sha1', async () => {
+    const { preload, record } = await collect();
+    const libz = preload?.libraries.find((l) => l.path === LIBZ);
+    const recorded = sha1(readFileSync(path.join(root, LIBZ)));
+    expect(libz?.integrity).toEqual({
+      status: 'ok',
+      algorithm: 'sha1',
+      expected: recorded,
+      actual: recorded,
+    });
+    expect(record.note).toMatch(/packaged mapped libraries against apk \(digest only\): 1 ok/);
+  });
+
+  it('a patched one is modified, with the sha1 apk recorded and the one found', async () => {
+    const file = path.join(root, LIBZ);
+    const original = readFileSync(file);
+    writeFileSync(file, '\x7fELF zlib stand-in, patched\n');
+    try {
+      const { preload } = await collect();
+      const libz = preload?.libraries.find((l) => l.path === LIBZ);
+      expect(libz?.integrity).toEqual({
+        status: 'modified',
+        algorithm: 'sha1',
+        expected: sha1(original),
+        actual: sha1('\x7fELF zlib stand-in, patched\n'),
+      });
+      const hits = oddSharedObject.detect({ processes: procs, preload } as Snapshot, undefined as never);
+      expect(hits.map((h) => [h.level, h.messageId, h.data['package']])).toEqual([
+        ['high', 'modifiedPackaged', 'zlib'],
+      ]);
+    } finally {
+      writeFileSync(file, original);
     }
   });
 });

@@ -3,6 +3,8 @@
 // is not on the analyst's machine and on a suspect root may be the attacker's.
 import type { TargetFs } from '../../../target/fs.js';
 import { type CollectorLog, isGone } from '../../support.js';
+import type { Expected } from '../rpm/verify.js';
+import { pathVariants } from './dpkg.js';
 
 export const APK_INSTALLED = '/lib/apk/db/installed';
 
@@ -87,4 +89,30 @@ export async function readApkInstalled(fs: TargetFs, log: CollectorLog): Promise
   if (packages.length > 0) return packages;
   log.add(APK_INSTALLED, new Error(`apk database names no package (${text.length} bytes): corrupt or wiped`));
   return undefined;
+}
+
+/**
+ * The checksum apk recorded for each owned path (path → owning package), keyed by the path as asked:
+ * `Z:` is the SHA-1 (Q1) or SHA-256 (Q2) of the content. apk keeps no size or mode and has no
+ * notion of configuration files among libraries, so an apk check is digest only.
+ */
+export function apkRecords(packages: ApkPackage[], owned: Map<string, string>): Map<string, Expected> {
+  const wanted = new Set(owned.values());
+  const byPath = new Map<string, Expected>();
+  for (const pkg of packages) {
+    if (!wanted.has(pkg.name)) continue;
+    for (const f of pkg.files) {
+      if (f.sha1 !== undefined) byPath.set(f.path, { pkg: pkg.name, listed: f.path, sha1: f.sha1 });
+      else if (f.sha256 !== undefined)
+        byPath.set(f.path, { pkg: pkg.name, listed: f.path, sha256: f.sha256 });
+    }
+  }
+  const out = new Map<string, Expected>();
+  for (const p of owned.keys()) {
+    const hit = pathVariants(p)
+      .map((v) => byPath.get(v))
+      .find((e) => e !== undefined);
+    if (hit) out.set(p, hit);
+  }
+  return out;
 }

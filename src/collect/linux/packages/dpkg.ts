@@ -1,8 +1,10 @@
 // dpkg's file lists (/var/lib/dpkg/info/*.list) as an ownership source: which package installed a
-// path, with the merged-/usr spellings dpkg and /proc disagree on. Moved from preload.ts so the
-// ownership interface can offer it beside rpm.
+// path, with the merged-/usr spellings dpkg and /proc disagree on; and its md5sums files, the only
+// record dpkg keeps of a file's content (no size, no mode: a dpkg check is digest only). Moved from
+// preload.ts so the ownership interface can offer it beside rpm and apk.
 import type { TargetFs } from '../../../target/fs.js';
 import { type CollectorLog, isGone, mapLimit } from '../../support.js';
+import type { Expected } from '../rpm/verify.js';
 
 const DPKG_INFO = 'var/lib/dpkg/info';
 
@@ -70,4 +72,57 @@ export function ownersOf(lists: Map<string, string>, wanted: string[]): Map<stri
     }
   }
   return owners;
+}
+
+/** Parses one `info/<pkg>.md5sums` file: `<md5>  <path without leading slash>`. */
+export function parseMd5sums(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]{32})\s+(.+)$/.exec(line.trim());
+    if (m) out.set(`/${m[2]}`, m[1]!);
+  }
+  return out;
+}
+
+/**
+ * The md5 dpkg recorded for each owned path (path → owning package), keyed by the path as asked.
+ * Only the owners' md5sums files are read (`<pkg>.md5sums` or `<pkg>:<arch>.md5sums`); a package
+ * without one (some old or hand-built packages ship none) leaves its paths without a record.
+ * Conffiles are never in md5sums, so configuration is excluded as rpm's %config is.
+ */
+export async function dpkgRecords(
+  fs: TargetFs,
+  owned: Map<string, string>,
+  log: CollectorLog,
+): Promise<Map<string, Expected>> {
+  const out = new Map<string, Expected>();
+  let names: string[];
+  try {
+    names = (await fs.names(DPKG_INFO)).filter((n) => n.endsWith('.md5sums'));
+  } catch (err) {
+    if (!isGone(err)) log.add(`/${DPKG_INFO}`, err);
+    return out;
+  }
+  const byPkg = new Map<string, string[]>();
+  for (const [p, pkg] of owned) byPkg.set(pkg, [...(byPkg.get(pkg) ?? []), p]);
+  const files = names.filter((n) => byPkg.has(n.slice(0, -'.md5sums'.length).replace(/:[^:]*$/, '')));
+  await mapLimit(files, 16, async (n) => {
+    const pkg = n.slice(0, -'.md5sums'.length).replace(/:[^:]*$/, '');
+    let sums: Map<string, string>;
+    try {
+      sums = parseMd5sums((await fs.read(`/${DPKG_INFO}/${n}`)).toString('utf8'));
+    } catch (err) {
+      log.add(`/${DPKG_INFO}/${n}`, err);
+      return;
+    }
+    for (const p of byPkg.get(pkg) ?? []) {
+      for (const v of pathVariants(p)) {
+        const md5 = sums.get(v);
+        if (md5 === undefined) continue;
+        out.set(p, { pkg, listed: v, md5 });
+        break;
+      }
+    }
+  });
+  return out;
 }

@@ -1,12 +1,14 @@
 // One "which package owns this path" question for every package manager the tool reads: dpkg's
 // file lists on Debian/Ubuntu, the rpm database on RHEL-family and SUSE hosts, apk's installed
 // database on Alpine (container roots above all). Callers (preload, odd shared objects) ask it
-// without knowing which database answered.
+// without knowing which database answered; the same source then says what it recorded of the
+// files' content (digest; size and mode on rpm), so owned libraries can be verified as `rpm -V` does.
 import type { TargetFs } from '../../../target/fs.js';
 import type { CollectorLog } from '../../support.js';
 import { readRpmDbCached, RpmDbError } from '../rpm/index.js';
-import { APK_INSTALLED, readApkInstalled } from './apk.js';
-import { ownersOf, pathVariants, readDpkgLists } from './dpkg.js';
+import { rpmRecords, type Expected } from '../rpm/verify.js';
+import { APK_INSTALLED, apkRecords, readApkInstalled } from './apk.js';
+import { dpkgRecords, ownersOf, pathVariants, readDpkgLists } from './dpkg.js';
 
 export interface PackageOwnership {
   manager: 'dpkg' | 'rpm' | 'apk';
@@ -14,6 +16,11 @@ export interface PackageOwnership {
   ownersOf(paths: string[]): Map<string, string>;
   /** What the caller may add to its record (which database, how many packages). */
   note?: string;
+  /**
+   * What the database recorded of each owned path (path → its owner from ownersOf), keyed by the
+   * path as asked; a path without a usable record is absent. Ownership built by hand may lack it.
+   */
+  records?(owned: Map<string, string>, log: CollectorLog): Promise<Map<string, Expected>>;
 }
 
 /** Ownership from a database that lists every file of every package (rpm, apk), indexed once. */
@@ -57,14 +64,26 @@ export function rpmOwnership(files: Iterable<[string, string]>, note?: string): 
  */
 export async function loadOwnership(fs: TargetFs, log: CollectorLog): Promise<PackageOwnership | undefined> {
   const lists = await readDpkgLists(fs, log);
-  if (lists) return { manager: 'dpkg', ownersOf: (paths) => ownersOf(lists, paths) };
+  if (lists)
+    return {
+      manager: 'dpkg',
+      ownersOf: (paths) => ownersOf(lists, paths),
+      records: (owned, recLog) => dpkgRecords(fs, owned, recLog),
+    };
   try {
     const db = await readRpmDbCached(fs);
     if (db) {
       const files = function* (): Generator<[string, string]> {
         for (const pkg of db.packages) for (const f of pkg.files) yield [f.path, pkg.name];
       };
-      return rpmOwnership(files(), `package ownership from rpm ${db.format} database ${db.path}`);
+      const own = rpmOwnership(files(), `package ownership from rpm ${db.format} database ${db.path}`);
+      // The owners' headers only: the record then comes from the package the finding names.
+      own.records = (owned) => {
+        const names = new Set(owned.values());
+        const packages = db.packages.filter((p) => names.has(p.name));
+        return Promise.resolve(rpmRecords({ ...db, packages }, owned.keys(), pathVariants));
+      };
+      return own;
     }
   } catch (err) {
     log.add(err instanceof RpmDbError ? err.dbPath : undefined, err);
@@ -75,5 +94,7 @@ export async function loadOwnership(fs: TargetFs, log: CollectorLog): Promise<Pa
   const files = function* (): Generator<[string, string]> {
     for (const pkg of apk) for (const f of pkg.files) yield [f.path, pkg.name];
   };
-  return indexedOwnership('apk', files(), `package ownership from apk database ${APK_INSTALLED}`);
+  const own = indexedOwnership('apk', files(), `package ownership from apk database ${APK_INSTALLED}`);
+  own.records = (owned) => Promise.resolve(apkRecords(apk, owned));
+  return own;
 }

@@ -1,10 +1,12 @@
 // Tests for the rpm database reader and rpm integrity, on roots built with Debian's real rpmbuild,
 // rpm and db5.3_load: the header parser on headers rpm wrote, the SQLite and Berkeley DB readers
 // against `rpm -qa` as the oracle, a replaced /usr/bin/ps, its clean twin, an edited %config file,
-// a prelinked ELF (cc + objcopy) beside a replaced one, and corrupt databases.
+// a prelinked ELF (cc + objcopy) beside a replaced one, a mode changed alone (chmod u+s), and
+// corrupt databases.
 import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
+  chmodSync,
   copyFileSync,
   cpSync,
   mkdirSync,
@@ -165,8 +167,68 @@ describe('rpm integrity (like rpm -V for the watched programs)', () => {
         data: { path: '/usr/bin/ps', package: 'procps-ng', expectedSha256: PS_SHA, sha256: ps?.sha256 },
       });
       expect(hits[0]!.evidence[1]).toMatchObject({ ioc: `rpm procps-ng: /usr/bin/ps ${PS_SHA}` });
+      // rpm -V's S beside the 5: the size rpm recorded against the file's.
+      expect(ps).toMatchObject({ expectedSize: 23, expectedMode: 0o755, mode: 0o755 });
+      expect(hits[0]!.evidence[2]).toEqual({
+        type: 'match',
+        field: 'size',
+        value: String(ps?.size),
+        ioc: 'rpm procps-ng: 23',
+      });
     });
   }
+
+  it('a mode change alone is reported: a setuid bit added is high, other bits medium', async () => {
+    const r = root('mode-changed');
+    chmodSync(path.join(r, 'usr/bin/ps'), 0o4755);
+    chmodSync(path.join(r, 'usr/bin/top'), 0o775);
+    let verify = '';
+    try {
+      rpmQuery(r, ['-V', '--nodeps', 'procps-ng']);
+    } catch (err) {
+      verify = (err as { stdout: string }).stdout;
+    }
+    expect(verify).toMatch(/^\.M\S*\s+\/usr\/bin\/ps$/m);
+    const { integrity } = await collectIntegrity(await ctxFor(r));
+    expect(integrity?.binaries.find((b) => b.path === '/usr/bin/ps')).toMatchObject({
+      status: 'ok',
+      mode: 0o4755,
+      expectedMode: 0o755,
+    });
+    const hits = hitsOf(integrity);
+    expect(hits.map((h) => [h.level, h.messageId, h.data])).toEqual([
+      [
+        'high',
+        'modeChanged',
+        {
+          path: '/usr/bin/ps',
+          package: 'procps-ng',
+          mode: '4755',
+          expectedMode: '0755',
+          change: { en: 'a setuid or setgid bit was added', 'zh-CN': '新增了 setuid 或 setgid 位' },
+          packagePath: '/usr/bin/ps',
+        },
+      ],
+      [
+        'medium',
+        'modeChanged',
+        {
+          path: '/usr/bin/top',
+          package: 'procps-ng',
+          mode: '0775',
+          expectedMode: '0755',
+          change: { en: 'permission bits changed', 'zh-CN': '权限位被修改' },
+          packagePath: '/usr/bin/top',
+        },
+      ],
+    ]);
+    expect(hits[0]!.evidence[1]).toEqual({
+      type: 'match',
+      field: 'mode',
+      value: '4755',
+      ioc: 'rpm procps-ng: /usr/bin/ps 0755',
+    });
+  });
 
   it('clean twin: every watched program verifies, nothing at medium or above', async () => {
     const { integrity } = await collectIntegrity(await ctxFor(root('clean')));

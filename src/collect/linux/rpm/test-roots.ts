@@ -63,8 +63,8 @@ export function buildProcpsRpm(work: string, psFrom?: string): string {
   return path.join(top, 'RPMS/x86_64/procps-ng-3.3.17-14.el9.x86_64.rpm');
 }
 
-/** Installs the package into a fresh root (files and database), as on a Rocky 9 host. */
-export function makeSqliteRoot(parent: string, name: string, rpmFile: string): string {
+/** Installs the packages into a fresh root (files and database), as on a Rocky 9 host. */
+export function makeSqliteRoot(parent: string, name: string, rpmFile: string, ...more: string[]): string {
   const root = path.join(parent, name);
   mkdirSync(root, { recursive: true });
   execFileSync(
@@ -80,14 +80,73 @@ export function makeSqliteRoot(parent: string, name: string, rpmFile: string): s
       '--ignorearch',
       '--ignoreos',
       rpmFile,
+      ...more,
     ],
     RPM_RUN,
   );
+  mkdirSync(path.join(root, 'etc'), { recursive: true }); // a library package alone creates no /etc
   writeFileSync(
     path.join(root, 'etc/os-release'),
     'ID="rocky"\nVERSION_ID="9.3"\nID_LIKE="rhel centos fedora"\n',
   );
   return root;
+}
+
+/**
+ * Builds a package owning one shared library, shaped like a system library package: `libFrom`
+ * (built by cc) becomes /usr/lib64/libdemo.so.1, and a second copy /usr/lib64/libdemo-plugin.so is
+ * marked %config (as some packages mark plugins an admin may replace). Returns the .rpm path.
+ */
+export function buildLibraryRpm(work: string, libFrom: string, version = '1.0'): string {
+  const top = path.join(work, 'rpmbuild');
+  const spec = path.join(work, `libdemo-${version}.spec`);
+  writeFileSync(
+    spec,
+    `Name: libdemo
+Version: ${version}
+Release: 1.el9
+Summary: minehunter test library package
+License: GPL
+BuildArch: x86_64
+%description
+Test package shaped like a system library: owns /usr/lib64/libdemo.so.1.
+%install
+mkdir -p %{buildroot}/usr/lib64
+cp ${libFrom} %{buildroot}/usr/lib64/libdemo.so.1
+cp ${libFrom} %{buildroot}/usr/lib64/libdemo-plugin.so
+chmod 755 %{buildroot}/usr/lib64/libdemo.so.1 %{buildroot}/usr/lib64/libdemo-plugin.so
+%files
+/usr/lib64/libdemo.so.1
+%config(noreplace) /usr/lib64/libdemo-plugin.so
+`,
+  );
+  const defines = ['__os_install_post %{nil}', 'debug_package %{nil}', '_build_id_links none'];
+  execFileSync(
+    'rpmbuild',
+    ['-bb', '--define', `_topdir ${top}`, ...defines.flatMap((d) => ['--define', d]), spec],
+    RPM_RUN,
+  );
+  return path.join(top, `RPMS/x86_64/libdemo-${version}-1.el9.x86_64.rpm`);
+}
+
+/** Upgrades a package in a root made by makeSqliteRoot (`rpm -U`, the root's own database only). */
+export function upgradeRpm(root: string, rpmFile: string): void {
+  execFileSync(
+    'rpm',
+    [
+      '--root',
+      root,
+      '--dbpath',
+      '/var/lib/rpm',
+      '-U',
+      '--nodeps',
+      '--noscripts',
+      '--ignorearch',
+      '--ignoreos',
+      rpmFile,
+    ],
+    RPM_RUN,
+  );
 }
 
 /** Header blobs of an sqlite rpmdb, by instance number. */

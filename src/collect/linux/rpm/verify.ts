@@ -1,19 +1,25 @@
-// What the rpm database says the watched system programs should be, in the shape the integrity
-// collector compares against (the same it builds from dpkg's md5sums): package, listed path, digest
-// in the header's own algorithm, and whether the file is %config (edits expected, not a finding).
-// Also the prelink test: CentOS 6/7 rewrote installed ELF files in place, so their digests differ
-// from the package's without anyone having replaced them.
+// What the rpm database says the watched system programs and mapped libraries should be, in the
+// shape the integrity checks compare against (the same they build from dpkg's md5sums and apk's Z:
+// sums): package, listed path, digest in the header's own algorithm, size and mode (what `rpm -V`
+// also compares), and whether the file is %config (edits expected, not a finding). Also the prelink
+// test: CentOS 6/7 rewrote installed ELF files in place, so their digests differ from the package's
+// without anyone having replaced them.
 import type { TargetFs } from '../../../target/fs.js';
 import { isGone } from '../../support.js';
 import { FILE_FLAG, nevra } from './header.js';
 import { readRpmDbCached, type RpmDatabase } from './index.js';
 
-/** A package's record of one file; dpkg fills md5 only. */
+/** A package's record of one file; dpkg fills md5 only, apk sha1 (or sha256), rpm also size and mode. */
 export interface Expected {
   pkg: string;
   listed: string;
   md5?: string;
+  sha1?: string;
   sha256?: string;
+  /** Bytes, as rpm recorded them (FILESIZES / LONGFILESIZES); dpkg and apk keep none. */
+  size?: number;
+  /** st_mode with the file type bits, as rpm recorded it (FILEMODES); dpkg and apk keep none. */
+  mode?: number;
   /** rpm's %config: a local edit is the admin's, as `rpm -V` shows but does not blame. */
   config?: boolean;
   /** Full name-version-release.arch, for the analyst reinstalling the right build. */
@@ -27,9 +33,35 @@ function aliases(p: string): string[] {
 }
 
 /**
+ * The rpm records of the wanted paths, keyed by every spelling `variants` gives (the caller looks a
+ * path up as it found it). %ghost files and entries without a digest (links, directories) say
+ * nothing about content and are left out; so are sha1/sha512 headers, not seen on the distributions
+ * this tool serves.
+ */
+export function rpmRecords(
+  db: RpmDatabase,
+  wanted: Iterable<string>,
+  variants: (p: string) => string[],
+): Map<string, Expected> {
+  const want = new Set([...wanted].flatMap(variants));
+  const expected = new Map<string, Expected>();
+  for (const pkg of db.packages) {
+    for (const f of pkg.files) {
+      if (!want.has(f.path) || f.digest === '' || (f.flags & FILE_FLAG.GHOST) !== 0) continue;
+      const e: Expected = { pkg: pkg.name, listed: f.path, nevra: nevra(pkg), size: f.size, mode: f.mode };
+      if (pkg.digestAlgo === 'sha256') e.sha256 = f.digest;
+      else if (pkg.digestAlgo === 'md5') e.md5 = f.digest;
+      else continue;
+      if ((f.flags & FILE_FLAG.CONFIG) !== 0) e.config = true;
+      for (const alias of variants(f.path)) expected.set(alias, e);
+    }
+  }
+  return expected;
+}
+
+/**
  * The rpm expectations for the given programs, or undefined when the target has no rpm database.
- * Throws RpmDbError when the database exists but cannot be read. %ghost files and entries without a
- * digest (links, directories) say nothing about content and are left out.
+ * Throws RpmDbError when the database exists but cannot be read.
  */
 export async function rpmExpectations(
   fs: TargetFs,
@@ -37,20 +69,14 @@ export async function rpmExpectations(
 ): Promise<{ db: RpmDatabase; expected: Map<string, Expected> } | undefined> {
   const db = await readRpmDbCached(fs);
   if (!db) return undefined;
-  const wanted = new Set(present.flatMap((b) => [...aliases(b.path), ...aliases(b.real)]));
-  const expected = new Map<string, Expected>();
-  for (const pkg of db.packages) {
-    for (const f of pkg.files) {
-      if (!wanted.has(f.path) || f.digest === '' || (f.flags & FILE_FLAG.GHOST) !== 0) continue;
-      const e: Expected = { pkg: pkg.name, listed: f.path, nevra: nevra(pkg) };
-      if (pkg.digestAlgo === 'sha256') e.sha256 = f.digest;
-      else if (pkg.digestAlgo === 'md5') e.md5 = f.digest;
-      else continue; // sha1/sha512 headers are not seen on the distributions this tool serves
-      if ((f.flags & FILE_FLAG.CONFIG) !== 0) e.config = true;
-      for (const alias of aliases(f.path)) expected.set(alias, e);
-    }
-  }
-  return { db, expected };
+  return {
+    db,
+    expected: rpmRecords(
+      db,
+      present.flatMap((b) => [b.path, b.real]),
+      aliases,
+    ),
+  };
 }
 
 /** The section prelink adds to every file it rewrites: the original headers, for `prelink -u`. */
@@ -104,13 +130,14 @@ export function elfSectionNames(buf: Buffer): string[] | undefined {
 const PRELINK_TRACES = ['/usr/sbin/prelink', '/sbin/prelink', '/etc/prelink.conf', '/etc/prelink.cache'];
 
 /**
- * Whether a program whose digest differs from its package's was rewritten by prelink rather than
- * replaced: it carries `.gnu.prelink_undo` and the target has prelink (its binary, configuration or
- * cache). The second condition matters because anyone can add the section with objcopy; on a host
- * without prelink the section explains nothing and the file stays reported as modified.
+ * Whether a program or library whose digest differs from its package's was rewritten by prelink
+ * rather than replaced: it carries `.gnu.prelink_undo` and the target has prelink (its binary,
+ * configuration or cache). The second condition matters because anyone can add the section with
+ * objcopy; on a host without prelink the section explains nothing and the file stays modified.
+ * `content` spares a second read when the caller holds the bytes.
  */
-export async function prelinkedOnTarget(fs: TargetFs, file: string): Promise<boolean> {
-  const names = elfSectionNames(await fs.read(file));
+export async function prelinkedOnTarget(fs: TargetFs, file: string, content?: Buffer): Promise<boolean> {
+  const names = elfSectionNames(content ?? (await fs.read(file)));
   if (!names?.includes(PRELINK_UNDO)) return false;
   for (const trace of PRELINK_TRACES) {
     try {
