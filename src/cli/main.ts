@@ -31,7 +31,7 @@ import {
 
 /** Commands main.ts defines itself, and the ones other modules register. */
 const RESPOND_COMMANDS = ['respond', 'undo', 'evidence', 'report'];
-const CORE_COMMANDS = ['scan', 'collect', 'analyze', 'image', 'audit', ...RESPOND_COMMANDS];
+const CORE_COMMANDS = ['scan', 'collect', 'analyze', 'image', 'audit', 'web', ...RESPOND_COMMANDS];
 
 /** The subcommand named on the command line: the first word that is neither an option nor its value. */
 function requestedCommand(argv: string[]): string | undefined {
@@ -172,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = code;
     });
   }
+  if (loads(['web']))
+    (await import('./web.js')).registerWebCommand(program, lang, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

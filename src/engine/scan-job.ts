@@ -25,7 +25,9 @@ import {
   scanWebContent,
   WEB_NORMALISE_ENABLED,
   webHint,
-  type WebMatch, type WebScanResult } from './web-normalise/index.js';
+  type WebMatch,
+  type WebScanResult,
+} from './web-normalise/index.js';
 import type { RuleMatch, YaraScanner } from './yara.js';
 
 export interface FileJob {

@@ -52,7 +52,8 @@ function receiverStart(text: string, at: number): number {
 
 /** atob("…") and Buffer.from("…", "base64") with a literal argument, replaced by the decoded text. */
 export function decodeAtobCalls(text: string): DecodeStep[] {
-  if (!text.includes('atob') && !text.includes('base64')) return [];
+  // What every shape of the pattern needs spelled out: cheaper than trying it at each `[` and `.`.
+  if (!text.includes('atob') && !(text.includes('Buffer.from') && text.includes('base64'))) return [];
   const wasm: DecodeStep[] = [];
   const ranges: { start: number; end: number; value: string }[] = [];
   ATOB.lastIndex = 0;
@@ -93,7 +94,8 @@ const FROM_CHAR_CODE = new RegExp(
 const MIN_CHAR_CODES = 4;
 
 export function decodeFromCharCode(text: string): DecodeStep[] {
-  if (!text.includes('fromCharCode')) return [];
+  // Every shape names `String.fromCharCode` as written; its last one is otherwise tried at each `[`.
+  if (!text.includes('String.fromCharCode')) return [];
   const r = rewrite(text, FROM_CHAR_CODE, (m) => {
     const list = (m[1] ?? m[2] ?? m[3] ?? m[4]) as string;
     const codes = list.split(',').map((n) => jsNumber(n.trim()));

@@ -22,8 +22,24 @@ const ALNUM = /[A-Za-z0-9]/;
  */
 const MIN_ESCAPED_ALNUM = 4;
 
+/** A letter or digit escaped, in any of the forms decodeJsEscapes reads: a cheap count before it. */
+const ESCAPED_ALNUM =
+  /\\(?:x(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])|u(?:00|\{0*)(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]))/g;
+
+/** Whether `re` (global) matches at least `n` times: read only as far as the n-th match. */
+function atLeast(text: string, re: RegExp, n: number): boolean {
+  re.lastIndex = 0;
+  let found = 0;
+  while (found < n && re.exec(text)) found++;
+  re.lastIndex = 0;
+  return found >= n;
+}
+
 export function decodeJsEscapes(text: string): DecodeStep[] {
   if (!text.includes('\\x') && !text.includes('\\u')) return [];
+  // A bundle escapes a few symbols (\u00a0, \x3c); without enough escaped letters there is
+  // nothing to rewrite, and the full pass with its rewritten copy is skipped.
+  if (!atLeast(text, ESCAPED_ALNUM, MIN_ESCAPED_ALNUM)) return [];
   let alnum = 0;
   // `\\\\` is consumed as a pair so that "\\x41" (a backslash, then "x41") stays as it is.
   const re = /\\(?:\\|x([0-9a-fA-F]{2})|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4}))/g;
@@ -45,8 +61,13 @@ const MIN_PERCENT = 6;
 /** ...and they make up at least this share of it (a URL with one %20 is left alone). */
 const MIN_PERCENT_SHARE = 0.5;
 
+const PERCENT_ESCAPE = /%(?:u[0-9a-fA-F]{4}|[0-9a-fA-F]{2})/g;
+
 export function decodePercent(text: string): DecodeStep[] {
   if (!text.includes('%')) return [];
+  // A literal is decoded only with MIN_PERCENT escapes in it: a text without that many in all is
+  // not tokenised.
+  if (!atLeast(text, PERCENT_ESCAPE, MIN_PERCENT)) return [];
   const re = new RegExp(JS_LITERAL, 'g');
   const r = rewrite(text, re, (m) => {
     const lit = m[0];

@@ -284,9 +284,11 @@ const MAX_CANDIDATES = 16;
  * The arrays worth resolving: named as obfuscator.io names them, or handed to a rotation IIFE.
  * Picking them first keeps a large ordinary bundle, with hundreds of small string arrays, cheap.
  */
-function candidates(text: string, arrays: StringArray[]): StringArray[] {
-  if (arrays.length === 0) return arrays;
+function candidates(text: string): StringArray[] {
   const rotated = new Set([...text.matchAll(IIFE_TAIL)].map((m) => m[1] as string));
+  // Without an obfuscator.io name or a rotation IIFE no array can qualify: none is looked for.
+  if (rotated.size === 0 && !text.includes('_0x') && !text.includes('_0X')) return [];
+  const arrays = findArrays(text);
   return arrays
     .filter((a) => a.names.some((n) => OBFUSCATOR_NAME.test(n) || rotated.has(n)))
     .slice(0, MAX_CANDIDATES);
@@ -296,7 +298,7 @@ export function decodeStringArrays(text: string, budget: Budget): DecodeStep[] {
   if (!text.includes('[')) return [];
   const resolved: Resolved[] = [];
   const unresolved: string[] = [];
-  for (const arr of candidates(text, findArrays(text))) {
+  for (const arr of candidates(text)) {
     if (budget.expired()) break;
     const lookups = findLookups(text, arr);
     const lookup = lookups[0];

@@ -154,12 +154,32 @@ function carry(spans: [number, number][], step: DecodeStep): [number, number][] 
   return spans.map(([a, b]) => [mapPosition(a, edits), mapPosition(b, edits, true)]);
 }
 
+/**
+ * Concatenations that look like hiding rather than code: literals joined inside a member access
+ * (`window['Coin'+'Hive']`), or a run of three or more short fragments (`'co'+'in'+'hi'`).
+ */
+const SUSPICIOUS_CONCAT = new RegExp(
+  String.raw`\[\s*(?:'[^'\\\n]{0,64}'|"[^"\\\n]{0,64}")\s*\+\s*['"]` +
+    String.raw`|(?:(?:'[^'\\\n]{0,6}'|"[^"\\\n]{0,6}")\s*\+\s*){2}['"]`,
+);
+
+/**
+ * Whether folding concatenations is worth a layer: in a decoded text, after another decoder of the
+ * same round changed something, or where the concatenations themselves look like obfuscation. In
+ * the clean code of an ordinary bundle it would rewrite `x["name"]` by the thousand into layers
+ * that reveal nothing and cost a rescan each.
+ */
+function concatWorthIt(original: string, current: string, decoded: boolean): boolean {
+  return decoded || current !== original || SUSPICIOUS_CONCAT.test(current);
+}
+
 /** Applies each decoder once, rewrites in sequence; collects side pieces from the texts it passes. */
-function round(text: string, decoders: Decoder[], budget: Budget): Round {
+function round(text: string, decoders: Decoder[], budget: Budget, decoded: boolean): Round {
   const r: Round = { techniques: [], spans: [], side: [] };
   let current = text;
   for (const decode of decoders) {
     if (budget.expired()) break;
+    if (decode === decodeJsConcat && !concatWorthIt(text, current, decoded)) continue;
     let steps: DecodeStep[];
     try {
       steps = decode(current, budget);
@@ -190,7 +210,7 @@ function round(text: string, decoders: Decoder[], budget: Budget): Round {
  */
 function probeDepth(item: Pending, decoders: Decoder[], budget: Budget): void {
   const probe = new Budget(budget.limits, 0);
-  const r = round(item.text, decoders, probe);
+  const r = round(item.text, decoders, probe, true);
   const next = r.techniques[0] ?? r.side[0]?.technique ?? probe.bombs[0]?.split(':').slice(0, 2).join(':');
   if (next === undefined) return;
   const chain = [...item.chain.slice(-2), next].join(' > ');
@@ -201,6 +221,8 @@ function probeDepth(item: Pending, decoders: Decoder[], budget: Budget): void {
 const BOMB_RATIO = 2;
 
 interface Sink {
+  /** The file itself: a decoding back to it is no layer. Compared, not hashed, as few are kept. */
+  original: Buffer;
   seen: Set<string>;
   layers: NormalisedLayer[];
 }
@@ -213,6 +235,7 @@ function keep(
   layer: Omit<NormalisedLayer, 'bytes'> & { bytes?: Buffer },
 ): Pending | undefined {
   const bytes = layer.bytes ?? toBytes(layer.text);
+  if (bytes.length === sink.original.length && bytes.equals(sink.original)) return undefined;
   const key = digest(bytes);
   if (sink.seen.has(key)) return undefined;
   sink.seen.add(key);
@@ -238,7 +261,7 @@ function expand(item: Pending, decoders: Decoder[], budget: Budget, sink: Sink):
     probeDepth(item, decoders, budget);
     return [];
   }
-  const r = round(item.text, decoders, budget);
+  const r = round(item.text, decoders, budget, item.depth > 0);
   const next: Pending[] = [];
   const depth = item.depth + 1;
   if (r.text !== undefined) {
@@ -289,7 +312,7 @@ export function normaliseWeb(
     Math.max(lim.minOutputBytes, data.length * lim.outputFactor),
   );
   const budget = new Budget(lim, outputBytes);
-  const sink: Sink = { seen: new Set([digest(data)]), layers: [] };
+  const sink: Sink = { original: data, seen: new Set(), layers: [] };
   const decoders = DECODERS[hint];
   let queue: Pending[] = [{ text: data.toString('latin1'), chain: [], depth: 0 }];
   while (queue.length > 0 && !budget.expired() && sink.layers.length < lim.maxLayers) {
