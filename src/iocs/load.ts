@@ -322,6 +322,24 @@ async function parseIocFileCached(text: string, display: string, cacheDir?: stri
   return parsed;
 }
 
+/** The names in an indicator directory; an unreadable one is an IocLoadError naming it. */
+export async function readIocDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new IocLoadError(
+      dir,
+      undefined,
+      {
+        en: `cannot read indicator directory ${dir} (${code})`,
+        'zh-CN': `无法读取指标目录 ${dir}（${code}）`,
+      },
+      { cause },
+    );
+  }
+}
+
 /**
  * Reads every *.yml / *.yaml file in each directory (sorted by name; directories in the order given,
  * so the project's own iocs/ first and the user's beside it) and validates each entry.
@@ -330,21 +348,7 @@ export async function loadRuleset(dirs: string[], opts: { cacheDir?: string } = 
   const parsed: ParsedIocFile[] = [];
   const files: string[] = [];
   for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-      throw new IocLoadError(
-        dir,
-        undefined,
-        {
-          en: `cannot read indicator directory ${dir} (${code})`,
-          'zh-CN': `无法读取指标目录 ${dir}（${code}）`,
-        },
-        { cause },
-      );
-    }
+    const names = await readIocDir(dir);
     for (const name of names.filter((n) => /\.ya?ml$/i.test(n)).sort()) {
       const file = path.join(dir, name);
       const display = `${path.basename(path.resolve(dir))}/${name}`;

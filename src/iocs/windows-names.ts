@@ -2,10 +2,10 @@
 // documented family uses, such as ProtectionX's service hy5.5 and win1logon.exe) and matches names
 // against them. Kept beside load.ts rather than in it because the Ruleset has no place for them
 // yet; each entry must say where it is documented and when, as in every other indicator file.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultIocDir, IocLoadError } from './load.js';
+import { defaultIocDir, IocLoadError, readIocDir } from './load.js';
 import type { IocEntry } from './types.js';
 
 export interface WindowsNameEntry extends IocEntry {
@@ -110,21 +110,7 @@ export function parseWindowsNames(text: string, display: string): WindowsNameEnt
 export async function loadWindowsNames(dirs: string[] = [defaultIocDir()]): Promise<WindowsNameEntry[]> {
   const out: WindowsNameEntry[] = [];
   for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-      throw new IocLoadError(
-        dir,
-        undefined,
-        {
-          en: `cannot read indicator directory ${dir} (${code})`,
-          'zh-CN': `无法读取指标目录 ${dir}（${code}）`,
-        },
-        { cause },
-      );
-    }
+    const names = await readIocDir(dir);
     for (const name of names.filter((n) => /^windows-names.*\.json$/i.test(n)).sort()) {
       const display = `${path.basename(path.resolve(dir))}/${name}`;
       out.push(...parseWindowsNames(await readFile(path.join(dir, name), 'utf8'), display));
