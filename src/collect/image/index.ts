@@ -2,6 +2,7 @@
 // target names (target/image/), scanning every layer's files with the same YARA rules as the host
 // content scan (ours and the user's --rules), and fills the snapshot's `image` section. A layer that
 // could not be read whole makes the record `partial`, never a clean-looking `ok`.
+import { stat } from 'node:fs/promises';
 import type { CollectOptions } from '../index.js';
 import { CollectorLog } from '../support.js';
 import type { Collector, CollectorResult } from '../runner.js';
@@ -11,12 +12,14 @@ import { compileAllRules, DEFAULT_MAX_FILE_SIZE } from '../../engine/content-sca
 import { toContentMatches } from '../../engine/scan-tally.js';
 import { fileForm } from '../../engine/file-form.js';
 import { EngineUnavailableError } from '../../engine/yara.js';
+import { cpuBudget } from '../../util/cpu-budget.js';
 import {
   readImages,
   type ContentScanner,
   type ImageLimits,
   type LayerProgress,
 } from '../../target/image/index.js';
+import { ImageScanPool } from './scan-pool.js';
 
 /** What `image.layers` takes besides the content options (rules, cache, size limit). */
 export interface ImageCollectOptions {
@@ -26,11 +29,16 @@ export interface ImageCollectOptions {
   limits?: Partial<ImageLimits>;
 }
 
-/** The YARA rules as the image reader's scanner, or the reason there is none. */
+/**
+ * The YARA rules as the image reader's scanner, or the reason there is none. With more than one
+ * core the files are scanned (and hashed) on worker threads while the main thread reads the layers;
+ * `close` stops them.
+ */
 function scannerOf(
   opts: CollectOptions,
   log: CollectorLog,
-): { scanner?: ContentScanner; note?: string; failed?: boolean } {
+  large: boolean,
+): { scanner?: ContentScanner; close?: () => Promise<void>; note?: string; failed?: boolean } {
   const content = opts.content;
   // Asked for: not a failure, said in the note.
   if (content && !content.enabled)
@@ -40,9 +48,17 @@ function scannerOf(
     opts.onRuleProblems?.(problems);
     for (const p of problems)
       if (p.severity === 'error') log.add(p.file, Object.assign(new Error(p.message.en), { code: p.code }));
+    const workers = cpuBudget();
+    if (workers > 1) {
+      // The options compileAllRules compiled with (its scans time out after 10 s).
+      const pool = new ImageScanPool(scanner, workers, { timeoutMs: 10_000 });
+      // A large image needs the workers: they start while the reader finds its first layer.
+      if (large) pool.start();
+      return { scanner: pool, close: () => pool.close() };
+    }
     return {
       scanner: {
-        // The engine is synchronous and fast on small files; a layer is read one file at a time.
+        // One core: the engine is synchronous and fast on small files; a layer is read one file at a time.
         scan: (data) => {
           const matches = scanner.scanBuffer(data);
           return matches.length > 0
@@ -77,14 +93,29 @@ function summary(images: Images): { bad: number; note: string } {
   };
 }
 
+/** An input worth the scan workers from the start: a tarball of 64 MiB or more, or a layout. */
+async function isLarge(input: string): Promise<boolean> {
+  try {
+    const st = await stat(input);
+    return st.isDirectory() || st.size >= 64 * 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
+
 async function collectImages(ctx: CollectContext, opts: CollectOptions): Promise<CollectorResult> {
   const log = new CollectorLog('image.layers', ['image']);
-  const { scanner, note: scanNote, failed } = scannerOf(opts, log);
-  const image = await readImages(ctx.root, {
-    ...(scanner ? { scanner } : {}),
-    limits: { maxScanBytes: opts.content?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, ...opts.image?.limits },
-    ...(opts.image?.onLayer ? { onLayer: opts.image.onLayer } : {}),
-  });
+  const { scanner, close, note: scanNote, failed } = scannerOf(opts, log, await isLarge(ctx.root));
+  let image: Images;
+  try {
+    image = await readImages(ctx.root, {
+      ...(scanner ? { scanner } : {}),
+      limits: { maxScanBytes: opts.content?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, ...opts.image?.limits },
+      ...(opts.image?.onLayer ? { onLayer: opts.image.onLayer } : {}),
+    });
+  } finally {
+    await close?.();
+  }
   const { bad, note } = summary(image);
   const status = bad > 0 || log.errorCount > 0 || failed ? 'partial' : 'ok';
   return {

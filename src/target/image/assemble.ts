@@ -21,7 +21,8 @@ function layerRecord(i: number, ref: LayerRef, scan: LayerScan | undefined, diff
   // Keys in the schema's order, so a snapshot reads the same way for every image.
   return {
     index: i,
-    digest: ref.digest ?? scan?.digest ?? diffId ?? ref.key,
+    // A layer whose hashing failed has no digest of its own.
+    digest: ref.digest ?? (scan?.digest || undefined) ?? diffId ?? ref.key,
     ...(diffId ? { diffId } : {}),
     ...(ref.mediaType ? { mediaType: ref.mediaType } : {}),
     ...(size !== undefined ? { size } : {}),

@@ -2,7 +2,7 @@
 // tar, gzip or zstd stream is read as a layer (layer.ts); a small document (a manifest, an index, a
 // config) is kept whole for the manifest reader; anything else is hashed and recorded as a layer
 // nobody can read (xz, bzip2, garbage), in case a manifest names it as one.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { LayerReader, type LayerContext } from './layer.js';
 import { SNIFF_BYTES, sniffCodec, type Codec } from './decode.js';
 import { emptyLayerScan, type LayerProgress, type LayerScan } from './types.js';
@@ -21,86 +21,119 @@ const CODEC_NOTES: Partial<Record<Codec, string>> = {
   bzip2: 'bzip2-compressed layer: no decoder for this codec here; not read',
 };
 
-/** The chunks of a source, pulled one by one: a failure of the source is returned, not thrown. */
-class Pull {
-  private readonly it: AsyncIterator<Buffer>;
-  error: unknown;
+/** A blob that is no layer: hashed, and kept while it may still be a small document. */
+interface Other {
+  codec: Codec;
+  head: Buffer;
+  hash: Hash;
+  size: number;
+  kept: Buffer[] | undefined;
+}
 
-  // Iterates `source` by hand: stopping early never destroys it (tar-stream's entries would take
-  // the whole archive down with them).
-  constructor(source: AsyncIterable<Buffer>) {
-    this.it = source[Symbol.asyncIterator]();
+/**
+ * One blob, fed chunk by chunk (feed, then end). Nothing fed is kept by reference: the caller may
+ * reuse a chunk's memory once `feed` returns, or once the promise it returns settles.
+ */
+export class BlobReader {
+  /** The first bytes (copied) until there are enough to tell what the blob is. */
+  private first: Buffer[] | undefined = [];
+  private firstLength = 0;
+  private layer: LayerReader | undefined;
+  private other: Other | undefined;
+
+  // The blob at `key`; `size` is its length when known before reading.
+  constructor(
+    private readonly key: string,
+    private readonly ctx: BlobContext,
+    private readonly size?: number,
+  ) {}
+
+  feed(chunk: Buffer): Promise<void> | undefined {
+    if (chunk.length === 0) return undefined;
+    if (this.first) {
+      this.first.push(Buffer.from(chunk));
+      this.firstLength += chunk.length;
+      if (this.firstLength < SNIFF_BYTES) return undefined;
+      return this.decide();
+    }
+    if (this.layer) return this.layer.feed(chunk);
+    this.feedOther(chunk);
+    return undefined;
   }
 
-  async next(): Promise<Buffer | undefined> {
-    if (this.error !== undefined) return undefined;
-    try {
-      const r = await this.it.next();
-      return r.done ? undefined : r.value;
-    } catch (err) {
-      this.error = err;
-      return undefined;
+  /** The blob ended (or its source failed with `sourceError`). */
+  async end(sourceError?: unknown): Promise<BlobResult> {
+    if (this.first) await this.decide();
+    if (this.layer) {
+      const scan = await this.layer.end(sourceError);
+      this.ctx.onLayer?.({ key: this.key, phase: 'done', bytes: scan.size, status: scan.status });
+      return { kind: 'layer', scan };
     }
+    return this.endOther(this.other as Other, sourceError);
+  }
+
+  /** Enough bytes (or all of them): a layer, a document or something else. */
+  private decide(): Promise<void> | undefined {
+    const head = Buffer.concat(this.first ?? [], this.firstLength);
+    this.first = undefined;
+    const codec = sniffCodec(head);
+    if (codec === 'gzip' || codec === 'zstd' || codec === 'tar') {
+      this.ctx.onLayer?.({ key: this.key, phase: 'start' });
+      this.layer = new LayerReader(this.key, codec, this.ctx, this.size);
+      return this.layer.feed(head);
+    }
+    const kept = codec === 'json' || codec === 'unknown' ? [] : undefined;
+    this.other = { codec, head, hash: createHash('sha256'), size: 0, kept };
+    this.feedOther(head);
+    return undefined;
+  }
+
+  private feedOther(chunk: Buffer): void {
+    const o = this.other as Other;
+    o.hash.update(chunk);
+    o.size += chunk.length;
+    if (o.kept && o.size <= this.ctx.limits.maxJsonBytes) o.kept.push(Buffer.from(chunk));
+    else o.kept = undefined;
+  }
+
+  /** A blob that is no layer: kept when it is a small document, else hashed and marked unreadable. */
+  private endOther(o: Other, sourceError: unknown): BlobResult {
+    const digest = `sha256:${o.hash.digest('hex')}`;
+    const { size, kept, codec, head } = o;
+    if (sourceError === undefined && kept && size <= this.ctx.limits.maxJsonBytes && this.ctx.keepDoc(size))
+      return { kind: 'doc', bytes: Buffer.concat(kept), digest, size };
+    const scan = emptyLayerScan(this.key, codec);
+    scan.digest = digest;
+    scan.size = size;
+    scan.status = sourceError !== undefined ? 'truncated' : 'unreadable';
+    scan.note =
+      sourceError !== undefined
+        ? 'the blob is cut short'
+        : (CODEC_NOTES[codec] ??
+          `not a tar, gzip or zstd stream (first bytes ${head.subarray(0, 8).toString('hex')}); not read`);
+    return { kind: 'layer', scan };
   }
 }
 
-/** Reads the whole blob at `key` from `source` (always to its end, so an archive can go on). */
+/**
+ * Reads the whole blob at `key` from `source` (always to its end, so an archive can go on); `size`
+ * is its length when known before reading. A failure of the source makes the blob cut short.
+ */
 export async function readBlob(
   source: AsyncIterable<Buffer>,
   key: string,
   ctx: BlobContext,
+  size?: number,
 ): Promise<BlobResult> {
-  const pull = new Pull(source);
-  const first: Buffer[] = [];
-  let headLen = 0;
-  while (headLen < SNIFF_BYTES) {
-    const chunk = await pull.next();
-    if (!chunk) break;
-    first.push(chunk);
-    headLen += chunk.length;
+  const reader = new BlobReader(key, ctx, size);
+  let error: unknown;
+  try {
+    for await (const chunk of source) {
+      const wait = reader.feed(chunk);
+      if (wait) await wait;
+    }
+  } catch (err) {
+    error = err;
   }
-  const head = Buffer.concat(first);
-  const codec = sniffCodec(head);
-  if (codec === 'gzip' || codec === 'zstd' || codec === 'tar') {
-    ctx.onLayer?.({ key, phase: 'start' });
-    const reader = new LayerReader(key, codec, ctx);
-    await reader.write(head);
-    for (let c = await pull.next(); c; c = await pull.next()) await reader.write(c);
-    const scan = await reader.end(pull.error);
-    ctx.onLayer?.({ key, phase: 'done', bytes: scan.size, status: scan.status });
-    return { kind: 'layer', scan };
-  }
-  return readOther(pull, head, key, codec, ctx);
-}
-
-/** A blob that is no layer: kept when it is a small document, else hashed and marked unreadable. */
-async function readOther(
-  pull: Pull,
-  head: Buffer,
-  key: string,
-  codec: Codec,
-  ctx: BlobContext,
-): Promise<BlobResult> {
-  const hash = createHash('sha256').update(head);
-  let size = head.length;
-  let kept: Buffer[] | undefined = codec === 'json' || codec === 'unknown' ? [head] : undefined;
-  for (let c = await pull.next(); c; c = await pull.next()) {
-    hash.update(c);
-    size += c.length;
-    if (kept && size <= ctx.limits.maxJsonBytes) kept.push(c);
-    else kept = undefined;
-  }
-  const digest = `sha256:${hash.digest('hex')}`;
-  if (pull.error === undefined && kept && size <= ctx.limits.maxJsonBytes && ctx.keepDoc(size))
-    return { kind: 'doc', bytes: Buffer.concat(kept), digest, size };
-  const scan = emptyLayerScan(key, codec);
-  scan.digest = digest;
-  scan.size = size;
-  scan.status = pull.error !== undefined ? 'truncated' : 'unreadable';
-  scan.note =
-    pull.error !== undefined
-      ? 'the blob is cut short'
-      : (CODEC_NOTES[codec] ??
-        `not a tar, gzip or zstd stream (first bytes ${head.subarray(0, 8).toString('hex')}); not read`);
-  return { kind: 'layer', scan };
+  return reader.end(error);
 }

@@ -7,6 +7,7 @@ import type { Images, ImageSkip } from '../../snapshot/image.js';
 import { readArchive } from './archive.js';
 import { assembleImage } from './assemble.js';
 import type { BlobContext } from './blob.js';
+import { HashThread } from './blob-hash.js';
 import { imageFormatOf, type ImageFormat } from './format.js';
 import { dockerPlans, ociPlans, type ImagePlan } from './manifest.js';
 import { LayoutSource, TarSource, type BlobSource } from './source.js';
@@ -20,6 +21,7 @@ export {
   type LayerProgress,
   type ReadImageOptions,
   type ScanOutcome,
+  type ScanWant,
 } from './types.js';
 
 /** The input is not an image: the caller asked for one (a usage error, not an empty result). */
@@ -31,11 +33,12 @@ export class NotAnImageError extends Error {
   }
 }
 
-function contextOf(opts: ReadImageOptions): BlobContext {
+function contextOf(opts: ReadImageOptions, hashes: HashThread): BlobContext {
   const limits = limitsOf(opts);
   let docBytes = 0;
   return {
     limits,
+    hashes,
     ...(opts.scanner ? { scanner: opts.scanner } : {}),
     scripts: { left: limits.scriptBudget, exhausted: false },
     keepDoc: (size) => {
@@ -69,17 +72,22 @@ export async function readImages(input: string, opts: ReadImageOptions = {}): Pr
   const source = path.resolve(input);
   const format = await imageFormatOf(source);
   if (!format) throw new NotAnImageError(source);
-  const ctx = contextOf(opts);
+  const hashes = new HashThread();
+  const ctx = contextOf(opts, hashes);
   const skips: ImageSkip[] = [];
-  let src: BlobSource;
-  if (format === 'oci-layout') src = new LayoutSource(source, ctx);
-  else {
-    const contents = await readArchive(source, ctx);
-    skips.push(...contents.skips);
-    src = new TarSource(contents);
+  try {
+    let src: BlobSource;
+    if (format === 'oci-layout') src = new LayoutSource(source, ctx);
+    else {
+      const contents = await readArchive(source, ctx);
+      skips.push(...contents.skips);
+      src = new TarSource(contents);
+    }
+    const plans = await plansOf(format, src, skips);
+    const images = [];
+    for (const plan of plans) images.push(await assembleImage(plan, src));
+    return { source, format, images, skips };
+  } finally {
+    await hashes.close();
   }
-  const plans = await plansOf(format, src, skips);
-  const images = [];
-  for (const plan of plans) images.push(await assembleImage(plan, src));
-  return { source, format, images, skips };
 }

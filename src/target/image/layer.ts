@@ -1,22 +1,22 @@
-// Reads one layer blob as a stream: decoded on the fly, its tar walked entry by entry through
-// tar-stream, every regular file hashed and (up to the scan limit) scanned in memory, nothing
-// written to disk. What it keeps is what an image needs later, once the manifest says where the
-// layer stands: the paths the layer puts, its whiteouts, its files of interest and short scripts.
-// Hostile entries (`..` names, hard links out of the layer, cut data, bombs) become skip records.
+// Reads one layer blob as a stream: decoded on the fly, its tar parsed entry by entry (tar-parse.ts),
+// every regular file up to the scan limit buffered and handed to the scanner, larger ones hashed,
+// nothing written to disk. What it keeps is what an image needs later, once the manifest says where
+// the layer stands: the paths the layer puts, its whiteouts, its files of interest and short
+// scripts. Hostile entries (`..` names, hard links out of the layer, cut data, bombs) become skip
+// records.
 import { once } from 'node:events';
 import path from 'node:path';
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable, Transform } from 'node:stream';
-import tar from 'tar-stream';
-
-/** One entry of a tar-stream extract (its header and its content stream). */
-type TarEntry = tar.ExtractEvents['entry'][1];
 import { normaliseEntryName, whiteoutOf } from './names.js';
 import { ExpansionBudget, LimitError, decoderChain, isTruncation } from './decode.js';
+import { localHash, type BlobHash, type HashThread } from './blob-hash.js';
+import { TarParser, type TarHeader, type TarSink } from './tar-parse.js';
 import {
   emptyLayerScan,
   type ContentScanner,
   type ImageLimits,
+  type LayerFile,
   type LayerScan,
   type NodeKind,
   type ScanOutcome,
@@ -28,12 +28,18 @@ export interface LayerContext {
   limits: ImageLimits;
   scanner?: ContentScanner;
   scripts: ScriptBudget;
+  /** Where large blobs are hashed (off the main thread); absent: where they are read. */
+  hashes?: HashThread;
 }
 
 const ELF_MAGIC = 0x464c457f;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function sha256Of(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** A script a container could start: a shebang, a `.sh` name, a file at `/` or in a bin directory. */
@@ -47,56 +53,99 @@ function scriptLike(p: string, data: Buffer): boolean {
   );
 }
 
-/** Reads every chunk of an entry without keeping any. */
-async function drain(entry: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of entry) void _;
+/** The regular file whose data is being read. */
+interface OpenFile {
+  path: string;
+  size: number;
+  mode: number;
+  /** Its bytes, for a file within the scan limit. */
+  buf?: Buffer;
+  /** Its running hash, for a larger one (the skip names its sha256), and its first bytes. */
+  hash?: Hash;
+  head?: Buffer;
+  got: number;
 }
 
 /**
- * One layer blob, fed chunk by chunk (write, then end). The blob is hashed as given; its decoded
- * tar goes through tar-stream, whose entries a consumer task reads while the chunks come in.
+ * One layer blob, fed chunk by chunk (feed, then end). The blob is hashed as given; its tar
+ * (decoded first when gzip or zstd) is parsed as the bytes come, and each file's bytes go to the
+ * scanner as its entry ends. The reader waits while the scanner has too much in flight.
  */
-export class LayerReader {
+export class LayerReader implements TarSink {
   private readonly scan: LayerScan;
-  private readonly blobHash: Hash = createHash('sha256');
+  private readonly blobHash: BlobHash;
   private readonly budget: ExpansionBudget;
-  private readonly chain: Transform[];
-  private readonly extract = tar.extract();
-  private readonly consumer: Promise<void>;
+  /** The decoder of a gzip or zstd blob, the first stream taking the blob; none for plain tar. */
+  private readonly chain: Transform[] | undefined;
+  private readonly parser = new TarParser(this);
   private failure: { status: LayerScan['status']; note: string } | undefined;
   private signalFailed: () => void = () => undefined;
   private readonly failed = new Promise<void>((resolve) => (this.signalFailed = resolve));
+  /** The scanner's `ready` while the decoder's output is paused for it. */
+  private waitingScanner = false;
+  private open: OpenFile | undefined;
   private dropped = new Map<string, number>();
   private absolute = { count: 0, first: '' };
+  /** Scans still out with a scanner that works beside the reader: the layer ends once they land. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Files whose scan is out, with the hard links made to them meanwhile (filled in as it lands). */
+  private readonly waiting = new Map<LayerFile, LayerFile[]>();
 
-  // Wires decoder, meter and tar parser; the consumer starts reading entries at once.
+  // Wires the decoder (if any) to the parser. `size`: the blob's bytes, when known before reading
+  // (a large blob is hashed off the main thread).
   constructor(
     key: string,
     codec: 'gzip' | 'zstd' | 'tar',
     private readonly ctx: LayerContext,
+    size?: number,
   ) {
     this.scan = emptyLayerScan(key, codec);
+    this.blobHash = ctx.hashes?.open(size) ?? localHash();
     const { limits } = ctx;
     this.budget = new ExpansionBudget(limits.maxLayerBytes, limits.maxRatio, limits.ratioFromBytes);
-    this.chain = decoderChain(codec, this.budget, limits.maxZstdWindow);
-    let tail: Readable = this.chain[0] as Transform;
-    for (const next of this.chain.slice(1)) tail = tail.pipe(next);
-    tail.pipe(this.extract);
-    for (const s of this.chain) s.on('error', (err) => this.fail(err));
-    this.extract.on('error', (err: unknown) => this.fail(err));
-    this.consumer = (async () => {
-      for await (const entry of this.extract) await this.onEntry(entry);
-    })().catch((err: unknown) => this.fail(err));
+    if (codec === 'tar') return;
+    const chain = decoderChain(codec, this.budget, limits.maxZstdWindow);
+    let tail: Readable = chain[0] as Transform;
+    for (const next of chain.slice(1)) tail = tail.pipe(next);
+    for (const s of chain) s.on('error', (err) => this.fail(err));
+    const out = tail;
+    out.on('data', (c: Buffer) => {
+      this.parse(c);
+      this.waitForScanner(out);
+    });
+    this.chain = [...chain];
   }
 
-  /** Feeds the next bytes of the blob; waits while the tar parser is behind. */
-  async write(chunk: Buffer): Promise<void> {
-    this.blobHash.update(chunk);
+  /**
+   * Feeds the next bytes of the blob. A plain tar is parsed at once; a compressed one goes to its
+   * decoder. The promise (if any) settles once the chunk's memory is free again and the scanner and
+   * the hashing thread can take more: the caller waits for it before feeding more.
+   */
+  feed(chunk: Buffer): Promise<void> | undefined {
+    const waits: Promise<void>[] = [];
+    const hashing = this.blobHash.update(chunk);
+    if (hashing) waits.push(hashing);
     this.scan.size += chunk.length;
     this.budget.compressed += chunk.length;
-    if (this.failure) return;
-    const first = this.chain[0] as Transform;
-    if (!first.write(chunk)) await Promise.race([once(first, 'drain').catch(() => undefined), this.failed]);
+    if (!this.failure) {
+      if (this.chain) {
+        // The decoder holds the chunk until it has taken it in: its callback frees the memory.
+        const first = this.chain[0] as Transform;
+        const taken = new Promise<void>((resolve) => first.write(chunk, () => resolve()));
+        waits.push(Promise.race([taken, this.failed]));
+      } else {
+        try {
+          this.budget.add(chunk.length);
+        } catch (err) {
+          this.fail(err);
+        }
+        this.parse(chunk);
+        const ready = this.ctx.scanner?.ready?.();
+        if (ready) waits.push(ready);
+      }
+    }
+    if (waits.length === 0) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 
   /** The blob ended (or its source failed with `sourceError`): the layer as far as it was read. */
@@ -105,14 +154,55 @@ export class LayerReader {
       this.fail(
         Object.assign(new Error(`the blob is cut short: ${errorText(sourceError)}`), { code: 'cut' }),
       );
-    else if (!this.failure) (this.chain[0] as Transform).end();
-    await this.consumer;
+    else if (!this.failure && this.chain) {
+      const tail = this.chain[this.chain.length - 1] as Transform;
+      const ended = once(tail, 'end').catch(() => undefined);
+      (this.chain[0] as Transform).end();
+      await Promise.race([ended, this.failed]);
+    }
+    if (!this.failure) {
+      try {
+        this.parser.end();
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+    this.ctx.scanner?.flush?.();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    try {
+      this.scan.digest = await this.blobHash.digest();
+    } catch (err) {
+      // The hashing thread died: the layer is read, its digest unknown (and not checked).
+      this.scan.skips.push({ path: this.scan.key, reason: 'hash-failed', detail: errorText(err) });
+    }
     return this.finish();
+  }
+
+  /** Decoded tar bytes to the parser; a malformed header (or a limit) stops the layer. */
+  private parse(chunk: Buffer): void {
+    if (this.failure) return;
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Pauses the decoder's output while the scanner has too much in flight. */
+  private waitForScanner(out: Readable): void {
+    if (this.waitingScanner || this.failure) return;
+    const ready = this.ctx.scanner?.ready?.();
+    if (!ready) return;
+    this.waitingScanner = true;
+    out.pause();
+    void ready.then(() => {
+      this.waitingScanner = false;
+      if (!this.failure) out.resume();
+    });
   }
 
   private finish(): LayerScan {
     const scan = this.scan;
-    scan.digest = `sha256:${this.blobHash.digest('hex')}`;
     if (this.failure) {
       scan.status = this.failure.status;
       scan.note = this.failure.note;
@@ -142,8 +232,11 @@ export class LayerReader {
           ? 'layer data ends early; entries before the cut were read'
           : 'layer data is not a readable tar';
     this.failure = { status, note: `${what}: ${errorText(err)}` };
-    for (const s of this.chain) s.destroy();
-    this.extract.destroy();
+    for (const s of this.chain ?? []) s.destroy();
+    // A file whose data was coming is cut (a limit says so itself).
+    const f = this.open;
+    this.open = undefined;
+    if (f && status !== 'limit') this.skip(f.path, 'truncated', `file cut after ${f.got} of ${f.size} bytes`);
     this.signalFailed();
   }
 
@@ -153,16 +246,15 @@ export class LayerReader {
     else this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
   }
 
-  /** One tar entry: placed in the layer's view, its content read when it is a regular file. */
-  private async onEntry(entry: TarEntry): Promise<void> {
-    const h = entry.header;
+  /** One tar entry (TarSink): placed in the layer's view; a regular file's data is read next. */
+  entry(h: TarHeader): void {
     if (++this.scan.entries > this.ctx.limits.maxEntries)
       throw new LimitError(`more than ${this.ctx.limits.maxEntries} entries`);
     const name = normaliseEntryName(h.name);
     if (!name.ok) {
       if (name.reason === 'path-traversal')
         this.skip(h.name, 'path-traversal', 'entry name climbs above the image root; left out');
-      return drain(entry);
+      return;
     }
     const p = name.path;
     if (name.absolute && this.absolute.count++ === 0) this.absolute.first = h.name;
@@ -171,7 +263,7 @@ export class LayerReader {
       if (wh.type === 'delete') this.scan.whiteouts.add(wh.path);
       else if (wh.type === 'opaque') this.scan.opaque.add(wh.dir);
       else if (wh.type === 'bad') this.skip(p, 'bad-whiteout', wh.detail);
-      return drain(entry);
+      return;
     }
     // A later entry for the same path replaces what the layer held there.
     this.scan.files.delete(p);
@@ -181,7 +273,8 @@ export class LayerReader {
       case 'file':
       case 'contiguous-file':
         this.place(p, 'file');
-        return this.readFile(p, entry as AsyncIterable<Buffer>, h.size ?? 0, h.mode ?? 0);
+        this.openFile(p, h.size, h.mode);
+        break;
       case 'directory':
         this.place(p, 'dir');
         break;
@@ -196,7 +289,25 @@ export class LayerReader {
       default:
         this.place(p, 'other');
     }
-    return drain(entry);
+  }
+
+  /** The next bytes of the current entry (TarSink): kept or hashed when it is a regular file. */
+  data(chunk: Buffer): void {
+    const f = this.open;
+    if (!f) return;
+    if (f.buf) chunk.copy(f.buf, f.got, 0, Math.max(0, Math.min(chunk.length, f.size - f.got)));
+    else {
+      f.hash?.update(chunk);
+      f.head ??= Buffer.from(chunk.subarray(0, 4));
+    }
+    f.got += chunk.length;
+  }
+
+  /** The current entry's data is all there (TarSink). */
+  entryEnd(): void {
+    const f = this.open;
+    this.open = undefined;
+    if (f) this.fileRead(f);
   }
 
   /** Puts an entry in the layer's view, with the directories above it that the tar left implicit. */
@@ -221,61 +332,105 @@ export class LayerReader {
     }
     this.place(p, 'file');
     const file = this.scan.files.get(target.path);
-    if (file) this.scan.files.set(p, { ...file, path: p });
+    if (file) {
+      const link = { ...file, path: p };
+      this.scan.files.set(p, link);
+      // The target's scan is still out: the link gets its outcome when it lands.
+      this.waiting.get(file)?.push(link);
+    }
     const text = this.scan.scripts.get(target.path);
     if (text !== undefined) this.scan.scripts.set(p, text);
   }
 
-  /** Hashes a regular file as a stream; buffers and scans it when it is within the scan limit. */
-  private async readFile(p: string, entry: AsyncIterable<Buffer>, size: number, mode: number): Promise<void> {
+  /**
+   * A regular file begins: within the scan limit its bytes are kept (in the room a scanner that
+   * works beside the reader hands out), past it they are only hashed.
+   */
+  private openFile(p: string, size: number, mode: number): void {
     const { limits, scanner } = this.ctx;
-    const hash = createHash('sha256');
-    const buf = size <= limits.maxScanBytes ? Buffer.allocUnsafe(size) : undefined;
-    let head: Buffer | undefined;
-    let got = 0;
-    try {
-      for await (const chunk of entry) {
-        hash.update(chunk);
-        if (buf) chunk.copy(buf, got, 0, Math.max(0, Math.min(chunk.length, size - got)));
-        else head ??= Buffer.from(chunk.subarray(0, 4));
-        got += chunk.length;
-      }
-    } catch (err) {
-      if (this.failure?.status !== 'limit')
-        this.skip(p, 'truncated', `file cut after ${got} of ${size} bytes`);
-      throw err;
-    }
+    if (size <= limits.maxScanBytes) {
+      const buf = size > 0 && scanner?.room ? scanner.room(size) : Buffer.allocUnsafe(size);
+      this.open = { path: p, size, mode, buf, got: 0 };
+    } else this.open = { path: p, size, mode, hash: createHash('sha256'), got: 0 };
+  }
+
+  /**
+   * A regular file read whole: scanned when it is within the scan limit. A file's sha256 is kept
+   * for an executable or a file with a match (the only files the snapshot lists); the others are
+   * not hashed at all. With a scanner that works beside the reader the file is handed over and
+   * the next entry read at once: its outcome lands later (land).
+   */
+  private fileRead(f: OpenFile): void {
+    const { limits, scanner } = this.ctx;
+    const { path: p, size } = f;
     this.scan.filesScanned++;
-    const sha256 = hash.digest('hex');
-    const data = buf?.subarray(0, Math.min(got, size));
-    const magic = data ?? head;
+    const data = f.buf?.subarray(0, Math.min(f.got, size));
+    const magic = data ?? f.head;
     const elf = magic !== undefined && magic.length >= 4 && magic.readUInt32LE(0) === ELF_MAGIC;
-    const executable = elf || (mode & 0o111) !== 0;
-    let outcome: ScanOutcome = { matches: [] };
-    if (!data)
+    const executable = elf || (f.mode & 0o111) !== 0;
+    const file: LayerFile = {
+      path: p,
+      size,
+      ...(executable ? { executable: true } : {}),
+      ...(elf ? { elf: true } : {}),
+      matches: [],
+    };
+    if (!data) {
+      const sha256 = (f.hash as Hash).digest('hex');
       this.skip(
         p,
         'too-large',
         `${size} bytes, sha256 ${sha256}: over the ${limits.maxScanBytes}-byte scan limit, hashed, not scanned`,
       );
-    else if (scanner && data.length > 0) {
-      try {
-        outcome = await scanner.scan(data, p);
-      } catch (err) {
-        this.skip(p, 'scan-error', errorText(err));
-      }
+      if (executable) this.scan.files.set(p, { ...file, sha256 });
+      return;
     }
-    if (outcome.matches.length > 0 || executable)
-      this.scan.files.set(p, {
-        path: p,
-        size,
-        sha256,
-        ...(executable ? { executable: true } : {}),
-        ...(elf ? { elf: true } : {}),
-        ...(outcome.form ? { form: outcome.form } : {}),
-        matches: outcome.matches,
-      });
-    if (data && !elf) this.keepScript(p, data);
+    // Before the scan: a scanner that works beside the reader owns the bytes once it has them.
+    if (!elf) this.keepScript(p, data);
+    this.scan.files.set(p, file);
+    if (!scanner || data.length === 0) return this.land(file, { matches: [] }, data);
+    let outcome: ScanOutcome | Promise<ScanOutcome>;
+    try {
+      outcome = scanner.scan(data, p, { sha256: executable });
+    } catch (err) {
+      this.skip(p, 'scan-error', errorText(err));
+      outcome = { matches: [] };
+    }
+    // The bytes are still the reader's unless the scanner handed out the room they were read into.
+    const own = scanner.room ? undefined : data;
+    if (!(outcome instanceof Promise)) return this.land(file, outcome, own);
+    this.waiting.set(file, []);
+    const landed: Promise<void> = outcome
+      .then(
+        (o) => this.land(file, o, own),
+        (err: unknown) => {
+          this.skip(p, 'scan-error', errorText(err));
+          this.land(file, { matches: [] }, own);
+        },
+      )
+      .finally(() => this.inFlight.delete(landed));
+    this.inFlight.add(landed);
+  }
+
+  /**
+   * A file's scan outcome, on the file and the hard links made to it meanwhile. A file that is
+   * neither an executable nor matched is dropped, unless a later entry took its path already.
+   */
+  private land(file: LayerFile, o: ScanOutcome, data?: Buffer): void {
+    if (o.error !== undefined) this.skip(file.path, 'scan-error', o.error);
+    const keep = o.matches.length > 0 || file.executable === true;
+    const sha256 = keep ? (o.sha256 ?? (data ? sha256Of(data) : undefined)) : undefined;
+    const links = this.waiting.get(file) ?? [];
+    this.waiting.delete(file);
+    for (const f of [file, ...links]) {
+      if (!keep) {
+        if (this.scan.files.get(f.path) === f) this.scan.files.delete(f.path);
+        continue;
+      }
+      if (sha256 !== undefined) f.sha256 = sha256;
+      if (o.form) f.form = o.form;
+      f.matches = o.matches;
+    }
   }
 
   /** Keeps a short script's text, within the archive's budget, for the start scripts read later. */

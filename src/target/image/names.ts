@@ -9,11 +9,17 @@ export type NameCheck =
   /** `root`: the entry names the root itself (`./`), which carries nothing. */
   | { ok: false; reason: 'path-traversal' | 'root' };
 
+/** Parts of one or more characters, none of them `.` or `..`, one `/` between, perhaps one at the end. */
+const PLAIN_NAME = /^(?!\.\.?(?:\/|$))[^/]+(?:\/(?!\.\.?(?:\/|$))[^/]+)*\/?$/;
+
 /**
  * The entry's place in the image. `..` is resolved as it goes, and one that climbs above the root
  * is refused rather than clamped: a tar that asks for it is hostile, whatever a runtime would do.
  */
 export function normaliseEntryName(name: string): NameCheck {
+  // Most names are plain (`usr/bin/x`, `etc/`): no empty, `.` or `..` part to resolve.
+  if (PLAIN_NAME.test(name))
+    return { ok: true, path: `/${name.endsWith('/') ? name.slice(0, -1) : name}`, absolute: false };
   const out: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;

@@ -137,7 +137,7 @@ export class LayoutSource implements BlobSource {
     const at = await this.fileOf(key);
     if ('reason' in at)
       return at.reason === 'missing-blob' ? undefined : notALayer(key, `${at.reason}: ${at.detail}`);
-    const r = await readBlob(createReadStream(at.file, { highWaterMark: 1 << 20 }), key, this.ctx);
+    const r = await readBlob(createReadStream(at.file, { highWaterMark: 1 << 20 }), key, this.ctx, at.size);
     return r.kind === 'layer' ? r.scan : notALayer(key, 'the blob is a small document, not a layer tar');
   }
 }

@@ -49,11 +49,38 @@ export interface ScanOutcome {
   matches: ContentMatch[];
   /** What kind of object the file is; the caller fills it for a file with a match. */
   form?: FileForm;
+  /**
+   * The file's sha256, when the scanner computed it (asked for with `want.sha256`, or for a file
+   * with a match); the reader hashes the bytes itself when it is missing and needed.
+   */
+  sha256?: string;
+  /** The bytes could not be scanned (a timeout, an engine error): a `scan-error` skip. */
+  error?: string;
 }
 
-/** The content scan of one file's bytes (the collector wires the YARA engine in). */
+/** What the reader wants besides the matches. */
+export interface ScanWant {
+  /** The sha256 whatever the scan finds: the file is an executable, listed with its hash. */
+  sha256: boolean;
+}
+
+/**
+ * The content scan of one file's bytes (the collector wires the YARA engine in). A plain scanner
+ * answers each file before the reader goes on. One that works beside the reader (worker threads)
+ * hands out `room` for the next file's bytes (one file at a time: the room of the next file is
+ * asked for once the last one went to `scan` or was given up), answers with a promise the reader
+ * does not wait for (the bytes are the scanner's from then on: the reader must not touch them
+ * after `scan`), and makes the reader wait in `ready` while too much is in flight; `flush` sends
+ * what it holds back.
+ */
 export interface ContentScanner {
-  scan(data: Buffer, path: string): ScanOutcome | Promise<ScanOutcome>;
+  scan(data: Buffer, path: string, want?: ScanWant): ScanOutcome | Promise<ScanOutcome>;
+  /** Space for a file of `size` bytes to be read into and then passed to `scan`. */
+  room?(size: number): Buffer;
+  /** Resolves once the scanner can take more files. */
+  ready?(): Promise<void> | undefined;
+  /** Sends every file held back, so each promise `scan` gave settles. */
+  flush?(): void;
 }
 
 /** One layer blob's start or end, for a progress line. */
