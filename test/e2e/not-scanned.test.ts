@@ -10,45 +10,18 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/model.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import type { JsonlSummaryLine } from '../../src/report/render-jsonl.js';
 import { ensureBuilt, runCli, type CliResult } from '../helpers/cli.js';
+import { zip } from '../helpers/archive-builders.js';
 import { makeTempDir } from '../helpers/lookalike.js';
 
 const execFileP = promisify(execFile);
 const GiB = 1024 ** 3;
 
 /** A one-entry deflated zip (local header, data, central directory, end record). */
-function zip(name: string, plain: Buffer): Buffer {
-  const data = deflateRawSync(plain, { level: 9 });
-  const n = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(plain.length, 22);
-  local.writeUInt16LE(n.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(plain.length, 24);
-  central.writeUInt16LE(n.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(46 + n.length, 12);
-  end.writeUInt32LE(30 + n.length + data.length, 16);
-  return Buffer.concat([local, n, data, central, n, end]);
-}
-
 let dir: string;
 let gaps: string;
 let fifoOnly: string;
@@ -82,7 +55,7 @@ beforeAll(async () => {
   await truncate(big, 10 * GiB);
   // 64 MiB of zeros deflate to about 64 KiB: a 1000:1 ratio no real archive has.
   bomb = path.join(gaps, 'bomb.zip');
-  await writeFile(bomb, zip('zeros.bin', Buffer.alloc(64 * 1024 * 1024)));
+  await writeFile(bomb, zip([{ name: 'zeros.bin', zeroMiB: 64 }]));
   await execFileP('mkfifo', [path.join(fifoOnly, 'pipe')]);
 
   const [json, text, jsonl, fifo, collected] = await Promise.all([
