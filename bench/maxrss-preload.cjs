@@ -11,3 +11,12 @@ if (out) {
     writeFileSync(out, String(process.resourceUsage().maxRSS));
   });
 }
+// CPU time (user + system, all threads, in ms): on a shared, loaded machine it says more about the
+// work done than wall time does (bench/scale.ts prints both).
+const cpuOut = process.env.MINEHUNTER_BENCH_CPU_FILE;
+if (cpuOut) {
+  process.on('exit', () => {
+    const { userCPUTime, systemCPUTime } = process.resourceUsage();
+    writeFileSync(cpuOut, String(Math.round((userCPUTime + systemCPUTime) / 1000)));
+  });
+}

@@ -8,6 +8,10 @@ import { hygieneChecks } from './checks/hygiene.js';
 import { serviceChecks } from './checks/services.js';
 import { runtimeSocketCheck } from './checks/runtime-sockets.js';
 import { selinuxChecks } from './checks/selinux.js';
+import { windowsAccountChecks } from './checks/windows-accounts.js';
+import { windowsDefenderChecks } from './checks/windows-defender.js';
+import { windowsNetworkChecks } from './checks/windows-network.js';
+import { windowsSystemChecks } from './checks/windows-system.js';
 import type { AuditCheck } from './types.js';
 
 export const auditChecks: AuditCheck[] = [
@@ -19,4 +23,9 @@ export const auditChecks: AuditCheck[] = [
   ...hygieneChecks,
   ...selinuxChecks,
   ...accessChecks,
+  // Windows volumes (issue 22); each reports not applicable on Linux, and the Linux checks there.
+  ...windowsNetworkChecks,
+  ...windowsDefenderChecks,
+  ...windowsSystemChecks,
+  ...windowsAccountChecks,
 ];

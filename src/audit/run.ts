@@ -12,7 +12,7 @@ import {
   type Finding,
   type Level,
 } from '../model/finding.js';
-import { CollectionRecordSchema, HostSchema, type Snapshot } from '../snapshot/schema.js';
+import { CollectionRecordSchema, HostSchema, TargetSchema, type Snapshot } from '../snapshot/schema.js';
 import { auditChecks } from './index.js';
 import { AREAS, CHECK_STATUSES, type AuditCheck, type CheckOutcome, type CheckStatus } from './types.js';
 import { t } from './util.js';
@@ -41,7 +41,8 @@ export const AuditReportSchema = z.object({
   tool: z.object({ name: z.literal('minehunter'), version: z.string() }),
   generatedAt: z.string(),
   collectedAt: z.string(),
-  target: z.object({ root: z.string(), live: z.boolean() }),
+  // The kind tells a Windows volume's report from a Linux host's (which checks apply to it).
+  target: TargetSchema.pick({ kind: true, root: true, live: true }),
   host: HostSchema,
   /**
    * 100 × weight of passed checks / weight of decided checks; unknown checks and passes for things
@@ -74,6 +75,17 @@ function missingNeeds(check: AuditCheck, snapshot: Snapshot): string[] {
 }
 
 export function runCheck(check: AuditCheck, snapshot: Snapshot): CheckOutcome {
+  // Windows checks (those reading `audit.windows`) apply to a Windows volume only, the others never there.
+  const windowsCheck = check.needs.includes('windows');
+  if (windowsCheck !== (snapshot.target.kind === 'windows-volume')) {
+    const [en, zh] = windowsCheck ? ['a Windows volume', 'Windows 卷'] : ['a Linux system', 'Linux 系统'];
+    return {
+      status: 'pass',
+      notApplicable: true,
+      evidence: [],
+      message: t(`Applies to ${en} only.`, `仅适用于${zh}。`),
+    };
+  }
   const missing = missingNeeds(check, snapshot);
   if (missing.length > 0) {
     const list = missing.join(', ');

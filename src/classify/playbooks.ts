@@ -4,6 +4,7 @@
 // minehunter command that carries a step out where there is one. Steps describe what droppers do
 // rather than quote their one-liners: a saved report must not match minehunter's own dropper rules.
 import type { Localized, MinerKind } from '../model/finding.js';
+import type { TargetKind } from '../snapshot/schema.js';
 
 const L = (en: string, zh: string): Localized => ({ en, 'zh-CN': zh });
 
@@ -81,8 +82,16 @@ export const PLAYBOOKS: Record<MinerKind, Localized[]> = {
       '将页面下线或切换到维护模式：每个访客的浏览器都在挖矿。',
     ),
     L(
+      'Find the files that serve it: `minehunter scan --path WEBROOT` on the server (or `minehunter scan` there, which finds its web roots) names the injected tags, loaders and prepended PHP behind the scripts a live check (`minehunter web URL`) saw.',
+      '找到提供这些脚本的文件：在服务器上运行 `minehunter scan --path 网站根目录`（或直接 `minehunter scan`，会自动找到网站根目录），可定位在线检查（`minehunter web URL`）所见脚本背后被注入的标签、加载器和预置 PHP。',
+    ),
+    L(
       'Remove the injected script tags and files (CoinHive-style libraries, WebAssembly miners, WebSocket proxies) and compare the site with a known-good copy.',
       '删除被注入的脚本标签和文件（CoinHive 类库、WebAssembly 矿机、WebSocket 代理），并与可信备份比对。',
+    ),
+    L(
+      'Block the pool endpoint the page’s WebSocket connected to (in the findings) at the proxy or firewall until the site is clean.',
+      '在代理或防火墙上封禁页面 WebSocket 所连接的矿池端点（见检测结果），直到网站清理完毕。',
     ),
     L(
       'Find how they were injected (CMS plugin, stolen FTP/admin credentials) and rotate those credentials.',
@@ -159,3 +168,114 @@ export const PLAYBOOKS: Record<MinerKind, Localized[]> = {
     ...COMMON_END,
   ],
 };
+
+// ----- Windows (issue 14) -----
+// On a Windows volume the steps are a Windows administrator's: PowerShell on the host (the respond
+// plan lists each command, arguments quoted), and `respond --apply` on the mounted volume, which only
+// quarantines files. Steps name cmdlets, never a dropper's one-liner (see the header).
+
+const WINDOWS_COMMON_END: Localized[] = [
+  L(
+    'Collect evidence first: `minehunter evidence -o DIR` over the mounted volume, and on the host export the event logs (`wevtutil epl System system.evtx`, the same for Security and Microsoft-Windows-PowerShell/Operational).',
+    '先取证：对挂载的卷运行 `minehunter evidence -o 目录`，并在主机上导出事件日志（`wevtutil epl System system.evtx`，Security 和 Microsoft-Windows-PowerShell/Operational 同理）。',
+  ),
+  L(
+    'Find the way in (RDP or SMB with weak passwords, an exposed service, a cracked-software download) and close it; change the passwords of the accounts the miner ran as.',
+    '查明入侵途径（弱口令的 RDP 或 SMB、暴露的服务、下载的破解软件）并封堵；修改矿机所用账户的密码。',
+  ),
+  L(
+    'Run a full Microsoft Defender scan (`Start-MpScan -ScanType FullScan`) and check that Defender was not switched off or given exclusions (`Get-MpPreference | Select-Object Exclusion*`).',
+    '运行 Microsoft Defender 全盘扫描（`Start-MpScan -ScanType FullScan`），并检查 Defender 是否被关闭或添加了排除项（`Get-MpPreference | Select-Object Exclusion*`）。',
+  ),
+  L(
+    'Write the incident report with `minehunter report` and attach the password-protected sample archive.',
+    '用 `minehunter report` 编写事件报告，并附上带密码的样本压缩包。',
+  ),
+];
+
+const WINDOWS_REMOVE_STARTERS = L(
+  'Remove what starts it again, as the plan lists: `Unregister-ScheduledTask`, `sc.exe stop` and `sc.exe delete`, `Remove-ItemProperty` of the Run value, `Remove-CimInstance` of the WMI binding, consumer and filter. Autoruns (Sysinternals) shows any that remain.',
+  '按处置计划清除会再次启动它的项：`Unregister-ScheduledTask`、`sc.exe stop` 和 `sc.exe delete`、用 `Remove-ItemProperty` 删除 Run 值、用 `Remove-CimInstance` 删除 WMI 绑定、消费者和筛选器。Sysinternals 的 Autoruns 可显示残留项。',
+);
+
+const WINDOWS_QUARANTINE = L(
+  'Stop the processes by their full path (`Get-Process | Where-Object Path -eq …| Stop-Process -Force`, never by a look-alike name), then archive the files with `Compress-Archive` before `Remove-Item`; on the mounted volume `minehunter respond --apply --root <mount>` quarantines them, journaled and undoable, and never edits a hive.',
+  '按完整路径结束进程（`Get-Process | Where-Object Path -eq … | Stop-Process -Force`，切勿按仿冒的名称），再用 `Compress-Archive` 归档文件后 `Remove-Item`；对挂载的卷，`minehunter respond --apply --root <挂载点>` 会隔离这些文件，操作有日志且可撤销，绝不修改注册表配置单元。',
+);
+
+const WINDOWS_RESCAN = L(
+  'Reboot, then scan the volume again (or run Autoruns) to confirm nothing came back.',
+  '重启后再次扫描该卷（或运行 Autoruns），确认没有恢复。',
+);
+
+export const WINDOWS_PLAYBOOKS: Partial<Record<MinerKind, Localized[]>> = {
+  'open-source-miner': [
+    L(
+      'Note the pool addresses and wallets (in the findings) for the report, and block the pools at the firewall (`New-NetFirewallRule -Direction Outbound -Action Block -RemoteAddress …`).',
+      '记录矿池地址和钱包地址（见检测结果）用于报告，并在防火墙上阻断矿池（`New-NetFirewallRule -Direction Outbound -Action Block -RemoteAddress …`）。',
+    ),
+    WINDOWS_QUARANTINE,
+    WINDOWS_REMOVE_STARTERS,
+    WINDOWS_RESCAN,
+    ...WINDOWS_COMMON_END,
+  ],
+  fileless: [
+    L(
+      'Read the decoded script in the findings: it names what was downloaded and where it was saved. Do not run it.',
+      '阅读检测结果中解码后的脚本：它给出了下载的内容和保存位置。切勿执行它。',
+    ),
+    L(
+      'Remove the loader first — the WMI binding, consumer and filter (`Remove-CimInstance`), the scheduled task (`Unregister-ScheduledTask`), the Run value — or the payload comes back at the next event or logon.',
+      '先清除加载入口——WMI 绑定、消费者和筛选器（`Remove-CimInstance`）、计划任务（`Unregister-ScheduledTask`）、Run 值——否则载荷会在下一次事件触发或登录时卷土重来。',
+    ),
+    L(
+      'Stop the PowerShell processes that run it (`Get-CimInstance Win32_Process -Filter "Name=\'powershell.exe\'" | Select-Object ProcessId, CommandLine`, then `Stop-Process -Id`), and block the download and pool hosts.',
+      '结束运行它的 PowerShell 进程（先 `Get-CimInstance Win32_Process -Filter "Name=\'powershell.exe\'" | Select-Object ProcessId, CommandLine`，再 `Stop-Process -Id`），并阻断下载地址和矿池地址。',
+    ),
+    L(
+      'Turn on PowerShell script block logging (event 4104) so a return is seen, and scan again after a while.',
+      '开启 PowerShell 脚本块日志（事件 4104）以便发现其卷土重来，并过一段时间再次扫描。',
+    ),
+    ...WINDOWS_COMMON_END,
+  ],
+  'hidden-directory': [
+    L(
+      'Explorer does not show subfolders of C:\\Windows\\Fonts: list them with `Get-ChildItem -Force -Directory -LiteralPath C:\\Windows\\Fonts` (or the findings), with their attributes (`attrib`).',
+      '资源管理器不会显示 C:\\Windows\\Fonts 的子文件夹：用 `Get-ChildItem -Force -Directory -LiteralPath C:\\Windows\\Fonts`（或检测结果）列出它们及其属性（`attrib`）。',
+    ),
+    L(
+      'Run a full anti-virus scan, as the source document advises when such folders appear.',
+      '按原文建议，出现此类文件夹时立即用杀毒软件进行全盘扫描和查杀。',
+    ),
+    L(
+      'Stop the processes running from those folders, then archive and delete each folder (`Compress-Archive`, then `Remove-Item -Recurse -Force`), as the plan lists.',
+      '结束从这些文件夹运行的进程，再按处置计划归档并删除每个文件夹（先 `Compress-Archive`，再 `Remove-Item -Recurse -Force`）。',
+    ),
+    WINDOWS_REMOVE_STARTERS,
+    ...WINDOWS_COMMON_END,
+  ],
+  driver: [
+    L(
+      'Expect self-protection: the driver restarts and hides its user-mode parts (ProtectionX: win1logon.exe, wuauc1t.exe, ProcessExtended.dll, service hy5.5). If it resists, clean the mounted volume from a rescue system: `minehunter respond --apply --root <mount>` quarantines the files.',
+      '注意其自我保护：驱动会重启并隐藏用户态组件（ProtectionX：win1logon.exe、wuauc1t.exe、ProcessExtended.dll、服务 hy5.5）。若无法清除，从救援系统挂载该卷处理：`minehunter respond --apply --root <挂载点>` 会隔离相关文件。',
+    ),
+    L(
+      'Stop and delete the driver service (`sc.exe stop <service>; sc.exe delete <service>`), then quarantine its file and the programs it dropped.',
+      '停止并删除驱动服务（`sc.exe stop <服务名>; sc.exe delete <服务名>`），再隔离驱动文件及其释放的程序。',
+    ),
+    WINDOWS_REMOVE_STARTERS,
+    L(
+      'Reboot and scan again to confirm the driver did not come back (`driverquery /v`).',
+      '重启后重新扫描，确认驱动没有恢复（`driverquery /v`）。',
+    ),
+    ...WINDOWS_COMMON_END,
+  ],
+};
+
+/**
+ * The playbook of a kind for a target: a Windows volume's in Windows terms when there is one, else the
+ * kind's general one.
+ */
+export function playbookFor(kind: MinerKind, target?: TargetKind): Localized[] {
+  return (target === 'windows-volume' ? WINDOWS_PLAYBOOKS[kind] : undefined) ?? PLAYBOOKS[kind];
+}

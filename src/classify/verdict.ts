@@ -19,9 +19,9 @@ import {
   type Level,
   type MinerKind,
 } from '../model/finding.js';
-import type { CollectionRecord } from '../snapshot/schema.js';
+import type { CollectionRecord, TargetKind } from '../snapshot/schema.js';
 import { parsePoolUrl } from '../detect/util.js';
-import { PLAYBOOKS } from './playbooks.js';
+import { playbookFor } from './playbooks.js';
 import { isPolicySkip } from '../model/skip-policy.js';
 
 /** One link of a kind's evidence chain: a finding that points to it, strongest first. */
@@ -134,6 +134,7 @@ function kindEntry(
   kind: MinerKind,
   list: Finding[],
   carriedOnly: boolean,
+  target?: TargetKind,
 ): { entry: KindEntry; rank: number[] } {
   const sorted = [...list].sort(byStrength);
   const top = maxLevel(list.map((f) => f.level));
@@ -154,7 +155,7 @@ function kindEntry(
   const head = lead ?? sorted[0]!;
   const entry: KindEntry = carriedOnly
     ? { kind, confidence, findingCount: list.length, chain, playbook: [], carriedBy: 'container-image' }
-    : { kind, confidence, findingCount: list.length, chain, playbook: PLAYBOOKS[kind] };
+    : { kind, confidence, findingCount: list.length, chain, playbook: playbookFor(kind, target) };
   return { entry, rank: [lead ? 1 : 0, levelRank(head.level), basisRank(basisOf(head))] };
 }
 
@@ -173,14 +174,14 @@ export function carriedKinds(f: Finding): MinerKind[] {
  * that is not a weak mention), container-image leads and the kinds it carries follow it: the image
  * is where the miner comes from, and removing what it carries without it brings the miner back.
  */
-function verdictKinds(active: Finding[]): KindEntry[] {
+function verdictKinds(active: Finding[], target?: TargetKind): KindEntry[] {
   const byKind = new Map<MinerKind, Finding[]>();
   for (const f of active) if (f.kind) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
   const images = [...(byKind.get('container-image') ?? [])].sort(byStrength);
   const carried = new Map<MinerKind, Finding[]>();
   for (const f of images) for (const k of carriedKinds(f)) carried.set(k, [...(carried.get(k) ?? []), f]);
   const ranked = [
-    ...[...byKind.entries()].map(([kind, list]) => kindEntry(kind, list, false)),
+    ...[...byKind.entries()].map(([kind, list]) => kindEntry(kind, list, false, target)),
     ...[...carried.entries()]
       .filter(([k]) => !byKind.has(k))
       .map(([kind, list]) => kindEntry(kind, list, true)),
@@ -212,10 +213,12 @@ export function classify(
   findings: Finding[],
   collection: CollectionRecord[],
   skippedByReason: Record<string, number> = {},
+  /** The target's kind: a Windows volume's kinds get Windows playbooks. */
+  target?: TargetKind,
 ): Verdict {
   const active = findings.filter((f) => !f.allowed);
   const highest = active.length ? maxLevel(active.map((f) => f.level)) : null;
-  const kinds = verdictKinds(active);
+  const kinds = verdictKinds(active, target);
   const notCollected = collection
     .filter((c) => c.status === 'failed' || c.status === 'skipped')
     .map((c) => c.collector);

@@ -7,12 +7,14 @@ import { Command, Option } from 'commander';
 import { renderAuditText } from '../report/render-audit-text.js';
 import { auditChecks } from '../audit/index.js';
 import { auditFailsAt, runAudit } from '../audit/run.js';
+import { renderFixScript } from '../audit/checks/windows-fix-script.js';
 import type { AuditFacts, LoginService } from '../snapshot/audit.js';
 import { collectSnapshot } from '../collect/index.js';
 import { collectAuditFacts } from '../collect/audit/index.js';
 import { DictionaryError, loadDictionary } from '../collect/audit/logins/dictionary.js';
 import { LEVELS, type Lang, type Level, type Localized } from '../model/finding.js';
 import { sarifFromAudit } from '../report/render-sarif.js';
+import { EXPORT_FORMATS, renderExport, reportOfAudit, type ExportFormat } from '../report/render-export.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
@@ -38,6 +40,7 @@ Examples:
   minehunter audit --lang zh-CN --fail-on critical
   minehunter audit --format sarif -o audit.sarif
   minehunter audit --only firewall-active,smb-ports-blocked
+  minehunter audit --root /mnt/c --fix-script harden.ps1   (a Windows system drive)
   minehunter audit --credentials extra.txt   (lines: "redis - hunter2", "postgresql app app123")`,
     'zh-CN': `
 每项检查的结果为通过、不通过或未知，并附证据和具体的修复命令；不通过的排在最前，按严重程度排序，最后给出得分。
@@ -50,9 +53,13 @@ Examples:
   minehunter audit --lang en --fail-on critical
   minehunter audit --format sarif -o audit.sarif
   minehunter audit --only firewall-active,smb-ports-blocked
+  minehunter audit --root /mnt/c --fix-script harden.ps1   （Windows 系统盘）
   minehunter audit --credentials extra.txt   （每行："redis - hunter2"、"postgresql app app123"）`,
   },
-  format: { en: 'output format', 'zh-CN': '输出格式' },
+  format: {
+    en: 'output format; ecs, splunk-hec and stix export the failed checks as findings',
+    'zh-CN': '输出格式；ecs、splunk-hec 和 stix 将未通过的检查项作为发现导出',
+  },
   failOn: {
     en: 'exit with 1 when a check at or above this level fails',
     'zh-CN': '存在达到此级别的不通过项时以退出码 1 结束',
@@ -67,8 +74,8 @@ Examples:
   },
   only: { en: 'run only these checks (comma-separated ids)', 'zh-CN': '只运行这些检查（以逗号分隔的 id）' },
   root: {
-    en: 'audit this directory as / (offline copy: firewall and login tests are skipped)',
-    'zh-CN': '将此目录视为根目录审计（离线副本：跳过防火墙和登录测试）',
+    en: 'audit this directory as / (offline copy: firewall and login tests are skipped; a Windows system drive is audited from its registry hives)',
+    'zh-CN': '将此目录视为根目录审计（离线副本：跳过防火墙和登录测试；Windows 系统盘按其注册表配置单元审计）',
   },
   snapshot: {
     en: 'audit a snapshot saved with --save-snapshot instead of this machine',
@@ -77,6 +84,11 @@ Examples:
   save: {
     en: 'also write the collected snapshot (with the audit facts) to this file',
     'zh-CN': '同时把采集到的快照（含审计事实）写入此文件',
+  },
+  fixScript: {
+    en: 'Windows volume: also write the fixes of the failed checks as one PowerShell script to review and run on that host (nothing is run)',
+    'zh-CN':
+      'Windows 卷：同时把不通过项的修复命令写成一个 PowerShell 脚本，供审查后在该主机上运行（不会执行任何操作）',
   },
   output: {
     en: 'write the result to this file instead of standard output',
@@ -88,7 +100,7 @@ interface AuditCliOptions {
   lang?: string;
   color: boolean;
   quiet?: boolean;
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | ExportFormat;
   failOn: Level | 'none';
   loginTests: boolean;
   credentials: string[];
@@ -96,6 +108,7 @@ interface AuditCliOptions {
   root: string;
   snapshot?: string;
   saveSnapshot?: string;
+  fixScript?: string;
   output?: string;
 }
 
@@ -106,7 +119,9 @@ export function registerAuditCommand(program: Command, lang: Lang, setExit: (cod
     .description(h('audit'))
     .addHelpText('after', h('after'))
     .addOption(
-      new Option('-f, --format <format>', h('format')).choices(['text', 'json', 'sarif']).default('text'),
+      new Option('-f, --format <format>', h('format'))
+        .choices(['text', 'json', 'sarif', ...EXPORT_FORMATS])
+        .default('text'),
     )
     .addOption(new Option('--fail-on <level>', h('failOn')).choices([...LEVELS, 'none']).default('high'))
     .option('--no-login-tests', h('noLogin'))
@@ -115,6 +130,7 @@ export function registerAuditCommand(program: Command, lang: Lang, setExit: (cod
     .option('--root <dir>', h('root'), '/')
     .option('--snapshot <file>', h('snapshot'))
     .option('--save-snapshot <file>', h('save'))
+    .option('--fix-script <file>', h('fixScript'))
     .option('-o, --output <file>', h('output'));
   cmd.action(async (_opts, c: Command) => {
     setExit(await audit(c.optsWithGlobals<AuditCliOptions>(), lang));
@@ -180,12 +196,19 @@ async function audit(opts: AuditCliOptions, lang: Lang): Promise<number> {
       await writeOutput(opts.saveSnapshot, JSON.stringify(snapshot, null, 2) + '\n', 'audit snapshot');
   }
   const report = runAudit(snapshot, { toolVersion: toolVersion(), now: new Date(), checks });
+  if (opts.fixScript) {
+    if (snapshot.target.kind !== 'windows-volume')
+      throw new UsageError('--fix-script: the hardening script is written for a Windows volume only');
+    await writeOutput(opts.fixScript, renderFixScript(report, snapshot), 'hardening script (PowerShell)');
+  }
   const text =
     opts.format === 'json'
       ? JSON.stringify(report, null, 2) + '\n'
       : opts.format === 'sarif'
         ? sarifFromAudit(report, checks, lang)
-        : renderAuditText(report, { lang, color: useColor(opts) });
+        : (EXPORT_FORMATS as readonly string[]).includes(opts.format)
+          ? renderExport(reportOfAudit(report), opts.format as ExportFormat)
+          : renderAuditText(report, { lang, color: useColor(opts) });
   await writeOutput(opts.output, text, `audit report (${opts.format})`);
   return auditFailsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
 }

@@ -1,6 +1,6 @@
 // The content-scan part of the command line: its options (--no-content, --full, --path, --rules,
-// --cache, --no-cache, --cross-fs, --max-file-size, --memory), their help in en and zh-CN, the
-// progress line on a TTY (files, bytes, rate, ETA) and the messages about broken rule files.
+// --cache, --no-cache, --cross-fs, --max-file-size, --memory), their help in en and zh-CN, and the
+// messages about broken rule files; the progress line is cli/progress.ts.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -10,6 +10,7 @@ import type { ContentProgress } from '../engine/content-scan.js';
 import type { RuleProblem } from '../engine/yara.js';
 import type { Lang, Localized } from '../model/finding.js';
 import { UsageError } from './errors.js';
+import { ScanProgress } from './progress.js';
 
 const help = {
   noContent: {
@@ -95,37 +96,22 @@ export function addContentOptions(cmd: Command, lang: Lang): void {
 
 const MiB = 1024 * 1024;
 
-function fmtBytes(n: number): string {
-  if (n >= 1024 * MiB) return `${(n / 1024 / MiB).toFixed(1)} GiB`;
-  return `${(n / MiB).toFixed(1)} MiB`;
-}
-
-/** "12,345 files, 1.2 GiB, 310.5 MiB/s, ETA 7 s": what a person watching a long scan wants to know. */
-export function contentProgressText(lang: Lang, p: ContentProgress, elapsedMs: number): string {
-  const rate = elapsedMs > 0 ? p.bytes / (elapsedMs / 1000) : 0;
-  const left = Math.max(0, p.bytesSeen - p.bytes);
-  const eta = rate > 0 && !p.walking ? Math.ceil(left / rate) : undefined;
-  if (p.phase === 'memory') return lang === 'zh-CN' ? '正在扫描进程内存…' : 'scanning process memory…';
-  const files = p.files.toLocaleString('en');
-  if (lang === 'zh-CN')
-    return `内容扫描：${files} 个文件，${fmtBytes(p.bytes)}，${fmtBytes(rate)}/s${eta === undefined ? '' : `，预计还需 ${eta} 秒`}`;
-  return `content scan: ${files} files, ${fmtBytes(p.bytes)}, ${fmtBytes(rate)}/s${eta === undefined ? '' : `, ETA ${eta} s`}`;
-}
-
 /** Turns the parsed flags into collector options; a --path or --rules that does not exist is a usage error. */
-export function contentOptions(opts: ContentCliOptions, lang: Lang, tty: boolean): ContentCollectOptions {
+export function contentOptions(
+  opts: ContentCliOptions,
+  lang: Lang,
+  progress: boolean | ((p: ContentProgress) => void),
+): ContentCollectOptions {
   for (const p of opts.path)
     if (!existsSync(p)) throw new UsageError(`--path ${p}: no such file or directory`);
   for (const d of opts.rules) {
     if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`--rules ${d}: not a directory`);
   }
   if (opts.full && opts.path.length > 0) throw new UsageError('--full and --path cannot be used together');
-  const started = performance.now();
+  // A callback is the caller's progress line (cli/progress.ts); true asks for one of its own.
+  const line = progress === true && !opts.quiet ? new ScanProgress(lang, 'tty') : undefined;
   const onProgress =
-    tty && !opts.quiet
-      ? (p: ContentProgress) =>
-          process.stderr.write(`\r\x1b[K${contentProgressText(lang, p, performance.now() - started)}`)
-      : undefined;
+    typeof progress === 'function' ? progress : line ? (p: ContentProgress) => line.content(p) : undefined;
   const out: ContentCollectOptions = {
     enabled: opts.content,
     scope: opts.full ? 'full' : opts.path.length > 0 ? 'paths' : 'default',

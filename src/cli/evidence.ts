@@ -22,14 +22,16 @@ const H = {
 Reads only. Logs: /var/log/auth.log, secure, syslog, messages, cron (the last 16 MiB of each) and the
 journal from an hour before the miner was first seen. Samples: the executables of the processes the
 findings name, in samples.zip (password "infected" unless --password). manifest.json lists every file
-with its sha256.
+with its sha256. A snapshot of live pages (minehunter web URL --save-snapshot FILE) gives the snapshot,
+the findings (page, script, decoded excerpt, WebSocket) and the hashes of what the pages loaded.
 
 Example:
   minehunter evidence -o /root/case-2024-001 && minehunter report --evidence /root/case-2024-001`,
     'zh-CN': `
 只读取，不修改。日志：/var/log/auth.log、secure、syslog、messages、cron（各取最后 16 MiB），以及矿机
 最早运行时间前一小时起的 journal。样本：检测结果涉及的进程的可执行文件，存于 samples.zip（默认密码
-"infected"，可用 --password 指定）。manifest.json 列出每个文件及其 sha256。
+"infected"，可用 --password 指定）。manifest.json 列出每个文件及其 sha256。在线网页的快照（minehunter web URL --save-snapshot 文件）
+给出快照、检测结果（页面、脚本、解码片段、WebSocket）以及页面所加载内容的哈希。
 
 示例：
   minehunter evidence -o /root/case-2024-001 && minehunter report --evidence /root/case-2024-001`,

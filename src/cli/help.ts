@@ -52,7 +52,8 @@ Examples:
   minehunter scan --fail-on medium         exit 1 when anything medium or worse is found
   minehunter scan --allow ./allow.yml      show sanctioned miners as allowed instead of alerting
   minehunter scan --path /var/www          report on this directory only (add --host for the host too)
-  minehunter scan --format jsonl           one JSON line per finding and a summary line, for a log pipeline`,
+  minehunter scan --format jsonl           one JSON line per finding and a summary line, for a log pipeline
+  minehunter scan --format stix -o b.json  a STIX 2.1 bundle (also: ecs for Elastic, splunk-hec for Splunk)`,
     'zh-CN': `
 读取内容：/proc 中的每个进程（命令行参数、可执行文件、CPU 占用、动态链接器环境变量、加载的库），
 /proc/net 中的网络连接及其所属进程、/etc/hosts 以及主机信息。不做任何修改。
@@ -63,7 +64,8 @@ Examples:
   minehunter scan --fail-on medium         发现中危及以上时以退出码 1 结束
   minehunter scan --allow ./allow.yml      将获准运行的矿机标记为已放行而不告警
   minehunter scan --path /var/www          只报告此目录（加 --host 同时扫描本机）
-  minehunter scan --format jsonl           每条发现输出一行 JSON，最后一行为汇总，供日志管道采集`,
+  minehunter scan --format jsonl           每条发现输出一行 JSON，最后一行为汇总，供日志管道采集
+  minehunter scan --format stix -o b.json  STIX 2.1 数据包（另有 ecs 供 Elastic、splunk-hec 供 Splunk）`,
   },
   collect: {
     en: 'collect a snapshot (facts only, JSON) for analysis elsewhere',
@@ -104,6 +106,11 @@ would have given on the machine it came from.`,
     en: 'output format: text for a person, json the versioned report, jsonl one JSON object per finding and a summary line (for log pipelines)',
     'zh-CN':
       '输出格式：text 供人阅读，json 为带版本号的报告，jsonl 每条发现一行 JSON 对象，最后一行为汇总（供日志管道采集）',
+  },
+  exportFormat: {
+    en: 'ecs Elastic Common Schema events (NDJSON), splunk-hec Splunk HTTP Event Collector events, stix a STIX 2.1 bundle',
+    'zh-CN':
+      'ecs 为 Elastic 通用模式（ECS）事件（NDJSON），splunk-hec 为 Splunk HEC 事件，stix 为 STIX 2.1 数据包',
   },
   failOn: {
     en: 'exit with 1 when a finding (not allowed) is at or above this level',

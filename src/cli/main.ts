@@ -10,14 +10,16 @@ import { defaultCachePath } from '../engine/cache.js';
 import { LEVELS, type Lang, type Level } from '../model/finding.js';
 import { analyzeSnapshot, prepareAnalysis, type Analysis } from '../pipeline/analyze.js';
 import { failsAt, type Report } from '../report/model.js';
-import { detectLang, parseLang, progressText } from '../report/i18n.js';
+import { detectLang, parseLang, t } from '../report/i18n.js';
 import { renderJsonl } from '../report/render-jsonl.js';
+import { EXPORT_FORMATS, renderExport, type ExportFormat } from '../report/render-export.js';
 import { renderText } from '../report/render-text.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
 import { InputFileError } from '../util/input-error.js';
-import { useColor, writeOutput } from './output.js';
+import { outputWidth, useColor, writeOutput } from './output.js';
+import { ScanProgress, filesystemTotals, fullScanRoots, progressMode, treeTotals } from './progress.js';
 import { readSnapshot } from './snapshot-file.js';
 import { helpText, type HelpKey } from './help.js';
 import { addContentOptions, contentOptions, printRuleProblems, type ContentCliOptions } from './content.js';
@@ -31,7 +33,17 @@ import {
 
 /** Commands main.ts defines itself, and the ones other modules register. */
 const RESPOND_COMMANDS = ['respond', 'undo', 'evidence', 'report'];
-const CORE_COMMANDS = ['scan', 'collect', 'analyze', 'image', 'audit', 'web', ...RESPOND_COMMANDS];
+const CORE_COMMANDS = [
+  'scan',
+  'collect',
+  'analyze',
+  'image',
+  'audit',
+  'web',
+  'rules',
+  'watch',
+  ...RESPOND_COMMANDS,
+];
 
 /** The subcommand named on the command line: the first word that is neither an option nor its value. */
 function requestedCommand(argv: string[]): string | undefined {
@@ -49,12 +61,13 @@ interface CommonOptions {
   quiet?: boolean;
 }
 interface AnalyzeCliOptions extends CommonOptions {
-  format: 'text' | 'json' | 'jsonl';
+  format: 'text' | 'json' | 'jsonl' | ExportFormat;
   failOn: Level | 'none';
   allow: string[];
   defaultAllow: boolean;
   iocs: string[];
   output?: string;
+  verbose?: boolean;
 }
 interface CollectCliOptions extends CommonOptions, ContentCliOptions {
   root: string;
@@ -81,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   const scan = program.command('scan').description(h('scan')).addHelpText('after', h('scanAfter'));
   addCollectOptions(scan, h);
   addContentOptions(scan, lang);
-  addAnalyzeOptions(scan, h);
+  addAnalyzeOptions(scan, h, SCAN_FORMATS, lang);
   scan.action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<AnalyzeCliOptions & CollectCliOptions>();
     const viaImages = await scanImagePaths(opts, lang, h);
@@ -114,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     .description(h('analyze'))
     .argument('<snapshot>', h('snapshotArg'))
     .addHelpText('after', h('analyzeAfter'));
-  addAnalyzeOptions(analyze, h);
+  addAnalyzeOptions(analyze, h, SCAN_FORMATS, lang);
   analyze.action(async (file: string, _opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<AnalyzeCliOptions>();
     const analysis = await prepare(opts);
@@ -124,8 +137,28 @@ export async function main(argv: string[]): Promise<number> {
 
   registerImageCommand(program, imageDepsOf(lang, h), (code) => (exitCode = code));
 
-  // A command's modules (database clients, archive and PDF code) cost start-up time and memory, so a
-  // run loads only the command it was asked for; help, a typo or a bare `minehunter` load them all.
+  await registerLoadedCommands(program, argv, lang, (code) => (exitCode = code));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return exitCodeOf(error, lang);
+  }
+}
+
+/**
+ * The commands defined in their own modules. A command's modules (database clients, archive and PDF
+ * code) cost start-up time and memory, so a run loads only the command it was asked for; help, a
+ * typo or a bare `minehunter` load them all.
+ */
+async function registerLoadedCommands(
+  program: Command,
+  argv: string[],
+  lang: Lang,
+  setExit: (code: number) => void,
+): Promise<void> {
+  const h = (key: HelpKey) => helpText(lang, key);
   const requested = requestedCommand(argv);
   const loads = (names: string[]): boolean =>
     requested === undefined || !CORE_COMMANDS.includes(requested) || names.includes(requested);
@@ -160,27 +193,17 @@ export async function main(argv: string[]): Promise<number> {
         addCollectOptions(cmd, h);
         addContentOptions(cmd, lang);
       },
-      setExit: (code) => {
-        exitCode = code;
-      },
+      setExit,
     });
   }
 
   if (loads(['audit'])) {
     const { registerAuditCommand } = await import('./audit.js');
-    registerAuditCommand(program, lang, (code) => {
-      exitCode = code;
-    });
+    registerAuditCommand(program, lang, setExit);
   }
-  if (loads(['web']))
-    (await import('./web.js')).registerWebCommand(program, lang, (code) => (exitCode = code));
-
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
-  } catch (error) {
-    return exitCodeOf(error, lang);
-  }
+  if (loads(['web'])) (await import('./web.js')).registerWebCommand(program, lang, setExit);
+  if (loads(['rules'])) (await import('./rules.js')).registerRulesCommand(program, lang, setExit);
+  if (loads(['watch'])) (await import('./watch.js')).registerWatchCommand(program, lang, setExit);
 }
 
 /** The one place an error becomes an exit code: the user's mistakes are 2, our own faults 3. */
@@ -215,18 +238,19 @@ function addCollectOptions(cmd: Command, h: (k: HelpKey) => string): void {
 
 /** Report formats of scan and analyze; jsonl is one line per finding (report/render-jsonl.ts). */
 const REPORT_FORMATS = ['text', 'json', 'jsonl'] as const;
+/** scan and analyze also export to SIEMs and threat intelligence (report/render-export.ts). */
+const SCAN_FORMATS = [...REPORT_FORMATS, ...EXPORT_FORMATS] as const;
 
+/** With `lang`, the text report's --verbose too (scan, analyze, image; not respond's plan). */
 function addAnalyzeOptions(
   cmd: Command,
   h: (k: HelpKey) => string,
   formats: readonly string[] = REPORT_FORMATS,
+  lang?: Lang,
 ): void {
+  if (lang) cmd.option('--verbose', t(lang, 'cli.verbose'));
   cmd
-    .addOption(
-      new Option('-f, --format <format>', h(formats.includes('jsonl') ? 'reportFormat' : 'format'))
-        .choices(formats)
-        .default('text'),
-    )
+    .addOption(new Option('-f, --format <format>', formatHelp(formats, h)).choices(formats).default('text'))
     .addOption(new Option('--fail-on <level>', h('failOn')).choices([...LEVELS, 'none']).default('high'))
     .option('--allow <file>', h('allow'), collectList, [])
     .option('--no-default-allow', h('noDefaultAllow'))
@@ -239,21 +263,29 @@ async function collect(opts: CollectCliOptions, lang: Lang): Promise<Snapshot> {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new UsageError(`--root ${opts.root}: not a directory`);
   }
-  const progress = !opts.quiet && process.stderr.isTTY;
+  const progress = new ScanProgress(lang, progressMode(Boolean(opts.quiet)));
+  // What the content scan will read, for its time left: statfs for --full, a walk of --path trees.
+  if (opts.content && opts.full) progress.expect(() => filesystemTotals(fullScanRoots(root)));
+  else if (opts.content && opts.path.length > 0)
+    progress.expect((abort) =>
+      treeTotals(
+        opts.path.map((p) => path.resolve(p)),
+        Boolean(opts.crossFs),
+        abort,
+      ),
+    );
   return collectSnapshot({
     root,
     cpuWindowMs: opts.cpuWindow,
     hashExecutables: opts.hash,
     toolVersion: toolVersion(),
-    onProgress: progress ? (id) => process.stderr.write(`\r\x1b[K${progressText(lang, id)}`) : undefined,
-    content: contentOptions(opts, lang, Boolean(process.stderr.isTTY)),
+    onProgress: (id) => progress.phase(id),
+    content: contentOptions(opts, lang, (p) => progress.content(p)),
     // A path scan reports on the paths; the host joins only when asked for.
     // --memory with --path asks for the host's processes too.
     scope: opts.path.length > 0 && !opts.host && opts.memory !== true ? 'paths' : 'host',
     onRuleProblems: (problems) => printRuleProblems(problems, lang, Boolean(opts.quiet)),
-  }).finally(() => {
-    if (progress) process.stderr.write('\r\x1b[K');
-  });
+  }).finally(() => progress.end());
 }
 
 /** What `image` borrows from here: the analysis inputs, the shared options, the report formats. */
@@ -261,7 +293,7 @@ function imageDepsOf(lang: Lang, h: (k: HelpKey) => string): ImageCliDeps {
   return {
     lang,
     prepare: (o) => prepare(o as unknown as AnalyzeCliOptions),
-    addAnalyzeOptions: (cmd) => addAnalyzeOptions(cmd, h),
+    addAnalyzeOptions: (cmd) => addAnalyzeOptions(cmd, h, REPORT_FORMATS, lang),
     render: (report, o) => renderReport(report, o as unknown as AnalyzeCliOptions, lang),
   };
 }
@@ -310,13 +342,26 @@ async function analyzeAndPrint(
   return failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
 }
 
+/** The --format help: the report formats, and the exports where the command takes them. */
+function formatHelp(formats: readonly string[], h: (k: HelpKey) => string): string {
+  if (!formats.includes('jsonl')) return h('format');
+  return formats.includes('stix') ? `${h('reportFormat')}; ${h('exportFormat')}` : h('reportFormat');
+}
+
 /** One report in the format asked for: what scan, analyze and image print. */
 function renderReport(report: Report, opts: AnalyzeCliOptions, lang: Lang): string {
+  if ((EXPORT_FORMATS as readonly string[]).includes(opts.format))
+    return renderExport(report, opts.format as ExportFormat);
   return opts.format === 'json'
     ? JSON.stringify(report, null, 2) + '\n'
     : opts.format === 'jsonl'
       ? renderJsonl(report)
-      : renderText(report, { lang, color: useColor(opts) });
+      : renderText(report, {
+          lang,
+          color: useColor(opts),
+          width: outputWidth(opts),
+          verbose: Boolean(opts.verbose),
+        });
 }
 
 function langFromArgv(argv: string[]): Lang {

@@ -53,9 +53,33 @@ export async function writeOutput(
   await registerOutputs([{ path: file, what }]);
 }
 
-/** Colours only on a terminal, never with --no-color or NO_COLOR; FORCE_COLOR turns them on. */
-export function useColor(opts: { color: boolean }): boolean {
-  if (!opts.color || process.env.NO_COLOR) return false;
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
-  return Boolean(process.stdout.isTTY);
+/**
+ * Colours by destination: only when the stream the text is written to is a terminal. A file named
+ * with `-o` never gets any, even from a terminal; --no-color and NO_COLOR (any non-empty value, as
+ * no-color.org says) turn them off; FORCE_COLOR (not 0 or false) turns them on for a pipe, as for
+ * `| less -R`. The stream and environment are parameters for the tests.
+ */
+export function useColor(
+  opts: { color: boolean; output?: string },
+  stream: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  if (!opts.color || env.NO_COLOR) return false;
+  if (opts.output !== undefined && opts.output !== '-') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '0' && force !== 'false') return true;
+  return Boolean(stream.isTTY);
+}
+
+/**
+ * Columns to fit the text report to: the terminal's when standard output is one and no `-o` file is
+ * named; otherwise none (a file or a pipe keeps its lines whole, for grep and wider windows).
+ */
+export function outputWidth(
+  opts: { output?: string },
+  stream: { isTTY?: boolean; columns?: number } = process.stdout,
+): number | undefined {
+  if (opts.output !== undefined && opts.output !== '-') return undefined;
+  if (!stream.isTTY) return undefined;
+  return stream.columns && stream.columns > 20 ? stream.columns : 100;
 }

@@ -11,6 +11,7 @@ import { IntakeError, emptyIntake, promptMissing, readIntake, type Intake } from
 import { buildIncidentReport, type IncidentInput } from '../incident/model.js';
 import { renderIncidentMarkdown } from '../incident/render-md.js';
 import { renderIncidentHtml } from '../incident/render-html.js';
+import { snapshotMarks } from '../incident/charts.js';
 import { PdfError, renderPdf } from '../report/render-pdf.js';
 import { SnapshotSchema, type Snapshot } from '../snapshot/schema.js';
 import type { Report } from '../report/model.js';
@@ -105,10 +106,16 @@ export function registerReportCommand(program: Command, deps: RespondDeps): void
     }
     const incident = buildIncidentReport({ ...input, intake, now: new Date() });
     const format = String(opts.format);
+    // The HTML/PDF page's findings table and timeline (with the snapshot's file times when there is one).
+    const htmlOpts = {
+      target: input.report.target,
+      findings: input.report.findings,
+      ...(input.snapshot ? { marks: snapshotMarks(input.snapshot, input.report.findings, lang) } : {}),
+    };
     if (format === 'pdf') {
       let pdf: Buffer;
       try {
-        pdf = await renderPdf(renderIncidentHtml(incident, lang, { target: input.report.target }));
+        pdf = await renderPdf(renderIncidentHtml(incident, lang, htmlOpts));
       } catch (error) {
         if (error instanceof PdfError) throw new UsageError(error.message);
         throw error;
@@ -122,7 +129,7 @@ export function registerReportCommand(program: Command, deps: RespondDeps): void
         format === 'json'
           ? JSON.stringify(incident, null, 2) + '\n'
           : format === 'html'
-            ? renderIncidentHtml(incident, lang, { target: input.report.target })
+            ? renderIncidentHtml(incident, lang, htmlOpts)
             : renderIncidentMarkdown(incident, lang, { target: input.report.target });
       await writeOutput(opts.output as string | undefined, text, `incident report (${format})`);
     }

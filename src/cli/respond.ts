@@ -175,6 +175,8 @@ async function respondAction(
     processes: processFactsFor(report, scanned?.snapshot, path.join(root, 'proc')),
     self: process.pid,
     ancestors,
+    // A Windows volume's plan is PowerShell for its administrator; only file quarantine is applied here.
+    target: report.target.kind,
   });
   const selected = opts.select ? parseSelectionOrUsage(opts.select, plan) : undefined;
   const steps = selectSteps(plan, selected);

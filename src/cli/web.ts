@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { BrowserMissingError, findChromium } from '../collect/web/chromium.js';
 import { BrowserStartError, checkSite, openBrowser, type LiveBrowser } from '../collect/web/live.js';
 import { webRuleScanner, type WebRuleScanner } from '../collect/web/rules.js';
+import { pageSnapshot } from '../collect/web/snapshot.js';
 import { judgePage, type PageObservation, type PageStatus } from '../detect/web-live.js';
 import { defaultCachePath } from '../engine/cache.js';
 import { EngineUnavailableError } from '../engine/yara.js';
@@ -47,6 +48,8 @@ Examples:
   minehunter web https://shop.example.com/ --crawl 2 --max-pages 30
   minehunter web http://10.0.0.5/index.php --block-external --format json -o page.json
   minehunter web https://blog.example.com/ --cpu-window 3000 --fail-on medium
+  minehunter web https://shop.example.com/ --save-snapshot page.json
+  minehunter report --snapshot page.json -o incident.md; minehunter evidence --snapshot page.json -o ./case
 
 Exit codes: 0 nothing at or above --fail-on on any page, 1 findings at or above it, 2 usage error
 (a URL that is not http(s), Chromium not installed), 3 internal error.`,
@@ -67,6 +70,8 @@ Worker，以及页面加载后 --cpu-window 时间内渲染进程的 CPU 占用�
   minehunter web https://shop.example.com/ --crawl 2 --max-pages 30
   minehunter web http://10.0.0.5/index.php --block-external --format json -o page.json
   minehunter web https://blog.example.com/ --cpu-window 3000 --fail-on medium
+  minehunter web https://shop.example.com/ --save-snapshot page.json
+  minehunter report --snapshot page.json -o incident.md; minehunter evidence --snapshot page.json -o ./case
 
 退出码：0 所有页面都没有达到 --fail-on 级别的发现，1 有达到该级别的发现，2 用法错误（URL 不是 http(s)、
 未安装 Chromium），3 内部错误。`,
@@ -78,6 +83,11 @@ Worker，以及页面加载后 --cpu-window 时间内渲染进程的 CPU 占用�
     'zh-CN': '任一页面存在达到此级别的发现时以退出码 1 结束',
   },
   output: { en: 'write the report to this file', 'zh-CN': '将报告写入此文件' },
+  saveSnapshot: {
+    en: 'also save what the browser saw as a snapshot, for `minehunter report --snapshot` and `evidence --snapshot`',
+    'zh-CN':
+      '同时将浏览器观察到的内容保存为快照，供 `minehunter report --snapshot` 和 `evidence --snapshot` 使用',
+  },
   crawl: {
     en: 'also check same-origin pages linked from each URL, up to this many links deep (0-5)',
     'zh-CN': '同时检查每个 URL 链接到的同源页面，最多深入这么多层链接（0-5）',
@@ -116,6 +126,7 @@ interface WebCliOptions {
   format: 'text' | 'json';
   failOn: Level | 'none';
   output?: string;
+  saveSnapshot?: string;
   crawl: number;
   maxPages: number;
   blockExternal?: boolean;
@@ -213,6 +224,7 @@ async function run(inputs: string[], opts: WebCliOptions, lang: Lang): Promise<n
   const executablePath = chromiumPath(opts, lang);
   const notes: Localized[] = [];
   const rules = loadRules(opts, lang, notes);
+  const startedAt = new Date();
   const t0 = performance.now();
   const browser = await startBrowser(opts, executablePath, rules);
   const startMs = Math.round(performance.now() - t0);
@@ -231,18 +243,32 @@ async function run(inputs: string[], opts: WebCliOptions, lang: Lang): Promise<n
   }
   const pages: WebPageReport[] = observations.map((o) => ({ url: o.url, ...judgePage(o), observation: o }));
   const count = (s: PageStatus) => pages.filter((p) => p.status === s).length;
+  const options = {
+    cpuWindowMs: opts.cpuWindow,
+    pageTimeoutMs: opts.timeout,
+    crawl: opts.crawl,
+    maxPages: opts.maxPages,
+    blockExternal: Boolean(opts.blockExternal),
+  };
+  if (opts.saveSnapshot) {
+    const snapshot = pageSnapshot({
+      urls,
+      pages: observations,
+      browser: { executable: browser.executable, version: browser.version },
+      options,
+      notes,
+      toolVersion: toolVersion(),
+      collectedAt: startedAt,
+      durationMs: performance.now() - t0,
+    });
+    await writeOutput(opts.saveSnapshot, `${JSON.stringify(snapshot, null, 2)}\n`, 'snapshot');
+  }
   const report: WebReport = {
     schemaVersion: 1,
     tool: { name: 'minehunter', version: toolVersion() },
     generatedAt: new Date().toISOString(),
     browser: { executable: browser.executable, version: browser.version, startMs },
-    options: {
-      cpuWindowMs: opts.cpuWindow,
-      pageTimeoutMs: opts.timeout,
-      crawl: opts.crawl,
-      maxPages: opts.maxPages,
-      blockExternal: Boolean(opts.blockExternal),
-    },
+    options,
     notes,
     summary: {
       pages: pages.length,
@@ -275,6 +301,7 @@ export function registerWebCommand(program: Command, lang: Lang, setExit: (code:
     .addOption(new Option('-f, --format <format>', h('format')).choices(['text', 'json']).default('text'))
     .addOption(new Option('--fail-on <level>', h('failOn')).choices([...LEVELS, 'none']).default('high'))
     .option('-o, --output <file>', h('output'))
+    .option('--save-snapshot <file>', h('saveSnapshot'))
     .addOption(new Option('--crawl <depth>', h('crawl')).default(0).argParser(wholeNumber('--crawl', 0, 5)))
     .addOption(
       new Option('--max-pages <n>', h('maxPages')).default(20).argParser(wholeNumber('--max-pages', 1, 500)),

@@ -13,6 +13,8 @@ import { collectContainers } from './linux/containers/index.js';
 import { collectWeb, scannableRoots } from './linux/web-roots.js';
 import { notApplicable, runCollectors, type Collector } from './runner.js';
 import { imageCollectors, type ImageCollectOptions } from './image/index.js';
+import { windowsCollectors } from './windows/index.js';
+import { windowsLiveCollectors } from './windows-live/index.js';
 import type { RuleProblem } from '../engine/yara.js';
 
 export interface CollectOptions {
@@ -223,7 +225,7 @@ function linuxPathCollectors(opts: CollectOptions): Collector[] {
   return list;
 }
 
-/** The collectors of a target kind; Windows volumes, images and web roots get their own lists. */
+/** The collectors of a target kind: a Linux host or root, an image, a Windows volume. */
 function collectorsFor(kind: TargetKind, opts: CollectOptions): Collector[] {
   switch (kind) {
     case 'linux-live':
@@ -235,6 +237,31 @@ function collectorsFor(kind: TargetKind, opts: CollectOptions): Collector[] {
       const host = linuxCollectors(opts).map((c) => notApplicable(c.id, c.sections, note));
       return [...imageCollectors(opts), ...host];
     }
+    case 'windows-volume': {
+      // A Windows volume is read as Windows: the Linux collectors are recorded, never reported as clean.
+      const note = 'windows-volume target: read by the Windows collectors instead';
+      const linux = linuxCollectors({ ...opts, content: undefined })
+        .filter((c) => c.id !== 'linux.containers' && c.id !== 'linux.host')
+        .map((c) => notApplicable(c.id, c.sections, note));
+      const list = [...windowsCollectors(opts), ...linux];
+      // The content scan reads the volume's hiding places (collect/windows/places.ts); no processes.
+      if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems, false));
+      return list;
+    }
+    case 'windows-live': {
+      // This Windows system through PowerShell/CIM (collect/windows-live/); the Linux collectors and
+      // the offline volume's folder walk are recorded, never reported as clean.
+      const note = 'windows-live target: read through PowerShell by the windows-live collectors instead';
+      const linux = linuxCollectors({ ...opts, content: undefined })
+        .filter((c) => c.id !== 'linux.containers' && c.id !== 'linux.host')
+        .filter((c) => c.id !== 'linux.processes' && c.id !== 'linux.sockets')
+        .map((c) => notApplicable(c.id, c.sections, note));
+      const files = notApplicable('windows.files', ['windows-files'], note);
+      return [...windowsLiveCollectors(opts), files, ...linux];
+    }
+    case 'web-page':
+      // Live pages are opened by `minehunter web` (collect/web/snapshot.ts), never found at a root.
+      return [];
   }
 }
 

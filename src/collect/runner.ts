@@ -22,6 +22,8 @@ export const PART_KEYS = [
   'containers',
   'image',
   'web',
+  'windows',
+  'page',
 ] as const;
 type PartKey = (typeof PART_KEYS)[number];
 
@@ -164,7 +166,10 @@ export async function runCollectors(
   for (const key of PART_KEYS) {
     for (const { result } of outcomes) {
       const value = result.part?.[key];
-      if (value !== undefined) Object.assign(merged, { [key]: value });
+      if (value === undefined) continue;
+      // The Windows collectors (registry, tasks, WMI, files) each fill their own fields of `windows`.
+      if (key === 'windows') merged.windows = { ...merged.windows, ...(value as Snapshot['windows']) };
+      else Object.assign(merged, { [key]: value });
     }
   }
   return { part: merged, collection };

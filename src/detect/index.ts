@@ -28,6 +28,14 @@ import { systemBinaryModified } from './detectors/system-binary-modified.js';
 import { symlinkOutsideRoot } from './detectors/symlink-outside-root.js';
 import { archiveBombHideout } from './detectors/archive-bomb-hideout.js';
 import { webInjectionPlace } from './detectors/web-injection-place.js';
+import { webLivePage } from './detectors/web-live-page.js';
+import { windowsDriverService } from './detectors/windows-driver-service.js';
+import { windowsOddBinary } from './detectors/windows-odd-binary.js';
+import { windowsHiddenFolder } from './detectors/windows-hidden-folder.js';
+import { windowsWmiSubscription } from './detectors/windows-wmi-subscription.js';
+import { windowsServiceOdd } from './detectors/windows-service-odd.js';
+import { windowsScheduledTask } from './detectors/windows-scheduled-task.js';
+import { windowsAutostart } from './detectors/windows-autostart.js';
 import { imageEntrypoint } from './detectors/image-entrypoint.js';
 import { imageContent } from './detectors/image-content.js';
 import { imageEnv } from './detectors/image-env.js';
@@ -67,6 +75,18 @@ export const detectors: Detector[] = [
   symlinkOutsideRoot,
   archiveBombHideout,
   webInjectionPlace,
+  webLivePage,
+  // A Windows volume (issue 14). A planted program's file is the subject of every hit about it, so a
+  // driver service, a task or a Run value merges with the file's own finding: the miner-category
+  // ones (driver, planted binary, Fonts folder, WMI consumer) come first so that, on a tie, the
+  // finding is named for what the object is; the persistence that starts it joins as a signal.
+  windowsDriverService,
+  windowsOddBinary,
+  windowsHiddenFolder,
+  windowsWmiSubscription,
+  windowsServiceOdd,
+  windowsScheduledTask,
+  windowsAutostart,
   // Container images (their hits share the subject `image:<digest>`, so they merge only with each
   // other): what a container starts names the finding on a tie, then what the layers carry.
   imageEntrypoint,

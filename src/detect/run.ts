@@ -49,6 +49,12 @@ function presentSections(snapshot: Snapshot): Set<Section> {
     dirs: snapshot.dirs,
     audit: snapshot.audit,
     web: snapshot.web,
+    // Each Windows collector fills its own fields of one `windows` object.
+    'windows-registry': snapshot.windows?.services,
+    'windows-tasks': snapshot.windows?.tasks,
+    'windows-wmi': snapshot.windows?.wmi,
+    'windows-files': snapshot.windows?.files,
+    page: snapshot.page,
   };
   for (const section of [...present]) if (data[section] === undefined) present.delete(section);
   return present;
@@ -62,9 +68,15 @@ function notApplicableSections(snapshot: Snapshot): Set<Section> {
   // Only an image target has image layers: a host scan (and any snapshot older than the section)
   // has nothing for the image detectors to read, which is not the same as failing to read it.
   if (snapshot.target.kind !== 'container-image') out.add('image');
+  // Likewise only a Windows volume has hives, task files, a WMI repository and its drop folders.
+  if (snapshot.target.kind !== 'windows-volume')
+    for (const s of ['windows-registry', 'windows-tasks', 'windows-wmi', 'windows-files'] as const)
+      out.add(s);
   // A target without web roots gets no web record at all (as one without containers): nothing for
   // the web detectors to read, which is not a failure to read it.
   if (!snapshot.collection.some((r) => r.sections.includes('web'))) out.add('web');
+  // Only `minehunter web` opens live pages: any other snapshot has no page for web-live-page to read.
+  if (!snapshot.collection.some((r) => r.sections.includes('page'))) out.add('page');
   return out;
 }
 

@@ -4,133 +4,33 @@
 // workers burned CPU beside a WebAssembly module, and the page's verdict with its findings. The
 // browser driver (collect/web/) fills these types; nothing here touches the host or the network,
 // so a saved observation is judged the same way anywhere.
-import type { Evidence, Finding, Level, Localized, MinerKind } from '../model/finding.js';
+import type { Evidence, Finding, Level, Localized } from '../model/finding.js';
 import { levelRank } from '../model/finding.js';
 import { formatMessage, type MessageData } from '../model/localized.js';
-import { fingerprintOf } from './run.js';
+import { createHash } from 'node:crypto';
+import type {
+  LoadedScript,
+  PageObservation,
+  WasmModuleSeen,
+  WebRuleMatch,
+  WebSocketSeen,
+  WsFrame,
+} from '../snapshot/page.js';
 
-/** Where in the page something ran: the page's own document, a frame of it, or a worker. */
-export type WebScope = 'page' | 'frame' | 'worker';
-
-/** A rule match on a script's text (as written or decoded) or a WebAssembly module's bytes. */
-export interface WebRuleMatch {
-  rule: string;
-  namespace: string;
-  level?: Level;
-  kind?: MinerKind;
-  description?: string;
-  strings: { identifier: string; excerpt: string }[];
-  /** Techniques undone to reach the text that matched (empty or absent: as written). */
-  chain?: string[];
-  decodedExcerpt?: string;
-}
-
-/** A document or script the page loaded (inline scripts are scanned with their document). */
-export interface LoadedScript {
-  url: string;
-  type: 'document' | 'script';
-  scope: WebScope;
-  status?: number;
-  size: number;
-  sha256?: string;
-  matches: WebRuleMatch[];
-  /** Why the body was not scanned (or only in part): body unavailable, too large, engine error. */
-  note?: string;
-}
-
-export interface WsFrame {
-  dir: 'sent' | 'received';
-  /** 1 text, 2 binary (RFC 6455). */
-  opcode: number;
-  /** The payload as text (binary frames base64), cut to a bound; `size` is the whole length. */
-  text: string;
-  size: number;
-  /** Milliseconds since the page check started. */
-  atMs: number;
-}
-
-export interface WebSocketSeen {
-  url: string;
-  scope: WebScope;
-  /** HTTP status of the handshake (101 when it opened). */
-  status?: number;
-  error?: string;
-  /** The first frames in each direction (bounded); the counts hold all of them. */
-  frames: WsFrame[];
-  sent: number;
-  received: number;
-}
-
-export interface WasmModuleSeen {
-  sha256: string;
-  size: number;
-  /**
-   * The API that compiled it (compile, instantiate, compileStreaming, instantiateStreaming, Module),
-   * or `debugger` for a worker's module found through the debugger when the hook came too late.
-   */
-  via: string;
-  scope: WebScope;
-  /** The response a streaming compile read it from. */
-  url?: string;
-  exports: { name: string; kind: string }[];
-  imports: { module: string; name: string; kind: string }[];
-  matches: WebRuleMatch[];
-  /** True when only the first bytes were handed over (a module above the size bound). */
-  partial?: boolean;
-}
-
-export interface WorkerSeen {
-  url: string;
-  type: string;
-}
-
-/**
- * CPU the page used over the sampling window after it loaded: its main thread (the page's own
- * task time) and its workers' threads. The browser's own renderers (its omnibox and other
- * built-in pages, which keep a core busy in headless mode) are not the page's and not counted.
- */
-export interface CpuSample {
-  windowMs: number;
-  /** mainThreadMs + workerMs, when both are known. */
-  cpuMs?: number;
-  /** The page's main thread (Performance.getMetrics TaskDuration). */
-  mainThreadMs?: number;
-  /** The page's worker threads (dedicated and shared), read from the renderers' threads. */
-  workerMs?: number;
-}
-
-/** A request the browser was refused: another origin under --block-external, or its own services. */
-export interface BlockedRequest {
-  url: string;
-  /** origin: the page reached for another origin; browser: the browser's own background service. */
-  by: 'origin' | 'browser';
-  atMs: number;
-}
-
-export interface PageObservation {
-  url: string;
-  /** Where the page ended after redirects. */
-  finalUrl?: string;
-  /** Links followed from the first URL to reach this one (0 for a URL the user named). */
-  depth: number;
-  title?: string;
-  status?: number;
-  /** The load event fired within the time allowed. */
-  loaded: boolean;
-  /** Why the page could not be checked (then nothing else is known about it). */
-  error?: string;
-  startedAt: string;
-  durationMs: number;
-  requests: number;
-  scripts: LoadedScript[];
-  sockets: WebSocketSeen[];
-  wasm: WasmModuleSeen[];
-  workers: WorkerSeen[];
-  cpu: CpuSample;
-  blocked: BlockedRequest[];
-  /** Observations dropped at a bound (frames, scripts, modules), so a reader knows the lists are cut. */
-  truncated?: string[];
-}
+// The observation's shapes are the snapshot's `page` section (snapshot/page.ts): one schema for what
+// the browser driver fills, what a saved snapshot holds and what is judged here.
+export type {
+  BlockedRequest,
+  CpuSample,
+  LoadedScript,
+  PageObservation,
+  WasmModuleSeen,
+  WebRuleMatch,
+  WebScope,
+  WebSocketSeen,
+  WorkerSeen,
+  WsFrame,
+} from '../snapshot/page.js';
 
 // ---- Miner protocols over WebSocket ----
 
@@ -244,7 +144,8 @@ export const DEFAULT_THRESHOLDS: WebLiveThresholds = { workerCpuShare: 0.5 };
 const DEFAULT_RULE_LEVEL: Level = 'medium';
 const TAGS = ['attack.t1496'];
 
-const RULES = {
+/** The four things a page is judged on, each a message of the web-live-page detector. */
+export const WEB_LIVE_RULES = {
   protocol: {
     id: 'web-live-miner-protocol',
     title: { en: 'Page speaks a mining protocol over WebSocket', 'zh-CN': '页面通过 WebSocket 使用挖矿协议' },
@@ -309,28 +210,57 @@ interface RuleText {
   verify: Localized;
 }
 
-function finding(
-  rule: RuleText,
+export type WebLiveRule = keyof typeof WEB_LIVE_RULES;
+
+/**
+ * One thing found on a page, before it is a Finding: the `web` command makes it one directly, the
+ * web-live-page detector hands it to the rule runner (so `analyze`, `report` and `evidence` read a
+ * saved check the same way). Same facts, same fingerprint either way.
+ */
+export interface PageHit {
+  rule: WebLiveRule;
+  /** What it is about, unique within the page: the page's socket, module, script or workers. */
+  subject: string;
+  level: Level;
+  data: MessageData;
+  evidence: Evidence[];
+  /** Parts that identify it across runs (the rule's id first), never times or counts. */
+  fingerprint: string[];
+}
+
+/** sha256 of the parts, shortened, as the rule runner computes a finding's (detect/run.ts). */
+function fingerprintOf(parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
+}
+
+function hit(
+  rule: WebLiveRule,
+  subject: string,
   level: Level,
   data: MessageData,
   evidence: Evidence[],
-  fingerprint: string[],
-): Finding {
+  parts: string[],
+): PageHit {
+  return { rule, subject, level, data, evidence, fingerprint: [WEB_LIVE_RULES[rule].id, ...parts] };
+}
+
+function finding(h: PageHit): Finding {
+  const rule: RuleText = WEB_LIVE_RULES[h.rule];
   return {
     ruleId: rule.id,
     kind: 'web-script',
     category: 'miner',
-    level,
+    level: h.level,
     title: { ...rule.title },
-    message: formatMessage(rule.message, data),
+    message: formatMessage(rule.message, h.data),
     messageId: 'default',
-    data,
-    evidence,
+    data: h.data,
+    evidence: h.evidence,
     tags: [...TAGS],
     verify: { ...rule.verify },
     // A page on someone's server is not minehunter's to change: the playbook says what to do.
     remediate: [],
-    fingerprint: fingerprintOf([rule.id, ...fingerprint]),
+    fingerprint: fingerprintOf(h.fingerprint),
     signals: [],
     basis: 'running',
   };
@@ -347,7 +277,7 @@ function strongestLevel(matches: readonly WebRuleMatch[]): Level {
 const ruleList = (matches: readonly WebRuleMatch[]): string =>
   [...new Set(matches.map((m) => `${m.namespace}.${m.rule}`))].join(', ');
 
-function protocolFinding(page: string, frames: MinerFrame[]): Finding[] {
+function protocolHits(page: string, frames: MinerFrame[]): PageHit[] {
   const bySocket = new Map<string, MinerFrame[]>();
   for (const f of frames) bySocket.set(f.socket, [...(bySocket.get(f.socket) ?? []), f]);
   return [...bySocket].map(([socket, fs]) => {
@@ -366,11 +296,12 @@ function protocolFinding(page: string, frames: MinerFrame[]): Finding[] {
     };
     // Messages both ways (a job received, a share submitted) are mining under way, not a probe.
     const both = fs.some((f) => f.dir === 'sent') && fs.some((f) => f.dir === 'received');
-    return finding(RULES.protocol, both ? 'critical' : 'high', data, evidence, [page, socket]);
+    const level = both ? 'critical' : 'high';
+    return hit('protocol', `page:${page}#websocket:${socket}`, level, data, evidence, [page, socket]);
   });
 }
 
-function wasmFindings(page: string, wasm: readonly WasmModuleSeen[]): Finding[] {
+function wasmHits(page: string, wasm: readonly WasmModuleSeen[]): PageHit[] {
   return wasm
     .filter((w) => w.matches.length > 0)
     .map((w) => {
@@ -384,11 +315,12 @@ function wasmFindings(page: string, wasm: readonly WasmModuleSeen[]): Finding[] 
         ),
       ];
       const data = { page, sha256: w.sha256, size: w.size, rules: ruleList(w.matches) };
-      return finding(RULES.wasm, strongestLevel(w.matches), data, evidence, [page, w.sha256]);
+      const level = strongestLevel(w.matches);
+      return hit('wasm', `page:${page}#wasm:${w.sha256}`, level, data, evidence, [page, w.sha256]);
     });
 }
 
-function scriptFindings(page: string, scripts: readonly LoadedScript[]): Finding[] {
+function scriptHits(page: string, scripts: readonly LoadedScript[]): PageHit[] {
   return scripts
     .filter((s) => s.matches.length > 0)
     .map((s) => {
@@ -403,12 +335,14 @@ function scriptFindings(page: string, scripts: readonly LoadedScript[]): Finding
             : []),
         ]),
       ];
-      const data = { page, script: s.url, sha256: s.sha256 ?? '-', rules: ruleList(s.matches) };
-      return finding(RULES.script, strongestLevel(s.matches), data, evidence, [page, s.url, s.sha256 ?? '']);
+      const sha = s.sha256 ?? '-';
+      const data = { page, script: s.url, sha256: sha, rules: ruleList(s.matches) };
+      const subject = `page:${page}#script:${s.url}#${sha}`;
+      return hit('script', subject, strongestLevel(s.matches), data, evidence, [page, s.url, s.sha256 ?? '']);
     });
 }
 
-function cpuFinding(page: string, obs: PageObservation, th: WebLiveThresholds): Finding[] {
+function cpuHits(page: string, obs: PageObservation, th: WebLiveThresholds): PageHit[] {
   const { workerMs, windowMs } = obs.cpu;
   if (workerMs === undefined || windowMs <= 0) return [];
   if (obs.workers.length === 0 || obs.wasm.length === 0) return [];
@@ -425,7 +359,24 @@ function cpuFinding(page: string, obs: PageObservation, th: WebLiveThresholds): 
     ...obs.workers.slice(0, 4).map((w) => match('worker', w.url)),
     ...obs.wasm.slice(0, 4).map((w) => match('wasm sha256', w.sha256)),
   ];
-  return [finding(RULES.cpu, 'medium', data, evidence, [page])];
+  return [hit('cpu', `page:${page}#cpu`, 'medium', data, evidence, [page])];
+}
+
+/**
+ * What one page gives away, strongest first: its miner-protocol sockets, the WebAssembly modules and
+ * scripts the rules match, and (only when nothing else explains the page) workers that hold the CPU
+ * beside a WebAssembly module.
+ */
+export function pageHits(
+  obs: PageObservation,
+  th: WebLiveThresholds = DEFAULT_THRESHOLDS,
+): { hits: PageHit[]; minerFrames: MinerFrame[] } {
+  const page = obs.url;
+  const frames = minerFrames(obs.sockets);
+  const hits = [...protocolHits(page, frames), ...wasmHits(page, obs.wasm), ...scriptHits(page, obs.scripts)];
+  // Load alone is judged only when nothing else explains the page.
+  if (hits.length === 0) hits.push(...cpuHits(page, obs, th));
+  return { hits, minerFrames: frames };
 }
 
 /**
@@ -435,15 +386,8 @@ function cpuFinding(page: string, obs: PageObservation, th: WebLiveThresholds): 
  * not be checked (never "clean"); clean otherwise.
  */
 export function judgePage(obs: PageObservation, th: WebLiveThresholds = DEFAULT_THRESHOLDS): PageVerdict {
-  const page = obs.url;
-  const frames = minerFrames(obs.sockets);
-  const findings = [
-    ...protocolFinding(page, frames),
-    ...wasmFindings(page, obs.wasm),
-    ...scriptFindings(page, obs.scripts),
-  ];
-  // Load alone is judged only when nothing else explains the page.
-  if (findings.length === 0) findings.push(...cpuFinding(page, obs, th));
+  const { hits, minerFrames: frames } = pageHits(obs, th);
+  const findings = hits.map(finding);
   findings.sort(
     (a, b) => levelRank(b.level) - levelRank(a.level) || (a.fingerprint < b.fingerprint ? -1 : 1),
   );

@@ -444,6 +444,7 @@ function scanLargeFile(scanner: YaraScanner, job: FileJob, fd: number, io: strin
 
 /** Largest single read of process memory: regions are scanned in pieces of this size. */
 const MEMORY_CHUNK = 4 * 1024 * 1024;
+let memoryBuffer: Buffer | undefined;
 
 /** Reads the given regions of /proc/PID/mem and scans each; matches are merged per rule. */
 export function scanMemoryJob(scanner: YaraScanner, job: MemoryJob, procDir = '/proc'): MemoryResult {
@@ -456,8 +457,10 @@ export function scanMemoryJob(scanner: YaraScanner, job: MemoryJob, procDir = '/
     return out;
   }
   const byRule = new Map<string, RuleMatch>();
-  // One buffer per job, reused for every piece: the scan is synchronous, so nothing outlives a read.
-  const buf = Buffer.allocUnsafe(MEMORY_CHUNK);
+  // One buffer per thread, reused for every piece of every job: the scan is synchronous, so nothing
+  // outlives a read, and a scan of hundreds of processes does not leave hundreds of 4 MiB buffers to
+  // the garbage collector.
+  const buf = (memoryBuffer ??= Buffer.allocUnsafe(MEMORY_CHUNK));
   try {
     for (const [start, length] of job.regions) {
       let done = 0;

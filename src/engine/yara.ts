@@ -32,6 +32,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Localized } from '../model/finding.js';
+import { installedSet } from '../iocs/bundle-store.js';
 import { planPrefilter } from './prefilter.js';
 
 const NATIVE_PACKAGE = '@litko/yara-x-linux-x64-gnu';
@@ -211,9 +212,12 @@ export function engineVersion(): string {
 
 // ---- Rule files ----
 
-/** The rules/ directory shipped with minehunter (two levels up from src/engine or dist/engine). */
+/**
+ * Our own rules: the installed bundle's rules/ (`minehunter rules update`), else the rules/ directory
+ * shipped with minehunter (two levels up from src/engine or dist/engine).
+ */
 export function bundledRulesDir(): string {
-  return fileURLToPath(new URL('../../rules/', import.meta.url));
+  return installedSet()?.rulesDir ?? fileURLToPath(new URL('../../rules/', import.meta.url));
 }
 
 /** The *.yar and *.yara files directly in `dir`, sorted by name so namespaces and order are stable. */

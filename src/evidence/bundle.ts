@@ -1,7 +1,9 @@
 // The evidence bundle a response team asks for (source document §5, items 5 and 6): the snapshot, the
 // findings, the logs that cover the incident (auth/secure, cron, syslog/messages, the journal around the
 // first-seen time), shell histories, and the samples in a password-protected zip, with a manifest of
-// sha256 hashes. It only reads the target; everything is written under the output directory.
+// sha256 hashes. It only reads the target; everything is written under the output directory. A live
+// page check (target `web-page`) read no host: its bundle is the snapshot, the findings and the hashes
+// of what the pages loaded.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -224,6 +226,23 @@ async function archiveSamples(
   };
 }
 
+/**
+ * A live page check's scripts, documents and WebAssembly modules as `sha256  URL` lines (the format
+ * of sha256sum): the check keeps hashes, not bytes, so these are what a copy fetched from the
+ * server, or one found in its web root, is checked against.
+ */
+async function putPageHashes(snapshot: Snapshot, put: Put): Promise<void> {
+  const lines = new Set<string>();
+  for (const page of snapshot.page?.pages ?? []) {
+    for (const s of page.scripts) if (s.sha256) lines.add(`${s.sha256}  ${s.url}`);
+    for (const w of page.wasm) lines.add(`${w.sha256}  ${w.url ?? `${page.url} (WebAssembly, ${w.via})`}`);
+  }
+  if (lines.size === 0) return;
+  // URLs are the page's text: one per line, never a line break of its own.
+  const text = [...lines].map((l) => l.replace(/[\r\n]/g, ' ')).join('\n');
+  await put('pages/hashes.txt', `${text}\n`, { source: 'minehunter web (page section of snapshot.json)' });
+}
+
 export async function collectEvidence(opts: EvidenceOptions): Promise<BundleManifest> {
   await mkdir(opts.outDir, { recursive: true, mode: 0o700 });
   const files: BundleFile[] = [];
@@ -239,9 +258,19 @@ export async function collectEvidence(opts: EvidenceOptions): Promise<BundleMani
   await put('report.json', JSON.stringify(opts.report, null, 2) + '\n');
 
   const seen = firstSeen(opts.report);
-  await gatherLogs(opts, seen, put, notGathered);
-  await gatherHistories(opts, put);
-  const samples = await archiveSamples(opts, files, notGathered);
+  let samples: BundleManifest['samples'];
+  if (opts.snapshot.target.kind === 'web-page') {
+    // A live page check read no host: this machine's logs and histories are not the incident's.
+    await putPageHashes(opts.snapshot, put);
+    notGathered.push({
+      what: 'logs, shell histories and samples',
+      why: 'a live page check reads no host: collect them on the web server (minehunter evidence there); the hashes of what the pages loaded are in pages/hashes.txt',
+    });
+  } else {
+    await gatherLogs(opts, seen, put, notGathered);
+    await gatherHistories(opts, put);
+    samples = await archiveSamples(opts, files, notGathered);
+  }
 
   const manifest: BundleManifest = {
     tool: { name: 'minehunter', version: opts.toolVersion },

@@ -12,6 +12,7 @@ import { kindName } from '../report/i18n.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { IntakeSchema, type Intake } from './intake.js';
 import { LossSchema, estimateLoss } from './loss.js';
+import { IncidentPageSchema, collectPages, pagePoolHosts } from './pages.js';
 
 export const INCIDENT_SCHEMA_VERSION = 1;
 
@@ -88,6 +89,8 @@ export const IncidentReportSchema = z.object({
       }),
     )
     .optional(),
+  /** The live web pages the findings name (incident/pages.ts). Absent when there are none. */
+  pages: z.array(IncidentPageSchema).optional(),
   attachments: z.array(AttachmentSchema),
   samples: z.object({
     archive: z.string().optional(),
@@ -299,6 +302,7 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
   const timeline = incidentTimeline(processes, active, report);
   const observed = observedSymptoms(processes, remote, loss, report);
   const images = collectImages(minerLike);
+  const pages = collectPages(active);
 
   return {
     schemaVersion: INCIDENT_SCHEMA_VERSION,
@@ -314,7 +318,7 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
       hostAddresses: report.host.addresses
         .filter((a) => !/^(127\.|::1$)/.test(a.address))
         .map((a) => a.address),
-      relatedIps: [...new Set([...remote, ...intake.incident.relatedIps])].sort(),
+      relatedIps: [...new Set([...remote, ...pagePoolHosts(pages), ...intake.incident.relatedIps])].sort(),
     },
     symptoms: { ...(intake.incident.symptoms ? { reported: intake.incident.symptoms } : {}), observed },
     verdict: report.verdict,
@@ -328,6 +332,7 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
     timeline,
     processes,
     ...(images.length ? { images } : {}),
+    ...(pages.length ? { pages } : {}),
     attachments: incidentAttachments(input),
     samples: input.samples ?? { files: [] },
   };

@@ -1,11 +1,17 @@
-// The §5 incident report as one self-contained HTML page (inline CSS, no script, no external resource)
-// that prints well and is the source of the PDF. Like the Markdown report it opens with the scope, the
-// verdict, the miner processes running now (pool and wallet included), the playbooks and what the
-// scan did not scan. Every piece of text is HTML-escaped after control characters are neutralised,
-// and a Content-Security-Policy forbids scripts should anything slip by.
-import type { Lang } from '../model/finding.js';
+// The §5 incident report as one self-contained HTML page (inline CSS, SVG and one small inline script,
+// nothing loaded from anywhere) that works from file://, prints well and is the source of the PDF. It
+// opens with a summary card (host, addresses, time window, verdict, what runs, loss), a findings table
+// that sorts and filters in the page (plain HTML without the script), evidence collapsed per finding,
+// a timeline and a CPU chart, then the §5 sections. Every piece of text is HTML-escaped after control
+// characters are neutralised, and a Content-Security-Policy lets only our own script (by its hash) run
+// should anything slip by.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { LEVELS, levelRank, type Evidence, type Finding, type Lang } from '../model/finding.js';
+import { cpuSvg, timelineSvg, type TimelineMark } from './charts.js';
 import type { IncidentReport } from './model.js';
 import { it18n as x } from './texts.js';
+import { pageText as pt } from './pages.js';
 import {
   kindName,
   levelName,
@@ -41,7 +47,23 @@ code{font-family:"DejaVu Sans Mono",monospace;background:#f6f6f6;word-break:brea
 .status{font-weight:bold;color:#b00020}
 .scope{font-weight:bold}
 .meta{color:#666}
-@media print{body{margin:0;max-width:none}}
+.card{border:2px solid #b00020;border-radius:6px;padding:.5rem 1rem;margin:1rem 0;background:#fffafa}
+.card h2{margin-top:.3rem}.card code{font-size:.9em}
+.card dl{display:grid;grid-template-columns:11rem 1fr;gap:.2rem 1rem;margin:.3rem 0}
+.card dt{font-weight:bold;color:#444}.card dd{margin:0}
+.v-infected{color:#b00020;font-weight:bold}.v-suspicious{color:#e65100;font-weight:bold}
+.v-clean{color:#2e7d32;font-weight:bold}.v-incomplete{color:#6d4c41;font-weight:bold}
+#findings th{width:auto;cursor:pointer;white-space:nowrap}
+.lvl{font-weight:bold;text-transform:uppercase;font-size:.85em;white-space:nowrap}
+#findings code{word-break:normal;overflow-wrap:anywhere}#findings td:nth-child(4) code{white-space:nowrap}
+.lvl-critical{color:#fff;background:#b00020;padding:0 .3rem}.lvl-high{color:#b00020}
+.lvl-medium{color:#e65100}.lvl-low{color:#555}.lvl-info{color:#777}
+.controls{margin:.5rem 0;display:flex;gap:1rem;flex-wrap:wrap;align-items:center}
+details summary{cursor:pointer;color:#1565c0}
+details pre{white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:.3rem;margin:.2rem 0}
+.chart{max-width:100%;height:auto;display:block;margin:.5rem 0}
+[hidden]{display:none!important}
+@media print{body{margin:0;max-width:none}.controls{display:none}}
 `;
 
 function row(lang: Lang, label: string, value: string | undefined, isCode = false): string {
@@ -132,6 +154,227 @@ function notScannedHtml(b: string[], r: IncidentReport, lang: Lang): void {
   b.push(`<ul>${items.join('')}</ul>`);
 }
 
+/** What the HTML report takes beyond the Markdown one. */
+export interface IncidentHtmlOptions extends IncidentRenderOptions {
+  /**
+   * The scan report's findings, for the findings table with each finding's target and evidence.
+   * Without them the table lists the verdict's evidence chains (rule, level, message).
+   */
+  findings?: Finding[];
+  /** Extra dated facts for the timeline chart (file times, persistence changes), when known. */
+  marks?: TimelineMark[];
+}
+
+// The card at the top: the facts a reader needs before anything else, one line each.
+function summaryHtml(b: string[], r: IncidentReport, lang: Lang): void {
+  const i = r.incident;
+  const h = r.assets.host;
+  const dl: [string, string][] = [];
+  const host = [i.hostname ?? h.hostname, h.distribution, h.kernel, h.cpuCount ? `${h.cpuCount} CPU` : '']
+    .filter(Boolean)
+    .join(' · ');
+  dl.push([x(lang, 'hostname'), esc(host || x(lang, 'missing'))]);
+  dl.push([x(lang, 'hostAddresses'), esc(i.hostAddresses.join(', ') || x(lang, 'none'))]);
+  if (i.relatedIps.length) dl.push([x(lang, 'relatedIps'), esc(i.relatedIps.join(', '))]);
+  dl.push([
+    x(lang, 'window'),
+    esc(x(lang, 'windowText', { from: i.firstSeen ?? i.reportedTime ?? '?', to: i.detectedAt })),
+  ]);
+  const kinds = r.verdict.kinds.map((k) => kindName(lang, k.kind)).join(', ');
+  dl.push([
+    x(lang, 'verdict'),
+    `<span class="v-${r.verdict.status}" id="summary-verdict">${esc(t(lang, `status.${r.verdict.status}`))}</span>${kinds ? ` — ${esc(kinds)}` : ''}`,
+  ]);
+  const running = r.verdict.running ?? [];
+  dl.push([
+    x(lang, 'whatRuns'),
+    running.length
+      ? running
+          .map((p) => {
+            const { head } = runningText(lang, p);
+            const extra = [
+              ...p.pools.slice(0, 2).map((v) => `${x(lang, 'pool')} ${v}`),
+              ...p.wallets.slice(0, 1).map((v) => `${x(lang, 'wallet')} ${v}`),
+            ];
+            return `${esc(head)}${extra.length ? `<br><code>${esc(extra.join(' · '))}</code>` : ''}`;
+          })
+          .join('<br>')
+      : esc(x(lang, 'nothingRuns')),
+  ]);
+  const l = r.loss;
+  dl.push([
+    x(lang, 'loss'),
+    esc(x(lang, 'lossShort', { total: l.total, currency: l.currency, hours: l.cpuCoreHours })),
+  ]);
+  b.push(
+    `<section class="card" id="summary"><h2>${esc(x(lang, 'summary'))}</h2><dl>${dl.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl></section>`,
+  );
+}
+
+// One line per piece of evidence, as a reader would quote it.
+function evidenceLine(e: Evidence): string {
+  switch (e.type) {
+    case 'process':
+      return `process PID ${e.pid} (ppid ${e.ppid})${e.user ? ` user ${e.user}` : ''} ${e.exe ?? e.comm}${e.exeDeleted ? ' (deleted)' : ''}${e.cpuPercent !== undefined ? ` CPU ${e.cpuPercent}%` : ''}${e.startTime ? ` started ${e.startTime}` : ''}\n  argv: ${e.argv.join(' ')}`;
+    case 'socket':
+      return `socket ${e.protocol} ${e.local} → ${e.remote} ${e.state}${e.pids.length ? ` pids ${e.pids.join(',')}` : ''}${e.match ? ` (${e.match})` : ''}`;
+    case 'file':
+      return `file ${e.path}${e.sha256 ? ` sha256 ${e.sha256}` : ''}`;
+    case 'match':
+      return `match ${e.field} = ${e.value}${e.ioc ? ` (${e.ioc})` : ''}`;
+    case 'image':
+      return `image ${e.image} ${e.digest}${e.layer ? ` layer ${e.layer.index}` : ''}${e.path ? ` ${e.path}` : ''}${e.createdBy ? ` step ${e.createdBy}` : ''}`;
+  }
+}
+
+// What a finding is about, for the table's target column: the file, process or address it names.
+function targetOf(f: Finding): string {
+  for (const e of f.evidence) {
+    if (e.type === 'file') return e.path;
+    if (e.type === 'process') return `PID ${e.pid} ${e.exe ?? e.comm}`;
+    if (e.type === 'image') return e.path ? `${e.image}:${e.path}` : e.image;
+  }
+  for (const e of f.evidence) {
+    if (e.type === 'socket') return e.remote;
+    if (e.type === 'match') return e.value;
+  }
+  return '';
+}
+
+interface TableRow {
+  level: Finding['level'];
+  kind: string;
+  target: string;
+  rule: string;
+  message: string;
+  evidence: string[];
+}
+
+// The findings table: a plain HTML table (readable and printable as is), which the inline script
+// makes sortable by any column and filterable by level, kind and target.
+function findingsHtml(b: string[], r: IncidentReport, lang: Lang, opts: IncidentHtmlOptions): void {
+  const rows: TableRow[] = opts.findings
+    ? opts.findings
+        .filter((f) => !f.allowed)
+        .map((f) => ({
+          level: f.level,
+          kind: f.kind ? kindName(lang, f.kind) : f.category,
+          target: targetOf(f),
+          rule: f.ruleId,
+          message: f.message[lang],
+          evidence: f.evidence.map(evidenceLine),
+        }))
+    : r.verdict.kinds.flatMap((k) =>
+        k.chain.map((c) => ({
+          level: c.level,
+          kind: kindName(lang, k.kind),
+          target: '',
+          rule: c.ruleId,
+          message: c.message[lang],
+          evidence: [],
+        })),
+      );
+  if (rows.length === 0) return;
+  rows.sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.kind.localeCompare(b.kind));
+  const kinds = [...new Set(rows.map((row) => row.kind))].sort();
+  const levels = LEVELS.filter((l) => rows.some((row) => row.level === l));
+  const option = (value: string, label: string): string =>
+    `<option value="${esc(value)}">${esc(label)}</option>`;
+  b.push(`<section id="findings"><h2>${esc(x(lang, 'findings'))}</h2>`);
+  b.push(
+    `<div class="controls" hidden>` +
+      `<label>${esc(x(lang, 'level'))} <select id="f-level">${option('', x(lang, 'all'))}${levels.map((l) => option(l, levelName(lang, l))).join('')}</select></label>` +
+      `<label>${esc(x(lang, 'kind'))} <select id="f-kind">${option('', x(lang, 'all'))}${kinds.map((k) => option(k, k)).join('')}</select></label>` +
+      `<label>${esc(x(lang, 'filterTarget'))} <input id="f-target" type="search"></label>` +
+      `<span id="f-count" data-template="${esc(x(lang, 'shownCount'))}"></span>` +
+      `<span class="meta">${esc(x(lang, 'sortHint'))}</span></div>`,
+  );
+  const th = (key: string, label: string): string => `<th data-sort="${key}">${esc(label)}</th>`;
+  b.push(
+    `<table id="findings-table"><thead><tr>${th('rank', x(lang, 'level'))}${th('kind', x(lang, 'kind'))}${th('target', x(lang, 'target'))}${th('rule', x(lang, 'rule'))}${th('message', x(lang, 'message'))}</tr></thead><tbody>`,
+  );
+  for (const row of rows) {
+    const details = row.evidence.length
+      ? `<details><summary>${esc(x(lang, 'evidence', { count: row.evidence.length }))}</summary><pre>${row.evidence.map((line) => line.split('\n').map(esc).join('\n')).join('\n')}</pre></details>`
+      : '';
+    b.push(
+      `<tr data-level="${row.level}" data-rank="${levelRank(row.level)}" data-kind="${esc(row.kind)}" data-target="${esc(row.target)}" data-rule="${esc(row.rule)}" data-message="${esc(row.message)}">` +
+        `<td><span class="lvl lvl-${row.level}">${esc(levelName(lang, row.level))}</span></td><td>${esc(row.kind)}</td><td><code>${esc(row.target)}</code></td><td><code>${esc(row.rule)}</code></td><td>${esc(row.message)}${details}</td></tr>`,
+    );
+  }
+  b.push('</tbody></table></section>');
+}
+
+// The timeline (process starts, the given file and persistence times, the scan) and the CPU chart.
+function chartsHtml(b: string[], r: IncidentReport, lang: Lang, opts: IncidentHtmlOptions): void {
+  const marks: TimelineMark[] = [
+    ...(opts.marks ?? []),
+    ...r.processes.flatMap((p) =>
+      p.startTime
+        ? [{ time: p.startTime, kind: 'process' as const, label: `PID ${p.pid} ${p.exe ?? p.argv[0] ?? ''}` }]
+        : [],
+    ),
+    { time: r.incident.detectedAt, kind: 'scan', label: x(lang, 'scanEvent') },
+  ];
+  const timeline = timelineSvg(
+    marks,
+    {
+      file: x(lang, 'laneFile'),
+      persistence: x(lang, 'lanePersistence'),
+      process: x(lang, 'laneProcess'),
+      scan: x(lang, 'laneScan'),
+    },
+    x(lang, 'timelineChart'),
+  );
+  // The CPU% sampled by the scan where there is one, else the average over the process's life
+  // (its CPU seconds over the time since it started), which is what the loss estimate counts.
+  const running = new Map((r.verdict.running ?? []).map((p) => [p.pid, p]));
+  const cores = r.assets.host.cpuCount;
+  const detected = Date.parse(r.incident.detectedAt);
+  const bars = r.processes.flatMap((p) => {
+    const sampled = running.get(p.pid)?.cpuPercent;
+    const life = p.startTime ? (detected - Date.parse(p.startTime)) / 1000 : NaN;
+    const percent =
+      sampled ?? (p.cpuSeconds !== undefined && life > 0 ? (p.cpuSeconds / life) * 100 : undefined);
+    const name = running.get(p.pid)?.comm ?? path.basename(p.exe ?? p.argv[0] ?? '?');
+    return percent !== undefined && Number.isFinite(percent) ? [{ label: `${p.pid} ${name}`, percent }] : [];
+  });
+  const cpu = cpuSvg(
+    bars,
+    cores,
+    { total: x(lang, 'cpuTotal'), cores: x(lang, 'cpuCores', { cores: cores ?? '?' }) },
+    x(lang, 'cpuChart'),
+  );
+  if (!timeline && !cpu) return;
+  b.push(`<section id="charts"><h2>${esc(x(lang, 'charts'))}</h2>`);
+  if (timeline)
+    b.push(
+      `<figure id="timeline-chart"><figcaption>${esc(x(lang, 'timelineChart'))}</figcaption>${timeline}</figure>`,
+    );
+  if (cpu)
+    b.push(`<figure id="cpu-chart"><figcaption>${esc(x(lang, 'cpuChart'))}</figcaption>${cpu}</figure>`);
+  b.push('</section>');
+}
+
+// The page's only script: shows the filter controls, filters rows by level, kind and target, and sorts
+// by the clicked column. Plain ES2017 so any browser that opens the file runs it; no text of the
+// report is in it (the page's labels come from the HTML), so one script serves both languages.
+export const SCRIPT = `(function(){
+var t=document.getElementById('findings-table');if(!t)return;
+var c=document.querySelector('#findings .controls');c.hidden=false;
+var lv=document.getElementById('f-level'),kd=document.getElementById('f-kind'),tg=document.getElementById('f-target'),n=document.getElementById('f-count');
+var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
+function apply(){var s=0,q=tg.value.toLowerCase();rows.forEach(function(r){
+var ok=(!lv.value||r.dataset.level===lv.value)&&(!kd.value||r.dataset.kind===kd.value)&&(!q||r.dataset.target.toLowerCase().indexOf(q)>=0);
+r.hidden=!ok;if(ok)s++;});n.textContent=n.dataset.template.replace('{shown}',s).replace('{total}',rows.length);}
+[lv,kd].forEach(function(e){e.addEventListener('change',apply);});tg.addEventListener('input',apply);
+var dir={};Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th){th.addEventListener('click',function(){
+var k=th.dataset.sort,d=dir[k]=-(dir[k]||(k==='rank'?1:-1));
+rows.sort(function(a,b){var x=a.dataset[k],y=b.dataset[k];return (k==='rank'?(x-y):x.localeCompare(y))*d;});
+rows.forEach(function(r){body.appendChild(r);});});});
+apply();})();`;
+const SCRIPT_HASH = `sha256-${createHash('sha256').update(SCRIPT).digest('base64')}`;
+
 // §5 (1): the reporting organisation.
 function organizationHtml(b: string[], r: IncidentReport, lang: Lang): void {
   const o = r.organization;
@@ -143,7 +386,7 @@ function organizationHtml(b: string[], r: IncidentReport, lang: Lang): void {
 }
 
 // §5 (2): when, where and which IPs, followed by the timeline.
-function incidentHtml(b: string[], r: IncidentReport, lang: Lang): void {
+function incidentHtml(b: string[], r: IncidentReport, lang: Lang, opts: IncidentHtmlOptions): void {
   const i = r.incident;
   b.push(`<h2>${esc(x(lang, 's2'))}</h2><table>`);
   b.push(row(lang, x(lang, 'reportedTime'), i.reportedTime), row(lang, x(lang, 'firstSeen'), i.firstSeen));
@@ -152,11 +395,16 @@ function incidentHtml(b: string[], r: IncidentReport, lang: Lang): void {
   b.push(row(lang, x(lang, 'hostAddresses'), i.hostAddresses.join(', ') || x(lang, 'none')));
   b.push(row(lang, x(lang, 'relatedIps'), i.relatedIps.join(', ') || x(lang, 'none')));
   b.push('</table>');
-  if (r.timeline.length) {
+  // The report's own events (process starts, detections) with the file times the caller found.
+  const events = [
+    ...r.timeline.map((e) => ({ time: e.time, text: e.event[lang] })),
+    ...(opts.marks ?? []).map((m) => ({ time: m.time, text: m.label })),
+  ].sort((a, b) => a.time.localeCompare(b.time));
+  if (events.length) {
     b.push(
       `<h3>${esc(x(lang, 'timeline'))}</h3><table><tr><th>${esc(x(lang, 'time'))}</th><th>${esc(x(lang, 'event'))}</th></tr>`,
     );
-    for (const e of r.timeline) b.push(`<tr><td>${esc(e.time)}</td><td>${esc(e.event[lang])}</td></tr>`);
+    for (const e of events) b.push(`<tr><td>${esc(e.time)}</td><td>${esc(e.text)}</td></tr>`);
     b.push('</table>');
   }
 }
@@ -205,6 +453,47 @@ function imagesHtml(b: string[], r: IncidentReport, lang: Lang): void {
   b.push('</ul>');
 }
 
+// The live web pages the findings name (part of §5 (4)): each page's miner WebSockets with their
+// frames, its scripts with sha256 and decoded excerpts, its WebAssembly modules, its workers' CPU.
+function pagesHtml(b: string[], r: IncidentReport, lang: Lang): void {
+  if (!r.pages?.length) return;
+  b.push(`<h3>${esc(pt(lang, 'pages'))}</h3><ul>`);
+  for (const p of r.pages) {
+    const items: string[] = [];
+    for (const s of p.websockets) {
+      const frames = s.frames.map(
+        (f) => `<li>${esc(`${pt(lang, 'frame')} ${pt(lang, f.dir)}`)}: <code>${esc(f.text)}</code></li>`,
+      );
+      items.push(
+        `<li>WebSocket <code>${esc(s.url)}</code> — ${esc(pt(lang, 'messages', { protocol: s.protocol, messages: s.messages }))}${frames.length ? `<ul>${frames.join('')}</ul>` : ''}</li>`,
+      );
+    }
+    for (const s of p.scripts) {
+      const decoded = s.decoded.map(
+        (d) => `<li>${esc(pt(lang, 'decoded', d))}: <code>${esc(d.text)}</code></li>`,
+      );
+      items.push(
+        `<li>${esc(pt(lang, 'script'))} <code>${esc(s.url)}</code>${s.sha256 ? ` sha256 <code>${esc(s.sha256)}</code>` : ''} — ${esc(pt(lang, 'matches', { rules: s.rules }))}${decoded.length ? `<ul>${decoded.join('')}</ul>` : ''}</li>`,
+      );
+    }
+    for (const w of p.wasm) {
+      const facts = [
+        ...(w.size !== undefined ? [pt(lang, 'bytes', { size: w.size })] : []),
+        pt(lang, 'matches', { rules: w.rules }),
+        ...(w.exports ? [pt(lang, 'exports', { list: w.exports })] : []),
+      ];
+      items.push(
+        `<li>${esc(pt(lang, 'wasm'))} sha256 <code>${esc(w.sha256)}</code> — ${esc(facts.join(' · '))}</li>`,
+      );
+    }
+    for (const c of p.cpu) items.push(`<li>${esc(c[lang])}</li>`);
+    b.push(
+      `<li><code>${esc(p.url)}</code> — ${esc(levelName(lang, p.level))}${items.length ? `<ul>${items.join('')}</ul>` : ''}</li>`,
+    );
+  }
+  b.push('</ul>');
+}
+
 // §5 (4): the systems and assets involved, and the loss estimate with its formula.
 function assetsAndLossHtml(b: string[], r: IncidentReport, lang: Lang): void {
   const h = r.assets.host;
@@ -225,6 +514,7 @@ function assetsAndLossHtml(b: string[], r: IncidentReport, lang: Lang): void {
   );
   b.push('</table>');
   imagesHtml(b, r, lang);
+  pagesHtml(b, r, lang);
   b.push(`<h3>${esc(x(lang, 'loss'))}</h3><table>`);
   b.push(row(lang, x(lang, 'formula'), x(lang, 'formulaText')));
   b.push(
@@ -268,12 +558,15 @@ function attachmentsAndSamplesHtml(b: string[], r: IncidentReport, lang: Lang): 
   }
 }
 
-export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: IncidentRenderOptions = {}): string {
+export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: IncidentHtmlOptions = {}): string {
   const b: string[] = [];
   headerHtml(b, r, lang, opts);
+  summaryHtml(b, r, lang);
+  findingsHtml(b, r, lang, opts);
+  chartsHtml(b, r, lang, opts);
   verdictHtml(b, r, lang);
   organizationHtml(b, r, lang);
-  incidentHtml(b, r, lang);
+  incidentHtml(b, r, lang, opts);
   symptomsHtml(b, r, lang);
   assetsAndLossHtml(b, r, lang);
   attachmentsAndSamplesHtml(b, r, lang);
@@ -282,12 +575,13 @@ export function renderIncidentHtml(r: IncidentReport, lang: Lang, opts: Incident
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '${SCRIPT_HASH}'">
 <title>${esc(x(lang, 'title'))}${r.incident.hostname ? ` — ${esc(r.incident.hostname)}` : ''}</title>
 <style>${CSS}</style>
 </head>
 <body>
 ${b.join('\n')}
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;

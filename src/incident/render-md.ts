@@ -7,6 +7,7 @@
 import type { Lang } from '../model/finding.js';
 import type { IncidentReport } from './model.js';
 import { it18n as x } from './texts.js';
+import { pageText as pt } from './pages.js';
 import type { Target } from '../snapshot/schema.js';
 import {
   kindName,
@@ -191,6 +192,38 @@ function imagesMd(out: string[], r: IncidentReport, lang: Lang): void {
   }
 }
 
+// The live web pages the findings name (part of §5 (4)): each page's miner WebSockets with their
+// frames, its scripts with sha256 and decoded excerpts, its WebAssembly modules, its workers' CPU.
+function pagesMd(out: string[], r: IncidentReport, lang: Lang): void {
+  if (!r.pages?.length) return;
+  out.push('', `### ${pt(lang, 'pages')}`, '');
+  for (const p of r.pages) {
+    out.push(`- ${code(p.url)} — ${levelName(lang, p.level)}`);
+    for (const s of p.websockets) {
+      out.push(
+        `  - WebSocket ${code(s.url)} — ${mdText(pt(lang, 'messages', { protocol: s.protocol, messages: s.messages }))}`,
+      );
+      for (const f of s.frames) out.push(`    - ${pt(lang, 'frame')} ${pt(lang, f.dir)}: ${code(f.text)}`);
+    }
+    for (const s of p.scripts) {
+      const sha = s.sha256 ? ` sha256 ${code(s.sha256)}` : '';
+      out.push(
+        `  - ${pt(lang, 'script')} ${code(s.url)}${sha} — ${mdText(pt(lang, 'matches', { rules: s.rules }))}`,
+      );
+      for (const d of s.decoded) out.push(`    - ${mdText(pt(lang, 'decoded', d))}: ${code(d.text)}`);
+    }
+    for (const w of p.wasm) {
+      const facts = [
+        ...(w.size !== undefined ? [pt(lang, 'bytes', { size: w.size })] : []),
+        pt(lang, 'matches', { rules: w.rules }),
+        ...(w.exports ? [pt(lang, 'exports', { list: w.exports })] : []),
+      ];
+      out.push(`  - ${pt(lang, 'wasm')} sha256 ${code(w.sha256)} — ${mdText(facts.join(' · '))}`);
+    }
+    for (const c of p.cpu) out.push(`  - ${mdText(c[lang])}`);
+  }
+}
+
 // §5 (4): the systems and assets involved, and the loss estimate with its formula.
 function assetsAndLossMd(out: string[], r: IncidentReport, lang: Lang): void {
   out.push(`## ${x(lang, 's4')}`, '');
@@ -207,6 +240,7 @@ function assetsAndLossMd(out: string[], r: IncidentReport, lang: Lang): void {
     ),
   );
   imagesMd(out, r, lang);
+  pagesMd(out, r, lang);
   out.push('', `### ${x(lang, 'loss')}`, '');
   const l = r.loss;
   const d = (k: 'wattsPerCore' | 'pricePerKwh' | 'currency'): string =>

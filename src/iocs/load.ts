@@ -11,6 +11,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 
+import { installedSet } from './bundle-store.js';
 import type { IocEntry, MinerArgEntry, PoolPortEntry, Ruleset, WalletPatternEntry } from './types.js';
 
 /** A problem in an indicator file; `localized` carries the same message for the report's language. */
@@ -29,9 +30,12 @@ export const IOC_KINDS = [
 ] as const;
 export type IocKind = (typeof IOC_KINDS)[number];
 
-/** The repository's own iocs/ directory: two levels above this module in src/iocs and dist/iocs alike. */
+/**
+ * The installed bundle's iocs/ (`minehunter rules update`), else the repository's own iocs/: two
+ * levels above this module in src/iocs and dist/iocs alike.
+ */
 export function defaultIocDir(): string {
-  return fileURLToPath(new URL('../../iocs/', import.meta.url));
+  return installedSet()?.iocDir ?? fileURLToPath(new URL('../../iocs/', import.meta.url));
 }
 
 // YAML 1.2 reads 2026-11-26 as a string, a YAML 1.1 document as a Date; accept both.
@@ -381,5 +385,18 @@ export async function loadRuleset(dirs: string[], opts: { cacheDir?: string } = 
       files.push(file);
     }
   }
-  return buildRuleset(parsed, files);
+  return withWindowsNames(buildRuleset(parsed, files), dirs);
+}
+
+/**
+ * Adds the Windows names (iocs/windows-names*.json) to a loaded ruleset, its hash covering them too.
+ * Imported when needed: windows-names.ts builds on this module's directory reading and errors.
+ */
+async function withWindowsNames(ruleset: Ruleset, dirs: string[]): Promise<Ruleset> {
+  const { loadWindowsNames } = await import('./windows-names.js');
+  const windowsNames = await loadWindowsNames(dirs);
+  if (windowsNames.length === 0) return ruleset;
+  const canonical = JSON.stringify(windowsNames.map(({ file: _file, ...rest }) => rest));
+  const hash = createHash('sha256').update(`${ruleset.hash}\0${canonical}`).digest('hex');
+  return { ...ruleset, windowsNames, hash };
 }

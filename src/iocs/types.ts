@@ -1,5 +1,6 @@
 // Indicator data as the detectors see it: loaded from iocs/*.yml (see load.ts), every entry with
 // its provenance so a reviewer can check where it came from and when.
+import type { WindowsNameEntry } from './windows-names.js';
 export interface IocEntry {
   /** The indicator itself, normalised (lower-case names and domains). */
   value: string;
@@ -66,6 +67,11 @@ export interface Ruleset {
   walletPatterns: WalletPatternEntry[];
   /** sha256 of known miner and dropper files (lower-case hex). */
   fileHashes: FileHashEntry[];
+  /**
+   * Windows file, service and folder names of documented families (iocs/windows-names*.json, e.g.
+   * ProtectionX's service hy5.5). Optional: rulesets built by hand for Linux tests have none.
+   */
+  windowsNames?: WindowsNameEntry[];
   /** sha256 of the loaded data, for caches and for the report's provenance line. */
   hash: string;
   /** The files the ruleset was loaded from. */

@@ -1,6 +1,6 @@
 // The bundled Windows name indicators load with their provenance, match the way the Windows
 // collectors will ask (case-insensitive, a Fonts folder only under Fonts), refuse entries without
-// source or date, and stay out of the YAML ruleset's way.
+// source or date, and reach the ruleset beside the YAML lists.
 import { describe, expect, it } from 'vitest';
 import { defaultIocDir, IocLoadError, loadRuleset } from './load.js';
 import { loadWindowsNames, matchWindowsName, parseWindowsNames } from './windows-names.js';
@@ -40,9 +40,14 @@ describe('iocs/windows-names.json', () => {
     expect(matchWindowsName(entries, { type: 'directory', name: 'temp' })).toBeUndefined();
   });
 
-  it('is left alone by the YAML ruleset loader', async () => {
+  it("reaches the detectors as the ruleset's windowsNames, beside the YAML lists", async () => {
     const ruleset = await loadRuleset([defaultIocDir()]);
     expect(ruleset.files.some((f) => f.endsWith('.json'))).toBe(false);
+    const hy = matchWindowsName(ruleset.windowsNames ?? [], { type: 'service', name: 'HY5.5' });
+    expect(hy).toMatchObject({ value: 'hy5.5', family: 'ProtectionX', file: 'iocs/windows-names.json' });
+    expect(hy?.source).not.toBe('');
+    // The same data hashes alike on every load.
+    expect((await loadRuleset([defaultIocDir()])).hash).toBe(ruleset.hash);
   });
 
   it('refuses entries without provenance, unknown fields and bad JSON', () => {

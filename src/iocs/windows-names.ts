@@ -1,7 +1,8 @@
 // Loads the Windows name indicators (iocs/windows-names*.json: files, services and folders that a
 // documented family uses, such as ProtectionX's service hy5.5 and win1logon.exe) and matches names
-// against them. Kept beside load.ts rather than in it because the Ruleset has no place for them
-// yet; each entry must say where it is documented and when, as in every other indicator file.
+// against them. loadRuleset adds them to the Ruleset as `windowsNames` (a JSON format of its own,
+// beside the YAML lists); each entry must say where it is documented and when, as in every other
+// indicator file.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';

@@ -136,6 +136,21 @@ export const ActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('clear-immutable'), path: z.string() }),
   /** Any other single line (a shell profile, rc.local, an /etc/hosts entry). */
   z.object({ type: z.literal('remove-line'), path: z.string(), line: z.string() }),
+  /**
+   * A PowerShell command for an administrator on a Windows host (stop and delete a service, unregister
+   * a task, remove a WMI subscription or a Run value). minehunter never runs it: a Windows volume read
+   * offline has its files quarantined only, and its hives are never edited.
+   */
+  z.object({
+    type: z.literal('windows-command'),
+    /** What it acts on. */
+    object: z.enum(['process', 'service', 'task', 'wmi-subscription', 'registry-value', 'folder']),
+    /** The object in the host's terms: service name, task path, consumer name, `key\value`, folder. */
+    name: z.string(),
+    description: LocalizedSchema,
+    /** The PowerShell text, every argument single-quoted. */
+    command: z.string(),
+  }),
 ]);
 export type Action = z.infer<typeof ActionSchema>;
 

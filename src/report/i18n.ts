@@ -34,6 +34,21 @@ export const messages = {
   'scope.live': { en: 'Scope: this host (live)', 'zh-CN': '范围：本机（正在运行的系统）' },
   'scope.offline': { en: 'Scope: offline root {root}', 'zh-CN': '范围：离线根目录 {root}' },
   'scope.image': { en: 'Scope: container images in {root}', 'zh-CN': '范围：{root} 中的容器镜像' },
+  /** A target with no kernel of its own to name (a Windows volume, live web pages). */
+  scannedAtSystem: { en: 'Collected {time} · {distro}', 'zh-CN': '采集时间 {time} · {distro}' },
+  scannedAtOnly: { en: 'Collected {time}', 'zh-CN': '采集时间 {time}' },
+  'scope.windows': {
+    en: 'Scope: Windows volume {root} (read offline: registry, tasks, WMI, files)',
+    'zh-CN': '范围：Windows 卷 {root}（离线读取：注册表、计划任务、WMI、文件）',
+  },
+  'limit.no-attributes': {
+    en: 'This copy keeps no DOS attributes: hidden and system files are found by their place, not by their flags.',
+    'zh-CN': '此副本不保留 DOS 属性：隐藏文件和系统文件按所在位置识别，而非按属性标志。',
+  },
+  'limit.no-running-state': {
+    en: 'A volume holds no running processes or connections: what runs is inferred from services, autostarts and tasks.',
+    'zh-CN': '磁盘卷中没有正在运行的进程和网络连接：运行情况由服务、自启动项和计划任务推断。',
+  },
   'scope.paths': {
     en: "Scope: paths {paths} (this host's processes were not scanned; add --host to include them)",
     'zh-CN': '范围：路径 {paths}（未扫描本机的进程；加上 --host 可一并扫描）',
@@ -65,6 +80,72 @@ export const messages = {
     en: '… and {count} more running: see the findings below',
     'zh-CN': '……另有 {count} 个正在运行，见下方检测结果',
   },
+  // The terminal report's first screen (report/render-header.ts), its caps, and the progress line
+  // (cli/progress.ts): one block, issue 19.
+  'header.persistence': { en: 'What starts it again: {items}', 'zh-CN': '会再次启动它的：{items}' },
+  'header.persistenceNone': {
+    en: 'What starts it again: no persistence found',
+    'zh-CN': '会再次启动它的：未发现持久化项',
+  },
+  'header.others': { en: 'Other findings ({count}): {levels}', 'zh-CN': '其他检测结果（{count}）：{levels}' },
+  'header.allFindings': { en: 'Findings ({count}): {levels}', 'zh-CN': '检测结果（{count}）：{levels}' },
+  'header.noKind': { en: 'no kind', 'zh-CN': '未归类' },
+  'header.next': { en: 'Next: {what}', 'zh-CN': '下一步：{what}' },
+  'next.respond': {
+    en: '`minehunter evidence -o DIR{args}` (keep the evidence), then `minehunter respond{args}` (clean-up plan)',
+    'zh-CN': '`minehunter evidence -o 目录{args}`（保全证据），再 `minehunter respond{args}`（处置计划）',
+  },
+  'next.image': {
+    en: 'follow the container-image steps below (the images are not running here)',
+    'zh-CN': '按下方容器镜像挖矿的处置步骤操作（这些镜像并未在本机运行）',
+  },
+  'next.review': {
+    en: 'read the findings below and check each one by hand',
+    'zh-CN': '阅读下方检测结果并逐项人工核实',
+  },
+  'next.incomplete': {
+    en: 'cover what was not read (see above), then scan again',
+    'zh-CN': '补上未能读取的部分（见上文），然后重新扫描',
+  },
+  'kinds.more': { en: '(+{count} more kinds below)', 'zh-CN': '（下方另有 {count} 种类型）' },
+  'playbook.common': {
+    en: 'Then, for every kind above:',
+    'zh-CN': '随后，对以上每种类型：',
+  },
+  'findings.more': {
+    en: '… and {count} more at this level: {rules} (--verbose lists them all)',
+    'zh-CN': '……本级别另有 {count} 项：{rules}（加 --verbose 全部列出）',
+  },
+  'evidence.more': {
+    en: '… and {count} more pieces of evidence (--verbose)',
+    'zh-CN': '……另有 {count} 条证据（--verbose）',
+  },
+  'signals.more': {
+    en: '… and {count} more signals (--verbose)',
+    'zh-CN': '……另有 {count} 条信号（--verbose）',
+  },
+  'actions.more': {
+    en: '… and {count} more actions (--verbose)',
+    'zh-CN': '……另有 {count} 项处置（--verbose）',
+  },
+  'argv.more': { en: '… (+{count} more arguments)', 'zh-CN': '……（另有 {count} 个参数）' },
+  'cli.verbose': {
+    en: 'show everything in the text report: whole evidence chains, argv and lists, every playbook step per kind',
+    'zh-CN': '文本报告中显示全部内容：完整证据链、命令行参数和列表，以及每种类型的全部处置步骤',
+  },
+  'progress.linux.persistence': { en: 'reading persistence…', 'zh-CN': '正在读取持久化项……' },
+  'progress.linux.integrity': { en: 'checking system files…', 'zh-CN': '正在校验系统文件……' },
+  'progress.linux.stealth': {
+    en: 'looking for hidden processes and files…',
+    'zh-CN': '正在查找隐藏的进程和文件……',
+  },
+  'progress.linux.containers': { en: 'reading containers…', 'zh-CN': '正在读取容器……' },
+  'progress.linux.web': { en: 'reading web server configurations…', 'zh-CN': '正在读取 Web 服务器配置……' },
+  'progress.files': { en: 'scanning file contents', 'zh-CN': '正在扫描文件内容' },
+  'progress.memory': { en: 'scanning process memory…', 'zh-CN': '正在扫描进程内存……' },
+  'progress.counts': { en: '{files} files, {bytes}, {rate}/s', 'zh-CN': '{files} 个文件，{bytes}，{rate}/s' },
+  'progress.left': { en: 'about {time} left', 'zh-CN': '预计还需 {time}' },
+  'progress.estimating': { en: 'estimating the time left…', 'zh-CN': '正在估算剩余时间……' },
   evidence: { en: 'Evidence', 'zh-CN': '证据' },
   signals: { en: 'Signals', 'zh-CN': '关联信号' },
   verify: { en: 'Verify by hand', 'zh-CN': '人工核实' },
@@ -237,6 +318,11 @@ export const messages = {
     en: 'scanning file contents and process memory…',
     'zh-CN': '正在扫描文件内容和进程内存……',
   },
+  // Live web pages (issue 15, `minehunter web URL --save-snapshot`, then report/analyze/evidence).
+  'scope.page': {
+    en: 'Scope: live web pages from {root} (opened in a headless browser; no host was read)',
+    'zh-CN': '范围：从 {root} 开始的在线网页（在无头浏览器中打开；未读取任何主机）',
+  },
 } satisfies Record<string, Localized>;
 
 export type MessageKey = keyof typeof messages;
@@ -282,6 +368,8 @@ export function scopeText(lang: Lang, target: Target): string {
   }
   // An image archive is not a root directory: say what it is, so the report names it as such.
   if (target.kind === 'container-image') return t(lang, 'scope.image', { root: target.root });
+  if (target.kind === 'web-page') return t(lang, 'scope.page', { root: target.root });
+  if (target.kind === 'windows-volume') return t(lang, 'scope.windows', { root: target.root });
   return target.live ? t(lang, 'scope.live') : t(lang, 'scope.offline', { root: target.root });
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../snapshot/schema.js';
 import { VerdictSchema, classify } from '../classify/verdict.js';
 import { NotScannedSchema, notScannedOf } from './not-scanned.js';
+import { VOLUME_LIMITS } from '../snapshot/windows.js';
 
 /** Bump on any incompatible change; additions of optional fields keep the version. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -46,6 +47,8 @@ export const ReportSchema = z.object({
    */
   notScanned: NotScannedSchema.optional(),
   collection: z.array(CollectionRecordSchema),
+  /** What the target, read offline, cannot show (a Windows volume: no DOS attributes, no running state). */
+  limits: z.array(z.enum(VOLUME_LIMITS)).optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
 
@@ -73,12 +76,13 @@ export function buildReport(input: BuildReportInput): Report {
     collectedAt: snapshot.collectedAt,
     target: snapshot.target,
     host: snapshot.host,
-    verdict: classify(findings, snapshot.collection, notScanned?.byReason),
+    verdict: classify(findings, snapshot.collection, notScanned?.byReason, snapshot.target.kind),
     summary,
     findings,
     skipped: input.skipped,
     ...(notScanned ? { notScanned } : {}),
     collection: snapshot.collection,
+    ...(snapshot.windows?.limits?.length ? { limits: snapshot.windows.limits } : {}),
   };
 }
 

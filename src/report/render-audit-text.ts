@@ -34,6 +34,10 @@ const WORDS = {
   fix: { en: 'Fix', 'zh-CN': '修复' },
   evidence: { en: 'Evidence', 'zh-CN': '证据' },
   passed: { en: 'Passed', 'zh-CN': '已通过' },
+  otherSystem: {
+    en: '{count} checks for Linux hosts do not apply to a Windows volume (listed in --format json).',
+    'zh-CN': '{count} 项针对 Linux 主机的检查不适用于 Windows 卷（见 --format json）。',
+  },
   'status.fail': { en: 'FAIL', 'zh-CN': '不通过' },
   'status.unknown': { en: 'UNKNOWN', 'zh-CN': '未知' },
   'status.pass': { en: 'PASS', 'zh-CN': '通过' },
@@ -66,12 +70,16 @@ export function renderAuditText(report: AuditReport, opts: { lang: Lang; color: 
   const detailed = report.checks.filter((r) => r.status !== 'pass');
   for (const r of detailed) out.push(renderCheck(r, lang, c, paint), '');
   const passed = report.checks.filter((r) => r.status === 'pass');
-  if (passed.length) {
-    out.push(c.bold(`${w(lang, 'passed')} (${passed.length})`));
-    for (const r of passed)
+  // Checks of another system (a Linux check on a Windows volume) are one line, not a list of passes.
+  const otherSystem = passed.filter((r) => !r.applicable && report.target.kind === 'windows-volume');
+  const shown = passed.filter((r) => !otherSystem.includes(r));
+  if (shown.length) {
+    out.push(c.bold(`${w(lang, 'passed')} (${shown.length})`));
+    for (const r of shown)
       out.push(`  ${c.green('✓')} ${r.title[lang]} ${c.dim(`${r.id} — ${safe(r.message[lang])}`)}`);
     out.push('');
   }
+  if (otherSystem.length) out.push(c.dim(w(lang, 'otherSystem', { count: otherSystem.length })), '');
   const problems = report.collection.filter((r) => r.status === 'failed' || r.status === 'partial');
   if (problems.length) {
     out.push(c.bold(w(lang, 'problems')));

@@ -1,9 +1,19 @@
 // The terminal report: scope and verdict first, then the miner running now with its pool and wallet,
-// the playbooks, and the findings by level (in the report's order) with evidence, verify and actions,
-// in both languages; hostile argv stays inert; colour only when asked; what was not scanned, grouped
-// and capped, with the verdict incomplete for a gap and the way to cover it.
+// what starts it again and the next command, all within 20 lines at 100 columns; then the findings
+// by level (in the report's order) with evidence, verify and actions, then the playbooks with shared
+// steps once and evidence chains summarised; lists capped with a count, --verbose restoring all; no
+// line over the width; in both languages; hostile argv stays inert; colour only when asked; what was
+// not scanned, grouped and capped, with the verdict incomplete for a gap and the way to cover it.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../model/finding.js';
+import { defaultIocDir, loadRuleset } from '../iocs/load.js';
+import { detectors } from '../detect/index.js';
+import { runDetectors } from '../detect/run.js';
+import { FAKE_WALLET } from '../../test/helpers/lookalike.js';
+import { displayWidth } from './wrap.js';
+
+const ruleset = await loadRuleset([defaultIocDir()]);
 import { buildReport, type Report } from './model.js';
 import { renderText } from './render-text.js';
 import type { Content, Snapshot } from '../snapshot/schema.js';
@@ -173,7 +183,8 @@ describe('renderText: the first screen', () => {
     );
   });
 
-  it('shows the running miner with its pool and wallet right after the verdict, before the playbooks', () => {
+  it('shows the running miner with its pool and wallet right after the verdict, then findings, then playbooks', () => {
+    // Issue 19: the findings come before the playbooks now (they were after them).
     const out = renderText(build({ root: '/', live: true }), { lang: 'en', color: false });
     const head = [
       'Verdict: INFECTED',
@@ -182,9 +193,9 @@ describe('renderText: the first screen', () => {
       'What is running now',
       '  ● PID 26973 · user root · CPU 65% · /tmp/.cache/\\x1b[2Jkworker',
       `    pool stratum+tcp://127.0.0.1:3333 · wallet ${wallet}`,
+      'CRITICAL (2)',
       'What to do, in order: open-source miner',
       'What to do, in order: web-page script miner',
-      'CRITICAL (2)',
     ].map((line) => {
       const i = out.indexOf(line);
       expect(i, line).toBeGreaterThanOrEqual(0);
@@ -222,15 +233,22 @@ describe('renderText: the first screen', () => {
     );
   });
 
-  it('shows at most five running processes and counts the rest', () => {
+  it('shows at most three running processes on the first screen and counts the rest; --verbose shows all', () => {
+    // Issue 19: three (was five), so the first screen fits in about 15 lines.
     const many = Array.from({ length: 7 }, (_, i): Finding => ({
       ...miner,
       fingerprint: `m${i}`,
       evidence: [{ type: 'process', pid: 100 + i, ppid: 1, comm: 'x', argv: ['x'] }],
     }));
     const out = renderText(build({ root: '/', live: true }, many), { lang: 'en', color: false });
-    expect(out.match(/^ {2}● PID \d+/gm)).toHaveLength(5);
-    expect(out).toContain('… and 2 more running: see the findings below');
+    expect(out.match(/^ {2}● PID \d+/gm)).toHaveLength(3);
+    expect(out).toContain('… and 4 more running: see the findings below');
+    const all = renderText(build({ root: '/', live: true }, many), {
+      lang: 'en',
+      color: false,
+      verbose: true,
+    });
+    expect(all.match(/^ {2}● PID \d+/gm)).toHaveLength(7);
   });
 });
 
@@ -338,5 +356,156 @@ describe('renderText: what was not scanned', () => {
     );
     expect(out).not.toContain('\x1b');
     expect(out).toContain('/tmp/\\x1b[2Jx');
+  });
+});
+
+describe('renderText: one screen first, capped lists, a set width', () => {
+  // A realistic infected host: the golden miner-host snapshot (xmrig as root with a pool URL, a
+  // disguised kworker talking to a pool, a memfd payload, a preload) run through every detector,
+  // its miner given a wallet and 40 arguments, plus a cron entry and 21 miner strings in web files.
+  const golden = JSON.parse(
+    readFileSync(new URL('../../test/goldens/snapshots/miner-host.json', import.meta.url), 'utf8'),
+  ) as Snapshot;
+  const wallet = FAKE_WALLET;
+  const live: Snapshot = {
+    ...golden,
+    target: { root: '/', live: true, kind: 'linux-live' },
+    processes: (golden.processes ?? []).map((p) =>
+      p.pid === 4242
+        ? {
+            ...p,
+            cpuPercent: 97,
+            argv: [...p.argv, '-u', wallet, ...Array.from({ length: 30 }, (_, i) => `--opt${i}`)],
+          }
+        : p,
+    ),
+  };
+  const { findings, skipped } = runDetectors(live, ruleset, detectors);
+  const web = (i: number, level: 'critical' | 'high'): Finding => ({
+    ...finding,
+    ruleId: 'content-match',
+    kind: 'web-script',
+    level,
+    basis: 'executable',
+    title: { en: 'Miner script in a web file', 'zh-CN': '网页文件中的挖矿脚本' },
+    message: { en: `/var/www/html/p${i}.js loads a miner`, 'zh-CN': `/var/www/html/p${i}.js 加载矿机` },
+    evidence: [{ type: 'file', path: `/var/www/html/p${i}.js` }],
+    remediate: [{ type: 'quarantine-file', path: `/var/www/html/p${i}.js` }],
+    fingerprint: `web${i}`,
+  });
+  const cron: Finding = {
+    ...finding,
+    ruleId: 'persistence-cron-miner',
+    kind: 'open-source-miner',
+    category: 'persistence',
+    level: 'high',
+    basis: 'autostart',
+    title: { en: 'Cron starts a miner', 'zh-CN': 'cron 启动矿机' },
+    message: {
+      en: 'root’s crontab restarts /opt/miner/xmrig',
+      'zh-CN': 'root 的 crontab 会重启 /opt/miner/xmrig',
+    },
+    evidence: [{ type: 'file', path: '/var/spool/cron/crontabs/root' }],
+    remediate: [
+      { type: 'remove-cron-line', path: '/var/spool/cron/crontabs/root', line: '* * * * * /opt/miner/xmrig' },
+    ],
+    fingerprint: 'cron1',
+  };
+  const extra = [
+    cron,
+    ...Array.from({ length: 19 }, (_, i) => web(i, 'critical')),
+    web(19, 'high'),
+    web(20, 'high'),
+  ];
+  const infected = buildReport({
+    snapshot: live,
+    findings: [...findings, ...extra],
+    skipped,
+    rulesetHash: 'h',
+    toolVersion: '0.1.0',
+    now: new Date('2026-11-26T10:00:01Z'),
+  });
+  // The same host with one miner running, as a look-alike scan finds it: the other two stopped.
+  const oneRunning: Snapshot = {
+    ...live,
+    processes: (live.processes ?? []).filter((p) => ![1337, 2024].includes(p.pid)),
+  };
+  const lookalike = buildReport({
+    snapshot: oneRunning,
+    findings: [...runDetectors(oneRunning, ruleset, detectors).findings, ...extra],
+    skipped,
+    rulesetHash: 'h',
+    toolVersion: '0.1.0',
+    now: new Date('2026-11-26T10:00:01Z'),
+  });
+  const header = (out: string): string[] => out.slice(0, out.indexOf('\n\n')).split('\n');
+
+  it('fits the first screen in 20 lines at 100 columns, naming pid, pool and wallet in the first 10', () => {
+    for (const lang of ['en', 'zh-CN'] as const) {
+      // Three miners running and four kinds still fit.
+      const busy = header(renderText(infected, { lang, color: false, width: 100 }));
+      expect(busy.length, busy.join('\n')).toBeLessThanOrEqual(20);
+      expect(busy.join('\n')).toContain('4242 · ');
+      const out = renderText(lookalike, { lang, color: false, width: 100 });
+      const head = header(out);
+      expect(head.length, head.join('\n')).toBeLessThanOrEqual(15);
+      const first10 = head.slice(0, 10).join('\n');
+      expect(first10).toMatch(/(PID|进程) 4242 · /);
+      expect(first10).toContain('stratum+tcp://pool.example:3333');
+      // Shortened in its middle to fit: its head and tail, as people compare wallets.
+      expect(first10).toContain(wallet.slice(0, 20));
+      expect(first10).toContain(wallet.slice(-8));
+      expect(head.join('\n')).toMatch(/(What starts it again: |会再次启动它的：)\/var\/spool\/cron/);
+      expect(head.join('\n')).toMatch(/minehunter respond/);
+    }
+    const en = header(renderText(lookalike, { lang: 'en', color: false, width: 100 })).join('\n');
+    expect(en).toContain('What starts it again: /var/spool/cron/crontabs/root');
+    expect(en).toMatch(/Other findings \(\d+\): CRITICAL \d+ · HIGH \d+.* — web-page script miner 21/);
+    expect(en).toContain('Next: `minehunter evidence -o DIR` (keep the evidence), then `minehunter respond`');
+  });
+
+  it('has no line wider than the width, in either language, coloured or not', () => {
+    for (const width of [100, 60]) {
+      for (const lang of ['en', 'zh-CN'] as const) {
+        for (const color of [false, true]) {
+          const out = renderText(infected, { lang, color, width });
+          const wide = out.split('\n').filter((l) => displayWidth(l) > width);
+          expect(wide, `${lang} at ${width}`).toEqual([]);
+        }
+      }
+    }
+    expect(displayWidth('结论: 已感染')).toBe(12);
+  });
+
+  it('summarises evidence chains, caps argv and findings with counts, and prints shared steps once', () => {
+    const out = renderText(infected, { lang: 'en', color: false });
+    expect(out).toContain('Evidence chain: content-match ×19 (CRITICAL), ×2 (HIGH)');
+    expect(out).not.toContain('content-match (CRITICAL) → content-match (CRITICAL)');
+    expect(out).toContain('--opt2 … (+27 more arguments)');
+    expect(out).toMatch(/… and \d+ more at this level: .*content-match ×\d+/);
+    const way = 'Find the way in (weak passwords';
+    expect(out.split(way)).toHaveLength(2);
+    expect(out.indexOf('Then, for every kind above:')).toBeLessThan(out.indexOf(way));
+    const zh = renderText(infected, { lang: 'zh-CN', color: false });
+    expect(zh).toContain('证据链: content-match ×19 (严重), ×2 (高危)');
+    expect(zh).toContain('随后，对以上每种类型：');
+    expect(zh).toContain('……（另有 27 个参数）');
+  });
+
+  it('restores everything with --verbose: whole chains and argv, every finding, each playbook whole', () => {
+    const out = renderText(infected, { lang: 'en', color: false, verbose: true });
+    expect(out).toContain('content-match (CRITICAL) → content-match (CRITICAL)');
+    expect(out).toContain(`--opt29`);
+    expect(out).not.toContain('more arguments');
+    expect(out).not.toContain('more at this level');
+    expect(out).not.toContain('Then, for every kind above:');
+    const kinds = infected.verdict.kinds.filter((k) => k.playbook.length).length;
+    expect(out.split('Find the way in (weak passwords')).toHaveLength(kinds + 1);
+    for (const f of infected.findings) expect(out).toContain(f.fingerprint);
+  });
+
+  it('keeps lines whole without a width (a file or a pipe): the wallet is there in full', () => {
+    const out = renderText(infected, { lang: 'en', color: false });
+    expect(header(out).join('\n')).toContain(`wallet ${wallet}`);
   });
 });

@@ -1,82 +1,87 @@
-// Renders a Report for a person at a terminal. The first screen answers "what is going on": what was
-// scanned (the scope), the verdict and its kinds, and the miner processes running now with their pool
-// and wallet; then each kind's playbook, then the findings grouped by level (in the report's order:
-// stronger evidence first) with evidence, how to verify and what to do, then what was not scanned
-// and why. Never branches per detector: everything comes from the Finding fields. All
-// attacker-controlled text passes through inertForTerminal.
+// Renders a Report for a person at a terminal. The first screen (render-header.ts) answers "what is
+// going on" in about 15 lines: scope, verdict, the miner running now with its pool and wallet, what
+// starts it again, how many other findings, the next command. Then the findings by level (in the
+// report's order: stronger evidence first) with evidence, how to verify and what to do; then each
+// kind's playbook with its evidence chain summarised, the steps all kinds share printed once; then
+// what was allowed, not collected, not scanned and why. Long lists are capped with a count and
+// --verbose lifts every cap; at a set width every line is wrapped to it. Never branches per
+// detector: everything comes from the Finding fields. All attacker-controlled text passes through
+// inertForTerminal.
 import type { ContainerRef } from '../snapshot/container.js';
 import { createColors } from 'picocolors';
-import { LEVELS, type Action, type Evidence, type Finding, type Lang, type Level } from '../model/finding.js';
-import { runningProcesses, type RunningProcess } from '../classify/verdict.js';
 import {
-  kindName,
-  levelName,
-  notScannedGroupText,
-  runningText,
-  scanGapText,
-  scopeText,
-  skipHint,
-  t,
-} from './i18n.js';
+  LEVELS,
+  type Action,
+  type Evidence,
+  type Finding,
+  type Lang,
+  type Level,
+  type Localized,
+} from '../model/finding.js';
+import type { Verdict } from '../classify/verdict.js';
+import { kindName, levelName, notScannedGroupText, skipHint, t } from './i18n.js';
 import type { Report } from './model.js';
 import { notScannedGroups, type NotScanned } from './not-scanned.js';
 import { formatArgv, inertForTerminal as safe } from './sanitize.js';
+import { levelColor, renderHeader, type Colors } from './render-header.js';
+import { cutMiddle, wrapText } from './wrap.js';
 
 export interface TextOptions {
   lang: Lang;
   color: boolean;
+  /**
+   * Columns of the terminal the text is shown on: every line is wrapped to it and the first screen's
+   * long values (wallets) are shortened to fit. Undefined for a file or a pipe: lines stay whole, for
+   * grep and for a reader with a wider window.
+   */
+  width?: number;
+  /** Everything: whole evidence chains, argv and lists, every playbook step per kind. */
+  verbose?: boolean;
 }
 
-type Colors = ReturnType<typeof createColors>;
+/** Caps of the default view; --verbose lifts them all. */
+const FINDINGS_SHOWN = 10;
+// Pathological findings only: a correlated image finding carries a score of entries worth reading.
+const EVIDENCE_SHOWN = 24;
+const SIGNALS_SHOWN = 5;
+const ACTIONS_SHOWN = 6;
+const ARGS_SHOWN = 12;
+/** One argument longer than this (a base64 payload) is shortened in its middle. */
+const ARG_COLUMNS = 160;
+const CHAIN_RULES_SHOWN = 4;
+const ALLOWED_SHOWN = 10;
 
 export function renderText(report: Report, opts: TextOptions): string {
   const c = createColors(opts.color);
   const { lang } = opts;
-  const out: string[] = [];
-  const host = report.host;
-  out.push(
-    c.bold(
-      t(lang, 'scanTitle', { version: report.tool.version, host: safe(host.hostname ?? report.target.root) }),
-    ),
-  );
-  const scope = safe(scopeText(lang, report.target));
-  out.push(report.target.scope === 'paths' ? c.yellow(scope) : scope);
-  const distro = host.distribution?.name ?? host.distribution?.id ?? '?';
-  out.push(
-    c.dim(
-      t(lang, 'scannedAt', {
-        time: report.collectedAt,
-        kernel: safe(host.kernel ?? '?'),
-        distro: safe(distro),
-      }),
-    ),
+  const verbose = Boolean(opts.verbose);
+  const out: string[] = renderHeader(
+    report,
+    { lang, verbose, ...(opts.width ? { width: opts.width } : {}) },
+    c,
   );
   out.push('');
-  out.push(renderVerdict(report, lang, c));
-  out.push('');
-  // Reports of older versions carry no running list in their verdict: derive it from the findings.
-  const running = report.verdict.running ?? runningProcesses(report.findings);
-  if (running.length) out.push(renderRunning(running, lang, c), '');
-  for (const k of report.verdict.kinds) {
-    if (k.playbook.length === 0) continue;
-    out.push(c.underline(t(lang, 'playbookFor', { kind: kindName(lang, k.kind) })));
-    k.playbook.forEach((step, i) => out.push(`  ${i + 1}. ${step[lang]}`));
-    out.push('');
-  }
+  if (verbose) out.push(...chainLines(report, lang, c, true), '');
 
   const active = report.findings.filter((f) => !f.allowed);
-  if (active.length === 0) out.push(t(lang, 'noFindings'));
+  if (active.length === 0) out.push(t(lang, 'noFindings'), '');
   for (const level of LEVELS) {
     const group = active.filter((f) => f.level === level);
     if (group.length === 0) continue;
     out.push(levelColor(c, level)(c.bold(`${levelName(lang, level)} (${group.length})`)));
-    for (const f of group) out.push(renderFinding(f, lang, c), '');
+    const shown = verbose ? group : group.slice(0, FINDINGS_SHOWN);
+    for (const f of shown) out.push(renderFinding(f, lang, c, verbose), '');
+    if (group.length > shown.length)
+      out.push(`  ${c.dim(moreFindings(group.slice(shown.length), lang))}`, '');
   }
+
+  out.push(...renderPlaybooks(report, lang, c, verbose));
 
   const allowed = report.findings.filter((f) => f.allowed);
   if (allowed.length) {
     out.push(c.bold(`${t(lang, 'allowedSection')} (${allowed.length})`));
-    for (const f of allowed) {
+    const shown = verbose ? allowed : allowed.slice(0, ALLOWED_SHOWN);
+    for (const f of shown) {
       const a = f.allowed!;
       out.push(`  ${c.dim('○')} ${f.title[lang]} — ${safe(f.message[lang])}`);
       out.push(
@@ -84,6 +89,8 @@ export function renderText(report: Report, opts: TextOptions): string {
       );
       if (a.reason) out.push(`    ${c.dim(safe(a.reason))}`);
     }
+    if (allowed.length > shown.length)
+      out.push(`  ${c.dim(t(lang, 'notScanned.more', { count: allowed.length - shown.length }))}`);
     out.push('');
   }
 
@@ -110,34 +117,79 @@ export function renderText(report: Report, opts: TextOptions): string {
   const counts = LEVELS.map((l) => `${levelName(lang, l)} ${report.summary[l]}`);
   counts.push(`${t(lang, 'allowedCount')} ${report.summary.allowed}`);
   out.push(`${c.bold(t(lang, 'summary'))}: ${counts.join(' · ')}`);
-  return out.join('\n') + '\n';
+  return wrapText(out.join('\n'), opts.width) + '\n';
 }
 
-function renderVerdict(report: Report, lang: Lang, c: Colors): string {
-  const v = report.verdict;
-  const paint =
-    v.status === 'infected'
-      ? c.red
-      : v.status === 'suspicious'
-        ? c.yellow
-        : v.status === 'clean'
-          ? c.green
-          : c.yellow;
-  const lines = [`${c.bold(t(lang, 'verdict'))}: ${paint(c.bold(t(lang, `status.${v.status}`)))}`];
-  for (const k of v.kinds) {
-    const conf = t(lang, `confidence.${k.confidence}`);
-    lines.push(
-      `  • ${kindName(lang, k.kind)} (${t(lang, 'confidence', { value: conf })}, ${k.findingCount})`,
-    );
-    if (k.chain.length)
-      lines.push(
-        `    ${c.dim(t(lang, 'evidenceChain'))}: ${k.chain.map((l) => `${l.ruleId} (${levelName(lang, l.level)})`).join(' → ')}`,
-      );
+/** "… and 12 more at this level: content-match ×11, miner-strings-in-file" */
+function moreFindings(rest: Finding[], lang: Lang): string {
+  const byRule = new Map<string, number>();
+  for (const f of rest) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
+  const rules = [...byRule.entries()].map(([r, n]) => (n > 1 ? `${r} ×${n}` : r)).join(', ');
+  return t(lang, 'findings.more', { count: rest.length, rules });
+}
+
+/**
+ * A kind's evidence chain in one line: each rule once, with how many of its findings there are at
+ * each level, strongest first (`content-match ×19 (CRITICAL), ×2 (HIGH) · pool-connection (HIGH)`);
+ * verbose, every link as the verdict lists it.
+ */
+export function chainSummary(chain: Verdict['kinds'][number]['chain'], lang: Lang, verbose = false): string {
+  if (verbose) return chain.map((l) => `${l.ruleId} (${levelName(lang, l.level)})`).join(' → ');
+  const byRule = new Map<string, Map<Level, number>>();
+  for (const l of chain) {
+    const levels = byRule.get(l.ruleId) ?? new Map<Level, number>();
+    levels.set(l.level, (levels.get(l.level) ?? 0) + 1);
+    byRule.set(l.ruleId, levels);
   }
-  if (v.notCollected.length) lines.push(`  ${t(lang, 'notCollectedSection')}: ${v.notCollected.join(', ')}`);
-  // Reasons are skip ids from the snapshot, which a hand-edited one could fill with anything.
-  for (const gap of v.scanGaps ?? []) lines.push(`  ${c.yellow(safe(scanGapText(lang, gap)))}`);
-  return lines.join('\n');
+  const rules = [...byRule.entries()].map(([rule, levels]) =>
+    LEVELS.filter((lv) => levels.has(lv))
+      .map((lv, i) => {
+        const n = levels.get(lv)!;
+        return `${i === 0 ? `${rule} ` : ''}${n > 1 ? `×${n} ` : ''}(${levelName(lang, lv)})`;
+      })
+      .join(', '),
+  );
+  const shown = rules.slice(0, CHAIN_RULES_SHOWN);
+  return shown.join(' · ') + (rules.length > shown.length ? ` (+${rules.length - shown.length})` : '');
+}
+
+/** Every kind with its evidence chain: the verbose view's account of the verdict. */
+function chainLines(report: Report, lang: Lang, c: Colors, verbose: boolean): string[] {
+  const lines: string[] = [];
+  for (const k of report.verdict.kinds) {
+    if (!k.chain.length) continue;
+    lines.push(`  • ${kindName(lang, k.kind)}`);
+    lines.push(`    ${c.dim(t(lang, 'evidenceChain'))}: ${chainSummary(k.chain, lang, verbose)}`);
+  }
+  return lines;
+}
+
+/**
+ * Each kind's playbook with its evidence chain. By default the steps every listed kind shares (keep
+ * the evidence, find the way in, write the report) are printed once after the kinds' own steps;
+ * verbose, each kind's playbook is printed whole.
+ */
+function renderPlaybooks(report: Report, lang: Lang, c: Colors, verbose: boolean): string[] {
+  const kinds = report.verdict.kinds.filter((k) => k.playbook.length > 0);
+  const shared =
+    !verbose && kinds.length > 1
+      ? kinds[0]!.playbook.filter((step) => kinds.every((k) => k.playbook.some((s) => s.en === step.en)))
+      : [];
+  const isShared = (step: Localized): boolean => shared.some((s) => s.en === step.en);
+  const out: string[] = [];
+  for (const k of kinds) {
+    out.push(c.underline(t(lang, 'playbookFor', { kind: kindName(lang, k.kind) })));
+    if (!verbose && k.chain.length)
+      out.push(`  ${c.dim(`${t(lang, 'evidenceChain')}: ${chainSummary(k.chain, lang)}`)}`);
+    k.playbook.filter((s) => !isShared(s)).forEach((step, i) => out.push(`  ${i + 1}. ${step[lang]}`));
+    out.push('');
+  }
+  if (shared.length) {
+    out.push(c.underline(t(lang, 'playbook.common')));
+    shared.forEach((step, i) => out.push(`  ${i + 1}. ${step[lang]}`));
+    out.push('');
+  }
+  return out;
 }
 
 /** Paths shown per reason in the terminal; the JSON report lists more, and counts them all. */
@@ -162,46 +214,48 @@ function renderNotScanned(ns: NotScanned, lang: Lang, c: Colors): string {
   return lines.join('\n');
 }
 
-/** At most this many running processes on the first screen; the findings list every one. */
-const RUNNING_SHOWN = 5;
-
-function renderRunning(running: RunningProcess[], lang: Lang, c: Colors): string {
-  const lines = [c.bold(t(lang, 'running.title'))];
-  for (const p of running.slice(0, RUNNING_SHOWN)) {
-    const { head, detail } = runningText(lang, p);
-    lines.push(`  ${levelColor(c, p.level)('●')} ${safe(head)}`);
-    if (detail) lines.push(`    ${safe(detail)}`);
-  }
-  if (running.length > RUNNING_SHOWN)
-    lines.push(`  ${c.dim(t(lang, 'running.more', { count: running.length - RUNNING_SHOWN }))}`);
-  return lines.join('\n');
-}
-
-function renderFinding(f: Finding, lang: Lang, c: Colors): string {
+function renderFinding(f: Finding, lang: Lang, c: Colors, verbose: boolean): string {
   const lines: string[] = [];
   const kind = f.kind ? c.dim(` [${kindName(lang, f.kind)}]`) : '';
   lines.push(`  ${levelColor(c, f.level)('●')} ${c.bold(f.title[lang])}${kind} ${c.dim(f.ruleId)}`);
   lines.push(`    ${safe(f.message[lang])}`);
+  const cap = <T>(items: T[], n: number): T[] => (verbose ? items : items.slice(0, n));
+  const more = (all: unknown[], shown: unknown[], key: 'evidence.more' | 'signals.more' | 'actions.more') =>
+    all.length > shown.length ? [`      ${c.dim(t(lang, key, { count: all.length - shown.length }))}`] : [];
   if (f.evidence.length) {
     lines.push(`    ${c.underline(t(lang, 'evidence'))}`);
-    for (const e of f.evidence) lines.push(...renderEvidence(e, lang).map((l) => `      ${l}`));
+    const shown = cap(f.evidence, EVIDENCE_SHOWN);
+    for (const e of shown) lines.push(...renderEvidence(e, lang, verbose).map((l) => `      ${l}`));
+    lines.push(...more(f.evidence, shown, 'evidence.more'));
   }
   if (f.signals.length > 1) {
     lines.push(`    ${c.underline(t(lang, 'signals'))}`);
-    for (const s of f.signals)
+    const shown = cap(f.signals, SIGNALS_SHOWN);
+    for (const s of shown)
       lines.push(`      - ${levelName(lang, s.level)} ${s.ruleId}: ${safe(s.message[lang])}`);
+    lines.push(...more(f.signals, shown, 'signals.more'));
   }
   lines.push(`    ${c.underline(t(lang, 'verify'))}`);
   for (const line of f.verify[lang].split('\n')) lines.push(`      ${line}`);
   if (f.remediate.length) {
     lines.push(`    ${c.underline(t(lang, 'remediate'))}`);
-    f.remediate.forEach((a, i) => lines.push(`      ${i + 1}. ${describeAction(a, lang)}`));
+    const shown = cap(f.remediate, ACTIONS_SHOWN);
+    shown.forEach((a, i) => lines.push(`      ${i + 1}. ${describeAction(a, lang)}`));
+    lines.push(...more(f.remediate, shown, 'actions.more'));
   }
   lines.push(`    ${c.dim(`${t(lang, 'fingerprint')}: ${f.fingerprint}`)}`);
   return lines.join('\n');
 }
 
-export function renderEvidence(e: Evidence, lang: Lang): string[] {
+/** argv as a shell-like line; by default the first arguments, each shortened in its middle when huge. */
+function argvText(argv: string[], lang: Lang, verbose: boolean): string {
+  if (verbose) return formatArgv(argv);
+  const shown = argv.slice(0, ARGS_SHOWN).map((a) => cutMiddle(a, ARG_COLUMNS));
+  const rest = argv.length - shown.length;
+  return formatArgv(shown) + (rest > 0 ? ` ${t(lang, 'argv.more', { count: rest })}` : '');
+}
+
+export function renderEvidence(e: Evidence, lang: Lang, verbose = true): string[] {
   const label = t(lang, `evidence.${e.type}`);
   switch (e.type) {
     case 'process': {
@@ -209,7 +263,7 @@ export function renderEvidence(e: Evidence, lang: Lang): string[] {
       const cpu = e.cpuPercent !== undefined ? ` cpu ${e.cpuPercent.toFixed(0)}%` : '';
       return [
         `${label}: pid ${e.pid} ppid ${e.ppid}${e.user ? ` user ${safe(e.user)}` : ''}${cpu} exe ${exe}`,
-        `  argv: ${formatArgv(e.argv)}`,
+        `  argv: ${argvText(e.argv, lang, verbose)}`,
         ...(e.container ? [`  ${t(lang, 'evidence.container')}: ${safe(containerLabel(e.container))}`] : []),
       ];
     }
@@ -262,20 +316,7 @@ export function describeAction(a: Action, lang: Lang): string {
       return t(lang, 'action.restore-ld-preload', { path: safe(a.path), libs: safe(a.remove.join(', ')) });
     case 'clear-immutable':
       return t(lang, 'action.clear-immutable', { path: safe(a.path) });
-  }
-}
-
-function levelColor(c: Colors, level: Level): (s: string) => string {
-  switch (level) {
-    case 'critical':
-      return (s) => c.magenta(s);
-    case 'high':
-      return (s) => c.red(s);
-    case 'medium':
-      return (s) => c.yellow(s);
-    case 'low':
-      return (s) => c.cyan(s);
-    case 'info':
-      return (s) => c.dim(s);
+    case 'windows-command':
+      return `${safe(a.description[lang])}: ${safe(a.command)}`;
   }
 }

@@ -11,6 +11,8 @@
 // about them comes in through PlanOptions, so building the plan stays free of I/O.
 import type { Action, Evidence, Finding, Lang, Level, Localized } from '../model/finding.js';
 import { levelRank } from '../model/finding.js';
+import type { TargetKind } from '../snapshot/schema.js';
+import { psQuote, windowsPathOf } from '../detect/windows.js';
 
 export type StepKind =
   | 'freeze'
@@ -21,7 +23,8 @@ export type StepKind =
   | 'remove-line'
   | 'quarantine'
   | 'block'
-  | 'rescan';
+  | 'rescan'
+  | 'host-command';
 
 /** The lowest level at which a finding's actions are run by default; lower ones ask for review. */
 export const ACT_LEVEL: Level = 'high';
@@ -66,6 +69,12 @@ export interface PlanStep {
   skip?: Localized;
   /** Freeze and kill steps: the process signalled, as the findings and the snapshot describe it. */
   process?: ProcessFacts;
+  /**
+   * What an administrator runs on the Windows host for this step (PowerShell, arguments single-quoted):
+   * a `windows-command` action's text, or for a file of a Windows volume its Compress-Archive and
+   * Remove-Item. `--apply` never runs it.
+   */
+  command?: string;
 }
 
 export interface Plan {
@@ -85,6 +94,8 @@ export interface PlanOptions {
   self?: number;
   /** minehunter's parent chain (its shell, session, terminal server…) up to pid 1: never signalled. */
   ancestors?: readonly number[];
+  /** The kind of target (the report's `target.kind`): a Windows volume's file steps get PowerShell too. */
+  target?: TargetKind;
 }
 
 const PHASE: Record<Action['type'], { kind: StepKind; order: number }> = {
@@ -97,7 +108,14 @@ const PHASE: Record<Action['type'], { kind: StepKind; order: number }> = {
   'remove-line': { kind: 'remove-line', order: 5 },
   'quarantine-file': { kind: 'quarantine', order: 6 },
   'block-address': { kind: 'block', order: 7 },
+  'windows-command': { kind: 'host-command', order: 4 },
 };
+
+/** Where a step goes: a Windows command by what it acts on (processes first, folders with the files). */
+function phaseOf(a: Action): { kind: StepKind; order: number } {
+  if (a.type !== 'windows-command') return PHASE[a.type];
+  return { kind: 'host-command', order: a.object === 'process' ? 2 : a.object === 'folder' ? 6 : 4 };
+}
 
 /** Stable identity of an action, to merge the same step asked for by several findings. */
 export function actionKey(a: Action): string {
@@ -118,6 +136,8 @@ export function actionKey(a: Action): string {
     case 'clear-immutable':
     case 'quarantine-file':
       return `${a.type}:${a.path}`;
+    case 'windows-command':
+      return `windows:${a.object}:${a.command}`;
   }
 }
 
@@ -136,6 +156,8 @@ export function touchedFiles(a: Action): string[] {
       return a.domain ? ['/etc/hosts'] : [];
     case 'kill-process-tree':
     case 'clear-immutable':
+    case 'windows-command':
+      // A Windows command is run by a person on the host, never by --apply.
       return [];
   }
 }
@@ -177,7 +199,35 @@ function processSkip(p: ProcessFacts, critical: boolean, opts: PlanOptions): Loc
   return undefined;
 }
 
+const HOST_COMMAND: Localized = {
+  en: 'a command for an administrator on the Windows host (PowerShell below); minehunter never runs it and never edits a hive',
+  'zh-CN':
+    '这是供 Windows 主机管理员执行的命令（见下方 PowerShell）；minehunter 不会执行它，也绝不修改注册表配置单元',
+};
+
+/** The PowerShell that quarantines a file of a Windows volume on the host itself: archive, then delete. */
+export function windowsQuarantineCommand(targetPath: string, n: number): string {
+  const win = windowsPathOf(targetPath);
+  const name = win.slice(win.lastIndexOf('\\') + 1);
+  const dir = 'C:\\minehunter-quarantine';
+  const zip = `${dir}\\${n}-${name}.zip`;
+  return [
+    `New-Item -ItemType Directory -Force -Path ${psQuote(dir)} | Out-Null`,
+    `Compress-Archive -LiteralPath ${psQuote(win)} -DestinationPath ${psQuote(zip)}`,
+    `Remove-Item -LiteralPath ${psQuote(win)} -Force`,
+  ].join('; ');
+}
+
+/** The PowerShell shown with a step, when there is one. */
+function stepCommand(a: Action, n: number, opts: PlanOptions): string | undefined {
+  if (a.type === 'windows-command') return a.command;
+  if (a.type === 'quarantine-file' && opts.target === 'windows-volume')
+    return windowsQuarantineCommand(a.path, n);
+  return undefined;
+}
+
 function skipReason(a: Action, opts: PlanOptions): Localized | undefined {
+  if (a.type === 'windows-command') return HOST_COMMAND;
   if (a.type === 'block-address') {
     if (LOOPBACK.test(a.address))
       return {
@@ -247,7 +297,7 @@ export function buildPlan(findings: Finding[], opts: PlanOptions): Plan {
     }
   }
   const entries = [...merged.values()].sort(
-    (a, b) => PHASE[a.action.type].order - PHASE[b.action.type].order || a.first - b.first,
+    (a, b) => phaseOf(a.action).order - phaseOf(b.action).order || a.first - b.first,
   );
   const known = new Map((opts.processes ?? []).map((p) => [p.pid, p]));
 
@@ -277,7 +327,7 @@ export function buildPlan(findings: Finding[], opts: PlanOptions): Plan {
   const steps: Omit<PlanStep, 'n'>[] = [];
   const kills = entries.filter((e) => e.action.type === 'kill-process-tree');
   for (const e of kills) steps.push({ kind: 'freeze', ...describe(e), touches: [] });
-  const acts = entries.map((e) => ({ kind: PHASE[e.action.type].kind, ...describe(e) }));
+  const acts = entries.map((e) => ({ kind: phaseOf(e.action).kind, ...describe(e) }));
   const touches = [...new Set(entries.flatMap((e) => touchedFiles(e.action)))];
   if (touches.length > 0 || kills.length > 0) {
     // Needed by default when a step run by default edits a file or kills a process (whose deleted
@@ -294,7 +344,12 @@ export function buildPlan(findings: Finding[], opts: PlanOptions): Plan {
       review: acts.every((s) => s.review),
       touches: [],
     });
-  return { steps: steps.map((s, i) => ({ n: i + 1, ...s })) };
+  return {
+    steps: steps.map((s, i) => {
+      const command = s.action ? stepCommand(s.action, i + 1, opts) : undefined;
+      return { n: i + 1, ...s, ...(command !== undefined ? { command } : {}) };
+    }),
+  };
 }
 
 /**
@@ -400,6 +455,7 @@ const KIND_TEXT: Record<StepKind, Localized> = {
   quarantine: { en: 'Quarantine', 'zh-CN': '隔离' },
   block: { en: 'Block', 'zh-CN': '阻断' },
   rescan: { en: 'Verify', 'zh-CN': '复查' },
+  'host-command': { en: 'On the host', 'zh-CN': '在主机上' },
 };
 
 export function stepLabel(kind: StepKind, lang: Lang): string {

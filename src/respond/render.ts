@@ -96,6 +96,9 @@ export function describeStep(step: PlanStep, lang: Lang): string {
       return tr(lang, 'archive', { count: step.touches.length });
     case 'rescan':
       return tr(lang, 'rescan');
+    case 'host-command':
+      // The command itself follows on its own line (renderPlan), ready to copy.
+      return step.action?.type === 'windows-command' ? safe(step.action.description[lang]) : step.kind;
     default:
       return step.action ? describeAction(step.action, lang) : step.kind;
   }
@@ -135,6 +138,7 @@ export function renderPlan(plan: Plan, lang: Lang, applying = false): string {
         `     (${applying ? tr(lang, 'reviewSelected') : tr(lang, 'review', { level: levelText(ACT_LEVEL, lang) })})`,
       );
     else if (s.review && !applying) out.push(`     (${tr(lang, 'supportReview')})`);
+    if (s.command !== undefined) out.push(`     PS> ${safe(s.command)}`);
     if (s.kind === 'kill' && s.process)
       for (const l of describeProcess(s.process, lang, applying ? undefined : PLAN_ARGV_CHARS))
         out.push(`     ${l}`);

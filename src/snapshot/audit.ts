@@ -3,6 +3,7 @@
 // outcome of the loopback-only login tests and the pool host names /etc/hosts mentions. Facts only;
 // pass or fail is decided in src/audit/checks.
 import { z } from 'zod';
+import { WindowsAuditFactsSchema } from './audit-windows.js';
 
 /** A command the collector ran: its output, or why there is none. */
 export const CommandOutputSchema = z.object({
@@ -313,5 +314,7 @@ export const AuditFactsSchema = z.object({
   hostsPools: HostsPoolFactsSchema.optional(),
   runtimeSockets: RuntimeSocketFactsSchema.optional(),
   selinux: SelinuxFactsSchema.optional(),
+  /** A Windows volume's facts (issue 22): read instead of the Linux parts above. */
+  windows: WindowsAuditFactsSchema.optional(),
 });
 export type AuditFacts = z.infer<typeof AuditFactsSchema>;

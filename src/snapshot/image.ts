@@ -31,7 +31,8 @@ export const ImageHistoryStepSchema = z.object({
 });
 export type ImageHistoryStep = z.infer<typeof ImageHistoryStepSchema>;
 
-export const LAYER_STATUSES = ['ok', 'truncated', 'unreadable', 'missing', 'zstd-not-read', 'limit'] as const;
+// zstd layers are decoded (target/image/decode.ts); a codec that is not (xz, bzip2) is `unreadable`.
+export const LAYER_STATUSES = ['ok', 'truncated', 'unreadable', 'missing', 'limit'] as const;
 
 export const ImageLayerSchema = z.object({
   index: z.number().int().nonnegative(),

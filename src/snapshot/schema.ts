@@ -17,6 +17,8 @@ export {
 import { DirsSchema, HiddenSchema, ModulesSchema, PreloadSchema } from './stealth.js';
 import { AuditFactsSchema } from './audit.js';
 import { WebSchema } from './web.js';
+import { WindowsSchema } from './windows.js';
+import { PageSchema } from './page.js';
 
 /** Bump when a field changes meaning or a required field is added; `analyze` refuses other majors. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -38,6 +40,11 @@ export const SECTIONS = [
   'containers',
   'image',
   'web',
+  'windows-registry',
+  'windows-tasks',
+  'windows-wmi',
+  'windows-files',
+  'page',
 ] as const;
 export const SectionSchema = z.enum(SECTIONS);
 export type Section = z.infer<typeof SectionSchema>;
@@ -299,8 +306,15 @@ export const ContentSchema = z.object({
 });
 export type Content = z.infer<typeof ContentSchema>;
 
-/** The kinds of target a scan reads; Windows volumes, images and web roots join with their issues. */
-export const TARGET_KINDS = ['linux-live', 'linux-root', 'container-image'] as const;
+/** The kinds of target a scan reads (web roots are read as part of a Linux target). */
+export const TARGET_KINDS = [
+  'linux-live',
+  'linux-root',
+  'container-image',
+  'windows-volume',
+  'web-page',
+  'windows-live',
+] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** What was scanned: shared by the snapshot and the report, which repeats it. */
@@ -308,7 +322,10 @@ export const TargetSchema = z.object({
   /**
    * What kind of target this is, recognised once before collection (target/recognize.ts):
    * `linux-live` the running system, `linux-root` a Linux root read offline, `container-image` the
-   * images of a docker-archive or OCI tarball or layout (`root` is the file). Absent in snapshots of
+   * images of a docker-archive or OCI tarball or layout (`root` is the file), `windows-volume` a
+   * Windows system drive (mounted or copied) read offline, `web-page` live web pages opened in a
+   * headless browser by `minehunter web` (`root` is the first URL), `windows-live` the running
+   * Windows system minehunter runs on, read through PowerShell/CIM. Absent in snapshots of
    * older versions, which were all one of these two (see `live`).
    */
   kind: z.enum(TARGET_KINDS).optional(),
@@ -350,6 +367,10 @@ export const SnapshotSchema = z.object({
   image: ImagesSchema.optional(),
   /** A host's web roots, CMS installs and the places injections hide in (snapshot/web.ts). */
   web: WebSchema.optional(),
+  /** A Windows volume's services, autostarts, tasks, WMI subscriptions and hiding places (snapshot/windows.ts). */
+  windows: WindowsSchema.optional(),
+  /** Live web pages as a headless browser saw them (`web URL --save-snapshot`; snapshot/page.ts). */
+  page: PageSchema.optional(),
   collection: z.array(CollectionRecordSchema),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

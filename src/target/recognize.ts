@@ -2,12 +2,13 @@
 // kernel's /proc) or a Linux root on disk (a mounted disk, a copied tree, a node's root mounted at
 // /host), and how its /proc can be read. Collectors ask this record instead of comparing paths, so
 // "is the target live?" has one answer, and read the target through its one door (`fs`). Windows
-// volumes, images and web roots join as their own kinds.
+// volumes and images are their own kinds.
 import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetKind } from '../snapshot/schema.js';
 import { targetFs, type TargetFs } from './fs.js';
 import { imageFormatOf } from './image/format.js';
+import { isWindowsVolume } from './windows/volume.js';
 
 export type { TargetKind };
 
@@ -45,23 +46,39 @@ export async function detectProcMode(procDir: string): Promise<ProcMode> {
   }
 }
 
+/** `C:\\` (the system drive) when minehunter itself runs on Windows. */
+export function isLiveWindowsRoot(
+  abs: string,
+  platform: string = process.platform,
+  systemDrive: string = process.env.SystemDrive ?? 'C:',
+): boolean {
+  return platform === 'win32' && abs.replace(/[\\/]+$/, '').toLowerCase() === systemDrive.toLowerCase();
+}
+
 /**
  * Recognises the target at `root`. `/` is this running system; any other directory is a Linux root
  * read offline, whose processes are sampled only when a kernel procfs is mounted at its proc/.
  */
 export async function recognizeTarget(root: string): Promise<RecognizedTarget> {
   const abs = path.resolve(root);
+  // Node on Windows, pointed at its own system drive (`/` resolves to it): read through PowerShell.
+  if (isLiveWindowsRoot(abs))
+    return { kind: 'windows-live', root: abs, live: true, procDir: abs, proc: 'absent', fs: targetFs(abs) };
   const live = abs === '/';
   const procDir = path.join(abs, 'proc');
   // A docker-archive or OCI tarball, or an OCI layout directory: read by target/image/, no /proc.
   if (!live && (await imageFormatOf(abs)))
     return { kind: 'container-image', root: abs, live: false, procDir, proc: 'absent', fs: targetFs(abs) };
+  const fs = targetFs(abs);
+  // A Windows system drive (mounted NTFS, a copy, a triage collection): its own collectors, no /proc.
+  if (!live && (await isWindowsVolume(fs)))
+    return { kind: 'windows-volume', root: abs, live: false, procDir, proc: 'absent', fs };
   return {
     kind: live ? 'linux-live' : 'linux-root',
     root: abs,
     live,
     procDir,
     proc: await detectProcMode(procDir),
-    fs: targetFs(abs),
+    fs,
   };
 }

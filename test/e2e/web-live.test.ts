@@ -4,9 +4,13 @@
 // seconds, and talks the CoinHive protocol to a fake pool of ours; a Stratum-over-WebSocket variant;
 // a page loading a CoinHive-style snippet; clean pages; and a page that reaches for another origin
 // (a second server on 127.0.0.2), which --block-external must refuse before it is ever reached.
+// The first check is also saved as a snapshot (--save-snapshot), which `report --snapshot` and
+// `evidence --snapshot` turn into the §5 report and the evidence bundle without a browser.
 // Nothing computes a hash, and no host outside loopback is contacted.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +21,11 @@ import {
   type WebSocketSeen,
 } from '../../src/detect/web-live.js';
 import { renderWebText, type WebReport } from '../../src/report/render-web.js';
-import { ensureBuilt, runCli } from '../helpers/cli.js';
+import { b64 as base64, obfuscateStrings } from '../../src/engine/web-normalise/test-helpers.js';
+import type { BundleManifest } from '../../src/evidence/bundle.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import { ensureBuilt, runCli, type ReportJson } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/lookalike.js';
 
 const HAVE_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].some((p) => existsSync(p));
 
@@ -36,6 +44,21 @@ function wasmModule(name: string): Buffer {
 const PAGE_WASM = wasmModule('cryptonight_hash');
 const WORKER_WASM = wasmModule('cn_slow_hash');
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * A CoinHive-style call hidden as sites get it appended to their main.js: base64 run through
+ * window.Function and window.atob, every string in a hex-escaped, rotated string array. It does
+ * nothing when run (no CoinHive library is ever loaded) and names no host.
+ */
+const HIDDEN_CALL =
+  "if (window.CoinHive) { var m = new CoinHive.Anonymous('minehunter-test-key', { throttle: 0.3 }); m.start(); }";
+const MAIN_JS =
+  "document.documentElement.dataset.ready = 'yes';\n" +
+  obfuscateStrings(`;(function(){var w=window;w['Function'](w['atob']('${base64(HIDDEN_CALL)}'))();})();`, {
+    style: 'checksum',
+    rotation: 3,
+  }) +
+  '\n';
 
 // ---- A WebSocket server over node:http's upgrade, enough for a browser's small text frames ----
 
@@ -127,7 +150,9 @@ function sitePages(poolPort: number, other: string): Record<string, string> {
   const js = (...lines: string[]) => `${lines.join('\n')}\n`;
   return {
     '/infected.html':
-      '<!doctype html><title>infected look-alike</title><script src="/js/loader.js"></script>',
+      '<!doctype html><title>infected look-alike</title><script src="/js/main.js"></script>' +
+      '<script src="/js/loader.js"></script>',
+    '/js/main.js': MAIN_JS,
     '/js/loader.js': js(
       '// minehunter test look-alike: the shapes of a browser miner, computing nothing.',
       `const core = Uint8Array.from(atob('${b64(PAGE_WASM)}'), (c) => c.charCodeAt(0));`,
@@ -191,9 +216,14 @@ let otherBase = '';
 let pages: Record<string, string> = {};
 /** The first test's report, which the text test renders in Chinese. */
 let lastReport: WebReport | undefined;
+/** Where the first check saves its snapshot, and the report/evidence outputs go. */
+let tmp = '';
+let savedSnapshot = '';
 
 beforeAll(async () => {
   await ensureBuilt();
+  tmp = await makeTempDir('minehunter-web-live-');
+  savedSnapshot = path.join(tmp, 'page.json');
   const poolPort = await serve(pool, '127.0.0.1');
   // Another origin on loopback: 127.0.0.2 where the kernel routes it, else another port.
   let otherHost = '127.0.0.2';
@@ -217,6 +247,7 @@ afterAll(async () => {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
   }
+  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 function parse(stdout: string, stderr: string): WebReport {
@@ -242,6 +273,8 @@ describe.skipIf(!HAVE_CHROMIUM)('minehunter web (headless Chromium on look-alike
       '1500',
       '--timeout',
       '6000',
+      '--save-snapshot',
+      savedSnapshot,
     ]);
     const report = parse(r.stdout, r.stderr);
     expect(r.code, r.stderr).toBe(1);
@@ -278,6 +311,12 @@ describe.skipIf(!HAVE_CHROMIUM)('minehunter web (headless Chromium on look-alike
         'critical web-live-miner-protocol web-script',
         'high web-live-wasm-miner web-script',
       ]),
+    );
+    // The loader hidden in main.js is matched as decoded, and the excerpt shows the call.
+    const main = o.scripts.find((s) => s.url === `${base}/js/main.js`);
+    expect(main?.sha256).toBe(sha256(MAIN_JS));
+    expect(main?.matches.find((m) => m.rule === 'MH_Web_CoinHive')?.decodedExcerpt).toContain(
+      "new CoinHive.Anonymous('minehunter-test-key'",
     );
     // The pool of ours really was talked to, shares and all.
     expect(poolReceived.some((m) => m.includes('"submit"'))).toBe(true);
@@ -335,6 +374,106 @@ describe.skipIf(!HAVE_CHROMIUM)('minehunter web (headless Chromium on look-alike
     expect(zh).toContain('— 未发现威胁');
     expect(zh).toMatch(/挖矿协议：→ auth \(coinhive\)/);
     expect(zh).toMatch(/CPU：\d+ 毫秒内使用/);
+  }, 60_000);
+
+  it('the saved check gives the §5 report and the evidence bundle: page, socket, script, decoded excerpt, playbook', async () => {
+    // No browser here: everything comes from the snapshot the first test saved.
+    const snap = JSON.parse(await readFile(savedSnapshot, 'utf8')) as Snapshot;
+    expect(snap.target).toMatchObject({ kind: 'web-page', root: `${base}/infected.html`, live: false });
+    expect(snap.page?.pages.map((p) => p.url.replace(base, ''))).toEqual([
+      '/infected.html',
+      '/stratum.html',
+      '/clean.html',
+      '/about.html',
+      '/external.html',
+    ]);
+    const socketUrl = pages['/js/loader.js']!.match(/ws:\/\/[^']+/)![0];
+
+    const md = await runCli(['report', '--snapshot', savedSnapshot, '--no-prompt', '--lang', 'en']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain(`Scope: live web pages from ${base}/infected.html`);
+    expect(md.stdout).toContain('**INFECTED**');
+    expect(md.stdout).toContain('### Web pages checked live');
+    for (const text of [
+      `${base}/infected.html`,
+      `${base}/stratum.html`,
+      `WebSocket \` ${socketUrl} \``,
+      'coinhive mining messages: → auth',
+      `sha256 \` ${sha256(PAGE_WASM)} \``,
+      `script \` ${base}/js/main.js \` sha256 \` ${sha256(MAIN_JS)} \``,
+      `script \` ${base}/js/snippet.js \``,
+      "new CoinHive.Anonymous('minehunter-test-key'",
+      // The web-script playbook, from its first step.
+      'What to do, in order: web-page script miner',
+      'Take the page offline or put it in maintenance mode',
+    ])
+      expect(md.stdout, text).toContain(text);
+    expect(md.stdout).toMatch(/decoded \(js-string-array[^)]*\): ` .*CoinHive\.Anonymous/);
+    // The pool is one of the related addresses.
+    expect(md.stdout).toMatch(/\*\*Related IP addresses\*\*: .*127\.0\.0\.1/);
+    // Clean pages are not listed among the pages the findings name.
+    expect(md.stdout).not.toContain(`${base}/clean.html`);
+
+    const html = await runCli(['report', '--snapshot', savedSnapshot, '--no-prompt', '--format', 'html']);
+    expect(html.code, html.stderr).toBe(0);
+    expect(html.stdout).toContain(`WebSocket <code>${socketUrl}</code>`);
+
+    const bundle = path.join(tmp, 'case');
+    const ev = await runCli(['evidence', '--snapshot', savedSnapshot, '-o', bundle]);
+    expect(ev.code, ev.stderr).toBe(0);
+    const manifest = JSON.parse(await readFile(path.join(bundle, 'manifest.json'), 'utf8')) as BundleManifest;
+    // A page check read no host: no logs, histories or samples of the analyst's machine.
+    expect(manifest.files.map((f) => f.name)).toEqual(['pages/hashes.txt', 'report.json', 'snapshot.json']);
+    expect(manifest.samples).toBeUndefined();
+    const hashes = await readFile(path.join(bundle, 'pages/hashes.txt'), 'utf8');
+    expect(hashes).toContain(`${sha256(MAIN_JS)}  ${base}/js/main.js`);
+    expect(hashes).toContain(sha256(PAGE_WASM));
+    const bundled = JSON.parse(await readFile(path.join(bundle, 'report.json'), 'utf8')) as ReportJson;
+    const live = bundled.findings.filter((f) => f.ruleId === 'web-live-page');
+    expect(live.every((f) => f.kind === 'web-script')).toBe(true);
+    expect(live.map((f) => `${f.messageId} ${String(f.data?.page).replace(base, '')}`)).toEqual(
+      expect.arrayContaining([
+        'protocol /infected.html',
+        'wasm /infected.html',
+        'script /infected.html',
+        'protocol /stratum.html',
+        'script /stratum.html',
+      ]),
+    );
+    // Miner frames both ways are critical; the rule matches are at their rules' levels (high or above).
+    for (const f of live) expect(['critical', 'high'], `${f.messageId} ${f.level}`).toContain(f.level);
+    expect(live.filter((f) => f.messageId === 'protocol').map((f) => f.level)).toEqual([
+      'critical',
+      'critical',
+    ]);
+    const evidence = live.flatMap((f) => f.evidence.flatMap((e) => (e.type === 'match' ? [e.field] : [])));
+    expect(evidence).toEqual(
+      expect.arrayContaining(['page', 'websocket', 'script', 'sha256', 'wasm sha256']),
+    );
+    // The report of the bundle names the same page and socket.
+    const fromBundle = await runCli(['report', '--evidence', bundle, '--no-prompt', '--lang', 'zh-CN']);
+    expect(fromBundle.code, fromBundle.stderr).toBe(0);
+    expect(fromBundle.stdout).toContain('### 实时检查的网页');
+    expect(fromBundle.stdout).toContain(socketUrl);
+    expect(fromBundle.stdout).toContain('pages/hashes.txt');
+
+    // The clean pages alone (as `web clean.html --crawl 1 --save-snapshot` saves them): a clean report.
+    const cleanSnap: Snapshot = {
+      ...snap,
+      target: { ...snap.target, root: `${base}/clean.html` },
+      page: {
+        ...snap.page!,
+        urls: [`${base}/clean.html`],
+        pages: snap.page!.pages.filter((p) => /\/(?:clean|about)\.html$/.test(p.url)),
+      },
+    };
+    const cleanFile = path.join(tmp, 'clean.json');
+    await writeFile(cleanFile, JSON.stringify(cleanSnap));
+    const clean = await runCli(['report', '--snapshot', cleanFile, '--no-prompt', '--lang', 'en']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('**CLEAN**');
+    expect(clean.stdout).not.toContain('Web pages checked live');
+    expect(clean.stdout).not.toContain('What to do, in order');
   }, 60_000);
 
   it('--block-external refuses and lists every request to another origin, which never sees one', async () => {

@@ -19,6 +19,7 @@ import { collectKernel, collectPackages } from './packages.js';
 import { collectSshd } from './sshd.js';
 import { collectRuntimeSockets } from './runtime-sockets.js';
 import { collectSelinux } from './selinux.js';
+import { collectWindowsAudit } from './windows.js';
 
 export interface AuditCollectOptions {
   loginTests: boolean;
@@ -94,6 +95,12 @@ export async function collectAuditFacts(
   const add = <K extends keyof AuditFacts>(k: K, collect: () => Promise<PartOutcome<K>>): void => {
     if (want(k)) collectors.push(partCollector(k, facts, collect));
   };
+  if (ctx.kind === 'windows-volume') {
+    // A Windows volume (issue 22): its hives instead of the Linux parts, which do not apply there.
+    add('windows', () => collectWindowsAudit(ctx));
+    const { collection } = await runCollectors(ctx, collectors, opts.onProgress);
+    return { audit: facts, records: collection };
+  }
   add('packages', () => collectPackages(fs));
   add('firewall', async () => {
     if (live) return collectFirewall(fs);

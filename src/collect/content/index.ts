@@ -31,6 +31,7 @@ import { cacheFiles, defaultCachePath } from '../../engine/cache.js';
 import { EngineUnavailableError, bundledRulesDir, type RuleProblem } from '../../engine/yara.js';
 import { projectRoot } from '../../util/paths.js';
 import { findOutput, loadOutputRegistry, type OutputRegistry } from '../../util/output-registry.js';
+import { windowsContentDirs } from '../windows/places.js';
 
 /** Where miners and their droppers live; scanned by default, each root on its own filesystem. */
 export const DEFAULT_CONTENT_DIRS = [
@@ -332,8 +333,9 @@ export async function collectContent(
   } else if (opts.scope === 'full') {
     roots = ctx.live ? localMountPoints(readFileSync('/proc/self/mounts', 'utf8')) : [ctx.root];
   } else {
-    for (const d of DEFAULT_CONTENT_DIRS)
-      if (await reachable(d)) roots.push(ctx.root === '/' ? d : path.join(ctx.root, d));
+    // A Windows volume has its own hiding places (Fonts, Temp, ProgramData, profiles' AppData…).
+    const dirs = ctx.kind === 'windows-volume' ? await windowsContentDirs(ctx.fs) : DEFAULT_CONTENT_DIRS;
+    for (const d of dirs) if (await reachable(d)) roots.push(ctx.root === '/' ? d : path.join(ctx.root, d));
     roots.push(...(await webScanRoots(ctx, webRoots, reachable)));
   }
   // Our own rules and samples would match themselves; the user's rule files too.

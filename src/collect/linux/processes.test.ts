@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   unlinkSync,
   writeFileSync,
@@ -343,6 +344,33 @@ describe('collectProcesses on the live /proc', () => {
       exeMemfd: false,
       exeSha256: createHash('sha256').update(readFileSync(sleepBinary())).digest('hex'),
       exeSize: readFileSync(sleepBinary()).length,
+    });
+  });
+
+  it('hashes an executable once for all its processes, and again once it is replaced on disk', async () => {
+    const dir = path.join(tmp, 'replaced');
+    const exe = path.join(dir, 'worker');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    copyFileSync(sleepBinary(), exe);
+    const before = [await startChild(exe, ['30']), await startChild(exe, ['30'])];
+    // Replaced as package managers do: a new file renamed over the old path, so a new inode.
+    const other = realpathSync(['/usr/bin/tail', '/bin/tail'].find((p) => existsSync(p)) ?? '/usr/bin/tail');
+    copyFileSync(other, `${exe}.new`);
+    renameSync(`${exe}.new`, exe);
+    const after = await startChild(exe, ['-f', '/dev/null']);
+    const result = await collectLive(50);
+    const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+    for (const child of before) {
+      expect(byPid(result.processes, child.pid as number)).toMatchObject({
+        exeDeleted: true,
+        exeSha256: sha(sleepBinary()),
+      });
+    }
+    expect(byPid(result.processes, after.pid as number)).toMatchObject({
+      exe: realpathSync(exe),
+      exeDeleted: false,
+      exeSha256: sha(other),
     });
   });
 

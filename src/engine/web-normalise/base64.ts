@@ -7,10 +7,11 @@ import {
   jsNumber,
   jsStringValue,
   looksLikeText,
+  printableRatio,
   replaceRanges,
-  rewrite,
   wrapLiteral,
 } from './literals.js';
+import { searchText, type Has } from './needles.js';
 import type { Budget, DecodeStep } from './types.js';
 
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
@@ -30,16 +31,98 @@ export function isWasm(bytes: Buffer): boolean {
   return bytes.length >= 8 && bytes.subarray(0, 4).equals(WASM_MAGIC);
 }
 
-const ATOB = new RegExp(
-  String.raw`(?:\.\s*atob|\batob|\[\s*(['"])atob\1\s*\])\s*\(\s*(${JS_LITERAL})\s*\)` +
-    String.raw`|\bBuffer\.from\s*\(\s*(${JS_LITERAL})\s*,\s*(['"])base64\4\s*\)(?:\s*\.toString\s*\(\s*(?:'[\w-]*'|"[\w-]*")?\s*\))?`,
-  'g',
+/** After the name `atob`: the call with a literal argument. Tried where the name occurs. */
+const ATOB_CALL = new RegExp(String.raw`\s*\(\s*(${JS_LITERAL})\s*\)`, 'y');
+/** `['atob']` / `["atob"]`, the name written as a member: what follows the name in that case. */
+const ATOB_MEMBER_END = /(['"])\s*\]/y;
+const BUFFER_FROM = new RegExp(
+  String.raw`Buffer\.from\s*\(\s*(${JS_LITERAL})\s*,\s*(['"])base64\2\s*\)(?:\s*\.toString\s*\(\s*(?:'[\w-]*'|"[\w-]*")?\s*\))?`,
+  'y',
 );
+
+const WORD = /[\w]/;
+
+/** Whether the character before `at` is a word character: `xatob(` is another name. */
+function wordBefore(text: string, at: number): boolean {
+  return at > 0 && WORD.test(text[at - 1] as string);
+}
+
+/** Where white space before `at` begins. */
+function skipSpaceBack(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && /\s/.test(text[i - 1] as string)) i--;
+  return i;
+}
+
+interface Call {
+  start: number;
+  end: number;
+  literal: string;
+}
+
+/**
+ * `atob('…')`, `x.atob('…')`, `w['atob']('…')` at an occurrence of the name: where the expression
+ * starts (before its receiver, see receiverStart) and ends, and its literal.
+ */
+function atobCallAt(text: string, at: number): Call | undefined {
+  const q = text[at - 1];
+  if (q === "'" || q === '"') {
+    // The member form: `[ 'atob' ]` around the name.
+    const open = skipSpaceBack(text, at - 1) - 1;
+    ATOB_MEMBER_END.lastIndex = at + 4;
+    const close = ATOB_MEMBER_END.exec(text);
+    if (text[open] === '[' && close?.[1] === q) {
+      const call = callAfter(text, ATOB_MEMBER_END.lastIndex);
+      if (call) return { ...call, start: receiverStart(text, open) };
+    }
+  }
+  if (wordBefore(text, at)) return undefined;
+  const call = callAfter(text, at + 4);
+  if (!call) return undefined;
+  const dot = skipSpaceBack(text, at) - 1;
+  return { ...call, start: text[dot] === '.' ? receiverStart(text, dot) : at };
+}
+
+/** The `('…')` of a call at `pos`: its end and literal. */
+function callAfter(text: string, pos: number): Omit<Call, 'start'> | undefined {
+  ATOB_CALL.lastIndex = pos;
+  const m = ATOB_CALL.exec(text);
+  return m ? { end: ATOB_CALL.lastIndex, literal: m[1] as string } : undefined;
+}
+
+function bufferFromAt(text: string, at: number): Call | undefined {
+  if (wordBefore(text, at)) return undefined;
+  BUFFER_FROM.lastIndex = at;
+  const m = BUFFER_FROM.exec(text);
+  return m ? { start: at, end: BUFFER_FROM.lastIndex, literal: m[1] as string } : undefined;
+}
+
+/**
+ * Every decoding call in the text, in order: found from the occurrences of the names, which a
+ * bundle without such calls holds few of (a pattern tried at each `.` and `[` cost far more).
+ */
+function decodingCalls(text: string, has: Has): Call[] {
+  const calls: Call[] = [];
+  for (const [name, at] of [
+    ['atob', atobCallAt],
+    ['Buffer.from', bufferFromAt],
+  ] as const) {
+    if (!has(name)) continue;
+    let end = 0;
+    for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + 1)) {
+      if (i < end) continue; // inside the literal of the call just read
+      const call = at(text, i);
+      if (!call) continue;
+      calls.push(call);
+      end = call.end;
+    }
+  }
+  return calls.sort((x, y) => x.start - y.start);
+}
 
 /**
  * Where the call really starts: `window.atob(`, `w['atob'](` take their receiver along, so the
- * decoded text replaces the whole expression. Found by walking back, which keeps the pattern
- * itself anchored on "atob" (a leading optional name would make it try every position).
+ * decoded text replaces the whole expression.
  */
 function receiverStart(text: string, at: number): number {
   if (text[at] !== '.' && text[at] !== '[') return at;
@@ -51,14 +134,11 @@ function receiverStart(text: string, at: number): number {
 }
 
 /** atob("…") and Buffer.from("…", "base64") with a literal argument, replaced by the decoded text. */
-export function decodeAtobCalls(text: string): DecodeStep[] {
-  // What every shape of the pattern needs spelled out: cheaper than trying it at each `[` and `.`.
-  if (!text.includes('atob') && !(text.includes('Buffer.from') && text.includes('base64'))) return [];
+export function decodeAtobCalls(text: string, _budget?: Budget, has: Has = searchText(text)): DecodeStep[] {
   const wasm: DecodeStep[] = [];
   const ranges: { start: number; end: number; value: string }[] = [];
-  ATOB.lastIndex = 0;
-  for (let m = ATOB.exec(text); m; m = ATOB.exec(text)) {
-    const bytes = decodeBase64(jsStringValue((m[2] ?? m[3]) as string));
+  for (const call of decodingCalls(text, has)) {
+    const bytes = decodeBase64(jsStringValue(call.literal));
     if (!bytes) continue;
     if (isWasm(bytes)) {
       wasm.push(wasmStep(bytes));
@@ -66,64 +146,166 @@ export function decodeAtobCalls(text: string): DecodeStep[] {
     }
     const decoded = bytes.toString('latin1');
     if (looksLikeText(decoded))
-      ranges.push({
-        start: receiverStart(text, m.index),
-        end: m.index + m[0].length,
-        value: wrapLiteral(decoded),
-      });
+      ranges.push({ start: call.start, end: call.end, value: wrapLiteral(decoded) });
   }
+  if (ranges.length === 0) return wasm;
   const r = replaceRanges(text, ranges);
-  const steps = r.count > 0 ? [{ technique: 'atob', text: r.text, spans: r.spans, edits: r.edits }] : [];
-  return [...steps, ...wasm];
+  return [{ technique: 'atob', text: r.text, spans: r.spans, edits: r.edits }, ...wasm];
 }
 
 const NUM_LIST = String.raw`(?:0x[0-9a-fA-F]+|\d+)(?:\s*,\s*(?:0x[0-9a-fA-F]+|\d+))*`;
 
-/** The shapes a character-code list is turned into a string with. */
+/** `String.fromCharCode(…)` with a literal list: the shapes that start with the name itself. */
 const FROM_CHAR_CODE = new RegExp(
   [
     String.raw`String\.fromCharCode\s*\(\s*(${NUM_LIST})\s*\)`,
     String.raw`String\.fromCharCode\.apply\s*\(\s*[\w$.]+\s*,\s*\[\s*(${NUM_LIST})\s*\]\s*\)`,
     String.raw`String\.fromCharCode\s*\(\s*\.\.\.\s*\[\s*(${NUM_LIST})\s*\]\s*\)`,
-    String.raw`\[\s*(${NUM_LIST})\s*\]\s*\.map\s*\(\s*(?:function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s+String\.fromCharCode\s*\(\s*\5\s*\)\s*;?\s*\}|\(?\s*([\w$]+)\s*\)?\s*=>\s*String\.fromCharCode\s*\(\s*\6\s*\))\s*\)\s*\.join\s*\(\s*(?:''|"")\s*\)`,
   ].join('|'),
-  'g',
+  'y',
 );
+
+/** `[99,111,…].map(c => String.fromCharCode(c)).join('')`: the list comes before the name. */
+const MAPPED_CHAR_CODES = new RegExp(
+  String.raw`\[\s*(${NUM_LIST})\s*\]\s*\.map\s*\(\s*(?:function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s+String\.fromCharCode\s*\(\s*\2\s*\)\s*;?\s*\}|\(?\s*([\w$]+)\s*\)?\s*=>\s*String\.fromCharCode\s*\(\s*\3\s*\))\s*\)\s*\.join\s*\(\s*(?:''|"")\s*\)`,
+  'y',
+);
+
+/** How far before the name a mapped list's `.map` may be: `.map(function (c) { return `. */
+const MAP_REACH = 120;
+
+/** Characters of a list of numbers, written in decimal or hex, with its commas and spaces. */
+function inNumberList(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x61 && c <= 0x66) ||
+    (c >= 0x41 && c <= 0x46) ||
+    c === 0x78 ||
+    c === 0x58 ||
+    c === 0x2c ||
+    c === 0x20 ||
+    c === 0x09 ||
+    c === 0x0a ||
+    c === 0x0d
+  );
+}
+
+/** The `[` of the list a `.map` before `at` maps, or -1. */
+function mappedListStart(text: string, at: number): number {
+  // Within reach only: a lastIndexOf over the whole text would read back to its start each time.
+  const from = Math.max(0, at - MAP_REACH);
+  const near = text.slice(from, at).lastIndexOf('.map');
+  if (near < 0) return -1;
+  const map = from + near;
+  let i = skipSpaceBack(text, map) - 1;
+  if (text[i] !== ']') return -1;
+  while (i > 0 && inNumberList(text.charCodeAt(i - 1))) i--;
+  return text[i - 1] === '[' ? i - 1 : -1;
+}
+
+/** The character-code call at an occurrence of `String.fromCharCode`: its extent and list. */
+function charCodesAt(text: string, at: number): { start: number; end: number; list: string } | undefined {
+  FROM_CHAR_CODE.lastIndex = at;
+  const m = FROM_CHAR_CODE.exec(text);
+  if (m) return { start: at, end: FROM_CHAR_CODE.lastIndex, list: (m[1] ?? m[2] ?? m[3]) as string };
+  const open = mappedListStart(text, at);
+  if (open < 0) return undefined;
+  MAPPED_CHAR_CODES.lastIndex = open;
+  const mapped = MAPPED_CHAR_CODES.exec(text);
+  return mapped ? { start: open, end: MAPPED_CHAR_CODES.lastIndex, list: mapped[1] as string } : undefined;
+}
 
 /** Fewer codes than this are ordinary code (String.fromCharCode(65)), not a hidden string. */
 const MIN_CHAR_CODES = 4;
 
-export function decodeFromCharCode(text: string): DecodeStep[] {
-  // Every shape names `String.fromCharCode` as written; its last one is otherwise tried at each `[`.
-  if (!text.includes('String.fromCharCode')) return [];
-  const r = rewrite(text, FROM_CHAR_CODE, (m) => {
-    const list = (m[1] ?? m[2] ?? m[3] ?? m[4]) as string;
-    const codes = list.split(',').map((n) => jsNumber(n.trim()));
-    if (codes.length < MIN_CHAR_CODES || codes.some((c) => !(c >= 0 && c <= 0xffff))) return undefined;
-    return wrapLiteral(String.fromCharCode(...codes));
-  });
-  return r.count > 0 ? [{ technique: 'fromCharCode', text: r.text, spans: r.spans, edits: r.edits }] : [];
+/**
+ * Character-code lists turned into strings, replaced by the string. Found from the occurrences of
+ * `String.fromCharCode`, which every shape spells out (a pattern tried at each `[` cost far more).
+ */
+export function decodeFromCharCode(
+  text: string,
+  _budget?: Budget,
+  has: Has = searchText(text),
+): DecodeStep[] {
+  if (!has('String.fromCharCode')) return [];
+  const ranges: { start: number; end: number; value: string }[] = [];
+  let end = 0;
+  const name = 'String.fromCharCode';
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    if (at < end) continue;
+    const call = charCodesAt(text, at);
+    if (!call || call.start < end) continue;
+    end = call.end;
+    const codes = call.list.split(',').map((n) => jsNumber(n.trim()));
+    if (codes.length < MIN_CHAR_CODES || codes.some((c) => !(c >= 0 && c <= 0xffff))) continue;
+    ranges.push({ start: call.start, end: call.end, value: wrapLiteral(String.fromCharCode(...codes)) });
+  }
+  if (ranges.length === 0) return [];
+  const r = replaceRanges(text, ranges);
+  return [{ technique: 'fromCharCode', text: r.text, spans: r.spans, edits: r.edits }];
 }
 
-/** Long base64 in a quoted string or a data: URI. */
-const BASE64_BLOB = /(['"`])([A-Za-z0-9+/_-]{32,}={0,2})\1|;base64,([A-Za-z0-9+/]{32,}={0,2})/g;
+/** Long base64 in a quoted string... */
+const QUOTED_BASE64 = /(['"`])([A-Za-z0-9+/_-]{32,}={0,2})\1/g;
+/**
+ * ...or a data: URI. Two patterns, not one: an alternative starting at `;` was tried at every
+ * statement end of a bundle, and cost as much as the quoted strings' search itself.
+ */
+const DATA_URI_BASE64 = /;base64,([A-Za-z0-9+/]{32,}={0,2})/y;
+
+/** The base64 text of each blob, in text order: the quoted ones and the data: URIs'. */
+function base64Blobs(text: string, has: Has): { index: number; value: string }[] {
+  const found: { index: number; value: string }[] = [];
+  QUOTED_BASE64.lastIndex = 0;
+  for (let m = QUOTED_BASE64.exec(text); m; m = QUOTED_BASE64.exec(text))
+    found.push({ index: m.index, value: m[2] as string });
+  const quoted = found.length;
+  // Tried where the marker occurs, which a search for it finds faster than the pattern would.
+  for (
+    let at = has(';base64,') ? text.indexOf(';base64,') : -1;
+    at >= 0;
+    at = text.indexOf(';base64,', at + 1)
+  ) {
+    DATA_URI_BASE64.lastIndex = at;
+    const m = DATA_URI_BASE64.exec(text);
+    if (m) found.push({ index: at, value: m[1] as string });
+  }
+  if (found.length > quoted) found.sort((a, b) => a.index - b.index);
+  return found;
+}
 
 const DECODED_BY_CALL = /(?:atob|base64_decode|Buffer\.from)\s*\(\s*$/;
 
 /** Decoded fragments kept per text; a bundle full of inline images yields no more than this. */
 const MAX_FRAGMENTS = 2000;
 
+/** Base64 characters of a blob's head decoded to tell an image or a font from text. */
+const HEAD_CHARS = 96;
+
+/**
+ * Whether a long blob's head decodes to bytes that are mostly not text and not a WebAssembly
+ * module: an inline image or font, which is then not decoded whole (a bundle carries megabytes
+ * of them, and decoding them only to throw them away cost more than finding them).
+ */
+function clearlyBinary(value: string): boolean {
+  if (value.length <= 2 * HEAD_CHARS) return false;
+  const head = decodeBase64(value.slice(0, HEAD_CHARS));
+  if (!head || head.subarray(0, 4).equals(WASM_MAGIC)) return false;
+  return printableRatio(head.toString('latin1')) < 0.5;
+}
+
 /** Every long base64 string that decodes to text (or to a WebAssembly module), listed one per line. */
-export function decodeBase64Blobs(text: string, budget: Budget): DecodeStep[] {
+export function decodeBase64Blobs(text: string, budget: Budget, has: Has = searchText(text)): DecodeStep[] {
   const fragments: string[] = [];
   const spans: [number, number][] = [];
   const steps: DecodeStep[] = [];
   let length = 0;
-  BASE64_BLOB.lastIndex = 0;
-  for (let m = BASE64_BLOB.exec(text); m && fragments.length < MAX_FRAGMENTS; m = BASE64_BLOB.exec(text)) {
+  for (const blob of base64Blobs(text, has)) {
+    if (fragments.length >= MAX_FRAGMENTS) break;
     // An argument of a decoding call is the call's rewrite's business, not a piece beside the code.
-    if (DECODED_BY_CALL.test(text.slice(Math.max(0, m.index - 24), m.index))) continue;
-    const bytes = decodeBase64((m[2] ?? m[3]) as string);
+    if (DECODED_BY_CALL.test(text.slice(Math.max(0, blob.index - 24), blob.index))) continue;
+    if (clearlyBinary(blob.value)) continue;
+    const bytes = decodeBase64(blob.value);
     if (!bytes) continue;
     if (isWasm(bytes)) {
       steps.push(wasmStep(bytes));

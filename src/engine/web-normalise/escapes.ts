@@ -2,7 +2,8 @@
 // \u{…} anywhere in the text, and percent-encoding (what unescape / decodeURIComponent / PHP
 // urldecode undo) inside quoted strings that are mostly percent escapes.
 import { JS_LITERAL, rewrite, wrapLiteral } from './literals.js';
-import type { DecodeStep } from './types.js';
+import { searchText, type Has } from './needles.js';
+import type { Budget, DecodeStep } from './types.js';
 
 /**
  * Escapes that would change the text's structure if decoded (a quote ending its string early, a
@@ -35,8 +36,8 @@ function atLeast(text: string, re: RegExp, n: number): boolean {
   return found >= n;
 }
 
-export function decodeJsEscapes(text: string): DecodeStep[] {
-  if (!text.includes('\\x') && !text.includes('\\u')) return [];
+export function decodeJsEscapes(text: string, _budget?: Budget, has: Has = searchText(text)): DecodeStep[] {
+  if (!has('\\x') && !has('\\u')) return [];
   // A bundle escapes a few symbols (\u00a0, \x3c); without enough escaped letters there is
   // nothing to rewrite, and the full pass with its rewritten copy is skipped.
   if (!atLeast(text, ESCAPED_ALNUM, MIN_ESCAPED_ALNUM)) return [];
@@ -61,13 +62,47 @@ const MIN_PERCENT = 6;
 /** ...and they make up at least this share of it (a URL with one %20 is left alone). */
 const MIN_PERCENT_SHARE = 0.5;
 
-const PERCENT_ESCAPE = /%(?:u[0-9a-fA-F]{4}|[0-9a-fA-F]{2})/g;
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+/** The length of the percent escape at `at` (`%41`, `%u0041`), or 0. */
+function escapeAt(text: string, at: number): number {
+  if (text.charCodeAt(at + 1) === 0x75) {
+    for (let i = 2; i < 6; i++) if (!isHex(text.charCodeAt(at + i))) return 0;
+    return 6;
+  }
+  return isHex(text.charCodeAt(at + 1)) && isHex(text.charCodeAt(at + 2)) ? 3 : 0;
+}
+
+/**
+ * Longest gap between the escapes of a run. A literal the decoder takes holds MIN_PERCENT escapes
+ * covering half of it, so at most 6 characters of gap per escape on average (`%u0041`): such a
+ * literal always holds MIN_PERCENT escapes in a row with no gap over this between them.
+ */
+const MAX_PERCENT_GAP = 64;
+
+/**
+ * Whether the text has MIN_PERCENT escapes in a row with short gaps: what any literal worth
+ * decoding has. Read from the `%` signs, so a bundle with a few URL escapes costs one search.
+ */
+function densePercent(text: string): boolean {
+  let run = 0;
+  let lastEnd = -Infinity;
+  for (let at = text.indexOf('%'); at >= 0; at = text.indexOf('%', at + 1)) {
+    const n = escapeAt(text, at);
+    if (n === 0) continue;
+    run = at - lastEnd <= MAX_PERCENT_GAP ? run + 1 : 1;
+    if (run >= MIN_PERCENT) return true;
+    lastEnd = at + n;
+  }
+  return false;
+}
 
 export function decodePercent(text: string): DecodeStep[] {
-  if (!text.includes('%')) return [];
-  // A literal is decoded only with MIN_PERCENT escapes in it: a text without that many in all is
-  // not tokenised.
-  if (!atLeast(text, PERCENT_ESCAPE, MIN_PERCENT)) return [];
+  // A literal is decoded only with MIN_PERCENT escapes in it, covering half of it: a text without
+  // such a run of escapes is not tokenised.
+  if (!densePercent(text)) return [];
   const re = new RegExp(JS_LITERAL, 'g');
   const r = rewrite(text, re, (m) => {
     const lit = m[0];

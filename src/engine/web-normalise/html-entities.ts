@@ -1,7 +1,8 @@
 // Undoes HTML character references (&#99;&#x6f;…, &lt;…) that spell out a script tag or a miner's
 // name in a page or in a string written with document.write / innerHTML.
 import { rewrite } from './literals.js';
-import type { DecodeStep } from './types.js';
+import { searchText, type Has } from './needles.js';
+import type { Budget, DecodeStep } from './types.js';
 
 const NAMED: Record<string, string> = {
   lt: '<',
@@ -25,8 +26,12 @@ const NAMED: Record<string, string> = {
  */
 const MIN_NUMERIC_ASCII = 8;
 
-export function decodeHtmlEntities(text: string): DecodeStep[] {
-  if (!text.includes('&#')) return [];
+export function decodeHtmlEntities(
+  text: string,
+  _budget?: Budget,
+  has: Has = searchText(text),
+): DecodeStep[] {
+  if (!has('&#')) return [];
   let ascii = 0;
   const re = /&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([a-zA-Z]{2,8}));?/g;
   const r = rewrite(text, re, (m) => {

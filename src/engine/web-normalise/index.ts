@@ -10,7 +10,7 @@ export { DEFAULT_NORMALISE_LIMITS, type NormaliseLimits, type WebHint } from './
  * Changes whenever a decoder's output may change: a scan cache that stores decoded matches keys
  * on it beside the rule set's hash, so an old entry is not taken for the new normaliser's answer.
  */
-export const WEB_NORMALISER_VERSION = 2;
+export const WEB_NORMALISER_VERSION = 3;
 
 /**
  * `MINEHUNTER_WEB_NORMALISE=0` turns the normaliser off (read once at load): web files are then

@@ -17,6 +17,7 @@ import {
   wrapLiteral,
   type Rewrite,
 } from './literals.js';
+import { searchText, type Has } from './needles.js';
 import type { Budget, DecodeStep } from './types.js';
 
 interface StringArray {
@@ -274,31 +275,70 @@ function substitute(text: string, resolved: Resolved[]): Rewrite {
   return replaceRanges(text, ranges);
 }
 
-/** `}(name, 0x1b3))`: what a rotation IIFE's call looks like, read once for the whole text. */
+/** `}(name, 0x1b3))`: what a rotation IIFE's call looks like. */
 const IIFE_TAIL = new RegExp(String.raw`\}\s*\)?\s*\(\s*([\w$]+)\s*,\s*(?:${JS_NUMBER})\s*\)`, 'g');
 
 /** Arrays resolved per text; an obfuscated script has one or two. */
 const MAX_CANDIDATES = 16;
 
+/** What a rotation does to its array: `arr['push'](arr['shift']())`. */
+const ROTATE_WORDS = ['shift'];
+/** Rotating calls whose surroundings are searched for the IIFE's call, and how far after each. */
+const MAX_ROTATE_SITES = 512;
+const ROTATE_REACH = 4096;
+
+/**
+ * Names handed to a rotation IIFE. The IIFE's body rotates its array, so its call follows a
+ * `shift` closely: only the text after those is searched, not every `}` of a bundle
+ * (a full search cost more than all the other decoders of a clean bundle together).
+ */
+function rotatedNames(text: string, has: Has): Set<string> {
+  const names = new Set<string>();
+  // Each window is searched on its own slice, so a search that finds nothing stops at its end.
+  const search = (from: number, to: number): void => {
+    for (const m of text.slice(from, to).matchAll(IIFE_TAIL)) names.add(m[1] as string);
+  };
+  let sites = 0;
+  for (const word of ROTATE_WORDS) {
+    if (!has(word)) continue;
+    let from = -1;
+    let to = -1;
+    for (
+      let at = text.indexOf(word);
+      at >= 0 && sites++ < MAX_ROTATE_SITES;
+      at = text.indexOf(word, at + 1)
+    ) {
+      if (at > to) {
+        if (from >= 0) search(from, to);
+        from = at;
+      }
+      to = Math.min(text.length, at + ROTATE_REACH);
+    }
+    if (from >= 0) search(from, to);
+  }
+  return names;
+}
+
 /**
  * The arrays worth resolving: named as obfuscator.io names them, or handed to a rotation IIFE.
  * Picking them first keeps a large ordinary bundle, with hundreds of small string arrays, cheap.
  */
-function candidates(text: string): StringArray[] {
-  const rotated = new Set([...text.matchAll(IIFE_TAIL)].map((m) => m[1] as string));
+function candidates(text: string, has: Has): StringArray[] {
+  const named = has('_0x') || has('_0X');
+  const rotated = rotatedNames(text, has);
   // Without an obfuscator.io name or a rotation IIFE no array can qualify: none is looked for.
-  if (rotated.size === 0 && !text.includes('_0x') && !text.includes('_0X')) return [];
+  if (rotated.size === 0 && !named) return [];
   const arrays = findArrays(text);
   return arrays
     .filter((a) => a.names.some((n) => OBFUSCATOR_NAME.test(n) || rotated.has(n)))
     .slice(0, MAX_CANDIDATES);
 }
 
-export function decodeStringArrays(text: string, budget: Budget): DecodeStep[] {
+export function decodeStringArrays(text: string, budget: Budget, has: Has = searchText(text)): DecodeStep[] {
   if (!text.includes('[')) return [];
   const resolved: Resolved[] = [];
   const unresolved: string[] = [];
-  for (const arr of candidates(text)) {
+  for (const arr of candidates(text, has)) {
     if (budget.expired()) break;
     const lookups = findLookups(text, arr);
     const lookup = lookups[0];

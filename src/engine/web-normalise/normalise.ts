@@ -14,6 +14,7 @@ import { decodeJsEscapes, decodePercent } from './escapes.js';
 import { decodeHtmlEntities } from './html-entities.js';
 import { decodeJsConcat, decodeStringArrays } from './js-strings.js';
 import { mapPosition, toBytes } from './literals.js';
+import { scanNeedles, searchText, type Has } from './needles.js';
 import { decodePacker } from './packer.js';
 import { decodePhp } from './php.js';
 import {
@@ -130,6 +131,8 @@ interface Pending {
   text: string;
   chain: string[];
   depth: number;
+  /** Which words of needles.ts the text holds, when found for it already (the file itself). */
+  has?: Has;
 }
 
 interface Round {
@@ -163,6 +166,35 @@ const SUSPICIOUS_CONCAT = new RegExp(
     String.raw`|(?:(?:'[^'\\\n]{0,6}'|"[^"\\\n]{0,6}")\s*\+\s*){2}['"]`,
 );
 
+/** Characters before a `+` searched for the start of a suspicious concatenation. */
+const CONCAT_REACH = 160;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+function isQuote(c: number): boolean {
+  return c === 0x27 || c === 0x22;
+}
+
+/**
+ * Whether SUSPICIOUS_CONCAT occurs. Both of its shapes hold a `+` between two quoted strings, so
+ * only the surroundings of such a `+` are tried: the pattern itself, tried at every quote and `[`
+ * of a bundle, cost more than the rest of the normaliser on clean code.
+ */
+function suspiciousConcat(text: string): boolean {
+  for (let at = text.indexOf('+'); at >= 0; at = text.indexOf('+', at + 1)) {
+    let before = at - 1;
+    while (before >= 0 && isSpace(text.charCodeAt(before))) before--;
+    if (!isQuote(text.charCodeAt(before))) continue;
+    let after = at + 1;
+    while (after < text.length && isSpace(text.charCodeAt(after))) after++;
+    if (!isQuote(text.charCodeAt(after))) continue;
+    if (SUSPICIOUS_CONCAT.test(text.slice(Math.max(0, before - CONCAT_REACH), after + 1))) return true;
+  }
+  return false;
+}
+
 /**
  * Whether folding concatenations is worth a layer: in a decoded text, after another decoder of the
  * same round changed something, or where the concatenations themselves look like obfuscation. In
@@ -170,19 +202,21 @@ const SUSPICIOUS_CONCAT = new RegExp(
  * that reveal nothing and cost a rescan each.
  */
 function concatWorthIt(original: string, current: string, decoded: boolean): boolean {
-  return decoded || current !== original || SUSPICIOUS_CONCAT.test(current);
+  return decoded || current !== original || suspiciousConcat(current);
 }
 
 /** Applies each decoder once, rewrites in sequence; collects side pieces from the texts it passes. */
-function round(text: string, decoders: Decoder[], budget: Budget, decoded: boolean): Round {
+function round(text: string, decoders: Decoder[], budget: Budget, decoded: boolean, has?: Has): Round {
   const r: Round = { techniques: [], spans: [], side: [] };
   let current = text;
+  // What the text holds, asked once per word; a rewrite makes a new text to ask about.
+  let currentHas = has ?? searchText(text);
   for (const decode of decoders) {
     if (budget.expired()) break;
     if (decode === decodeJsConcat && !concatWorthIt(text, current, decoded)) continue;
     let steps: DecodeStep[];
     try {
-      steps = decode(current, budget);
+      steps = decode(current, budget, currentHas);
     } catch (err) {
       // A decoder that fails on hostile input costs its own result, not the file's scan.
       budget.stop(`${decode.name} failed: ${(err as Error).message}`);
@@ -194,6 +228,7 @@ function round(text: string, decoders: Decoder[], budget: Budget, decoded: boole
         continue;
       }
       current = step.text;
+      currentHas = searchText(current);
       r.techniques.push(step.technique);
       r.spans = [...carry(r.spans, step), ...step.spans].slice(-MAX_ROUND_SPANS);
     }
@@ -210,7 +245,7 @@ function round(text: string, decoders: Decoder[], budget: Budget, decoded: boole
  */
 function probeDepth(item: Pending, decoders: Decoder[], budget: Budget): void {
   const probe = new Budget(budget.limits, 0);
-  const r = round(item.text, decoders, probe, true);
+  const r = round(item.text, decoders, probe, true, item.has);
   const next = r.techniques[0] ?? r.side[0]?.technique ?? probe.bombs[0]?.split(':').slice(0, 2).join(':');
   if (next === undefined) return;
   const chain = [...item.chain.slice(-2), next].join(' > ');
@@ -261,7 +296,7 @@ function expand(item: Pending, decoders: Decoder[], budget: Budget, sink: Sink):
     probeDepth(item, decoders, budget);
     return [];
   }
-  const r = round(item.text, decoders, budget, item.depth > 0);
+  const r = round(item.text, decoders, budget, item.depth > 0, item.has);
   const next: Pending[] = [];
   const depth = item.depth + 1;
   if (r.text !== undefined) {
@@ -314,7 +349,11 @@ export function normaliseWeb(
   const budget = new Budget(lim, outputBytes);
   const sink: Sink = { original: data, seen: new Set(), layers: [] };
   const decoders = DECODERS[hint];
-  let queue: Pending[] = [{ text: data.toString('latin1'), chain: [], depth: 0 }];
+  // The file's words are found on its bytes in one pass (needles.ts); a latin1 text has them at
+  // the same places.
+  const text = data.toString('latin1');
+  const has = scanNeedles(data, text, hint === 'php' || hint === 'unknown');
+  let queue: Pending[] = [{ text, chain: [], depth: 0, ...(has ? { has } : {}) }];
   while (queue.length > 0 && !budget.expired() && sink.layers.length < lim.maxLayers) {
     const next: Pending[] = [];
     for (const item of queue) next.push(...expand(item, decoders, budget, sink));

@@ -2,9 +2,11 @@
 // the payload is the script with every word replaced by its index in the word list, written in base
 // `a`. Unpacking is the same substitution done here as plain string work; nothing is evaluated.
 import { JS_LITERAL, jsStringValue, matchBrace, replaceRanges } from './literals.js';
+import { searchText, type Has } from './needles.js';
 import type { Budget, DecodeStep } from './types.js';
 
-const HEADER = /eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e\s*,\s*[dr]\s*\)\s*\{/g;
+/** Tried where `eval` occurs: a search for the name is cheaper than the pattern's own. */
+const HEADER = /eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e\s*,\s*[dr]\s*\)\s*\{/y;
 
 /** The call's arguments after the function body, up to the two closing parentheses. */
 const ARGS = new RegExp(
@@ -64,8 +66,13 @@ interface Packed {
 function findPacked(text: string, budget: Budget): Packed[] {
   const found: Packed[] = [];
   let tried = 0;
-  HEADER.lastIndex = 0;
-  for (let m = HEADER.exec(text); m && tried++ < MAX_PACKED && !budget.expired(); m = HEADER.exec(text)) {
+  let resume = 0;
+  for (let at = text.indexOf('eval'); at >= 0; at = text.indexOf('eval', at + 1)) {
+    if (at < resume) continue;
+    HEADER.lastIndex = at;
+    const m = HEADER.exec(text);
+    if (!m) continue;
+    if (tried++ >= MAX_PACKED || budget.expired()) break;
     const close = matchBrace(text, m.index + m[0].length - 1, 20_000);
     if (close < 0) continue;
     ARGS.lastIndex = close + 1;
@@ -85,14 +92,14 @@ function findPacked(text: string, budget: Budget): Packed[] {
     }
     if (source === undefined) continue;
     found.push({ start: m.index, end: ARGS.lastIndex, source });
-    HEADER.lastIndex = ARGS.lastIndex;
+    resume = ARGS.lastIndex;
   }
   return found;
 }
 
 /** Each packed call replaced by the script it unpacks to. */
-export function decodePacker(text: string, budget: Budget): DecodeStep[] {
-  if (!text.includes('eval')) return [];
+export function decodePacker(text: string, budget: Budget, has: Has = searchText(text)): DecodeStep[] {
+  if (!has('eval')) return [];
   const packed = findPacked(text, budget);
   if (packed.length === 0) return [];
   const r = replaceRanges(

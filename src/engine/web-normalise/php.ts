@@ -5,6 +5,7 @@
 // in the technique, since it says whether the hidden text is run or printed into the page.
 import { inflateRawSync, inflateSync, gunzipSync } from 'node:zlib';
 import { PHP_LITERAL, looksLikeText, phpStringValue, replaceRanges } from './literals.js';
+import { PHP_NEEDLES, searchText, type Has } from './needles.js';
 import type { Budget, DecodeStep } from './types.js';
 
 type Transform = (input: string, budget: Budget, maxOut: number) => string | undefined;
@@ -138,7 +139,8 @@ function readChain(
   return { start, end: pos, value, technique: `php:${sink ? `${sink}(${chain})` : chain}` };
 }
 
-export function decodePhp(text: string, budget: Budget): DecodeStep[] {
+export function decodePhp(text: string, budget: Budget, has: Has = searchText(text)): DecodeStep[] {
+  if (!PHP_NEEDLES.some(has)) return [];
   CHAIN_START.lastIndex = 0;
   if (!CHAIN_START.test(text)) return [];
   const chains: Chain[] = [];

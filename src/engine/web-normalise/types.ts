@@ -1,6 +1,7 @@
 // Shared types and the budget of the web-content normaliser: every decoder gets the same budget
 // object, so one hostile file cannot make the decoders together allocate or spin without bound.
 import type { Edit } from './literals.js';
+import type { Has } from './needles.js';
 
 /** What a file is, as far as the normaliser cares: it picks which decoders run. */
 export type WebHint = 'js' | 'html' | 'php' | 'unknown';
@@ -100,5 +101,8 @@ export class Budget {
   }
 }
 
-/** A decoder reads a text and returns what it could undo; it never executes anything. */
-export type Decoder = (text: string, budget: Budget) => DecodeStep[];
+/**
+ * A decoder reads a text and returns what it could undo; it never executes anything. `has` says
+ * whether a word of needles.ts occurs in the text: a decoder whose words are absent returns at once.
+ */
+export type Decoder = (text: string, budget: Budget, has?: Has) => DecodeStep[];

@@ -233,6 +233,12 @@ export function editDistance(a: string, b: string, max = Infinity): number {
   return rows[a.length]![b.length]!;
 }
 
+/** Each system name split and reduced once: `typosquatOf` runs for every file name a walk meets. */
+const TARGETS = SYSTEM_BINARIES.map((bin) => {
+  const target = splitName(bin.name);
+  return { bin, target, cls: extClass(target.ext), skeleton: skeleton(target.stem) };
+});
+
 export interface Typosquat {
   /** The system name it imitates, e.g. `winlogon.exe`. */
   imitates: string;
@@ -260,12 +266,12 @@ export function typosquatOf(name: string): Typosquat | undefined {
   const cls = extClass(ext);
   if (!cls) return undefined;
   let best: Typosquat | undefined;
-  for (const bin of SYSTEM_BINARIES) {
-    const target = splitName(bin.name);
-    if (extClass(target.ext) !== cls) continue;
+  const stemSkeleton = skeleton(stem);
+  for (const { bin, target, cls: targetCls, skeleton: targetSkeleton } of TARGETS) {
+    if (targetCls !== cls) continue;
     // `explorer++.exe`: a vendor tool named after the one it replaces, not an imitation.
     if (stem.startsWith(target.stem) && /^\++$/.test(stem.slice(target.stem.length))) continue;
-    const homoglyph = stem !== target.stem && skeleton(stem) === skeleton(target.stem);
+    const homoglyph = stem !== target.stem && stemSkeleton === targetSkeleton;
     const distance = editDistance(stem, target.stem, 2);
     const sameStemOtherExt = stem === target.stem && ext !== target.ext;
     const close = distance >= 1 && distance <= allowedDistance(target.stem.length);

@@ -1,0 +1,125 @@
+// The scan's time-left estimate: halfway through a synthetic 2 GiB scan (a rate that wanders, a walk
+// that runs ahead of the scan, expected totals that are a little off, as statfs's are) it predicts the
+// whole duration within ±30%; it says nothing it cannot know, and never claims the scan is done.
+import { describe, expect, it } from 'vitest';
+import {
+  EtaEstimator,
+  formatDuration,
+  fractionDone,
+  type ExpectedTotals,
+  type ProgressPoint,
+} from './eta.js';
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** A deterministic wobble in [-1, 1]: the same series on every run. */
+function wobble(i: number): number {
+  return Math.sin(i * 1.7) * 0.6 + Math.sin(i * 0.31) * 0.4;
+}
+
+interface Series {
+  points: ProgressPoint[];
+  durationMs: number;
+}
+
+/**
+ * A scan of `total` bytes in files of `fileSize`, read every 250 ms: 3 s of start-up with nothing
+ * done, then a rate of `rate` bytes/s varying by ±`jitter`, the walker `ahead` bytes ahead of it.
+ */
+function series(total: number, rate: number, jitter: number, ahead: number, fileSize = MiB): Series {
+  const points: ProgressPoint[] = [];
+  let at = 0;
+  let bytes = 0;
+  for (; at < 3000; at += 250) points.push({ atMs: at, bytes: 0, files: 0, bytesSeen: 0, walking: true });
+  for (let i = 0; bytes < total; i++) {
+    at += 250;
+    bytes = Math.min(total, bytes + rate * 0.25 * (1 + jitter * wobble(i)));
+    const bytesSeen = Math.min(total, bytes + ahead);
+    points.push({
+      atMs: at,
+      bytes,
+      files: Math.floor(bytes / fileSize),
+      bytesSeen,
+      walking: bytesSeen < total,
+    });
+  }
+  return { points, durationMs: at };
+}
+
+/** The whole duration the estimator predicts when the scan is halfway through its bytes. */
+function predictedAtHalf(s: Series, total: number, expected?: ExpectedTotals): number {
+  const eta = new EtaEstimator(expected);
+  for (const p of s.points) {
+    const e = eta.update(p);
+    if (p.bytes >= total / 2) {
+      expect(e?.secondsLeft, 'an estimate halfway').toBeDefined();
+      return p.atMs + e!.secondsLeft! * 1000;
+    }
+  }
+  throw new Error('never halfway');
+}
+
+describe('EtaEstimator', () => {
+  it('predicts a 2 GiB scan with a wandering rate within 30% halfway, from a walk of the tree', () => {
+    const s = series(2 * GiB, 120 * MiB, 0.4, 256 * MiB);
+    const predicted = predictedAtHalf(s, 2 * GiB, { bytes: 2 * GiB, files: 2048 });
+    expect(predicted / s.durationMs).toBeGreaterThan(0.7);
+    expect(predicted / s.durationMs).toBeLessThan(1.3);
+  });
+
+  it('does as well from statfs totals that count 15% more than the walk will find', () => {
+    const s = series(2 * GiB, 80 * MiB, 0.3, 128 * MiB, 64 * 1024);
+    const predicted = predictedAtHalf(s, 2 * GiB, { bytes: 2.3 * GiB, files: 32768 * 1.15 });
+    expect(predicted / s.durationMs).toBeGreaterThan(0.7);
+    expect(predicted / s.durationMs).toBeLessThan(1.3);
+  });
+
+  it('needs no expected totals once the walk is over: the bytes it found are the total', () => {
+    // The walker finishes early (a tree smaller than its lead): from then on the total is exact.
+    const s = series(2 * GiB, 100 * MiB, 0.2, 4 * GiB);
+    const predicted = predictedAtHalf(s, 2 * GiB);
+    expect(predicted / s.durationMs).toBeGreaterThan(0.7);
+    expect(predicted / s.durationMs).toBeLessThan(1.3);
+  });
+
+  it('gives no fraction while the walk goes on with nothing expected, and no time before any progress', () => {
+    const eta = new EtaEstimator();
+    expect(eta.update({ atMs: 0, bytes: 10, files: 1, bytesSeen: 100, walking: true })).toBeUndefined();
+    eta.setExpected({ bytes: 1000 });
+    expect(eta.update({ atMs: 100, bytes: 10, files: 1, bytesSeen: 100, walking: true })).toEqual({
+      fraction: 0.01,
+    });
+    // Under a second since the first reading: a fraction but no time yet.
+    expect(
+      eta.update({ atMs: 900, bytes: 500, files: 2, bytesSeen: 900, walking: true })?.secondsLeft,
+    ).toBeUndefined();
+    const later = eta.update({ atMs: 1100, bytes: 510, files: 3, bytesSeen: 1000, walking: false });
+    expect(later?.fraction).toBe(0.51);
+    expect(later?.secondsLeft).toBeCloseTo((0.49 * 1) / 0.5, 5);
+  });
+
+  it('never says done while running, and never goes past what the walker found', () => {
+    expect(fractionDone({ atMs: 0, bytes: 100, files: 9, bytesSeen: 100, walking: false })).toBe(0.99);
+    // Expected totals below what the walk already found: the walk's count wins.
+    expect(
+      fractionDone({ atMs: 0, bytes: 50, files: 1, bytesSeen: 200, walking: true }, { bytes: 100 }),
+    ).toBe(0.25);
+    // Bytes and files both expected: the average of the two fractions.
+    expect(
+      fractionDone(
+        { atMs: 0, bytes: 100, files: 90, bytesSeen: 100, walking: true },
+        { bytes: 1000, files: 100 },
+      ),
+    ).toBeCloseTo(0.5, 5);
+  });
+});
+
+describe('formatDuration', () => {
+  it('is short, in both languages', () => {
+    expect(formatDuration(42.4, 'en')).toBe('42 s');
+    expect(formatDuration(185, 'en')).toBe('3 min 05 s');
+    expect(formatDuration(3720, 'en')).toBe('1 h 02 min');
+    expect(formatDuration(185, 'zh-CN')).toBe('3 分 05 秒');
+  });
+});

@@ -1,0 +1,98 @@
+// How far a long content scan has got and how long it has left, from its running totals and what the
+// scan is expected to cover (the filesystems' used bytes and inodes for --full, a quick walk of the
+// tree for --path). Pure: time comes in with each point, so the estimate is tested on a synthetic
+// series without a clock.
+
+/** What the scan is expected to cover, when known before the walk ends. */
+export interface ExpectedTotals {
+  bytes?: number;
+  files?: number;
+}
+
+/** One reading of the scan's running totals. */
+export interface ProgressPoint {
+  /** Milliseconds since any fixed moment; only differences are used. */
+  atMs: number;
+  /** Bytes and files scanned (or answered from the cache). */
+  bytes: number;
+  files: number;
+  /** Bytes the walker has found so far: the exact total once the walk is over. */
+  bytesSeen: number;
+  walking: boolean;
+}
+
+export interface Estimate {
+  /** 0..1: how much of the expected work is done. */
+  fraction: number;
+  /** Seconds left; undefined while there is too little progress to tell. */
+  secondsLeft?: number;
+}
+
+/** Below this much progress since the first reading, a rate is mostly noise: no time is given. */
+const MIN_FRACTION = 0.02;
+const MIN_ELAPSED_MS = 1000;
+/** The fraction never reaches 1 while the scan runs: the last files may be slower than the rest. */
+const MAX_RUNNING_FRACTION = 0.99;
+
+/**
+ * The fraction done, or undefined when nothing tells the size of the whole: a walk still going with
+ * no expected totals. While the walk goes on the expected totals are the denominator (never below
+ * what the walker has already found); once it is over, the bytes it found are exact. With both bytes
+ * and files expected, the two fractions are averaged: a tree of small files costs per file, one of
+ * big files per byte.
+ */
+export function fractionDone(p: ProgressPoint, expected: ExpectedTotals = {}): number | undefined {
+  let fraction: number;
+  if (!p.walking) {
+    fraction = p.bytesSeen > 0 ? p.bytes / p.bytesSeen : 1;
+  } else {
+    const bytesTotal = expected.bytes !== undefined ? Math.max(expected.bytes, p.bytesSeen) : undefined;
+    const byBytes = bytesTotal ? p.bytes / bytesTotal : undefined;
+    const byFiles = expected.files ? Math.min(1, p.files / expected.files) : undefined;
+    if (byBytes === undefined && byFiles === undefined) return undefined;
+    fraction =
+      byBytes !== undefined && byFiles !== undefined ? (byBytes + byFiles) / 2 : (byBytes ?? byFiles)!;
+  }
+  return Math.min(MAX_RUNNING_FRACTION, Math.max(0, fraction));
+}
+
+/**
+ * Keeps the first reading with a known fraction as its origin, so the time spent before the scan
+ * proper (rules compiling, processes read) does not slow the rate; the time left is the fraction
+ * still to do at the average rate since then.
+ */
+export class EtaEstimator {
+  private origin: { atMs: number; fraction: number } | undefined;
+
+  constructor(private expected: ExpectedTotals = {}) {}
+
+  /** Expected totals that arrive late (a walk of the tree that finished after the scan began). */
+  setExpected(expected: ExpectedTotals): void {
+    this.expected = expected;
+  }
+
+  update(p: ProgressPoint): Estimate | undefined {
+    const fraction = fractionDone(p, this.expected);
+    if (fraction === undefined) return undefined;
+    if (!this.origin || fraction < this.origin.fraction) this.origin = { atMs: p.atMs, fraction };
+    const done = fraction - this.origin.fraction;
+    const elapsed = p.atMs - this.origin.atMs;
+    if (done < MIN_FRACTION || elapsed < MIN_ELAPSED_MS) return { fraction };
+    const secondsLeft = ((1 - fraction) * elapsed) / done / 1000;
+    return { fraction, secondsLeft };
+  }
+}
+
+/** "45 s", "3 min 05 s", "1 h 02 min": short enough for a progress line. */
+export function formatDuration(seconds: number, lang: 'en' | 'zh-CN'): string {
+  const s = Math.max(0, Math.round(seconds));
+  const zh = lang === 'zh-CN';
+  if (s < 60) return zh ? `${s} 秒` : `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) {
+    const rest = String(s % 60).padStart(2, '0');
+    return zh ? `${m} 分 ${rest} 秒` : `${m} min ${rest} s`;
+  }
+  const rest = String(m % 60).padStart(2, '0');
+  return zh ? `${Math.floor(m / 60)} 小时 ${rest} 分` : `${Math.floor(m / 60)} h ${rest} min`;
+}
