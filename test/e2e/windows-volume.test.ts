@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireHostLock } from '../helpers/host-lock.js';
 import type { Finding, Level, MinerKind } from '../../src/model/finding.js';
 import { SnapshotSchema } from '../../src/snapshot/schema.js';
 import {
@@ -136,8 +137,13 @@ const STOCK = [
 /** Files the plan quarantines on the volume: the programs and files in the planted places. */
 const QUARANTINED: string[] = [PLANTED.driverService.file, PLANTED.typosquat.file, ...PLANTED.minerFiles];
 
+let releaseHost: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
   await ensureBuilt();
+  // Miner-like files under /tmp: tests that scan this host must not see them, so they exist only
+  // while the host lock is held (test/helpers/host-lock.ts).
+  releaseHost = await acquireHostLock();
   dir = await mkdtemp(path.join(os.tmpdir(), 'minehunter-winvol-'));
   infected = path.join(dir, 'infected');
   clean = path.join(dir, 'clean');
@@ -176,6 +182,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
+  await releaseHost?.();
 });
 
 describe('scan --root on a Windows volume', () => {

@@ -10,6 +10,7 @@ import { compileAllRules, scanContent } from '../../engine/content-scan.js';
 import { collectSnapshot } from '../index.js';
 import { FIXTURE_NOW, FIXTURE_ROOTS } from '../test-helpers.js';
 import type { ContentCollectOptions } from './index.js';
+import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 
 const FIXTURE = path.join(FIXTURE_ROOTS, 'container-node');
 const XMRIG_CONFIG = JSON.stringify({
@@ -32,12 +33,17 @@ const content: ContentCollectOptions = {
 describe('content scan of containers on an offline node disk', () => {
   // A copy outside the checkout: the scan leaves minehunter's own tree (and so its fixtures) out.
   let NODE: string;
+  // The copy holds a miner's config under /tmp: tests that scan this host must not see it, so it
+  // exists only while the host lock is held (as look-alike processes do).
+  let release: () => Promise<void>;
   beforeAll(async () => {
+    release = await acquireHostLock();
     NODE = path.join(await mkdtemp(path.join(os.tmpdir(), 'mh-container-node-')), 'root');
     await cp(FIXTURE, NODE, { recursive: true, verbatimSymlinks: true });
-  });
+  }, 200_000);
   afterAll(async () => {
     await rm(path.dirname(NODE), { recursive: true, force: true });
+    await release?.();
   });
 
   it('walks a container’s merged directory and shows its files under its name', async () => {

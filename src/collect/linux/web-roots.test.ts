@@ -6,7 +6,8 @@
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 import { WebSchema } from '../../snapshot/web.js';
 import { makeContext } from '../context.js';
 import { FIXTURE_NOW, FIXTURE_ROOTS } from '../test-helpers.js';
@@ -26,6 +27,15 @@ import {
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+let releaseHost: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  // Miner-like files under /tmp: tests that scan this host must not see them, so they exist only
+  // while the host lock is held (test/helpers/host-lock.ts).
+  releaseHost = await acquireHostLock();
+}, 200_000);
+afterAll(async () => {
+  await releaseHost?.();
 });
 
 /** A fake root in a temp dir with these files (a `->` value makes a symlink). */

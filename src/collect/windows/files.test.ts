@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 import { peStub } from '../../../test/helpers/pe-stub.js';
 import { WindowsSchema, type WindowsFile } from '../../snapshot/windows.js';
 import { makeContext } from '../context.js';
@@ -31,11 +32,16 @@ function fonFont(): Buffer {
 }
 
 let tmp: string;
+let releaseHost: (() => Promise<void>) | undefined;
 beforeAll(async () => {
+  // Miner-like files under /tmp: tests that scan this host must not see them, so they exist only
+  // while the host lock is held (test/helpers/host-lock.ts).
+  releaseHost = await acquireHostLock();
   tmp = await mkdtemp(path.join(os.tmpdir(), 'minehunter-winfiles-'));
-});
+}, 200_000);
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
+  await releaseHost?.();
 });
 
 async function put(root: string, rel: string, bytes: Buffer | string): Promise<void> {
