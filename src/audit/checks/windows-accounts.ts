@@ -64,6 +64,14 @@ const accountsSteps: FixSteps = (s) =>
     };
   });
 
+/** Both account checks read the SAM hive; a volume without one leaves them with nothing to judge. */
+function noSam(): ReturnType<typeof absent> {
+  return absent(
+    'The volume holds no SAM hive to read accounts from.',
+    '该卷中没有可读取账户的 SAM 配置单元。',
+  );
+}
+
 export const windowsLocalAccounts: AuditCheck = {
   id: 'windows-local-accounts',
   area: 'credentials',
@@ -87,11 +95,7 @@ export const windowsLocalAccounts: AuditCheck = {
   needs: ['windows'],
   run(s) {
     const acc = windowsFacts(s).accounts;
-    if (!acc)
-      return absent(
-        'The volume holds no SAM hive to read accounts from.',
-        '该卷中没有可读取账户的 SAM 配置单元。',
-      );
+    if (!acc) return noSam();
     const bad = exposedAccounts(acc.users);
     const ev = acc.users.map((u) => userEvidence(acc.key, u));
     if (bad.length) {
@@ -147,11 +151,7 @@ export const windowsPasswordExpiry: AuditCheck = {
   needs: ['windows'],
   run(s) {
     const acc = windowsFacts(s).accounts;
-    if (!acc)
-      return absent(
-        'The volume holds no SAM hive to read accounts from.',
-        '该卷中没有可读取账户的 SAM 配置单元。',
-      );
+    if (!acc) return noSam();
     const never = acc.users.filter((u) => !u.disabled && u.passwordNeverExpires);
     const ev = never.map((u) => userEvidence(acc.key, u));
     if (never.length) {
