@@ -41,6 +41,8 @@ import { contentSources, elfSources, prng } from './tree-inputs.mjs';
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
+/** The CLI measured: the checkout's build, or another build (MINEHUNTER_BENCH_CLI, e.g. a private tsc --outDir). */
+const CLI = process.env.MINEHUNTER_BENCH_CLI ?? path.join(repo, 'dist/cli/main.js');
 const MiB = 1024 * 1024;
 
 function arg(name, fallback) {
@@ -409,7 +411,7 @@ async function runMinehunter(work, imageFile) {
     process.execPath,
     '--require',
     path.join(here, 'maxrss-preload.cjs'),
-    path.join(repo, 'dist/cli/main.js'),
+    CLI,
     'image',
     imageFile,
     '--format',

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
+/** The CLI measured: the checkout's build, or another build (MINEHUNTER_BENCH_CLI, e.g. a private tsc --outDir). */
+const CLI = process.env.MINEHUNTER_BENCH_CLI ?? path.join(repo, 'dist/cli/main.js');
 const TARGET = 1.5;
 
 function arg(name, fallback) {
@@ -77,7 +79,7 @@ function runOnce(tree, normalise) {
       [
         '--require',
         path.join(here, 'maxrss-preload.cjs'),
-        path.join(repo, 'dist/cli/main.js'),
+        CLI,
         'collect',
         '--path',
         tree,
@@ -134,6 +136,7 @@ async function main() {
     console.log(
       `tree: ${f1(t.bytes / 1024 / 1024)} MiB, ${t.files} files (from ${t.sources} node_modules web files)`,
     );
+    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`);
     const best = { on: undefined, off: undefined };
     for (let i = 0; i < runs; i++) {
       // Alternated, so drift in the machine's load touches both sides alike.
@@ -163,6 +166,7 @@ async function main() {
         `(target CPU <= ${TARGET}x: ${cpuRatio <= TARGET ? 'met' : 'NOT met'})`,
     );
     if (on.hits < off.hits) console.log('WARNING: fewer matches with the normaliser than without');
+    console.log(`load average at the end: ${os.loadavg()[0].toFixed(2)}`);
   } finally {
     if (process.argv.includes('--keep')) console.log(`tree kept at ${tree}`);
     else rmSync(tree, { recursive: true, force: true });

@@ -35,6 +35,12 @@ command -v db5.3_load >/dev/null 2>&1 || need="$need db5.3-util"
 # hivexml, the oracle and the benchmark's peer for our own hive reader.
 command -v hivexregedit >/dev/null 2>&1 || need="$need libwin-hivex-perl"
 command -v hivexml >/dev/null 2>&1 || need="$need libhivex-bin"
+# Alert sinks and fleet routes (issue 16): rsyslog with TLS receives watch alerts in tests, openssl
+# makes the test CA, Ansible runs deploy/ansible against localhost.
+command -v rsyslogd >/dev/null 2>&1 || need="$need rsyslog"
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need="$need rsyslog-gnutls"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
+command -v ansible-playbook >/dev/null 2>&1 || need="$need ansible"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "ensure-deps: installing Debian packages:$need" >&2

@@ -16,10 +16,11 @@
 // The list may also stand alone at the top of the file, without the `allow:` key. An empty file, or
 // `allow: []`, allows nothing. See src/allow/testdata/allow.yml for a sample.
 import { InputFileError } from '../util/input-error.js';
+import { loadYaml, yamlNow } from '../util/lazy-yaml.js';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import type { Allowed, Finding } from '../model/finding.js';
 
@@ -83,7 +84,8 @@ const EntrySchema = z
 type Fail = (line: number | undefined, en: string, zh: string) => never;
 
 /** The list under the document's `allow:` key; no other key is accepted, so typos do not pass silently. */
-function allowKey(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter, fail: Fail): unknown {
+function allowKey(doc: Document, lineCounter: LineCounter, fail: Fail): unknown {
+  const { isMap, isSeq } = yamlNow();
   if (!isMap(doc.contents))
     fail(1, 'expected a list, or a mapping with an "allow" list', '应为列表，或包含 "allow" 列表的映射');
   for (const pair of (doc.contents as { items: { key: unknown }[] }).items) {
@@ -113,6 +115,7 @@ function allowKey(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounte
 
 /** Parses one allowlist file's text (pure). `file` names it in errors and in each entry's source. */
 export function parseAllowlist(text: string, file: string): AllowEntry[] {
+  const { isSeq, LineCounter, parseDocument } = yamlNow();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const fail: Fail = (line, en, zh) => {
@@ -194,6 +197,7 @@ export async function loadAllowlist(paths: string[], optionalPaths: string[] = [
         { cause },
       );
     }
+    await loadYaml(); // only now: the default file is usually absent
     entries.push(...parseAllowlist(text, p));
     files.push(p);
   }

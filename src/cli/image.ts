@@ -10,7 +10,7 @@ import type { Lang, Level, Localized } from '../model/finding.js';
 import { analyzeSnapshot, type Analysis } from '../pipeline/analyze.js';
 import { failsAt, type Report } from '../report/model.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import { imageFormatOf, type LayerProgress } from '../target/image/index.js';
+import type { LayerProgress } from '../target/image/index.js';
 import { toolVersion } from '../util/paths.js';
 import { contentOptions, printRuleProblems, type ContentCliOptions } from './content.js';
 import { EXIT, UsageError } from './errors.js';
@@ -115,6 +115,9 @@ export async function splitImageInputs(
 ): Promise<{ images: string[]; others: string[] }> {
   const images: string[] = [];
   const others: string[] = [];
+  if (paths.length === 0) return { images, others };
+  // The image readers (tar, zstd) load only when there is a path to look at (issue 17: start-up).
+  const { imageFormatOf } = await import('../target/image/format.js');
   for (const p of paths) ((await imageFormatOf(path.resolve(p))) ? images : others).push(p);
   return { images, others };
 }

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The minehunter command line: parses arguments, runs collect/analyze, prints, and maps outcomes to
-// exit codes (0 clean, 1 findings at or above --fail-on, 2 usage error, 3 internal error).
+// exit codes (0 clean, 1 findings at or above --fail-on, 2 usage error, 3 internal error, 130 a scan
+// stopped by Ctrl-C).
+// First of all, inside the single executable: refuse a planted NODE_OPTIONS, unpack the addons.
+import { isSea, seaStartGuard } from '../util/sea.js';
+seaStartGuard();
 import path from 'node:path';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -16,11 +20,13 @@ import { EXPORT_FORMATS, renderExport, type ExportFormat } from '../report/rende
 import { renderText } from '../report/render-text.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { toolVersion } from '../util/paths.js';
+import { markPhase, printTimings } from '../util/timings.js';
 import { EXIT, UsageError } from './errors.js';
 import { InputFileError } from '../util/input-error.js';
 import { outputWidth, useColor, writeOutput } from './output.js';
-import { ScanProgress, filesystemTotals, fullScanRoots, progressMode, treeTotals } from './progress.js';
+import { ScanProgress, fullScanTotals, progressMode, treeTotals } from './progress.js';
 import { readSnapshot } from './snapshot-file.js';
+import { onInterrupt } from './interrupt.js';
 import { helpText, type HelpKey } from './help.js';
 import { addContentOptions, contentOptions, printRuleProblems, type ContentCliOptions } from './content.js';
 import {
@@ -42,6 +48,8 @@ const CORE_COMMANDS = [
   'web',
   'rules',
   'watch',
+  'ack',
+  'summarize',
   ...RESPOND_COMMANDS,
 ];
 
@@ -76,6 +84,8 @@ interface CollectCliOptions extends CommonOptions, ContentCliOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // MINEHUNTER_TIMINGS=1: Node's start and the static imports end here (util/timings.ts).
+  markPhase('start-up');
   const lang = langFromArgv(argv);
   const h = (key: HelpKey) => helpText(lang, key);
   const program = new Command('minehunter')
@@ -104,8 +114,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     // IOC data and allowlists load while the collector waits out its CPU sampling window; a bad
     // input file still ends the scan with a usage error before anything is printed.
-    const [analysis, snapshot] = await Promise.all([prepare(opts), collect(opts, lang)]);
-    exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
+    // Ctrl-C stops collecting: what was found so far is printed, marked incomplete (cli/interrupt.ts).
+    const interrupt = onInterrupt(lang);
+    try {
+      const [analysis, snapshot] = await Promise.all([prepare(opts), collect(opts, lang, interrupt.signal)]);
+      markPhase('collect');
+      exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
+      printTimings(snapshot.collection);
+      if (snapshot.incomplete) exitCode = EXIT.interrupted;
+    } finally {
+      interrupt.dispose();
+    }
   });
 
   const collectCmd = program
@@ -204,6 +223,8 @@ async function registerLoadedCommands(
   if (loads(['web'])) (await import('./web.js')).registerWebCommand(program, lang, setExit);
   if (loads(['rules'])) (await import('./rules.js')).registerRulesCommand(program, lang, setExit);
   if (loads(['watch'])) (await import('./watch.js')).registerWatchCommand(program, lang, setExit);
+  if (loads(['ack'])) (await import('./ack.js')).registerAckCommand(program, lang, setExit);
+  if (loads(['summarize'])) (await import('./summarize.js')).registerSummarizeCommand(program, lang, setExit);
 }
 
 /** The one place an error becomes an exit code: the user's mistakes are 2, our own faults 3. */
@@ -258,14 +279,15 @@ function addAnalyzeOptions(
     .option('-o, --output <file>', h('output'));
 }
 
-async function collect(opts: CollectCliOptions, lang: Lang): Promise<Snapshot> {
+async function collect(opts: CollectCliOptions, lang: Lang, signal?: AbortSignal): Promise<Snapshot> {
   const root = path.resolve(opts.root);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new UsageError(`--root ${opts.root}: not a directory`);
   }
   const progress = new ScanProgress(lang, progressMode(Boolean(opts.quiet)));
+  signal?.addEventListener('abort', () => progress.end(), { once: true });
   // What the content scan will read, for its time left: statfs for --full, a walk of --path trees.
-  if (opts.content && opts.full) progress.expect(() => filesystemTotals(fullScanRoots(root)));
+  if (opts.content && opts.full) progress.expect((abort) => fullScanTotals(root, abort));
   else if (opts.content && opts.path.length > 0)
     progress.expect((abort) =>
       treeTotals(
@@ -285,6 +307,7 @@ async function collect(opts: CollectCliOptions, lang: Lang): Promise<Snapshot> {
     // --memory with --path asks for the host's processes too.
     scope: opts.path.length > 0 && !opts.host && opts.memory !== true ? 'paths' : 'host',
     onRuleProblems: (problems) => printRuleProblems(problems, lang, Boolean(opts.quiet)),
+    ...(signal ? { signal } : {}),
   }).finally(() => progress.end());
 }
 
@@ -337,8 +360,10 @@ async function analyzeAndPrint(
   lang: Lang,
 ): Promise<number> {
   const report = analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() });
+  markPhase('analysis');
   const text = renderReport(report, opts, lang);
   await writeOutput(opts.output, text, `scan report (${opts.format})`);
+  markPhase('report');
   return failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
 }
 
@@ -390,6 +415,7 @@ function positiveInt(flag: string) {
 // Only run when executed directly, so tests can import main().
 const invokedAs = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (
+  isSea() ||
   invokedAs.endsWith(`${path.sep}cli${path.sep}main.js`) ||
   invokedAs.endsWith(`${path.sep}cli${path.sep}main.ts`)
 ) {

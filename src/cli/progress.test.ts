@@ -8,7 +8,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanContent, type ContentProgress } from '../engine/content-scan.js';
 import { displayWidth } from '../report/wrap.js';
-import { ScanProgress, contentLine, filesystemTotals, progressMode, treeTotals } from './progress.js';
+import {
+  ScanProgress,
+  contentLine,
+  filesystemTotals,
+  fullScanTotals,
+  progressMode,
+  treeTotals,
+} from './progress.js';
 
 let dir: string;
 let tree: string;
@@ -62,6 +69,11 @@ describe('expected totals', () => {
     const once = await filesystemTotals([dir]);
     expect(fs?.bytes).toBeLessThan((once?.bytes ?? 0) * 1.5);
   });
+
+  it('counts an offline --full root that is a directory of a larger disk by its tree, not the disk', async () => {
+    expect(await fullScanTotals(tree)).toEqual(await treeTotals([tree], false));
+    expect((await fullScanTotals('/'))?.bytes).toBeGreaterThan(0);
+  });
 });
 
 describe('ScanProgress', () => {
@@ -94,6 +106,19 @@ describe('ScanProgress', () => {
     expect(contentLine('zh-CN', files(50 * MiB), 10_000, { fraction: 0.5, secondsLeft: 130 })).toContain(
       '预计还需 2 分 10 秒',
     );
+  });
+
+  it('draws nothing once ended (a scan stopped by Ctrl-C lands its last batches unseen)', () => {
+    let now = 0;
+    const { writes, out } = sink(80);
+    const p = new ScanProgress('en', 'tty', out, () => now);
+    p.content(files(MiB));
+    p.end();
+    const count = writes.length;
+    now += 1000;
+    p.content(files(2 * MiB));
+    p.phase('linux.stealth');
+    expect(writes.length).toBe(count);
   });
 
   it('redraws a few times a second, not on every report', () => {
@@ -130,7 +155,15 @@ describe('ScanProgress', () => {
     q.content(files(MiB));
     q.end();
     expect(quiet.writes).toEqual([]);
-    expect(progressMode(false, { isTTY: false })).toBe('lines');
-    expect(progressMode(false, { isTTY: true })).toBe('tty');
+    expect(progressMode(false, { isTTY: false }, {})).toBe('lines');
+    expect(progressMode(false, { isTTY: true }, {})).toBe('tty');
+  });
+
+  it('MINEHUNTER_PROGRESS chooses the form on any stream; --quiet still wins; other values are ignored', () => {
+    expect(progressMode(false, { isTTY: false }, { MINEHUNTER_PROGRESS: 'tty' })).toBe('tty');
+    expect(progressMode(false, { isTTY: true }, { MINEHUNTER_PROGRESS: 'lines' })).toBe('lines');
+    expect(progressMode(false, { isTTY: true }, { MINEHUNTER_PROGRESS: 'off' })).toBe('off');
+    expect(progressMode(true, { isTTY: false }, { MINEHUNTER_PROGRESS: 'tty' })).toBe('off');
+    expect(progressMode(false, { isTTY: false }, { MINEHUNTER_PROGRESS: 'bar' })).toBe('lines');
   });
 });

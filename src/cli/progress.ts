@@ -20,9 +20,19 @@ export type ProgressMode = 'tty' | 'lines' | 'off';
 const REDRAW_MS = 250;
 const BAR = 20;
 
-/** Where progress goes: a redrawn line on a terminal, plain lines elsewhere, nothing when quiet. */
-export function progressMode(quiet: boolean, stream: { isTTY?: boolean } = process.stderr): ProgressMode {
+/**
+ * Where progress goes: a redrawn line on a terminal, plain lines elsewhere, nothing when quiet.
+ * MINEHUNTER_PROGRESS=tty|lines|off overrides the choice (not --quiet): `tty` gives the bar with its
+ * estimate on a pipe too, for a wrapper that shows it, and for the tests that check the estimate.
+ */
+export function progressMode(
+  quiet: boolean,
+  stream: { isTTY?: boolean } = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): ProgressMode {
   if (quiet) return 'off';
+  const forced = env.MINEHUNTER_PROGRESS;
+  if (forced === 'tty' || forced === 'lines' || forced === 'off') return forced;
   return stream.isTTY ? 'tty' : 'lines';
 }
 
@@ -92,12 +102,14 @@ export class ScanProgress {
 
   /** A collector started. */
   phase(id: string): void {
+    if (this.abort.aborted) return;
     this.say(id, progressText(this.lang, id));
   }
 
   /** The content scan's running totals (about ten a second). */
   content(p: ContentProgress): void {
-    if (this.mode === 'off') return;
+    // Ended (or stopped by Ctrl-C): the last batches landing would show a percent of nothing.
+    if (this.mode === 'off' || this.abort.aborted) return;
     if (this.mode === 'lines') {
       // The file scan was said when its collector started; the memory scan is a phase of its own.
       if (p.phase === 'memory') this.say('content.memory', t(this.lang, 'progress.memory'));
@@ -120,7 +132,7 @@ export class ScanProgress {
     this.draw(contentLine(this.lang, p, now - this.contentStart, estimate));
   }
 
-  /** The scan is over: the line is cleared and any walk still measuring the tree stops. */
+  /** The scan is over (or stopped): the line is cleared, nothing more is drawn, any walk measuring the tree stops. */
   end(): void {
     this.abort.aborted = true;
     if (this.mode === 'tty' && this.drawn) this.out.write('\r\x1b[K');
@@ -167,6 +179,22 @@ export async function filesystemTotals(roots: string[]): Promise<ExpectedTotals 
     files += Math.max(0, s.files - s.ffree);
   }
   return bytes > 0 ? { bytes, ...(files > 0 ? { files } : {}) } : undefined;
+}
+
+/**
+ * What --full will read: statfs of the filesystems it walks, except for an offline root that is a
+ * directory of a larger filesystem (a copied tree, not a mounted disk), whose statfs would count the
+ * whole disk it sits on: that tree is walked and counted instead.
+ */
+export async function fullScanTotals(
+  root: string,
+  abort: { aborted: boolean } = { aborted: false },
+): Promise<ExpectedTotals | undefined> {
+  if (root !== '/') {
+    const [own, parent] = await Promise.all([stat(root), stat(path.dirname(root))]).catch(() => []);
+    if (own && parent && own.dev === parent.dev) return treeTotals([root], false, abort);
+  }
+  return filesystemTotals(fullScanRoots(root));
 }
 
 /** The roots --full walks: every local filesystem on the live host, the root itself offline. */

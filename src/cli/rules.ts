@@ -1,5 +1,6 @@
 // The `minehunter rules` commands: keygen and pack build a signed rule and IOC bundle (for a team's
-// own feed), update verifies one and installs it for the scan to use, list shows the active set.
+// own feed), update verifies one and installs it for the scan to use, rollback returns to the set it
+// replaced, list shows the active set.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
@@ -9,16 +10,15 @@ import {
   activeSet,
   builtInKeyPath,
   fetchBundle,
-  installBundle,
   packBundle,
   readBundleFile,
   readPrivateKey,
   readPublicKey,
   shippedDirs,
-  verifyBundle,
   writeKeyPair,
 } from '../iocs/bundle.js';
-import { bundleStoreDir } from '../iocs/bundle-store.js';
+import { rollbackBundle, updateBundle } from '../iocs/bundle-install.js';
+import { BUILT_IN, bundleStoreDir } from '../iocs/bundle-store.js';
 import { EXIT, UsageError } from './errors.js';
 
 const HELP = {
@@ -32,25 +32,32 @@ A bundle holds rules/*.yar and iocs/* with a manifest (version, date, sha256 and
 file, counts) signed with Ed25519. update checks the signature against the key built into
 minehunter (keys/minehunter-rules.pub; its private half is held by the maintainers) or the key
 given with --trust, checks every file, and installs into $XDG_DATA_HOME/minehunter/rules/<version>/
-(default ~/.local/share/...). The scan then uses that set instead of the shipped one; --rules and
---iocs directories still add to it.
+(default ~/.local/share/...), masked so antivirus does not take the rules for a miner. The scan
+then uses that set instead of the shipped one; --rules and --iocs directories still add to it. A
+bundle older than the installed one, or made before the rules built into minehunter, is a
+downgrade and refused. rollback returns to the set the last update replaced (never below the
+built-in rules).
 
 Examples:
   minehunter rules list
   minehunter rules update --bundle minehunter-rules-2026.12.03.mhb
   minehunter rules update --from https://example.org/rules.mhb --trust team.pub
+  minehunter rules rollback
   minehunter rules keygen -o ~/keys
   minehunter rules pack --key ~/keys/minehunter-rules.key -o team.mhb --bundle-version 2026.12.03`,
     'zh-CN': `
 规则包包含 rules/*.yar 和 iocs/*，以及用 Ed25519 签名的清单（版本、日期、每个文件的 sha256 和大小、计数）。
 update 用 minehunter 内置的公钥（keys/minehunter-rules.pub；私钥由维护者保管）或 --trust 指定的公钥验证签名，
-逐个校验文件，然后安装到 $XDG_DATA_HOME/minehunter/rules/<版本>/（默认 ~/.local/share/...）。
-此后扫描使用该集合而不是内置集合；--rules 和 --iocs 指定的目录仍会附加。
+逐个校验文件，然后安装到 $XDG_DATA_HOME/minehunter/rules/<版本>/（默认 ~/.local/share/...），
+并加以掩码，以免杀毒软件把规则当作挖矿程序。此后扫描使用该集合而不是内置集合；--rules 和 --iocs 指定的目录仍会附加。
+比已安装版本旧、或早于 minehunter 内置规则的规则包属于降级，会被拒绝。
+rollback 回到最近一次更新所替换的规则集（不会低于内置规则）。
 
 示例：
   minehunter rules list
   minehunter rules update --bundle minehunter-rules-2026.12.03.mhb
   minehunter rules update --from https://example.org/rules.mhb --trust team.pub
+  minehunter rules rollback
   minehunter rules keygen -o ~/keys
   minehunter rules pack --key ~/keys/minehunter-rules.key -o team.mhb --bundle-version 2026.12.03`,
   },
@@ -95,8 +102,12 @@ update 用 minehunter 内置的公钥（keys/minehunter-rules.pub；私钥由维
     'zh-CN': '只信任此公钥（PEM），而不是内置公钥',
   },
   force: {
-    en: 'install even when the bundle is older than, or differs from, the installed version',
-    'zh-CN': '即使规则包比已安装版本旧或内容不同也安装',
+    en: 'install even a downgrade (older than the installed version or the built-in rules), or a changed version',
+    'zh-CN': '即使是降级（比已安装版本或内置规则旧）或同版本内容不同也安装',
+  },
+  rollback: {
+    en: 'return to the rule set the last update replaced (a kept bundle, or the built-in rules)',
+    'zh-CN': '回到最近一次更新所替换的规则集（保留的规则包或内置规则）',
   },
   list: {
     en: 'show the active rule and IOC set: version, source, counts per file, signing key',
@@ -138,6 +149,10 @@ function activeSetText(set: ReturnType<typeof activeSet>, lang: Lang): string {
     );
     if (set.source) lines.push(zh ? `来源：${set.source}` : `source: ${set.source}`);
     lines.push(zh ? `签名密钥：${set.keyId ?? '?'}` : `signing key: ${set.keyId ?? '?'}`);
+    if (set.previous) {
+      const prev = set.previous === BUILT_IN ? (zh ? '内置规则' : 'the built-in rules') : set.previous;
+      lines.push(zh ? `rules rollback 将回到：${prev}` : `rules rollback returns to: ${prev}`);
+    }
   } else {
     lines.push(
       zh ? '当前使用：minehunter 内置的规则与 IOC' : 'active: the rules and IOCs shipped with minehunter',
@@ -161,11 +176,27 @@ function activeSetText(set: ReturnType<typeof activeSet>, lang: Lang): string {
   return lines.join('\n') + '\n';
 }
 
+type Say = (en: string, zh: string) => void;
+interface Ctx {
+  lang: Lang;
+  h: (k: keyof typeof HELP) => string;
+  say: Say;
+  setExit: (code: number) => void;
+}
+
 export function registerRulesCommand(program: Command, lang: Lang, setExit: (code: number) => void): void {
   const h = (k: keyof typeof HELP) => HELP[k][lang];
-  const say = (en: string, zh: string) => process.stdout.write(`${lang === 'zh-CN' ? zh : en}\n`);
+  const say: Say = (en, zh) => process.stdout.write(`${lang === 'zh-CN' ? zh : en}\n`);
   const rules = program.command('rules').description(h('rules')).addHelpText('after', h('after'));
+  const ctx: Ctx = { lang, h, say, setExit };
+  registerKeygen(rules, ctx);
+  registerPack(rules, ctx);
+  registerUpdate(rules, ctx);
+  registerRollback(rules, ctx);
+  registerList(rules, ctx);
+}
 
+function registerKeygen(rules: Command, { h, say, setExit }: Ctx): void {
   rules
     .command('keygen')
     .description(h('keygen'))
@@ -178,7 +209,9 @@ export function registerRulesCommand(program: Command, lang: Lang, setExit: (cod
       );
       setExit(EXIT.clean);
     });
+}
 
+function registerPack(rules: Command, { lang, h, say, setExit }: Ctx): void {
   rules
     .command('pack')
     .description(h('pack'))
@@ -214,7 +247,9 @@ export function registerRulesCommand(program: Command, lang: Lang, setExit: (cod
       );
       setExit(EXIT.clean);
     });
+}
 
+function registerUpdate(rules: Command, { lang, h, say, setExit }: Ctx): void {
   rules
     .command('update')
     .description(h('update'))
@@ -232,9 +267,8 @@ export function registerRulesCommand(program: Command, lang: Lang, setExit: (cod
       const keys: KeyObject[] = [readPublicKey(opts.trust ?? builtInKeyPath())];
       const display = opts.bundle ?? opts.from!;
       const bytes = opts.bundle ? await readBundleFile(opts.bundle) : await fetchBundle(opts.from!);
-      const verified = verifyBundle(bytes, keys, display);
-      const outcome = await installBundle(verified, { force: opts.force });
-      const m = verified.manifest;
+      const { outcome, bundle } = await updateBundle(bytes, keys, display, { force: opts.force });
+      const m = bundle.manifest;
       if (outcome.status === 'unchanged') {
         say(
           `version ${m.version} is already installed (${outcome.dir})`,
@@ -243,13 +277,39 @@ export function registerRulesCommand(program: Command, lang: Lang, setExit: (cod
       } else {
         const was = outcome.previous ? outcome.previous : lang === 'zh-CN' ? '内置集合' : 'the shipped set';
         say(
-          `installed version ${m.version} (was ${was}) into ${outcome.dir}: ${m.counts.rules} rules, ${m.counts.iocEntries} IOC entries, signature by key ${verified.keyId} verified`,
-          `已安装版本 ${m.version}（此前为 ${was}）到 ${outcome.dir}：${m.counts.rules} 条规则，${m.counts.iocEntries} 条 IOC，密钥 ${verified.keyId} 的签名已验证`,
+          `installed version ${m.version} (was ${was}) into ${outcome.dir}: ${m.counts.rules} rules, ${m.counts.iocEntries} IOC entries, signature by key ${bundle.keyId} verified`,
+          `已安装版本 ${m.version}（此前为 ${was}）到 ${outcome.dir}：${m.counts.rules} 条规则，${m.counts.iocEntries} 条 IOC，密钥 ${bundle.keyId} 的签名已验证`,
         );
       }
       setExit(EXIT.clean);
     });
+}
 
+function registerRollback(rules: Command, { h, say, setExit }: Ctx): void {
+  rules
+    .command('rollback')
+    .description(h('rollback'))
+    .action(async () => {
+      const r = await rollbackBundle();
+      const to =
+        r.to === BUILT_IN
+          ? ['the rules built into minehunter', 'minehunter 内置的规则']
+          : [`version ${r.to}`, `版本 ${r.to}`];
+      const why = r.belowFloor
+        ? [
+            ` (the kept version ${r.belowFloor} is older than the built-in rules, which are the floor)`,
+            `（保留的版本 ${r.belowFloor} 比内置规则旧，内置规则是下限）`,
+          ]
+        : ['', ''];
+      say(
+        `rolled back from version ${r.from} to ${to[0]}${why[0]}`,
+        `已从版本 ${r.from} 回滚到 ${to[1]}${why[1]}`,
+      );
+      setExit(EXIT.clean);
+    });
+}
+
+function registerList(rules: Command, { lang, h, setExit }: Ctx): void {
   rules
     .command('list')
     .description(h('list'))

@@ -1,7 +1,15 @@
 // The one entry point that reads a target: runs the Linux collectors against a root (`/` for this
 // machine, any directory for an offline copy) and assembles a Snapshot. It never changes the host.
-import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type TargetKind } from '../snapshot/schema.js';
+import {
+  SNAPSHOT_SCHEMA_VERSION,
+  type CollectionRecord,
+  type Incomplete,
+  type Section,
+  type Snapshot,
+  type TargetKind,
+} from '../snapshot/schema.js';
 import { makeContext } from './context.js';
+import { stampMatchedFiles } from './file-times.js';
 import { collectHost, collectHostsFile } from './linux/host.js';
 import { collectProcesses } from './linux/processes.js';
 import { collectSockets } from './linux/sockets.js';
@@ -11,10 +19,11 @@ import { collectStealth } from './linux/stealth.js';
 import { collectContent, type ContentCollectOptions } from './content/index.js';
 import { collectContainers } from './linux/containers/index.js';
 import { collectWeb, scannableRoots } from './linux/web-roots.js';
+import { gpuCollector } from './linux/gpu.js';
 import { notApplicable, runCollectors, type Collector } from './runner.js';
-import { imageCollectors, type ImageCollectOptions } from './image/index.js';
-import { windowsCollectors } from './windows/index.js';
-import { windowsLiveCollectors } from './windows-live/index.js';
+import type { imageCollectors, ImageCollectOptions } from './image/index.js';
+import type { windowsCollectors } from './windows/index.js';
+import type { windowsLiveCollectors } from './windows-live/index.js';
 import type { RuleProblem } from '../engine/yara.js';
 
 export interface CollectOptions {
@@ -41,6 +50,16 @@ export interface CollectOptions {
   scope?: 'host' | 'paths';
   /** A container-image target's reader: per-layer progress, limits (collect/image/). */
   image?: ImageCollectOptions;
+  /**
+   * Stops the collection (Ctrl-C): collectors still running are recorded as `skipped` (interrupted),
+   * the content scan stops part-way and keeps the files scanned so far, and the snapshot says so in
+   * `incomplete`.
+   */
+  signal?: AbortSignal;
+  /** Only the collectors with these ids run (the watch mode's quick looks); default all. */
+  only?: readonly string[];
+  /** The process walk reads only these pids (the watch mode's new processes); default all. */
+  pids?: readonly number[];
 }
 
 export const DEFAULT_CPU_WINDOW_MS = 300;
@@ -89,6 +108,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
         const { processes, join, record } = await collectProcesses(ctx, {
           cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
           hashExecutables: opts.hashExecutables ?? true,
+          ...(opts.pids ? { pids: opts.pids } : {}),
         });
         return { part: { processes }, records: [record], join };
       },
@@ -194,11 +214,20 @@ function contentCollector(
       ...(withWeb ? ['linux.web'] : []),
     ],
     run: async (ctx, deps) => {
+      // Stopped before it began: not collected at all.
+      if (content.signal?.aborted) return { records: [interruptedRecord('content.scan', ['content'], 0)] };
       const found = withContainers ? deps.get('linux.containers')?.part : undefined;
       const processes = found?.processes ?? deps.get('linux.processes')?.part?.processes;
       const webRoots = withWeb ? scannableRoots(deps.get('linux.web')?.part?.web) : [];
       const run = await collectContent(ctx, processes, content, found?.containers?.containers, webRoots);
       onRuleProblems?.(run.ruleProblems);
+      // When the miner's binary and config files landed: the incident timeline's first-seen.
+      if (run.content) await stampMatchedFiles(run.content.files, (p) => ctx.fs.lstat(p));
+      if (content.signal?.aborted && run.content) {
+        // The files scanned so far stand; the rest of the tree was never read.
+        run.record.status = 'partial';
+        run.record.note = `${INTERRUPTED}: stopped part-way; ${run.record.note ?? ''}`;
+      }
       return { part: { content: run.content }, records: [run.record] };
     },
   };
@@ -226,16 +255,35 @@ function linuxPathCollectors(opts: CollectOptions): Collector[] {
 }
 
 /** The collectors of a target kind: a Linux host or root, an image, a Windows volume. */
-function collectorsFor(kind: TargetKind, opts: CollectOptions): Collector[] {
+/**
+ * The readers of the other target kinds. Each is loaded only when the target is of its kind: a Linux
+ * scan does not pay at start-up for the image, Windows volume and PowerShell modules (issue 17).
+ */
+interface KindReaders {
+  image?: typeof imageCollectors;
+  windows?: typeof windowsCollectors;
+  windowsLive?: typeof windowsLiveCollectors;
+}
+
+async function readersFor(kind: TargetKind): Promise<KindReaders> {
+  if (kind === 'container-image') return { image: (await import('./image/index.js')).imageCollectors };
+  if (kind === 'windows-volume') return { windows: (await import('./windows/index.js')).windowsCollectors };
+  if (kind === 'windows-live')
+    return { windowsLive: (await import('./windows-live/index.js')).windowsLiveCollectors };
+  return {};
+}
+
+function collectorsFor(kind: TargetKind, opts: CollectOptions, readers: KindReaders): Collector[] {
   switch (kind) {
     case 'linux-live':
     case 'linux-root':
-      return opts.scope === 'paths' ? linuxPathCollectors(opts) : linuxCollectors(opts);
+      // GPU facts (collect/linux/gpu.ts) join the process list where nvidia-smi runs; listed last.
+      return opts.scope === 'paths' ? linuxPathCollectors(opts) : [...linuxCollectors(opts), gpuCollector()];
     case 'container-image': {
       // The host's collectors have nothing to read in an image: recorded, never reported as clean.
       const note = 'container-image target: the image is read layer by layer instead';
       const host = linuxCollectors(opts).map((c) => notApplicable(c.id, c.sections, note));
-      return [...imageCollectors(opts), ...host];
+      return [...(readers.image?.(opts) ?? []), ...host];
     }
     case 'windows-volume': {
       // A Windows volume is read as Windows: the Linux collectors are recorded, never reported as clean.
@@ -243,7 +291,7 @@ function collectorsFor(kind: TargetKind, opts: CollectOptions): Collector[] {
       const linux = linuxCollectors({ ...opts, content: undefined })
         .filter((c) => c.id !== 'linux.containers' && c.id !== 'linux.host')
         .map((c) => notApplicable(c.id, c.sections, note));
-      const list = [...windowsCollectors(opts), ...linux];
+      const list = [...(readers.windows?.(opts) ?? []), ...linux];
       // The content scan reads the volume's hiding places (collect/windows/places.ts); no processes.
       if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems, false));
       return list;
@@ -257,12 +305,66 @@ function collectorsFor(kind: TargetKind, opts: CollectOptions): Collector[] {
         .filter((c) => c.id !== 'linux.processes' && c.id !== 'linux.sockets')
         .map((c) => notApplicable(c.id, c.sections, note));
       const files = notApplicable('windows.files', ['windows-files'], note);
-      return [...windowsLiveCollectors(opts), files, ...linux];
+      return [...(readers.windowsLive?.(opts) ?? []), files, ...linux];
     }
     case 'web-page':
       // Live pages are opened by `minehunter web` (collect/web/snapshot.ts), never found at a root.
       return [];
   }
+}
+
+/** The note of a collector cut short by Ctrl-C: `incomplete` is computed from these records. */
+const INTERRUPTED = 'interrupted (Ctrl-C)';
+
+function interruptedRecord(id: string, sections: Section[], durationMs: number): CollectionRecord {
+  return {
+    collector: id,
+    sections,
+    status: 'skipped',
+    durationMs: Math.round(durationMs),
+    errors: [],
+    note: `${INTERRUPTED} before it finished`,
+  };
+}
+
+/**
+ * A collector that gives way to Ctrl-C: when `signal` fires before it is done, it is recorded as
+ * interrupted at once and what it would have found is dropped (its reads are short and end by
+ * themselves). The content scan stops itself instead, keeping what it scanned; host facts finish.
+ */
+function interruptible(c: Collector, signal: AbortSignal): Collector {
+  // Host facts head the report and take a moment; the content scan keeps what it scanned.
+  if (c.id === 'content.scan' || c.id === 'linux.host') return c;
+  return {
+    ...c,
+    run: (ctx, deps) => {
+      const started = performance.now();
+      return new Promise((resolve, reject) => {
+        const stop = (): void =>
+          resolve({ records: [interruptedRecord(c.id, c.sections, performance.now() - started)] });
+        // Already stopped: one turn later, so a collector that answers at once (not-applicable) keeps its record.
+        if (signal.aborted) setImmediate(stop);
+        else signal.addEventListener('abort', stop, { once: true });
+        c.run(ctx, deps)
+          .then(resolve, reject)
+          .finally(() => signal.removeEventListener('abort', stop));
+      });
+    },
+  };
+}
+
+/** What a collection stopped by Ctrl-C did not collect, from its records; undefined when nothing was cut. */
+function incompleteOf(collection: CollectionRecord[], afterMs: number): Incomplete | undefined {
+  const cut = collection.filter((r) => r.note?.startsWith(INTERRUPTED));
+  if (cut.length === 0) return undefined;
+  const of = (status: CollectionRecord['status']): Section[] =>
+    [...new Set(cut.filter((r) => r.status === status).flatMap((r) => r.sections))].sort();
+  return {
+    reason: 'interrupted',
+    afterMs: Math.round(afterMs),
+    missing: of('skipped'),
+    partial: of('partial'),
+  };
 }
 
 /**
@@ -279,7 +381,17 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
     throw new CollectRootError(ctx.root, { cause: err });
   }
   const collectedAt = now().toISOString();
-  const { part, collection } = await runCollectors(ctx, collectorsFor(ctx.kind, opts), opts.onProgress);
+  const { signal } = opts;
+  let stoppedAt: number | undefined;
+  const started = performance.now();
+  signal?.addEventListener('abort', () => (stoppedAt = performance.now()), { once: true });
+  const withSignal = signal && opts.content ? { ...opts, content: { ...opts.content, signal } } : opts;
+  const readers = await readersFor(ctx.kind);
+  const collectors = collectorsFor(ctx.kind, withSignal, readers)
+    .filter((c) => !opts.only || opts.only.includes(c.id))
+    .map((c) => (signal ? interruptible(c, signal) : c));
+  const { part, collection } = await runCollectors(ctx, collectors, opts.onProgress);
+  const incomplete = signal?.aborted ? incompleteOf(collection, (stoppedAt ?? started) - started) : undefined;
   const { host, ...sections } = part;
   const target: Snapshot['target'] = { kind: ctx.kind, root: ctx.root, live: ctx.live };
   if (opts.scope === 'paths') Object.assign(target, { scope: 'paths', paths: opts.content?.paths ?? [] });
@@ -292,5 +404,6 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
     host: host ?? { addresses: [] },
     collection,
     ...sections,
+    ...(incomplete ? { incomplete } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sqliteOptions } from '../util/paths.js';
 import { FileIndex, type CacheKey, type IndexArrays } from './file-index.js';
 import { isEmptyResult, type FileResult } from './scan-job.js';
 import { WEB_NORMALISER_VERSION } from './web-normalise/index.js';
@@ -190,7 +191,7 @@ export class ScanCache {
 
   private open(): Opened {
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const db = new Database(this.file);
+    const db = new Database(this.file, sqliteOptions());
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // Earlier formats: clear JSON results (which matched the rules), then rows keyed by the hash

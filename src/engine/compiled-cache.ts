@@ -7,6 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { sqliteOptions } from '../util/paths.js';
+import { maskBytes, unmaskBytes } from '../util/mask.js';
 import {
   compileRules,
   engineVersion,
@@ -18,7 +20,7 @@ import {
 } from './yara.js';
 
 /** Bump when the compiled form changes for the same sources (the prefilter planner, for one). */
-const FORMAT = 'compiled-1';
+const FORMAT = 'compiled-2';
 
 interface Stored {
   ruleSetHash: string;
@@ -41,7 +43,7 @@ function keyOf(files: readonly RuleFileSpec[], options: ScanOptions): string | u
 
 function open(cachePath: string): Database.Database {
   mkdirSync(path.dirname(cachePath), { recursive: true, mode: 0o700 });
-  const db = new Database(cachePath);
+  const db = new Database(cachePath, sqliteOptions());
   db.pragma('journal_mode = WAL');
   db.exec(
     'CREATE TABLE IF NOT EXISTS compiled_rules (key TEXT PRIMARY KEY, blob BLOB NOT NULL, meta TEXT NOT NULL)',
@@ -67,7 +69,8 @@ export function compileRulesCached(
       { blob: Buffer; meta: string } | undefined;
     if (row) {
       const stored = JSON.parse(row.meta) as Stored;
-      const scanner = loadCompiledRules(inflateRawSync(row.blob), stored.ruleSetHash, stored.files, options);
+      const blob = inflateRawSync(unmaskBytes(row.blob));
+      const scanner = loadCompiledRules(blob, stored.ruleSetHash, stored.files, options);
       return { scanner, problems: stored.problems };
     }
   } catch {
@@ -81,8 +84,8 @@ export function compileRulesCached(
       files: [...result.scanner.files],
       problems: result.problems,
     };
-    // Deflated like the scan results: the serialised rules hold every pattern in clear.
-    const blob = deflateRawSync(result.scanner.serialize());
+    // Deflated, then masked (util/mask.ts): the serialised rules hold every pattern in clear.
+    const blob = maskBytes(deflateRawSync(result.scanner.serialize()));
     // The newest rule set before this one stays, like the scan results (see ScanCache.prune).
     db.transaction(() => {
       db?.prepare(

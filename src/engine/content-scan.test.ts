@@ -132,6 +132,20 @@ describe('content scan', () => {
     expect(content.files.find((f) => f.path.endsWith('run.sh'))?.matches[0]?.namespace).toBe('user.mine');
   });
 
+  it('scans both a replaced executable still running (deleted image) and the file now at its path', async () => {
+    // The running process's old image (what /proc/PID/exe opens) is harmless; the file that replaced
+    // it on disk is the dropper. Keyed by path alone, the image queued first hid the new file.
+    const oldImage = path.join(dir, 'old-image');
+    await writeFile(oldImage, '#!/bin/sh\necho old\n', { mode: 0o755 });
+    const shown = `${tree}/a/drop.sh`;
+    const { content } = await scanContent({
+      ...options(),
+      extraFiles: [{ path: shown, io: oldImage, size: 20, seenKey: `${shown} (deleted)` }],
+    });
+    expect(content.files.filter((f) => f.path === shown)).toHaveLength(2);
+    expect(matched(content.files)).toContain(`${shown}: MH_Dropper_Download_And_Run`);
+  });
+
   it('hashes an archive holding a match, so hash lists of release archives can name it', async () => {
     const where = path.join(dir, 'archives');
     await mkdir(path.join(where, 'src'), { recursive: true });

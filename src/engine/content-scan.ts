@@ -23,6 +23,11 @@ export interface ExtraFile {
   /** What to open, e.g. /proc/PID/exe for a deleted executable. */
   io: string;
   size: number;
+  /**
+   * What makes this file a duplicate of another (default: its path). A deleted running image keys
+   * apart from its path: the file now at that path is another file and is scanned too.
+   */
+  seenKey?: string;
 }
 
 /** A system's root walked beside the host's (see ContentScanOptions.labelledRoots). */
@@ -72,6 +77,11 @@ export interface ContentScanOptions {
   onProgress?: (p: ContentProgress) => void;
   /** Per-file scan timeout. */
   timeoutMs?: number;
+  /**
+   * Stops the scan (Ctrl-C): the walk ends, files not yet sent to the pool are left out, batches
+   * already sent land, the memory scan does not start, and what was scanned so far is returned.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ContentProgress {
@@ -196,6 +206,7 @@ class ScanQueue {
     private readonly maxInFlight: number,
     private readonly land: (item: QueueItem, r: FileResult) => void,
     private readonly landed: () => void,
+    private readonly signal?: AbortSignal,
   ) {}
 
   // A fresh job id.
@@ -240,6 +251,8 @@ class ScanQueue {
 
   // Scans items on the pool and lands each result (an item the pool did not answer counts as clean).
   private run(items: QueueItem[]): Promise<void> {
+    // Stopped: big files still waiting their turn and the last unsent batch are not scanned.
+    if (this.signal?.aborted) return Promise.resolve();
     return this.pool
       .get()
       .then((pool) => pool.scanFiles(items.map((i) => i.job)))
@@ -283,6 +296,7 @@ interface ScanState {
   /** The size limit, handed to each job (see FileJob.limit). */
   limit: number;
   parts: PartsTally;
+  signal?: AbortSignal;
 }
 
 /** Totals of the files scanned by their parts, for the stats. */
@@ -345,6 +359,7 @@ export async function scanContent(
       recordResult(tally, parts, item.display, r, true);
     },
     () => progress.tick('files'),
+    opts.signal,
   );
   const state: ScanState = {
     cache,
@@ -354,6 +369,7 @@ export async function scanContent(
     progress,
     seen: new Set<string>(),
     limit: opts.maxFileSize,
+    signal: opts.signal,
   };
   try {
     await queueExtraFiles(opts.extraFiles ?? [], state);
@@ -362,7 +378,7 @@ export async function scanContent(
     await queue.drain();
 
     let memory: ContentMemory[] | undefined;
-    if (opts.memory) {
+    if (opts.memory && !opts.signal?.aborted) {
       const memSkips: WalkSkip[] = [];
       memory = await scanMemory(await pool.get(), opts.memory, () => progress.tick('memory'), memSkips);
       memSkips.forEach((s) => tally.skip(s));
@@ -380,8 +396,10 @@ export async function scanContent(
 /** Queues the files named besides the roots (process executables), answering from the cache first. */
 async function queueExtraFiles(extraFiles: ExtraFile[], s: ScanState): Promise<void> {
   for (const extra of extraFiles) {
-    if (s.seen.has(extra.path)) continue;
-    s.seen.add(extra.path);
+    if (s.signal?.aborted) return;
+    const seenKey = extra.seenKey ?? extra.path;
+    if (s.seen.has(seenKey)) continue;
+    s.seen.add(seenKey);
     // stat follows /proc/PID/exe to the running image: its identity keys the cache like any file.
     let st;
     try {
@@ -451,6 +469,8 @@ async function queueWalk(opts: ContentScanOptions, s: ScanState): Promise<void> 
       unchanged: cache && (() => cache.indexArrays()),
     });
     for (const ev of events) {
+      // Stopped (Ctrl-C): the walk ends here; what was queued before lands.
+      if (opts.signal?.aborted) return;
       // Most files are tallied without waiting: only a queued file or a due yield is awaited.
       const pending = queueEvent(part.label ? labelled(ev, part.label) : ev, s, pacer);
       if (pending) await pending;

@@ -6,11 +6,10 @@
 // more than the listing itself. Given the scan cache's index (a Vouch), both leave out the files
 // it vouches for and only count them, so a warm rescan never handles them one by one in JavaScript.
 import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import util from 'node:util';
 import { resolveInRootSync } from '../target/fs.js';
 import { cpuBudget } from '../util/cpu-budget.js';
+import { loadNativeFile, ownNativeAddon } from '../util/paths.js';
 import { cleanAndUnchangedIn, type IndexArrays } from './file-index.js';
 
 export type EntryKind =
@@ -200,8 +199,7 @@ type StatDirs = (
 function loadAddon(): StatDirs | undefined {
   if (process.env.MINEHUNTER_NATIVE === '0') return undefined;
   try {
-    const file = fileURLToPath(new URL('../../dist/native/dirstat.node', import.meta.url));
-    return (createRequire(import.meta.url)(file) as { statDirs: StatDirs }).statDirs;
+    return (loadNativeFile(ownNativeAddon()) as { statDirs: StatDirs }).statDirs;
   } catch {
     return undefined; // not built (no C compiler or Node headers): the Node lister does the same work
   }

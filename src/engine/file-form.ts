@@ -66,7 +66,7 @@ function isIndicator(token: string): boolean {
 
 /** Keys an indicator list written as YAML or CSV records carries besides the indicator itself. */
 const PROVENANCE_KEY =
-  /^(?:-\s*)?(?:source|date|note|comment|family|kind|type|description|reference|author|added|tags?|confidence|first_seen|last_seen|entries|value|indicator|domain|ip|host|hash|sha256|md5|url|address)\s*:/i;
+  /^(?:-\s*)?(?:source|date|note|comment|family|kind|type|description|reference|author|added|tags?|confidence|first_seen|last_seen|entries|value|indicator|domain|ip|host|port|hash|sha256|md5|url|address)\s*:/i;
 
 /**
  * One line of a blocklist or an indicator list: a hosts entry that sends names to a sinkhole

@@ -3,6 +3,7 @@
 // whichever worker is free, so both cores stay busy while the main thread walks and consults the cache.
 import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../util/cpu-budget.js';
+import { embeddedWorker } from '../util/paths.js';
 import type { ArchiveLimits } from './archives.js';
 import type { FileJob, FileResult, FromWorker, MemoryJob, MemoryResult, ToWorker } from './scan-job.js';
 import type { WorkerInit } from './scan-worker.js';
@@ -25,6 +26,9 @@ interface Slot {
  * parent's loader hooks.
  */
 function newWorker(workerData: WorkerInit): Worker {
+  // Inside the single executable there is no file to start: the embedded bundle is evaluated.
+  const embedded = embeddedWorker('scan-worker');
+  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData });
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData });
   const url = new URL('./scan-worker.ts', import.meta.url).href;

@@ -211,6 +211,70 @@ describe('rule-set identity and serialisation', () => {
     expect(restored.scanBuffer(data)).toEqual(scanner.scanBuffer(data));
     expect(restored.ruleSetHash).toBe(scanner.ruleSetHash);
   });
+
+  it('hands restored rules on unchanged (the worker threads get the very blob), and still scans them', async () => {
+    const { scanner } = compileRules([await write('h2.yar', GOOD)]);
+    const blob = scanner.serialize();
+    const restored = loadCompiledRules(blob, scanner.ruleSetHash, scanner.files);
+    expect(restored.serialize().equals(blob)).toBe(true);
+    expect(restored.prefiltered).toBe(scanner.prefiltered);
+    const again = loadCompiledRules(restored.serialize(), scanner.ruleSetHash, scanner.files);
+    const data = Buffer.from('miner.start() and RandomX\x03', 'latin1');
+    expect(again.scanBuffer(data).map((m) => m.rule)).toEqual(['Demo_Text']);
+  });
+
+  it('stops the scan with a clear error when restored rules turn out to be damaged', () => {
+    const bad = Buffer.alloc(12);
+    bad.writeUInt32LE(8, 0);
+    bad.write('notrules', 4, 'latin1');
+    const restored = loadCompiledRules(bad, 'h', []);
+    expect(() => restored.scanBuffer(Buffer.from('x'))).toThrow(/compiled rules cannot be restored/);
+  });
+});
+
+describe('buffers of zeros', () => {
+  // Matches zeros (a run of NUL bytes) and counts them, so a reused answer would show if wrong.
+  const ZEROS = `rule Zero_Run
+{
+    strings:
+        $z = { 00 00 00 00 00 00 00 00 }
+    condition:
+        #z > 2 and filesize < 10000000
+}
+rule Never_Zero
+{
+    strings:
+        $a = "miner.start()"
+    condition:
+        $a
+}
+`;
+
+  it('finds in zeros what a scan of the same bytes finds, every time, and tells lengths apart', async () => {
+    const { scanner } = compileRules([await write('zeros.yar', ZEROS)], { prefilter: false });
+    const direct = (b: Buffer) =>
+      compileRules([path.join(dir, 'zeros.yar')], { prefilter: false }).scanner.scanBuffer(b);
+    for (const size of [4096, 4096, 64 * 1024 + 3, 4096]) {
+      const zeros = Buffer.alloc(size);
+      const found = scanner.scanBuffer(zeros);
+      expect(found).toEqual(direct(Buffer.alloc(size)));
+      expect(found.map((m) => m.rule)).toEqual(['Zero_Run']);
+      expect(found[0]?.strings[0]?.offset).toBe(0);
+    }
+    // One non-zero byte, anywhere: a real scan, not the zeros' answer.
+    const almost = Buffer.alloc(4096);
+    almost[4000] = 1;
+    expect(scanner.scanBuffer(almost)).toEqual(direct(Buffer.from(almost)));
+    // Nine zeros hold two runs of eight: too few for the rule, whatever a longer buffer gave.
+    expect(scanner.scanBuffer(Buffer.alloc(9))).toEqual([]);
+    const data = Buffer.concat([Buffer.alloc(100), Buffer.from('miner.start()')]);
+    expect(
+      scanner
+        .scanBuffer(data)
+        .map((m) => m.rule)
+        .sort(),
+    ).toEqual(['Never_Zero', 'Zero_Run']);
+  });
 });
 
 describe('listRuleFiles', () => {

@@ -2,9 +2,10 @@
 // library, nothing loaded): a timeline of what happened when (process starts, file times, persistence
 // changes, the scan) and a bar of the CPU the miner processes take against the host's cores; and the
 // dated file facts of a snapshot that the timeline shows.
-import { levelRank, type Finding, type Lang } from '../model/finding.js';
+import type { Finding, Lang } from '../model/finding.js';
 import { inertForTerminal } from '../report/sanitize.js';
 import type { Snapshot } from '../snapshot/schema.js';
+import { fileTimeEvents } from './model.js';
 
 /** What a timeline mark stands for; each has its own colour and lane. */
 export type TimelineKind = 'file' | 'persistence' | 'process' | 'scan';
@@ -162,28 +163,16 @@ export function cpuSvg(
 }
 
 /**
- * The dated file facts of a snapshot that belong on the timeline: the modification time of each
- * persistence file (the autostart configuration, and the script or program it starts) that an active
- * finding of level medium or above names. Those times say when the miner's files were planted, which
- * is often long before the process now running was started.
+ * The dated file facts of a snapshot that belong on the timeline (incident/model.ts fileTimeEvents):
+ * the birth and modification times of the miner's binary and config files and of the autostart
+ * files the findings name. Those times say when the miner's files were planted, which is often long
+ * before the process now running was started. The incident report's own timeline holds the same
+ * events; the page shows each once.
  */
 export function snapshotMarks(snapshot: Snapshot, findings: Finding[], lang: Lang): TimelineMark[] {
-  const named = findings
-    .filter((f) => !f.allowed && levelRank(f.level) >= levelRank('medium'))
-    .map((f) => JSON.stringify(f.evidence))
-    .join('\n');
-  const marks: TimelineMark[] = [];
-  for (const f of snapshot.persistence?.files ?? []) {
-    if (!f.mtime || f.missing || !named.includes(JSON.stringify(f.path).slice(1, -1))) continue;
-    const config = f.role === 'config';
-    marks.push({
-      time: f.mtime,
-      kind: config ? 'persistence' : 'file',
-      label:
-        lang === 'en'
-          ? `${config ? 'autostart file' : 'file it starts'} ${f.path} last modified`
-          : `${config ? '自启动配置' : '被启动的文件'} ${f.path} 最后修改`,
-    });
-  }
-  return marks.sort((a, b) => a.time.localeCompare(b.time));
+  return fileTimeEvents(snapshot, findings).map((e) => ({
+    time: e.time,
+    kind: e.kind === 'persistence' ? 'persistence' : 'file',
+    label: e.event[lang],
+  }));
 }

@@ -30,7 +30,10 @@ export const IncidentReportSchema = z.object({
   organization: IntakeSchema.shape.organization,
   incident: z.object({
     reportedTime: z.string().optional(),
-    /** Earliest start time of a process the findings name: when the miner was first seen running. */
+    /**
+     * The earliest dated trace of the miner: the birth time (else the modification time) of its
+     * binary, config and persistence files the findings name, or the start of a miner process.
+     */
     firstSeen: z.string().optional(),
     detectedAt: z.string(),
     location: z.string().optional(),
@@ -54,7 +57,14 @@ export const IncidentReportSchema = z.object({
     }),
   }),
   loss: LossSchema,
-  timeline: z.array(z.object({ time: z.string(), event: LocalizedSchema })),
+  timeline: z.array(
+    z.object({
+      time: z.string(),
+      event: LocalizedSchema,
+      /** What the event is about: a miner's file, an autostart file, a process, a detection. */
+      kind: z.enum(['file', 'persistence', 'process', 'detection']).optional(),
+    }),
+  ),
   /** Miner processes: what argv they held (for the report reader), and their CPU time. */
   processes: z.array(
     z.object({
@@ -202,17 +212,95 @@ function incidentLoss(
   });
 }
 
-// The timeline: each miner's start, then each medium-or-worse detection at collection time, by time.
+type TimelineEvent = IncidentReport['timeline'][number];
+
+/** A file of the miner's with its times, as the timeline says it. */
+interface DatedFile {
+  path: string;
+  kind: 'file' | 'persistence';
+  what: Localized;
+  mtime?: string;
+  birthtime?: string;
+}
+
+/**
+ * The miner's files the findings (active, medium or worse) name, with their times: the binary and
+ * config files the content scan matched, then the autostart files and what they start. A path is
+ * listed once (a matched program an autostart entry starts is the miner's program).
+ */
+function datedFiles(snapshot: Snapshot, findings: readonly Finding[]): DatedFile[] {
+  const serious = findings.filter((f) => !f.allowed && levelRank(f.level) >= levelRank('medium'));
+  const named = new Set(
+    serious.flatMap((f) => f.evidence.flatMap((e) => (e.type === 'file' ? [e.path] : []))),
+  );
+  // Persistence findings may name a file only inside their evidence text (the script a cron line starts).
+  const text = serious.map((f) => JSON.stringify(f.evidence)).join('\n');
+  const byPath = new Map<string, DatedFile>();
+  for (const f of snapshot.content?.files ?? []) {
+    if (f.matches.length === 0 || !named.has(f.path) || !f.mtime) continue;
+    const what = f.executable ? L('miner program', '矿机程序') : L('miner file', '矿机相关文件');
+    byPath.set(f.path, { path: f.path, kind: 'file', what, mtime: f.mtime, birthtime: f.birthtime });
+  }
+  for (const f of snapshot.persistence?.files ?? []) {
+    if (f.missing || !f.mtime || byPath.has(f.path)) continue;
+    if (!named.has(f.path) && !text.includes(JSON.stringify(f.path).slice(1, -1))) continue;
+    const config = f.role === 'config';
+    byPath.set(f.path, {
+      path: f.path,
+      kind: config ? 'persistence' : 'file',
+      what: config ? L('autostart file', '自启动配置') : L('file it starts', '被启动的文件'),
+      mtime: f.mtime,
+      birthtime: f.birthtime,
+    });
+  }
+  return [...byPath.values()];
+}
+
+/** When a file first appeared here: its birth where the filesystem keeps one, else its last change. */
+function firstTrace(f: DatedFile): string | undefined {
+  return f.birthtime ?? f.mtime;
+}
+
+/**
+ * The dated file facts of the snapshot that the findings name (see datedFiles). Each file gives its
+ * birth time where the filesystem keeps one (when it landed on this system) and its modification
+ * time when that is more than a second apart: a miner copied with its original mtime shows both.
+ */
+export function fileTimeEvents(snapshot: Snapshot, findings: readonly Finding[]): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
+  for (const f of datedFiles(snapshot, findings)) {
+    const { what, kind } = f;
+    if (f.birthtime)
+      events.push({
+        time: f.birthtime,
+        kind,
+        event: L(`${what.en} ${f.path} created`, `${what['zh-CN']} ${f.path} 创建`),
+      });
+    const apart = f.birthtime ? Math.abs(Date.parse(f.mtime ?? '') - Date.parse(f.birthtime)) : NaN;
+    if (f.mtime && !(apart < 1000))
+      events.push({
+        time: f.mtime,
+        kind,
+        event: L(`${what.en} ${f.path} last modified`, `${what['zh-CN']} ${f.path} 最后修改`),
+      });
+  }
+  return events.sort((a, b) => a.time.localeCompare(b.time));
+}
+
+// The timeline: the miner's file times, each miner's start, then each medium-or-worse detection at
+// collection time, by time.
 function incidentTimeline(
   processes: IncidentProcess[],
   active: Finding[],
   report: Report,
+  snapshot: Snapshot | undefined,
 ): IncidentReport['timeline'] {
-  const timeline: IncidentReport['timeline'] = [];
+  const timeline: IncidentReport['timeline'] = snapshot ? fileTimeEvents(snapshot, active) : [];
   for (const p of processes) {
     if (p.startTime)
       timeline.push({
         time: p.startTime,
+        kind: 'process',
         event: L(
           `process ${p.pid} (${p.exe ?? p.argv[0] ?? '?'}) started`,
           `进程 ${p.pid}（${p.exe ?? p.argv[0] ?? '?'}）启动`,
@@ -222,6 +310,7 @@ function incidentTimeline(
   for (const f of active.filter((f) => levelRank(f.level) >= levelRank('medium'))) {
     timeline.push({
       time: report.collectedAt,
+      kind: 'detection',
       event: L(
         `detected: ${f.title.en} — ${f.message.en}`,
         `检出：${f.title['zh-CN']} —— ${f.message['zh-CN']}`,
@@ -295,11 +384,15 @@ export function buildIncidentReport(input: IncidentInput): IncidentReport {
   const { processes, remote } = collectEvidence(minerLike, input.snapshot);
   const loss = incidentLoss(processes, minerLike, report, intake);
 
-  const starts = processes
-    .map((p) => p.startTime)
-    .filter((t): t is string => !!t)
+  const timeline = incidentTimeline(processes, active, report, input.snapshot);
+  // First seen: the earliest trace of the miner, a file's birth (else modification) or a process
+  // start; only times before the scan (a host clock set wrong gives dates to doubt, not to lead with).
+  const starts = [
+    ...(input.snapshot ? datedFiles(input.snapshot, active).map(firstTrace) : []),
+    ...processes.map((p) => p.startTime),
+  ]
+    .filter((t): t is string => !!t && t <= report.collectedAt)
     .sort();
-  const timeline = incidentTimeline(processes, active, report);
   const observed = observedSymptoms(processes, remote, loss, report);
   const images = collectImages(minerLike);
   const pages = collectPages(active);

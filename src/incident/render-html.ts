@@ -305,10 +305,24 @@ function findingsHtml(b: string[], r: IncidentReport, lang: Lang, opts: Incident
   b.push('</tbody></table></section>');
 }
 
-// The timeline (process starts, the given file and persistence times, the scan) and the CPU chart.
+/**
+ * The marks of the report's own timeline (the miner's file and autostart times), then the caller's
+ * extra marks that it does not already hold (the same snapshot read twice gives the same events).
+ */
+function fileMarks(r: IncidentReport, lang: Lang, opts: IncidentHtmlOptions): TimelineMark[] {
+  const own: TimelineMark[] = r.timeline.flatMap((e) =>
+    e.kind === 'file' || e.kind === 'persistence'
+      ? [{ time: e.time, kind: e.kind, label: e.event[lang] }]
+      : [],
+  );
+  const seen = new Set(own.map((m) => `${m.time}\0${m.label}`));
+  return [...own, ...(opts.marks ?? []).filter((m) => !seen.has(`${m.time}\0${m.label}`))];
+}
+
+// The timeline (file and persistence times, process starts, the scan) and the CPU chart.
 function chartsHtml(b: string[], r: IncidentReport, lang: Lang, opts: IncidentHtmlOptions): void {
   const marks: TimelineMark[] = [
-    ...(opts.marks ?? []),
+    ...fileMarks(r, lang, opts),
     ...r.processes.flatMap((p) =>
       p.startTime
         ? [{ time: p.startTime, kind: 'process' as const, label: `PID ${p.pid} ${p.exe ?? p.argv[0] ?? ''}` }]
@@ -395,10 +409,13 @@ function incidentHtml(b: string[], r: IncidentReport, lang: Lang, opts: Incident
   b.push(row(lang, x(lang, 'hostAddresses'), i.hostAddresses.join(', ') || x(lang, 'none')));
   b.push(row(lang, x(lang, 'relatedIps'), i.relatedIps.join(', ') || x(lang, 'none')));
   b.push('</table>');
-  // The report's own events (process starts, detections) with the file times the caller found.
+  // The report's own events (file times, process starts, detections) with the caller's extra marks.
+  const own = new Set(r.timeline.map((e) => `${e.time}\0${e.event[lang]}`));
   const events = [
     ...r.timeline.map((e) => ({ time: e.time, text: e.event[lang] })),
-    ...(opts.marks ?? []).map((m) => ({ time: m.time, text: m.label })),
+    ...(opts.marks ?? [])
+      .filter((m) => !own.has(`${m.time}\0${m.label}`))
+      .map((m) => ({ time: m.time, text: m.label })),
   ].sort((a, b) => a.time.localeCompare(b.time));
   if (events.length) {
     b.push(

@@ -23,7 +23,7 @@ export const INCIDENT_TEXTS = {
   phone: { en: 'Phone', 'zh-CN': '电话' },
   email: { en: 'E-mail', 'zh-CN': '电子邮箱' },
   reportedTime: { en: 'Time reported', 'zh-CN': '发现时间（报告人填写）' },
-  firstSeen: { en: 'First seen running', 'zh-CN': '最早运行时间' },
+  firstSeen: { en: 'First seen (file or process times)', 'zh-CN': '最早出现时间（文件或进程时间）' },
   detectedAt: { en: 'Detected', 'zh-CN': '检出时间' },
   location: { en: 'Physical location', 'zh-CN': '物理位置' },
   hostname: { en: 'Host', 'zh-CN': '主机名' },

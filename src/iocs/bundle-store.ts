@@ -1,6 +1,7 @@
 // Where an installed rule and IOC bundle lives ($XDG_DATA_HOME/minehunter/rules/<version>/, chosen
-// by the `current` file there) and which rules/ and iocs/ directories the scan therefore reads.
-// Kept free of other imports: iocs/load.ts and engine/yara.ts ask it on every run.
+// by the `current` file there; `previous` names what `rules rollback` returns to) and which rules/
+// and iocs/ directories the scan therefore reads. The files in them are masked (util/mask.ts):
+// readers unmask them. Kept free of other imports: iocs/load.ts and engine/yara.ts ask it on every run.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,18 +26,31 @@ export interface InstalledSet {
   iocDir: string;
 }
 
+/** What `previous` holds when the set before the last update was the one built into minehunter. */
+export const BUILT_IN = 'built-in';
+
+/** The version (or BUILT_IN) in the store's pointer file `name`, or undefined when there is none. */
+export function readPointer(store: string, name: 'current' | 'previous'): string | undefined {
+  try {
+    const value = readFileSync(path.join(store, name), 'utf8').trim();
+    return VERSION_RE.test(value) || (name === 'previous' && value === BUILT_IN) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The installed set `current` names, or undefined when none is installed or it is unusable (a
  * damaged store must never stop a scan: the bundled rules then apply, as before any update).
  */
 export function installedSet(env: NodeJS.ProcessEnv = process.env): InstalledSet | undefined {
   const store = bundleStoreDir(env);
-  let version: string;
-  try {
-    version = readFileSync(path.join(store, 'current'), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
+  const version = readPointer(store, 'current');
+  return version === undefined ? undefined : versionSet(store, version);
+}
+
+/** The set of one installed version, or undefined when its directory is not complete. */
+export function versionSet(store: string, version: string): InstalledSet | undefined {
   if (!VERSION_RE.test(version)) return undefined;
   const dir = path.join(store, version);
   const rulesDir = path.join(dir, 'rules');

@@ -1,17 +1,18 @@
-// Signed bundles: a bundle verifies only unchanged and only against the key that signed it, bad names
-// and downgrades are refused, and an installed bundle becomes the set the scan reads.
+// Signed bundles: a bundle verifies only unchanged and only against the key that signed it, and bad
+// names are refused (installing, downgrades and rollback: bundle-install.test.ts).
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installedSet } from './bundle-store.js';
 import {
   BundleError,
   activeSet,
   badName,
-  installBundle,
+  fetchBundle,
   keyId,
   packBundle,
   shippedDirs,
@@ -134,54 +135,40 @@ describe('packBundle and verifyBundle', () => {
   });
 });
 
-describe('installBundle', () => {
-  const env = () => ({ XDG_DATA_HOME: path.join(tmp, 'data'), HOME: tmp });
-
-  it('installs a verified bundle, points current at it and becomes the active set', async () => {
-    const v = verifyBundle(pack().bytes, [signer.publicKey], 'b');
-    const outcome = await installBundle(v, { env: env() });
-    expect(outcome.status).toBe('installed');
-    const set = installedSet(env());
-    expect(set?.version).toBe('2026.12.3');
-    expect(readFileSync(path.join(set!.rulesDir, 'miners-cpu.yar'), 'utf8')).toBe(
-      readFileSync(path.join(shippedDirs().rulesDir, 'miners-cpu.yar'), 'utf8'),
-    );
-    const active = activeSet(env());
-    expect(active.kind).toBe('installed');
-    expect(active.keyId).toBe(keyId(signer.publicKey));
-    expect(active.files.some((f) => f.modified)).toBe(false);
-    // No temporary directories are left behind.
-    expect((await readdir(path.join(tmp, 'data', 'minehunter', 'rules'))).sort()).toEqual([
-      '2026.12.3',
-      'current',
-    ]);
-    // The same bundle again is a no-op.
-    expect((await installBundle(v, { env: env() })).status).toBe('unchanged');
-  });
-
-  it('refuses an older version unless forced, and leaves the installed one in place', async () => {
-    await installBundle(verifyBundle(pack(undefined, '2026.12.3').bytes, [signer.publicKey], 'b'), {
-      env: env(),
-    });
-    const older = verifyBundle(pack(undefined, '2026.11.30').bytes, [signer.publicKey], 'b');
-    await expect(installBundle(older, { env: env() })).rejects.toThrow(
-      /older than the installed 2026\.12\.3/,
-    );
-    expect(installedSet(env())?.version).toBe('2026.12.3');
-    await installBundle(older, { env: env(), force: true });
-    expect(installedSet(env())?.version).toBe('2026.11.30');
-  });
-
-  it('reports a file changed on disk after install', async () => {
-    const { dir } = await installBundle(verifyBundle(pack().bytes, [signer.publicKey], 'b'), { env: env() });
-    await cp(path.join(shippedDirs().rulesDir, 'wallets.yar'), path.join(dir, 'rules', 'miners-cpu.yar'));
-    expect(activeSet(env()).files.find((f) => f.name === 'rules/miners-cpu.yar')?.modified).toBe(true);
-  });
-
+describe('activeSet', () => {
   it('falls back to the shipped set when nothing is installed', () => {
-    const active = activeSet(env());
+    const active = activeSet({ XDG_DATA_HOME: path.join(tmp, 'data'), HOME: tmp });
     expect(active.kind).toBe('bundled');
     expect(active.rulesDir).toBe(shippedDirs().rulesDir);
     expect(active.counts.rules).toBeGreaterThan(20);
+  });
+});
+
+describe('fetchBundle', () => {
+  it('downloads from 127.0.0.1 and refuses an HTTP error, a declared oversize body and other schemes', async () => {
+    const body = pack().bytes;
+    const server = createServer((req, res) => {
+      if (req.url === '/b.mhb') res.end(body);
+      else if (req.url === '/huge.mhb') {
+        res.writeHead(200, { 'content-length': String(65 * 1024 * 1024) });
+        res.end();
+      } else {
+        res.statusCode = 404;
+        res.end('no');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const got = await fetchBundle(`${base}/b.mhb`);
+      expect(got.equals(body)).toBe(true);
+      expect(verifyBundle(got, [signer.publicKey], 'b').manifest.version).toBe('2026.12.3');
+      await expect(fetchBundle(`${base}/missing.mhb`)).rejects.toThrow(/HTTP 404/);
+      await expect(fetchBundle(`${base}/huge.mhb`)).rejects.toThrow(/larger than 64 MiB/);
+      await expect(fetchBundle('file:///etc/passwd')).rejects.toThrow(/only http and https/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Signed rule and IOC bundles: packs rules/*.yar and iocs/* into one file with a manifest (version,
 // date, every file's sha256 and size, counts) signed with Ed25519, verifies such a file against a
-// trusted public key, and installs it atomically where bundle-store.ts makes the scan find it.
+// trusted public key, and describes the set a scan uses; bundle-install.ts installs and rolls back.
 //
 // The file is one JSON document, so nothing in it can be a link, a device or a directory:
 //   { "format": "minehunter-rule-bundle", "formatVersion": 1,
@@ -18,14 +18,15 @@ import {
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Localized } from '../model/finding.js';
 import { InputFileError } from '../util/input-error.js';
 import { projectRoot } from '../util/paths.js';
-import { VERSION_RE, bundleStoreDir, compareVersions, installedSet } from './bundle-store.js';
+import { readUnmasked } from '../util/mask.js';
+import { VERSION_RE, bundleStoreDir, installedSet, readPointer } from './bundle-store.js';
 
 export const BUNDLE_FORMAT = 'minehunter-rule-bundle';
 /** Bundles are a few hundred KiB; anything near these limits is not one of ours. */
@@ -138,7 +139,7 @@ const FileEntry = z
     count: z.number().int().min(0),
   })
   .strict();
-const Manifest = z
+export const Manifest = z
   .object({
     format: z.literal(BUNDLE_FORMAT),
     formatVersion: z.literal(1),
@@ -199,7 +200,7 @@ function countOf(name: string, data: Buffer): number {
   return name.startsWith('rules/') ? countRules(text) : countIocEntries(text, name);
 }
 
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 // ---- Pack ----
 
@@ -241,7 +242,8 @@ function filesOf(dir: string, prefix: 'rules' | 'iocs'): { name: string; data: B
     if (bad) throw new BundleError(file, bad);
     if (st.size > MAX_FILE_BYTES)
       throw new BundleError(file, { en: `${file} is larger than 16 MiB`, 'zh-CN': `${file} 大于 16 MiB` });
-    out.push({ name, data: readFileSync(file) });
+    // Unmasked: an installed bundle's files are masked on disk (bundle-install.ts).
+    out.push({ name, data: readUnmasked(file) });
   }
   return out;
 }
@@ -435,77 +437,6 @@ export async function fetchBundle(url: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-// ---- Install ----
-
-export type InstallOutcome = {
-  status: 'installed' | 'unchanged';
-  version: string;
-  previous?: string;
-  dir: string;
-};
-
-/**
- * Installs a verified bundle as $store/<version>/ and points `current` at it, each step a rename so
- * a scan sees the old set or the new one, never half of one. Older than the installed version is
- * refused unless `force`; the previous versions stay on disk.
- */
-export async function installBundle(
-  bundle: VerifiedBundle,
-  opts: { force?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<InstallOutcome> {
-  const store = bundleStoreDir(opts.env);
-  const version = bundle.manifest.version;
-  const current = installedSet(opts.env);
-  const target = path.join(store, version);
-  if (current && !opts.force) {
-    const cmp = compareVersions(version, current.version);
-    if (cmp < 0) {
-      throw new BundleError(version, {
-        en: `bundle version ${version} is older than the installed ${current.version}; refused (--force installs it anyway)`,
-        'zh-CN': `规则包版本 ${version} 比已安装的 ${current.version} 旧；已拒绝（--force 可强制安装）`,
-      });
-    }
-    if (cmp === 0) {
-      const installed = await readFile(path.join(current.dir, 'manifest.json')).catch(() => undefined);
-      if (installed?.equals(bundle.manifestBytes)) return { status: 'unchanged', version, dir: current.dir };
-      throw new BundleError(version, {
-        en: `version ${version} is already installed with different content; refused (--force replaces it)`,
-        'zh-CN': `版本 ${version} 已安装但内容不同；已拒绝（--force 可替换）`,
-      });
-    }
-  }
-  await mkdir(store, { recursive: true, mode: 0o700 });
-  const incoming = await mkdtemp(path.join(store, '.incoming-'));
-  try {
-    await mkdir(path.join(incoming, 'rules'));
-    await mkdir(path.join(incoming, 'iocs'));
-    for (const [name, data] of bundle.files) {
-      // 'wx' in a directory we just made: nothing there can redirect the write.
-      await writeFile(path.join(incoming, ...name.split('/')), data, { flag: 'wx', mode: 0o644 });
-    }
-    await writeFile(path.join(incoming, 'manifest.json'), bundle.manifestBytes, { flag: 'wx' });
-    const sig = { algorithm: 'ed25519', keyId: bundle.keyId, value: bundle.signature };
-    await writeFile(path.join(incoming, 'signature.json'), JSON.stringify(sig, null, 2) + '\n', {
-      flag: 'wx',
-    });
-    let old: string | undefined;
-    try {
-      old = path.join(store, `.replaced-${path.basename(incoming).slice('.incoming-'.length)}`);
-      await rename(target, old);
-    } catch {
-      old = undefined;
-    }
-    await rename(incoming, target);
-    const pointer = path.join(store, `.current-${process.pid}-${Date.now()}`);
-    await writeFile(pointer, `${version}\n`);
-    await rename(pointer, path.join(store, 'current'));
-    if (old) await rm(old, { recursive: true, force: true });
-  } finally {
-    await rm(incoming, { recursive: true, force: true });
-  }
-  return { status: 'installed', version, previous: current?.version, dir: target };
-}
-
 // ---- Describe ----
 
 export interface ActiveSet {
@@ -518,6 +449,8 @@ export interface ActiveSet {
   iocDir: string;
   files: { name: string; count: number; modified?: boolean }[];
   counts: { rules: number; iocEntries: number };
+  /** What `rules rollback` would return to: a version, or 'built-in'; absent when nothing is kept. */
+  previous?: string;
 }
 
 /** The set a scan uses now: the installed bundle (files re-checked against its manifest) or the shipped one. */
@@ -534,7 +467,7 @@ export function activeSet(env: NodeJS.ProcessEnv = process.env): ActiveSet {
       const files = manifest.files.map((f) => {
         let modified = true;
         try {
-          modified = sha256(readFileSync(path.join(installed.dir, ...f.name.split('/')))) !== f.sha256;
+          modified = sha256(readUnmasked(path.join(installed.dir, ...f.name.split('/')))) !== f.sha256;
         } catch {
           // missing counts as modified
         }
@@ -550,6 +483,7 @@ export function activeSet(env: NodeJS.ProcessEnv = process.env): ActiveSet {
         iocDir: installed.iocDir,
         files,
         counts: manifest.counts,
+        ...previousOf(env),
       };
     } catch {
       // an unreadable manifest: describe the directories as they are
@@ -565,11 +499,17 @@ export function activeSet(env: NodeJS.ProcessEnv = process.env): ActiveSet {
     ...(installed ? { version: installed.version } : {}),
     ...dirs,
     files,
+    ...(installed ? previousOf(env) : {}),
     counts: {
       rules: files.filter((f) => f.name.startsWith('rules/')).reduce((n, f) => n + f.count, 0),
       iocEntries: files.filter((f) => f.name.startsWith('iocs/')).reduce((n, f) => n + f.count, 0),
     },
   };
+}
+
+function previousOf(env: NodeJS.ProcessEnv): { previous?: string } {
+  const previous = readPointer(bundleStoreDir(env), 'previous');
+  return previous ? { previous } : {};
 }
 
 function safeFilesOf(dir: string, prefix: 'rules' | 'iocs'): { name: string; data: Buffer }[] {

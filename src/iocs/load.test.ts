@@ -28,7 +28,7 @@ async function loadError(dirs: string[]): Promise<IocLoadError> {
 
 describe('the bundled iocs/', () => {
   it('is found next to the sources and loads every kind with provenance on each entry', async () => {
-    expect(defaultIocDir()).toBe(path.resolve(import.meta.dirname, '../../iocs') + path.sep);
+    expect(defaultIocDir()).toBe(path.resolve(import.meta.dirname, '../../iocs'));
     const r = await loadRuleset([defaultIocDir()]);
     expect(r.files.map((f) => path.basename(f))).toEqual([
       'hashes.yml',

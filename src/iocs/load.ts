@@ -6,12 +6,14 @@ import { statSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 
 import { installedSet } from './bundle-store.js';
+import { loadYaml, yamlNow } from '../util/lazy-yaml.js';
+import { unmaskIfMasked } from '../util/mask.js';
+import { codeFile, resourcePath } from '../util/paths.js';
 import type { IocEntry, MinerArgEntry, PoolPortEntry, Ruleset, WalletPatternEntry } from './types.js';
 
 /** A problem in an indicator file; `localized` carries the same message for the report's language. */
@@ -35,7 +37,7 @@ export type IocKind = (typeof IOC_KINDS)[number];
  * levels above this module in src/iocs and dist/iocs alike.
  */
 export function defaultIocDir(): string {
-  return installedSet()?.iocDir ?? fileURLToPath(new URL('../../iocs/', import.meta.url));
+  return installedSet()?.iocDir ?? resourcePath('iocs');
 }
 
 // YAML 1.2 reads 2026-11-26 as a string, a YAML 1.1 document as a Date; accept both.
@@ -160,6 +162,7 @@ export interface ParsedIocFile {
  * function is pure so tests can feed it text directly.
  */
 export function parseIocFile(text: string, display: string): ParsedIocFile {
+  const { isMap, isSeq, LineCounter, parseDocument } = yamlNow();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const fail = (line: number | undefined, en: string, zh: string): never => {
@@ -293,7 +296,7 @@ export function buildRuleset(parsed: ParsedIocFile[], files: string[] = []): Rul
 /** Changes whenever this module (and so the parser) changes, so a cached parse never outlives it. */
 const PARSER_STAMP = (() => {
   try {
-    const st = statSync(fileURLToPath(import.meta.url));
+    const st = statSync(codeFile(import.meta.url));
     return `${st.size}:${st.mtimeMs}`;
   } catch {
     return 'unknown';
@@ -306,7 +309,10 @@ const PARSER_STAMP = (() => {
  * again. Without a cache directory (--no-cache) every file is parsed. Cache faults are not errors.
  */
 async function parseIocFileCached(text: string, display: string, cacheDir?: string): Promise<ParsedIocFile> {
-  if (cacheDir === undefined) return parseIocFile(text, display);
+  if (cacheDir === undefined) {
+    await loadYaml();
+    return parseIocFile(text, display);
+  }
   const key = createHash('sha256').update(`${PARSER_STAMP}\0${display}\0${text}`).digest('hex');
   // Deflated, so the cache never holds the indicator strings in the clear: a content scan of
   // another user's home (or a --root copy of this disk) would otherwise find them and alarm.
@@ -316,6 +322,7 @@ async function parseIocFileCached(text: string, display: string, cacheDir?: stri
   } catch {
     // not cached yet, or unreadable: parse below
   }
+  await loadYaml(); // only on a miss: a cached file needs no parser
   const parsed = parseIocFile(text, display);
   try {
     await mkdir(cacheDir, { recursive: true });
@@ -358,7 +365,8 @@ export async function loadRuleset(dirs: string[], opts: { cacheDir?: string } = 
       const display = `${path.basename(path.resolve(dir))}/${name}`;
       let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        // Unmasked: an installed bundle's files are masked on disk (util/mask.ts).
+        text = unmaskIfMasked(await readFile(file)).toString('utf8');
       } catch (cause) {
         const code = (cause as NodeJS.ErrnoException).code ?? 'error';
         throw new IocLoadError(

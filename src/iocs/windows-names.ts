@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { unmaskIfMasked } from '../util/mask.js';
 import { defaultIocDir, IocLoadError, readIocDir } from './load.js';
 import type { IocEntry } from './types.js';
 
@@ -114,7 +115,9 @@ export async function loadWindowsNames(dirs: string[] = [defaultIocDir()]): Prom
     const names = await readIocDir(dir);
     for (const name of names.filter((n) => /^windows-names.*\.json$/i.test(n)).sort()) {
       const display = `${path.basename(path.resolve(dir))}/${name}`;
-      out.push(...parseWindowsNames(await readFile(path.join(dir, name), 'utf8'), display));
+      // Unmasked: an installed bundle's files are masked on disk (util/mask.ts).
+      const text = unmaskIfMasked(await readFile(path.join(dir, name))).toString('utf8');
+      out.push(...parseWindowsNames(text, display));
     }
   }
   return out;

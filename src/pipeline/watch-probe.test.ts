@@ -52,6 +52,11 @@ describe('watch probe', () => {
     writeFileSync(keys, 'ssh-ed25519 AAAA one\nssh-ed25519 BBBB two\n');
     utimesSync(keys, new Date(), new Date(Date.now() + 5000));
     const after = probeRoot(root);
+    // The files the content scan reads: the planted and the edited one, not their directories.
+    expect(diffProbes(before, after).changedFiles).toEqual([
+      'etc/cron.d/update',
+      'home/alice/.ssh/authorized_keys',
+    ]);
     expect(diffProbes(before, after).changedPlaces.sort()).toEqual([
       'etc/cron.d',
       'home/alice/.ssh',

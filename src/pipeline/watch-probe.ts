@@ -2,7 +2,7 @@
 // sockets (addresses, state, inode) and which persistence places (stat of the files and of the
 // entries of the directories the persistence collector reads) there are. Two probes that differ mean
 // something changed and the detectors run again; equal probes cost no scan.
-import { readFileSync, readdirSync, readlinkSync, lstatSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, lstatSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
 /** The persistence places of src/collect/linux/persistence and preload.ts, relative to the root. */
@@ -63,6 +63,8 @@ export interface Probe {
   sockets: Set<string>;
   /** Place (root-relative) → its stat signature ('' when absent). */
   places: Map<string, string>;
+  /** Regular file in a place (the place itself, or an entry of a place that is a directory) → its stat signature. */
+  files: Map<string, string>;
 }
 
 export interface ProbeDiff {
@@ -71,10 +73,18 @@ export interface ProbeDiff {
   newSockets: number;
   goneSockets: number;
   changedPlaces: string[];
+  /** Regular files (root-relative) that are new or whose stat changed: the content scan reads these. */
+  changedFiles: string[];
 }
 
 export function probeRoot(root: string): Probe {
-  return { processes: probeProcesses(root), sockets: probeSockets(root), places: probePlaces(root) };
+  const files = new Map<string, string>();
+  return {
+    processes: probeProcesses(root),
+    sockets: probeSockets(root),
+    places: probePlaces(root, files),
+    files,
+  };
 }
 
 function readText(file: string): string | undefined {
@@ -83,6 +93,19 @@ function readText(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A process's probe key, "exe\0argv"; undefined when it is gone. */
+function processKey(root: string, pid: string): string | undefined {
+  const dir = path.join(root, 'proc', pid);
+  let exe = '';
+  try {
+    exe = readlinkSync(path.join(dir, 'exe'));
+  } catch {
+    // kernel threads and other users' processes have no readable exe: the argv still tells.
+  }
+  const cmdline = readText(path.join(dir, 'cmdline'));
+  return cmdline === undefined ? undefined : `${exe}\0${cmdline}`;
 }
 
 function probeProcesses(root: string): Map<string, string> {
@@ -95,14 +118,85 @@ function probeProcesses(root: string): Map<string, string> {
   }
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    const dir = path.join(root, 'proc', name);
-    let exe = '';
+    out.set(name, processKey(root, name) ?? '\0');
+  }
+  return out;
+}
+
+/** The processes and sockets that are new (or whose exe/argv changed) since the last probe. */
+export interface Fresh {
+  /** pid → probe key. */
+  pids: Map<string, string>;
+  sockets: string[];
+}
+
+export function freshOf(before: Probe, after: Probe): Fresh {
+  const pids = new Map<string, string>();
+  for (const [pid, key] of after.processes) if (before.processes.get(pid) !== key) pids.set(pid, key);
+  // A socket without an inode (TIME_WAIT) belongs to no process any more.
+  const sockets = [...after.sockets].filter((s) => !before.sockets.has(s) && inodeOf(s) !== 0);
+  return { pids, sockets };
+}
+
+/**
+ * A second look at what was new, a moment later: only what is still there (same pid, same
+ * exe/argv; same socket) is worth a scan; the short-lived processes of a busy host are not.
+ */
+export function stillThere(root: string, fresh: Fresh): Fresh {
+  const pids = new Map<string, string>();
+  for (const [pid, key] of fresh.pids) if (processKey(root, pid) === key) pids.set(pid, key);
+  const now = fresh.sockets.length > 0 ? probeSockets(root) : new Set<string>();
+  return { pids, sockets: fresh.sockets.filter((s) => now.has(s)) };
+}
+
+/**
+ * What a process runs, by file rather than by name: the device and inode of its executable and its
+ * argv. Two processes with the same identity look the same to every process detector.
+ */
+export function identityOf(root: string, pid: string, key: string): string {
+  try {
+    const s = statSync(path.join(root, 'proc', pid, 'exe'));
+    return `${s.dev}:${s.ino}\0${key}`;
+  } catch {
+    return `?\0${key}`;
+  }
+}
+
+/** The inode of a probe's socket key (its last field). */
+export function inodeOf(socket: string): number {
+  return Number(socket.slice(socket.lastIndexOf(' ') + 1));
+}
+
+/** The network namespace the probe reads /proc/net of (a live host's), as sockets name theirs. */
+export function probedNetns(root: string): string | undefined {
+  try {
+    return /^net:\[(\d+)\]$/.exec(readlinkSync(path.join(root, 'proc', 'self', 'ns', 'net')))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pids holding these socket inodes open (from /proc/PID/fd), for the quick look at them. */
+export function socketHolders(root: string, inodes: ReadonlySet<number>, pids: Iterable<string>): number[] {
+  const out: number[] = [];
+  for (const pid of pids) {
+    let fds: string[] = [];
     try {
-      exe = readlinkSync(path.join(dir, 'exe'));
+      fds = readdirSync(path.join(root, 'proc', pid, 'fd'));
     } catch {
-      // kernel threads and other users' processes have no readable exe: the argv still tells.
+      continue;
     }
-    out.set(name, `${exe}\0${readText(path.join(dir, 'cmdline')) ?? ''}`);
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(path.join(root, 'proc', pid, 'fd', fd)));
+        if (m && inodes.has(Number(m[1]))) {
+          out.push(Number(pid));
+          break;
+        }
+      } catch {
+        // closed meanwhile
+      }
+    }
   }
   return out;
 }
@@ -137,21 +231,23 @@ export function watchedPlaces(root: string): string[] {
   return [...PERSISTENCE_PLACES, ...homes(root).flatMap((h) => HOME_PLACES.map((p) => `${h}/${p}`))];
 }
 
-function statSig(file: string): string {
+function statSig(file: string, files?: Map<string, string>, rel?: string): string {
   try {
     // lstat: a planted symlink is itself the change, and the probe never follows it out of the root.
     const s = lstatSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.mode}`;
+    const sig = `${s.ino}:${s.size}:${s.mtimeMs}:${s.mode}`;
+    if (files && rel !== undefined && s.isFile()) files.set(rel, sig);
+    return sig;
   } catch {
     return '';
   }
 }
 
-function probePlaces(root: string): Map<string, string> {
+function probePlaces(root: string, files: Map<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const place of watchedPlaces(root)) {
     const full = path.join(root, place);
-    let sig = statSig(full);
+    let sig = statSig(full, files, place);
     if (sig !== '') {
       try {
         const entries = readdirSync(full);
@@ -161,7 +257,7 @@ function probePlaces(root: string): Map<string, string> {
             ? `|${entries.length}`
             : entries
                 .sort()
-                .map((e) => `|${e}=${statSig(path.join(full, e))}`)
+                .map((e) => `|${e}=${statSig(path.join(full, e), files, `${place}/${e}`)}`)
                 .join('');
       } catch {
         // not a directory: its own stat says it all
@@ -185,7 +281,16 @@ export function diffProbes(before: Probe, after: Probe): ProbeDiff {
   const places = new Set([...before.places.keys(), ...after.places.keys()]);
   for (const p of places)
     if ((before.places.get(p) ?? '') !== (after.places.get(p) ?? '')) changedPlaces.push(p);
-  return { newProcesses, goneProcesses, newSockets, goneSockets, changedPlaces };
+  const changedFiles: string[] = [];
+  for (const [file, sig] of after.files) if (before.files.get(file) !== sig) changedFiles.push(file);
+  return {
+    newProcesses,
+    goneProcesses,
+    newSockets,
+    goneSockets,
+    changedPlaces,
+    changedFiles: changedFiles.sort(),
+  };
 }
 
 export function changed(d: ProbeDiff): boolean {

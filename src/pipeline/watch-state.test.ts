@@ -1,9 +1,18 @@
 // The watch state machine: a finding is raised once, repeats are counted and announced at most once
-// an hour, one missed scan is a blip and two resolve it, allowed findings raise nothing, and a saved
+// an hour (never once acknowledged), a material change raises it again, one missed scan is a blip
+// and two resolve it, allowed findings raise nothing (and newly allowed ones resolve), and a saved
 // state read back (or a damaged one) behaves as a user restarting the watcher expects.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../model/finding.js';
-import { applyScan, emptyState, hasPendingMisses, parseState, type WatchState } from './watch-state.js';
+import {
+  applyAcks,
+  applyScan,
+  emptyState,
+  hasPendingMisses,
+  parseAcks,
+  parseState,
+  type WatchState,
+} from './watch-state.js';
 
 function finding(fingerprint: string, extra: Partial<Finding> = {}): Finding {
   return {
@@ -105,5 +114,47 @@ describe('watch state', () => {
       JSON.stringify({ version: 1, findings: { ...state.findings, b: { ruleId: 1 } } }),
     );
     expect(Object.keys(mixed.state.findings)).toEqual(['a']);
+  });
+
+  it('stops announcing repeats of an acknowledged finding, re-raises it when its evidence changes', () => {
+    const proc = (exe: string, cpu: number) =>
+      finding('a', {
+        evidence: [
+          { type: 'process', pid: 10, ppid: 1, comm: 'k', exe, argv: ['k'], cpuPercent: cpu },
+          { type: 'match', field: 'cpu', value: `${cpu}%` },
+        ],
+      });
+    let { state } = applyScan(emptyState(), [proc('/tmp/k', 90)], T0);
+    const acked = applyAcks(state, parseAcks(`{"fingerprint":"a","at":"${at(1).toISOString()}"}\n{broken\n`));
+    expect(acked.acked).toEqual(['a']);
+    state = acked.state;
+    // Read again (a restart): the same ack changes nothing.
+    expect(applyAcks(state, [{ fingerprint: 'a', at: at(1).toISOString() }]).acked).toEqual([]);
+    const events: unknown[] = [];
+    for (let m = 10; m <= 130; m += 10) {
+      // CPU and the matches derived from it change every scan: not material.
+      const r = applyScan(state, [proc('/tmp/k', 50 + m)], at(m));
+      state = r.state;
+      events.push(...r.events);
+    }
+    expect(events).toEqual([]);
+    expect(state.findings.a!.count).toBe(14);
+    // The program is replaced: raised again, the ack is gone, the count goes on.
+    const swapped = applyScan(state, [proc('/tmp/other', 99)], at(140));
+    expect(swapped.events).toEqual([
+      expect.objectContaining({ event: 'finding', fingerprint: 'a', changed: true }),
+    ]);
+    expect(swapped.state.findings.a).toMatchObject({ acked: undefined, count: 15 });
+    expect(applyScan(swapped.state, [proc('/tmp/other', 10)], at(141)).events).toEqual([]);
+  });
+
+  it('resolves at once a finding the allowlist now covers', () => {
+    const { state } = run(emptyState(), ['a', 'b'], T0);
+    const allowed = finding('a', { allowed: { by: 'fingerprint', value: 'a', source: 'allow.yml' } });
+    const r = applyScan(state, [allowed, finding('b')], at(1));
+    expect(r.events).toEqual([
+      expect.objectContaining({ event: 'resolved', fingerprint: 'a', reason: 'allowed' }),
+    ]);
+    expect(Object.keys(r.state.findings)).toEqual(['b']);
   });
 });

@@ -5,6 +5,7 @@ import { FindingSchema, LEVELS, LevelSchema, levelRank, type Finding, type Level
 import {
   CollectionRecordSchema,
   HostSchema,
+  IncompleteSchema,
   SectionSchema,
   TargetSchema,
   type Snapshot,
@@ -49,6 +50,8 @@ export const ReportSchema = z.object({
   collection: z.array(CollectionRecordSchema),
   /** What the target, read offline, cannot show (a Windows volume: no DOS attributes, no running state). */
   limits: z.array(z.enum(VOLUME_LIMITS)).optional(),
+  /** The collection was cut short (Ctrl-C): the findings are those of what was collected so far. */
+  incomplete: IncompleteSchema.optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
 
@@ -69,6 +72,9 @@ export function buildReport(input: BuildReportInput): Report {
     else summary[f.level]++;
   }
   const notScanned = snapshot.content ? notScannedOf(snapshot.content) : undefined;
+  const verdict = classify(findings, snapshot.collection, notScanned?.byReason, snapshot.target.kind);
+  // A scan cut short found nothing in what it read: never "clean".
+  if (snapshot.incomplete && verdict.status === 'clean') verdict.status = 'incomplete';
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'minehunter', version: input.toolVersion, rulesetHash: input.rulesetHash },
@@ -76,13 +82,14 @@ export function buildReport(input: BuildReportInput): Report {
     collectedAt: snapshot.collectedAt,
     target: snapshot.target,
     host: snapshot.host,
-    verdict: classify(findings, snapshot.collection, notScanned?.byReason, snapshot.target.kind),
+    verdict,
     summary,
     findings,
     skipped: input.skipped,
     ...(notScanned ? { notScanned } : {}),
     collection: snapshot.collection,
     ...(snapshot.windows?.limits?.length ? { limits: snapshot.windows.limits } : {}),
+    ...(snapshot.incomplete ? { incomplete: snapshot.incomplete } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import { basisOf, runningProcesses, type RunningProcess } from '../classify/verd
 import { kindName, levelName, listText, scanGapText, scopeText, t } from './i18n.js';
 import type { Report } from './model.js';
 import { formatArgv, inertForTerminal as safe } from './sanitize.js';
-import { cutMiddle, displayWidth } from './wrap.js';
+import { cutEnd, cutMiddle, displayWidth } from './wrap.js';
 
 export type Colors = ReturnType<typeof createColors>;
 
@@ -39,6 +39,7 @@ export function renderHeader(report: Report, opts: HeaderOptions, c: Colors): st
       t(lang, 'scanTitle', { version: report.tool.version, host: safe(host.hostname ?? report.target.root) }),
     ),
   ];
+  out.push(...incompleteLines(report, opts, c));
   const scope = safe(scopeText(lang, report.target));
   out.push(report.target.scope === 'paths' ? c.yellow(scope) : scope);
   out.push(c.dim(collectedLine(report, lang)));
@@ -55,6 +56,31 @@ export function renderHeader(report: Report, opts: HeaderOptions, c: Colors): st
   const next = nextLine(report, running, lang);
   if (next) out.push(c.bold(next));
   return out;
+}
+
+/**
+ * A scan stopped by Ctrl-C: said first, so nobody reads what follows as the whole answer. The
+ * sections cut short and those not collected at all are named (snapshot section ids).
+ */
+function incompleteLines(report: Report, opts: HeaderOptions, c: Colors): string[] {
+  const inc = report.incomplete;
+  if (!inc) return [];
+  const { lang } = opts;
+  const secs = Math.round(inc.afterMs / 1000);
+  const en = lang === 'en';
+  const lines = [
+    en
+      ? `INCOMPLETE: interrupted (Ctrl-C) after ${secs} s; below is what was found so far`
+      : `未完成：扫描在 ${secs} 秒后被中断（Ctrl-C），以下仅为目前的发现`,
+  ];
+  const parts = [
+    ...(inc.partial.length ? [`${en ? 'cut short' : '中途停止'}: ${inc.partial.join(', ')}`] : []),
+    ...(inc.missing.length
+      ? [`${en ? 'sections not collected' : '未收集的部分'}: ${inc.missing.join(', ')}`]
+      : []),
+  ];
+  if (parts.length) lines.push(`  ${parts.join(en ? '; ' : '；')}`);
+  return lines.map((l) => c.bold(c.red(opts.width ? cutEnd(l, opts.width) : l)));
 }
 
 /** When the facts were collected, and the kernel and system they came from when the target has them. */

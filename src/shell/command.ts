@@ -12,6 +12,8 @@ export interface SimpleCommand {
 }
 
 const OPERATORS = ['&&', '||', '$(', ';', '|', '&', '(', ')', '\n', '`'];
+/** The first characters of OPERATORS: any other character cannot start one (a per-character test). */
+const OPERATOR_START = new Set(OPERATORS.map((o) => o[0]));
 
 /** Splits a command line into simple commands. Unbalanced quotes end at the end of the text. */
 export function splitCommands(text: string): SimpleCommand[] {
@@ -77,7 +79,7 @@ export function splitCommands(text: string): SimpleCommand[] {
       i = nl < 0 ? text.length : nl;
       continue;
     }
-    const op = OPERATORS.find((o) => text.startsWith(o, i));
+    const op = OPERATOR_START.has(c) ? OPERATORS.find((o) => text.startsWith(o, i)) : undefined;
     // `>` and `<` redirections end the word but keep the command going; the target is dropped.
     if (c === '>' || c === '<') {
       // `2>&1`: the digits are a file descriptor, not an argument.

@@ -101,6 +101,8 @@ export const PersistenceFileSchema = z.object({
   size: z.number().int().nonnegative().optional(),
   /** ISO 8601 modification time: "added recently" is judged against the collection time. */
   mtime: z.string().optional(),
+  /** ISO 8601 birth time (statx), where the filesystem keeps one: when the file landed here. */
+  birthtime: z.string().optional(),
   uid: z.number().int().nonnegative().optional(),
   sha256: z.string().optional(),
   /** Flags `lsattr` prints that matter: `i` immutable, `a` append-only. Absent when not collected. */

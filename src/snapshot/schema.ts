@@ -19,6 +19,7 @@ import { AuditFactsSchema } from './audit.js';
 import { WebSchema } from './web.js';
 import { WindowsSchema } from './windows.js';
 import { PageSchema } from './page.js';
+import { ProcessGpuSchema } from './gpu.js';
 
 /** Bump when a field changes meaning or a required field is added; `analyze` refuses other majors. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -150,6 +151,8 @@ export const ProcessSchema = z.object({
   maps: z.array(z.string()),
   /** Parts of this process that could not be read (e.g. `environ: EACCES`). */
   readErrors: z.array(z.string()).optional(),
+  /** NVIDIA GPU use, on a live host where `nvidia-smi` lists the process (snapshot/gpu.ts). */
+  gpu: ProcessGpuSchema.optional(),
 });
 export type ProcessInfo = z.infer<typeof ProcessSchema>;
 
@@ -221,6 +224,12 @@ export const ContentFileSchema = z.object({
   /** Present for executables (ELF, or an exec bit) and for every file with a match. */
   sha256: z.string().optional(),
   executable: z.boolean().optional(),
+  /**
+   * For a file with a match (not an archive entry): its modification time and, where the filesystem
+   * keeps one, its birth time (ISO 8601), for the incident timeline.
+   */
+  mtime: z.string().optional(),
+  birthtime: z.string().optional(),
   /** What kind of object the file is (engine/file-form.ts), for a file with a match. */
   form: z.enum(FILE_FORMS).optional(),
   /**
@@ -343,6 +352,19 @@ export const TargetSchema = z.object({
 });
 export type Target = z.infer<typeof TargetSchema>;
 
+/**
+ * A collection cut short (Ctrl-C during `scan`): how long it ran, the sections it did not collect at
+ * all and those it stopped part-way (the content scan's files scanned so far are kept). Absent when
+ * the collection ran to its end.
+ */
+export const IncompleteSchema = z.object({
+  reason: z.enum(['interrupted']),
+  afterMs: z.number().nonnegative(),
+  missing: z.array(SectionSchema),
+  partial: z.array(SectionSchema),
+});
+export type Incomplete = z.infer<typeof IncompleteSchema>;
+
 export const SnapshotSchema = z.object({
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('minehunter'), version: z.string() }),
@@ -372,6 +394,7 @@ export const SnapshotSchema = z.object({
   /** Live web pages as a headless browser saw them (`web URL --save-snapshot`; snapshot/page.ts). */
   page: PageSchema.optional(),
   collection: z.array(CollectionRecordSchema),
+  incomplete: IncompleteSchema.optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

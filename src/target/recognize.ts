@@ -7,7 +7,6 @@ import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetKind } from '../snapshot/schema.js';
 import { targetFs, type TargetFs } from './fs.js';
-import { imageFormatOf } from './image/format.js';
 import { isWindowsVolume } from './windows/volume.js';
 
 export type { TargetKind };
@@ -67,7 +66,8 @@ export async function recognizeTarget(root: string): Promise<RecognizedTarget> {
   const live = abs === '/';
   const procDir = path.join(abs, 'proc');
   // A docker-archive or OCI tarball, or an OCI layout directory: read by target/image/, no /proc.
-  if (!live && (await imageFormatOf(abs)))
+  // Loaded only off the live root: the tar and zstd readers cost a live scan's start-up (issue 17).
+  if (!live && (await (await import('./image/format.js')).imageFormatOf(abs)))
     return { kind: 'container-image', root: abs, live: false, procDir, proc: 'absent', fs: targetFs(abs) };
   const fs = targetFs(abs);
   // A Windows system drive (mounted NTFS, a copy, a triage collection): its own collectors, no /proc.

@@ -1,11 +1,18 @@
 // Tests for the registry of minehunter's outputs: a recorded file is found by its path and current
 // hash, a changed file or another path is not, bad lines are ignored, and a registry that cannot be
-// written is reported without failing.
-import { chmod, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+// written is reported without failing; the registry stays small, forgetting files that are gone.
+import { appendFile, chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOutput, loadOutputRegistry, recordOutputs, registryPath } from './output-registry.js';
+import {
+  COMPACT_AT,
+  findOutput,
+  KEEP,
+  loadOutputRegistry,
+  recordOutputs,
+  registryPath,
+} from './output-registry.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -48,6 +55,44 @@ describe('output registry', () => {
     const registry = loadOutputRegistry(env);
     expect(registry.has(path.join(dir, 'missing.txt'))).toBe(false);
     expect(registry.has('/x')).toBe(false);
+  });
+
+  it('stays bounded: past its size it keeps the newest live files only, and still finds them', async () => {
+    const own = { MINEHUNTER_STATE_DIR: path.join(dir, 'bounded-state') };
+    const saved = path.join(dir, 'saved');
+    await mkdir(saved);
+    const record = (p: string, i: number): string =>
+      JSON.stringify({
+        path: p,
+        sha256: 'a'.repeat(64),
+        size: 1,
+        writtenAt: `t${i}`,
+        what: 'scan report (json)',
+      });
+    // KEEP + 5 reports that still exist, oldest first, then enough deleted ones to pass the size.
+    const live: string[] = [];
+    for (let i = 0; i < KEEP + 5; i++) {
+      const p = path.join(saved, `r${i}.json`);
+      await writeFile(p, `${i}\n`);
+      live.push(record(p, i));
+    }
+    const gone: string[] = [];
+    for (let i = 0; gone.join('\n').length < COMPACT_AT; i++)
+      gone.push(record(path.join(dir, 'gone', `${i}.json`), i));
+    await mkdir(path.dirname(registryPath(own)), { recursive: true });
+    await writeFile(registryPath(own), [...live, ...gone].join('\n') + '\n');
+
+    const latest = path.join(dir, 'latest.json');
+    await writeFile(latest, '{"findings":[]}\n');
+    expect(await recordOutputs([{ path: latest, what: 'scan report (json)' }], { env: own })).toBeUndefined();
+
+    expect((await stat(registryPath(own))).size).toBeLessThan(COMPACT_AT);
+    const registry = loadOutputRegistry(own);
+    expect(registry.size).toBe(KEEP);
+    expect(registry.has(latest)).toBe(true); // the report just written
+    expect(registry.has(path.join(saved, `r${KEEP + 4}.json`))).toBe(true); // the newest saved ones
+    expect(registry.has(path.join(saved, 'r0.json'))).toBe(false); // the oldest, past KEEP
+    expect([...registry.keys()].some((p) => p.includes(`${path.sep}gone${path.sep}`))).toBe(false);
   });
 
   it('a registry that cannot be written is said, and the command goes on', async () => {

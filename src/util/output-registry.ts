@@ -21,10 +21,15 @@ export interface OutputRecord {
   what: string;
 }
 
-/** Past this size the registry is rewritten with one line per file (the newest). */
-const COMPACT_AT = 4 * 1024 * 1024;
+/**
+ * Past this size the registry is rewritten with one line per file that still exists (the newest
+ * line), at most KEEP of them. Kept small because a scan that matched anything reads it whole: a
+ * registry let grow to megabytes cost every such scan ~100 ms, while a few hundred kilobytes (well
+ * over a thousand saved reports) parse in a few milliseconds.
+ */
+export const COMPACT_AT = 256 * 1024;
 /** Files kept after compaction: the newest. */
-const KEEP = 20_000;
+export const KEEP = 1000;
 
 /** $MINEHUNTER_STATE_DIR, else $XDG_STATE_HOME/minehunter, else ~/.local/state/minehunter. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -103,7 +108,10 @@ export async function recordOutputs(
   }
 }
 
-/** Keeps the newest record of each path, at most KEEP of them. */
+/**
+ * Keeps the newest record of each path whose file still exists, at most KEEP of them: a file that is
+ * gone can never be scanned again, and a reused path gets a record of its own when written again.
+ */
 async function compact(file: string): Promise<void> {
   const newest = new Map<string, string>();
   for (const line of (await readFile(file, 'utf8')).split('\n')) {
@@ -112,10 +120,27 @@ async function compact(file: string): Promise<void> {
     newest.delete(r.path);
     newest.set(r.path, line);
   }
-  const kept = [...newest.values()].slice(-KEEP);
+  const kept: string[] = [];
+  // Newest first, so the stats stop once KEEP live files are found.
+  for (const [recorded, line] of [...newest].reverse()) {
+    if (kept.length >= KEEP) break;
+    if (await exists(recorded)) kept.push(line);
+  }
+  kept.reverse();
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, kept.join('\n') + '\n', { mode: 0o600 });
   await rename(tmp, file);
+}
+
+/** False only when the file is surely gone: a path that cannot be checked (EACCES) is kept. */
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
 }
 
 /** Path → the records of files written there, for a scan to look up by path and hash. */

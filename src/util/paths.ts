@@ -1,22 +1,105 @@
-// Locates the installed project (for iocs/, rules/ and package.json) whether running from src/ via
-// tsx or from the compiled dist/: both sit two directories below the project root.
+// The one place that says where minehunter's own files are: rules/, iocs/, keys/, package.json, the
+// native addons and the scan workers. From src/ (tsx) or dist/ they sit two directories below the
+// project root; inside the single executable (util/sea.ts) import.meta.url is empty and they are
+// the embedded copies, unpacked into a private directory.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+import { isSea, seaDir, seaManifest, seaWorkerSource } from './sea.js';
 
 export function projectRoot(): string {
+  if (isSea()) return seaDir();
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+/** One of the tool's own data directories or files (the bundled ones, not `rules update`'s). */
+export function resourcePath(name: 'rules' | 'iocs' | 'keys' | 'package.json'): string {
+  return path.join(projectRoot(), name);
+}
+
+/**
+ * The file a module's code is read from, for stamps that change with the code: the module itself
+ * from a checkout, the executable inside the single executable (where import.meta.url is empty).
+ */
+export function codeFile(metaUrl: string | undefined): string {
+  return isSea() || !metaUrl ? process.execPath : fileURLToPath(metaUrl);
+}
+
+/**
+ * The single executable itself, to leave out of its own content scan: it carries the rules and the
+ * tool's code (miner names, pool strings), so it would match them. Empty from a checkout.
+ */
+export function ownExecutable(): string[] {
+  return isSea() ? [process.execPath] : [];
 }
 
 /** The native directory lister this installation built (engine/dir-lister.ts loads it). */
 export function ownNativeAddon(): string {
+  if (isSea()) return path.join(seaDir(), 'native', 'dirstat.node');
   return path.join(projectRoot(), 'dist', 'native', 'dirstat.node');
+}
+
+/** The YARA-X binding, an optional npm package with a prebuilt addon. */
+export const YARA_X_PACKAGE = '@litko/yara-x-linux-x64-gnu';
+
+const loaded = new Map<string, unknown>();
+
+function dlopen(file: string): unknown {
+  let exports = loaded.get(file);
+  if (exports === undefined) {
+    const module = { exports: {} };
+    process.dlopen(module, file);
+    exports = module.exports;
+    loaded.set(file, exports);
+  }
+  return exports;
+}
+
+/**
+ * The YARA-X binding's exports and version; throws when it is not installed. From a checkout it is
+ * required from node_modules, inside the executable its unpacked copy is opened with process.dlopen.
+ */
+export function loadYaraX(): { module: unknown; version: string } {
+  if (isSea()) {
+    const module = dlopen(path.join(seaDir(), 'native', 'yara-x.node'));
+    return { module, version: seaManifest().versions[YARA_X_PACKAGE] ?? 'unknown' };
+  }
+  const require = createRequire(import.meta.url);
+  const module: unknown = require(YARA_X_PACKAGE);
+  const { version } = require(`${YARA_X_PACKAGE}/package.json`) as { version: string };
+  return { module, version };
+}
+
+/** Loads a native addon by path: require() from a checkout (one cache with other requires), else dlopen. */
+export function loadNativeFile(file: string): unknown {
+  return isSea() ? dlopen(file) : createRequire(import.meta.url)(file);
+}
+
+/**
+ * Options every `new Database()` spreads in: inside the executable better-sqlite3 cannot find its
+ * addon by itself (it looks beside its own source), so it is handed the unpacked one, loaded. The
+ * package accepts the addon object as well as a path, though its types name only the path.
+ */
+export function sqliteOptions(): Database.Options {
+  if (!isSea()) return {};
+  const addon = dlopen(path.join(seaDir(), 'native', 'better_sqlite3.node'));
+  return { nativeBinding: addon as string };
+}
+
+/**
+ * The source of an embedded worker (`scan-worker` of the content scan, `image-scan-worker` of the
+ * image scan) for `new Worker(source, { eval: true })`; undefined outside the executable.
+ */
+export function embeddedWorker(name: 'scan-worker' | 'image-scan-worker'): string | undefined {
+  return isSea() ? seaWorkerSource(`${name}.js`) : undefined;
 }
 
 let cachedVersion: string | undefined;
 export function toolVersion(): string {
   if (cachedVersion === undefined) {
-    const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(resourcePath('package.json'), 'utf8')) as {
       version?: string;
     };
     cachedVersion = pkg.version ?? '0.0.0';

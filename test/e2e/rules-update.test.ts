@@ -1,12 +1,16 @@
 // End-to-end: a team signs its own rule bundle and installs it the way a user would
-// (keygen → pack → update --trust → list), a scan then uses the installed rules, and a tampered
-// or foreign-signed bundle is refused with exit 2 and the installed set left as it was.
+// (keygen → pack → update --trust → list), a scan then uses the installed rules; nothing minehunter
+// keeps (store, cache, compiled rules) holds a rule string in clear; a tampered, truncated,
+// foreign-signed or older bundle is refused with exit 2 and the store left byte-identical; rollback
+// returns to the replaced set; and a scan never reports minehunter's own rule store or cache.
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli, runCliJson, REPO_ROOT } from '../helpers/cli.js';
+import { acquireHostLock } from '../helpers/host-lock.js';
 import { makeTempDir } from '../helpers/lookalike.js';
+import { clearHits, fileCount, hashTree, ruleStrings } from '../helpers/rule-strings.js';
 
 const MARKER = 'minehunter-bundle-e2e-marker-7f3a91';
 const EXTRA_RULE = `rule MH_Test_Bundle_Marker
@@ -27,9 +31,14 @@ const EXTRA_RULE = `rule MH_Test_Bundle_Marker
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let server: Server | undefined;
+let releaseHostLock: (() => Promise<void>) | undefined;
+
+const store = () => path.join(dir, 'data', 'minehunter', 'rules');
 
 beforeAll(async () => {
   await ensureBuilt();
+  // Copies of the rules and a sample with a rule's marker lie under /tmp while this file runs.
+  releaseHostLock = await acquireHostLock();
   dir = await makeTempDir('minehunter-rules-update-');
   env = { XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'cache') };
   await cp(path.join(REPO_ROOT, 'rules'), path.join(dir, 'rules'), { recursive: true });
@@ -40,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
+  await releaseHostLock?.();
 });
 
 const cli = (args: string[]) => runCli(args, { env, timeoutMs: 120_000 });
@@ -92,31 +102,66 @@ describe('rules keygen, pack, update and list', () => {
     expect(hit!.evidence.some((e) => e.type === 'file' && e.path === sample)).toBe(true);
   }, 300_000);
 
-  it('refuses a tampered bundle and one signed by another key with exit 2, keeping the installed set', async () => {
+  it('keeps no rule or indicator string in clear in the store, the scan cache or the compiled rules', () => {
+    const strings = ruleStrings(path.join(dir, 'rules'), path.join(REPO_ROOT, 'iocs'));
+    expect(strings).toContain('MH_Test_Bundle_Marker');
+    expect(strings).toContain(MARKER);
+    expect(strings.length).toBeGreaterThan(100);
+    // The search finds them where they are in clear: the team's rules directory.
+    expect(clearHits(path.join(dir, 'rules'), strings).length).toBeGreaterThan(100);
+    const cache = path.join(dir, 'cache', 'minehunter');
+    expect(fileCount(store())).toBeGreaterThan(15);
+    expect(fileCount(cache)).toBeGreaterThan(1);
+    expect(clearHits(store(), strings)).toEqual([]);
+    expect(clearHits(cache, strings)).toEqual([]);
+  });
+
+  it('refuses a tampered, a foreign-signed, a truncated and an older bundle with exit 2, the store byte-identical', async () => {
     const bundle = path.join(dir, 'team.mhb');
-    const env2 = JSON.parse(await readFile(bundle, 'utf8')) as { files: Record<string, string> };
+    const trust = path.join(dir, 'keys', 'minehunter-rules.pub');
+    const before = hashTree(store());
+    const original = await readFile(bundle);
+
+    const env2 = JSON.parse(original.toString('utf8')) as { files: Record<string, string> };
     const data = Buffer.from(env2.files['rules/team-extra.yar']!, 'base64');
     data[0] = data[0]! ^ 1;
     env2.files['rules/team-extra.yar'] = data.toString('base64');
     const tampered = path.join(dir, 'tampered.mhb');
     await writeFile(tampered, JSON.stringify(env2));
-    const trust = path.join(dir, 'keys', 'minehunter-rules.pub');
-    const bad = await cli(['rules', 'update', '--bundle', tampered, '--trust', trust, '--force']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('rules/team-extra.yar was modified');
+    const truncated = path.join(dir, 'truncated.mhb');
+    await writeFile(truncated, original.subarray(0, original.length - 4096));
+    const older = path.join(dir, 'older-file.mhb');
+    const pack = await cli([
+      'rules',
+      'pack',
+      '--key',
+      path.join(dir, 'keys', 'minehunter-rules.key'),
+      '-o',
+      older,
+      '--bundle-version',
+      '2026.12.2',
+    ]);
+    expect(pack.code, pack.stderr).toBe(0);
 
-    // The built-in release key did not sign this bundle.
-    const foreign = await cli(['rules', 'update', '--bundle', bundle]);
-    expect(foreign.code).toBe(2);
-    expect(foreign.stderr).toContain('bad signature');
-
-    const zh = await cli(['--lang', 'zh-CN', 'rules', 'update', '--bundle', bundle]);
-    expect(zh.code).toBe(2);
-    expect(zh.stderr).toContain('签名无效');
-
+    const cases: [string, string[], string, string][] = [
+      ['tampered', ['--bundle', tampered, '--trust', trust], 'rules/team-extra.yar was modified', '已被修改'],
+      // The built-in release key did not sign this bundle.
+      ['foreign key', ['--bundle', bundle], 'bad signature', '签名无效'],
+      ['truncated', ['--bundle', truncated, '--trust', trust], 'damaged or truncated', '被截断'],
+      ['older', ['--bundle', older, '--trust', trust], 'older than the installed 2026.12.3', '降级'],
+    ];
+    for (const [what, args, en, zh] of cases) {
+      const r = await cli(['rules', 'update', ...args]);
+      expect(r.code, `${what}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, what).toContain(en);
+      const rz = await cli(['--lang', 'zh-CN', 'rules', 'update', ...args]);
+      expect(rz.code, what).toBe(2);
+      expect(rz.stderr, what).toContain(zh);
+      expect(hashTree(store()), what).toBe(before);
+    }
     const list = await cli(['rules', 'list']);
     expect(list.stdout).toContain('version 2026.12.3');
-  }, 120_000);
+  }, 180_000);
 
   it('downloads a bundle with --from and refuses it as older than the installed one', async () => {
     const keys = path.join(dir, 'keys');
@@ -146,6 +191,77 @@ describe('rules keygen, pack, update and list', () => {
     const forced = await cli(['rules', 'update', '--from', url, '--trust', trust, '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     const list = await cli(['rules', 'list', '--format', 'json']);
-    expect((JSON.parse(list.stdout) as { version: string }).version).toBe('2026.11.1');
+    expect(JSON.parse(list.stdout) as { version: string; previous: string }).toMatchObject({
+      version: '2026.11.1',
+      previous: '2026.12.3',
+    });
   }, 120_000);
+
+  it('rolls back to the version the last update replaced, then refuses to go further', async () => {
+    const back = await cli(['rules', 'rollback']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain('rolled back from version 2026.11.1 to version 2026.12.3');
+    const list = await cli(['rules', 'list']);
+    expect(list.stdout).toContain('installed bundle, version 2026.12.3');
+    const before = hashTree(store());
+    const again = await cli(['--lang', 'zh-CN', 'rules', 'rollback']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('没有保留上一个规则集');
+    expect(hashTree(store())).toBe(before);
+  }, 120_000);
+
+  it('never reports its own rule store or cache, and a copy of the rules is at most a low mention', async () => {
+    await cp(path.join(REPO_ROOT, 'iocs'), path.join(dir, 'iocs-copy'), { recursive: true });
+    // Clear rule files inside the store and the cache (as an older minehunter, or a user, may have
+    // left them): matched if scanned, so only the exclusion of minehunter's own directories keeps
+    // them out of the report.
+    await cp(path.join(REPO_ROOT, 'rules', 'miners-cpu.yar'), path.join(store(), 'left-behind.yar'));
+    await cp(
+      path.join(REPO_ROOT, 'iocs', 'pool-ports.yml'),
+      path.join(dir, 'cache', 'minehunter', 'left.yml'),
+    );
+    const scan = await runCliJson(['scan', '--path', dir, '--format', 'json', '--fail-on', 'none'], {
+      env,
+      timeoutMs: 180_000,
+    });
+    const files = (f: (typeof scan.json.findings)[number]) =>
+      f.evidence.flatMap((e) => (e.type === 'file' && e.path ? [e.path] : []));
+    const own = [store(), path.join(dir, 'cache')];
+    const ownHits = scan.json.findings.filter((f) => files(f).some((p) => own.some((o) => p.startsWith(o))));
+    expect(ownHits.map((f) => `${f.ruleId} ${files(f).join(' ')}`)).toEqual([]);
+    const copies = scan.json.findings.filter((f) =>
+      files(f).some(
+        (p) => p.startsWith(path.join(dir, 'rules')) || p.startsWith(path.join(dir, 'iocs-copy')),
+      ),
+    );
+    expect(copies.length).toBeGreaterThan(0);
+    for (const f of copies) {
+      expect(['low', 'info'], `${f.ruleId} ${files(f).join(' ')}`).toContain(f.level);
+      expect(f.kind, f.ruleId).toBeUndefined();
+    }
+
+    // Named on purpose, the install's own rules/ and iocs/ are scanned as asked: security material
+    // or a mention, no kind, never acted on (their matches prove nothing about this host).
+    const shipped = await runCliJson(
+      [
+        'scan',
+        '--path',
+        path.join(REPO_ROOT, 'rules'),
+        '--path',
+        path.join(REPO_ROOT, 'iocs'),
+        '--format',
+        'json',
+        '--fail-on',
+        'none',
+      ],
+      { env, timeoutMs: 180_000 },
+    );
+    const named = shipped.json.findings.filter((f) => files(f).length > 0);
+    expect(named.length).toBeGreaterThan(0);
+    for (const f of named) {
+      expect(['low', 'info'], `${f.ruleId} ${files(f).join(' ')}`).toContain(f.level);
+      expect(f.kind, f.ruleId).toBeUndefined();
+    }
+    expect(shipped.json.verdict.status).toBe('clean');
+  }, 240_000);
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Database from 'better-sqlite3';
+import { sqliteOptions } from '../../util/paths.js';
 import { compareEvr, formatEvr, type Evr } from '../../audit/rpmversion.js';
 import type { PackageFacts } from '../../snapshot/audit.js';
 import type { TargetFs } from '../../target/fs.js';
@@ -329,7 +330,7 @@ async function withSqlite<T>(fs: TargetFs, file: string, use: (db: Database.Data
     // WAL mode (header bytes 18/19 = 2) cannot be opened from memory; with no log the rollback-journal
     // flag reads the same pages.
     if (main.length >= 100 && main[18] === 2 && main[19] === 2) main[18] = main[19] = 1;
-    const db = new Database(main, { readonly: true });
+    const db = new Database(main, { ...sqliteOptions(), readonly: true });
     try {
       return use(db);
     } finally {
@@ -341,7 +342,7 @@ async function withSqlite<T>(fs: TargetFs, file: string, use: (db: Database.Data
     const copy = path.join(dir, 'history.sqlite');
     await writeFile(copy, main);
     await writeFile(`${copy}-wal`, wal);
-    const db = new Database(copy, { fileMustExist: true });
+    const db = new Database(copy, { ...sqliteOptions(), fileMustExist: true });
     try {
       return use(db);
     } finally {

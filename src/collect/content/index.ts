@@ -29,7 +29,8 @@ import {
 import { PACKAGE_STORES, isPseudoPath } from '../../engine/walker.js';
 import { cacheFiles, defaultCachePath } from '../../engine/cache.js';
 import { EngineUnavailableError, bundledRulesDir, type RuleProblem } from '../../engine/yara.js';
-import { projectRoot } from '../../util/paths.js';
+import { ownExecutable, projectRoot } from '../../util/paths.js';
+import { bundleStoreDir } from '../../iocs/bundle-store.js';
 import { findOutput, loadOutputRegistry, type OutputRegistry } from '../../util/output-registry.js';
 import { windowsContentDirs } from '../windows/places.js';
 
@@ -87,6 +88,8 @@ export interface ContentCollectOptions {
   memoryPerProcessBytes?: number;
   memoryTotalBytes?: number;
   onProgress?: (p: ContentProgress) => void;
+  /** Stops the scan part-way (Ctrl-C): what was scanned so far is returned (see ContentScanOptions.signal). */
+  signal?: AbortSignal;
   /** minehunter's own outputs (tests inject one); default: the registry of the user running it. */
   outputRegistry?: OutputRegistry;
 }
@@ -150,7 +153,10 @@ async function exeFiles(
     if (!p.exe || p.kernelThread || p.pid === process.pid) continue;
     // A container's /usr/bin/x is not the host's: it is shown, and scanned once, under its container.
     const shown = p.container ? containerPath(p.container, p.exe) : p.exe;
-    if (out.has(shown)) continue;
+    // A replaced executable still running (its old inode, "(deleted)") is another file than the one
+    // now at its path: each is scanned once.
+    const seenKey = p.exeDeleted ? `${shown} (deleted)` : shown;
+    if (out.has(seenKey)) continue;
     // /proc/PID/exe opens the running image even when the file was deleted or is a memfd. Offline,
     // the path a copied proc/ names (its link text, which the disk's owner wrote) is the target's.
     const io = p.container
@@ -160,7 +166,7 @@ async function exeFiles(
         : links
           ? await links.hostPath(p.exe)
           : p.exe;
-    if (io !== undefined) out.set(shown, { path: shown, io, size: p.exeSize ?? 0 });
+    if (io !== undefined) out.set(seenKey, { path: shown, io, size: p.exeSize ?? 0, seenKey });
   }
   return [...out.values()];
 }
@@ -339,7 +345,14 @@ export async function collectContent(
     roots.push(...(await webScanRoots(ctx, webRoots, reachable)));
   }
   // Our own rules and samples would match themselves; the user's rule files too.
-  const exclude = [projectRoot(), bundledRulesDir(), ...opts.userRuleDirs];
+  // The whole bundle store: every kept version and its iocs/, not only the active rules/.
+  const exclude = [
+    projectRoot(),
+    ...ownExecutable(),
+    bundledRulesDir(),
+    bundleStoreDir(),
+    ...opts.userRuleDirs,
+  ];
   // The cache keeps excerpts of what matched, so it would match too; the default one always.
   exclude.push(path.dirname(defaultCachePath()));
   if (opts.cachePath) exclude.push(...cacheFiles(opts.cachePath));
@@ -377,6 +390,7 @@ export async function collectContent(
         ...(inContainers.labelled.length > 0 ? { labelledRoots: inContainers.labelled } : {}),
         memory,
         onProgress: opts.onProgress,
+        signal: opts.signal,
       },
       compiled,
     );

@@ -1,6 +1,7 @@
 // The collectors of a container-image target: `image.layers` reads the tarball or OCI layout the
 // target names (target/image/), scanning every layer's files with the same YARA rules as the host
-// content scan (ours and the user's --rules), and fills the snapshot's `image` section. A layer that
+// content scan (ours and the user's --rules), web files also as the web normaliser decodes them
+// (file-scan.ts), and fills the snapshot's `image` section. A layer that
 // could not be read whole makes the record `partial`, never a clean-looking `ok`.
 import { stat } from 'node:fs/promises';
 import type { CollectOptions } from '../index.js';
@@ -9,8 +10,6 @@ import type { Collector, CollectorResult } from '../runner.js';
 import type { CollectContext } from '../context.js';
 import type { Images } from '../../snapshot/image.js';
 import { compileAllRules, DEFAULT_MAX_FILE_SIZE } from '../../engine/content-scan.js';
-import { toContentMatches } from '../../engine/scan-tally.js';
-import { fileForm } from '../../engine/file-form.js';
 import { EngineUnavailableError } from '../../engine/yara.js';
 import { cpuBudget } from '../../util/cpu-budget.js';
 import {
@@ -19,6 +18,7 @@ import {
   type ImageLimits,
   type LayerProgress,
 } from '../../target/image/index.js';
+import { scanLayerFile, webFlag } from './file-scan.js';
 import { ImageScanPool } from './scan-pool.js';
 
 /** What `image.layers` takes besides the content options (rules, cache, size limit). */
@@ -58,12 +58,12 @@ function scannerOf(
     }
     return {
       scanner: {
-        // One core: the engine is synchronous and fast on small files; a layer is read one file at a time.
-        scan: (data) => {
-          const matches = scanner.scanBuffer(data);
-          return matches.length > 0
-            ? { matches: toContentMatches(matches), form: fileForm(data) }
-            : { matches: [] };
+        // One core: the engine is synchronous and fast on small files; a layer is read one file at a
+        // time. An engine error is thrown, as the reader records it as the file's scan-error.
+        scan: (data, path) => {
+          const outcome = scanLayerFile(scanner, data, webFlag(path));
+          if (outcome.error !== undefined) throw new Error(outcome.error);
+          return outcome;
         },
       },
     };

@@ -7,10 +7,10 @@
 // scanned on the main thread with the same rules.
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { fileForm } from '../../engine/file-form.js';
-import { toContentMatches } from '../../engine/scan-tally.js';
+import { embeddedWorker } from '../../util/paths.js';
 import type { ScanOptions, YaraScanner } from '../../engine/yara.js';
 import type { ContentScanner, ScanOutcome, ScanWant } from '../../target/image/index.js';
+import { scanLayerFile, webFlag } from './file-scan.js';
 import {
   FILE_FIELDS,
   WANT_SHA256,
@@ -65,6 +65,9 @@ function roundUp(size: number): number {
  * parent's loader hooks (as engine/pool.ts does).
  */
 function newWorker(workerData: ImageWorkerInit): Worker {
+  // Inside the single executable there is no file to start: the embedded bundle is evaluated.
+  const embedded = embeddedWorker('image-scan-worker');
+  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData });
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData });
   const url = new URL('./scan-worker.ts', import.meta.url).href;
@@ -73,22 +76,11 @@ function newWorker(workerData: ImageWorkerInit): Worker {
 }
 
 /** One file's outcome on the main thread: the fallback when no worker can take the batch. */
-function scanHere(scanner: YaraScanner, data: Buffer, want: boolean): ScanOutcome {
-  try {
-    const m = scanner.scanBuffer(data);
-    if (m.length === 0 && !want) return { matches: [] };
-    return {
-      matches: toContentMatches(m),
-      ...(m.length > 0 ? { form: fileForm(data) } : {}),
-      sha256: createHash('sha256').update(data).digest('hex'),
-    };
-  } catch (err) {
-    return {
-      matches: [],
-      error: err instanceof Error ? err.message : String(err),
-      ...(want ? { sha256: createHash('sha256').update(data).digest('hex') } : {}),
-    };
-  }
+function scanHere(scanner: YaraScanner, data: Buffer, flags: number): ScanOutcome {
+  const outcome = scanLayerFile(scanner, data, flags);
+  const want = (flags & WANT_SHA256) !== 0;
+  if (outcome.matches.length === 0 && !want) return outcome;
+  return { ...outcome, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
 export class ImageScanPool implements ContentScanner {
@@ -174,7 +166,7 @@ export class ImageScanPool implements ContentScanner {
     return Buffer.from(batch.buffer, 0, size);
   }
 
-  scan(data: Buffer, _path: string, want?: ScanWant): Promise<ScanOutcome> {
+  scan(data: Buffer, path: string, want?: ScanWant): Promise<ScanOutcome> {
     const sha256 = want?.sha256 === true;
     const c = this.current;
     let batch: Batch;
@@ -197,7 +189,7 @@ export class ImageScanPool implements ContentScanner {
       batch = this.current as Batch;
     }
     const promise = new Promise<ScanOutcome>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    batch.meta.push(batch.used, data.length, sha256 ? WANT_SHA256 : 0);
+    batch.meta.push(batch.used, data.length, (sha256 ? WANT_SHA256 : 0) | webFlag(path));
     batch.used += data.length;
     if (batch !== this.current) this.send(batch);
     else if (batch.used >= batch.buffer.byteLength || batch.waiters.length >= BATCH_FILES) this.flush();
@@ -271,7 +263,7 @@ export class ImageScanPool implements ContentScanner {
     batch.waiters.forEach((w, i) => {
       const at = i * FILE_FIELDS;
       const data = Buffer.from(batch.buffer, m[at], m[at + 1]);
-      w.resolve(scanHere(this.scanner, data, ((m[at + 2] as number) & WANT_SHA256) !== 0));
+      w.resolve(scanHere(this.scanner, data, m[at + 2] as number));
     });
     this.settled(batch);
     this.recycle(batch.buffer);

@@ -1,15 +1,15 @@
 // A worker thread of the image scan (scan-pool.ts): restores the compiled rules it is handed, then
 // takes batches of files an image layer held, their bytes side by side in one buffer that travels
-// (transferred, not copied) here and back. Each file is scanned, and hashed when the reader wants
-// its sha256 (an executable) or it matched; only outcomes that say something are answered. Where
+// (transferred, not copied) here and back. Each file is scanned (a web file as decoded too, see
+// file-scan.ts), and hashed when the reader wants its sha256 (an executable) or it matched; only
+// outcomes that say something are answered. Where
 // the files lie and their digests travel as typed arrays: a list of objects per batch cost the
 // main thread more to copy into the message than the scan of the batch's small files.
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { fileForm } from '../../engine/file-form.js';
-import { toContentMatches } from '../../engine/scan-tally.js';
 import { loadCompiledRules, type RuleFileSpec, type ScanOptions } from '../../engine/yara.js';
 import type { ScanOutcome } from '../../target/image/index.js';
+import { scanLayerFile } from './file-scan.js';
 
 export interface ImageWorkerInit {
   blob: Uint8Array;
@@ -18,7 +18,10 @@ export interface ImageWorkerInit {
   options: ScanOptions;
 }
 
-/** Per file of a batch, FILE_FIELDS numbers: its offset in the buffer, its length, its flags. */
+/**
+ * Per file of a batch, FILE_FIELDS numbers: its offset in the buffer, its length, its flags
+ * (WANT_SHA256, and the web flags of file-scan.ts that send a web file through the normaliser).
+ */
 export const FILE_FIELDS = 3;
 /** Flag: hash the file whatever the scan finds. */
 export const WANT_SHA256 = 1;
@@ -57,13 +60,8 @@ if (port) {
         const at = i * FILE_FIELDS;
         const data = Buffer.from(buffer, files[at], files[at + 1]);
         const want = ((files[at + 2] as number) & WANT_SHA256) !== 0;
-        let outcome: ScanOutcome | undefined;
-        try {
-          const matches = scanner.scanBuffer(data);
-          if (matches.length > 0) outcome = { matches: toContentMatches(matches), form: fileForm(data) };
-        } catch (err) {
-          outcome = { matches: [], error: err instanceof Error ? err.message : String(err) };
-        }
+        const scanned = scanLayerFile(scanner, data, files[at + 2] as number);
+        const outcome = scanned.matches.length > 0 || scanned.error !== undefined ? scanned : undefined;
         if (outcome) outcomes.push([i, outcome]);
         if (want || outcome?.matches.length) {
           hashed.push(i);

@@ -4,7 +4,6 @@
 // copies that hide the miner are a classic of mining campaigns, and a setuid bit added to one is a
 // way back to root. Only these binaries are checked, so a live scan stays fast; /usr-merge is
 // followed (/bin/ps is /usr/bin/ps).
-import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { BinaryCheck, Integrity } from '../../snapshot/persistence.js';
@@ -12,6 +11,7 @@ import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
 import { CollectorLog, isGone, mapLimit } from '../support.js';
+import { digestsOf } from './digest.js';
 import { parseMd5sums } from './packages/dpkg.js';
 import { RpmDbError } from './rpm/index.js';
 import { prelinkedOnTarget, rpmExpectations, type Expected } from './rpm/verify.js';
@@ -106,18 +106,8 @@ export function mergedAliases(p: string): string[] {
 }
 
 async function md5AndSha256(fs: TargetFs, file: string): Promise<{ md5: string; sha256: string }> {
-  const md5 = createHash('md5');
-  const sha = createHash('sha256');
-  const fh = await fs.open(file);
-  try {
-    for await (const chunk of fh.createReadStream({ autoClose: false })) {
-      md5.update(chunk as Buffer);
-      sha.update(chunk as Buffer);
-    }
-  } finally {
-    await fh.close();
-  }
-  return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
+  const [md5 = '', sha256 = ''] = await digestsOf(fs, file, ['md5', 'sha256']);
+  return { md5, sha256 };
 }
 
 /** Where each watched program is, once per real file (on a merged system /bin/ps and /usr/bin/ps are one). */

@@ -35,6 +35,8 @@ const HASH_CONCURRENCY = 2;
 export interface ProcessCollectOptions {
   cpuWindowMs: number;
   hashExecutables: boolean;
+  /** Only these pids (the watch mode's new processes); default every pid. */
+  pids?: readonly number[];
 }
 
 export interface StatFields {
@@ -604,6 +606,8 @@ export async function collectProcesses(
   let pids: number[];
   try {
     pids = await listPids(procDir);
+    const only = opts.pids;
+    if (only) pids = pids.filter((p) => only.includes(p));
   } catch (err) {
     log.add(procDir, err);
     return { record: log.record('failed') };

@@ -1,6 +1,7 @@
 // Tests for high-cpu-odd-path: busy services in system paths, a developer's compiler in ~/.rustup and
 // idle binaries in odd places never hit; sustained CPU from /tmp, dot-directories, deleted or memfd
-// executables does, but not a short burst; without a process list the detector is skipped.
+// executables does, but not a short burst; without a process list the detector is skipped. GPU use
+// (nvidia-smi's recorded output joined as collect/linux/gpu.ts joins it) counts the same way.
 import { describe, expect, it } from 'vitest';
 import { defaultIocDir, loadRuleset } from '../../iocs/load.js';
 import { FindingSchema, type Finding } from '../../model/finding.js';
@@ -13,6 +14,8 @@ import {
   makeSnapshot,
 } from '../../../test/helpers/snapshot-builders.js';
 import { HIGH_CPU_PERCENT, highCpuOddPath } from './high-cpu-odd-path.js';
+import { readFile } from 'node:fs/promises';
+import { gpuUseByPid, joinGpu } from '../../collect/linux/gpu.js';
 
 const ruleset = await loadRuleset([defaultIocDir()]);
 const secondsAgo = (s: number) => new Date(Date.parse(COLLECTED_AT) - s * 1000).toISOString();
@@ -133,5 +136,89 @@ describe('high-cpu-odd-path', () => {
       findings: [],
       skipped: [{ ruleId: 'high-cpu-odd-path', missing: ['processes'] }],
     });
+  });
+});
+
+/** The processes joined with a recording of nvidia-smi (test/data/nvidia-smi/<scenario>/). */
+async function withGpu(scenario: string, ...processes: ProcessInfo[]): Promise<ProcessInfo[]> {
+  const dir = new URL(`../../../test/data/nvidia-smi/${scenario}/`, import.meta.url);
+  const read = (f: string) => readFile(new URL(f, dir), 'utf8').catch(() => '');
+  const out = {
+    gpus: await read('query-gpu.csv'),
+    apps: await read('query-compute-apps.csv'),
+    pmon: await read('pmon.txt'),
+  };
+  return joinGpu(processes, gpuUseByPid(out));
+}
+/** A process that has run for ten minutes on little CPU: a GPU miner's host thread. */
+const idleCpu = (partial: Partial<ProcessInfo>) =>
+  makeProcess({
+    cpuPercent: 3,
+    cpuPercentLifetime: 4,
+    cpuTimeSec: 24,
+    startTime: secondsAgo(600),
+    ...partial,
+  });
+
+describe('high-cpu-odd-path: GPU use (nvidia-smi)', () => {
+  it('findings: a GPU miner in /dev/shm that keeps two GPUs busy is flagged like a CPU miner', async () => {
+    const processes = await withGpu(
+      'gpu-miner',
+      idleCpu({ pid: 48213, user: 'www-data', exe: '/dev/shm/.x/xmrig-gpu' }),
+    );
+    const [finding, ...rest] = run(...processes);
+    expect(rest).toEqual([]);
+    expect(FindingSchema.parse(finding)).toEqual(finding);
+    expect(finding).toMatchObject({
+      ruleId: 'high-cpu-odd-path',
+      level: 'medium',
+      messageId: 'gpuBusy',
+      data: { pid: 48213, gpu: 195, devices: '0, 1', gpuMemoryMiB: 10244, seconds: 600 },
+      remediate: [
+        { type: 'kill-process-tree', pid: 48213 },
+        { type: 'quarantine-file', path: '/dev/shm/.x/xmrig-gpu' },
+      ],
+    });
+    expect(finding?.message.en).toBe(
+      'PID 48213 (/dev/shm/.x/xmrig-gpu) has kept GPU 0, 1 195% busy (10244 MiB of GPU memory) for 10 min, running from /dev/shm, shared memory that lives only in RAM',
+    );
+    expect(finding?.message['zh-CN']).toContain('10244 MiB 显存');
+  });
+
+  it("findings: without pmon's share, the GPU's own utilisation flags its only compute process", async () => {
+    const processes = await withGpu(
+      'gpu-miner-no-pmon',
+      idleCpu({ pid: 48213, exe: '/dev/shm/.x/xmrig-gpu' }),
+    );
+    expect(run(...processes).map((f) => [pidOf(f), f.messageId, f.data?.gpu])).toEqual([
+      [48213, 'gpuBusy', 100],
+    ]);
+  });
+
+  it('findings: a process busy on both CPU and GPU gets the one CPU finding', async () => {
+    const processes = await withGpu('gpu-miner', busy({ pid: 48213, exe: '/dev/shm/.x/xmrig-gpu' }));
+    expect(run(...processes).map((f) => [pidOf(f), f.messageId])).toEqual([[48213, 'busy']]);
+  });
+
+  it('clean: a training job from ~/miniconda3 and a health check using 2% of the GPU from /tmp are not flagged', async () => {
+    const processes = await withGpu(
+      'ml-host',
+      idleCpu({ pid: 52001, user: 'alice', exe: '/home/alice/miniconda3/envs/train/bin/python3.11' }),
+      idleCpu({ pid: 52877, exe: '/tmp/nv-probe/gpu-healthcheck' }),
+    );
+    expect(processes.map((p) => p.gpu?.utilizationPercent)).toEqual([94, 2]);
+    expect(run(...processes)).toEqual([]);
+  });
+
+  it('clean: a GPU burst of a few seconds, and busy GPUs used from system paths, are not flagged', async () => {
+    const processes = await withGpu(
+      'gpu-miner',
+      idleCpu({ pid: 48213, exe: '/dev/shm/.x/xmrig-gpu', startTime: secondsAgo(2), cpuTimeSec: 0 }),
+      idleCpu({ pid: 1422, exe: '/usr/lib/xorg/Xorg' }),
+    );
+    expect(run(...processes)).toEqual([]);
+    expect(
+      run(idleCpu({ pid: 9, exe: '/usr/bin/python3', gpu: { devices: [0], utilizationPercent: 99 } })),
+    ).toEqual([]);
   });
 });

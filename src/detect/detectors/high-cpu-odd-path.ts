@@ -1,6 +1,8 @@
 // Detector: a process that keeps a CPU core busy while running from a place programs are not
 // installed to: temporary and runtime directories, home directories, hidden directories, deleted or
-// memory-only executables. Mining is the usual reason a binary there burns CPU for long.
+// memory-only executables. Mining is the usual reason a binary there burns CPU for long. On NVIDIA
+// hosts a process's GPU use (ProcessInfo.gpu, from nvidia-smi) counts the same way: GPU miners are
+// dropped into the same places.
 import type { ProcessInfo, Snapshot } from '../../snapshot/schema.js';
 import type { Localized } from '../../model/finding.js';
 import type { Detector, Hit } from '../types.js';
@@ -18,6 +20,8 @@ import {
 export const HIGH_CPU_PERCENT = 50;
 /** A burst shorter than this (a compiler, a package install) is not "sustained". */
 export const MIN_RUNTIME_SECONDS = 5;
+/** GPU% (100 = one GPU busy) that nvidia-smi shows for the process: a miner keeps its GPU near 100. */
+export const HIGH_GPU_PERCENT = 50;
 
 const WRITABLE_DIRS: { prefix: string; label: Localized }[] = [
   { prefix: '/tmp/', label: t('/tmp, a world-writable temporary directory', '/tmp（所有人可写的临时目录）') },
@@ -57,7 +61,21 @@ const HOME_TOOLCHAINS = [
   '/.local/share/JetBrains/',
 ];
 
-function oddPlace(p: ProcessInfo): Localized | undefined {
+/**
+ * Where machine-learning jobs run from in a home directory: their GPU use is the point of the host.
+ * They lift the home/dot-directory reason for GPU use only (a CPU burn from there stays odd).
+ */
+const HOME_GPU_ENVIRONMENTS = [
+  '/miniconda3/',
+  '/anaconda3/',
+  '/miniforge3/',
+  '/mambaforge/',
+  '/.conda/',
+  '/.venv/',
+  '/venv/',
+];
+
+function oddPlace(p: ProcessInfo, homeTools: readonly string[] = HOME_TOOLCHAINS): Localized | undefined {
   if (p.exeMemfd)
     return t(
       'an anonymous memory file (memfd) that never existed on disk',
@@ -71,7 +89,7 @@ function oddPlace(p: ProcessInfo): Localized | undefined {
   const dirs = exe.split('/').slice(1, -1);
   const odd = dirs.find((d) => d === '' || /^\s+$/.test(d) || /^\.{3,}$/.test(d));
   if (odd !== undefined) return t('a directory with a blank or dots-only name', '名称为空白或全是点的目录');
-  if (HOME_TOOLCHAINS.some((dir) => exe.includes(dir))) return undefined;
+  if (homeTools.some((dir) => exe.includes(dir))) return undefined;
   const hidden = dirs.find((d) => d.startsWith('.'));
   if (hidden) return t(`a hidden directory (${hidden})`, `隐藏目录（${hidden}）`);
   if (/^\/home\/[^/]+\//.test(exe) || exe.startsWith('/root/')) return t('a home directory', '用户主目录');
@@ -87,6 +105,22 @@ function runtimeSeconds(p: ProcessInfo, snapshot: Snapshot): number | undefined 
   return undefined;
 }
 
+/** The GPU facts of a process that keeps its GPU(s) busy, from nvidia-smi; else undefined. */
+function busyGpu(p: ProcessInfo): Hit['data'] | undefined {
+  const g = p.gpu;
+  if (g?.utilizationPercent === undefined || g.utilizationPercent < HIGH_GPU_PERCENT) return undefined;
+  const mib = g.memoryMiB;
+  return {
+    gpu: Math.round(g.utilizationPercent),
+    devices: g.devices.join(', ') || '?',
+    gpuMemory:
+      mib === undefined
+        ? t('GPU memory not reported', '显存占用未报告')
+        : t(`${Math.round(mib)} MiB of GPU memory`, `占用 ${Math.round(mib)} MiB 显存`),
+    ...(mib === undefined ? {} : { gpuMemoryMiB: Math.round(mib) }),
+  };
+}
+
 function duration(seconds: number): Localized {
   if (seconds < 120) return t(`${Math.round(seconds)} s`, `${Math.round(seconds)} 秒`);
   if (seconds < 7200) return t(`${Math.round(seconds / 60)} min`, `${Math.round(seconds / 60)} 分钟`);
@@ -100,8 +134,8 @@ export const highCpuOddPath: Detector = {
   level: 'medium',
   title: t('Sustained high CPU from a binary in an odd place', '可疑位置的程序持续占用大量 CPU'),
   description: t(
-    `Flags a userland process that used at least ${HIGH_CPU_PERCENT}% of a core both during the collection's sampling window and on average over its whole life, has run for at least ${MIN_RUNTIME_SECONDS} seconds, and whose executable sits where software is not installed: /tmp, /var/tmp, /dev/shm, /run or elsewhere under /dev, a home directory, a hidden (dot) directory or one with a blank or dots-only name, or an executable that was deleted after start or lives only in memory (memfd). Miners need sustained CPU and are usually dropped into exactly these writable places. Well-known tool-chain directories in home directories (~/.rustup, ~/.cargo, ~/.nvm, ~/.vscode-server …) are not counted as odd. On its own this is a medium finding; together with another signal on the same process it escalates.`,
-    `标记满足以下条件的用户态进程：在采集的采样窗口内和整个生命周期的平均值都至少占用一个核心的 ${HIGH_CPU_PERCENT}%，已运行至少 ${MIN_RUNTIME_SECONDS} 秒，且可执行文件位于通常不安装软件的位置：/tmp、/var/tmp、/dev/shm、/run 或 /dev 下其他位置、用户主目录、隐藏（点开头）目录或名称为空白或全是点的目录，或者启动后已被删除、只存在于内存中（memfd）的可执行文件。挖矿程序需要持续的 CPU，通常正是被投放到这些可写位置。用户主目录中常见的工具链目录（~/.rustup、~/.cargo、~/.nvm、~/.vscode-server 等）不算可疑。单独命中时为中级发现；与同一进程的其他信号同时出现时会升级。`,
+    `Flags a userland process that used at least ${HIGH_CPU_PERCENT}% of a core both during the collection's sampling window and on average over its whole life, has run for at least ${MIN_RUNTIME_SECONDS} seconds, and whose executable sits where software is not installed: /tmp, /var/tmp, /dev/shm, /run or elsewhere under /dev, a home directory, a hidden (dot) directory or one with a blank or dots-only name, or an executable that was deleted after start or lives only in memory (memfd). Miners need sustained CPU and are usually dropped into exactly these writable places. Well-known tool-chain directories in home directories (~/.rustup, ~/.cargo, ~/.nvm, ~/.vscode-server …) are not counted as odd. On NVIDIA hosts GPU use counts the same way: a process that nvidia-smi shows using at least ${HIGH_GPU_PERCENT}% of a GPU (its own share from \`nvidia-smi pmon\`, or the whole GPU's utilisation when it is that GPU's only compute process) for at least ${MIN_RUNTIME_SECONDS} seconds from one of these places is flagged too; conda and virtualenv directories in a home directory (~/miniconda3, ~/.venv …), where machine-learning jobs run, are not counted as odd for GPU use. On its own this is a medium finding; together with another signal on the same process it escalates.`,
+    `标记满足以下条件的用户态进程：在采集的采样窗口内和整个生命周期的平均值都至少占用一个核心的 ${HIGH_CPU_PERCENT}%，已运行至少 ${MIN_RUNTIME_SECONDS} 秒，且可执行文件位于通常不安装软件的位置：/tmp、/var/tmp、/dev/shm、/run 或 /dev 下其他位置、用户主目录、隐藏（点开头）目录或名称为空白或全是点的目录，或者启动后已被删除、只存在于内存中（memfd）的可执行文件。挖矿程序需要持续的 CPU，通常正是被投放到这些可写位置。用户主目录中常见的工具链目录（~/.rustup、~/.cargo、~/.nvm、~/.vscode-server 等）不算可疑。在 NVIDIA 主机上，GPU 占用按同样方式计算：nvidia-smi 显示从上述位置运行、至少 ${MIN_RUNTIME_SECONDS} 秒且占用至少 ${HIGH_GPU_PERCENT}% GPU（取 \`nvidia-smi pmon\` 给出的该进程份额，或当它是该 GPU 上唯一的计算进程时取整块 GPU 的利用率）的进程同样会被标记；用户主目录中的 conda 和 virtualenv 目录（~/miniconda3、~/.venv 等）是机器学习任务的常见运行位置，就 GPU 占用而言不算可疑。单独命中时为中级发现；与同一进程的其他信号同时出现时会升级。`,
   ),
   tags: ['attack.t1496', 'attack.t1564.001'],
   needs: ['processes'],
@@ -118,40 +152,62 @@ export const highCpuOddPath: Detector = {
       '{process} has used {cpu}% CPU ({cpuLifetime}% over its {runtime} life) running from {place}',
       '{process}占用 {cpu}% CPU（运行 {runtime}，平均 {cpuLifetime}%），其程序位于{place}',
     ),
+    gpuBusy: t(
+      '{process} has kept GPU {devices} {gpu}% busy ({gpuMemory}) for {runtime}, running from {place}',
+      '{process}已使 GPU {devices} 保持 {gpu}% 的占用（{gpuMemory}），运行 {runtime}，其程序位于{place}',
+    ),
   },
   detect(snapshot) {
     const hits: Hit[] = [];
     for (const p of snapshot.processes ?? []) {
       if (!isUserland(p)) continue;
-      const now = p.cpuPercent;
-      const life = p.cpuPercentLifetime;
-      if (now === undefined || life === undefined || now < HIGH_CPU_PERCENT || life < HIGH_CPU_PERCENT)
-        continue;
-      const runtime = runtimeSeconds(p, snapshot);
-      if (runtime === undefined || runtime < MIN_RUNTIME_SECONDS) continue;
-      const place = oddPlace(p);
-      if (!place) continue;
-      hits.push({
-        subject: processSubject(p.pid),
-        messageId: 'busy',
-        data: {
-          process: processRef(p),
-          pid: p.pid,
-          ...(p.exe ? { exe: p.exe } : {}),
-          cpu: Math.round(now),
-          cpuLifetime: Math.round(life),
-          runtime: duration(runtime),
-          seconds: Math.round(runtime),
-          place,
-        },
-        evidence: [
-          processEvidence(p),
-          { type: 'match', field: 'exe', value: p.exe ?? p.argv[0] ?? p.comm, ioc: `odd place: ${place.en}` },
-        ],
-        remediate: processActions(p),
-        fingerprint: processFingerprint(p),
-      });
+      const hit = cpuHit(p, snapshot) ?? gpuHit(p, snapshot);
+      if (hit) hits.push(hit);
     }
     return hits;
   },
 };
+
+/** The hit of a busy process running from an odd place. */
+function hitOf(p: ProcessInfo, place: Localized, messageId: string, data: Hit['data']): Hit {
+  return {
+    subject: processSubject(p.pid),
+    messageId,
+    data: { process: processRef(p), pid: p.pid, ...(p.exe ? { exe: p.exe } : {}), ...data, place },
+    evidence: [
+      processEvidence(p),
+      { type: 'match', field: 'exe', value: p.exe ?? p.argv[0] ?? p.comm, ioc: `odd place: ${place.en}` },
+    ],
+    remediate: processActions(p),
+    fingerprint: processFingerprint(p),
+  };
+}
+
+/** Sustained CPU (window and lifetime) from an odd place. */
+function cpuHit(p: ProcessInfo, snapshot: Snapshot): Hit | undefined {
+  const now = p.cpuPercent;
+  const life = p.cpuPercentLifetime;
+  if (now === undefined || life === undefined || now < HIGH_CPU_PERCENT || life < HIGH_CPU_PERCENT)
+    return undefined;
+  const runtime = runtimeSeconds(p, snapshot);
+  if (runtime === undefined || runtime < MIN_RUNTIME_SECONDS) return undefined;
+  const place = oddPlace(p);
+  if (!place) return undefined;
+  return hitOf(p, place, 'busy', {
+    cpu: Math.round(now),
+    cpuLifetime: Math.round(life),
+    runtime: duration(runtime),
+    seconds: Math.round(runtime),
+  });
+}
+
+/** A busy GPU (nvidia-smi) from an odd place; ML environments in a home directory are not odd here. */
+function gpuHit(p: ProcessInfo, snapshot: Snapshot): Hit | undefined {
+  const gpu = busyGpu(p);
+  if (!gpu) return undefined;
+  const runtime = runtimeSeconds(p, snapshot);
+  if (runtime === undefined || runtime < MIN_RUNTIME_SECONDS) return undefined;
+  const place = oddPlace(p, [...HOME_TOOLCHAINS, ...HOME_GPU_ENVIRONMENTS]);
+  if (!place) return undefined;
+  return hitOf(p, place, 'gpuBusy', { ...gpu, runtime: duration(runtime), seconds: Math.round(runtime) });
+}

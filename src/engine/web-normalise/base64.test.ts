@@ -2,7 +2,13 @@
 // lists are replaced in place, long base64 strings are listed beside the text, a base64 WebAssembly
 // module comes out as bytes, and binary or non-base64 strings are left alone.
 import { describe, expect, it } from 'vitest';
-import { decodeAtobCalls, decodeBase64, decodeBase64Blobs, decodeFromCharCode } from './base64.js';
+import {
+  decodeAtobCalls,
+  decodeBase64,
+  decodeBase64Blobs,
+  decodeFromCharCode,
+  quotedBlobs,
+} from './base64.js';
 import { b64, wasmExporting } from './test-helpers.js';
 import { Budget, DEFAULT_NORMALISE_LIMITS } from './types.js';
 
@@ -87,5 +93,35 @@ describe('decodeBase64Blobs', () => {
     );
     expect(steps.map((s) => s.technique)).toEqual(['base64-wasm']);
     expect(steps[0]?.bytes?.equals(wasm)).toBe(true);
+  });
+});
+
+describe('quotedBlobs', () => {
+  /** What the search stands in for: the pattern it replaced, tried at every position. */
+  const PATTERN = /(['"`])([A-Za-z0-9+/_-]{32,}={0,2})\1/g;
+  const byPattern = (text: string): { index: number; value: string }[] =>
+    [...text.matchAll(PATTERN)].map((m) => ({ index: m.index, value: m[2] as string }));
+  const inOrder = (found: { index: number; value: string }[]): { index: number; value: string }[] =>
+    [...found].sort((a, b) => a.index - b.index);
+
+  it('finds long base64 between like quotes, with up to two = of padding', () => {
+    const long = 'QUJD'.repeat(8);
+    const text = `a('${long}'); b("${long}=="); c(\`${long}-_\`); d('${long}==='); e('${long}"); f('short')`;
+    expect(inOrder(quotedBlobs(text))).toEqual(byPattern(text));
+    expect(quotedBlobs(text).map((b) => b.value)).toEqual([long, `${long}==`, `${long}-_`]);
+  });
+
+  it('finds what the pattern finds in text made of quotes, padding and base64 runs', () => {
+    // Pieces chosen to meet at the edges the pattern cares about: quotes opening and closing
+    // blobs, runs around 32 characters, padding of one to three =, and other characters.
+    const pieces = ["'", '"', '`', '=', '==', 'A'.repeat(31), 'B'.repeat(32), 'c+/-_'.repeat(8), ' ', '.'];
+    let seed = 15;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 2000; n++) {
+      let text = '';
+      const count = 1 + (next() % 12);
+      for (let i = 0; i < count; i++) text += pieces[next() % pieces.length];
+      expect(inOrder(quotedBlobs(text)), text).toEqual(byPattern(text));
+    }
   });
 });

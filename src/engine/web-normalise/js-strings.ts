@@ -34,8 +34,19 @@ interface Lookup {
   encoding: 'none' | 'base64' | 'rc4';
 }
 
-const ARRAY_DECL =
-  /(?:function\s+([\w$]+)\s*\(\s*\)\s*\{\s*)?(?:var|let|const)\s+([\w$]+)\s*=\s*\[(?=\s*['"])/g;
+/**
+ * `[` opening an array whose first item is a string: where a declaration of a string array may
+ * end. The declaration before it (DECL_BEFORE) and the function wrapping it (WRAPPER_BEFORE) are
+ * read backwards from there: a pattern starting with the declaration, let alone with the optional
+ * wrapper, was tried at every position of a bundle and cost a tenth of the normaliser's time.
+ */
+const ARRAY_OPEN = /\[(?=\s*['"])/g;
+/** `var name =` right before the `[`. */
+const DECL_BEFORE = /(?:var|let|const)\s+([\w$]+)\s*=\s*$/;
+/** `function name() {` right before a declaration. */
+const WRAPPER_BEFORE = /function\s+([\w$]+)\s*\(\s*\)\s*\{\s*$/;
+/** Characters before an `[` or a declaration searched for what comes before it. */
+const BEFORE_REACH = 256;
 const ITEM = new RegExp(String.raw`\s*(${JS_LITERAL})\s*(,\s*\]|,|\])`, 'y');
 const MAX_ITEMS = 100_000;
 const OBFUSCATOR_NAME = /^_0x[0-9a-f]{3,}$/i;
@@ -49,18 +60,24 @@ function escapeRe(s: string): string {
 /** Arrays of at least three string literals, with their items decoded. */
 function findArrays(text: string): StringArray[] {
   const out: StringArray[] = [];
-  ARRAY_DECL.lastIndex = 0;
-  for (let m = ARRAY_DECL.exec(text); m; m = ARRAY_DECL.exec(text)) {
+  ARRAY_OPEN.lastIndex = 0;
+  for (let m = ARRAY_OPEN.exec(text); m; m = ARRAY_OPEN.exec(text)) {
+    const before = Math.max(0, m.index - BEFORE_REACH);
+    const decl = DECL_BEFORE.exec(text.slice(before, m.index));
+    if (!decl) continue;
+    const start = before + decl.index;
     const items: string[] = [];
-    ITEM.lastIndex = ARRAY_DECL.lastIndex;
+    ITEM.lastIndex = m.index + 1;
     for (let it = ITEM.exec(text); it && items.length < MAX_ITEMS; it = ITEM.exec(text)) {
       items.push(jsStringValue(it[1] as string));
       if ((it[2] as string).endsWith(']')) break;
     }
     if (items.length < 3) continue;
-    const names = [m[2] as string, ...(m[1] ? [m[1]] : [])];
-    out.push({ names, items, start: m.index });
-    ARRAY_DECL.lastIndex = Math.max(ARRAY_DECL.lastIndex, ITEM.lastIndex);
+    const from = Math.max(0, start - BEFORE_REACH);
+    const wrapper = WRAPPER_BEFORE.exec(text.slice(from, start));
+    const names = [decl[1] as string, ...(wrapper ? [wrapper[1] as string] : [])];
+    out.push({ names, items, start: wrapper ? from + wrapper.index : start });
+    ARRAY_OPEN.lastIndex = Math.max(ARRAY_OPEN.lastIndex, ITEM.lastIndex);
   }
   return out;
 }
@@ -286,6 +303,8 @@ const ROTATE_WORDS = ['shift'];
 /** Rotating calls whose surroundings are searched for the IIFE's call, and how far after each. */
 const MAX_ROTATE_SITES = 512;
 const ROTATE_REACH = 4096;
+/** How far before a `shift` its rotation's `push` is looked for. */
+const PUSH_REACH = 64;
 
 /**
  * Names handed to a rotation IIFE. The IIFE's body rotates its array, so its call follows a
@@ -308,6 +327,9 @@ function rotatedNames(text: string, has: Has): Set<string> {
       at >= 0 && sites++ < MAX_ROTATE_SITES;
       at = text.indexOf(word, at + 1)
     ) {
+      // A rotation pushes what it shifts (`arr['push'](arr['shift']())`): a `shift` without a
+      // `push` just before it is a queue's, and the text after it is not searched.
+      if (!text.slice(Math.max(0, at - PUSH_REACH), at).includes('push')) continue;
       if (at > to) {
         if (from >= 0) search(from, to);
         from = at;

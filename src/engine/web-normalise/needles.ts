@@ -3,7 +3,7 @@
 // in one pass of the YARA engine over the file's bytes (Aho-Corasick over all of them at once):
 // a search per word in JavaScript read a large bundle a dozen times and cost more than the rest
 // of the normaliser on clean code. Without the engine every word is searched for in the text.
-import { createRequire } from 'node:module';
+import { loadYaraX } from '../../util/paths.js';
 
 /** What a decoder asks before it looks: whether `needle` occurs in the text it is given. */
 export type Has = (needle: string) => boolean;
@@ -40,9 +40,6 @@ export const PHP_NEEDLES = [
   'hex2bin',
 ] as const;
 
-/** The engine's binding; the same package yara.ts loads for the rules. */
-const NATIVE_PACKAGE = '@litko/yara-x-linux-x64-gnu';
-
 interface NativeNeedleRules {
   addRuleSources(sources: { source: string; namespace?: string }[]): void;
   setMaxMatchesPerPattern(max: number): void;
@@ -70,7 +67,8 @@ function needleRules(php: boolean): NativeNeedleRules | null {
   let rules = engines.get(php);
   if (rules !== undefined) return rules;
   try {
-    const module = createRequire(import.meta.url)(NATIVE_PACKAGE) as { create(): NativeNeedleRules };
+    // The engine's binding: the same one yara.ts loads for the rules.
+    const module = loadYaraX().module as { create(): NativeNeedleRules };
     rules = module.create();
     rules.addRuleSources([{ source: source(php), namespace: 'minehunter_web_needles' }]);
     // Whether a word occurs is all that is asked: one match of each is enough.

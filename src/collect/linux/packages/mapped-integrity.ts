@@ -2,7 +2,7 @@
 // owns: the file now on disk against the digest its package database recorded (dpkg md5, apk sha1,
 // rpm md5/sha256 with size and mode). A patched libc or libpam that exports hooks keeps its path and
 // its package, so neither the place nor the ownership gives it away; only its content does.
-import { createHash } from 'node:crypto';
+import { digestsOf } from '../digest.js';
 import type { LibraryIntegrity, SharedObject } from '../../../snapshot/stealth.js';
 import type { TargetFs } from '../../../target/fs.js';
 import { type CollectorLog, errnoCode, errorMessage, mapLimit } from '../../support.js';
@@ -40,19 +40,12 @@ async function digestFile(
   file: string,
   algorithm: Algorithm,
 ): Promise<{ actual: string; sha256: string }> {
-  const main = createHash(algorithm);
-  const sha = algorithm === 'sha256' ? undefined : createHash('sha256');
-  const fh = await fs.open(file);
-  try {
-    for await (const chunk of fh.createReadStream({ autoClose: false })) {
-      main.update(chunk as Buffer);
-      sha?.update(chunk as Buffer);
-    }
-  } finally {
-    await fh.close();
-  }
-  const actual = main.digest('hex');
-  return { actual, sha256: sha ? sha.digest('hex') : actual };
+  const [actual = '', sha256 = actual] = await digestsOf(
+    fs,
+    file,
+    algorithm === 'sha256' ? ['sha256'] : [algorithm, 'sha256'],
+  );
+  return { actual, sha256 };
 }
 
 const notChecked = (reason: string): LibraryIntegrity => ({ status: 'not-checked', reason });

@@ -8,7 +8,7 @@ import type { CollectorLog } from '../../support.js';
 import { readRpmDbCached, RpmDbError } from '../rpm/index.js';
 import { rpmRecords, type Expected } from '../rpm/verify.js';
 import { APK_INSTALLED, apkRecords, readApkInstalled } from './apk.js';
-import { dpkgRecords, ownersOf, pathVariants, readDpkgLists } from './dpkg.js';
+import { dpkgRecords, pathVariants, readDpkgLists } from './dpkg.js';
 
 export interface PackageOwnership {
   manager: 'dpkg' | 'rpm' | 'apk';
@@ -67,7 +67,7 @@ export async function loadOwnership(fs: TargetFs, log: CollectorLog): Promise<Pa
   if (lists)
     return {
       manager: 'dpkg',
-      ownersOf: (paths) => ownersOf(lists, paths),
+      ownersOf: (paths) => lists.ownersOf(paths),
       records: (owned, recLog) => dpkgRecords(fs, owned, recLog),
     };
   try {

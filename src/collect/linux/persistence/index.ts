@@ -6,6 +6,7 @@ import { realpath } from 'node:fs/promises';
 import { commandTargets, mentionedPaths } from '../../../shell/command.js';
 import type { CollectionRecord } from '../../../snapshot/schema.js';
 import type { Persistence, PersistenceFile } from '../../../snapshot/persistence.js';
+import { fileTimes } from '../../file-times.js';
 import { parseAccounts } from '../../passwd.js';
 import type { CollectContext } from '../../context.js';
 import { CollectorLog, mapLimit } from '../../support.js';
@@ -116,7 +117,7 @@ export async function collectPersistence(
     }
     if (!st.isFile()) return rec;
     rec.size = st.size;
-    rec.mtime = st.mtime.toISOString();
+    Object.assign(rec, fileTimes(st));
     rec.uid = st.uid;
     if (!PACKAGE_DIRS.test(p) && st.size <= MAX_HASH_BYTES) {
       const h = await reader.sha256(p);

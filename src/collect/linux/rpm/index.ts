@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sqliteOptions } from '../../../util/paths.js';
 import type { TargetFs } from '../../../target/fs.js';
 import { errorMessage, isGone } from '../../support.js';
 import { readBdbHash } from './bdb.js';
@@ -82,14 +83,14 @@ async function sqliteBlobs(fs: TargetFs, dbPath: string): Promise<{ key: string;
     // rpm leaves its database in WAL mode (header bytes 18/19 = 2), which SQLite refuses to open
     // from memory; with no log to replay, the rollback-journal flag reads the same pages.
     if (main.length >= 100 && main[18] === 2 && main[19] === 2) main[18] = main[19] = 1;
-    return packagesTable(new Database(main, { readonly: true }));
+    return packagesTable(new Database(main, { ...sqliteOptions(), readonly: true }));
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'minehunter-rpmdb-'));
   try {
     const copy = path.join(dir, 'rpmdb.sqlite');
     await writeFile(copy, main);
     await writeFile(`${copy}-wal`, wal);
-    return packagesTable(new Database(copy, { fileMustExist: true }));
+    return packagesTable(new Database(copy, { ...sqliteOptions(), fileMustExist: true }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
