@@ -189,13 +189,18 @@ describe('the single executable', () => {
     'works with /tmp mounted noexec, or names the variable to set',
     async () => {
       // A private mount namespace: a noexec tmpfs on /tmp, an exec one on /mnt for the fallback HOME.
+      // The checkout may itself live under /tmp (a CI clone), which the noexec tmpfs hides: it is
+      // bind-mounted at /mnt/repo first, inside the private mount namespace, and used from there.
+      const checkout = path.resolve(REPO_ROOT);
+      const inRepo = (p: string) => p.split(checkout).join('/mnt/repo');
       const inNamespace = (home: string, args: string): Promise<Omit<Run, 'ms'>> =>
         execFileP('unshare', [
           '-m',
           'sh',
           '-c',
-          `mount -t tmpfs -o noexec tmpfs /tmp && mount -t tmpfs tmpfs /mnt && mkdir -p ${home} && ` +
-            `cd / && exec env -i HOME=${home} '${BINARY}' ${args}`,
+          `mount -t tmpfs tmpfs /mnt && mkdir /mnt/repo && mount --bind '${checkout}' /mnt/repo && ` +
+            `mount -t tmpfs -o noexec tmpfs /tmp && mkdir -p ${home} && ` +
+            `cd / && exec env -i HOME=${home} '${inRepo(BINARY)}' ${inRepo(args)}`,
         ]).then(
           ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
           (e: Omit<Run, 'ms'>) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
