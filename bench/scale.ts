@@ -2,16 +2,8 @@
 // processes (harmless sleepers of a handful of executables, plus look-alike miners that must be found
 // at every size) and of `scan --path` against the number of files (cold and warm scan cache), as a
 // table, a JSON record and an SVG chart in bench/out/. `npm run bench:scale`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +16,7 @@ import {
   type Lookalike,
 } from '../test/helpers/lookalike.js';
 import { startStratumPool, type StratumPool } from '../test/helpers/stratum-pool.js';
+import { Sleepers, processCount } from './sleepers.js';
 import { scaleChartSvg, type ScaleResults } from './scale-chart.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,8 +27,6 @@ const cli = process.env.MINEHUNTER_BENCH_CLI ?? path.join(repo, 'dist', 'cli', '
 
 /** The issue's targets on a 2-core machine (issue 20). */
 const TARGETS = { ms1000: 1500, ms5000: 4000, rssMb5000: 200, filesWarm1MMs: 10_000 };
-/** Harmless stand-ins for a server's daemons: copies of `sleep` under a few names. */
-const SLEEPER_NAMES = ['queue-worker', 'cache-agent', 'log-shipper', 'metrics-exporter', 'job-runner'];
 const LOOKALIKES = 3;
 
 function usage(message: string): never {
@@ -70,7 +61,6 @@ function parseArgs(argv: string[]): { processes: number[]; files: number[]; runs
   return opts;
 }
 
-const processCount = (): number => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -107,47 +97,6 @@ function scan(tmp: string, args: string[]): Run {
     rssMb: Number(readFileSync(rssFile, 'utf8')) / 1024,
     json: JSON.parse(r.stdout) as Run['json'],
   };
-}
-
-/** Sleepers started by one shell per executable name, each shell its own process group to kill. */
-class Sleepers {
-  private readonly groups: ChildProcess[] = [];
-  private readonly bins: string[];
-
-  constructor(dir: string) {
-    const sleep = spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
-    this.bins = SLEEPER_NAMES.map((name) => {
-      const bin = path.join(dir, name);
-      copyFileSync(sleep, bin);
-      return bin;
-    });
-  }
-
-  /** Starts `n` more sleepers (spread over the names) and waits until the host has them all. */
-  async add(n: number): Promise<void> {
-    const target = processCount() + n;
-    this.bins.forEach((bin, i) => {
-      const count = Math.floor(n / this.bins.length) + (i < n % this.bins.length ? 1 : 0);
-      if (count === 0) return;
-      const script = `i=0; while [ $i -lt ${count} ]; do "$0" 900 & i=$((i+1)); done; wait`;
-      this.groups.push(spawn('sh', ['-c', script, bin], { stdio: 'ignore', detached: true }));
-    });
-    for (let waited = 0; processCount() < target - 5 && waited < 120_000; waited += 200) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    await new Promise((r) => setTimeout(r, 500)); // let the last ones exec
-  }
-
-  kill(): void {
-    for (const g of this.groups) {
-      try {
-        if (g.pid !== undefined) process.kill(-g.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    this.groups.length = 0;
-  }
 }
 
 /** The look-alike miners and their fake pool, niced so their CPU burn leaves the scan its cores. */

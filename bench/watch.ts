@@ -3,16 +3,8 @@
 // child it starts), starts a harmless look-alike miner partway and times how long until its alert
 // line appears on watch's stdout; prints the figures beside the issue's targets and writes
 // bench/out/watch-latest.json. `npm run bench:watch [-- --seconds N]`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +17,7 @@ import {
   type Lookalike,
 } from '../test/helpers/lookalike.js';
 import { startStratumPool, type StratumPool } from '../test/helpers/stratum-pool.js';
+import { pidNames, processCount, Sleepers } from './sleepers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -34,8 +27,6 @@ const cli = process.env.MINEHUNTER_BENCH_CLI ?? path.join(repo, 'dist', 'cli', '
 
 /** The issue's targets (issue 16), for the whole run on a 2-core machine. */
 const TARGETS = { cpuPercent: 1, rssMb: 120, latencyS: 15, minProcesses: 150 };
-/** Harmless stand-ins for a server's daemons: copies of `sleep` under a few names. */
-const SLEEPER_NAMES = ['queue-worker', 'cache-agent', 'log-shipper', 'metrics-exporter', 'job-runner'];
 /** USER_HZ: 100 on every Linux architecture Node supports. */
 const HZ = 100;
 
@@ -83,51 +74,7 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const pidNames = (): number[] =>
-  readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number);
-const processCount = (): number => pidNames().length;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Sleepers started by one shell per executable name, each shell its own process group to kill. */
-class Sleepers {
-  private readonly groups: ChildProcess[] = [];
-  private readonly bins: string[];
-
-  constructor(dir: string) {
-    const sleepBin = spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
-    this.bins = SLEEPER_NAMES.map((name) => {
-      const bin = path.join(dir, name);
-      copyFileSync(sleepBin, bin);
-      return bin;
-    });
-  }
-
-  /** Starts `n` more sleepers (spread over the names) and waits until the host has them all. */
-  async add(n: number, seconds: number): Promise<void> {
-    const target = processCount() + n;
-    this.bins.forEach((bin, i) => {
-      const count = Math.floor(n / this.bins.length) + (i < n % this.bins.length ? 1 : 0);
-      if (count === 0) return;
-      const script = `i=0; while [ $i -lt ${count} ]; do "$0" ${seconds} & i=$((i+1)); done; wait`;
-      this.groups.push(spawn('sh', ['-c', script, bin], { stdio: 'ignore', detached: true }));
-    });
-    for (let waited = 0; processCount() < target - 2 && waited < 60_000; waited += 200) await sleep(200);
-    await sleep(500); // let the last ones exec
-  }
-
-  kill(): void {
-    for (const g of this.groups) {
-      try {
-        if (g.pid !== undefined) process.kill(-g.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    this.groups.length = 0;
-  }
-}
 
 interface ProcStat {
   ppid: number;
