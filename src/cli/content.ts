@@ -5,10 +5,10 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ContentCollectOptions } from '../collect/content/index.js';
-import { defaultCachePath } from '../engine/cache.js';
 import type { ContentProgress } from '../engine/content-scan.js';
 import type { RuleProblem } from '../engine/yara.js';
 import type { Lang, Localized } from '../model/finding.js';
+import { defaultCachePath } from '../util/paths.js';
 import { UsageError } from './errors.js';
 import { ScanProgress } from './progress.js';
 

@@ -5,37 +5,35 @@
 // First of all, inside the single executable: refuse a planted NODE_OPTIONS, unpack the addons.
 import { isSea, seaStartGuard } from '../util/sea.js';
 seaStartGuard();
+// `watch` only: holds V8's young generation at its starting size before any other module grows it.
+import '../pipeline/watch-heap.js';
 import path from 'node:path';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { CollectRootError, collectSnapshot } from '../collect/index.js';
-import { defaultAllowlistPath } from '../allow/allowlist.js';
-import { defaultCachePath } from '../engine/cache.js';
-import { LEVELS, type Lang, type Level } from '../model/finding.js';
-import { analyzeSnapshot, prepareAnalysis, type Analysis } from '../pipeline/analyze.js';
-import { failsAt, type Report } from '../report/model.js';
+// Only what every run needs loads before main(): the collectors, the detectors, the report schemas
+// and renderers load when a command runs (issue 17: start-up time). See loadReporting below.
+import type { Lang, Level } from '../model/finding.js';
+import { LEVELS } from '../model/levels.js';
+import { CollectRootError } from '../collect/root-error.js';
+import type { Analysis } from '../pipeline/analyze.js';
+import type * as AnalyzeModule from '../pipeline/analyze.js';
+import type { Report } from '../report/model.js';
+import type * as ReportModel from '../report/model.js';
+import type * as RenderText from '../report/render-text.js';
+import type { RuleProblem } from '../engine/yara.js';
 import { detectLang, parseLang, t } from '../report/i18n.js';
-import { renderJsonl } from '../report/render-jsonl.js';
-import { EXPORT_FORMATS, renderExport, type ExportFormat } from '../report/render-export.js';
-import { renderText } from '../report/render-text.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../report/export-formats.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import { toolVersion } from '../util/paths.js';
+import { defaultCachePath, toolVersion } from '../util/paths.js';
 import { markPhase, printTimings } from '../util/timings.js';
 import { EXIT, UsageError } from './errors.js';
 import { InputFileError } from '../util/input-error.js';
 import { outputWidth, useColor, writeOutput } from './output.js';
 import { ScanProgress, fullScanTotals, progressMode, treeTotals } from './progress.js';
-import { readSnapshot } from './snapshot-file.js';
 import { onInterrupt } from './interrupt.js';
 import { helpText, type HelpKey } from './help.js';
 import { addContentOptions, contentOptions, printRuleProblems, type ContentCliOptions } from './content.js';
-import {
-  collectNamedImage,
-  imagesAmongPaths,
-  registerImageCommand,
-  runImages,
-  type ImageCliDeps,
-} from './image.js';
+import type { ImageCliDeps } from './image.js';
 
 /** Commands main.ts defines itself, and the ones other modules register. */
 const RESPOND_COMMANDS = ['respond', 'undo', 'evidence', 'report'];
@@ -136,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   addContentOptions(collectCmd, lang);
   collectCmd.action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<CollectCliOptions & { output?: string }>();
+    const { collectNamedImage, imagesAmongPaths } = await import('./image.js');
     const named = await imagesAmongPaths(opts);
     const snapshot = named ? await collectNamedImage(named, opts, lang) : await collect(opts, lang);
     await writeOutput(opts.output, JSON.stringify(snapshot, null, 2) + '\n', 'snapshot');
@@ -150,11 +149,9 @@ export async function main(argv: string[]): Promise<number> {
   analyze.action(async (file: string, _opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<AnalyzeCliOptions>();
     const analysis = await prepare(opts);
-    const snapshot = await readSnapshot(file);
+    const snapshot = await (await import('./snapshot-file.js')).readSnapshot(file);
     exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
   });
-
-  registerImageCommand(program, imageDepsOf(lang, h), (code) => (exitCode = code));
 
   await registerLoadedCommands(program, argv, lang, (code) => (exitCode = code));
 
@@ -179,8 +176,15 @@ async function registerLoadedCommands(
 ): Promise<void> {
   const h = (key: HelpKey) => helpText(lang, key);
   const requested = requestedCommand(argv);
+  // `--version` alone prints one line: no command module is needed for it.
+  const versionOnly = requested === undefined && argv.some((a) => a === '-V' || a === '--version');
   const loads = (names: string[]): boolean =>
-    requested === undefined || !CORE_COMMANDS.includes(requested) || names.includes(requested);
+    !versionOnly &&
+    (requested === undefined || !CORE_COMMANDS.includes(requested) || names.includes(requested));
+  if (loads(['image'])) {
+    const { registerImageCommand } = await import('./image.js');
+    registerImageCommand(program, imageDepsOf(lang, h), setExit);
+  }
   if (loads(RESPOND_COMMANDS)) {
     const { registerRespondCommands } = await import('./respond.js');
     registerRespondCommands(program, {
@@ -189,18 +193,12 @@ async function registerLoadedCommands(
         const o = opts as unknown as AnalyzeCliOptions & CollectCliOptions;
         const analysis = await prepare(o);
         const snapshot = await collect(o, lang);
-        return {
-          snapshot,
-          report: analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() }),
-        };
+        return { snapshot, report: await analyzeReport(snapshot, analysis) };
       },
       analyzeFile: async (file, opts) => {
         const analysis = await prepare(opts as unknown as AnalyzeCliOptions);
-        const snapshot = await readSnapshot(file);
-        return {
-          snapshot,
-          report: analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() }),
-        };
+        const snapshot = await (await import('./snapshot-file.js')).readSnapshot(file);
+        return { snapshot, report: await analyzeReport(snapshot, analysis) };
       },
       addScanOptions: (cmd) => {
         addCollectOptions(cmd, h);
@@ -296,19 +294,24 @@ async function collect(opts: CollectCliOptions, lang: Lang, signal?: AbortSignal
         abort,
       ),
     );
-  return collectSnapshot({
+  const options = {
     root,
     cpuWindowMs: opts.cpuWindow,
     hashExecutables: opts.hash,
     toolVersion: toolVersion(),
-    onProgress: (id) => progress.phase(id),
+    onProgress: (id: string) => progress.phase(id),
     content: contentOptions(opts, lang, (p) => progress.content(p)),
     // A path scan reports on the paths; the host joins only when asked for.
     // --memory with --path asks for the host's processes too.
-    scope: opts.path.length > 0 && !opts.host && opts.memory !== true ? 'paths' : 'host',
-    onRuleProblems: (problems) => printRuleProblems(problems, lang, Boolean(opts.quiet)),
+    scope:
+      opts.path.length > 0 && !opts.host && opts.memory !== true ? ('paths' as const) : ('host' as const),
+    onRuleProblems: (problems: readonly RuleProblem[]) =>
+      printRuleProblems(problems, lang, Boolean(opts.quiet)),
     ...(signal ? { signal } : {}),
-  }).finally(() => progress.end());
+  };
+  // The collectors load once the options are known good: a usage error costs no loading.
+  const collecting = import('../collect/index.js').then(({ collectSnapshot }) => collectSnapshot(options));
+  return collecting.finally(() => progress.end());
 }
 
 /** What `image` borrows from here: the analysis inputs, the shared options, the report formats. */
@@ -330,6 +333,9 @@ async function scanImagePaths(
   lang: Lang,
   h: (k: HelpKey) => string,
 ): Promise<number | undefined> {
+  // No --path, no image (imagesAmongPaths says so too), and the image readers stay unloaded.
+  if (opts.path.length === 0) return undefined;
+  const { imagesAmongPaths, runImages } = await import('./image.js');
   const named = await imagesAmongPaths(opts);
   if (!named) return undefined;
   const others = named.others;
@@ -341,16 +347,61 @@ function prepare(opts: AnalyzeCliOptions): Promise<Analysis> {
   for (const d of opts.iocs) {
     if (!existsSync(d)) throw new UsageError(`--iocs ${d}: no such directory`);
   }
-  return prepareAnalysis({
-    iocDirs: opts.iocs,
-    allowFiles: opts.allow,
-    optionalAllowFiles: opts.defaultAllow ? [defaultAllowlistPath()] : [],
-    // Beside the scan cache, and off with it.
-    iocCacheDir:
-      (opts as { cache?: unknown }).cache === false
-        ? undefined
-        : path.join(path.dirname(defaultCachePath()), 'iocs'),
+  return loadReporting().then(({ prepareAnalysis, defaultAllowlistPath }) =>
+    prepareAnalysis({
+      iocDirs: opts.iocs,
+      allowFiles: opts.allow,
+      optionalAllowFiles: opts.defaultAllow ? [defaultAllowlistPath()] : [],
+      // Beside the scan cache, and off with it.
+      iocCacheDir:
+        (opts as { cache?: unknown }).cache === false
+          ? undefined
+          : path.join(path.dirname(defaultCachePath()), 'iocs'),
+    }),
+  );
+}
+
+/** The analysis, the report model and its renderers, which the command line loads at first use. */
+interface Reporting {
+  prepareAnalysis: typeof AnalyzeModule.prepareAnalysis;
+  analyzeSnapshot: typeof AnalyzeModule.analyzeSnapshot;
+  defaultAllowlistPath: () => string;
+  failsAt: typeof ReportModel.failsAt;
+  renderJsonl: (report: Report) => string;
+  renderExport: (report: Report, format: ExportFormat) => string;
+  renderText: typeof RenderText.renderText;
+}
+let reportingLoad: Promise<Reporting> | undefined;
+/** Set once loaded: prepare() loads it, and every report follows a prepare(). */
+let reporting: Reporting | undefined;
+
+function loadReporting(): Promise<Reporting> {
+  reportingLoad ??= Promise.all([
+    import('../pipeline/analyze.js'),
+    import('../allow/allowlist.js'),
+    import('../report/model.js'),
+    import('../report/render-jsonl.js'),
+    import('../report/render-export.js'),
+    import('../report/render-text.js'),
+  ]).then(([analyze, allow, model, jsonl, exp, text]) => {
+    reporting = {
+      prepareAnalysis: analyze.prepareAnalysis,
+      analyzeSnapshot: analyze.analyzeSnapshot,
+      defaultAllowlistPath: allow.defaultAllowlistPath,
+      failsAt: model.failsAt,
+      renderJsonl: jsonl.renderJsonl,
+      renderExport: exp.renderExport,
+      renderText: text.renderText,
+    };
+    return reporting;
   });
+  return reportingLoad;
+}
+
+/** The report of a snapshot, as every command makes it. */
+async function analyzeReport(snapshot: Snapshot, analysis: Analysis): Promise<Report> {
+  const { analyzeSnapshot } = await loadReporting();
+  return analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() });
 }
 
 async function analyzeAndPrint(
@@ -359,12 +410,12 @@ async function analyzeAndPrint(
   opts: AnalyzeCliOptions,
   lang: Lang,
 ): Promise<number> {
-  const report = analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() });
+  const report = await analyzeReport(snapshot, analysis);
   markPhase('analysis');
   const text = renderReport(report, opts, lang);
   await writeOutput(opts.output, text, `scan report (${opts.format})`);
   markPhase('report');
-  return failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
+  return reporting!.failsAt(report, opts.failOn) ? EXIT.findings : EXIT.clean;
 }
 
 /** The --format help: the report formats, and the exports where the command takes them. */
@@ -375,6 +426,7 @@ function formatHelp(formats: readonly string[], h: (k: HelpKey) => string): stri
 
 /** One report in the format asked for: what scan, analyze and image print. */
 function renderReport(report: Report, opts: AnalyzeCliOptions, lang: Lang): string {
+  const { renderExport, renderJsonl, renderText } = reporting!;
   if ((EXPORT_FORMATS as readonly string[]).includes(opts.format))
     return renderExport(report, opts.format as ExportFormat);
   return opts.format === 'json'

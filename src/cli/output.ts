@@ -6,11 +6,11 @@
 // renaming over it would replace the device with a file, breaking the host for everyone.
 import { rename, stat, writeFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { recordOutputs, stdoutFile } from '../util/output-registry.js';
 import { UsageError } from './errors.js';
 
 /** Records files minehunter wrote; a registry that cannot be written is said once on stderr. */
 export async function registerOutputs(files: { path: string; what: string }[]): Promise<void> {
+  const { recordOutputs } = await import('../util/output-registry.js');
   const problem = await recordOutputs(files);
   if (problem && !warned) {
     warned = true;
@@ -28,6 +28,8 @@ export async function writeOutput(
     await new Promise<void>((resolve, reject) =>
       process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
     );
+    // The registry (and node:crypto) load when output is written, not with the command line.
+    const { stdoutFile } = await import('../util/output-registry.js');
     const redirected = stdoutFile();
     if (redirected) await registerOutputs([{ path: redirected, what }]);
     return;

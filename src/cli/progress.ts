@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { lstat, opendir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { localMountPoints } from '../collect/content/index.js';
 import type { ContentProgress } from '../engine/content-scan.js';
-import { isPseudoPath } from '../engine/walker.js';
 import type { Lang } from '../model/finding.js';
 import { progressText, t } from '../report/i18n.js';
 import { cutEnd } from '../report/wrap.js';
@@ -194,12 +192,16 @@ export async function fullScanTotals(
     const [own, parent] = await Promise.all([stat(root), stat(path.dirname(root))]).catch(() => []);
     if (own && parent && own.dev === parent.dev) return treeTotals([root], false, abort);
   }
-  return filesystemTotals(fullScanRoots(root));
+  return filesystemTotals(await fullScanRoots(root));
 }
 
-/** The roots --full walks: every local filesystem on the live host, the root itself offline. */
-export function fullScanRoots(root: string): string[] {
+/**
+ * The roots --full walks: every local filesystem on the live host, the root itself offline. The
+ * content scan's modules load here, when asked, not with the command line (issue 17: start-up).
+ */
+export async function fullScanRoots(root: string): Promise<string[]> {
   if (root !== '/') return [root];
+  const { localMountPoints } = await import('../collect/content/index.js');
   try {
     return localMountPoints(readFileSync('/proc/self/mounts', 'utf8'));
   } catch {
@@ -217,6 +219,7 @@ export async function treeTotals(
   crossFs: boolean,
   abort: { aborted: boolean } = { aborted: false },
 ): Promise<ExpectedTotals | undefined> {
+  const { isPseudoPath } = await import('../engine/walker.js');
   let bytes = 0;
   let files = 0;
   const visit = async (dir: string, dev: number): Promise<void> => {

@@ -142,7 +142,7 @@ export function registerReportCommand(program: Command, deps: RespondDeps): void
     if (format === 'pdf') {
       let pdf: Buffer;
       try {
-        pdf = await renderPdf(renderIncidentHtml(incident, lang, htmlOpts));
+        pdf = await renderPdf(renderIncidentHtml(incident, lang, htmlOpts), lang);
       } catch (error) {
         if (error instanceof PdfError) throw new UsageError(error.message);
         throw error;

@@ -9,18 +9,20 @@ import {
   type TargetKind,
 } from '../snapshot/schema.js';
 import { makeContext } from './context.js';
-import { stampMatchedFiles } from './file-times.js';
+import { stampMatchedFiles, stampProcessFiles } from './file-times.js';
 import { collectHost, collectHostsFile } from './linux/host.js';
 import { collectProcesses } from './linux/processes.js';
 import { collectSockets } from './linux/sockets.js';
 import { collectPersistence } from './linux/persistence/index.js';
 import { collectIntegrity } from './linux/integrity.js';
 import { collectStealth } from './linux/stealth.js';
-import { collectContent, type ContentCollectOptions } from './content/index.js';
+import type { ContentCollection, ContentCollectOptions } from './content/index.js';
+import { CollectRootError } from './root-error.js';
 import { collectContainers } from './linux/containers/index.js';
 import { collectWeb, scannableRoots } from './linux/web-roots.js';
 import { gpuCollector } from './linux/gpu.js';
 import { notApplicable, runCollectors, type Collector } from './runner.js';
+import { CollectorLog } from './support.js';
 import type { imageCollectors, ImageCollectOptions } from './image/index.js';
 import type { windowsCollectors } from './windows/index.js';
 import type { windowsLiveCollectors } from './windows-live/index.js';
@@ -64,19 +66,7 @@ export interface CollectOptions {
 
 export const DEFAULT_CPU_WINDOW_MS = 300;
 
-/** The root itself is unusable (missing, not a directory): a usage error, not an empty host. */
-export class CollectRootError extends Error {
-  constructor(
-    readonly root: string,
-    options: { cause: unknown },
-  ) {
-    super(
-      `cannot read target root ${root}: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`,
-      options,
-    );
-    this.name = 'CollectRootError';
-  }
-}
+export { CollectRootError };
 
 /**
  * The Linux collectors, in the order of their collection records. The process walk samples CPU use
@@ -198,6 +188,17 @@ function webCollector(opts: Parameters<typeof collectWeb>[1]): Collector {
   };
 }
 
+/**
+ * The content scan's record under --no-content, as collectContent gives it, without loading YARA-X,
+ * the scan cache (SQLite) and the walker (issue 17: start-up time and memory).
+ */
+function contentSkipped(): ContentCollection {
+  return {
+    record: new CollectorLog('content.scan', ['content']).record('skipped', '--no-content'),
+    ruleProblems: [],
+  };
+}
+
 function contentCollector(
   content: ContentCollectOptions,
   onRuleProblems: CollectOptions['onRuleProblems'],
@@ -219,10 +220,14 @@ function contentCollector(
       const found = withContainers ? deps.get('linux.containers')?.part : undefined;
       const processes = found?.processes ?? deps.get('linux.processes')?.part?.processes;
       const webRoots = withWeb ? scannableRoots(deps.get('linux.web')?.part?.web) : [];
-      const run = await collectContent(ctx, processes, content, found?.containers?.containers, webRoots);
+      const containers = found?.containers?.containers;
+      const scan = content.enabled ? (await import('./content/index.js')).collectContent : undefined;
+      const run = scan ? await scan(ctx, processes, content, containers, webRoots) : contentSkipped();
       onRuleProblems?.(run.ruleProblems);
       // When the miner's binary and config files landed: the incident timeline's first-seen.
       if (run.content) await stampMatchedFiles(run.content.files, (p) => ctx.fs.lstat(p));
+      // And when each running program and the config its argv names landed, matched or not.
+      if (processes) await stampProcessFiles(processes, ctx);
       if (content.signal?.aborted && run.content) {
         // The files scanned so far stand; the rest of the tree was never read.
         run.record.status = 'partial';

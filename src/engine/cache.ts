@@ -4,7 +4,6 @@
 // ctime (ctime cannot be set from user space), and new or changed rules change the hash.
 import { createCipheriv } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sqliteOptions } from '../util/paths.js';
@@ -14,14 +13,8 @@ import { WEB_NORMALISER_VERSION } from './web-normalise/index.js';
 
 export type { CacheKey };
 
-/** $XDG_CACHE_HOME/minehunter/scan-cache.sqlite, else ~/.cache/minehunter/scan-cache.sqlite. */
-export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base =
-    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)
-      ? env.XDG_CACHE_HOME
-      : path.join(os.homedir(), '.cache');
-  return path.join(base, 'minehunter', 'scan-cache.sqlite');
-}
+/** Named in util/paths.ts, so the command line names it without loading SQLite (issue 17). */
+export { defaultCachePath } from '../util/paths.js';
 
 /**
  * Results are stored compactly: an empty blob for the common "nothing found, not executable", 33
@@ -86,8 +79,12 @@ function decode(b: Buffer): FileResult | undefined {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Beyond this many files the index would cost more memory than per-file lookups cost time. */
-const INDEX_MAX_ROWS = 300_000;
+/**
+ * Beyond this many files the index would cost more memory than per-file lookups cost time. An entry
+ * is ~60 bytes (file-index.ts), so 2M files hold ~120 MB; past the limit each file costs one SQLite
+ * query, which made a warm `--path` over 1M files take a minute instead of seconds (issue 20).
+ */
+const INDEX_MAX_ROWS = 2_000_000;
 /** Bump when the scan of a file changes what it records (not needed for rule changes: they hash). */
 const SCAN_LOGIC_VERSION = 'scan-9';
 

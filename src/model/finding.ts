@@ -2,8 +2,9 @@
 // JSON report is validated and documented from the same source.
 import { z } from 'zod';
 import { ContainerRefSchema } from './container.js';
+import { LEVELS } from './levels.js';
 
-export const LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export { LEVELS };
 export const LevelSchema = z.enum(LEVELS);
 export type Level = z.infer<typeof LevelSchema>;
 

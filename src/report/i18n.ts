@@ -3,7 +3,8 @@
 // None quotes a dropper's one-liner (a download piped into a shell): a saved report must not match
 // minehunter's own dropper rules.
 import type { Lang, Level, Localized, MinerKind } from '../model/finding.js';
-import { isPolicySkip, type RunningProcess } from '../classify/verdict.js';
+import type { RunningProcess } from '../classify/verdict.js';
+import { isPolicySkip } from '../model/skip-policy.js';
 import type { Target } from '../snapshot/schema.js';
 
 /** --lang wins; otherwise the POSIX locale variables in their order of precedence. */

@@ -8,9 +8,9 @@ import { REPORT_SCHEMA_VERSION, type Report } from './model.js';
 import { renderEcs } from './render-ecs.js';
 import { renderSplunkHec } from './render-splunk-hec.js';
 import { renderStix } from './render-stix.js';
+import type { ExportFormat } from './export-formats.js';
 
-export const EXPORT_FORMATS = ['ecs', 'splunk-hec', 'stix'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat } from './export-formats.js';
 
 export function renderExport(report: Report, format: ExportFormat): string {
   switch (format) {

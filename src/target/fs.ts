@@ -4,7 +4,20 @@
 // the analyst's own files. The collectors read the target through one door, TargetFs; the content
 // engine, respond and evidence use the primitives it is built on (resolveInRoot, lookupInRoot).
 import { createHash } from 'node:crypto';
-import { constants, lstatSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  statSync,
+  type Dirent,
+  type Stats,
+} from 'node:fs';
 import { lstat, open, readdir, readlink, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -244,16 +257,7 @@ export class TargetFs {
 
   /** The entries of directory `dir`, sorted by name, as readdir types them (links not followed). */
   async list(dir: string): Promise<TargetEntry[]> {
-    const entries: Dirent[] = await readdir(await this.hostPath(dir), { withFileTypes: true });
-    return entries
-      .map((e) => ({
-        name: e.name,
-        path: path.posix.join(dir, e.name),
-        isDir: e.isDirectory(),
-        isFile: e.isFile(),
-        isLink: e.isSymbolicLink(),
-      }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entriesOf(dir, await readdir(await this.hostPath(dir), { withFileTypes: true }));
   }
 
   /** The names in directory `dir`, sorted. */
@@ -300,7 +304,113 @@ export class TargetFs {
       await fh.close();
     }
   }
+
+  // Synchronous twins, for collectors that read many small fixed files (cron lines, unit files,
+  // /proc and /sys facts, a few dozen binaries to hash): each call above is a round trip through
+  // libuv's four threads, queued behind the process walk and the content scan, where a small read
+  // done on the spot costs microseconds (issue 17). Same paths, same root rules, same errors, except
+  // that statSync and lstatSync answer `undefined` where nothing is (no exception to build and catch).
+
+  /** stat of what `p` leads to, or undefined when nothing is there (ENOENT). */
+  statSync(p: string): Stats | undefined {
+    return statSync(this.hostPathSync(p), { throwIfNoEntry: false });
+  }
+
+  /** lstat of `p` itself, or undefined when nothing is there (ENOENT). */
+  lstatSync(p: string): Stats | undefined {
+    return lstatSync(this.entryPathSync(p), { throwIfNoEntry: false });
+  }
+
+  /** readlink without awaiting. */
+  readlinkSync(p: string): string {
+    return readlinkSync(this.entryPathSync(p));
+  }
+
+  private entryPathSync(p: string): string {
+    const base = path.posix.basename(p);
+    if (this.live || base === '' || base === '.' || base === '..') return this.hostPathSync(p);
+    return path.join(this.hostPathSync(path.posix.dirname(p)), base);
+  }
+
+  /** read without awaiting. */
+  readSync(p: string, opts: ReadOptions = {}): Buffer {
+    const fd = openSync(this.hostPathSync(p), READ_FLAGS);
+    try {
+      return opts.maxBytes === undefined ? readFileSync(fd) : readHeadSync(fd, opts.maxBytes);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** text without awaiting. */
+  textSync(p: string, opts: ReadOptions = {}): string {
+    return this.readSync(p, opts).toString('utf8');
+  }
+
+  /** list without awaiting. */
+  listSync(dir: string): TargetEntry[] {
+    return entriesOf(dir, readdirSync(this.hostPathSync(dir), { withFileTypes: true }));
+  }
+
+  /** names without awaiting. */
+  namesSync(dir: string): string[] {
+    return this.listSync(dir).map((e) => e.name);
+  }
+
+  /**
+   * The file's digest in each algorithm asked for (`md5`, `sha256`…), in hex and in that order, in
+   * one read pass through a reused scratch buffer: a binary is never held whole in memory.
+   */
+  digestsSync(p: string, algorithms: readonly string[]): string[] {
+    const hashes = algorithms.map((a) => createHash(a));
+    const fd = openSync(this.hostPathSync(p), READ_FLAGS);
+    try {
+      scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+      for (;;) {
+        const got = readSync(fd, scratch, 0, scratch.length, null);
+        if (got === 0) break;
+        const view = scratch.subarray(0, got);
+        for (const h of hashes) h.update(view);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return hashes.map((h) => h.digest('hex'));
+  }
 }
+
+/** The listing's entries, typed as readdir saw them and sorted by name. */
+function entriesOf(dir: string, entries: Dirent[]): TargetEntry[] {
+  return entries
+    .map((e) => ({
+      name: e.name,
+      path: path.posix.join(dir, e.name),
+      isDir: e.isDirectory(),
+      isFile: e.isFile(),
+      isLink: e.isSymbolicLink(),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function readHeadSync(fd: number, maxBytes: number): Buffer {
+  const { size } = fstatSync(fd);
+  if (size < maxBytes) {
+    const all = readFileSync(fd);
+    return all.length > maxBytes ? all.subarray(0, maxBytes) : all;
+  }
+  const buf = Buffer.alloc(maxBytes);
+  let got = 0;
+  while (got < maxBytes) {
+    const n = readSync(fd, buf, got, maxBytes - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+/** digestsSync's read buffer: one for the process (the reads are synchronous, so never shared). */
+const SCRATCH_BYTES = 256 * 1024;
+let scratch: Buffer | undefined;
 
 /** The door to the target whose root is `root` (see TargetFs). */
 export function targetFs(root: string): TargetFs {

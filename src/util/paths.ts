@@ -4,6 +4,7 @@
 // the embedded copies, unpacked into a private directory.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
@@ -39,6 +40,18 @@ export function ownExecutable(): string[] {
 export function ownNativeAddon(): string {
   if (isSea()) return path.join(seaDir(), 'native', 'dirstat.node');
   return path.join(projectRoot(), 'dist', 'native', 'dirstat.node');
+}
+
+/**
+ * $XDG_CACHE_HOME/minehunter/scan-cache.sqlite, else ~/.cache/minehunter/scan-cache.sqlite: the
+ * content scan's cache (engine/cache.ts). Here, not there, so naming it loads no SQLite.
+ */
+export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)
+      ? env.XDG_CACHE_HOME
+      : path.join(os.homedir(), '.cache');
+  return path.join(base, 'minehunter', 'scan-cache.sqlite');
 }
 
 /** The YARA-X binding, an optional npm package with a prebuilt addon. */

@@ -15,7 +15,6 @@ import {
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { maskBytes } from './mask.js';
 
 interface SeaModule {
@@ -176,6 +175,8 @@ function complete(dir: string, hash: string): boolean {
 /** Writes every embedded file into a fresh private directory next to `final`, then renames it there. */
 function unpack(final: string, manifest: SeaManifest): string {
   const api = sea()!;
+  // zlib loads only to unpack (the first run of a build), not on every start (issue 17).
+  const { gunzipSync } = createRequire(process.execPath)('node:zlib') as typeof import('node:zlib');
   const tmp = mkdtempSync(`${final}.tmp-`);
   try {
     for (const key of manifest.files) {

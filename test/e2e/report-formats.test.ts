@@ -2,6 +2,7 @@
 // JSON and a PDF whose Chinese §5 headings pdftotext reads back in a real CJK font; hostile argv stays
 // inert in HTML and at the terminal (analyze and respond).
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,20 @@ describe('minehunter report', () => {
     const { stdout: fonts } = await execFileP('pdffonts', [pdf]);
     expect(fonts).toMatch(/WenQuanYi|WQY|Noto\S*CJK|SourceHan/i);
   }, 150_000);
+
+  it('says how to get a report when there is no Chromium, in both languages, and writes no file', async () => {
+    const env = { MINEHUNTER_CHROMIUM: path.join(dir, 'no-such-chromium') };
+    const pdf = path.join(dir, 'none.pdf');
+    const en = await runCli([...base(), '--format', 'pdf', '-o', pdf, '--lang', 'en'], { env });
+    expect(en.code).toBe(2);
+    expect(en.stderr).toContain('PDF needs Chromium');
+    expect(en.stderr).toContain('--format html');
+    const zh = await runCli([...base(), '--format', 'pdf', '-o', pdf, '--lang', 'zh-CN'], { env });
+    expect(zh.code).toBe(2);
+    expect(zh.stderr).toContain('生成 PDF 需要 Chromium');
+    expect(zh.stderr).toContain('--format html');
+    expect(existsSync(pdf)).toBe(false);
+  });
 
   it('writes self-contained, inert HTML', async () => {
     const run = await runCli([...base(), '--format', 'html', '--lang', 'en']);

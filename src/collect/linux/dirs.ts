@@ -6,7 +6,7 @@ import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { Dirs, SuspectDir } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
-import { CollectorLog, isGone, mapLimit } from '../support.js';
+import { CollectorLog, isGone } from '../support.js';
 
 const TEMP_PLACES = ['/tmp', '/var/tmp', '/dev/shm', '/run'];
 /** Walk bounds: a hostile tree must not turn a one-second scan into a minute. */
@@ -111,28 +111,18 @@ const CONFIG_NAME = /(?:^[^.]*$|\.(?:json|conf|cfg|ini|ya?ml|txt|sh|toml)$)/i;
 const MINER_CONFIG =
   /stratum\+(?:tcp|ssl|tls)|"donate-level"|--donate-level|"pools"\s*:|"rig-id"|randomx|cryptonight|"coin"\s*:\s*"(?:monero|xmr)"/i;
 
-async function readHead(fs: TargetFs, file: string, bytes: number): Promise<Buffer> {
-  const fh = await fs.open(file);
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+/** The file's first `bytes` (at most), read on the spot: small reads, most of them 4 bytes of magic. */
+function readHead(fs: TargetFs, file: string, bytes: number): Buffer {
+  return fs.readSync(file, { maxBytes: bytes });
 }
 
 /**
  * Walks a suspect directory breadth-first within the bounds, noting executables and miner configs.
- * Only real directories are entered (lstat): a link inside is never followed.
+ * Only real directories are entered (lstat): a link inside is never followed. Its listings, stats
+ * and reads are synchronous: a few hundred small calls, each a thread-pool round trip queued behind
+ * the process walk and the content scan before (issue 17).
  */
-async function walk(
-  fs: TargetFs,
-  dir: string,
-  suspect: SuspectDir,
-  log: CollectorLog,
-  light: boolean,
-): Promise<void> {
+function walk(fs: TargetFs, dir: string, suspect: SuspectDir, log: CollectorLog, light: boolean): void {
   // Ordinary dot-directories of a home (~/.cargo, ~/.npm) matter only for miner configuration: they
   // get a shallower walk that opens config-like files only, which keeps large tool caches cheap.
   const maxDepth = light ? 2 : MAX_DEPTH;
@@ -143,7 +133,7 @@ async function walk(
     for (const shownDir of queue) {
       let names: string[];
       try {
-        names = await fs.names(shownDir);
+        names = fs.namesSync(shownDir);
       } catch (err) {
         if (!isGone(err)) log.add(shownDir, err);
         continue;
@@ -157,10 +147,11 @@ async function walk(
         const shown = path.posix.join(shownDir, name);
         let st;
         try {
-          st = await fs.lstat(shown);
+          st = fs.lstatSync(shown);
         } catch {
           continue;
         }
+        if (!st) continue;
         if (st.isDirectory()) {
           next.push(shown);
           continue;
@@ -174,7 +165,7 @@ async function walk(
             if ((st.mode & 0o111) !== 0) suspect.executables.push({ path: shown, elf: false, size: st.size });
             continue;
           }
-          head = await readHead(fs, shown, configLike ? st.size : 4);
+          head = readHead(fs, shown, configLike ? st.size : 4);
         } catch (err) {
           log.add(shown, err);
           continue;
@@ -191,10 +182,10 @@ async function walk(
   }
 }
 
-async function homeDirs(fs: TargetFs): Promise<string[]> {
+function homeDirs(fs: TargetFs): string[] {
   const homes = ['/root'];
   try {
-    const names = await fs.names('home');
+    const names = fs.namesSync('home');
     homes.push(...names.map((n) => `/home/${n}`));
   } catch {
     // no /home
@@ -207,20 +198,20 @@ export interface DirsCollection {
   record: CollectionRecord;
 }
 
-export async function collectDirs(ctx: CollectContext): Promise<DirsCollection> {
+export function collectDirs(ctx: CollectContext): Promise<DirsCollection> {
   const log = new CollectorLog('linux.dirs', ['dirs']);
-  const places = [...TEMP_PLACES, ...(await homeDirs(ctx.fs)), '/'];
+  const places = [...TEMP_PLACES, ...homeDirs(ctx.fs), '/'];
   const read: string[] = [];
   const suspects: SuspectDir[] = [];
-  await mapLimit(places, 4, async (place) => {
+  for (const place of places) {
     let names: string[];
     try {
-      names = await ctx.fs.names(place);
+      names = ctx.fs.namesSync(place);
     } catch (err) {
       if (!isGone(err) && !(place.startsWith('/home/') && (err as { code?: string }).code === 'ENOTDIR')) {
         log.add(place, err);
       }
-      return;
+      continue;
     }
     read.push(place);
     for (const name of names) {
@@ -229,11 +220,11 @@ export async function collectDirs(ctx: CollectContext): Promise<DirsCollection> 
       const shown = path.posix.join(place, name);
       let st;
       try {
-        st = await ctx.fs.lstat(shown);
+        st = ctx.fs.lstatSync(shown);
       } catch {
         continue;
       }
-      if (!st.isDirectory()) continue;
+      if (!st?.isDirectory()) continue;
       const suspect: SuspectDir = {
         path: shown,
         place,
@@ -246,14 +237,14 @@ export async function collectDirs(ctx: CollectContext): Promise<DirsCollection> 
       };
       if (cls.imitates !== undefined) suspect.imitates = cls.imitates;
       const home = !TEMP_PLACES.includes(place) && place !== '/';
-      await walk(ctx.fs, shown, suspect, log, home && cls.name === 'dot');
+      walk(ctx.fs, shown, suspect, log, home && cls.name === 'dot');
       suspects.push(suspect);
     }
-  });
+  }
   const dirs: Dirs = {
     places: read.sort(),
     suspects: suspects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
   };
   const note = `${dirs.suspects.length} oddly named directories in ${dirs.places.length} places`;
-  return { dirs, record: log.record(log.errorCount > 0 ? 'partial' : 'ok', note) };
+  return Promise.resolve({ dirs, record: log.record(log.errorCount > 0 ? 'partial' : 'ok', note) });
 }

@@ -2,7 +2,8 @@
 // target's own files so an offline root describes that machine, not the analyst's.
 import os from 'node:os';
 import path from 'node:path';
-import { readFile, readlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import type { CollectionRecord, Host, HostsEntry } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import { CollectorLog, isGone } from '../support.js';
@@ -99,37 +100,36 @@ export async function collectHost(ctx: CollectContext): Promise<{ host: Host; re
   const log = new CollectorLog('linux.host', ['host']);
   const hasProc = ctx.proc !== 'absent';
 
-  // Files under proc/ are never followed inside the root: a copy of /proc holds its own text.
-  const readProc = async (rel: string): Promise<string | undefined> => {
+  // A few small files, read on the spot: a thread-pool round trip each, queued behind the process
+  // walk and the content scan, cost more than the reads (issue 17). Files under proc/ are never
+  // followed inside the root: a copy of /proc holds its own text.
+  const readProc = (rel: string): string | undefined => {
     if (!hasProc) return undefined;
     const file = path.join(ctx.procDir, rel);
     try {
-      return await readFile(file, 'utf8');
+      return readFileSync(file, 'utf8');
     } catch (err) {
       if (!isGone(err)) log.add(file, err);
       return undefined;
     }
   };
-  const readEtc = async (rel: string): Promise<string | undefined> => {
+  const readEtc = (rel: string): string | undefined => {
     try {
-      return await ctx.fs.text(rel);
+      return ctx.fs.textSync(rel);
     } catch (err) {
       if (!isGone(err)) log.add(path.join(ctx.root, rel), err);
       return undefined;
     }
   };
 
-  const [procHostname, osrelease, pidMaxText, procStat, loadavg, cpuinfo, etcHostname, osRelease] =
-    await Promise.all([
-      readProc('sys/kernel/hostname'),
-      readProc('sys/kernel/osrelease'),
-      readProc('sys/kernel/pid_max'),
-      readProc('stat'),
-      readProc('loadavg'),
-      ctx.live ? Promise.resolve(undefined) : readProc('cpuinfo'),
-      readEtc('etc/hostname'),
-      readEtc('etc/os-release').then((t) => t ?? readEtc('usr/lib/os-release')),
-    ]);
+  const procHostname = readProc('sys/kernel/hostname');
+  const osrelease = readProc('sys/kernel/osrelease');
+  const pidMaxText = readProc('sys/kernel/pid_max');
+  const procStat = readProc('stat');
+  const loadavg = readProc('loadavg');
+  const cpuinfo = ctx.live ? undefined : readProc('cpuinfo');
+  const etcHostname = readEtc('etc/hostname');
+  const osRelease = readEtc('etc/os-release') ?? readEtc('usr/lib/os-release');
 
   const host: Host = { addresses: ctx.live ? liveAddresses() : [] };
   const fileHostname = etcHostname?.split('\n')[0]?.trim();
@@ -184,17 +184,18 @@ export async function collectHost(ctx: CollectContext): Promise<{ host: Host; re
   return { host, record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')) };
 }
 
-export async function collectHostsFile(
+export function collectHostsFile(
   ctx: CollectContext,
 ): Promise<{ hostsFile?: HostsEntry[]; record: CollectionRecord }> {
   const log = new CollectorLog('linux.hosts-file', ['hosts-file']);
   try {
-    const text = await ctx.fs.text('etc/hosts');
-    return { hostsFile: parseHostsFile(text), record: log.record('ok') };
+    const text = ctx.fs.textSync('etc/hosts');
+    return Promise.resolve({ hostsFile: parseHostsFile(text), record: log.record('ok') });
   } catch (err) {
     // A root without /etc/hosts really has no entries; that is a fact, not a failure.
-    if (isGone(err)) return { hostsFile: [], record: log.record('ok', 'etc/hosts does not exist') };
+    if (isGone(err))
+      return Promise.resolve({ hostsFile: [], record: log.record('ok', 'etc/hosts does not exist') });
     log.add(path.join(ctx.root, 'etc/hosts'), err);
-    return { record: log.record('failed') };
+    return Promise.resolve({ record: log.record('failed') });
   }
 }

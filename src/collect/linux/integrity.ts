@@ -4,14 +4,13 @@
 // copies that hide the miner are a classic of mining campaigns, and a setuid bit added to one is a
 // way back to root. Only these binaries are checked, so a live scan stays fast; /usr-merge is
 // followed (/bin/ps is /usr/bin/ps).
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { BinaryCheck, Integrity } from '../../snapshot/persistence.js';
 import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
-import { CollectorLog, isGone, mapLimit } from '../support.js';
-import { digestsOf } from './digest.js';
+import { CollectorLog, isGone } from '../support.js';
 import { parseMd5sums } from './packages/dpkg.js';
 import { RpmDbError } from './rpm/index.js';
 import { prelinkedOnTarget, rpmExpectations, type Expected } from './rpm/verify.js';
@@ -105,26 +104,32 @@ export function mergedAliases(p: string): string[] {
   return m ? [`/usr/${m[1]}/${m[2]}`, `/${m[1]}/${m[2]}`] : [p];
 }
 
-async function md5AndSha256(fs: TargetFs, file: string): Promise<{ md5: string; sha256: string }> {
-  const [md5 = '', sha256 = ''] = await digestsOf(fs, file, ['md5', 'sha256']);
+function md5AndSha256(fs: TargetFs, file: string): { md5: string; sha256: string } {
+  const [md5 = '', sha256 = ''] = fs.digestsSync(file, ['md5', 'sha256']);
   return { md5, sha256 };
 }
 
-/** Where each watched program is, once per real file (on a merged system /bin/ps and /usr/bin/ps are one). */
-async function findWatched(ctx: CollectContext, log: CollectorLog): Promise<Watched[]> {
+/**
+ * Where each watched program is, once per real file (on a merged system /bin/ps and /usr/bin/ps are
+ * one). Its 120 stats and the reads below are synchronous: each is a few microseconds, where a
+ * round trip through the thread pool the process walk and the content scan keep busy was a
+ * millisecond or more (issue 17).
+ */
+function findWatched(ctx: CollectContext, log: CollectorLog): Watched[] {
   const present: Watched[] = [];
   const seen = new Set<string>();
-  const realRoot = await realpath(ctx.root);
+  const realRoot = realpathSync.native(ctx.root);
   for (const name of WATCHED_BINARIES) {
     for (const dir of BIN_DIRS) {
       const p = `${dir}/${name}`;
       try {
-        const st = await ctx.fs.stat(p);
+        const st = ctx.fs.statSync(p);
+        if (!st) continue;
         const key = `${st.dev}:${st.ino}`;
         if (!st.isFile() || seen.has(key)) continue;
         seen.add(key);
         // Alternatives and /usr-merge links: the package lists the file the link ends at.
-        const real = `/${path.relative(realRoot, await realpath(await ctx.fs.hostPath(p)))}`;
+        const real = `/${path.relative(realRoot, realpathSync.native(ctx.fs.hostPathSync(p)))}`;
         present.push({ path: p, real });
       } catch (err) {
         if (!isGone(err)) log.add(p, err);
@@ -135,25 +140,25 @@ async function findWatched(ctx: CollectContext, log: CollectorLog): Promise<Watc
 }
 
 /** The md5 sums dpkg recorded for the watched programs; undefined when the root has no dpkg database. */
-async function dpkgExpectations(
+function dpkgExpectations(
   ctx: CollectContext,
   present: Watched[],
   log: CollectorLog,
-): Promise<Map<string, Expected> | undefined> {
+): Map<string, Expected> | undefined {
   const infoDir = '/var/lib/dpkg/info';
   let names: string[];
   try {
-    names = (await ctx.fs.names(infoDir)).filter((n) => n.endsWith('.md5sums'));
+    names = ctx.fs.namesSync(infoDir).filter((n) => n.endsWith('.md5sums'));
   } catch (err) {
     if (!isGone(err)) log.add('/var/lib/dpkg/info', err);
     return undefined;
   }
   const wanted = new Set(present.flatMap((b) => [...mergedAliases(b.path), ...mergedAliases(b.real)]));
   const expected = new Map<string, Expected>();
-  const readSums = async (n: string): Promise<void> => {
+  const readSums = (n: string): void => {
     let buf: Buffer;
     try {
-      buf = await ctx.fs.read(`${infoDir}/${n}`);
+      buf = ctx.fs.readSync(`${infoDir}/${n}`);
     } catch (err) {
       log.add(`${infoDir}/${n}`, err);
       return;
@@ -172,14 +177,9 @@ async function dpkgExpectations(
   // while some binary is still without an owner (dpkg lets one path belong to one package only).
   const isLikely = (n: string): boolean =>
     LIKELY_PACKAGES.has(n.slice(0, -'.md5sums'.length).replace(/:.*$/, ''));
-  await mapLimit(names.filter(isLikely), 16, readSums);
+  names.filter(isLikely).forEach(readSums);
   const unresolved = present.some((b) => !expected.has(b.path) && !expected.has(b.real));
-  if (unresolved)
-    await mapLimit(
-      names.filter((n) => !isLikely(n)),
-      16,
-      readSums,
-    );
+  if (unresolved) names.filter((n) => !isLikely(n)).forEach(readSums);
   return expected;
 }
 
@@ -190,8 +190,12 @@ async function verify(
   expected: Map<string, Expected>,
   log: CollectorLog,
 ): Promise<BinaryCheck[]> {
-  return mapLimit(present, 8, async (b): Promise<BinaryCheck> => {
+  const out: BinaryCheck[] = [];
+  for (const b of present) {
+    // A turn of the event loop between two binaries: the process walk beside us gets its reads.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const check: BinaryCheck = { path: b.path, status: 'unreadable' };
+    out.push(check);
     const exp = expected.get(b.path) ?? expected.get(b.real);
     if (exp) {
       check.package = exp.pkg;
@@ -200,7 +204,8 @@ async function verify(
       if (exp.sha256) check.expectedSha256 = exp.sha256;
     }
     try {
-      const st = await ctx.fs.stat(b.path);
+      // Gone since it was found: the door's own error, as the record has always said it.
+      const st = ctx.fs.statSync(b.path) ?? (await ctx.fs.stat(b.path));
       check.size = st.size;
       check.mtime = st.mtime.toISOString();
       // rpm also records size and mode; a mode change alone (a setuid bit added) is the detector's.
@@ -209,7 +214,8 @@ async function verify(
         check.expectedMode = exp.mode & 0o7777;
         check.mode = st.mode & 0o7777;
       }
-      const h = await md5AndSha256(ctx.fs, b.path);
+      // A few megabytes in all, hashed on the spot in one pass for both digests.
+      const h = md5AndSha256(ctx.fs, b.path);
       check.actualMd5 = h.md5;
       check.sha256 = h.sha256;
       check.status = !exp ? 'unpackaged' : matches(exp, h) ? 'ok' : exp.config ? 'config' : 'modified';
@@ -219,8 +225,8 @@ async function verify(
     } catch (err) {
       log.add(b.path, err);
     }
-    return check;
-  });
+  }
+  return out;
 }
 
 /** The collection note's words for programs prelink rewrote, so the log says why they pass. */
@@ -239,8 +245,8 @@ export async function collectIntegrity(
   ctx: CollectContext,
 ): Promise<{ integrity?: Integrity; record: CollectionRecord }> {
   const log = new CollectorLog('linux.integrity', ['integrity']);
-  const present = await findWatched(ctx, log);
-  const dpkg = await dpkgExpectations(ctx, present, log);
+  const present = findWatched(ctx, log);
+  const dpkg = dpkgExpectations(ctx, present, log);
   if (dpkg) {
     const binaries = await verify(ctx, present, dpkg, log);
     const prelinked = prelinkNote(binaries);

@@ -1,12 +1,12 @@
 // Kernel modules: /proc/modules against /sys/module (a rootkit that unlinks itself from the module
 // list usually leaves its sysfs directory), the kernel's taint flags, and whether each module is
 // named in the distribution's module tree (modules.dep / modules.builtin of the running kernel).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { KernelModule, Modules } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, isGone, mapLimit } from '../support.js';
+import { CollectorLog, isGone } from '../support.js';
 
 /** Module names compare with `-` and `_` equal, as the kernel does. */
 export function normalizeModuleName(name: string): string {
@@ -49,7 +49,20 @@ export interface ModulesCollection {
   record: CollectionRecord;
 }
 
-export async function collectModules(ctx: CollectContext): Promise<ModulesCollection> {
+/** `read()`, or undefined when it throws. */
+function attempt<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+export function collectModules(ctx: CollectContext): Promise<ModulesCollection> {
+  return Promise.resolve(modulesOf(ctx));
+}
+
+function modulesOf(ctx: CollectContext): ModulesCollection {
   const log = new CollectorLog('linux.modules', ['modules']);
   if (ctx.proc === 'absent') {
     return {
@@ -60,37 +73,36 @@ export async function collectModules(ctx: CollectContext): Promise<ModulesCollec
     };
   }
   const notes: string[] = [];
+  // Small /proc and /sys files and a stat per module, read on the spot: a thread-pool round trip
+  // each, queued behind the process walk and the content scan, cost far more (issue 17).
   const release = (
-    await readFile(path.join(ctx.procDir, 'sys/kernel/osrelease'), 'utf8').catch(() => '')
+    attempt(() => readFileSync(path.join(ctx.procDir, 'sys/kernel/osrelease'), 'utf8')) ?? ''
   ).trim();
-  const [procText, taintedText, sysNames] = await Promise.all([
-    readFile(path.join(ctx.procDir, 'modules'), 'utf8').catch((err: unknown) => {
-      if (!isGone(err)) log.add(path.join(ctx.procDir, 'modules'), err);
-      return undefined;
-    }),
-    readFile(path.join(ctx.procDir, 'sys/kernel/tainted'), 'utf8').catch(() => undefined),
-    ctx.fs.names('sys/module').catch(() => undefined),
-  ]);
+  let procText: string | undefined;
+  try {
+    procText = readFileSync(path.join(ctx.procDir, 'modules'), 'utf8');
+  } catch (err) {
+    if (!isGone(err)) log.add(path.join(ctx.procDir, 'modules'), err);
+  }
+  const taintedText = attempt(() => readFileSync(path.join(ctx.procDir, 'sys/kernel/tainted'), 'utf8'));
+  const sysNames = attempt(() => ctx.fs.namesSync('sys/module'));
 
   // Only loadable modules have an initstate file; built-in ones with parameters appear too, without it.
   const sysLoaded = new Set<string>();
   if (sysNames) {
-    await mapLimit(sysNames, 16, async (name) => {
-      try {
-        await ctx.fs.stat(`sys/module/${name}/initstate`);
+    for (const name of sysNames) {
+      // undefined: built in (or gone)
+      if (attempt(() => ctx.fs.statSync(`sys/module/${name}/initstate`)))
         sysLoaded.add(normalizeModuleName(name));
-      } catch {
-        // built in, or gone
-      }
-    });
+    }
   } else notes.push('no /sys/module');
 
   let tree: Set<string> | undefined;
   let moduleTree: string | undefined;
   if (release !== '') {
     for (const base of [`lib/modules/${release}`, `usr/lib/modules/${release}`]) {
-      const texts = await Promise.all(
-        ['modules.dep', 'modules.builtin'].map((f) => ctx.fs.text(`${base}/${f}`).catch(() => undefined)),
+      const texts = ['modules.dep', 'modules.builtin'].map((f) =>
+        attempt(() => ctx.fs.textSync(`${base}/${f}`)),
       );
       if (texts[0] === undefined) continue;
       tree = new Set(texts.flatMap((t) => (t ? [...parseModuleTree(t)] : [])));

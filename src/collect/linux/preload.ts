@@ -47,15 +47,15 @@ export function splitLdList(value: string): string[] {
 export { ownersOf, pathVariants } from './packages/dpkg.js';
 
 /** ld.so.conf with its `include` globs (only `*` in the last component, as distributions use). */
-async function readLdSoConf(fs: TargetFs, log: CollectorLog): Promise<Preload['ldSoConf']> {
+function readLdSoConf(fs: TargetFs, log: CollectorLog): Preload['ldSoConf'] {
   const out: Preload['ldSoConf'] = [];
   const seen = new Set<string>();
-  const visit = async (file: string, depth: number): Promise<void> => {
+  const visit = (file: string, depth: number): void => {
     if (seen.has(file) || depth > 4) return;
     seen.add(file);
     let text: string;
     try {
-      text = await fs.text(file);
+      text = fs.textSync(file);
     } catch (err) {
       if (!isGone(err)) log.add(file, err);
       return;
@@ -82,14 +82,14 @@ async function readLdSoConf(fs: TargetFs, log: CollectorLog): Promise<Preload['l
       );
       let names: string[] = [];
       try {
-        names = (await fs.names(dir)).filter((n) => re.test(n));
+        names = fs.namesSync(dir).filter((n) => re.test(n));
       } catch (err) {
         if (!isGone(err)) log.add(dir, err);
       }
-      for (const n of names) await visit(path.posix.join(dir, n), depth + 1);
+      for (const n of names) visit(path.posix.join(dir, n), depth + 1);
     }
   };
-  await visit('/etc/ld.so.conf', 0);
+  visit('/etc/ld.so.conf', 0);
   return out;
 }
 
@@ -140,22 +140,25 @@ function gatherLibraries(
   return { libs, live };
 }
 
-/** Finds each library's file the way the loader does: a bare name through the configured directories. */
-async function resolveLibraries(
-  ctx: CollectContext,
-  names: string[],
-  searchDirs: string[],
-): Promise<Map<string, string>> {
+/**
+ * Finds each library's file the way the loader does: a bare name through the configured directories.
+ * A stat each, on the spot: a few hundred of them through the busy thread pool cost most of this
+ * collector's wall time (issue 17).
+ */
+function resolveLibraries(ctx: CollectContext, names: string[], searchDirs: string[]): Map<string, string> {
   const resolved = new Map<string, string>();
-  await mapLimit(names, 16, async (p) => {
-    const candidates = p.startsWith('/') ? [p] : p.includes('/') ? [] : searchDirs.map((d) => `${d}/${p}`);
-    for (const c of candidates) {
-      if (await ctx.fs.exists(c)) {
-        resolved.set(p, c);
-        return;
-      }
+  const exists = (p: string): boolean => {
+    try {
+      return ctx.fs.statSync(p) !== undefined;
+    } catch {
+      return false;
     }
-  });
+  };
+  for (const p of names) {
+    const candidates = p.startsWith('/') ? [p] : p.includes('/') ? [] : searchDirs.map((d) => `${d}/${p}`);
+    const found = candidates.find(exists);
+    if (found !== undefined) resolved.set(p, found);
+  }
   return resolved;
 }
 
@@ -185,12 +188,13 @@ async function examineLibrary(
   if (pkg !== undefined && !preloaded && !wantsOwner) return;
   let owner: { uid: number; mode: number } | undefined;
   try {
-    const st = await ctx.fs.stat(file);
+    // The door's own error when it is gone (the record names its code).
+    const st = ctx.fs.statSync(file) ?? (await ctx.fs.stat(file));
     if (wantsOwner && st.isFile()) owner = { uid: st.uid, mode: st.mode & 0o7777 };
     if (pkg !== undefined && !preloaded) return;
     lib.size = st.size;
     if (!st.isFile() || st.size > MAX_LIB_BYTES) return;
-    const buf = await ctx.fs.read(file);
+    const buf = ctx.fs.readSync(file);
     lib.sha256 = sha256(buf);
     try {
       const fns = exportedFunctions(buf);
@@ -219,11 +223,11 @@ export async function collectPreload(
   const log = new CollectorLog('linux.preload', ['preload']);
   const notes: string[] = [];
   const listsRun = loadOwnership(ctx.fs, log);
-  const confRun = readLdSoConf(ctx.fs, log);
+  const ldSoConfRead = readLdSoConf(ctx.fs, log);
 
   const ldSoPreload: Preload['ldSoPreload'] = { path: '/etc/ld.so.preload', exists: false, entries: [] };
   try {
-    const buf = await ctx.fs.read('etc/ld.so.preload');
+    const buf = ctx.fs.readSync('etc/ld.so.preload');
     ldSoPreload.exists = true;
     ldSoPreload.entries = parseLdSoPreload(buf.toString('utf8'));
     ldSoPreload.sha256 = sha256(buf);
@@ -234,13 +238,14 @@ export async function collectPreload(
     }
   }
 
-  const [lists, ldSoConf, procs] = await Promise.all([listsRun, confRun, processes]);
+  const [lists, procs] = await Promise.all([listsRun, processes]);
+  const ldSoConf = ldSoConfRead;
   const searchDirs = [...ldSoConf.flatMap((c) => c.dirs), ...DEFAULT_LIB_DIRS];
 
   const { libs, live } = gatherLibraries(ctx, ldSoPreload, procs);
   if (!procs) notes.push('no process list: mapped libraries and LD_* variables not read');
 
-  const resolved = await resolveLibraries(ctx, [...libs.keys()], searchDirs);
+  const resolved = resolveLibraries(ctx, [...libs.keys()], searchDirs);
 
   // One ownership question for dpkg, rpm and apk targets alike (packages/ownership.ts).
   const owners = lists ? lists.ownersOf([...resolved.values()]) : new Map<string, string>();
@@ -252,7 +257,7 @@ export async function collectPreload(
   const libcPath =
     [...resolved.values()].find((p) => /\/libc\.so\.6$/.test(p)) ?? '/lib/x86_64-linux-gnu/libc.so.6';
   try {
-    libcExports = new Set(exportedFunctions(await ctx.fs.read(libcPath)));
+    libcExports = new Set(exportedFunctions(ctx.fs.readSync(libcPath)));
   } catch (err) {
     notes.push(`libc exports not read (${errnoCode(err) ?? errorMessage(err)})`);
   }

@@ -5,7 +5,7 @@
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TargetFs } from '../../../target/fs.js';
-import { type CollectorLog, isGone, mapLimit } from '../../support.js';
+import { type CollectorLog, isGone } from '../../support.js';
 import type { Expected } from '../rpm/verify.js';
 
 const DPKG_INFO = 'var/lib/dpkg/info';
@@ -43,15 +43,15 @@ export interface DpkgLists {
  * and 20 MB of the scan's peak memory (issue 17). Read synchronously when asked, each list is
  * searched and dropped at once.
  */
-export async function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<DpkgLists | undefined> {
+export function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<DpkgLists | undefined> {
   let names: string[];
   let dir: string;
   try {
-    names = (await fs.names(DPKG_INFO)).filter((n) => n.endsWith('.list'));
-    dir = await fs.hostPath(DPKG_INFO);
+    names = fs.namesSync(DPKG_INFO).filter((n) => n.endsWith('.list'));
+    dir = fs.hostPathSync(DPKG_INFO);
   } catch (err) {
     if (!isGone(err)) log.add(`/${DPKG_INFO}`, err);
-    return undefined;
+    return Promise.resolve(undefined);
   }
   // Package name order: the first package listing a path owns it, whichever order files come in.
   const byPackage = names
@@ -59,7 +59,7 @@ export async function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<Dp
     .sort((a, b) =>
       a.pkg < b.pkg ? -1 : a.pkg > b.pkg ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );
-  return {
+  return Promise.resolve({
     ownersOf(wanted) {
       const search = new LineSearch(wanted);
       if (search.empty) return search.owners;
@@ -69,7 +69,7 @@ export async function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<Dp
       }
       return search.owners;
     },
-  };
+  });
 }
 
 /**
@@ -158,7 +158,7 @@ export function parseMd5sums(text: string): Map<string, string> {
  * without one (some old or hand-built packages ship none) leaves its paths without a record.
  * Conffiles are never in md5sums, so configuration is excluded as rpm's %config is.
  */
-export async function dpkgRecords(
+export function dpkgRecords(
   fs: TargetFs,
   owned: Map<string, string>,
   log: CollectorLog,
@@ -166,22 +166,23 @@ export async function dpkgRecords(
   const out = new Map<string, Expected>();
   let names: string[];
   try {
-    names = (await fs.names(DPKG_INFO)).filter((n) => n.endsWith('.md5sums'));
+    names = fs.namesSync(DPKG_INFO).filter((n) => n.endsWith('.md5sums'));
   } catch (err) {
     if (!isGone(err)) log.add(`/${DPKG_INFO}`, err);
-    return out;
+    return Promise.resolve(out);
   }
   const byPkg = new Map<string, string[]>();
   for (const [p, pkg] of owned) byPkg.set(pkg, [...(byPkg.get(pkg) ?? []), p]);
   const files = names.filter((n) => byPkg.has(n.slice(0, -'.md5sums'.length).replace(/:[^:]*$/, '')));
-  await mapLimit(files, 16, async (n) => {
+  // The owners' few md5sums files, read on the spot (no thread-pool round trips, issue 17).
+  for (const n of files) {
     const pkg = n.slice(0, -'.md5sums'.length).replace(/:[^:]*$/, '');
     let sums: Map<string, string>;
     try {
-      sums = parseMd5sums((await fs.read(`/${DPKG_INFO}/${n}`)).toString('utf8'));
+      sums = parseMd5sums(fs.readSync(`/${DPKG_INFO}/${n}`).toString('utf8'));
     } catch (err) {
       log.add(`/${DPKG_INFO}/${n}`, err);
-      return;
+      continue;
     }
     for (const p of byPkg.get(pkg) ?? []) {
       for (const v of pathVariants(p)) {
@@ -191,6 +192,6 @@ export async function dpkgRecords(
         break;
       }
     }
-  });
-  return out;
+  }
+  return Promise.resolve(out);
 }

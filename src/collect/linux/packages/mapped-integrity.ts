@@ -2,10 +2,9 @@
 // owns: the file now on disk against the digest its package database recorded (dpkg md5, apk sha1,
 // rpm md5/sha256 with size and mode). A patched libc or libpam that exports hooks keeps its path and
 // its package, so neither the place nor the ownership gives it away; only its content does.
-import { digestsOf } from '../digest.js';
 import type { LibraryIntegrity, SharedObject } from '../../../snapshot/stealth.js';
 import type { TargetFs } from '../../../target/fs.js';
-import { type CollectorLog, errnoCode, errorMessage, mapLimit } from '../../support.js';
+import { type CollectorLog, errnoCode, errorMessage } from '../../support.js';
 import { prelinkedOnTarget, type Expected } from '../rpm/verify.js';
 import type { PackageOwnership } from './ownership.js';
 
@@ -34,18 +33,27 @@ function recordedDigest(exp: Expected): { algorithm: Algorithm; expected: string
   return undefined;
 }
 
-/** The file's digest in the record's algorithm and its sha256 (the evidence's), in one streamed read. */
-async function digestFile(
-  fs: TargetFs,
-  file: string,
-  algorithm: Algorithm,
-): Promise<{ actual: string; sha256: string }> {
-  const [actual = '', sha256 = actual] = await digestsOf(
-    fs,
-    file,
-    algorithm === 'sha256' ? ['sha256'] : [algorithm, 'sha256'],
-  );
-  return { actual, sha256 };
+/**
+ * The file's digest in the record's algorithm, read on the spot: a scan compares a few dozen
+ * libraries, megabytes in all, and a thread-pool round trip per chunk queued behind the process walk
+ * and the content scan cost more than the hashing (issue 17).
+ */
+function digestFile(fs: TargetFs, file: string, algorithm: Algorithm): string {
+  return fs.digestsSync(file, [algorithm])[0] ?? '';
+}
+
+/**
+ * The sha256 the evidence names a modified library by: its digest already when the record's is
+ * sha256, else a second read, made only for the few that do not match (not for every library).
+ */
+function sha256Of(fs: TargetFs, file: string, algorithm: Algorithm, actual: string): string | undefined {
+  if (algorithm === 'sha256') return actual;
+  try {
+    return fs.digestsSync(file, ['sha256'])[0];
+  } catch {
+    // Gone between the two reads: the verdict stands, without the evidence's digest.
+    return undefined;
+  }
 }
 
 const notChecked = (reason: string): LibraryIntegrity => ({ status: 'not-checked', reason });
@@ -82,7 +90,8 @@ async function plan(
     if (exp.listed !== lib.path) facts.listed = exp.listed;
     let st: Awaited<ReturnType<TargetFs['stat']>>;
     try {
-      st = await fs.stat(lib.path);
+      // The door's own error when it is gone, as the record has always said it.
+      st = fs.statSync(lib.path) ?? (await fs.stat(lib.path));
     } catch (err) {
       lib.integrity = { ...facts, reason: `not readable (${errnoCode(err) ?? errorMessage(err)})` };
       continue;
@@ -111,25 +120,22 @@ async function plan(
 }
 
 /** Hashes one planned library (once per file) and judges it as `rpm -V` would, prelink included. */
-async function check(
-  fs: TargetFs,
-  job: Job,
-  hashes: Map<string, Promise<{ actual: string; sha256: string }>>,
-  log: CollectorLog,
-): Promise<void> {
+async function check(fs: TargetFs, job: Job, hashes: Map<string, string>, log: CollectorLog): Promise<void> {
   const facts = job.lib.integrity!;
-  let hash = hashes.get(job.key);
-  if (!hash) {
-    hash = digestFile(fs, job.lib.path, job.algorithm);
-    hashes.set(job.key, hash);
-  }
   try {
-    const { actual, sha256 } = await hash;
+    let actual = hashes.get(job.key);
+    if (actual === undefined) {
+      actual = digestFile(fs, job.lib.path, job.algorithm);
+      hashes.set(job.key, actual);
+    }
     facts.actual = actual;
     if (actual === job.expected) facts.status = 'ok';
     else if (job.exp.config) facts.status = 'config';
     else facts.status = (await prelinkedOnTarget(fs, job.lib.path)) ? 'prelinked' : 'modified';
-    if (facts.status === 'modified' || facts.status === 'prelinked') job.lib.sha256 ??= sha256;
+    if ((facts.status === 'modified' || facts.status === 'prelinked') && job.lib.sha256 === undefined) {
+      const sha256 = sha256Of(fs, job.lib.path, job.algorithm, actual);
+      if (sha256 !== undefined) job.lib.sha256 = sha256;
+    }
   } catch (err) {
     log.add(job.lib.path, err);
     facts.reason = `not readable (${errnoCode(err) ?? errorMessage(err)})`;
@@ -172,7 +178,7 @@ export async function verifyMappedLibraries(
   if (owned.length === 0 || !own.records) return undefined;
   const records = await own.records(new Map(owned.map((l) => [l.path, l.package!])), log);
   const { jobs, overBudget } = await plan(fs, owned, live, records, budget);
-  const hashes = new Map<string, Promise<{ actual: string; sha256: string }>>();
-  await mapLimit(jobs, 4, (job) => check(fs, job, hashes, log));
+  const hashes = new Map<string, string>();
+  for (const job of jobs) await check(fs, job, hashes, log);
   return summary(own.manager, owned, overBudget, budget);
 }

@@ -2,7 +2,7 @@
 // systemd, rc scripts, shell profiles, udev, ssh keys, sudoers), parsed into entries, plus the files
 // those entries start (one step into scripts, so cron line → script → binary can be followed) with
 // their metadata and immutable/append-only attributes. Reads the target root only.
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { commandTargets, mentionedPaths } from '../../../shell/command.js';
 import type { CollectionRecord } from '../../../snapshot/schema.js';
 import type { Persistence, PersistenceFile } from '../../../snapshot/persistence.js';
@@ -53,14 +53,17 @@ async function attachAttributes(
   files: PersistenceFile[],
 ): Promise<Awaited<ReturnType<typeof readAttributes>>> {
   const hostOf = new Map<string, string>();
-  await mapLimit(
-    files.filter((f) => !f.missing && f.size !== undefined),
-    16,
-    async (f) => {
-      // lsattr cannot read flags through a symlink (/bin/sh → dash): ask about the file itself.
-      hostOf.set(await realpath(await reader.host(f.path)).catch(() => ''), f.path);
-    },
-  );
+  for (const f of files) {
+    if (f.missing || f.size === undefined) continue;
+    // lsattr cannot read flags through a symlink (/bin/sh → dash): ask about the file itself.
+    let real = '';
+    try {
+      real = realpathSync.native(reader.ctx.fs.hostPathSync(f.path));
+    } catch {
+      // gone since it was described: nothing to ask lsattr about
+    }
+    hostOf.set(real, f.path);
+  }
   hostOf.delete('');
   const attrs = await readAttributes([...hostOf.keys()]);
   if (attrs.collected) {

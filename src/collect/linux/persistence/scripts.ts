@@ -13,6 +13,9 @@ const SHELL_WORDS =
 
 /** True for a line worth keeping from a long script: it runs something by path or downloads. */
 export function interestingLine(text: string): boolean {
+  // Every test below needs a `/` (a path, a URL) or a downloader's name: most lines of a long
+  // distribution script have neither and skip the shell parser (issue 17).
+  if (!text.includes('/') && !/\b(?:curl|wget|fetch|tftp)\b/.test(text)) return false;
   if (/\b(?:curl|wget|fetch|tftp)\b/.test(text) && downloadExec(text)) return true;
   if (/(?:https?|ftp):\/\//.test(text) && /\b(?:curl|wget)\b/.test(text)) return true;
   return executedPaths(text).some((p) => p.startsWith('/') || p.startsWith('./') || p.startsWith('~/'));

@@ -76,7 +76,13 @@ async function scanScope(
   const units = new Map<string, UnitFile>();
   const dropInByName = new Map<string, Map<string, string>>();
   const enabledBy = new Map<string, string[]>();
+  const listed = new Set<string>();
   for (const dir of dirs) {
+    // /lib is /usr/lib on a merged-/usr system: its second name holds no unit, drop-in or link the
+    // first did not, and listing its few hundred entries again is skipped.
+    const id = reader.identity(dir);
+    if (id !== undefined && listed.has(id)) continue;
+    if (id !== undefined) listed.add(id);
     for (const e of await reader.list(dir)) {
       if (e.isDir && /\.(?:wants|requires|upholds)$/.test(e.name)) {
         const target = e.name.replace(/\.(?:wants|requires|upholds)$/, '');

@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { sqliteOptions } from '../../../util/paths.js';
 import type { TargetFs } from '../../../target/fs.js';
 import { errorMessage, isGone } from '../../support.js';
@@ -74,6 +74,8 @@ function packagesTable(db: Database.Database): { key: string; blob: Buffer }[] {
  * The bytes are opened in memory; only an unmerged write-ahead log forces a private copy on disk.
  */
 async function sqliteBlobs(fs: TargetFs, dbPath: string): Promise<{ key: string; blob: Buffer }[]> {
+  // SQLite loads only on a host whose rpm database is SQLite (issue 17: start-up time).
+  const { default: Database } = await import('better-sqlite3');
   const main = await fs.read(dbPath);
   const wal = await fs.read(`${dbPath}-wal`).catch((err: unknown) => {
     if (isGone(err)) return undefined;
