@@ -10,6 +10,8 @@ import { stampMatchedFiles } from '../collect/file-times.js';
 import { analyzeSnapshot, prepareAnalysis } from '../pipeline/analyze.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { Report } from '../report/model.js';
+import { FIXED_NOW, fixtureInputs } from '../../test/helpers/incident-fixture.js';
+import { snapshotMarks } from './charts.js';
 import { emptyIntake } from './intake.js';
 import { buildIncidentReport, fileTimeEvents } from './model.js';
 import { renderIncidentMarkdown } from './render-md.js';
@@ -69,6 +71,46 @@ describe('file times on the incident timeline (literal snapshot)', () => {
       ['2026-11-21T10:00:00.000Z', 'file', 'miner file /opt/.x/config.json last modified'],
     ]);
     expect(events[1]!.event['zh-CN']).toBe('矿机程序 /opt/.x/xmrig 创建');
+  });
+});
+
+describe('file times of a running miner found by its behaviour alone (literal snapshot)', () => {
+  // The report fixture: a pool connection names PID 4242 (/tmp/.x/kworker, started 09:00 on 26
+  // November); no content match. Its program was copied in with its original mtime and born on 20
+  // November; its command line names a config written the next day.
+  const { report, snapshot } = fixtureInputs();
+  const miner = snapshot.processes!.find((p) => p.pid === 4242)!;
+  miner.argv = [...miner.argv, '-c', 'c.json'];
+  miner.exeTimes = { mtime: '2021-05-01T00:00:00.000Z', birthtime: '2026-11-20T10:00:00.000Z' };
+  miner.configFiles = [{ path: '/tmp/.x/c.json', mtime: '2026-11-21T10:00:00.000Z' }];
+  // A process with times that no finding names: not on the timeline.
+  snapshot.processes!.push({ ...miner, pid: 77, exe: '/usr/sbin/cron', configFiles: [] });
+
+  it('puts the program and its config on the timeline and in the report, and dates first seen from them', () => {
+    expect(fileTimeEvents(snapshot, report.findings).map((e) => [e.time, e.kind, e.event.en])).toEqual([
+      ['2021-05-01T00:00:00.000Z', 'file', 'miner program /tmp/.x/kworker last modified'],
+      ['2026-11-20T10:00:00.000Z', 'file', 'miner program /tmp/.x/kworker created'],
+      ['2026-11-21T10:00:00.000Z', 'file', 'miner config file /tmp/.x/c.json last modified'],
+    ]);
+    const incident = buildIncidentReport({
+      report,
+      snapshot,
+      intake: emptyIntake(),
+      attachments: [],
+      now: FIXED_NOW,
+    });
+    // Born here days before the process now running was started.
+    expect(incident.incident.firstSeen).toBe('2026-11-20T10:00:00.000Z');
+    const en = renderIncidentMarkdown(incident, 'en');
+    expect(en).toContain('| 2026-11-20T10:00:00.000Z | miner program /tmp/.x/kworker created |');
+    expect(en).toContain('| 2026-11-21T10:00:00.000Z | miner config file /tmp/.x/c.json last modified |');
+    expect(en).not.toContain('/usr/sbin/cron');
+    expect(renderIncidentMarkdown(incident, 'zh-CN')).toContain('矿机配置文件 /tmp/.x/c.json 最后修改');
+    const html = renderIncidentHtml(incident, 'en', {
+      findings: report.findings,
+      marks: snapshotMarks(snapshot, report.findings, 'en'),
+    });
+    expect(html).toContain('miner program /tmp/.x/kworker created');
   });
 });
 

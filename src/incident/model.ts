@@ -225,8 +225,9 @@ interface DatedFile {
 
 /**
  * The miner's files the findings (active, medium or worse) name, with their times: the binary and
- * config files the content scan matched, then the autostart files and what they start. A path is
- * listed once (a matched program an autostart entry starts is the miner's program).
+ * config files the content scan matched, the programs of the processes they name with the config
+ * files their command lines give, then the autostart files and what they start. A path is listed
+ * once (a matched program an autostart entry starts is the miner's program).
  */
 function datedFiles(snapshot: Snapshot, findings: readonly Finding[]): DatedFile[] {
   const serious = findings.filter((f) => !f.allowed && levelRank(f.level) >= levelRank('medium'));
@@ -241,6 +242,7 @@ function datedFiles(snapshot: Snapshot, findings: readonly Finding[]): DatedFile
     const what = f.executable ? L('miner program', '矿机程序') : L('miner file', '矿机相关文件');
     byPath.set(f.path, { path: f.path, kind: 'file', what, mtime: f.mtime, birthtime: f.birthtime });
   }
+  for (const f of processFiles(snapshot, serious)) if (!byPath.has(f.path)) byPath.set(f.path, f);
   for (const f of snapshot.persistence?.files ?? []) {
     if (f.missing || !f.mtime || byPath.has(f.path)) continue;
     if (!named.has(f.path) && !text.includes(JSON.stringify(f.path).slice(1, -1))) continue;
@@ -254,6 +256,22 @@ function datedFiles(snapshot: Snapshot, findings: readonly Finding[]): DatedFile
     });
   }
   return [...byPath.values()];
+}
+
+/** The executables of the processes the findings name, and their config files, where they have times. */
+function processFiles(snapshot: Snapshot, serious: readonly Finding[]): DatedFile[] {
+  const pids = new Set(
+    serious.flatMap((f) => f.evidence.flatMap((e) => (e.type === 'process' ? [e.pid] : []))),
+  );
+  const files: DatedFile[] = [];
+  for (const p of snapshot.processes ?? []) {
+    if (!pids.has(p.pid)) continue;
+    if (p.exe && p.exeTimes)
+      files.push({ path: p.exe, kind: 'file', what: L('miner program', '矿机程序'), ...p.exeTimes });
+    for (const c of p.configFiles ?? [])
+      files.push({ ...c, kind: 'file', what: L('miner config file', '矿机配置文件') });
+  }
+  return files;
 }
 
 /** When a file first appeared here: its birth where the filesystem keeps one, else its last change. */

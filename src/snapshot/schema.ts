@@ -120,6 +120,15 @@ export const ProcessSchema = z.object({
   exeMemfd: z.boolean(),
   exeSha256: z.string().optional(),
   exeSize: z.number().int().nonnegative().optional(),
+  /**
+   * The executable's modification time and, where the filesystem keeps one, its birth time (ISO
+   * 8601; collect/file-times.ts): when the program landed here, for the incident timeline.
+   */
+  exeTimes: z.object({ mtime: z.string(), birthtime: z.string().optional() }).optional(),
+  /** Existing files its argv names as its configuration (`-c FILE`, `--config FILE`), with their times. */
+  configFiles: z
+    .array(z.object({ path: z.string(), mtime: z.string(), birthtime: z.string().optional() }))
+    .optional(),
   cwd: z.string().optional(),
   cwdDeleted: z.boolean().optional(),
   /** ISO 8601, from boot time + starttime clock ticks. */
