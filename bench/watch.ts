@@ -1,8 +1,8 @@
 // Watch benchmark (issue 16): runs `minehunter watch` on this host (raised to ≥ 150 processes with
-// harmless sleepers) for 10 minutes, reads its CPU time and peak RSS from /proc (the watcher and any
-// child it starts), starts a harmless look-alike miner partway and times how long until its alert
+// harmless sleepers) for 10 minutes (`--ci`: 60 s), reads its CPU time and peak RSS from /proc (the
+// watcher's own peak, and the whole tree's: the watcher and any child it starts, summed), starts a harmless look-alike miner partway and times how long until its alert
 // line appears on watch's stdout; prints the figures beside the issue's targets and writes
-// bench/out/watch-latest.json. `npm run bench:watch [-- --seconds N]`.
+// bench/out/watch-latest.json. `npm run bench:watch [-- --seconds N]`; CI: `npm run bench:watch -- --ci`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,8 +40,9 @@ interface Options {
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: tsx bench/watch.ts [--seconds N] [--interval S] [--processes N] [--at F]\n` +
-      '  --seconds    how long watch runs (default 600; env CI: 60)\n' +
+    `${message}\nusage: tsx bench/watch.ts [--ci] [--seconds N] [--interval S] [--processes N] [--at F]\n` +
+      `  --ci         the CI run: 60 s, ≥ ${TARGETS.minProcesses} processes (as env CI=1)\n` +
+      '  --seconds    how long watch runs (default 600; --ci or env CI: 60)\n' +
       '  --interval   watch --interval in seconds (default 10, the watch default)\n' +
       `  --processes  raise this host to at least N processes with sleepers (default ${TARGETS.minProcesses})\n` +
       '  --at         when the look-alike starts, as a fraction of the run (default 0.4)\n',
@@ -49,9 +50,11 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): Options {
+function parseArgs(args: string[]): Options {
+  const ci = Boolean(process.env.CI) || args.includes('--ci');
+  const argv = args.filter((a) => a !== '--ci');
   const raw: Record<string, string> = {
-    seconds: process.env.CI ? '60' : '600',
+    seconds: ci ? '60' : '600',
     interval: '10',
     processes: String(TARGETS.minProcesses),
     at: '0.4',
@@ -114,11 +117,18 @@ function tree(root: number): number[] {
   return out;
 }
 
-/** Samples CPU ticks and peak RSS of the watcher's process tree; reaped children count in cutime. */
+/**
+ * Samples CPU ticks and RSS of the watcher's process tree; reaped children count in cutime. Two
+ * peaks: the watcher's own (VmHWM, the kernel's exact high-water mark, worker threads included) and
+ * the tree's (the watcher's and its live children's RSS summed at each sample, never below the
+ * watcher's own peak): a scan moved into a child must not look smaller than it is.
+ */
 class Meter {
   ticks = 0;
   peakKb = 0;
+  treePeakKb = 0;
   rssKb = 0;
+  children = 0;
   constructor(private readonly pid: number) {}
 
   sample(): void {
@@ -128,8 +138,11 @@ class Meter {
     // A child that exited between two samples moves into the parent's cutime: never count down.
     this.ticks = Math.max(this.ticks, ticks);
     this.peakKb = Math.max(this.peakKb, statusKb(this.pid, 'VmHWM'));
-    for (const p of pids.slice(1)) this.peakKb = Math.max(this.peakKb, statusKb(p, 'VmHWM'));
     this.rssKb = statusKb(this.pid, 'VmRSS');
+    let sum = this.rssKb;
+    for (const p of pids.slice(1)) sum += statusKb(p, 'VmRSS');
+    this.children = Math.max(this.children, pids.length - 1);
+    this.treePeakKb = Math.max(this.treePeakKb, sum, this.peakKb);
   }
 }
 
@@ -257,7 +270,7 @@ interface Results {
   interval: number;
   processes: { atStart: number; peak: number };
   cpu: { percentWholeRun: number; percentAfterStartupScan: number; cpuSeconds: number; selfCpuMs: number };
-  rss: { peakMb: number; endMb: number; preloadMaxRssMb: number };
+  rss: { peakMb: number; treePeakMb: number; endMb: number; preloadMaxRssMb: number; maxChildren: number };
   scans: number;
   /** Why each scan ran, as watch noted it on stderr (a busy host's new processes cost scans). */
   scanNotes: string[];
@@ -323,7 +336,13 @@ async function measure(tmp: string, o: Options, startCount: number): Promise<Res
       cpuSeconds: meter.ticks / HZ,
       selfCpuMs,
     },
-    rss: { peakMb: meter.peakKb / 1024, endMb: meter.rssKb / 1024, preloadMaxRssMb: preloadKb / 1024 },
+    rss: {
+      peakMb: meter.peakKb / 1024,
+      treePeakMb: meter.treePeakKb / 1024,
+      endMb: meter.rssKb / 1024,
+      preloadMaxRssMb: preloadKb / 1024,
+      maxChildren: meter.children,
+    },
     scans: w.notes.filter((n) => /\bscan \(/.test(n.text)).length,
     scanNotes: w.notes
       .filter((n) => /\bscan \(/.test(n.text))
@@ -351,7 +370,8 @@ function report(r: Results): string[] {
     `machine: ${r.machine}; load average at end ${r.load.toFixed(1)}`,
     `command: ${r.command}`,
     `run: ${r.seconds} s, ${r.processes.atStart} processes at start (peak ${r.processes.peak}), events ${JSON.stringify(r.events)}`,
-    'CPU: utime+stime of watch and its children from /proc/PID/stat, over wall time; RSS: VmHWM',
+    'CPU: utime+stime of watch and its children from /proc/PID/stat, over wall time; RSS: the watch',
+    "process's VmHWM, and the tree's (watch + live children, VmRSS summed each second, at least the former)",
     `${pad('measure', 38)} ${pad('value', 12)} ${pad('target', 10)} result`,
     row(
       'processes on the host',
@@ -371,7 +391,18 @@ function report(r: Results): string[] {
       `≤ ${TARGETS.cpuPercent}`,
       r.cpu.percentAfterStartupScan <= TARGETS.cpuPercent,
     ),
-    row('peak RSS (MB, VmHWM)', r.rss.peakMb.toFixed(1), `≤ ${TARGETS.rssMb}`, r.rss.peakMb <= TARGETS.rssMb),
+    row(
+      'peak RSS, watch process (MB, VmHWM)',
+      r.rss.peakMb.toFixed(1),
+      `≤ ${TARGETS.rssMb}`,
+      r.rss.peakMb <= TARGETS.rssMb,
+    ),
+    row(
+      `peak RSS, watch + children (MB; ≤ ${r.rss.maxChildren} seen)`,
+      r.rss.treePeakMb.toFixed(1),
+      `≤ ${TARGETS.rssMb}`,
+      r.rss.treePeakMb <= TARGETS.rssMb,
+    ),
     row(
       'look-alike detection latency (s)',
       lat === undefined ? 'not seen' : lat.toFixed(1),

@@ -1,12 +1,14 @@
 // The `minehunter ack FINGERPRINT…` command: acknowledges findings a watcher has raised, so it stops
 // announcing their repeats; a material change of a finding's evidence raises it again. It appends to
-// the acks file beside the watch state, which a running watcher reads when it changes (the state
-// file itself is the watcher's alone: two writers would lose each other's changes).
-import { appendFile, readFile } from 'node:fs/promises';
+// the acks file beside the watch state's name, which a running watcher reads when it changes (the
+// state itself, a row of the scan cache's database, is the watcher's alone: ack only reads it).
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { Lang, Localized } from '../model/finding.js';
-import { acksFileOf, parseState } from '../pipeline/watch-state.js';
+import { acksFileOf } from '../pipeline/watch-state.js';
+import { openStateStore } from '../pipeline/watch-store.js';
+import { defaultCachePath } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
 import { defaultWatchStatePath } from './watch.js';
 
@@ -17,8 +19,8 @@ const HELP = {
   },
   fingerprint: { en: 'fingerprint of the finding (from the alert)', 'zh-CN': '发现的指纹（见告警）' },
   state: {
-    en: 'state file of the watcher (default $XDG_STATE_HOME/minehunter/watch-state.json)',
-    'zh-CN': '监视程序的状态文件（默认 $XDG_STATE_HOME/minehunter/watch-state.json）',
+    en: "the watcher's --state (default $XDG_STATE_HOME/minehunter/watch-state.json)",
+    'zh-CN': '监视程序的 --state（默认 $XDG_STATE_HOME/minehunter/watch-state.json）',
   },
   after: {
     en: `
@@ -57,14 +59,22 @@ export function registerAckCommand(program: Command, lang: Lang, setExit: (code:
 }
 
 async function ack(fingerprints: string[], stateFile: string, lang: Lang): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(stateFile, 'utf8');
-  } catch {
-    throw new UsageError(`no watch state at ${stateFile} (name it with --state)`);
-  }
-  const { state, problem } = parseState(text);
-  if (problem) throw new UsageError(`${stateFile}: ${problem}`);
+  let problem: string | undefined;
+  const store = openStateStore({
+    database: defaultCachePath(),
+    name: stateFile,
+    readOnly: true,
+    note: (t) => (problem ??= t),
+  });
+  const state = (() => {
+    try {
+      if (!store.known()) throw new UsageError(`no watch state named ${stateFile} (name it with --state)`);
+      return store.load();
+    } finally {
+      store.close();
+    }
+  })();
+  if (problem) throw new UsageError(problem);
   const unknown = fingerprints.filter((fp) => !state.findings[fp]);
   if (unknown.length > 0)
     throw new UsageError(

@@ -2,6 +2,8 @@
 // event per new finding, counted repeat and resolved finding to its sinks (JSON lines on stdout by
 // default; a file, syslog, a webhook, Falcosidekick with --sink); --once runs one cycle for cron and
 // tests. The allowlist is read again when it changes. SIGINT/SIGTERM stop it after saving its state.
+// First: for `watch`, the young generation stays small before the modules below load (watch-heap.ts).
+import '../pipeline/watch-heap.js';
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -9,13 +11,13 @@ import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { collectSnapshot } from '../collect/index.js';
 import { defaultAllowlistPath, loadAllowlist } from '../allow/allowlist.js';
-import { defaultCachePath } from '../engine/cache.js';
 import type { Finding, Lang, Localized } from '../model/finding.js';
 import { analyzeSnapshot, prepareAnalysis, type Analysis } from '../pipeline/analyze.js';
 import { runWatch } from '../pipeline/watch.js';
+import { openStateStore } from '../pipeline/watch-store.js';
 import { createSinks, parseSinkUri, SinkUriError, type SinkSpec } from '../pipeline/sinks/index.js';
 import { stateDir } from '../util/output-registry.js';
-import { toolVersion } from '../util/paths.js';
+import { defaultCachePath, toolVersion } from '../util/paths.js';
 import { EXIT, UsageError } from './errors.js';
 
 const HELP = {
@@ -38,7 +40,9 @@ Each event is one JSON line:
                                                    ("changed":true: raised again, its evidence changed)
   {"event":"repeat","fingerprint":…,"count":N,…}                      still there (at most once an hour)
   {"event":"resolved","fingerprint":…,…}                              gone from two scans in a row
-What was already said is kept in the state file, so a restart repeats nothing. Allowlisted findings
+What was already said is kept in the SQLite database of the scan cache ($XDG_CACHE_HOME/minehunter/
+scan-cache.sqlite), one row per --state name, so a restart (even after SIGKILL) repeats nothing; a
+JSON state file an earlier version left at --state is imported once. Allowlisted findings
 raise nothing, and the allowlist is read again when it changes. \`minehunter ack FINGERPRINT\` stops
 the repeats of one finding until its evidence changes. deploy/systemd/minehunter-watch.service runs
 it as a service.
@@ -77,7 +81,8 @@ watch 自行测量其 CPU 占用（显示在每条说明中），超出 --cpu-bu
                                                    （"changed":true：证据已变化，再次告警）
   {"event":"repeat","fingerprint":…,"count":N,…}                      仍然存在（每小时至多一次）
   {"event":"resolved","fingerprint":…,…}                              连续两次扫描都未出现
-已报告过的内容保存在状态文件中，重启后不会重复告警。白名单中的发现不会告警，白名单文件变化后会重新读取。
+已报告过的内容保存在扫描缓存的 SQLite 数据库中（$XDG_CACHE_HOME/minehunter/scan-cache.sqlite，
+每个 --state 名称一行），因此重启（即使是 SIGKILL 之后）不会重复告警；旧版本留在 --state 的 JSON 状态文件会被导入一次。白名单中的发现不会告警，白名单文件变化后会重新读取。
 \`minehunter ack 指纹\` 可停止某个发现的重复告警，直到其证据发生变化。
 deploy/systemd/minehunter-watch.service 可将其作为服务运行。
 
@@ -115,8 +120,9 @@ deploy/systemd/minehunter-watch.service 可将其作为服务运行。
   },
   once: { en: 'run one cycle (a scan) and exit', 'zh-CN': '只运行一轮（一次扫描）后退出' },
   state: {
-    en: 'state file (default $XDG_STATE_HOME/minehunter/watch-state.json)',
-    'zh-CN': '状态文件（默认 $XDG_STATE_HOME/minehunter/watch-state.json）',
+    en: "this watcher's state name (default $XDG_STATE_HOME/minehunter/watch-state.json): its row in the scan cache's SQLite database, a JSON state left there is imported once; acks and queues live beside it",
+    'zh-CN':
+      '此监视程序的状态名（默认 $XDG_STATE_HOME/minehunter/watch-state.json）：即其在扫描缓存 SQLite 数据库中的行，该处已有的 JSON 状态会被导入一次；确认文件和队列位于其旁',
   },
   output: {
     en: 'append the JSON lines to this file instead of stdout (same as --sink file:FILE)',
@@ -326,6 +332,7 @@ async function watchAction(opts: WatchCliOptions, lang: Lang): Promise<number> {
     // A failing sink is said even with -q: it is the only place the user learns of it.
     note: (text) => process.stderr.write(`minehunter watch: ${text}\n`),
   });
+  const store = openStateStore({ database: defaultCachePath(), name: stateFile, note });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -339,6 +346,7 @@ async function watchAction(opts: WatchCliOptions, lang: Lang): Promise<number> {
       fullEveryMs: opts.fullEvery * 60_000,
       once: Boolean(opts.once),
       stateFile,
+      store,
       signal: controller.signal,
       note,
       deliver: (events) => sinks.send(events),
@@ -367,6 +375,7 @@ async function watchAction(opts: WatchCliOptions, lang: Lang): Promise<number> {
     process.off('SIGTERM', stop);
     // What is queued gets a moment to go out; what cannot stays on disk for the next start.
     await sinks.close(opts.once ? 10_000 : 3000);
+    store.close();
   }
   if (controller.signal.aborted) note(HELP.stopped[lang]);
   return EXIT.clean;

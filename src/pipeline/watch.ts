@@ -5,18 +5,16 @@
 // looked at again; a changed persistence place gets its collectors and the content scan of its
 // files. The full scan runs at start and on a schedule, spaced out when the watcher's own CPU use
 // (watch-budget.ts) is over its budget. Findings fold into the state (watch-state.ts); each event is
-// one JSON line, and the state is saved atomically after every scan.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+// one JSON line, and the state is saved atomically after every scan (watch-store.ts).
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../model/finding.js';
 import {
   acksFileOf,
   applyAcks,
   applyScan,
-  emptyState,
   hasPendingMisses,
   parseAcks,
-  parseState,
   type WatchEvent,
   type WatchState,
 } from './watch-state.js';
@@ -46,13 +44,17 @@ import {
 } from './watch-scan.js';
 import type { ProcessInfo, Snapshot } from '../snapshot/schema.js';
 import { CpuMeter, describeUse, nextStretch } from './watch-budget.js';
+import { jsonStateStore, type StateStore } from './watch-store.js';
 
 export interface WatchLoopOptions {
   root: string;
   intervalMs: number;
   fullEveryMs: number;
   once: boolean;
+  /** The watcher's state path (`--state`): names its state, places its acks file. */
   stateFile: string;
+  /** Where the state is kept (watch-store.ts); default the JSON file `stateFile`. */
+  store?: StateStore;
   /** Collects (all or part of) the root and analyses a snapshot (allowlist applied). */
   io: WatchScanIO;
   /** How long new processes and sockets must last to be looked at; default min(2 s, interval / 2). */
@@ -78,28 +80,6 @@ export interface WatchLoopOptions {
   note: (text: string) => void;
   signal: AbortSignal;
   now?: () => Date;
-}
-
-/** Reads the state file; a missing one is a first run, a damaged one is noted and started afresh. */
-export async function loadState(file: string, note: (t: string) => void): Promise<WatchState> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') note(`state ${file}: ${(err as Error).message}`);
-    return emptyState();
-  }
-  const { state, problem } = parseState(text);
-  if (problem) note(`state ${file}: ${problem}; starting afresh`);
-  return state;
-}
-
-/** Write then rename: a crash mid-write leaves the previous state, never half of one. */
-export async function saveState(file: string, state: WatchState): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
 }
 
 /**
@@ -158,6 +138,7 @@ async function scanContentOf(
 /** Reads the acks file when it changed since the last look; returns the state with them applied. */
 async function readAcks(
   o: WatchLoopOptions,
+  store: StateStore,
   state: WatchState,
   seen: { mtime: number },
 ): Promise<WatchState> {
@@ -169,7 +150,7 @@ async function readAcks(
   const { state: next, acked } = applyAcks(state, parseAcks(text));
   if (acked.length === 0) return state;
   o.note(`acknowledged: ${acked.join(', ')}`);
-  await saveState(o.stateFile, next);
+  store.save(next);
   return next;
 }
 
@@ -303,7 +284,8 @@ async function look(
 /** Runs until the signal aborts (or one cycle with `once`); the state is saved after every scan. */
 export async function runWatch(o: WatchLoopOptions): Promise<void> {
   const now = o.now ?? (() => new Date());
-  let state = await loadState(o.stateFile, o.note);
+  const store = o.store ?? jsonStateStore(o.stateFile, o.note);
+  let state = store.load();
   let wake: (() => void) | undefined;
   const setWake = (w: () => void) => (wake = w);
   const watcher = o.once ? undefined : watchPlaces(o.root, () => wake?.());
@@ -319,7 +301,7 @@ export async function runWatch(o: WatchLoopOptions): Promise<void> {
       const { probe, diff, lasting, freshCount } = await look(o, previous, setWake);
       previous = probe;
       if (o.signal.aborted) break;
-      state = await readAcks(o, state, acks);
+      state = await readAcks(o, store, state, acks);
       const plan = planCycle(o.root, model, {
         diff,
         lasting,
@@ -331,7 +313,7 @@ export async function runWatch(o: WatchLoopOptions): Promise<void> {
         fullDue: Date.now() - budget.lastFull >= o.fullEveryMs * budget.stretch,
       });
       if (plan.kind !== 'none')
-        state = await runCycle(o, { state, model, memo, plan, probe, diff, now, meter });
+        state = await runCycle(o, { state, store, model, memo, plan, probe, diff, now, meter });
       if (plan.kind === 'full') {
         budget.lastFull = Date.now();
         const stretch = nextStretch(budget.stretch, meter.use(), o.cpuBudget ?? 1);
@@ -347,11 +329,13 @@ export async function runWatch(o: WatchLoopOptions): Promise<void> {
     }
   } finally {
     watcher?.close();
+    if (!o.store) store.close();
   }
 }
 
 interface Cycle {
   state: WatchState;
+  store: StateStore;
   model: HostModel;
   memo: ContentMemo;
   plan: Plan;
@@ -371,7 +355,7 @@ async function runCycle(o: WatchLoopOptions, c: Cycle): Promise<WatchState> {
   const state = { ...result.state, ...(c.memo.size > 0 ? { contentFiles: [...c.memo.keys()].sort() } : {}) };
   // Handed to the sinks (queued on disk where they queue) before the state says it was said.
   await o.deliver(result.events);
-  await saveState(o.stateFile, state);
+  c.store.save(state);
   const health = o.health?.();
   o.note(
     `scan (${c.plan.reason}), ${c.plan.kind}: ${findings.length} findings, ${result.events.length} events, ` +

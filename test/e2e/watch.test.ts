@@ -1,7 +1,8 @@
 // End-to-end: `minehunter watch --root` on a temp copy of the miner-host fixture with a download-and-run
 // cron file planted. With --once, as cron would run it: the first cycle raises each finding once, the
 // next raises nothing, removing the cron file resolves its finding after two scans, and a restart with
-// the same state says nothing. As a running watcher (--interval 1, -o FILE): a cron file planted while
+// the same state (a row of the scan cache's SQLite database) says nothing, and so does a JSON state
+// file an earlier version left, imported once. As a running watcher (--interval 1, -o FILE): a cron file planted while
 // it runs is raised once, its removal is resolved, and SIGTERM stops it cleanly with the state saved.
 // The shipped systemd unit passes `systemd-analyze verify` where systemd is installed.
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT, cliEnv, ensureBuilt, runCli } from '../helpers/cli.js';
 import { acquireHostLock } from '../helpers/host-lock.js';
+import { savedState } from '../../src/pipeline/watch-store.js';
 
 const MINER_HOST = path.join(REPO_ROOT, 'test', 'fixtures', 'roots', 'miner-host');
 const CRON = path.join('etc', 'cron.d', 'system-update');
@@ -110,8 +112,27 @@ describe('minehunter watch --once', () => {
 
     // A restart with the same state: the miner is still there and already reported.
     expect(await once()).toEqual([]);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { findings: Record<string, unknown> };
+    // The state is a row of the scan cache's SQLite database, named by --state.
+    const saved = savedState(state, await cliEnv())!;
     expect(Object.keys(saved.findings).sort()).toEqual(fps.filter((f) => f !== cron.fingerprint).sort());
+    expect(existsSync(state)).toBe(false);
+
+    // An earlier version's JSON state file at another --state: imported once, nothing said again.
+    const legacy = path.join(dir, 'legacy-state.json');
+    writeFileSync(legacy, JSON.stringify(saved) + '\n');
+    const upgraded = await runCli([
+      'watch',
+      '--root',
+      root,
+      '--once',
+      '--state',
+      legacy,
+      '--no-default-allow',
+    ]);
+    expect(upgraded.code, upgraded.stderr).toBe(0);
+    expect(events(upgraded.stdout)).toEqual([]);
+    expect(upgraded.stderr).toContain(`state imported from ${legacy}`);
+    expect(existsSync(`${legacy}.imported`)).toBe(true);
   }, 180_000);
 });
 
@@ -174,7 +195,7 @@ describe('minehunter watch (running)', () => {
     expect(all.filter((e) => e.event === 'resolved')).toEqual([
       expect.objectContaining({ fingerprint: cron.fingerprint }),
     ]);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { findings: Record<string, unknown> };
+    const saved = savedState(state, await cliEnv())!;
     expect(saved.findings[cron.fingerprint]).toBeUndefined();
     expect(Object.keys(saved.findings).length).toBe(raised.length - 1);
   }, 240_000);
