@@ -33,7 +33,7 @@ function usage(message: string): never {
   process.stderr.write(
     `${message}\nusage: tsx bench/scale.ts [--processes 100,1000,5000] [--files 10000,100000] [--runs N]\n` +
       '  --processes  process counts to raise this host to (env BENCH_SCALE_SIZES; CI: 100,1000)\n' +
-      '  --files      file counts of the generated tree for --path (env BENCH_SCALE_FILES; CI: 10000;\n' +
+      '  --files      file counts of the generated tree for --path (env BENCH_SCALE_FILES; CI: 100000;\n' +
       '               1000000 by hand: it takes minutes to generate)\n' +
       '  --runs       timed scans per size (default 3; CI 1), after one warm-up scan\n',
   );
@@ -44,7 +44,7 @@ function parseArgs(argv: string[]): { processes: number[]; files: number[]; runs
   const ci = Boolean(process.env.CI);
   const raw: Record<string, string> = {
     processes: process.env.BENCH_SCALE_SIZES ?? (ci ? '100,1000' : '100,1000,5000'),
-    files: process.env.BENCH_SCALE_FILES ?? (ci ? '10000' : '10000,100000'),
+    files: process.env.BENCH_SCALE_FILES ?? (ci ? '100000' : '10000,100000'),
     runs: ci ? '1' : '3',
   };
   for (let i = 0; i < argv.length; i += 2) {

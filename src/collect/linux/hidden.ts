@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
 import type { Hidden, HiddenFile, HiddenProcess, Preload } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, errnoCode, isGone, mapLimit } from '../support.js';
+import { CollectorLog, errnoCode, mapLimit } from '../support.js';
 import { parseLinkTarget, splitNul } from './processes.js';
 
 const execFileP = promisify(execFile);
@@ -56,31 +56,58 @@ export function probeBound(pidMax: number, highestInUse: number): number {
 }
 
 /**
- * The probe itself: one existsSync per PID (no exception objects for the thousands that are absent),
- * in a worker thread so the other collectors' I/O on the main thread is not held up meanwhile.
+ * The probe itself, in a worker thread so the other collectors' I/O on the main thread is not held
+ * up meanwhile. Only the gaps of the listing are probed (a listed PID needs no proof that it
+ * exists), one existsSync each (no exception objects for the thousands that are absent). Each PID
+ * found there is a thread of a listed process, or a process the listing hid: its status line, read
+ * here synchronously (a procfs read takes microseconds; through the promise API a thread-pool round
+ * trip, which on a host with tens of thousands of threads was seconds), tells them apart, so only
+ * thread-group leaders come back.
  */
 const PROBE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { existsSync } = require('node:fs');
-const { procDir, upTo, budgetMs } = workerData;
-const found = [];
+const { existsSync, readFileSync } = require('node:fs');
+const { procDir, upTo, budgetMs, listed } = workerData;
+const isListed = new Uint8Array(upTo + 2);
+for (const pid of listed) if (pid <= upTo) isListed[pid] = 1;
+const leaders = [];
+const errors = [];
 const started = performance.now();
 let pid = 1;
 for (; pid <= upTo; pid++) {
-  if (existsSync(procDir + '/' + pid)) found.push(pid);
+  if (isListed[pid] === 0 && existsSync(procDir + '/' + pid)) {
+    try {
+      const m = /^Tgid:\\s+(\\d+)/m.exec(readFileSync(procDir + '/' + pid + '/status', 'latin1'));
+      if (m && Number(m[1]) === pid) leaders.push(pid);
+    } catch (err) {
+      if (err.code !== 'ENOENT' && err.code !== 'ESRCH') errors.push({ pid, message: String(err.message), code: err.code });
+    }
+  }
   if ((pid & 4095) === 0 && performance.now() - started > budgetMs) { pid++; break; }
 }
-parentPort.postMessage({ found, reached: pid - 1 });
+parentPort.postMessage({ leaders, errors, reached: pid - 1 });
 `;
+
+interface ProbeResult {
+  /** Thread-group leaders found in the gaps of the listing. */
+  leaders: number[];
+  /** Status reads that failed for a reason other than the process leaving. */
+  errors: { pid: number; message: string; code?: string }[];
+  reached: number;
+}
 
 async function probe(
   procDir: string,
   upTo: number,
   budgetMs: number,
-): Promise<{ found: number[]; reached: number }> {
+  listed: Set<number>,
+): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(PROBE_WORKER, { eval: true, workerData: { procDir, upTo, budgetMs } });
-    worker.once('message', (m: { found: number[]; reached: number }) => {
+    const worker = new Worker(PROBE_WORKER, {
+      eval: true,
+      workerData: { procDir, upTo, budgetMs, listed: Int32Array.from(listed) },
+    });
+    worker.once('message', (m: ProbeResult) => {
       resolve(m);
       void worker.terminate();
     });
@@ -176,12 +203,19 @@ export async function findHiddenProcesses(
   const highest = Math.max(0, Number(lastPidText.trim()) || 0, ...listedA);
   const bound = probeBound(pidMax, highest);
   // Up to FULL_PROBE_LIMIT every PID is probed whatever it costs; the budget bounds only larger spaces.
-  const { found, reached } = await probe(
+  const { leaders, errors, reached } = await probe(
     procDir,
     bound,
     pidMax <= FULL_PROBE_LIMIT ? Number.MAX_SAFE_INTEGER : PROBE_BUDGET_MS,
+    listedA,
   );
   if (reached < pidMax) notes.push(`PIDs probed up to ${reached} of pid_max ${pidMax}`);
+  for (const e of errors) {
+    log.add(
+      path.join(procDir, String(e.pid), 'status'),
+      Object.assign(new Error(e.message), { code: e.code }),
+    );
+  }
 
   const missing = (
     pid: number,
@@ -193,20 +227,11 @@ export async function findHiddenProcesses(
     if (ps && !ps.has(pid)) out.push('ps');
     return out;
   };
-  // Every thread has a /proc/TID too, unlisted by design: only thread-group leaders are processes.
-  const candidates: number[] = [];
-  await mapLimit(
-    found.filter((pid) => missing(pid, listedA, psA).length > 0),
-    16,
-    async (pid) => {
-      try {
-        const st = parseStatusIds(await readFile(path.join(procDir, String(pid), 'status'), 'utf8'));
-        if (st.tgid === pid) candidates.push(pid);
-      } catch (err) {
-        if (!isGone(err)) log.add(path.join(procDir, String(pid), 'status'), err);
-      }
-    },
-  );
+  // Every thread has a /proc/TID too, unlisted by design: the probe returned only thread-group
+  // leaders. A listed process is a leader too (the /proc listing shows only those): it is a
+  // candidate when ps left it out.
+  const candidates = [...leaders];
+  if (psA) for (const pid of listedA) if (!psA.has(pid)) candidates.push(pid);
 
   const processes: HiddenProcess[] = [];
   if (candidates.length > 0) {

@@ -26,6 +26,7 @@ import {
   parseMaps,
   parseStat,
   parseStatus,
+  readProcText,
   splitNul,
   type ProcessCollection,
 } from './processes.js';
@@ -87,6 +88,35 @@ describe('parseMaps', () => {
       '/memfd:lib (deleted)',
       '/opt/my app/libfoo.so.1.2',
     ]);
+  });
+
+  it('finds the libraries among long runs of anonymous mappings, and a last line without a newline', () => {
+    const anon = (i: number): string =>
+      `7f00${(1000 + i).toString(16)}000-7f00${(1000 + i).toString(16)}fff rw-p 00000000 00:00 0 `;
+    const maps = [
+      ...Array.from({ length: 500 }, (_, i) => anon(i)),
+      '7f3a1c028000-7f3a1c1bd000 r-xp 00028000 08:01 2000 /usr/lib/x86_64-linux-gnu/libc.so.6',
+      ...Array.from({ length: 500 }, (_, i) => anon(600 + i)),
+      '7f3a1c300000-7f3a1c301000 r--p 00000000 08:01 2001 /usr/lib/locale/C.utf8/LC_CTYPE',
+      '7f3a1c400000-7f3a1c401000 r-xp 00000000 08:01 2002 /home/u/.cache/x',
+    ].join('\n');
+    expect(parseMaps(maps)).toEqual(['/usr/lib/x86_64-linux-gnu/libc.so.6', '/home/u/.cache/x']);
+  });
+});
+
+describe('readProcText', () => {
+  it('reads a file larger than its buffer whole, and a small one after it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-procread-'));
+    try {
+      const big = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a long maps file`).join('\n');
+      writeFileSync(path.join(dir, 'big'), big);
+      writeFileSync(path.join(dir, 'small'), '42 (sleep) S 1\n');
+      expect(big.length).toBeGreaterThan(256 * 1024);
+      expect(readProcText(path.join(dir, 'big'))).toBe(big);
+      expect(readProcText(path.join(dir, 'small'))).toBe('42 (sleep) S 1\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Processes read straight from <root>/proc: argv byte-exact, exe with its deleted/memfd flags, LD_*
 // variables, mapped libraries, CPU sampled over a short window, and the socket inodes each one holds.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import type { CollectContext } from '../context.js';
 import { CollectorLog, errnoCode, errorMessage, isGone, parsePasswd } from '../support.js';
 import { parseBootTime } from './host.js';
 import type { SocketJoin } from './sockets.js';
-import { parseCgroup } from './containers/cgroup.js';
+import { parseCgroup, type CgroupContainer } from './containers/cgroup.js';
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
 export const CLK_TCK = 100;
@@ -31,6 +31,41 @@ export const PF_KTHREAD = 0x00200000;
  */
 export const BATCH = 64;
 const HASH_CONCURRENCY = 2;
+
+/** The buffer every procfs read of the walk goes through (grown when a file is larger): one walk at a time uses it. */
+let readBuf = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A procfs file's bytes, read synchronously into the shared buffer: procfs reports size 0, so
+ * readFileSync's option parsing, fstat and fresh buffer per call bought nothing and cost a fifth
+ * of the walk (issue 20). The returned view is valid until the next read.
+ */
+function readProcBytes(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    let buf = readBuf;
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+        // Kept for the next reads up to 1 MiB; a larger one (a huge maps file) is let go after use.
+        if (buf.length <= 1024 * 1024) readBuf = buf;
+      }
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) return buf.subarray(0, n);
+      n += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A procfs file as text (see readProcBytes). */
+export function readProcText(file: string): string {
+  return readProcBytes(file).toString('utf8');
+}
 
 export interface ProcessCollectOptions {
   cpuWindowMs: number;
@@ -60,10 +95,10 @@ export function parseStat(text: string): StatFields | undefined {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
   const pid = Number(text.slice(0, open).trim());
-  const f = text
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/);
+  // Single spaces on every kernel; a copy with other spacing still parses.
+  const rest = text.slice(close + 1).trim();
+  let f = rest.split(' ');
+  if (f.includes('')) f = rest.split(/\s+/);
   // After the name: state(3) ppid(4) … flags(9) … utime(14) stime(15) … num_threads(20) … starttime(22).
   const num = (i: number): number => Number(f[i]);
   const fields: StatFields = {
@@ -152,18 +187,36 @@ export function parseLinkTarget(target: string): { path: string; deleted: boolea
  */
 export function parseMaps(text: string, exe?: string): string[] {
   const seen = new Set<string>();
-  for (const line of text.split('\n')) {
-    // Anonymous and pseudo mappings name no file: skipped before the regular expression runs.
-    if (!line.includes(' /')) continue;
-    const m = /^\S+\s+(\S+)\s+\S+\s+\S+\s+\d+\s+(\/.*)$/.exec(line);
-    if (!m) continue;
-    const perms = m[1] as string;
-    const file = m[2] as string;
-    if (parseLinkTarget(file).path === exe || seen.has(file)) continue;
-    const base = path.posix.basename(parseLinkTarget(file).path);
-    if (perms.includes('x') || /\.so(\.|-|$)/.test(base)) seen.add(file);
+  let start = 0;
+  // The next ` /` in the text, searched again only once the walk has passed it (runs of anonymous
+  // mappings would otherwise be searched over once per line).
+  let slash = -1;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    // `start-end perms offset dev inode   /path`: the first ` /` starts the path (no field before it
+    // holds a slash). Anonymous and pseudo mappings name no file and are skipped here.
+    if (slash < start) slash = text.indexOf(' /', start);
+    if (slash < 0) break;
+    if (slash < end) {
+      // The permissions follow the address range's single space.
+      const space = text.indexOf(' ', start);
+      const file = text.slice(slash + 1, end);
+      if (space > start && space + 5 <= slash && !seen.has(file)) {
+        const target = parseLinkTarget(file).path;
+        if (target !== exe && (text.charCodeAt(space + 3) === 120 /* x */ || isSharedObject(target)))
+          seen.add(file);
+      }
+    }
+    start = end + 1;
   }
   return [...seen];
+}
+
+/** A file named like a shared library: `*.so`, `*.so.6`, `*.so-…`. */
+function isSharedObject(file: string): boolean {
+  const at = file.indexOf('.so', file.lastIndexOf('/'));
+  return at >= 0 && /\.so(\.|-|$)/.test(path.posix.basename(file));
 }
 
 interface Sample {
@@ -267,9 +320,9 @@ class CpuWindow {
   // Takes the first sample of every pid; the window starts when the last one is read.
   async open(pids: number[]): Promise<void> {
     await inBatches(pids, (pid) => {
-      const file = path.join(this.procDir, String(pid), 'stat');
+      const file = `${this.procDir}/${pid}/stat`;
       try {
-        const text = readFileSync(file, 'utf8');
+        const text = readProcText(file);
         const at = performance.now();
         const st = parseStat(text);
         if (!st) {
@@ -307,7 +360,7 @@ class CpuWindow {
     await inBatches(processes, (p) => {
       const before = this.first.get(p.pid)?.sample;
       try {
-        const text = readFileSync(path.join(this.procDir, String(p.pid), 'stat'), 'utf8');
+        const text = readProcText(`${this.procDir}/${p.pid}/stat`);
         const at = performance.now();
         const st = parseStat(text);
         // A different starttime means the pid was reused by a new process during the window.
@@ -449,28 +502,33 @@ async function readHostFacts(ctx: CollectContext, log: CollectorLog): Promise<Ho
   };
 }
 
-/** The files of one /proc/PID (see BATCH); a kernel thread's exe, cwd, environ, maps and fds are not asked for. */
+/**
+ * The files of one /proc/PID (see BATCH); a kernel thread's exe, cwd, environ, maps and fds are not
+ * asked for. The name comes from the stat line, which prints the same task name /proc/PID/comm does.
+ * Binary files are parsed as read: they pass through the walk's one shared buffer.
+ */
 function readProcFiles(dir: string, kthreadFlag: boolean) {
   const none = (): undefined => undefined;
   const user = <T>(read: () => T): (() => T | undefined) => (kthreadFlag ? none : read);
-  const status = settle(() => readFileSync(`${dir}/status`, 'utf8'));
-  const cmdline = settle(() => readFileSync(`${dir}/cmdline`));
-  const comm = settle(() => readFileSync(`${dir}/comm`, 'utf8'));
+  const status = settle(() => readProcText(`${dir}/status`));
+  const cmdline = settle(() => splitNul(readProcBytes(`${dir}/cmdline`)));
   const exeLink = settle(user(() => readlinkSync(`${dir}/exe`)));
   const cwdLink = settle(user(() => readlinkSync(`${dir}/cwd`)));
-  const environ = settle(user(() => readFileSync(`${dir}/environ`)));
-  const maps = settle(user(() => readFileSync(`${dir}/maps`, 'utf8')));
+  const environ = settle(user(() => parseLdEnv(readProcBytes(`${dir}/environ`))));
+  const maps = settle(user(() => readProcText(`${dir}/maps`)));
   const fds = settle(user(() => readSocketInodes(`${dir}/fd`)));
   const netns = settle(() => readlinkSync(`${dir}/ns/net`));
   // The container it runs in: kernel threads never run in one.
-  const cgroup = settle(user(() => readFileSync(`${dir}/cgroup`, 'utf8')));
-  return { status, cmdline, comm, exeLink, cwdLink, environ, maps, fds, netns, cgroup };
+  const cgroup = settle(user(() => readProcText(`${dir}/cgroup`)));
+  return { status, cmdline, exeLink, cwdLink, environ, maps, fds, netns, cgroup };
 }
 
 type ProcFiles = ReturnType<typeof readProcFiles>;
 
 /** The per-process reader: reads one /proc/PID, assembles its ProcessInfo, and feeds the hasher and the join. */
 class ProcessReader {
+  private readonly cgroups = new Map<string, CgroupContainer | undefined>();
+
   // Everything a process's reading shares with the others.
   constructor(
     private readonly procDir: string,
@@ -482,11 +540,19 @@ class ProcessReader {
     private readonly vanished: Vanished,
   ) {}
 
+  // The container a cgroup file names, parsed once per distinct file (most processes share a few).
+  private container(text: string): CgroupContainer | undefined {
+    if (this.cgroups.has(text)) return this.cgroups.get(text);
+    const found = parseCgroup(text);
+    this.cgroups.set(text, found);
+    return found;
+  }
+
   // One process, or undefined when it had no readable first sample or left meanwhile.
   read(pid: number): ProcessInfo | undefined {
     const st = this.cpu.stat(pid);
     if (!st) return undefined;
-    const dir = path.join(this.procDir, String(pid));
+    const dir = `${this.procDir}/${pid}`;
     // Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked.
     const kthreadFlag = (st.flags & PF_KTHREAD) !== 0;
     const r = readProcFiles(dir, kthreadFlag);
@@ -515,7 +581,6 @@ class ProcessReader {
     };
     failed('status', r.status);
     failed('cmdline', r.cmdline);
-    failed('comm', r.comm);
     failed('exe', r.exeLink);
     failed('cwd', r.cwdLink);
     failed('environ', r.environ);
@@ -534,28 +599,28 @@ class ProcessReader {
     r: ProcFiles,
   ): ProcessInfo {
     const { users, btime, uptime, nowMs } = this.host;
-    const argv = r.cmdline.value ? splitNul(r.cmdline.value) : [];
+    const argv = r.cmdline.value ?? [];
     const kernelThread =
       kthreadFlag || ((pid === 2 || st.ppid === 2) && exe === undefined && argv.length === 0);
     const info: ProcessInfo = {
       pid,
       ppid: st.ppid,
-      comm: r.comm.value !== undefined ? r.comm.value.replace(/\n$/, '') : st.comm,
+      comm: st.comm,
       argv,
       exeDeleted: exe?.deleted ?? false,
       exeMemfd: exe?.path.startsWith('/memfd:') ?? false,
       cpuTimeSec: (st.utime + st.stime) / CLK_TCK,
       state: st.state,
       kernelThread,
-      env: r.environ.value ? parseLdEnv(r.environ.value) : {},
+      env: r.environ.value ?? {},
       maps: typeof r.maps.value === 'string' ? parseMaps(r.maps.value, exe?.path) : [],
     };
     const s = r.status.value !== undefined ? parseStatus(r.status.value) : {};
     // Only when true, so snapshots of hosts without containers stay as they were.
     if (isNamespaceInit(s.nsPid)) info.containerInit = true;
     // Runtime and id from the cgroup path; linux.containers adds the name, image and pod.
-    const container = typeof r.cgroup.value === 'string' ? parseCgroup(r.cgroup.value) : undefined;
-    if (container) info.container = container;
+    const container = typeof r.cgroup.value === 'string' ? this.container(r.cgroup.value) : undefined;
+    if (container) info.container = { ...container };
     if (s.uid !== undefined) {
       info.uid = s.uid;
       const user = users.get(s.uid);
