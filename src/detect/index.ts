@@ -41,6 +41,7 @@ import { imageContent } from './detectors/image-content.js';
 import { imageEnv } from './detectors/image-env.js';
 import { imageBuildStep } from './detectors/image-build-step.js';
 import { imagePoolPort } from './detectors/image-pool-port.js';
+import { imageBomb } from './detectors/image-bomb.js';
 import type { Detector } from './types.js';
 
 export const detectors: Detector[] = [
@@ -94,4 +95,5 @@ export const detectors: Detector[] = [
   imageEnv,
   imageBuildStep,
   imagePoolPort,
+  imageBomb,
 ];

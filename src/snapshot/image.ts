@@ -52,7 +52,17 @@ export const ImageLayerSchema = z.object({
 });
 export type ImageLayer = z.infer<typeof ImageLayerSchema>;
 
-/** A file of interest in a layer: it has content matches or is an executable. */
+/**
+ * What the web normaliser did not decode in a web file of a layer (as the host content scan records
+ * it per file): decodings refused as bombs, and why decoding stopped short.
+ */
+export const ImageFileWebSchema = z.object({
+  bombs: z.array(z.string()).optional(),
+  stopped: z.string().optional(),
+});
+export type ImageFileWeb = z.infer<typeof ImageFileWebSchema>;
+
+/** A file of interest in a layer: it has content matches, is an executable, or met a decoding bomb. */
 export const ImageFileSchema = z.object({
   /** Path inside the image, absolute (`/usr/local/bin/x`). */
   path: z.string(),
@@ -70,6 +80,7 @@ export const ImageFileSchema = z.object({
   /** The layer that deleted or replaced it, when not in the final filesystem. */
   removedBy: z.number().int().nonnegative().optional(),
   matches: z.array(ContentMatchSchema),
+  web: ImageFileWebSchema.optional(),
 });
 export type ImageFile = z.infer<typeof ImageFileSchema>;
 
@@ -77,7 +88,11 @@ export const ImageSkipSchema = z.object({
   /** The layer (index) or undefined for the archive itself. */
   layer: z.number().int().nonnegative().optional(),
   path: z.string(),
-  /** path-traversal, absolute-name, hardlink-outside, symlink-loop, truncated, missing-blob, bomb, … */
+  /**
+   * path-traversal, absolute-name, hardlink-outside, symlink-loop, truncated, missing-blob,
+   * decompression-bomb (a layer or the archive), layer-limit, entries-limit, zstd-window,
+   * decoding-bomb (a web file's content), …
+   */
   reason: z.string(),
   detail: z.string().optional(),
 });

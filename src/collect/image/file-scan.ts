@@ -27,6 +27,14 @@ const NAME_OF_FLAG = new Map<number, string>([
 ]);
 const WEB_MASK = WEB_FLAGS.js | WEB_FLAGS.html | WEB_FLAGS.php;
 
+/** The normaliser's facts as the snapshot records them: only what there is. */
+function webFactsOf(web: NonNullable<ReturnType<typeof scanBytes>['web']>): NonNullable<ScanOutcome['web']> {
+  return {
+    ...(web.bombs?.length ? { bombs: [...web.bombs] } : {}),
+    ...(web.stopped ? { stopped: web.stopped } : {}),
+  };
+}
+
 /** The web flag of a layer file by its path (0 for a file that is not web content). */
 export function webFlag(path: string): number {
   const hint = webHint(path.slice(path.lastIndexOf('/') + 1));
@@ -43,10 +51,13 @@ export function scanLayerFile(
   flags: number,
 ): ScanOutcome {
   try {
-    const { matches } = scanBytes(scanner, data, NAME_OF_FLAG.get(flags & WEB_MASK) ?? '');
+    const { matches, web } = scanBytes(scanner, data, NAME_OF_FLAG.get(flags & WEB_MASK) ?? '');
+    // What the normaliser refused (a bomb) or stopped short of travels with the file: the reader
+    // keeps such a file and records the bomb, as the host scan does.
+    const facts = web && (web.bombs?.length || web.stopped) ? { web: webFactsOf(web) } : {};
     return matches.length > 0
-      ? { matches: toContentMatches(matches), form: fileForm(data) }
-      : { matches: [] };
+      ? { matches: toContentMatches(matches), form: fileForm(data), ...facts }
+      : { matches: [], ...facts };
   } catch (err) {
     return { matches: [], error: err instanceof Error ? err.message : String(err) };
   }

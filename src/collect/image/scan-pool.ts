@@ -26,11 +26,24 @@ const BATCH_BYTES = 2 * MiB;
 const BATCH_FILES = 1024;
 /** Bytes scanned on the main thread before the workers start (a small image needs none). */
 const WARM_UP_BYTES = 8 * MiB;
-/** Buffers of large files kept for the next ones, each of at most MAX_SPARE_BYTES. */
-const BIG_SPARES = 1;
+/**
+ * Buffers of large files kept for the next ones: each of at most MAX_SPARE_BYTES, BIG_SPARE_BYTES
+ * in all. A large file's buffer dropped is garbage that V8 collects only once some 64 MiB of such
+ * memory piled up (its external-memory trigger): keeping a few back held the bench's peak lower.
+ */
+const BIG_SPARE_BYTES = 48 * MiB;
 const MAX_SPARE_BYTES = 32 * MiB;
+/**
+ * A worker's heap, in MiB. Node sizes the young generation for a busy server (16 MiB semi-spaces,
+ * about 48 MiB a thread) and lets the old one grow far before its first full collection; a
+ * worker's objects are mostly a batch's outcomes, dead within the batch. Both bounds held the image
+ * bench's peak RSS lower at the same CPU time. The young generation stays large enough for the web
+ * normaliser's strings (at 2 MiB, decoding a minified bundle ran past its time budget), the old
+ * one leaves room for the largest web file it decodes (32 MiB, a string of up to twice that).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 /** Bytes out (sent, not answered) past which the reader waits. */
-const MAX_OUT_BYTES = 16 * MiB;
+const MAX_OUT_BYTES = 8 * MiB;
 
 interface Waiter {
   resolve: (o: ScanOutcome) => void;
@@ -54,9 +67,12 @@ interface Slot {
   busy?: Batch;
 }
 
-/** A large file's buffer, rounded up so the next files of about its size can use it too. */
+/**
+ * A large file's buffer, rounded up to a power of two so that later files of about its size fit in
+ * it. Memory the file does not fill is never touched, so it costs no resident memory.
+ */
 function roundUp(size: number): number {
-  return Math.ceil(size / MiB) * MiB;
+  return Math.max(2 * BATCH_BYTES, 2 ** Math.ceil(Math.log2(size)));
 }
 
 /**
@@ -65,21 +81,22 @@ function roundUp(size: number): number {
  * parent's loader hooks (as engine/pool.ts does).
  */
 function newWorker(workerData: ImageWorkerInit): Worker {
+  const resourceLimits = WORKER_LIMITS;
   // Inside the single executable there is no file to start: the embedded bundle is evaluated.
   const embedded = embeddedWorker('image-scan-worker');
-  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData });
+  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData, resourceLimits });
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData });
+    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData, resourceLimits });
   const url = new URL('./scan-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, resourceLimits });
 }
 
 /** One file's outcome on the main thread: the fallback when no worker can take the batch. */
 function scanHere(scanner: YaraScanner, data: Buffer, flags: number): ScanOutcome {
   const outcome = scanLayerFile(scanner, data, flags);
   const want = (flags & WANT_SHA256) !== 0;
-  if (outcome.matches.length === 0 && !want) return outcome;
+  if (outcome.matches.length === 0 && !outcome.web && !want) return outcome;
   return { ...outcome, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
@@ -151,6 +168,7 @@ export class ImageScanPool implements ContentScanner {
 
   room(size: number): Buffer {
     if (size > BATCH_BYTES) {
+      // The spares are kept smallest first: the first that fits wastes least.
       const at = this.bigSpare.findIndex((b) => b.byteLength >= size);
       const buffer =
         at >= 0 ? (this.bigSpare.splice(at, 1)[0] as ArrayBuffer) : new ArrayBuffer(roundUp(size));
@@ -310,20 +328,22 @@ export class ImageScanPool implements ContentScanner {
   }
 
   /**
-   * Keeps a buffer back for the next batch (no more than there are workers), or for the next large
-   * file (the largest): a buffer allocated per batch or per large file is garbage the collector
-   * finds late, which showed in the peak RSS.
+   * Keeps a buffer back for the next batch (as many as can be out at once, so the batch buffers
+   * are allocated once), or for the next large files: a buffer allocated per batch or per large
+   * file is garbage the collector finds late, which showed in the peak RSS.
    */
   private recycle(buffer: ArrayBuffer): void {
     if (buffer.byteLength === BATCH_BYTES) {
-      if (this.spare.length < this.size) this.spare.push(buffer);
+      if (this.spare.length < 2 * this.size + 2) this.spare.push(buffer);
       return;
     }
     // One of the largest files (up to the 64 MiB scan limit) is not kept: it would stay resident.
     if (buffer.byteLength > MAX_SPARE_BYTES) return;
     this.bigSpare.push(buffer);
-    this.bigSpare.sort((a, b) => b.byteLength - a.byteLength);
-    this.bigSpare.length = Math.min(this.bigSpare.length, BIG_SPARES);
+    this.bigSpare.sort((a, b) => a.byteLength - b.byteLength);
+    let kept = this.bigSpare.reduce((n, b) => n + b.byteLength, 0);
+    // Past the budget the smallest go first: a large buffer serves small files too.
+    while (kept > BIG_SPARE_BYTES) kept -= (this.bigSpare.shift() as ArrayBuffer).byteLength;
   }
 
   /** A worker that failed: the batch it held is lost (its files get a scan-error), the rest go on. */

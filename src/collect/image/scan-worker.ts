@@ -38,7 +38,10 @@ export type FromImageWorker =
       /** The files hashed (ascending), and their digests, 32 bytes each in the same order. */
       hashed: Uint32Array;
       digests: Uint8Array;
-      /** Files with matches or an error (their sha256 is in `digests`); the rest found nothing. */
+      /**
+       * Files with matches, an error or a web decoding bomb (the sha256 of those with matches or a
+       * bomb is in `digests`); the rest found nothing.
+       */
       outcomes: [number, ScanOutcome][];
     }
   | { type: 'fatal'; message: string };
@@ -61,9 +64,10 @@ if (port) {
         const data = Buffer.from(buffer, files[at], files[at + 1]);
         const want = ((files[at + 2] as number) & WANT_SHA256) !== 0;
         const scanned = scanLayerFile(scanner, data, files[at + 2] as number);
-        const outcome = scanned.matches.length > 0 || scanned.error !== undefined ? scanned : undefined;
+        const outcome =
+          scanned.matches.length > 0 || scanned.error !== undefined || scanned.web ? scanned : undefined;
         if (outcome) outcomes.push([i, outcome]);
-        if (want || outcome?.matches.length) {
+        if (want || outcome?.matches.length || outcome?.web) {
           hashed.push(i);
           digests.push(digestOf(data));
         }

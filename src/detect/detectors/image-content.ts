@@ -1,7 +1,7 @@
 // Detector: files in a container image's layers that match a miner YARA rule, weighed the way the
 // host's content-match weighs a file (content-weight.ts), named by image, layer and build step. A
 // file a later layer deleted is still reported: anyone who pulls the image pulls that layer.
-import { levelRank, type Basis, type Level } from '../../model/finding.js';
+import { levelRank, type Basis, type Evidence, type Level } from '../../model/finding.js';
 import type { MessageData } from '../../model/localized.js';
 import type { Image, ImageFile } from '../../snapshot/image.js';
 import { cappedLevel, weighFile } from '../content-weight.js';
@@ -23,6 +23,8 @@ import { matchEvidence, matchFacts, ruleName, strongest } from './content-match.
 const MAX_FILES = 12;
 /** Matches listed in evidence per file, as content-match lists them. */
 const MAX_LISTED = 8;
+/** Refused decodings listed per file. */
+const MAX_BOMBS = 4;
 
 interface Weighed {
   file: ImageFile;
@@ -75,6 +77,10 @@ function weighImageFile(img: Image, file: ImageFile, started: Set<string>): Weig
     evidence: [
       imageFileEvidence(img, file),
       ...file.matches.slice(0, MAX_LISTED).map((m) => matchEvidence(m, 'file')),
+      // What the web normaliser refused to decode (a bomb): the payload behind it was not read.
+      ...(file.web?.bombs ?? [])
+        .slice(0, MAX_BOMBS)
+        .map((b): Evidence => ({ type: 'match', field: 'decoding refused', value: b })),
     ],
     // Nothing to do on this host: the playbook tells a person what to do with the image.
     remediate: [],

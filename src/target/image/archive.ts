@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ImageSkip } from '../../snapshot/image.js';
 import { archiveKey, archiveLinkTarget, normaliseEntryName } from './names.js';
-import { ExpansionBudget, decoderChain, sniffCodec } from './decode.js';
+import { ExpansionBudget, LimitError, decoderChain, sniffCodec } from './decode.js';
 import { BlobReader, type BlobContext, type BlobResult } from './blob.js';
 import { TarParser, type TarHeader, type TarSink } from './tar-parse.js';
 import type { LayerScan } from './types.js';
@@ -251,9 +251,10 @@ export async function readArchive(file: string, ctx: BlobContext): Promise<Archi
   } catch (err) {
     await sink.cut(err);
     await sink.done();
+    // A compressed `save` output that expands too far is a bomb, not a cut archive.
     out.skips.push({
       path: file,
-      reason: 'truncated',
+      reason: err instanceof LimitError ? err.reason : 'truncated',
       detail: `the archive cannot be read past this point: ${err instanceof Error ? err.message : String(err)}`,
     });
     return out;

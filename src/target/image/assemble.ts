@@ -85,6 +85,7 @@ function filesOf(scans: readonly (LayerScan | undefined)[], view: FinalView): Im
         inFinal: removedBy === undefined,
         ...(removedBy !== undefined ? { removedBy } : {}),
         matches: f.matches,
+        ...(f.web ? { web: f.web } : {}),
       });
     }
   });

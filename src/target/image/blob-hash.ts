@@ -11,6 +11,12 @@ export const OFF_THREAD_BYTES = 8 * 1024 * 1024;
 const STAGE_BYTES = 1024 * 1024;
 const MAX_OUT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The thread's heap: it holds a hash per blob and one message at a time, so Node's default young
+ * generation (sized for a server, tens of MiB) would only be resident memory nobody uses.
+ */
+const HASH_THREAD_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 };
+
 /** The thread's code: plain JavaScript, so it runs the same from dist/ and from the sources. */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -93,7 +99,7 @@ export class HashThread {
     if (this.failed) return undefined;
     if (this.worker) return this.worker;
     try {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      const w = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: HASH_THREAD_LIMITS });
       w.on('message', (m: Answer) => this.answered(m));
       w.on('error', (err) => this.fail(err));
       w.on('exit', (code) => {

@@ -43,9 +43,23 @@ export function sniffCodec(head: Buffer): Codec {
   return 'unknown';
 }
 
-/** A layer went past one of its limits: the reader records status `limit`. */
+/**
+ * Why a layer stopped at a limit, as the skip record names it: `decompression-bomb` (expanded far
+ * past its compressed size), `layer-limit` (past the bytes one layer may expand to), `entries-limit`,
+ * `zstd-window` (a frame asking for a window past the limit).
+ */
+export type LimitReason = 'decompression-bomb' | 'layer-limit' | 'entries-limit' | 'zstd-window';
+
+/** A layer went past one of its limits: the reader records status `limit` and a skip of `reason`. */
 export class LimitError extends Error {
   override name = 'LimitError';
+  // The message says what the limit was; `reason` names it for the skip record.
+  constructor(
+    message: string,
+    readonly reason: LimitReason,
+  ) {
+    super(message);
+  }
 }
 
 /** The expanded and compressed byte counts of one blob, checked against its limits. */
@@ -64,11 +78,12 @@ export class ExpansionBudget {
   add(n: number): void {
     this.expanded += n;
     if (this.expanded > this.maxBytes)
-      throw new LimitError(`expands past ${this.maxBytes} bytes (the per-layer limit)`);
+      throw new LimitError(`expands past ${this.maxBytes} bytes (the per-layer limit)`, 'layer-limit');
     if (this.expanded > this.ratioFrom && this.expanded > this.maxRatio * Math.max(1, this.compressed))
       throw new LimitError(
         `expands ${Math.round(this.expanded / Math.max(1, this.compressed))} times its compressed size ` +
           `(limit ${this.maxRatio}): a decompression bomb`,
+        'decompression-bomb',
       );
   }
 }
@@ -138,7 +153,10 @@ class ZstdDecode extends Transform {
         this.checked = true;
         const window = zstdWindow(chunk);
         if (window !== undefined && window > this.maxWindow)
-          throw new LimitError(`zstd frame asks for a ${window}-byte window (limit ${this.maxWindow})`);
+          throw new LimitError(
+            `zstd frame asks for a ${window}-byte window (limit ${this.maxWindow})`,
+            'zstd-window',
+          );
       }
       for (let at = 0; at < chunk.length; at += ZSTD_SLICE) this.d.push(chunk.subarray(at, at + ZSTD_SLICE));
       cb();

@@ -338,6 +338,9 @@ describe('codecs and bombs', () => {
       status: 'limit',
       note: expect.stringContaining('per-layer limit'),
     });
+    expect(capped.images[0]?.skips).toContainEqual(
+      expect.objectContaining({ layer: 0, reason: 'layer-limit' }),
+    );
     const ratio = await read(await oneLayer('bomb2', bomb), {
       limits: { maxRatio: 50, ratioFromBytes: 1024 * 1024 },
     });
@@ -345,6 +348,14 @@ describe('codecs and bombs', () => {
       status: 'limit',
       note: expect.stringContaining('decompression bomb'),
     });
+    // The bomb is a record of its own, which the report's image-bomb finding reads.
+    expect(ratio.images[0]?.skips).toContainEqual(
+      expect.objectContaining({
+        layer: 0,
+        reason: 'decompression-bomb',
+        detail: expect.stringContaining('times'),
+      }),
+    );
   });
 
   const zstdAvailable = zstd(Buffer.from('probe')) !== undefined;

@@ -232,6 +232,9 @@ export class LayerReader implements TarSink {
           ? 'layer data ends early; entries before the cut were read'
           : 'layer data is not a readable tar';
     this.failure = { status, note: `${what}: ${errorText(err)}` };
+    // A limit is a record of its own too (a bomb above all), whatever the skip cap says.
+    if (err instanceof LimitError)
+      this.scan.skips.push({ path: this.scan.key, reason: err.reason, detail: errorText(err) });
     for (const s of this.chain ?? []) s.destroy();
     // A file whose data was coming is cut (a limit says so itself).
     const f = this.open;
@@ -249,7 +252,7 @@ export class LayerReader implements TarSink {
   /** One tar entry (TarSink): placed in the layer's view; a regular file's data is read next. */
   entry(h: TarHeader): void {
     if (++this.scan.entries > this.ctx.limits.maxEntries)
-      throw new LimitError(`more than ${this.ctx.limits.maxEntries} entries`);
+      throw new LimitError(`more than ${this.ctx.limits.maxEntries} entries`, 'entries-limit');
     const name = normaliseEntryName(h.name);
     if (!name.ok) {
       if (name.reason === 'path-traversal')
@@ -418,7 +421,11 @@ export class LayerReader implements TarSink {
    */
   private land(file: LayerFile, o: ScanOutcome, data?: Buffer): void {
     if (o.error !== undefined) this.skip(file.path, 'scan-error', o.error);
-    const keep = o.matches.length > 0 || file.executable === true;
+    const bombs = o.web?.bombs ?? [];
+    // What a bomb hides was not read: a skip, and the file kept so the report can name it.
+    if (bombs.length > 0)
+      this.skip(file.path, 'decoding-bomb', `web content decoding refused: ${bombs.join('; ')}`);
+    const keep = o.matches.length > 0 || file.executable === true || o.web !== undefined;
     const sha256 = keep ? (o.sha256 ?? (data ? sha256Of(data) : undefined)) : undefined;
     const links = this.waiting.get(file) ?? [];
     this.waiting.delete(file);
@@ -429,6 +436,7 @@ export class LayerReader implements TarSink {
       }
       if (sha256 !== undefined) f.sha256 = sha256;
       if (o.form) f.form = o.form;
+      if (o.web) f.web = o.web;
       f.matches = o.matches;
     }
   }

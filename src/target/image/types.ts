@@ -2,7 +2,7 @@
 // layer blob (kept per blob until the manifest says which image uses it, in which order), and the
 // content scanner the caller injects (the YARA engine lives a layer above this module).
 import type { ContentMatch, FileForm } from '../../snapshot/content-match.js';
-import type { ImageLayer, ImageSkip } from '../../snapshot/image.js';
+import type { ImageFileWeb, ImageLayer, ImageSkip } from '../../snapshot/image.js';
 
 export interface ImageLimits {
   /** Files up to this size are read into memory and scanned; larger ones are hashed as a stream. */
@@ -56,6 +56,11 @@ export interface ScanOutcome {
   sha256?: string;
   /** The bytes could not be scanned (a timeout, an engine error): a `scan-error` skip. */
   error?: string;
+  /**
+   * A web file whose decoding the web normaliser refused (a bomb: far larger than the input, or
+   * nested past its depth) or stopped short of; the file is kept and a `decoding-bomb` skip said.
+   */
+  web?: ImageFileWeb;
 }
 
 /** What the reader wants besides the matches. */
@@ -111,6 +116,7 @@ export interface LayerFile {
   elf?: boolean;
   form?: FileForm;
   matches: ContentMatch[];
+  web?: ImageFileWeb;
 }
 
 export type LayerSkip = Omit<ImageSkip, 'layer'>;
