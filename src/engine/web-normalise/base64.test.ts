@@ -3,12 +3,14 @@
 // module comes out as bytes, and binary or non-base64 strings are left alone.
 import { describe, expect, it } from 'vitest';
 import {
+  cannotBeText,
   decodeAtobCalls,
   decodeBase64,
   decodeBase64Blobs,
   decodeFromCharCode,
   quotedBlobs,
 } from './base64.js';
+import { looksLikeText } from './literals.js';
 import { b64, wasmExporting } from './test-helpers.js';
 import { Budget, DEFAULT_NORMALISE_LIMITS } from './types.js';
 
@@ -123,5 +125,43 @@ describe('quotedBlobs', () => {
       for (let i = 0; i < count; i++) text += pieces[next() % pieces.length];
       expect(inOrder(quotedBlobs(text)), text).toEqual(byPattern(text));
     }
+  });
+});
+
+describe('cannotBeText', () => {
+  it('turns down identifiers and message keys, never a blob that decodes to text or a module', () => {
+    expect(cannotBeText('Cannot_find_name_0_Did_you_mean_1_2552')).toBe(true);
+    expect(cannotBeText('abcdefghijklmnopqrstuvwxyz0123456789')).toBe(true);
+    expect(cannotBeText(b64(LOADER))).toBe(false);
+    expect(cannotBeText(Buffer.from(LOADER).toString('base64url'))).toBe(false);
+    expect(cannotBeText(b64(`\t${LOADER}\r\n`))).toBe(false);
+    expect(cannotBeText(wasmExporting('mine').toString('base64'))).toBe(false);
+  });
+
+  it('agrees with decoding: whatever it turns down does not read as text once decoded', () => {
+    // Base64 strings mixing text-like groups with others, around looksLikeText's 95% line.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_';
+    let seed = 42;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    let turnedDown = 0;
+    for (let n = 0; n < 3000; n++) {
+      const text = Array.from({ length: 20 + (next() % 60) }, () =>
+        next() % 40 === 0 ? String.fromCharCode(next() % 256) : String.fromCharCode(0x20 + (next() % 95)),
+      ).join('');
+      let value = Buffer.from(text, 'latin1').toString(next() % 2 ? 'base64' : 'base64url');
+      // Now and then a group is replaced by arbitrary characters.
+      if (next() % 3 === 0) {
+        const at = 4 * (next() % Math.floor(value.length / 4));
+        value = value.slice(0, at) + alphabet[next() % 64] + value.slice(at + 1);
+      }
+      const bytes = decodeBase64(value);
+      if (!bytes) continue;
+      if (cannotBeText(value)) {
+        turnedDown++;
+        expect(looksLikeText(bytes.toString('latin1')), value).toBe(false);
+      }
+    }
+    // The check does turn some down, or it would be no shortcut.
+    expect(turnedDown).toBeGreaterThan(100);
   });
 });

@@ -380,6 +380,40 @@ function clearlyBinary(value: string): boolean {
   return printableRatio(head.toString('latin1')) < 0.5;
 }
 
+/** Each character's value in base64 (both alphabets), -1 for any other character. */
+const BASE64_VALUE = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries())
+  BASE64_VALUE[c.charCodeAt(0)] = i;
+BASE64_VALUE[0x2d] = 62; // - (URL-safe)
+BASE64_VALUE[0x5f] = 63; // _ (URL-safe)
+
+/** The base64 of a WebAssembly module's magic number, `\0asm`: such a blob is no text but is kept. */
+const WASM_BASE64 = 'AGFzbQ';
+
+/**
+ * Whether a blob cannot decode to what looksLikeText accepts, told from its characters without
+ * decoding it. The first character of each group of four holds the top six bits of a decoded
+ * byte, and a byte printableRatio counts (tab, line breaks, 0x20-0x7e) leaves only the values 2,
+ * 3 and 8-31 there; each group starting otherwise decodes to at least one byte it does not count.
+ * More such groups than 5% of the decoded bytes is below looksLikeText's 95%, so the answer is the
+ * same as decoding would give. Most quoted "blobs" of a clean bundle are long identifiers and
+ * message keys (`Cannot_find_name_0_2304`), which fail here at a few characters' cost instead of
+ * a decode each.
+ */
+export function cannotBeText(value: string): boolean {
+  if (value.startsWith(WASM_BASE64)) return false;
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 0x3d) end--;
+  const limit = Math.floor((end * 3) / 4) * 0.05;
+  let bad = 0;
+  for (let i = 0; i < end; i += 4) {
+    const c = value.charCodeAt(i);
+    const v = c < 128 ? (BASE64_VALUE[c] as number) : -1;
+    if (v !== 2 && v !== 3 && (v < 8 || v > 31) && ++bad > limit) return true;
+  }
+  return false;
+}
+
 /** Every long base64 string that decodes to text (or to a WebAssembly module), listed one per line. */
 export function decodeBase64Blobs(text: string, budget: Budget, has: Has = searchText(text)): DecodeStep[] {
   const fragments: string[] = [];
@@ -388,6 +422,7 @@ export function decodeBase64Blobs(text: string, budget: Budget, has: Has = searc
   let length = 0;
   for (const blob of base64Blobs(text, has)) {
     if (fragments.length >= MAX_FRAGMENTS) break;
+    if (cannotBeText(blob.value)) continue;
     // An argument of a decoding call is the call's rewrite's business, not a piece beside the code.
     if (DECODED_BY_CALL.test(text.slice(Math.max(0, blob.index - 24), blob.index))) continue;
     if (clearlyBinary(blob.value)) continue;

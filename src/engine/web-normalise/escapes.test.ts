@@ -1,7 +1,7 @@
 // Tests the escape decoders: JavaScript \x / \u escapes (and the quotes and backslashes they must
 // leave alone) and percent-encoded strings of the kind unescape() and decodeURIComponent() undo.
 import { describe, expect, it } from 'vitest';
-import { decodeJsEscapes, decodePercent } from './escapes.js';
+import { decodeJsEscapes, decodePercent, escapesAlnum } from './escapes.js';
 import { hexEscape } from './test-helpers.js';
 
 describe('decodeJsEscapes', () => {
@@ -32,5 +32,41 @@ describe('decodePercent', () => {
   it('leaves URLs with an odd escape alone, and requotes a decoded text that holds the quote', () => {
     expect(decodePercent(`fetch("https://example.invalid/a%20b?q=%2F")`)).toEqual([]);
     expect(decodePercent(`x='%41%42%43%44%45%46%27'`)[0]?.text).toBe(`x="ABCDEF'"`);
+  });
+});
+
+describe('escapesAlnum', () => {
+  it('counts the escaped letters and digits the pattern counts', () => {
+    const pattern =
+      /\\(?:x(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])|u(?:00|\{0*)(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]))/g;
+    const pieces = [
+      '\\',
+      'x',
+      'u',
+      '{',
+      '}',
+      '0',
+      '00',
+      '3',
+      '4',
+      '6',
+      '7',
+      '9',
+      'a',
+      'A',
+      'f',
+      'g',
+      'Z',
+      ' ',
+    ];
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      const count = 1 + (next() % 24);
+      for (let i = 0; i < count; i++) text += pieces[next() % pieces.length];
+      const matches = text.match(pattern)?.length ?? 0;
+      for (const k of [1, 2, 4]) expect(escapesAlnum(text, k), `${text} (${k})`).toBe(matches >= k);
+    }
   });
 });

@@ -23,24 +23,52 @@ const ALNUM = /[A-Za-z0-9]/;
  */
 const MIN_ESCAPED_ALNUM = 4;
 
-/** A letter or digit escaped, in any of the forms decodeJsEscapes reads: a cheap count before it. */
-const ESCAPED_ALNUM =
-  /\\(?:x(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])|u(?:00|\{0*)(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]))/g;
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
 
-/** Whether `re` (global) matches at least `n` times: read only as far as the n-th match. */
-function atLeast(text: string, re: RegExp, n: number): boolean {
-  re.lastIndex = 0;
+function isAlnumCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/**
+ * Whether the backslash at `at` escapes a letter or digit in a form decodeJsEscapes reads: `\xNN`,
+ * `\u00NN` or `\u{0…NN}`, as /\\(?:x(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])|u(?:00|\{0*)(?:…))/ finds
+ * them. Read by hand from the backslashes: the pattern, run over every bundle holding a `\x` or
+ * `\u`, cost more than the rest of the decoder.
+ */
+function escapedAlnumAt(text: string, at: number): boolean {
+  let i = at + 1;
+  const kind = text.charCodeAt(i);
+  if (kind === 0x78) i++;
+  else if (kind === 0x75) {
+    if (text.charCodeAt(i + 1) === 0x7b) {
+      i += 2;
+      while (text.charCodeAt(i) === 0x30) i++;
+    } else if (text.charCodeAt(i + 1) === 0x30 && text.charCodeAt(i + 2) === 0x30) i += 3;
+    else return false;
+  } else return false;
+  const high = hexValue(text.charCodeAt(i));
+  const low = hexValue(text.charCodeAt(i + 1));
+  return high >= 0 && low >= 0 && isAlnumCode(high * 16 + low);
+}
+
+/** Whether the text escapes at least `n` letters or digits (escapedAlnumAt): read only as far as the n-th. */
+export function escapesAlnum(text: string, n: number): boolean {
   let found = 0;
-  while (found < n && re.exec(text)) found++;
-  re.lastIndex = 0;
-  return found >= n;
+  for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at + 1))
+    if (escapedAlnumAt(text, at) && ++found >= n) return true;
+  return false;
 }
 
 export function decodeJsEscapes(text: string, _budget?: Budget, has: Has = searchText(text)): DecodeStep[] {
   if (!has('\\x') && !has('\\u')) return [];
   // A bundle escapes a few symbols (\u00a0, \x3c); without enough escaped letters there is
   // nothing to rewrite, and the full pass with its rewritten copy is skipped.
-  if (!atLeast(text, ESCAPED_ALNUM, MIN_ESCAPED_ALNUM)) return [];
+  if (!escapesAlnum(text, MIN_ESCAPED_ALNUM)) return [];
   let alnum = 0;
   // `\\\\` is consumed as a pair so that "\\x41" (a backslash, then "x41") stays as it is.
   const re = /\\(?:\\|x([0-9a-fA-F]{2})|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4}))/g;

@@ -111,12 +111,20 @@ export function scanNeedles(data: Buffer, text: string, php: boolean): Has | und
   }
   const found = new Set<string>();
   for (const m of matched) {
-    const id = m.ruleIdentifier;
-    const i = Number(id.slice(1));
-    const word = id.startsWith('n') ? NEEDLES[i] : PHP_NEEDLES[i];
+    const word = WORD_OF_RULE.get(m.ruleIdentifier);
     if (word !== undefined) found.add(word);
   }
-  const scanned = new Set<string>(php ? [...NEEDLES, ...PHP_NEEDLES] : NEEDLES);
-  const search = searchText(text);
-  return (needle) => (scanned.has(needle) ? found.has(needle) : search(needle));
+  const scanned = php ? SCANNED_WITH_PHP : SCANNED;
+  let search: Has | undefined;
+  // A word the engine does not look for (`\\x`, `&#`) is searched for in the text when first asked.
+  return (needle) => (scanned.has(needle) ? found.has(needle) : (search ??= searchText(text))(needle));
 }
+
+/** Each word rule's word, by the rule's name (see source). */
+const WORD_OF_RULE = new Map<string, string>([
+  ...NEEDLES.map((n, i) => [`n${i}`, n] as [string, string]),
+  ...PHP_NEEDLES.map((n, i) => [`p${i}`, n] as [string, string]),
+]);
+/** The words the engine looks for, without and with PHP's: fixed, so not built per file. */
+const SCANNED: ReadonlySet<string> = new Set<string>(NEEDLES);
+const SCANNED_WITH_PHP: ReadonlySet<string> = new Set<string>([...NEEDLES, ...PHP_NEEDLES]);
