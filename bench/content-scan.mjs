@@ -53,8 +53,15 @@ if (process.argv[2] === '--child') {
   // Every thread of the process: the main thread and both scan workers.
   const cpu = process.cpuUsage();
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  const pairs = content.files.flatMap((f) => f.matches.map((m) => `${m.rule} ${f.path}`));
-  writeFileSync(out, JSON.stringify({ stats: content.stats, wallMs, cpuS, pairs }));
+  // yara reads bytes as written: the matches on a layer the web normaliser decoded are ours alone,
+  // kept apart so the two sides are compared on the same ground.
+  const pairsOf = (decoded) =>
+    content.files.flatMap((f) =>
+      f.matches.filter((m) => Boolean(m.decoded) === decoded).map((m) => `${m.rule} ${f.path}`),
+    );
+  const pairs = pairsOf(false);
+  const decodedPairs = pairsOf(true);
+  writeFileSync(out, JSON.stringify({ stats: content.stats, wallMs, cpuS, pairs, decodedPairs }));
   process.exit(0);
 }
 
@@ -249,6 +256,10 @@ async function main() {
         (onlyMh.length ? `\n  only minehunter: ${onlyMh.slice(0, 10).join('; ')}` : '') +
         (warmSame ? '' : '\n  the warm rescan found different matches'),
     );
+    if (cold.decodedPairs.length)
+      console.log(
+        `found only in decoded text (yara reads bytes as written): ${cold.decodedPairs.slice(0, 10).join('; ')}`,
+      );
     if (onlyYara.length || onlyMh.length || !warmSame) process.exitCode = 1;
   } finally {
     if (keep) console.log(`kept ${work}`);
