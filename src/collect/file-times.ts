@@ -95,11 +95,14 @@ export async function stampProcessFiles(
       const dir = path.join(ctx.procDir, String(p.pid));
       const onDisk = !p.exeDeleted && !p.exeMemfd;
       const hostView = onDisk && !p.container;
-      const exe = await first([
-        ...(live ? [[path.join(dir, 'exe'), false] as [string, boolean]] : []),
-        ...((live ? hostView : onDisk) ? [[p.exe, true] as [string, boolean]] : []),
-      ]);
-      if (exe) p.exeTimes = fileTimes(exe);
+      // Usually set already by the process walk's executable hasher, from the stat it keys on.
+      if (!p.exeTimes) {
+        const exe = await first([
+          ...(live ? [[path.join(dir, 'exe'), false] as [string, boolean]] : []),
+          ...((live ? hostView : onDisk) ? [[p.exe, true] as [string, boolean]] : []),
+        ]);
+        if (exe) p.exeTimes = fileTimes(exe);
+      }
       const configs: NonNullable<ProcessInfo['configFiles']> = [];
       for (const arg of configArgs(p.argv, p.exe)) {
         const absolute = path.posix.isAbsolute(arg);

@@ -2,6 +2,7 @@
 // variables, mapped libraries, CPU sampled over a short window, and the socket inodes each one holds.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { fileTimes, type FileTimes } from '../file-times.js';
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -229,6 +230,8 @@ interface HashResult {
   sha256?: string;
   size?: number;
   error?: unknown;
+  /** The executable's times, from the same stat that keys the hash (collect/file-times.ts). */
+  times?: FileTimes;
 }
 
 /** A tiny semaphore: hashing is CPU-bound, so more than one per core only adds memory. */
@@ -404,6 +407,7 @@ class ExeHasher {
       this.hash(info.pid, exe.path, exe.deleted, info.exeMemfd).then((h) => {
         if (h.sha256 !== undefined) info.exeSha256 = h.sha256;
         if (h.size !== undefined) info.exeSize = h.size;
+        if (h.times !== undefined) info.exeTimes = h.times;
         if (h.error !== undefined) {
           (info.readErrors ??= []).push(`exe-hash: ${errnoCode(h.error) ?? errorMessage(h.error)}`);
           this.log.add(path.join(dir, 'exe'), h.error);
@@ -428,11 +432,15 @@ class ExeHasher {
       file = await this.ctx.fs.hostPath(exe);
     }
     let key: string;
+    let times: FileTimes | undefined;
     try {
       // Same device, inode, size and mtime: the same bytes, hashed once however many run it. A file
       // replaced on disk is a new inode (or a new mtime when rewritten in place), so it is hashed again.
       const st = statSync(file);
       key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+      // On a live host the timeline's times of the program come from this stat too: no second stat
+      // per process (collect/file-times.ts stamps the rest, and offline roots, itself).
+      if (this.live && st.isFile()) times = fileTimes(st);
     } catch (err) {
       return isGone(err) ? {} : { error: err };
     }
@@ -443,7 +451,7 @@ class ExeHasher {
       );
       this.hashes.set(key, pending);
     }
-    return pending;
+    return times ? { ...(await pending), times } : pending;
   }
 }
 
