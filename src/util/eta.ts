@@ -59,10 +59,16 @@ export function fractionDone(p: ProgressPoint, expected: ExpectedTotals = {}): n
 /**
  * Keeps the last reading with a known fraction before any progress as its origin, so the time spent
  * before the scan proper (rules compiling, processes read, the first batch on its way) does not slow
- * the rate; the time left is the fraction still to do at the average rate since then.
+ * the rate. The time left is the fraction still to do at the rate of the more recent half of the
+ * time since the origin (never less than a second): a scan speeds up after its start (workers warm,
+ * the page cache's writeback of a freshly written tree ends) and the average since the origin then
+ * says too long (measured on one core: "5 s left" halfway with 2.7 s really left), while half the
+ * scan so far is still long enough to smooth the bar's redraws (a window of a few seconds was not).
  */
 export class EtaEstimator {
   private origin: { atMs: number; fraction: number } | undefined;
+  /** Readings since the origin, oldest first; those before the window's start are dropped. */
+  private recent: { atMs: number; fraction: number }[] = [];
 
   constructor(private expected: ExpectedTotals = {}) {}
 
@@ -75,18 +81,33 @@ export class EtaEstimator {
   setExpected(expected: ExpectedTotals): void {
     this.expected = expected;
     this.origin = undefined;
+    this.recent = [];
   }
 
   update(p: ProgressPoint): Estimate | undefined {
     const fraction = fractionDone(p, this.expected);
     if (fraction === undefined) return undefined;
     // No progress since the origin yet (or less, as expected totals arrive): the origin moves up.
-    if (!this.origin || fraction <= this.origin.fraction) this.origin = { atMs: p.atMs, fraction };
-    const done = fraction - this.origin.fraction;
+    if (!this.origin || fraction <= this.origin.fraction) {
+      this.origin = { atMs: p.atMs, fraction };
+      this.recent = [];
+    }
+    this.recent.push({ atMs: p.atMs, fraction });
     const elapsed = p.atMs - this.origin.atMs;
-    if (done < MIN_FRACTION || elapsed < MIN_ELAPSED_MS) return { fraction };
-    const secondsLeft = ((1 - fraction) * elapsed) / done / 1000;
+    if (fraction - this.origin.fraction < MIN_FRACTION || elapsed < MIN_ELAPSED_MS) return { fraction };
+    const from = this.windowStart(p.atMs - Math.max(MIN_ELAPSED_MS, elapsed / 2));
+    const done = fraction - from.fraction;
+    if (done <= 0) return { fraction };
+    const secondsLeft = ((1 - fraction) * (p.atMs - from.atMs)) / done / 1000;
     return { fraction, secondsLeft };
+  }
+
+  /** The last reading at or before `atMs` (the origin at worst); older readings are dropped. */
+  private windowStart(atMs: number): { atMs: number; fraction: number } {
+    let i = 0;
+    while (i + 1 < this.recent.length && this.recent[i + 1]!.atMs <= atMs) i++;
+    if (i > 0) this.recent.splice(0, i);
+    return this.recent[0] ?? this.origin!;
   }
 }
 
