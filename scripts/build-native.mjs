@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(repo, 'native', 'dirstat.c');
 const output = path.join(repo, 'dist', 'native', 'dirstat.node');
+// Links against the symbol versions glibc 2.28 has, so the single executable's copy loads there too.
+const glibcFloor = path.join(repo, 'native', 'glibc-2.28.h');
 
 function headerDir() {
   const candidates = [
@@ -27,7 +29,8 @@ function skip(why) {
 
 if (process.platform !== 'linux')
   skip(`the native lister is built on Linux only (this is ${process.platform})`);
-if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) process.exit(0);
+const newest = Math.max(statSync(source).mtimeMs, statSync(glibcFloor).mtimeMs);
+if (existsSync(output) && statSync(output).mtimeMs >= newest) process.exit(0);
 const include = headerDir();
 if (!include) skip('Node-API headers (node_api.h) not found');
 const cc = process.env.CC || 'cc';
@@ -42,6 +45,8 @@ try {
       '-Wextra',
       '-shared',
       '-fPIC',
+      '-include',
+      glibcFloor,
       '-I',
       include,
       '-o',

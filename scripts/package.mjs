@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -16,6 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -108,6 +110,97 @@ async function bundle(esbuild, entry, outfile) {
   });
 }
 
+/** The header that links an addon against the symbol versions glibc 2.28 has (see its comment). */
+const GLIBC_FLOOR_HEADER = path.join(repo, 'native', 'glibc-2.28.h');
+const GLIBC_FLOOR = '2.28';
+
+/** node-gyp as npm ships it, next to this node (official tarballs, NodeSource) or Debian's. */
+function nodeGyp() {
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    '/usr/share/nodejs/node-gyp/bin/node-gyp.js',
+  ];
+  return candidates.find((c) => c && existsSync(c));
+}
+
+/**
+ * better-sqlite3 as npm built it here links against this machine's glibc (2.34 symbols on Debian 12),
+ * so the executable's cache would not load on a glibc 2.28 host. A second build of the same sources
+ * with the floor header is made once and kept in dist/native, keyed by the package's version and the
+ * header's hash (about two minutes of compiling SQLite on two cores).
+ */
+function sqliteAddon() {
+  const pkgDir = path.join(repo, 'node_modules', 'better-sqlite3');
+  if (!existsSync(path.join(pkgDir, 'package.json')))
+    fail('node_modules/better-sqlite3 is missing: run npm install');
+  const version = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
+  const key = `${version} ${createHash('sha256').update(readFileSync(GLIBC_FLOOR_HEADER)).digest('hex')}`;
+  const out = path.join(repo, 'dist', 'native', 'better_sqlite3-glibc-floor.node');
+  const keyFile = `${out}.key`;
+  if (existsSync(out) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return out;
+  const gyp = nodeGyp();
+  if (!gyp) fail('node-gyp (shipped with npm) not found: cannot build better-sqlite3 for glibc 2.28');
+  const nodedir = path.resolve(path.dirname(process.execPath), '..');
+  const build = path.join(repo, 'dist', 'native', 'better-sqlite3-build');
+  rmSync(build, { recursive: true, force: true });
+  mkdirSync(build, { recursive: true });
+  for (const part of ['binding.gyp', 'deps', 'src', 'package.json'])
+    cpSync(path.join(pkgDir, part), path.join(build, part), { recursive: true });
+  step(`building better-sqlite3 ${version} for glibc >= ${GLIBC_FLOOR} (node-gyp, once; a few minutes)`);
+  const flags = `-include ${GLIBC_FLOOR_HEADER}`;
+  const args = [gyp, 'rebuild', '--release', '-j', String(Math.max(1, os.availableParallelism()))];
+  // Headers of this node where it has them (an install prefix with include/node), else node-gyp's cache.
+  if (existsSync(path.join(nodedir, 'include', 'node', 'common.gypi'))) args.push(`--nodedir=${nodedir}`);
+  const built = spawnSync(process.execPath, args, {
+    cwd: build,
+    env: { ...process.env, CFLAGS: flags, CXXFLAGS: flags },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (built.status !== 0)
+    fail(`node-gyp could not build better-sqlite3:\n${(built.stdout + built.stderr).slice(-4000)}`);
+  copyFileSync(path.join(build, 'build', 'Release', 'better_sqlite3.node'), out);
+  writeFileSync(keyFile, key);
+  rmSync(build, { recursive: true, force: true });
+  return out;
+}
+
+/**
+ * The newest glibc symbol version an ELF file asks for (objdump -T), or undefined without objdump.
+ * The executable is meant for hosts with glibc 2.28 and later: node itself and every addon it
+ * carries must ask for nothing newer.
+ */
+function glibcNeeded(file) {
+  const dumped = spawnSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (dumped.status !== 0) return undefined;
+  const versions = [...dumped.stdout.matchAll(/\(GLIBC_(\d+)\.(\d+)(?:\.\d+)?\)/g)].map((m) => [
+    Number(m[1]),
+    Number(m[2]),
+  ]);
+  versions.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const newest = versions.at(-1);
+  return newest ? `${newest[0]}.${newest[1]}` : '2.0';
+}
+
+function checkGlibcFloor(files) {
+  const [floorMajor, floorMinor] = GLIBC_FLOOR.split('.').map(Number);
+  for (const file of files) {
+    const needed = glibcNeeded(file);
+    if (needed === undefined) {
+      step('objdump (binutils) is not available: the glibc floor of the executable was not checked');
+      return;
+    }
+    const [major, minor] = needed.split('.').map(Number);
+    if (major > floorMajor || (major === floorMajor && minor > floorMinor))
+      fail(
+        `${path.relative(repo, file)} needs glibc ${needed}; the executable must run with glibc ${GLIBC_FLOOR}`,
+      );
+  }
+  step(`checked: node and every native addon need glibc ${GLIBC_FLOOR} or older`);
+}
+
 /** Every file of the embedded tree: key (path inside the unpacked directory) -> source file. */
 function assetFiles() {
   const files = {};
@@ -117,9 +210,7 @@ function assetFiles() {
       if (statSync(file).isFile()) files[`${dir}/${name}`] = file;
     }
   files['package.json'] = path.join(repo, 'package.json');
-  const sqlite = path.join(repo, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
-  if (!existsSync(sqlite)) fail(`${sqlite} is missing: run npm install (better-sqlite3 builds it)`);
-  files['native/better_sqlite3.node'] = sqlite;
+  files['native/better_sqlite3.node'] = sqliteAddon();
   const yaraDir = path.join(repo, 'node_modules', YARA_X);
   const yaraPkg = JSON.parse(readFileSync(path.join(yaraDir, 'package.json'), 'utf8'));
   files['native/yara-x.node'] = path.join(yaraDir, yaraPkg.main);
@@ -197,6 +288,12 @@ async function main() {
   await bundle(esbuild, 'src/collect/image/scan-worker.ts', path.join(work, 'image-scan-worker.js'));
 
   const { files, versions } = assetFiles();
+  checkGlibcFloor([
+    process.execPath,
+    ...Object.keys(files)
+      .filter((k) => k.endsWith('.node'))
+      .map((k) => files[k]),
+  ]);
   const manifest = { hash: contentHash(files), files: Object.keys(files).sort(), versions };
   writeFileSync(path.join(work, 'manifest.json'), JSON.stringify(manifest));
   // Gzipped: a third of the addons' size, and no rule or IOC string in clear in the executable.

@@ -1,8 +1,9 @@
 // End-to-end against the single executable (dist/minehunter-linux-x64, `npm run package`), not the
 // checkout: it starts with an empty environment, finds the miner of a fixture root as the checkout
-// does, writes reports, scans file contents with its cache, copes with a noexec /tmp and refuses a
-// planted NODE_OPTIONS. Builds the executable first when it is missing or older than its sources.
-import { execFile, spawn } from 'node:child_process';
+// does, writes reports, scans file contents with its cache, copes with a noexec /tmp, needs no glibc
+// newer than 2.28 and refuses a planted NODE_OPTIONS. Builds the executable first when it is missing
+// or older than its sources.
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -215,6 +216,33 @@ describe('the single executable', () => {
       expect(nowhere.stderr).toMatch(/Set MINEHUNTER_TMP to a writable directory/);
     },
     60_000,
+  );
+
+  // The executable is for hosts with glibc 2.28 and later (RHEL 8, Debian 10): neither it nor an
+  // addon it unpacks may ask the host's C library for a newer symbol version than 2.28 had.
+  it.skipIf(spawnSync('objdump', ['--version'], { stdio: 'ignore' }).status !== 0)(
+    'asks the host for nothing newer than glibc 2.28, in itself and in every addon it unpacks',
+    async () => {
+      expect((await runBinary(['--version'], env)).code).toBe(0);
+      const unpacked = readdirSync(path.join(tmp, 'unpack'), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('.node'))
+        .map((e) => path.join(e.parentPath, e.name));
+      expect(unpacked.map((f) => path.basename(f)).sort()).toEqual(
+        expect.arrayContaining(['better_sqlite3.node', 'yara-x.node']),
+      );
+      const newest = (file: string): string => {
+        const dumped = spawnSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+        const versions = [...dumped.stdout.matchAll(/\(GLIBC_(\d+)\.(\d+)/g)].map(
+          (m) => Number(m[1]) * 1000 + Number(m[2]),
+        );
+        const top = Math.max(...versions);
+        return `${Math.floor(top / 1000)}.${top % 1000}`;
+      };
+      const needs = Object.fromEntries([BINARY, ...unpacked].map((f) => [path.basename(f), newest(f)]));
+      for (const [file, version] of Object.entries(needs))
+        expect(Number(version.split('.')[1]), `${file} needs glibc ${version}`).toBeLessThanOrEqual(28);
+    },
+    30_000,
   );
 
   it('refuses to run with NODE_OPTIONS set, and never runs its preload', async () => {
