@@ -13,27 +13,56 @@ import { readFileSync } from 'node:fs';
 /** The first bytes of every masked file: a binary start (like PNG's) so no tool takes it for text. */
 export const MASK_HEADER = Buffer.from([0x89, 0x4d, 0x48, 0x4d, 0x01, 0x0d, 0x0a, 0x1a]); // \x89 M H M 1 \r \n \x1a
 
+/** The key stream's length: a prime, so its period lines up with no record or page size. */
+const KEY_BYTES = 4093;
+
+interface KeyStream {
+  /** The KEY_BYTES of the stream. */
+  bytes: Buffer;
+  /** The stream four times over as 32-bit words: word j of any aligned data takes word j % KEY_BYTES. */
+  words: Uint32Array;
+}
+
+let keyStream: KeyStream | undefined;
+
 /**
- * 4093 bytes (a prime, so the stream's period lines up with no record or page size) drawn from a
- * sha256 chain over a fixed seed: fixed forever, since masked files written by one version must be
- * read by the next.
+ * 4093 bytes drawn from a sha256 chain over a fixed seed: fixed forever, since masked files written
+ * by one version must be read by the next. Built on first use, not at import: most commands that
+ * load this module (every scan does, through the rule and IOC loaders) may never mask a byte, and
+ * start-up is part of every command's time (issue 17).
  */
-const KEY_STREAM: Buffer = (() => {
-  const out = Buffer.alloc(4093);
+function key(): KeyStream {
+  if (keyStream) return keyStream;
+  const bytes = Buffer.alloc(KEY_BYTES);
   let block = createHash('sha256').update('minehunter mask v1').digest();
-  for (let i = 0; i < out.length; i += block.length) {
-    block.copy(out, i);
+  for (let i = 0; i < bytes.length; i += block.length) {
+    block.copy(bytes, i);
     block = createHash('sha256').update(block).digest();
   }
-  return out;
-})();
+  // lcm(4, 4093) bytes: the stream lines up with 32-bit words again after four periods.
+  const words = new Uint32Array(KEY_BYTES);
+  const wordBytes = new Uint8Array(words.buffer);
+  for (let i = 0; i < wordBytes.length; i++) wordBytes[i] = bytes[i % KEY_BYTES]!;
+  keyStream = { bytes, words };
+  return keyStream;
+}
 
+/**
+ * `data` from `offset` on, XORed with the key stream from its start. Four bytes at a time where the
+ * output is aligned (a compiled rule set is megabytes, unmasked on every scan), byte by byte for the
+ * rest; the same bytes either way.
+ */
 function xor(data: Uint8Array, offset: number): Buffer {
-  const out = Buffer.allocUnsafe(data.length - offset);
-  const period = KEY_STREAM.length;
-  for (let i = 0, k = 0; i < out.length; i++, k = k + 1 === period ? 0 : k + 1) {
-    out[i] = data[offset + i]! ^ KEY_STREAM[k]!;
+  const n = data.length - offset;
+  const out = Buffer.allocUnsafe(n);
+  out.set(data.subarray(offset));
+  const { bytes, words } = key();
+  const whole = out.byteOffset % 4 === 0 ? n >>> 2 : 0;
+  if (whole > 0) {
+    const view = new Uint32Array(out.buffer, out.byteOffset, whole);
+    for (let j = 0, k = 0; j < whole; j++, k = k + 1 === KEY_BYTES ? 0 : k + 1) view[j]! ^= words[k]!;
   }
+  for (let i = whole * 4; i < n; i++) out[i]! ^= bytes[i % KEY_BYTES]!;
   return out;
 }
 

@@ -6,15 +6,15 @@
 // escapes a hook on the exported readdir symbol; `ps` and `find` do not. A rootkit that hooks more (or
 // a kernel one) hides from both, which the direct /proc/PID probe still sees.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
 import type { Hidden, HiddenFile, HiddenProcess, Preload } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, errnoCode, mapLimit } from '../support.js';
+import { CollectorLog, errnoCode } from '../support.js';
 import { parseLinkTarget, splitNul } from './processes.js';
 
 const execFileP = promisify(execFile);
@@ -279,47 +279,67 @@ export function scriptOperand(argv: string[]): string | undefined {
 }
 
 /** The process still exists and its root can be looked through (it did not exit meanwhile). */
-async function stillRunning(ctx: CollectContext, pid: number): Promise<boolean> {
+function stillRunning(ctx: CollectContext, pid: number): boolean {
   try {
-    await stat(path.join(ctx.procDir, String(pid), 'root', '.'));
-    return true;
+    return (
+      statSync(path.join(ctx.procDir, String(pid), 'root', '.'), { throwIfNoEntry: false }) !== undefined
+    );
   } catch {
     return false;
   }
 }
 
+/**
+ * Whether `place` is missing from the process's view (ENOENT or ENOTDIR); any other answer, an
+ * error included, counts as present. Asked on the spot: a host runs hundreds of interpreters, and
+ * an lstat through the thread pool each, queued behind the process walk, cost more than the
+ * lstat (issue 17).
+ */
+function goneFor(ctx: CollectContext, pid: number, place: string): boolean {
+  try {
+    // Through the process's own root on a live system: it may live in another mount namespace.
+    const st =
+      ctx.proc === 'live'
+        ? lstatSync(path.join(ctx.procDir, String(pid), 'root', place), { throwIfNoEntry: false })
+        : ctx.fs.lstatSync(place);
+    return st === undefined;
+  } catch (err) {
+    return errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR';
+  }
+}
+
 /** Interpreters whose script file is gone: the dropper ran it and removed it. */
-export async function findDeletedScripts(
+export function findDeletedScripts(
   ctx: CollectContext,
   processes: ProcessInfo[],
 ): Promise<Hidden['deletedScripts']> {
   const out: Hidden['deletedScripts'] = [];
-  await mapLimit(processes, 16, async (p) => {
-    if (p.kernelThread || !p.exe) return;
+  for (const p of processes) {
+    if (p.kernelThread || !p.exe) continue;
     const interpreter = path.posix.basename(p.exe);
-    if (!INTERPRETER.test(interpreter)) return;
+    if (!INTERPRETER.test(interpreter)) continue;
     const script = scriptOperand(p.argv);
     // An empty operand is a program that rewrote its own argv (npm does), not a script.
-    if (script === undefined || script === '') return;
-    if (!script.startsWith('/') && (!p.cwd || p.cwdDeleted)) return;
+    if (script === undefined || script === '') continue;
+    if (!script.startsWith('/') && (!p.cwd || p.cwdDeleted)) continue;
     const abs = script.startsWith('/') ? script : path.posix.join(p.cwd ?? '/', script);
     // `sh x.sh` may also have found x.sh through PATH: a bare name counts as gone only if it is in neither.
     const places = script.includes('/') ? [abs] : [abs, ...SCRIPT_PATH.map((d) => `${d}/${script}`)];
-    for (const place of places) {
-      try {
-        // Through the process's own root on a live system: it may live in another mount namespace.
-        if (ctx.proc === 'live') await lstat(path.join(ctx.procDir, String(p.pid), 'root', place));
-        else await ctx.fs.lstat(place);
-        return;
-      } catch (err) {
-        if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') return;
-      }
-    }
+    if (!places.every((place) => goneFor(ctx, p.pid, place))) continue;
     // A process that ended during the scan takes /proc/PID/root with it: its script is not "gone".
-    if (ctx.proc === 'live' && !(await stillRunning(ctx, p.pid))) return;
+    if (ctx.proc === 'live' && !stillRunning(ctx, p.pid)) continue;
     out.push({ pid: p.pid, interpreter, path: abs });
-  });
-  return out.sort((a, b) => a.pid - b.pid);
+  }
+  return Promise.resolve(out.sort((a, b) => a.pid - b.pid));
+}
+
+/** The names in `dir` as our own listing gives them, or undefined when it cannot be listed. */
+function namesIn(dir: string): Set<string> | undefined {
+  try {
+    return new Set(readdirSync(dir));
+  } catch {
+    return undefined;
+  }
 }
 
 interface Candidate {
@@ -383,31 +403,19 @@ export async function findHiddenFiles(
   }
   const unique = new Map<string, Candidate>();
   for (const c of candidates) if (!unique.has(c.path)) unique.set(c.path, c);
-  const existing: Candidate[] = [];
-  await mapLimit([...unique.values()], 16, async (c) => {
+  // On the spot (a few hundred lstats, microseconds each), not through the busy thread pool.
+  const existing = [...unique.values()].filter((c) => {
     try {
-      await lstat(c.path);
-      existing.push(c);
+      return lstatSync(c.path, { throwIfNoEntry: false }) !== undefined;
     } catch {
-      // gone or never there: nothing to hide
+      return false; // not there to be seen: nothing to hide
     }
   });
   const dirs = [...new Set(existing.map((c) => path.posix.dirname(c.path)))].sort();
   const notes: string[] = [];
   const [byFind, byNode] = await Promise.all([
     listWithFind(dirs),
-    Promise.all(
-      dirs.map(
-        async (d) =>
-          [
-            d,
-            await readdir(d).then(
-              (names) => new Set(names),
-              () => undefined,
-            ),
-          ] as const,
-      ),
-    ),
+    Promise.resolve(dirs.map((d) => [d, namesIn(d)] as const)),
   ]);
   if (!byFind) notes.push('find not available: hidden files compared with our own listing only');
   const nodeMap = new Map(byNode);
@@ -422,8 +430,8 @@ export async function findHiddenFiles(
     if (found && !found.has(name)) missingFrom.push('find');
     if (missingFrom.length === 0) continue;
     // Listed again a moment later: a file created between the two listings is not hidden.
-    const again = await readdir(dir).catch(() => [] as string[]);
-    if (missingFrom.includes('readdir') && again.includes(name) && missingFrom.length === 1) continue;
+    const again = namesIn(dir)?.has(name) ?? false;
+    if (missingFrom.includes('readdir') && again && missingFrom.length === 1) continue;
     files.push({ path: c.path, reason: c.reason, missingFrom });
   }
   return { files, checkedDirs: dirs, notes };

@@ -11,7 +11,7 @@ import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
 import { CollectorLog, isGone } from '../support.js';
-import { parseMd5sums } from './packages/dpkg.js';
+import { dpkgInfoNames, parseMd5sums } from './packages/dpkg.js';
 import { RpmDbError } from './rpm/index.js';
 import { prelinkedOnTarget, rpmExpectations, type Expected } from './rpm/verify.js';
 
@@ -148,7 +148,7 @@ function dpkgExpectations(
   const infoDir = '/var/lib/dpkg/info';
   let names: string[];
   try {
-    names = ctx.fs.namesSync(infoDir).filter((n) => n.endsWith('.md5sums'));
+    names = dpkgInfoNames(ctx.fs).filter((n) => n.endsWith('.md5sums'));
   } catch (err) {
     if (!isGone(err)) log.add('/var/lib/dpkg/info', err);
     return undefined;

@@ -25,7 +25,32 @@ export interface AttributeResult {
   flags: Map<string, string[]>;
 }
 
-const CHUNK = 200;
+/**
+ * Paths per lsattr run, and their bytes: a host's few hundred persistence files take one run (each
+ * run is a fork of this process, several milliseconds of the scan's CPU, issue 17), well under the
+ * kernel's limit on an argument list (ARG_MAX, 2 MiB at least on Linux).
+ */
+const CHUNK = 2000;
+const CHUNK_BYTES = 256 * 1024;
+
+/** The paths cut into runs of at most CHUNK paths and CHUNK_BYTES of arguments. */
+function chunks(paths: string[]): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const p of paths) {
+    const size = Buffer.byteLength(p) + 1;
+    if (current.length > 0 && (current.length >= CHUNK || bytes + size > CHUNK_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(p);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
 
 function run(paths: string[]): Promise<{ stdout: string; stderr: string; missing: boolean }> {
   return new Promise((resolve) => {
@@ -43,8 +68,8 @@ export async function readAttributes(hostPaths: string[]): Promise<AttributeResu
   if (unique.length === 0) return { collected: true, flags };
   let failures = 0;
   let firstError = '';
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const res = await run(unique.slice(i, i + CHUNK));
+  for (const chunk of chunks(unique)) {
+    const res = await run(chunk);
     if (res.missing) return { collected: false, note: 'lsattr is not installed (e2fsprogs)', flags };
     for (const [p, f] of parseLsattr(res.stdout)) flags.set(p, f);
     const errors = res.stderr.split('\n').filter((l) => l.trim() !== '');

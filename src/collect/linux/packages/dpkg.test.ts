@@ -1,0 +1,92 @@
+// Tests for dpkg as an ownership source on a fake Debian root built here: the info directory is listed
+// once for preload, mapped-library records and binary integrity alike, yet a package installed or
+// removed between two looks at the same target is seen; lists bigger than the shared read buffer and
+// the name-order rule (the first package listing a path owns it) hold.
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TargetFs } from '../../../target/fs.js';
+import { CollectorLog } from '../../support.js';
+import { dpkgInfoNames, dpkgRecords, readDpkgLists } from './dpkg.js';
+
+let root: string;
+let info: string;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'minehunter-dpkg-'));
+  info = path.join(root, 'var/lib/dpkg/info');
+  mkdirSync(info, { recursive: true });
+});
+
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+const log = () => new CollectorLog('linux.preload', ['preload']);
+
+describe('dpkg info directory', () => {
+  it('sees a package installed and one removed between two looks at the same target', async () => {
+    const fs = new TargetFs(root);
+    writeFileSync(path.join(info, 'libfoo1:amd64.list'), '/.\n/usr\n/usr/lib/libfoo.so.1\n');
+    expect(dpkgInfoNames(fs)).toEqual(['libfoo1:amd64.list']);
+    const first = await readDpkgLists(fs, log());
+    expect([...first!.ownersOf(['/usr/lib/libfoo.so.1', '/usr/lib/libbar.so.2'])]).toEqual([
+      ['/usr/lib/libfoo.so.1', 'libfoo1'],
+    ]);
+
+    // dpkg writes a new list next to the others and renames it into place.
+    writeFileSync(path.join(info, 'libbar2.list-new'), '/usr/lib/libbar.so.2\n');
+    rmSync(path.join(info, 'libfoo1:amd64.list'));
+    renameSync(path.join(info, 'libbar2.list-new'), path.join(info, 'libbar2.list'));
+    expect(dpkgInfoNames(fs)).toEqual(['libbar2.list']);
+    const second = await readDpkgLists(fs, log());
+    expect([...second!.ownersOf(['/usr/lib/libfoo.so.1', '/usr/lib/libbar.so.2'])]).toEqual([
+      ['/usr/lib/libbar.so.2', 'libbar2'],
+    ]);
+  });
+
+  it('reads lists larger than its read buffer whole, and the first package by name owns a path', async () => {
+    const fs = new TargetFs(root);
+    // 1 MiB of other paths before the wanted line: past the shared buffer's first size.
+    const filler = Array.from({ length: 20_000 }, (_, i) => `/usr/share/doc/big/file-${i}.txt`).join('\n');
+    writeFileSync(path.join(info, 'zz-big.list'), `${filler}\n/usr/lib/x86_64-linux-gnu/libz.so.1\n`);
+    writeFileSync(path.join(info, 'aa-first.list'), '/usr/bin/tool\n');
+    writeFileSync(path.join(info, 'bb-second.list'), '/usr/bin/tool\n');
+    // A list naming /lib/… answers for the /usr/lib/… spelling a process maps (merged /usr).
+    writeFileSync(path.join(info, 'libc6:amd64.list'), '/lib/x86_64-linux-gnu/libc.so.6\n');
+    const lists = await readDpkgLists(fs, log());
+    const owners = lists!.ownersOf([
+      '/usr/lib/x86_64-linux-gnu/libz.so.1',
+      '/usr/bin/tool',
+      '/usr/lib/x86_64-linux-gnu/libc.so.6',
+    ]);
+    expect(Object.fromEntries(owners)).toEqual({
+      '/usr/lib/x86_64-linux-gnu/libz.so.1': 'zz-big',
+      '/usr/bin/tool': 'aa-first',
+      '/usr/lib/x86_64-linux-gnu/libc.so.6': 'libc6',
+    });
+  });
+
+  it('finds the md5sums of the owners through the same listing', async () => {
+    const fs = new TargetFs(root);
+    writeFileSync(path.join(info, 'libfoo1:amd64.list'), '/usr/lib/libfoo.so.1\n');
+    writeFileSync(
+      path.join(info, 'libfoo1:amd64.md5sums'),
+      '0123456789abcdef0123456789abcdef  usr/lib/libfoo.so.1\n',
+    );
+    const records = await dpkgRecords(fs, new Map([['/usr/lib/libfoo.so.1', 'libfoo1']]), log());
+    expect(records.get('/usr/lib/libfoo.so.1')).toEqual({
+      pkg: 'libfoo1',
+      listed: '/usr/lib/libfoo.so.1',
+      md5: '0123456789abcdef0123456789abcdef',
+    });
+  });
+
+  it('has no lists on a root without dpkg, and says nothing about it', async () => {
+    rmSync(path.join(root, 'var'), { recursive: true });
+    const l = log();
+    expect(await readDpkgLists(new TargetFs(root), l)).toBeUndefined();
+    expect(l.errorCount).toBe(0);
+  });
+});
