@@ -7,7 +7,9 @@
 // deleted after.
 //
 // Usage: npm run bench:web            (builds first)
-//        node bench/web.mjs [--mib 200] [--runs 3] [--keep]
+//        node bench/web.mjs [--mib 200] [--runs 3] [--keep] [--tree DIR]
+//        (--keep leaves the tree in place and --tree DIR measures such a tree again, e.g. with another
+//        build named by MINEHUNTER_BENCH_CLI: both builds then read the same files)
 //        CI=1 node bench/web.mjs --runs 2   (the CI size: 60 MiB, best of 2; scripts/ci-bench.sh)
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -64,6 +66,13 @@ function buildTree(dir, minBytes) {
     }
   }
   return { bytes, files, sources: sources.length };
+}
+
+/** The bytes and files of a tree built before (--tree), counted as buildTree counts them. */
+function treeSize(dir) {
+  const files = webFiles(dir);
+  if (files.length === 0) throw new Error(`no web files under ${dir}`);
+  return { bytes: files.reduce((n, f) => n + f.size, 0), files: files.length, sources: files.length };
 }
 
 function runOnce(tree, normalise) {
@@ -134,9 +143,10 @@ async function main() {
   const mibTarget = Number(arg('mib', ci ? 60 : 200));
   const runs = Number(arg('runs', ci ? 1 : 3));
   const started = performance.now();
-  const tree = mkdtempSync(path.join(os.tmpdir(), 'minehunter-bench-web-'));
+  const given = arg('tree', undefined);
+  const tree = given ?? mkdtempSync(path.join(os.tmpdir(), 'minehunter-bench-web-'));
   try {
-    const t = buildTree(tree, mibTarget * 1024 * 1024);
+    const t = given ? treeSize(given) : buildTree(tree, mibTarget * 1024 * 1024);
     console.log(
       `tree: ${f1(t.bytes / 1024 / 1024)} MiB, ${t.files} files (from ${t.sources} node_modules web files)`,
     );
@@ -178,7 +188,8 @@ async function main() {
       `load average at the end: ${os.loadavg()[0].toFixed(2)}; took ${f1((performance.now() - started) / 1000)} s`,
     );
   } finally {
-    if (process.argv.includes('--keep')) console.log(`tree kept at ${tree}`);
+    if (given) console.log(`tree ${tree} left as it was`);
+    else if (process.argv.includes('--keep')) console.log(`tree kept at ${tree}`);
     else rmSync(tree, { recursive: true, force: true });
   }
 }

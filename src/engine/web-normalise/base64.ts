@@ -257,9 +257,9 @@ export function decodeFromCharCode(
 }
 
 /** The data: URI marker; the base64 text after it is read by dataUriEnd. */
-const DATA_URI = ';base64,';
+export const DATA_URI = ';base64,';
 /** Base64 text shorter than this after the marker is no blob. */
-const MIN_BLOB = 32;
+export const MIN_BLOB = 32;
 
 /** Characters of the standard base64 alphabet (a data: URI's), by code. */
 const BASE64_CHAR = new Uint8Array(128);
@@ -366,14 +366,14 @@ const DECODED_BY_CALL = /(?:atob|base64_decode|Buffer\.from)\s*\(\s*$/;
 const MAX_FRAGMENTS = 2000;
 
 /** Base64 characters of a blob's head decoded to tell an image or a font from text. */
-const HEAD_CHARS = 96;
+export const HEAD_CHARS = 96;
 
 /**
  * Whether a long blob's head decodes to bytes that are mostly not text and not a WebAssembly
  * module: an inline image or font, which is then not decoded whole (a bundle carries megabytes
  * of them, and decoding them only to throw them away cost more than finding them).
  */
-function clearlyBinary(value: string): boolean {
+export function clearlyBinary(value: string): boolean {
   if (value.length <= 2 * HEAD_CHARS) return false;
   const head = decodeBase64(value.slice(0, HEAD_CHARS));
   if (!head || head.subarray(0, 4).equals(WASM_MAGIC)) return false;

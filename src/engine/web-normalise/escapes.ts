@@ -59,8 +59,12 @@ function escapedAlnumAt(text: string, at: number): boolean {
 /** Whether the text escapes at least `n` letters or digits (escapedAlnumAt): read only as far as the n-th. */
 export function escapesAlnum(text: string, n: number): boolean {
   let found = 0;
-  for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at + 1))
-    if (escapedAlnumAt(text, at) && ++found >= n) return true;
+  for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at + 1)) {
+    // Counted without a branch: a count first reached after the loop was compiled would throw
+    // the compiled loop away.
+    found += escapedAlnumAt(text, at) ? 1 : 0;
+    if (found >= n) return true;
+  }
   return false;
 }
 

@@ -293,18 +293,18 @@ function substitute(text: string, resolved: Resolved[]): Rewrite {
 }
 
 /** `}(name, 0x1b3))`: what a rotation IIFE's call looks like. */
-const IIFE_TAIL = new RegExp(String.raw`\}\s*\)?\s*\(\s*([\w$]+)\s*,\s*(?:${JS_NUMBER})\s*\)`, 'g');
+export const IIFE_TAIL = new RegExp(String.raw`\}\s*\)?\s*\(\s*([\w$]+)\s*,\s*(?:${JS_NUMBER})\s*\)`, 'g');
 
 /** Arrays resolved per text; an obfuscated script has one or two. */
 const MAX_CANDIDATES = 16;
 
 /** What a rotation does to its array: `arr['push'](arr['shift']())`. */
-const ROTATE_WORDS = ['shift'];
+export const ROTATE_WORDS = ['shift'];
 /** Rotating calls whose surroundings are searched for the IIFE's call, and how far after each. */
-const MAX_ROTATE_SITES = 512;
-const ROTATE_REACH = 4096;
+export const MAX_ROTATE_SITES = 512;
+export const ROTATE_REACH = 4096;
 /** How far before a `shift` its rotation's `push` is looked for. */
-const PUSH_REACH = 64;
+export const PUSH_REACH = 64;
 
 /**
  * Names handed to a rotation IIFE. The IIFE's body rotates its array, so its call follows a

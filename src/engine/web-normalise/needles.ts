@@ -50,9 +50,32 @@ function yaraString(s: string): string {
   return `"${s.replace(/[\\"]/g, '\\$&')}"`;
 }
 
+/** JavaScript's white space as it occurs in a latin1 text. */
+const WS = String.raw`[\t\n\x0b\x0c\r \xa0]`;
+
+/**
+ * Shapes only triggers.ts asks about, found in the same pass, each what a decoder needs at the
+ * least before it decodes: the `push` a rotation puts within 64 characters before its `shift`
+ * (js-strings.ts's rotatedNames), the start of a packer's header (packer.ts's HEADER), an atob or
+ * Buffer.from call with a literal, a String.fromCharCode call with a list (base64.ts). They cost
+ * the pass little, and leave out most bundles that hold the bare words.
+ */
+export type Gate = 'g_rotation' | 'g_packer' | 'g_atob' | 'g_buffer' | 'g_charcodes' | 'g_mapped';
+
+const GATES: Record<Gate, string> = {
+  g_rotation: String.raw`/push.{0,60}shift/s`,
+  g_packer: String.raw`/eval${WS}*\(${WS}*function${WS}*\(${WS}*p${WS}*,/`,
+  g_atob: String.raw`/atob(['"]${WS}*\])?${WS}*\(${WS}*['"]/`,
+  g_buffer: String.raw`/Buffer\.from${WS}*\(${WS}*['"]/`,
+  g_charcodes: String.raw`/String\.fromCharCode(\.apply|${WS}*\(${WS}*([0-9]|\.\.\.))/`,
+  g_mapped: String.raw`/\.map.{0,116}String\.fromCharCode/s`,
+};
+
 /** One rule per word, named by its index, so the matching rules say which words occur. */
 function source(php: boolean): string {
   const rules = NEEDLES.map((n, i) => `rule n${i} { strings: $ = ${yaraString(n)} condition: any of them }`);
+  for (const [name, pattern] of Object.entries(GATES))
+    rules.push(`rule ${name} { strings: $ = ${pattern} condition: any of them }`);
   if (!php) return rules.join('\n');
   const nocase = PHP_NEEDLES.map(
     (n, i) => `rule p${i} { strings: $ = ${yaraString(n)} nocase condition: any of them }`,
@@ -96,11 +119,20 @@ export function searchText(text: string): Has {
   };
 }
 
+/** What the engine's pass over a file found. */
+export interface NeedleScan {
+  /** Whether a word occurs: the engine's words from the pass, others searched in the text. */
+  has: Has;
+  /** The shapes of GATES that occur. */
+  gates: ReadonlySet<Gate>;
+}
+
 /**
- * The words that occur in `data` (whose latin1 reading is `text`), the engine's in one pass, the
- * others searched in the text when asked; undefined without the engine. `php` adds PHP's words.
+ * The words that occur in `data`, the engine's in one pass, the others searched in its latin1
+ * text (`text`, asked for only then) when asked; undefined without the engine. `php` adds PHP's
+ * words.
  */
-export function scanNeedles(data: Buffer, text: string, php: boolean): Has | undefined {
+export function scanNeedleWords(data: Buffer, text: () => string, php: boolean): NeedleScan | undefined {
   const rules = needleRules(php);
   if (!rules) return undefined;
   let matched: { ruleIdentifier: string }[];
@@ -110,14 +142,26 @@ export function scanNeedles(data: Buffer, text: string, php: boolean): Has | und
     return undefined;
   }
   const found = new Set<string>();
+  const gates = new Set<Gate>();
   for (const m of matched) {
-    const word = WORD_OF_RULE.get(m.ruleIdentifier);
-    if (word !== undefined) found.add(word);
+    const id = m.ruleIdentifier;
+    if (Object.hasOwn(GATES, id)) gates.add(id as Gate);
+    else {
+      const word = WORD_OF_RULE.get(id);
+      if (word !== undefined) found.add(word);
+    }
   }
   const scanned = php ? SCANNED_WITH_PHP : SCANNED;
   let search: Has | undefined;
   // A word the engine does not look for (`\\x`, `&#`) is searched for in the text when first asked.
-  return (needle) => (scanned.has(needle) ? found.has(needle) : (search ??= searchText(text))(needle));
+  const has: Has = (needle) =>
+    scanned.has(needle) ? found.has(needle) : (search ??= searchText(text()))(needle);
+  return { has, gates };
+}
+
+/** scanNeedleWords' answer for a text at hand: whether each word occurs. */
+export function scanNeedles(data: Buffer, text: string, php: boolean): Has | undefined {
+  return scanNeedleWords(data, () => text, php)?.has;
 }
 
 /** Each word rule's word, by the rule's name (see source). */

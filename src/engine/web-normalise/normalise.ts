@@ -14,9 +14,10 @@ import { decodeJsEscapes, decodePercent } from './escapes.js';
 import { decodeHtmlEntities } from './html-entities.js';
 import { decodeJsConcat, decodeStringArrays } from './js-strings.js';
 import { mapPosition, toBytes } from './literals.js';
-import { scanNeedles, searchText, type Has } from './needles.js';
+import { scanNeedleWords, searchText, type Has } from './needles.js';
 import { decodePacker } from './packer.js';
 import { decodePhp } from './php.js';
+import { candidates, CONCAT_REACH, SUSPICIOUS_CONCAT, type Candidates } from './triggers.js';
 import {
   Budget,
   DEFAULT_NORMALISE_LIMITS,
@@ -133,6 +134,8 @@ interface Pending {
   depth: number;
   /** Which words of needles.ts the text holds, when found for it already (the file itself). */
   has?: Has;
+  /** The decoders that may find work in the text (triggers.ts), when known (the file itself). */
+  only?: Candidates;
 }
 
 interface Round {
@@ -157,18 +160,6 @@ function carry(spans: [number, number][], step: DecodeStep): [number, number][] 
   return spans.map(([a, b]) => [mapPosition(a, edits), mapPosition(b, edits, true)]);
 }
 
-/**
- * Concatenations that look like hiding rather than code: literals joined inside a member access
- * (`window['Coin'+'Hive']`), or a run of three or more short fragments (`'co'+'in'+'hi'`).
- */
-const SUSPICIOUS_CONCAT = new RegExp(
-  String.raw`\[\s*(?:'[^'\\\n]{0,64}'|"[^"\\\n]{0,64}")\s*\+\s*['"]` +
-    String.raw`|(?:(?:'[^'\\\n]{0,6}'|"[^"\\\n]{0,6}")\s*\+\s*){2}['"]`,
-);
-
-/** Characters before a `+` searched for the start of a suspicious concatenation. */
-const CONCAT_REACH = 160;
-
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
@@ -182,7 +173,7 @@ function isQuote(c: number): boolean {
  * only the surroundings of such a `+` are tried: the pattern itself, tried at every quote and `[`
  * of a bundle, cost more than the rest of the normaliser on clean code.
  */
-function suspiciousConcat(text: string): boolean {
+export function suspiciousConcat(text: string): boolean {
   for (let at = text.indexOf('+'); at >= 0; at = text.indexOf('+', at + 1)) {
     let before = at - 1;
     while (before >= 0 && isSpace(text.charCodeAt(before))) before--;
@@ -206,13 +197,22 @@ function concatWorthIt(original: string, current: string, decoded: boolean): boo
 }
 
 /** Applies each decoder once, rewrites in sequence; collects side pieces from the texts it passes. */
-function round(text: string, decoders: Decoder[], budget: Budget, decoded: boolean, has?: Has): Round {
+function round(
+  text: string,
+  decoders: Decoder[],
+  budget: Budget,
+  decoded: boolean,
+  has?: Has,
+  only?: Candidates,
+): Round {
   const r: Round = { techniques: [], spans: [], side: [] };
   let current = text;
   // What the text holds, asked once per word; a rewrite makes a new text to ask about.
   let currentHas = has ?? searchText(text);
   for (const decode of decoders) {
     if (budget.expired()) break;
+    // What the file's bytes ruled out holds for the text as long as nothing rewrote it.
+    if (only && current === text && !only.has(decode)) continue;
     if (decode === decodeJsConcat && !concatWorthIt(text, current, decoded)) continue;
     let steps: DecodeStep[];
     try {
@@ -296,7 +296,7 @@ function expand(item: Pending, decoders: Decoder[], budget: Budget, sink: Sink):
     probeDepth(item, decoders, budget);
     return [];
   }
-  const r = round(item.text, decoders, budget, item.depth > 0, item.has);
+  const r = round(item.text, decoders, budget, item.depth > 0, item.has, item.only);
   const next: Pending[] = [];
   const depth = item.depth + 1;
   if (r.text !== undefined) {
@@ -359,6 +359,29 @@ export function normaliseWeb(
   const lim = { ...DEFAULT_NORMALISE_LIMITS, ...limits };
   if (data.length > lim.maxInputBytes)
     return { layers: [], stopped: `input of ${data.length} bytes is over ${lim.maxInputBytes}`, ms: 0 };
+  // The file's words are found on its bytes in one pass (needles.ts); a latin1 text has them at
+  // the same places. A file in which no decoder could find work is left there, before any text is
+  // made of it (triggers.ts): most of a site's scripts.
+  let text: string | undefined;
+  const scan = scanNeedleWords(data, () => (text ??= latin1(data)), hint === 'php' || hint === 'unknown');
+  const only = candidates(data, hint, scan);
+  if (only?.size === 0) return { layers: [], ms: Math.round(performance.now() - started) };
+  return decodeFile(data, text ?? latin1(data), hint, lim, started, scan?.has, only);
+}
+
+/**
+ * normaliseWeb's rounds over a file some decoder may find work in: apart, as few files get here,
+ * so that the compiled normaliseWeb, run for every file, does not carry all of it inlined.
+ */
+function decodeFile(
+  data: Buffer,
+  text: string,
+  hint: WebHint,
+  lim: NormaliseLimits,
+  started: number,
+  has: Has | undefined,
+  only: Candidates | undefined,
+): NormaliseResult {
   const outputBytes = Math.min(
     lim.maxOutputBytes,
     Math.max(lim.minOutputBytes, data.length * lim.outputFactor),
@@ -366,11 +389,7 @@ export function normaliseWeb(
   const budget = new Budget(lim, outputBytes);
   const sink: Sink = { original: data, seen: new Set(), layers: [] };
   const decoders = DECODERS[hint];
-  // The file's words are found on its bytes in one pass (needles.ts); a latin1 text has them at
-  // the same places.
-  const text = latin1(data);
-  const has = scanNeedles(data, text, hint === 'php' || hint === 'unknown');
-  let queue: Pending[] = [{ text, chain: [], depth: 0, ...(has ? { has } : {}) }];
+  let queue: Pending[] = [{ text, chain: [], depth: 0, ...(has ? { has } : {}), ...(only ? { only } : {}) }];
   while (queue.length > 0 && !budget.expired() && sink.layers.length < lim.maxLayers) {
     const next: Pending[] = [];
     for (const item of queue) next.push(...expand(item, decoders, budget, sink));

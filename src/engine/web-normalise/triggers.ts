@@ -1,0 +1,315 @@
+// Whether a script or page could give any decoder work, read from the file's bytes before any text
+// is made of them. Most web files of a site hide nothing: for those the normaliser makes no latin1
+// copy of the file and runs no decoder, so none of the decoders' code becomes hot in a scan worker,
+// and no worker spends its time compiling it (measured with --trace-opt on 62 MiB of node_modules
+// files: the compiling, which each scan worker does again, took about as long as the decoding).
+// Each check here is what a decoder itself needs before it rewrites anything, or a looser form of
+// it, so a file left out has nothing any decoder would find in it; a file let through is decoded
+// as before, by the decoders its checks let through (the others are skipped while its text is as
+// read). tests: triggers.test.ts compares each check with its decoder.
+import {
+  clearlyBinary,
+  DATA_URI,
+  decodeAtobCalls,
+  decodeBase64Blobs,
+  decodeFromCharCode,
+  HEAD_CHARS,
+  MIN_BLOB,
+} from './base64.js';
+import { decodeJsEscapes, decodePercent } from './escapes.js';
+import { decodeHtmlEntities } from './html-entities.js';
+import {
+  decodeJsConcat,
+  decodeStringArrays,
+  IIFE_TAIL,
+  MAX_ROTATE_SITES,
+  PUSH_REACH,
+  ROTATE_REACH,
+  ROTATE_WORDS,
+} from './js-strings.js';
+import type { NeedleScan } from './needles.js';
+import { decodePacker } from './packer.js';
+import type { Decoder, WebHint } from './types.js';
+
+/**
+ * Concatenations that look like hiding rather than code: literals joined inside a member access
+ * (`window['Coin'+'Hive']`), or a run of three or more short fragments (`'co'+'in'+'hi'`).
+ */
+export const SUSPICIOUS_CONCAT = new RegExp(
+  String.raw`\[\s*(?:'[^'\\\n]{0,64}'|"[^"\\\n]{0,64}")\s*\+\s*['"]` +
+    String.raw`|(?:(?:'[^'\\\n]{0,6}'|"[^"\\\n]{0,6}")\s*\+\s*){2}['"]`,
+);
+
+/** Characters before a `+` searched for the start of a suspicious concatenation. */
+export const CONCAT_REACH = 160;
+
+const PLUS = 0x2b;
+const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+function isQuote(c: number): boolean {
+  return c === 0x27 || c === 0x22;
+}
+
+/** normalise.ts's suspiciousConcat on the bytes: the same `+` between quotes, the same pattern. */
+function suspiciousConcat(data: Buffer): boolean {
+  for (let at = data.indexOf(PLUS); at >= 0; at = data.indexOf(PLUS, at + 1)) {
+    let before = at - 1;
+    while (before >= 0 && isSpace(data[before] as number)) before--;
+    if (before < 0 || !isQuote(data[before] as number)) continue;
+    let after = at + 1;
+    while (after < data.length && isSpace(data[after] as number)) after++;
+    if (after >= data.length || !isQuote(data[after] as number)) continue;
+    const from = Math.max(0, before - CONCAT_REACH);
+    if (SUSPICIOUS_CONCAT.test(data.toString('latin1', from, after + 1))) return true;
+  }
+  return false;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+function isAlnumCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** escapes.ts's escapedAlnumAt on the bytes: `\xNN`, `\u00NN`, `\u{0…NN}` of a letter or digit. */
+function escapedAlnumAt(data: Buffer, at: number): boolean {
+  let i = at + 1;
+  const kind = data[i];
+  if (kind === 0x78) i++;
+  else if (kind === 0x75) {
+    if (data[i + 1] === 0x7b) {
+      i += 2;
+      while (data[i] === 0x30) i++;
+    } else if (data[i + 1] === 0x30 && data[i + 2] === 0x30) i += 3;
+    else return false;
+  } else return false;
+  if (i + 1 >= data.length) return false;
+  const high = hexValue(data[i] as number);
+  const low = hexValue(data[i + 1] as number);
+  return high >= 0 && low >= 0 && isAlnumCode(high * 16 + low);
+}
+
+/** Escaped letters or digits decodeJsEscapes needs before it rewrites (its MIN_ESCAPED_ALNUM). */
+const MIN_ESCAPED_ALNUM = 4;
+
+function escapesAlnum(data: Buffer): boolean {
+  let found = 0;
+  for (let at = data.indexOf(BACKSLASH); at >= 0; at = data.indexOf(BACKSLASH, at + 1)) {
+    // Counted without a branch: a count first reached after the loop was compiled would throw
+    // the compiled loop away.
+    found += escapedAlnumAt(data, at) ? 1 : 0;
+    if (found >= MIN_ESCAPED_ALNUM) return true;
+  }
+  return false;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+/** The length of the percent escape at `at` (`%41`, `%u0041`), or 0; as escapes.ts reads it. */
+function percentAt(data: Buffer, at: number): number {
+  if (data[at + 1] === 0x75) {
+    for (let i = 2; i < 6; i++) if (at + i >= data.length || !isHex(data[at + i] as number)) return 0;
+    return 6;
+  }
+  return at + 2 < data.length && isHex(data[at + 1] as number) && isHex(data[at + 2] as number) ? 3 : 0;
+}
+
+/** escapes.ts's densePercent (and its MIN_PERCENT, MAX_PERCENT_GAP) on the bytes. */
+function densePercent(data: Buffer): boolean {
+  let run = 0;
+  let lastEnd = -Infinity;
+  for (let at = data.indexOf(PERCENT); at >= 0; at = data.indexOf(PERCENT, at + 1)) {
+    const n = percentAt(data, at);
+    if (n === 0) continue;
+    run = at - lastEnd <= 64 ? run + 1 : 1;
+    if (run >= 6) return true;
+    lastEnd = at + n;
+  }
+  return false;
+}
+
+/** Characters of a quoted blob (base64's in both alphabets), and each one's value. */
+const BLOB_VALUE = new Int8Array(256).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries())
+  BLOB_VALUE[c.charCodeAt(0)] = i;
+BLOB_VALUE[0x2d] = 62; // - (URL-safe)
+BLOB_VALUE[0x5f] = 63; // _ (URL-safe)
+
+/** base64.ts's MIN_QUOTED. */
+const MIN_QUOTED = 32;
+
+function isBlobChar(c: number): boolean {
+  return BLOB_VALUE[c] !== -1;
+}
+
+/** `'`, `"` or a backquote: what may enclose a quoted blob. */
+function isBlobQuote(c: number): boolean {
+  return c === 0x27 || c === 0x22 || c === 0x60;
+}
+
+/** `AGFzbQ`, a WebAssembly module's magic in base64: such a blob is kept whatever it holds. */
+function startsWasm(data: Buffer, at: number): boolean {
+  return (
+    data[at] === 0x41 &&
+    data[at + 1] === 0x47 &&
+    data[at + 2] === 0x46 &&
+    data[at + 3] === 0x7a &&
+    data[at + 4] === 0x62 &&
+    data[at + 5] === 0x51
+  );
+}
+
+/**
+ * base64.ts's cannotBeText on the blob data[start, end) (its `=` padding left out already): the
+ * first character of each group of four says whether the group decodes to a byte text has.
+ */
+function cannotBeText(data: Buffer, start: number, end: number): boolean {
+  if (end - start >= 6 && startsWasm(data, start)) return false;
+  const limit = Math.floor(((end - start) * 3) / 4) * 0.05;
+  let bad = 0;
+  for (let i = start; i < end; i += 4) {
+    const v = BLOB_VALUE[data[i] as number] as number;
+    if (v !== 2 && v !== 3 && (v < 8 || v > 31) && ++bad > limit) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether base64.ts's quotedBlobs would find a blob that cannotBeText lets through: the same
+ * search for runs of blob characters by their last character first (see quotedBlobs), on the
+ * bytes. Looser than it (a quote that closed a blob may open another here), never stricter.
+ */
+function textBlob(data: Buffer): boolean {
+  const end = data.length;
+  for (let last = MIN_QUOTED; last < end;) {
+    if (!isBlobChar(data[last] as number)) {
+      last += MIN_QUOTED;
+      continue;
+    }
+    const first = last - MIN_QUOTED + 1;
+    let at = last - 1;
+    while (at >= first && isBlobChar(data[at] as number)) at--;
+    if (at >= first) {
+      last = at + MIN_QUOTED;
+      continue;
+    }
+    let start = first;
+    while (start > 0 && isBlobChar(data[start - 1] as number)) start--;
+    let runEnd = last + 1;
+    while (runEnd < end && isBlobChar(data[runEnd] as number)) runEnd++;
+    last = runEnd + MIN_QUOTED;
+    const quote = start > 0 ? (data[start - 1] as number) : -1;
+    if (!isBlobQuote(quote)) continue;
+    let close = runEnd;
+    while (close < end && close - runEnd < 3 && data[close] === 0x3d) close++;
+    if (close - runEnd > 2 || close >= end || data[close] !== quote) continue;
+    if (!cannotBeText(data, start, runEnd)) return true;
+  }
+  return false;
+}
+
+/** IIFE_TAIL without its global flag, for a yes or no. */
+const IIFE_TAIL_ONCE = new RegExp(IIFE_TAIL.source);
+
+/**
+ * js-strings.ts's rotatedNames on the bytes, as far as whether it finds a name: the same sites
+ * (a `shift` with a `push` just before it), the same windows after them, the same pattern.
+ */
+function rotation(data: Buffer): boolean {
+  const search = (from: number, to: number): boolean =>
+    IIFE_TAIL_ONCE.test(data.toString('latin1', from, to));
+  let sites = 0;
+  for (const word of ROTATE_WORDS) {
+    let from = -1;
+    let to = -1;
+    for (
+      let at = data.indexOf(word);
+      at >= 0 && sites++ < MAX_ROTATE_SITES;
+      at = data.indexOf(word, at + 1)
+    ) {
+      if (data.subarray(Math.max(0, at - PUSH_REACH), at).indexOf('push') < 0) continue;
+      if (at > to) {
+        if (from >= 0 && search(from, to)) return true;
+        from = at;
+      }
+      to = Math.min(data.length, at + ROTATE_REACH);
+    }
+    if (from >= 0 && search(from, to)) return true;
+  }
+  return false;
+}
+
+/** Characters of a data: URI's base64 (the standard alphabet only, as base64.ts's dataUriEnd). */
+function isDataChar(c: number): boolean {
+  return BLOB_VALUE[c] !== -1 && c !== 0x2d && c !== 0x5f;
+}
+
+/**
+ * Whether base64.ts's base64Blobs would take a data: URI's blob: the same head test for an inline
+ * image or font, and at least MIN_BLOB characters of base64 after it. Its end is not looked for
+ * (an embedded WebAssembly module runs to megabytes): what the blob holds is the decoder's to tell.
+ */
+function dataUri(data: Buffer): boolean {
+  for (let at = data.indexOf(DATA_URI); at >= 0; at = data.indexOf(DATA_URI, at + 1)) {
+    const from = at + DATA_URI.length;
+    if (clearlyBinary(data.toString('latin1', from, from + 2 * HEAD_CHARS + 1))) continue;
+    let end = from;
+    while (end < data.length && end - from < MIN_BLOB && isDataChar(data[end] as number)) end++;
+    if (end - from >= MIN_BLOB) return true;
+  }
+  return false;
+}
+
+/** The decoders that may find work in a file, none when nothing in it needs decoding. */
+export type Candidates = ReadonlySet<Decoder>;
+
+/**
+ * The decoders that could rewrite or decode something in `data`, a file of kind `hint`, whose
+ * words and shapes the engine's pass found (`scan`); undefined when any of them may (PHP, files of
+ * unknown kind, no engine): PHP's chains are matched in any case and by name, which nothing here
+ * reads. Each one is asked only as far as it must be: a bundle holding `atob(x)` is no reason to
+ * look for its quoted base64.
+ */
+export function candidates(
+  data: Buffer,
+  hint: WebHint,
+  scan: NeedleScan | undefined,
+): Candidates | undefined {
+  if (hint === 'php' || hint === 'unknown' || !scan) return undefined;
+  const out = new Set<Decoder>();
+  // One call site for every check: it sees too many functions to inline any, so each check is
+  // compiled once, on its own, instead of again inside this function and inside normaliseWeb (a
+  // scan worker spent more time compiling those merged copies than running them).
+  for (const [decoder, check] of CHECKS) if (check(data, scan, hint)) out.add(decoder);
+  return out;
+}
+
+type Check = (data: Buffer, scan: NeedleScan, hint: WebHint) => boolean;
+
+/** What each decoder needs at the least, in the order of the decoders. */
+const CHECKS: [Decoder, Check][] = [
+  [decodeHtmlEntities, (data, _scan, hint) => hint === 'html' && data.indexOf('&#') >= 0],
+  [
+    decodeStringArrays,
+    (data, { has, gates }) => has('_0x') || has('_0X') || (gates.has('g_rotation') && rotation(data)),
+  ],
+  [decodePacker, (_data, { gates }) => gates.has('g_packer')],
+  [decodeJsEscapes, escapesAlnum],
+  [decodePercent, densePercent],
+  [decodeAtobCalls, (_data, { gates }) => gates.has('g_atob') || gates.has('g_buffer')],
+  [decodeFromCharCode, (_data, { gates }) => gates.has('g_charcodes') || gates.has('g_mapped')],
+  [decodeJsConcat, suspiciousConcat],
+  [decodeBase64Blobs, (data, { has }) => textBlob(data) || (has(DATA_URI) && dataUri(data))],
+];
