@@ -3,6 +3,7 @@
 // is the host content scan's own scanBytes (engine/scan-job.ts), and a web file is told the same way
 // as under --path (engine/web-normalise webHint, by its name), so an obfuscated web miner baked into
 // an image is found as it would be on a web root, with the techniques undone and the decoded excerpt.
+import { createHash } from 'node:crypto';
 import { scanBytes } from '../../engine/scan-job.js';
 import { toContentMatches } from '../../engine/scan-tally.js';
 import { fileForm } from '../../engine/file-form.js';
@@ -61,4 +62,22 @@ export function scanLayerFile(
   } catch (err) {
     return { matches: [], error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** Flag: hash the file whatever the scan finds (an executable, listed with its sha256). */
+export const WANT_SHA256 = 1;
+
+/**
+ * The outcome with the file's sha256 when the reader keeps the file: asked for (WANT_SHA256), or it
+ * matched, or the web normaliser has something to say about it.
+ */
+export function scanWithDigest(
+  scanner: Pick<YaraScanner, 'scanBuffer'>,
+  data: Buffer,
+  flags: number,
+): ScanOutcome {
+  const outcome = scanLayerFile(scanner, data, flags);
+  const want = (flags & WANT_SHA256) !== 0;
+  if (outcome.matches.length === 0 && !outcome.web && !want) return outcome;
+  return { ...outcome, sha256: createHash('sha256').update(data).digest('hex') };
 }

@@ -59,7 +59,9 @@ function scannerOf(
     return {
       scanner: {
         // One core: the engine is synchronous and fast on small files; a layer is read one file at a
-        // time. An engine error is thrown, as the reader records it as the file's scan-error.
+        // time, each where it lies when it can be. An engine error is thrown, as the reader records
+        // it as the file's scan-error.
+        inline: true,
         scan: (data, path) => {
           const outcome = scanLayerFile(scanner, data, webFlag(path));
           if (outcome.error !== undefined) throw new Error(outcome.error);

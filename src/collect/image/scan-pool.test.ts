@@ -89,6 +89,50 @@ describe('ImageScanPool', () => {
     expect(files.some((f) => f.path === '/app/f5.bin')).toBe(false);
   });
 
+  it('reads whole layers on its workers, side by side, as the plain scanner does', async () => {
+    // Every blob past 64 KiB lying whole in the tarball, with more than offloadBytes after it, is a
+    // worker's to read; smaller ones (the documents above all) are read here.
+    const busy = await busyLayer();
+    const layers = [...(await lookalikeLayers()), busy, gzip(busy)];
+    const built = buildImage({
+      names: ['localhost/layers:1'],
+      layers,
+      config: {},
+      history: layers.map(() => ({ created_by: 'ADD x /' })),
+    });
+    const file = await writeInput(dir, 'layers.tar', await dockerArchive([built]));
+    const limits = { offloadBytes: 1, maxJsonBytes: 64 * 1024 };
+    const plain = await readImages(file, { scanner: yaraScanner(), limits });
+    const { scanner } = compileAllRules();
+    const read = async (kill: boolean) => {
+      const pool = new ImageScanPool(scanner, 2, { timeoutMs: 10_000 });
+      const offloaded: string[] = [];
+      const readLayer = pool.readLayer.bind(pool);
+      pool.readLayer = (job) => {
+        offloaded.push(job.key);
+        return readLayer(job);
+      };
+      try {
+        pool.start();
+        expect(await pool.workersReady()).toBe(2);
+        // Workers gone: the reader reads the layers it meant for them itself.
+        const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+        if (kill) await Promise.all(slots.map((s) => s.worker.terminate()));
+        return { images: await readImages(file, { scanner: pool, limits }), offloaded };
+      } finally {
+        await pool.close();
+      }
+    };
+    for (const kill of [false, true]) {
+      const { images, offloaded } = await read(kill);
+      expect(images).toEqual(plain);
+      // The busy layer and its gzip'd copy.
+      expect(offloaded.length).toBe(2);
+    }
+    expect(plain.images[0]?.layers.every((l) => l.status === 'ok')).toBe(true);
+    expect(plain.images[0]?.files.some((f) => f.path === '/usr/local/bin/kworker3')).toBe(true);
+  });
+
   it('scans on the main thread when its workers die', async () => {
     const { scanner } = compileAllRules();
     const pool = new ImageScanPool(scanner, 2, { timeoutMs: 10_000 });

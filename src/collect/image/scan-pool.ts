@@ -3,14 +3,16 @@
 // the next entry while the workers scan (scan-worker.ts). A batch (up to BATCH_BYTES of files, or
 // one larger file alone) is transferred to a free worker, never copied, and comes back with the
 // answers for the next batch. At most a few batches are out at a time, so memory stays bounded
-// whatever the image holds. Without workers (they failed to start, or died) the batches are
-// scanned on the main thread with the same rules.
-import { createHash } from 'node:crypto';
+// whatever the image holds. Large layer blobs lying whole in a plain tarball are not read by the
+// reader at all: readLayer hands each to a worker, which reads, parses, hashes and scans it from
+// the file itself (one layer per worker at a time, the largest first), the reader leaping over
+// their bytes. Without workers (they failed to start, or died) the batches are scanned on the main
+// thread with the same rules, and the reader reads the layers meant for them itself.
 import { Worker } from 'node:worker_threads';
 import { embeddedWorker } from '../../util/paths.js';
 import type { ScanOptions, YaraScanner } from '../../engine/yara.js';
-import type { ContentScanner, ScanOutcome, ScanWant } from '../../target/image/index.js';
-import { scanLayerFile, webFlag } from './file-scan.js';
+import type { ContentScanner, LayerJob, LayerScan, ScanOutcome, ScanWant } from '../../target/image/index.js';
+import { scanWithDigest, webFlag } from './file-scan.js';
 import {
   FILE_FIELDS,
   WANT_SHA256,
@@ -65,6 +67,8 @@ interface Slot {
   ready: boolean;
   dead: boolean;
   busy?: Batch;
+  /** Layer blobs the worker is reading. */
+  layers: Map<number, LayerTask>;
 }
 
 /**
@@ -93,11 +97,14 @@ function newWorker(workerData: ImageWorkerInit): Worker {
 }
 
 /** One file's outcome on the main thread: the fallback when no worker can take the batch. */
-function scanHere(scanner: YaraScanner, data: Buffer, flags: number): ScanOutcome {
-  const outcome = scanLayerFile(scanner, data, flags);
-  const want = (flags & WANT_SHA256) !== 0;
-  if (outcome.matches.length === 0 && !outcome.web && !want) return outcome;
-  return { ...outcome, sha256: createHash('sha256').update(data).digest('hex') };
+const scanHere = scanWithDigest;
+
+/** A layer blob a worker reads whole (readLayer). */
+interface LayerTask {
+  id: number;
+  job: LayerJob;
+  resolve: (scan: LayerScan) => void;
+  reject: (err: Error) => void;
 }
 
 export class ImageScanPool implements ContentScanner {
@@ -121,6 +128,8 @@ export class ImageScanPool implements ContentScanner {
   /** Bytes sent so far: the workers start once an image turns out to be worth them. */
   private sentBytes = 0;
   private started = false;
+  /** Layer blobs waiting for a worker. */
+  private readonly layerQueue: LayerTask[] = [];
 
   /**
    * `size` workers with `scanner`'s rules, started once WARM_UP_BYTES were sent: a small image is
@@ -146,7 +155,7 @@ export class ImageScanPool implements ContentScanner {
     for (let i = 0; i < this.size; i++) {
       let slot: Slot;
       try {
-        slot = { worker: newWorker(init), ready: false, dead: false };
+        slot = { worker: newWorker(init), ready: false, dead: false, layers: new Map() };
       } catch {
         continue;
       }
@@ -214,6 +223,19 @@ export class ImageScanPool implements ContentScanner {
     return promise;
   }
 
+  /**
+   * A whole layer blob read by a worker (the reader leaps over it): rejected when no worker can
+   * take it, and the reader reads it itself.
+   */
+  readLayer(job: LayerJob): Promise<LayerScan> {
+    this.start();
+    if (this.slots.every((s) => s.dead)) return Promise.reject(new Error('no image scan worker is running'));
+    return new Promise<LayerScan>((resolve, reject) => {
+      this.layerQueue.push({ id: this.nextId++, job, resolve, reject });
+      this.pump();
+    });
+  }
+
   ready(): Promise<void> | undefined {
     if (!this.full()) return undefined;
     return (async () => {
@@ -256,6 +278,9 @@ export class ImageScanPool implements ContentScanner {
 
   private pump(): void {
     const live = this.slots.filter((s) => !s.dead);
+    if (live.length === 0)
+      for (const t of this.layerQueue.splice(0)) t.reject(new Error('no image scan worker is running'));
+    this.pumpLayers(live.filter((s) => s.ready));
     if (!live.some((s) => s.ready)) {
       // No worker yet (or none left): the main thread scans what waits.
       for (let b = this.queue.shift(); b; b = this.queue.shift()) this.scanHere(b);
@@ -273,6 +298,25 @@ export class ImageScanPool implements ContentScanner {
         files: Uint32Array.from(batch.meta),
       };
       slot.worker.postMessage(msg, [batch.buffer]);
+    }
+  }
+
+  /**
+   * Layer blobs to the ready workers, one each at a time, the largest waiting first (the workers
+   * then end closer together); the others wait their turn.
+   */
+  private pumpLayers(ready: Slot[]): void {
+    for (;;) {
+      const slot = ready.find((s) => s.layers.size === 0);
+      if (!slot || this.layerQueue.length === 0) return;
+      let at = 0;
+      this.layerQueue.forEach((t, i) => {
+        if (t.job.size > (this.layerQueue[at] as LayerTask).job.size) at = i;
+      });
+      const task = this.layerQueue.splice(at, 1)[0] as LayerTask;
+      slot.layers.set(task.id, task);
+      const msg: ToImageWorker = { type: 'layer', id: task.id, job: task.job };
+      slot.worker.postMessage(msg);
     }
   }
 
@@ -296,6 +340,14 @@ export class ImageScanPool implements ContentScanner {
     }
     if (m.type === 'fatal') {
       this.onDeath(slot, new Error(m.message));
+      return;
+    }
+    if (m.type === 'layer') {
+      const task = slot.layers.get(m.id);
+      slot.layers.delete(m.id);
+      if (task && m.scan) task.resolve(m.scan);
+      else task?.reject(new Error(m.error ?? 'the layer was not read'));
+      this.pump();
       return;
     }
     const batch = slot.busy;
@@ -356,6 +408,9 @@ export class ImageScanPool implements ContentScanner {
       for (const w of batch.waiters) w.reject(err);
       this.settled(batch);
     }
+    // The reader reads these layers itself.
+    for (const t of slot.layers.values()) t.reject(err);
+    slot.layers.clear();
     void slot.worker.terminate().catch(() => undefined);
     this.pump();
     for (const wake of this.wake.splice(0)) wake();

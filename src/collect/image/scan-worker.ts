@@ -1,15 +1,20 @@
 // A worker thread of the image scan (scan-pool.ts): restores the compiled rules it is handed, then
-// takes batches of files an image layer held, their bytes side by side in one buffer that travels
-// (transferred, not copied) here and back. Each file is scanned (a web file as decoded too, see
-// file-scan.ts), and hashed when the reader wants its sha256 (an executable) or it matched; only
-// outcomes that say something are answered. Where
-// the files lie and their digests travel as typed arrays: a list of objects per batch cost the
-// main thread more to copy into the message than the scan of the batch's small files.
+// takes two kinds of work. Batches of files an image layer held, their bytes side by side in one
+// buffer that travels (transferred, not copied) here and back: each file is scanned (a web file as
+// decoded too, see file-scan.ts), and hashed when the reader wants its sha256 (an executable) or it
+// matched; only outcomes that say something are answered. Where the files lie and their digests
+// travel as typed arrays: a list of objects per batch cost the main thread more to copy into the
+// message than the scan of the batch's small files. And whole layer blobs, read here from the
+// archive file at their offset (target/image/blob.ts readLayerJob): parsed, hashed and scanned on
+// this thread, the layer's outcome sent back whole, so the main thread neither reads nor copies
+// their bytes and layers are read side by side.
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadCompiledRules, type RuleFileSpec, type ScanOptions } from '../../engine/yara.js';
-import type { ScanOutcome } from '../../target/image/index.js';
-import { scanLayerFile } from './file-scan.js';
+// From its own modules, not the reader's index: a worker loads no more than it runs.
+import { readLayerJob } from '../../target/image/blob.js';
+import type { ContentScanner, LayerJob, LayerScan, ScanOutcome } from '../../target/image/types.js';
+import { scanLayerFile, scanWithDigest, webFlag, WANT_SHA256 } from './file-scan.js';
 
 export interface ImageWorkerInit {
   blob: Uint8Array;
@@ -23,10 +28,12 @@ export interface ImageWorkerInit {
  * (WANT_SHA256, and the web flags of file-scan.ts that send a web file through the normaliser).
  */
 export const FILE_FIELDS = 3;
-/** Flag: hash the file whatever the scan finds. */
-export const WANT_SHA256 = 1;
+export { WANT_SHA256 };
 
-export type ToImageWorker = { type: 'batch'; id: number; buffer: ArrayBuffer; files: Uint32Array };
+export type ToImageWorker =
+  | { type: 'batch'; id: number; buffer: ArrayBuffer; files: Uint32Array }
+  /** A whole layer blob to read from its file (ContentScanner.readLayer). */
+  | { type: 'layer'; id: number; job: LayerJob };
 
 export type FromImageWorker =
   | { type: 'ready' }
@@ -44,9 +51,36 @@ export type FromImageWorker =
        */
       outcomes: [number, ScanOutcome][];
     }
+  | { type: 'layer'; id: number; scan?: LayerScan; error?: string }
   | { type: 'fatal'; message: string };
 
 const digestOf = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
+
+/** Room kept for the next file of a layer read here, up to this size (a larger file gets its own). */
+const MAX_ROOM = 32 * 1024 * 1024;
+
+/**
+ * The scanner a layer read on this thread uses: each file is scanned as its entry ends, before the
+ * next one is read, where it lies in the chunk read from the archive when it lies whole in one,
+ * else in one buffer that serves every such file in turn.
+ */
+function layerScanner(scanner: Parameters<typeof scanLayerFile>[0]): ContentScanner {
+  let room = Buffer.allocUnsafeSlow(1 << 20);
+  return {
+    inline: true,
+    room(size) {
+      if (size <= room.length) return room.subarray(0, size);
+      if (size > MAX_ROOM) return Buffer.allocUnsafeSlow(size);
+      room = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(size)));
+      return room.subarray(0, size);
+    },
+    scan: (data, path, want) => {
+      const outcome = scanWithDigest(scanner, data, (want?.sha256 ? WANT_SHA256 : 0) | webFlag(path));
+      if (outcome.error !== undefined) throw new Error(outcome.error);
+      return outcome;
+    },
+  };
+}
 
 const port = parentPort;
 if (port) {
@@ -54,7 +88,16 @@ if (port) {
   try {
     const init = workerData as ImageWorkerInit;
     const scanner = loadCompiledRules(Buffer.from(init.blob), init.hash, init.files, init.options);
+    const local = layerScanner(scanner);
     port.on('message', (msg: ToImageWorker) => {
+      if (msg.type === 'layer') {
+        readLayerJob(msg.job, local).then(
+          (scan) => send({ type: 'layer', id: msg.id, scan }),
+          (err: unknown) =>
+            send({ type: 'layer', id: msg.id, error: err instanceof Error ? err.message : String(err) }),
+        );
+        return;
+      }
       const { files, buffer } = msg;
       const hashed: number[] = [];
       const digests: Buffer[] = [];

@@ -4,15 +4,18 @@
 // keeps of them. Order, whiteouts and names are applied at the end, once the manifest is known.
 // The outer tar is parsed by tar-parse.ts like the layers inside it, straight from two read
 // buffers used in turn: no stream and no buffer per chunk between the file and the layer parser.
+// In a plain tarball, a large layer blob goes to the scanner's threads when it has them
+// (ContentScanner.readLayer), which read it from the file at its offset while this pass leaps
+// over its bytes to the next entry: the layers are read side by side.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ImageSkip } from '../../snapshot/image.js';
 import { archiveKey, archiveLinkTarget, normaliseEntryName } from './names.js';
 import { ExpansionBudget, LimitError, decoderChain, sniffCodec } from './decode.js';
-import { BlobReader, type BlobContext, type BlobResult } from './blob.js';
+import { BlobReader, readLayerJob, type BlobContext, type BlobResult } from './blob.js';
 import { TarParser, type TarHeader, type TarSink } from './tar-parse.js';
-import type { LayerScan } from './types.js';
+import type { LayerJob, LayerScan } from './types.js';
 
 export interface ArchiveContents {
   /** Small documents (manifests, indexes, configs) by path in the archive. */
@@ -48,7 +51,7 @@ const CHUNK = 1 << 20;
  * next chunk is read while the caller works on this one, which is valid until it asks for the
  * next), a compressed `save` output decoded on the way.
  */
-async function* chunksOf(file: string, ctx: BlobContext): AsyncGenerator<Buffer> {
+async function* chunksOf(file: string, ctx: BlobContext, leap?: () => number): AsyncGenerator<Buffer> {
   const fh = await open(file, 'r');
   let pending: Promise<unknown> | undefined;
   try {
@@ -78,12 +81,27 @@ async function* chunksOf(file: string, ctx: BlobContext): AsyncGenerator<Buffer>
       next = fh.read(bufs[turn] as Buffer, 0, CHUNK, at);
       pending = next;
       yield cur.subarray(0, bytesRead);
+      // Bytes a scan thread reads on its own are not read here: the read ahead is read again past them.
+      const over = leap?.() ?? 0;
+      if (over > 0) {
+        await next;
+        at += over;
+        next = fh.read(bufs[turn] as Buffer, 0, CHUNK, at);
+        pending = next;
+      }
     }
   } finally {
     // A read still under way when the caller stops must end before the file is closed.
     await pending?.catch(() => undefined);
     await fh.close();
   }
+}
+
+/** Where the outer tar's bytes lie, when it is a plain file that can be read at any offset. */
+interface PlainArchive {
+  file: string;
+  size: number;
+  parser: TarParser;
 }
 
 /** A blob of the outer tar being read; its bytes wait in `queue` while an earlier blob ends. */
@@ -116,8 +134,13 @@ class ArchiveSink implements TarSink {
   private ending = false;
   /** What the caller waits for before the next chunk: the blobs' backpressure and ends. */
   private waits: Promise<unknown>[] = [];
-  /** Each blob's result, in archive order (a later entry for the same path wins). */
-  private readonly results: { key: string; result: Promise<BlobResult> }[] = [];
+  /**
+   * Each blob's result, in archive order (a later entry for the same path wins); `job` for one a
+   * scan thread reads, which this thread reads after all when no thread could.
+   */
+  private readonly results: { key: string; result: Promise<BlobResult>; job?: LayerJob }[] = [];
+  /** Where the archive lies, for blobs read by the scanner's threads. */
+  plain: PlainArchive | undefined;
   /** Paths of the blobs met so far. */
   private readonly keys = new Set<string>();
 
@@ -127,7 +150,7 @@ class ArchiveSink implements TarSink {
     private readonly ctx: BlobContext,
   ) {}
 
-  entry(h: TarHeader): void {
+  entry(h: TarHeader): void | 'skip' {
     const out = this.out;
     const skip = (reason: string, detail: string): void => {
       out.skips.push({ path: h.name, reason, detail });
@@ -159,6 +182,7 @@ class ArchiveSink implements TarSink {
       });
     out.aliases.delete(key);
     this.keys.add(key);
+    if (this.offload(key, h.size)) return 'skip';
     const reader = new BlobReader(key, this.ctx, h.size);
     this.current = this.ending ? { key, reader, queue: [] } : { key, reader };
   }
@@ -202,10 +226,82 @@ class ArchiveSink implements TarSink {
     await this.settle().catch(() => undefined);
   }
 
+  /**
+   * Hands a large blob lying whole in a plain tarball to the scanner's threads (limits.offloadBytes):
+   * layers are read side by side, and nothing of theirs on this thread. Smaller blobs, documents
+   * above all, are read here; false for those.
+   */
+  private offload(key: string, size: number): boolean {
+    const { plain, ctx } = this;
+    const scanner = ctx.scanner;
+    if (
+      !plain ||
+      !scanner?.readLayer ||
+      size < Math.max(ctx.limits.offloadBytes, ctx.limits.maxJsonBytes + 1)
+    )
+      return false;
+    const offset = plain.parser.position;
+    // A blob the file cuts short is read here, so the archive's own cut is recorded as before. So
+    // is the last large blob: its files are spread over every thread while they end the others
+    // (alone on one thread, the others would wait for it; an image of one layer is all of it).
+    const after = plain.size - (offset + size);
+    if (after < 512 || after < ctx.limits.offloadBytes) return false;
+    const job: LayerJob = {
+      file: plain.file,
+      offset,
+      size,
+      key,
+      limits: ctx.limits,
+      scriptBudget: ctx.scripts.left,
+    };
+    ctx.onLayer?.({ key, phase: 'start' });
+    const result = scanner.readLayer(job).then((scan): BlobResult => {
+      ctx.onLayer?.({ key, phase: 'done', bytes: scan.size, status: scan.status });
+      return { kind: 'layer', scan };
+    });
+    // Not waited for here (the next blobs go on); a failure is read again in done().
+    result.catch(() => undefined);
+    this.results.push({ key, result, job });
+    return true;
+  }
+
+  /** A blob a scan thread could not read, read here (once the archive's pass is over). */
+  private async readHere(job: LayerJob): Promise<BlobResult> {
+    const scan = await readLayerJob(job, this.ctx.scanner);
+    this.ctx.onLayer?.({ key: job.key, phase: 'done', bytes: scan.size, status: scan.status });
+    return { kind: 'layer', scan };
+  }
+
+  /**
+   * The start-script texts a scan thread kept, within what is left of the archive's budget (the
+   * thread was given all that was left when the blob was met).
+   */
+  private trimScripts(scan: LayerScan): void {
+    const budget = this.ctx.scripts;
+    for (const [p, text] of scan.scripts) {
+      if (budget.left >= text.length) {
+        budget.left -= text.length;
+        continue;
+      }
+      scan.scripts.delete(p);
+      if (!budget.exhausted)
+        scan.skips.push({
+          path: p,
+          reason: 'script-budget',
+          detail: `script texts past ${this.ctx.limits.scriptBudget} bytes are not kept`,
+        });
+      budget.exhausted = true;
+    }
+  }
+
   /** Every blob read, in archive order, as documents or layers. */
   async done(): Promise<void> {
-    for (const { key, result } of this.results) {
-      const r = await result;
+    for (const { key, result, job } of this.results) {
+      let r: BlobResult;
+      if (job) {
+        r = await result.catch(() => this.readHere(job));
+        if (r.kind === 'layer') this.trimScripts(r.scan);
+      } else r = await result;
       if (r.kind === 'doc') {
         this.out.layers.delete(key);
         this.out.docs.set(key, { bytes: r.bytes, digest: r.digest });
@@ -237,13 +333,40 @@ class ArchiveSink implements TarSink {
   }
 }
 
+/** The archive as a plain file (not a compressed `save` output), or undefined. */
+async function plainArchive(file: string, parser: TarParser): Promise<PlainArchive | undefined> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const head = Buffer.alloc(8);
+      await fh.read(head, 0, head.length, 0);
+      const codec = sniffCodec(head);
+      if (codec === 'gzip' || codec === 'zstd') return undefined;
+      return { file, size: (await fh.stat()).size, parser };
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads the archive at `file` in one pass. A cut or corrupt archive keeps what was read. */
 export async function readArchive(file: string, ctx: BlobContext): Promise<ArchiveContents> {
   const out: ArchiveContents = { docs: new Map(), layers: new Map(), aliases: new Map(), skips: [] };
   const sink = new ArchiveSink(out, ctx);
   const parser = new TarParser(sink);
+  const plain = ctx.scanner?.readLayer ? await plainArchive(file, parser) : undefined;
+  sink.plain = plain;
+  // Only a blob handed to a scan thread is leapt over (nothing smaller than a read is worth it).
+  const leap = (): number => {
+    const n = plain ? parser.skippable() : 0;
+    if (n < CHUNK) return 0;
+    parser.skipped(n);
+    return n;
+  };
   try {
-    for await (const chunk of chunksOf(file, ctx)) {
+    for await (const chunk of chunksOf(file, ctx, leap)) {
       parser.push(chunk);
       await sink.settle();
     }

@@ -3,9 +3,16 @@
 // config) is kept whole for the manifest reader; anything else is hashed and recorded as a layer
 // nobody can read (xz, bzip2, garbage), in case a manifest names it as one.
 import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { LayerReader, type LayerContext } from './layer.js';
 import { SNIFF_BYTES, sniffCodec, type Codec } from './decode.js';
-import { emptyLayerScan, type LayerProgress, type LayerScan } from './types.js';
+import {
+  emptyLayerScan,
+  type ContentScanner,
+  type LayerJob,
+  type LayerProgress,
+  type LayerScan,
+} from './types.js';
 
 export type BlobResult =
   { kind: 'doc'; bytes: Buffer; digest: string; size: number } | { kind: 'layer'; scan: LayerScan };
@@ -136,4 +143,43 @@ export async function readBlob(
     error = err;
   }
   return reader.end(error);
+}
+
+/** Bytes of a blob read from its file at a time. */
+const RANGE_CHUNK = 1 << 20;
+
+/**
+ * Reads the blob `job` names from its file range, where the bytes lie in a plain tarball (or a
+ * layout's blob file): on a scan thread with its own synchronous `scanner`, or on the reader's
+ * thread when no scan thread could. The file ending before the range does is a cut blob.
+ */
+export async function readLayerJob(job: LayerJob, scanner?: ContentScanner): Promise<LayerScan> {
+  const ctx: BlobContext = {
+    limits: job.limits,
+    ...(scanner ? { scanner } : {}),
+    scripts: { left: job.scriptBudget, exhausted: false },
+    // A blob this large is never one of the archive's small documents.
+    keepDoc: () => false,
+  };
+  const reader = new BlobReader(job.key, ctx, job.size);
+  let error: unknown;
+  try {
+    const fh = await open(job.file, 'r');
+    try {
+      const buf = Buffer.allocUnsafeSlow(Math.min(RANGE_CHUNK, Math.max(1, job.size)));
+      for (let at = 0; at < job.size;) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, job.size - at), job.offset + at);
+        if (bytesRead === 0) throw new Error('unexpected end of the archive');
+        at += bytesRead;
+        const wait = reader.feed(buf.subarray(0, bytesRead));
+        if (wait) await wait;
+      }
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    error = err;
+  }
+  const r = await reader.end(error);
+  return r.kind === 'layer' ? r.scan : emptyLayerScan(job.key, 'json');
 }

@@ -58,7 +58,7 @@ interface OpenFile {
   path: string;
   size: number;
   mode: number;
-  /** Its bytes, for a file within the scan limit. */
+  /** Its bytes, for a file within the scan limit (for an inline scanner, once they come). */
   buf?: Buffer;
   /** Its running hash, for a larger one (the skip names its sha256), and its first bytes. */
   hash?: Hash;
@@ -298,10 +298,21 @@ export class LayerReader implements TarSink {
   data(chunk: Buffer): void {
     const f = this.open;
     if (!f) return;
-    if (f.buf) chunk.copy(f.buf, f.got, 0, Math.max(0, Math.min(chunk.length, f.size - f.got)));
-    else {
-      f.hash?.update(chunk);
+    if (f.hash) {
+      f.hash.update(chunk);
       f.head ??= Buffer.from(chunk.subarray(0, 4));
+    } else {
+      if (!f.buf) {
+        // An inline scanner's file, whole in this chunk: scanned where it lies (the view is valid
+        // until the parser returns, and the entry ends before it does).
+        if (f.got === 0 && chunk.length >= f.size) {
+          f.buf = chunk.subarray(0, f.size);
+          f.got = chunk.length;
+          return;
+        }
+        f.buf = this.roomFor(f.size);
+      }
+      chunk.copy(f.buf, f.got, 0, Math.max(0, Math.min(chunk.length, f.size - f.got)));
     }
     f.got += chunk.length;
   }
@@ -352,9 +363,16 @@ export class LayerReader implements TarSink {
   private openFile(p: string, size: number, mode: number): void {
     const { limits, scanner } = this.ctx;
     if (size <= limits.maxScanBytes) {
-      const buf = size > 0 && scanner?.room ? scanner.room(size) : Buffer.allocUnsafe(size);
-      this.open = { path: p, size, mode, buf, got: 0 };
+      // An inline scanner's file gets room only if its bytes span chunks (data).
+      const buf = size > 0 && scanner?.inline ? undefined : this.roomFor(size);
+      this.open = { path: p, size, mode, ...(buf ? { buf } : {}), got: 0 };
     } else this.open = { path: p, size, mode, hash: createHash('sha256'), got: 0 };
+  }
+
+  /** Where a file's bytes are read into: the scanner's room when it hands one out. */
+  private roomFor(size: number): Buffer {
+    const scanner = this.ctx.scanner;
+    return size > 0 && scanner?.room ? scanner.room(size) : Buffer.allocUnsafe(size);
   }
 
   /**
@@ -367,7 +385,8 @@ export class LayerReader implements TarSink {
     const { limits, scanner } = this.ctx;
     const { path: p, size } = f;
     this.scan.filesScanned++;
-    const data = f.buf?.subarray(0, Math.min(f.got, size));
+    // A file within the scan limit has its bytes (an empty one, none), a larger one only its hash.
+    const data = f.hash ? undefined : (f.buf ?? Buffer.alloc(0)).subarray(0, Math.min(f.got, size));
     const magic = data ?? f.head;
     const elf = magic !== undefined && magic.length >= 4 && magic.readUInt32LE(0) === ELF_MAGIC;
     const executable = elf || (f.mode & 0o111) !== 0;

@@ -24,7 +24,9 @@ function ours(bytes: Buffer, step = 0): Seen[] {
   const out: Seen[] = [];
   let cur: { h: TarHeader; parts: Buffer[] } | undefined;
   const p = new TarParser({
-    entry: (h) => (cur = { h, parts: [] }),
+    entry: (h) => {
+      cur = { h, parts: [] };
+    },
     // A copy: the views are valid only during the call.
     data: (c) => cur?.parts.push(Buffer.from(c)),
     entryEnd: () => {
@@ -165,5 +167,49 @@ describe('TarParser', () => {
     unknown.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
     expect(ourError(unknown)).toBe(await theirError(unknown));
     expect(ourError(unknown)).toBe('Invalid tar header: unknown format.');
+  });
+
+  it('passes over an entry its sink skips, and lets the caller leap over its bytes', async () => {
+    const big = Buffer.alloc(5000, 0x61);
+    const bytes = await tarOf([
+      { name: 'a.txt', content: 'first' },
+      { name: 'big.bin', content: big },
+      { name: 'c.txt', content: 'last' },
+    ]);
+    // Fed whole: the skipped entry's bytes are parsed over, its data never handed out.
+    const run = (leap: boolean) => {
+      const names: string[] = [];
+      const data: string[] = [];
+      let bigAt = -1;
+      const p = new TarParser({
+        entry: (h) => {
+          names.push(h.name);
+          if (h.name !== 'big.bin') return undefined;
+          bigAt = p.position;
+          return 'skip';
+        },
+        data: (c) => data.push(c.toString('latin1')),
+        entryEnd: () => undefined,
+      });
+      if (!leap) p.push(bytes);
+      else {
+        // Up to the end of big.bin's header, then a leap over its data and padding to the next header.
+        p.push(bytes.subarray(0, 1536));
+        const n = p.skippable();
+        expect(n).toBe(5000 + (512 - (5000 % 512)));
+        p.skipped(n);
+        p.push(bytes.subarray(1536 + n));
+      }
+      p.end();
+      return { names, data, bigAt };
+    };
+    for (const leap of [false, true]) {
+      const r = run(leap);
+      expect(r.names).toEqual(['a.txt', 'big.bin', 'c.txt']);
+      expect(r.data).toEqual(['first', 'last']);
+      // Where big.bin's data begins: after a.txt's header and block, and its own header.
+      expect(r.bigAt).toBe(1536);
+      expect(bytes.subarray(r.bigAt, r.bigAt + 5000).equals(big)).toBe(true);
+    }
   });
 });

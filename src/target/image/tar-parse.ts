@@ -29,9 +29,13 @@ export interface TarHeader {
   linkname: string | null;
 }
 
-/** Where the parser's entries go; a sink may throw to stop the parse (the error reaches `push`). */
+/**
+ * Where the parser's entries go; a sink may throw to stop the parse (the error reaches `push`). An
+ * entry the sink answers with 'skip' gets no data and no end: its bytes are passed over, and the
+ * caller may leap over them in its input (skippable, skipped).
+ */
 export interface TarSink {
-  entry(h: TarHeader): void;
+  entry(h: TarHeader): void | 'skip';
   /** The next bytes of the current entry's data: a view valid only during the call. */
   data(chunk: Buffer): void;
   /** The current entry's data is complete. */
@@ -182,6 +186,8 @@ export class TarParser {
   private paxGlobal: Record<string, string> | null = null;
   private gnuLongPath: string | null = null;
   private gnuLongLinkPath: string | null = null;
+  /** Bytes of the input taken so far: where the current entry's data begins, once its header is read. */
+  private consumed = 0;
 
   // Hands every entry to `sink`.
   constructor(private readonly sink: TarSink) {}
@@ -230,6 +236,25 @@ export class TarParser {
     this.chunks.push(Buffer.concat(rest, this.buffered));
   }
 
+  /** Offset in the input of the next byte to parse (in `entry`: the entry's first data byte). */
+  get position(): number {
+    return this.consumed;
+  }
+
+  /**
+   * Bytes the parser would only pass over before the next header (a skipped entry's data and its
+   * padding), when nothing is buffered: the caller may leap over them and say so with `skipped`.
+   */
+  skippable(): number {
+    return this.state === 'skip' && this.buffered === 0 ? this.missing : 0;
+  }
+
+  /** The caller leapt over `n` (at most `skippable()`) bytes of its input. */
+  skipped(n: number): void {
+    this.missing -= n;
+    this.consumed += n;
+  }
+
   /** The input ended: throws when it ended inside an entry, its padding or a header. */
   end(): void {
     if (this.missing !== 0 || this.buffered !== 0) throw new Error('Unexpected end of data');
@@ -267,7 +292,11 @@ export class TarParser {
       this.pax = null;
     }
     if (!(h.size >= 0)) throw new Error('Invalid header');
-    this.sink.entry(h);
+    if (this.sink.entry(h) === 'skip' && h.type !== 'directory') {
+      this.state = 'skip';
+      this.missing = h.size + padding(h.size);
+      return;
+    }
     // A directory's data, if its header claims any, is read as the next header (as tar-stream does).
     if (h.size === 0 || h.type === 'directory') {
       this.sink.entryEnd();
@@ -306,9 +335,11 @@ export class TarParser {
       this.chunks[this.head++] = undefined as unknown as Buffer;
       this.offset = 0;
       this.buffered -= rest;
+      this.consumed += rest;
       return sub;
     }
     this.buffered -= size;
+    this.consumed += size;
     return buf.subarray(this.offset, (this.offset += size));
   }
 

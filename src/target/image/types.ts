@@ -26,6 +26,11 @@ export interface ImageLimits {
   maxZstdWindow: number;
   /** Skips listed per layer; the rest are counted in one closing record. */
   maxSkipsPerLayer: number;
+  /**
+   * A layer blob of at least this many bytes, lying whole in a plain tarball, is read on one of the
+   * scanner's threads when it has them (ContentScanner.readLayer); never one of maxJsonBytes or less.
+   */
+  offloadBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -42,6 +47,7 @@ export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
   scriptBudget: 32 * MiB,
   maxZstdWindow: 256 * MiB,
   maxSkipsPerLayer: 100,
+  offloadBytes: 16 * MiB,
 };
 
 /** What the injected scanner says about one file's bytes. */
@@ -82,10 +88,35 @@ export interface ContentScanner {
   scan(data: Buffer, path: string, want?: ScanWant): ScanOutcome | Promise<ScanOutcome>;
   /** Space for a file of `size` bytes to be read into and then passed to `scan`. */
   room?(size: number): Buffer;
+  /**
+   * The scanner answers before `scan` returns and keeps no reference to the bytes: a file lying
+   * whole in one chunk of the layer's tar is handed over where it lies, not copied first.
+   */
+  inline?: boolean;
   /** Resolves once the scanner can take more files. */
   ready?(): Promise<void> | undefined;
   /** Sends every file held back, so each promise `scan` gave settles. */
   flush?(): void;
+  /**
+   * Reads a whole layer blob lying at `job.offset` in `job.file` on a thread of the scanner's own
+   * (parsed, hashed and scanned there, as layer.ts does), so layers are read side by side and the
+   * reader's thread only leaps over their bytes. Rejects when no thread can take it: the reader
+   * then reads the blob itself.
+   */
+  readLayer?(job: LayerJob): Promise<LayerScan>;
+}
+
+/** One layer blob for a scanner's thread to read from a file (ContentScanner.readLayer). */
+export interface LayerJob {
+  file: string;
+  /** Where the blob's bytes begin in the file, and how many there are. */
+  offset: number;
+  size: number;
+  /** The blob's path in the archive. */
+  key: string;
+  limits: ImageLimits;
+  /** Bytes of start-script texts the layer may keep (the reader trims to the archive's budget). */
+  scriptBudget: number;
 }
 
 /** One layer blob's start or end, for a progress line. */
