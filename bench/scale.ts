@@ -1,7 +1,8 @@
 // Scaling benchmark (issue 20): wall time and peak RSS of `minehunter scan` against the number of
 // processes (harmless sleepers of a handful of executables, plus look-alike miners that must be found
 // at every size) and of `scan --path` against the number of files (cold and warm scan cache), as a
-// table, a JSON record and an SVG chart in bench/out/. `npm run bench:scale`.
+// table, a JSON record and an SVG chart in bench/out/. `npm run bench:scale` (`-- --ci` for the reduced
+// size CI runs, `-- --help` for the options).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,19 +30,23 @@ const cli = process.env.MINEHUNTER_BENCH_CLI ?? path.join(repo, 'dist', 'cli', '
 const TARGETS = { ms1000: 1500, ms5000: 4000, rssMb5000: 200, filesWarm1MMs: 10_000 };
 const LOOKALIKES = 3;
 
-function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: tsx bench/scale.ts [--processes 100,1000,5000] [--files 10000,100000] [--runs N]\n` +
+function usage(message: string, code = 2): never {
+  (code === 0 ? process.stdout : process.stderr).write(
+    `${message}usage: tsx bench/scale.ts [--ci] [--processes 100,1000,5000] [--files 10000,100000] [--runs N]\n` +
+      '  --ci         the reduced size CI runs (also when the CI variable is set): 100,1000 processes,\n' +
+      '               100000 files, one timed scan per size\n' +
       '  --processes  process counts to raise this host to (env BENCH_SCALE_SIZES; CI: 100,1000)\n' +
       '  --files      file counts of the generated tree for --path (env BENCH_SCALE_FILES; CI: 100000;\n' +
       '               1000000 by hand: it takes minutes to generate)\n' +
       '  --runs       timed scans per size (default 3; CI 1), after one warm-up scan\n',
   );
-  process.exit(2);
+  process.exit(code);
 }
 
 function parseArgs(argv: string[]): { processes: number[]; files: number[]; runs: number } {
-  const ci = Boolean(process.env.CI);
+  if (argv.includes('--help') || argv.includes('-h')) usage('', 0);
+  const ci = Boolean(process.env.CI) || argv.includes('--ci');
+  argv = argv.filter((a) => a !== '--ci');
   const raw: Record<string, string> = {
     processes: process.env.BENCH_SCALE_SIZES ?? (ci ? '100,1000' : '100,1000,5000'),
     files: process.env.BENCH_SCALE_FILES ?? (ci ? '100000' : '10000,100000'),
@@ -49,15 +54,15 @@ function parseArgs(argv: string[]): { processes: number[]; files: number[]; runs
   };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '') ?? '';
-    if (!(key in raw) || argv[i + 1] === undefined) usage(`unknown option ${argv[i]}`);
+    if (!(key in raw) || argv[i + 1] === undefined) usage(`unknown option ${argv[i]}\n`);
     raw[key] = argv[i + 1] as string;
   }
   const list = (s: string): number[] =>
     s === '' || s === 'none' ? [] : s.split(',').map((x) => Number(x.replace(/_/g, '')));
   const opts = { processes: list(raw.processes!), files: list(raw.files!), runs: Number(raw.runs) };
   if ([...opts.processes, ...opts.files].some((n) => !Number.isInteger(n) || n < 1))
-    usage('counts are whole numbers');
-  if (!Number.isInteger(opts.runs) || opts.runs < 1) usage('--runs needs a whole number');
+    usage('counts are whole numbers\n');
+  if (!Number.isInteger(opts.runs) || opts.runs < 1) usage('--runs needs a whole number\n');
   return opts;
 }
 
@@ -269,7 +274,7 @@ const opts = parseArgs(process.argv.slice(2));
 try {
   readFileSync(cli);
 } catch {
-  usage(`${cli} is missing: run \`npm run bench:scale\` (it builds first) or \`npm run build\``);
+  usage(`${cli} is missing: run \`npm run bench:scale\` (it builds first) or \`npm run build\`\n`);
 }
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'minehunter-bench-scale-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

@@ -177,6 +177,8 @@ export interface MemoryResult {
   regions: number;
   matches: RuleMatch[];
   error?: string;
+  /** Bytes read that were whole zero pages at the edges of a piece, not handed to the rules (see nonZeroSpan). */
+  zeroBytes?: number;
 }
 
 export type ToWorker = { type: 'files'; jobs: FileJob[] } | { type: 'memory'; job: MemoryJob };
@@ -446,6 +448,42 @@ function scanLargeFile(scanner: YaraScanner, job: FileJob, fd: number, io: strin
 const MEMORY_CHUNK = 4 * 1024 * 1024;
 let memoryBuffer: Buffer | undefined;
 
+/** The unit of the zero test: memory a process never touched reads as whole pages of zeros. */
+const PAGE = 4096;
+const ZERO_PAGE = Buffer.alloc(PAGE);
+/**
+ * Zero bytes kept beside the non-zero part of a piece: a pattern that ends or starts in zeros (a
+ * UTF-16 string's last NUL) still matches, and the piece still starts with a zero byte where it did,
+ * so no rule anchored at offset 0 (an ELF or WebAssembly magic) matches where it did not before.
+ */
+export const ZERO_MARGIN = 256;
+
+function zeroPage(buf: Buffer, at: number, end: number): boolean {
+  const to = Math.min(end, at + PAGE);
+  return buf.compare(ZERO_PAGE, 0, to - at, at, to) === 0;
+}
+
+/**
+ * The part of a piece of process memory worth handing to the rules: the whole zero pages at either
+ * end are left out, but for ZERO_MARGIN bytes each side; undefined when every byte is zero. Most of
+ * an idle process's heap, stack and anonymous maps were never touched: with a thousand copies of
+ * one daemon, scanning those zeros was three quarters of the memory scan's time (issue 20). Zeros
+ * inside the non-zero part stay, so strings of one piece stay together as the rules see them.
+ */
+export function nonZeroSpan(buf: Buffer): [number, number] | undefined {
+  const n = buf.length;
+  let from = 0;
+  while (from < n && zeroPage(buf, from, n)) from += PAGE;
+  if (from >= n) return undefined;
+  let to = n;
+  let last = from + Math.floor((n - 1 - from) / PAGE) * PAGE;
+  while (last > from && zeroPage(buf, last, n)) {
+    to = last;
+    last -= PAGE;
+  }
+  return [from > 0 ? from - ZERO_MARGIN : 0, to < n ? to + ZERO_MARGIN : n];
+}
+
 /** Reads the given regions of /proc/PID/mem and scans each; matches are merged per rule. */
 export function scanMemoryJob(scanner: YaraScanner, job: MemoryJob, procDir = '/proc'): MemoryResult {
   const out: MemoryResult = { pid: job.pid, bytes: 0, regions: 0, matches: [] };
@@ -477,9 +515,13 @@ export function scanMemoryJob(scanner: YaraScanner, job: MemoryJob, procDir = '/
         readAny = true;
         done += n;
         out.bytes += n;
+        const span = nonZeroSpan(buf.subarray(0, n));
+        const kept = span ? span[1] - span[0] : 0;
+        if (kept < n) out.zeroBytes = (out.zeroBytes ?? 0) + n - kept;
+        if (!span) continue;
         let found: RuleMatch[];
         try {
-          found = scanner.scanBuffer(buf.subarray(0, n));
+          found = scanner.scanBuffer(buf.subarray(span[0], span[1]));
         } catch {
           continue;
         }
@@ -487,7 +529,7 @@ export function scanMemoryJob(scanner: YaraScanner, job: MemoryJob, procDir = '/
           const key = `${m.namespace}:${m.rule}`;
           const prev = byRule.get(key);
           // Offsets become addresses, which is what a person checks with gdb or /proc/PID/mem.
-          const strings = m.strings.map((s) => ({ ...s, offset: s.offset + start + done - n }));
+          const strings = m.strings.map((s) => ({ ...s, offset: s.offset + start + done - n + span[0] }));
           if (!prev) byRule.set(key, { ...m, strings });
           else {
             prev.stringCount += m.stringCount;

@@ -24,6 +24,7 @@ import {
   type ContentProgress,
   type ExtraFile,
   type LabelledRoot,
+  type MemoryCoverage,
   type MemoryTarget,
 } from '../../engine/content-scan.js';
 import { PACKAGE_STORES, isPseudoPath } from '../../engine/walker.js';
@@ -295,6 +296,21 @@ async function webScanRoots(
   return out;
 }
 
+/**
+ * The memory scan's coverage in the record's note: what was read, the untouched (all-zero) pages
+ * that were read but not handed to the rules, and the processes the total budget did not reach.
+ */
+export function memoryNote(content: Content, coverage: MemoryCoverage): string {
+  const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const parts = [
+    `memory of ${content.stats.memoryProcesses} processes, ${mib(content.stats.memoryBytes)} read`,
+  ];
+  if (coverage.zeroBytes > 0) parts.push(`${mib(coverage.zeroBytes)} of it zero pages not scanned`);
+  if (coverage.overBudget > 0)
+    parts.push(`${coverage.overBudget} processes not read (total memory budget spent)`);
+  return parts.join(', ');
+}
+
 export interface ContentCollection {
   content?: Content;
   record: CollectionRecord;
@@ -374,7 +390,7 @@ export async function collectContent(
       : undefined;
 
   const scan = async (): Promise<ContentCollection> => {
-    const { content } = await scanContent(
+    const { content, memoryCoverage } = await scanContent(
       {
         scope: opts.scope,
         roots,
@@ -406,6 +422,7 @@ export async function collectContent(
     const note = [
       `${content.stats.files} files, ${content.stats.bytes} bytes, ${content.stats.cached} from cache`,
       unreadable > 0 ? `${unreadable} unreadable` : '',
+      memoryCoverage ? memoryNote(content, memoryCoverage) : '',
     ]
       .filter(Boolean)
       .join('; ');

@@ -1,7 +1,7 @@
 // Processes read straight from <root>/proc: argv byte-exact, exe with its deleted/memfd flags, LD_*
 // variables, mapped libraries, CPU sampled over a short window, and the socket inodes each one holds.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { fileTimes, type FileTimes } from '../file-times.js';
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -98,8 +98,9 @@ export function parseStat(text: string): StatFields | undefined {
   const pid = Number(text.slice(0, open).trim());
   // Single spaces on every kernel; a copy with other spacing still parses.
   const rest = text.slice(close + 1).trim();
-  let f = rest.split(' ');
-  if (f.includes('')) f = rest.split(/\s+/);
+  // Only the first 20 fields are used: the other 30-odd are not split off (two reads per process).
+  let f = rest.split(' ', 20);
+  if (f.includes('')) f = rest.split(/\s+/, 20);
   // After the name: state(3) ppid(4) … flags(9) … utime(14) stime(15) … num_threads(20) … starttime(22).
   const num = (i: number): number => Number(f[i]);
   const fields: StatFields = {
@@ -140,16 +141,29 @@ export function parseStatus(text: string): {
 } {
   const out: { uid?: number; threads?: number; rssBytes?: number; nsPid?: number[] } = {};
   // The effective uid is the one whose rights the process uses, and the one `ps` shows as USER.
-  const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(text);
+  const uid = /^\s+\d+\s+(\d+)/.exec(statusLine(text, 'Uid:'));
   if (uid) out.uid = Number(uid[1]);
-  const threads = /^Threads:\s+(\d+)/m.exec(text);
+  const threads = /^\s+(\d+)/.exec(statusLine(text, 'Threads:'));
   if (threads) out.threads = Number(threads[1]);
-  const rss = /^VmRSS:\s+(\d+)\s*kB/m.exec(text);
+  const rss = /^\s+(\d+)\s*kB/.exec(statusLine(text, 'VmRSS:'));
   if (rss) out.rssBytes = Number(rss[1]) * 1024;
   // The pid in each PID namespace the process belongs to, outermost first (Linux 4.1+).
-  const nsPid = /^NSpid:[ \t]*(\d+(?:[ \t]+\d+)*)[ \t]*$/m.exec(text);
+  const nsPid = /^[ \t]*(\d+(?:[ \t]+\d+)*)[ \t]*$/.exec(statusLine(text, 'NSpid:'));
   if (nsPid) out.nsPid = (nsPid[1] as string).split(/[ \t]+/).map(Number);
   return out;
+}
+
+/**
+ * The rest of the status line that starts with `key`, or '' when there is none: found with
+ * indexOf, so the four fields cost four short regexes instead of four multiline ones over the
+ * whole file (issue 20).
+ */
+function statusLine(text: string, key: string): string {
+  const at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`) + 1;
+  if (at === 0 && !text.startsWith(key)) return '';
+  const from = at + key.length;
+  const eol = text.indexOf('\n', from);
+  return text.slice(from, eol < 0 ? text.length : eol);
 }
 
 /**
@@ -230,8 +244,6 @@ interface HashResult {
   sha256?: string;
   size?: number;
   error?: unknown;
-  /** The executable's times, from the same stat that keys the hash (collect/file-times.ts). */
-  times?: FileTimes;
 }
 
 /** A tiny semaphore: hashing is CPU-bound, so more than one per core only adds memory. */
@@ -391,7 +403,7 @@ class CpuWindow {
  */
 class ExeHasher {
   private readonly runHash = limiter(HASH_CONCURRENCY);
-  private readonly hashes = new Map<string, Promise<HashResult>>();
+  private readonly hashes = new Map<string, Shared>();
   private readonly jobs: Promise<void>[] = [];
 
   // Live systems hash through /proc/PID/exe; offline roots through the path inside the root.
@@ -403,11 +415,12 @@ class ExeHasher {
 
   // Starts hashing a process's executable; the result lands on `info` (hash, size or a read error).
   add(info: ProcessInfo, exe: { path: string; deleted: boolean }, dir: string): void {
+    const shared = this.share(info.pid, exe.path, exe.deleted, info.exeMemfd);
+    if (shared.times !== undefined) info.exeTimes = shared.times;
     this.jobs.push(
-      this.hash(info.pid, exe.path, exe.deleted, info.exeMemfd).then((h) => {
+      shared.result.then((h) => {
         if (h.sha256 !== undefined) info.exeSha256 = h.sha256;
         if (h.size !== undefined) info.exeSize = h.size;
-        if (h.times !== undefined) info.exeTimes = h.times;
         if (h.error !== undefined) {
           (info.readErrors ??= []).push(`exe-hash: ${errnoCode(h.error) ?? errorMessage(h.error)}`);
           this.log.add(path.join(dir, 'exe'), h.error);
@@ -421,44 +434,59 @@ class ExeHasher {
     await Promise.all(this.jobs);
   }
 
-  // The hash of one executable, shared by every process running the same file.
-  private async hash(pid: number, exe: string, deleted: boolean, memfd: boolean): Promise<HashResult> {
-    let file: string;
-    if (this.live) {
-      // Through the kernel's link, so deleted and memfd executables hash too.
-      file = path.join(this.ctx.procDir, String(pid), 'exe');
-    } else {
-      if (deleted || memfd) return {};
-      file = await this.ctx.fs.hostPath(exe);
-    }
-    let key: string;
-    let times: FileTimes | undefined;
+  /**
+   * The hash of one executable, shared by every process running the same file, and on a live host
+   * its times. Live, the stat is synchronous and the times are made once per file: a thousand
+   * copies of one daemon cost a thousand stats, not a thousand async calls and dates (issue 20).
+   */
+  private share(pid: number, exe: string, deleted: boolean, memfd: boolean): Shared {
+    // Through the kernel's link on a live host, so deleted and memfd executables hash too.
+    if (this.live) return this.shareFile(`${this.ctx.procDir}/${pid}/exe`);
+    if (deleted || memfd) return { result: Promise.resolve({}) };
+    return {
+      result: this.ctx.fs.hostPath(exe).then((file) => this.shareFile(file).result),
+    };
+  }
+
+  // The shared hash of one host path, keyed by the file's identity.
+  private shareFile(file: string): Shared {
+    let st: Stats;
     try {
-      // Same device, inode, size and mtime: the same bytes, hashed once however many run it. A file
-      // replaced on disk is a new inode (or a new mtime when rewritten in place), so it is hashed again.
-      const st = statSync(file);
-      key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+      st = statSync(file);
+    } catch (err) {
+      return { result: Promise.resolve(isGone(err) ? {} : { error: err }) };
+    }
+    // Same device, inode, size and mtime: the same bytes, hashed once however many run it. A file
+    // replaced on disk is a new inode (or a new mtime when rewritten in place), so it is hashed again.
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    let shared = this.hashes.get(key);
+    if (!shared) {
+      shared = {
+        result: this.runHash(() => hashFile(file)).catch((err: unknown) =>
+          isGone(err) ? {} : { error: err },
+        ),
+      };
       // On a live host the timeline's times of the program come from this stat too: no second stat
       // per process (collect/file-times.ts stamps the rest, and offline roots, itself).
-      if (this.live && st.isFile()) times = fileTimes(st);
-    } catch (err) {
-      return isGone(err) ? {} : { error: err };
+      if (this.live && st.isFile()) shared.times = fileTimes(st);
+      this.hashes.set(key, shared);
     }
-    let pending = this.hashes.get(key);
-    if (!pending) {
-      pending = this.runHash(() => hashFile(file)).catch((err: unknown) =>
-        isGone(err) ? {} : { error: err },
-      );
-      this.hashes.set(key, pending);
-    }
-    return times ? { ...(await pending), times } : pending;
+    return shared;
   }
+}
+
+/** One executable's hash (settled, never rejected) and, on a live host, its times. */
+interface Shared {
+  result: Promise<HashResult>;
+  times?: FileTimes;
 }
 
 /** The socket join's input, gathered per process: which pids hold each socket inode, and each net namespace's pids. */
 class SocketJoinBuilder {
   private readonly inodePids = new Map<number, Set<number>>();
   private readonly namespaces = new Map<string, number[]>();
+  private lastLink: string | undefined;
+  private lastId: string | undefined;
 
   // Records a process's socket inodes and its `net:[N]` namespace link.
   add(pid: number, inodes: number[] | undefined, netns: string | undefined): void {
@@ -467,12 +495,20 @@ class SocketJoinBuilder {
       if (!holders) this.inodePids.set(inode, (holders = new Set()));
       holders.add(pid);
     }
-    const ns = typeof netns === 'string' ? /^net:\[(\d+)\]$/.exec(netns)?.[1] : undefined;
+    const ns = typeof netns === 'string' ? this.namespaceId(netns) : undefined;
     if (ns !== undefined) {
       const members = this.namespaces.get(ns);
       if (members) members.push(pid);
       else this.namespaces.set(ns, [pid]);
     }
+  }
+
+  // The namespace number of a `net:[N]` link; most processes share one, so it is parsed once.
+  private namespaceId(link: string): string | undefined {
+    if (link === this.lastLink) return this.lastId;
+    this.lastLink = link;
+    this.lastId = /^net:\[(\d+)\]$/.exec(link)?.[1];
+    return this.lastId;
   }
 
   // The join with pids sorted, as the sockets collector consumes it.
@@ -730,7 +766,10 @@ function readSocketInodes(fdDir: string): number[] {
   const inodes: number[] = [];
   for (const name of readdirSync(fdDir)) {
     try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(path.join(fdDir, name)));
+      // Most fds are files and pipes: a prefix test, no regex and no path.join per fd (issue 20).
+      const target = readlinkSync(`${fdDir}/${name}`);
+      if (!target.startsWith('socket:[')) continue;
+      const m = /^socket:\[(\d+)\]$/.exec(target);
       if (m) inodes.push(Number(m[1]));
     } catch (err) {
       if (!isGone(err)) throw err;
