@@ -23,14 +23,15 @@ const ALNUM = /[A-Za-z0-9]/;
  */
 const MIN_ESCAPED_ALNUM = 4;
 
-function hexValue(c: number): number {
+/** The value of one hex digit's character code, or -1 (shared with triggers.ts's byte-level test). */
+export function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
   return -1;
 }
 
-function isAlnumCode(c: number): boolean {
+export function isAlnumCode(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 

@@ -16,7 +16,7 @@ import {
   HEAD_CHARS,
   MIN_BLOB,
 } from './base64.js';
-import { decodeJsEscapes, decodePercent } from './escapes.js';
+import { decodeJsEscapes, decodePercent, hexValue, isAlnumCode } from './escapes.js';
 import { decodeHtmlEntities } from './html-entities.js';
 import {
   decodeJsConcat,
@@ -68,17 +68,6 @@ function suspiciousConcat(data: Buffer): boolean {
     if (SUSPICIOUS_CONCAT.test(data.toString('latin1', from, after + 1))) return true;
   }
   return false;
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-}
-
-function isAlnumCode(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /** escapes.ts's escapedAlnumAt on the bytes: `\xNN`, `\u00NN`, `\u{0…NN}` of a letter or digit. */
