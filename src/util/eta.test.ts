@@ -142,6 +142,23 @@ describe('EtaEstimator', () => {
     expect(ratio).toBeLessThan(1.3);
   });
 
+  it('keeps giving a time while one huge file holds the counts still', () => {
+    const eta = new EtaEstimator();
+    const point = (atMs: number, bytes: number) => ({
+      atMs,
+      bytes,
+      files: 0,
+      bytesSeen: 1000,
+      walking: false,
+    });
+    eta.update(point(0, 0));
+    for (let at = 250; at <= 4000; at += 250) eta.update(point(at, (at / 4000) * 400));
+    // 40% in 4 s, then nothing counted for 6 s: the rate since the origin, 60% left at 4%/s.
+    let e;
+    for (let at = 4250; at <= 10_000; at += 250) e = eta.update(point(at, 400));
+    expect(e?.secondsLeft).toBeCloseTo(0.6 * 25, 5);
+  });
+
   it('never says done while running, and never goes past what the walker found', () => {
     expect(fractionDone({ atMs: 0, bytes: 100, files: 9, bytesSeen: 100, walking: false })).toBe(0.99);
     // Expected totals below what the walk already found: the walk's count wins.

@@ -95,10 +95,11 @@ export class EtaEstimator {
     this.recent.push({ atMs: p.atMs, fraction });
     const elapsed = p.atMs - this.origin.atMs;
     if (fraction - this.origin.fraction < MIN_FRACTION || elapsed < MIN_ELAPSED_MS) return { fraction };
-    const from = this.windowStart(p.atMs - Math.max(MIN_ELAPSED_MS, elapsed / 2));
-    const done = fraction - from.fraction;
-    if (done <= 0) return { fraction };
-    const secondsLeft = ((1 - fraction) * (p.atMs - from.atMs)) / done / 1000;
+    let from = this.windowStart(p.atMs - Math.max(MIN_ELAPSED_MS, elapsed / 2));
+    // No progress in the window (one huge file counted when done): the rate since the origin, so a
+    // time once shown does not turn back into "estimating".
+    if (fraction <= from.fraction) from = this.origin;
+    const secondsLeft = ((1 - fraction) * (p.atMs - from.atMs)) / (fraction - from.fraction) / 1000;
     return { fraction, secondsLeft };
   }
 
