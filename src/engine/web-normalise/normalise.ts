@@ -63,7 +63,8 @@ const JS_DECODERS: Decoder[] = [
   decodeJsConcat,
   decodeBase64Blobs,
 ];
-const PAGE_DECODERS: Decoder[] = [decodeHtmlEntities, ...JS_DECODERS];
+/** Every decoder, in a round's order (HTML entities first): also what triggers.test.ts checks. */
+export const PAGE_DECODERS: Decoder[] = [decodeHtmlEntities, ...JS_DECODERS];
 
 const DECODERS: Record<WebHint, Decoder[]> = {
   js: JS_DECODERS,

@@ -4,28 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeAtobCalls, decodeBase64Blobs, decodeFromCharCode } from './base64.js';
-import { decodeJsEscapes, decodePercent } from './escapes.js';
-import { decodeHtmlEntities } from './html-entities.js';
-import { decodeJsConcat, decodeStringArrays } from './js-strings.js';
 import { scanNeedleWords } from './needles.js';
-import { normaliseWeb, suspiciousConcat } from './normalise.js';
-import { decodePacker } from './packer.js';
+import { decodeJsConcat } from './js-strings.js';
+import { PAGE_DECODERS, normaliseWeb, suspiciousConcat } from './normalise.js';
 import { MINER_LOADER, b64, hexEscape, obfuscatedLoader, pack, wasmExporting } from './test-helpers.js';
 import { candidates } from './triggers.js';
 import { Budget, DEFAULT_NORMALISE_LIMITS, type Decoder, type WebHint } from './types.js';
-
-const DECODERS: Decoder[] = [
-  decodeHtmlEntities,
-  decodeStringArrays,
-  decodePacker,
-  decodeJsEscapes,
-  decodePercent,
-  decodeAtobCalls,
-  decodeFromCharCode,
-  decodeJsConcat,
-  decodeBase64Blobs,
-];
 
 const SAMPLES: [string, string, WebHint][] = [
   ['string array', obfuscatedLoader({ style: 'checksum', rotation: 3 }), 'js'],
@@ -82,7 +66,7 @@ function leftOutFinding(data: Buffer, hint: WebHint): string[] {
   if (!only) return [];
   const text = data.toString('latin1');
   const found: string[] = [];
-  for (const decode of DECODERS) {
+  for (const decode of PAGE_DECODERS) {
     if (only.has(decode)) continue;
     // Folding concatenations is a round's decision (normalise.ts), on the file taken as it is.
     if (decode === decodeJsConcat) {
