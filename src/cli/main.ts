@@ -26,6 +26,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../report/export-formats.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { defaultCachePath, toolVersion } from '../util/paths.js';
 import { markPhase, printTimings } from '../util/timings.js';
+import { setDerivedCacheDir } from '../util/derived-cache.js';
 import { EXIT, UsageError } from './errors.js';
 import { InputFileError } from '../util/input-error.js';
 import { outputWidth, useColor, writeOutput } from './output.js';
@@ -309,6 +310,11 @@ async function collect(opts: CollectCliOptions, lang: Lang, signal?: AbortSignal
       printRuleProblems(problems, lang, Boolean(opts.quiet)),
     ...(signal ? { signal } : {}),
   };
+  // What the collectors derive from the target's package databases is kept beside the scan cache,
+  // and off with it (util/derived-cache.ts).
+  setDerivedCacheDir(
+    opts.cache === false ? undefined : path.join(path.dirname(defaultCachePath()), 'derived'),
+  );
   // The collectors load once the options are known good: a usage error costs no loading.
   const collecting = import('../collect/index.js').then(({ collectSnapshot }) => collectSnapshot(options));
   return collecting.finally(() => progress.end());

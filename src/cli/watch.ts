@@ -18,6 +18,7 @@ import { openStateStore } from '../pipeline/watch-store.js';
 import { createSinks, parseSinkUri, SinkUriError, type SinkSpec } from '../pipeline/sinks/index.js';
 import { stateDir } from '../util/output-registry.js';
 import { defaultCachePath, toolVersion } from '../util/paths.js';
+import { setDerivedCacheDir } from '../util/derived-cache.js';
 import { EXIT, UsageError } from './errors.js';
 
 const HELP = {
@@ -323,6 +324,8 @@ async function watchAction(opts: WatchCliOptions, lang: Lang): Promise<number> {
     if (!opts.quiet) process.stderr.write(`minehunter watch: ${text}\n`);
   };
   const stateFile = path.resolve(opts.state ?? defaultWatchStatePath());
+  // The collectors' derived caches (dpkg list index) beside the scan cache, as scan keeps them.
+  setDerivedCacheDir(path.join(path.dirname(defaultCachePath()), 'derived'));
   const sinks = await createSinks(specs, {
     queueDir: path.join(path.dirname(stateFile), 'queue'),
     tls: { ca: opts.tlsCa, cert: opts.tlsCert, key: opts.tlsKey },

@@ -2,13 +2,24 @@
 // once for preload, mapped-library records and binary integrity alike, yet a package installed or
 // removed between two looks at the same target is seen; lists bigger than the shared read buffer and
 // the name-order rule (the first package listing a path owns it) hold.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TargetFs } from '../../../target/fs.js';
 import { CollectorLog } from '../../support.js';
 import { dpkgInfoNames, dpkgRecords, readDpkgLists } from './dpkg.js';
+import { setDerivedCacheDir } from '../../../util/derived-cache.js';
+import { hashSpan, holdsAny, lineHashes } from './dpkg-index.js';
 
 let root: string;
 let info: string;
@@ -20,6 +31,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  setDerivedCacheDir(undefined);
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -88,5 +100,58 @@ describe('dpkg info directory', () => {
     const l = log();
     expect(await readDpkgLists(new TargetFs(root), l)).toBeUndefined();
     expect(l.errorCount).toBe(0);
+  });
+
+  it('answers the same from its list index as from the lists, through edits, removals and a bad index', async () => {
+    const cache = path.join(root, 'cache');
+    const filler = Array.from({ length: 2_000 }, (_, i) => `/usr/share/doc/a/f-${i}`).join('\n');
+    writeFileSync(path.join(info, 'aa-first.list'), `${filler}\n/usr/bin/tool\n`);
+    writeFileSync(path.join(info, 'bb-second.list'), '/usr/bin/tool\n/usr/lib/libb.so.1\n');
+    writeFileSync(path.join(info, 'libc6:amd64.list'), '/lib/x86_64-linux-gnu/libc.so.6\n');
+    const wanted = [
+      '/usr/bin/tool',
+      '/usr/lib/libb.so.1',
+      '/usr/lib/x86_64-linux-gnu/libc.so.6',
+      '/opt/x.so',
+    ];
+    const owners = async () => {
+      const lists = await readDpkgLists(new TargetFs(root), log());
+      return Object.fromEntries(lists!.ownersOf(wanted));
+    };
+    const expected = {
+      '/usr/bin/tool': 'aa-first',
+      '/usr/lib/libb.so.1': 'bb-second',
+      '/usr/lib/x86_64-linux-gnu/libc.so.6': 'libc6',
+    };
+    expect(await owners()).toEqual(expected);
+    setDerivedCacheDir(cache);
+    expect(await owners()).toEqual(expected); // writes the index
+    expect(readdirSync(cache).filter((n) => n.startsWith('dpkg-lists-'))).toHaveLength(1);
+    expect(await owners()).toEqual(expected); // answers from it
+
+    // A list edited in place (no rename, the directory unchanged) is read again.
+    appendFileSync(path.join(info, 'aa-first.list'), '/opt/x.so\n');
+    expect(await owners()).toEqual({ ...expected, '/opt/x.so': 'aa-first' });
+    // A list removed no longer answers; a new one does.
+    rmSync(path.join(info, 'aa-first.list'));
+    writeFileSync(path.join(info, 'cc-third.list'), '/opt/x.so\n');
+    expect(await owners()).toEqual({ ...expected, '/usr/bin/tool': 'bb-second', '/opt/x.so': 'cc-third' });
+
+    // An index that is not one (damaged, or another version's) is ignored and rewritten.
+    for (const n of readdirSync(cache)) writeFileSync(path.join(cache, n), 'not an index');
+    expect(await owners()).toEqual({ ...expected, '/usr/bin/tool': 'bb-second', '/opt/x.so': 'cc-third' });
+    expect(await owners()).toEqual({ ...expected, '/usr/bin/tool': 'bb-second', '/opt/x.so': 'cc-third' });
+    setDerivedCacheDir(undefined);
+    rmSync(cache, { recursive: true });
+    expect(await owners()).toEqual({ ...expected, '/usr/bin/tool': 'bb-second', '/opt/x.so': 'cc-third' });
+    expect(existsSync(cache)).toBe(false); // no cache directory: nothing written
+  });
+
+  it('hashes list lines and paths alike, and finds them in the sorted hashes', () => {
+    const hashes = lineHashes('/a\n/b\n\n/a\n/c');
+    expect(hashes).toHaveLength(3);
+    expect(holdsAny(hashes, [hashSpan('/c', 0, 2)])).toBe(true);
+    expect(holdsAny(hashes, [hashSpan('/d', 0, 2)])).toBe(false);
+    expect(hashSpan('x/b\n', 1, 3)).toBe(hashSpan('/b', 0, 2));
   });
 });

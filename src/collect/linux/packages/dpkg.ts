@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { TargetFs } from '../../../target/fs.js';
 import { type CollectorLog, isGone } from '../../support.js';
 import type { Expected } from '../rpm/verify.js';
+import { derivedCacheDir } from '../../../util/derived-cache.js';
+import { DpkgListIndex, hashSpan, holdsAny, lineHashes } from './dpkg-index.js';
 
 const DPKG_INFO = 'var/lib/dpkg/info';
 
@@ -91,11 +93,23 @@ export function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<DpkgList
     ownersOf(wanted) {
       const search = new LineSearch(wanted);
       if (search.empty) return search.owners;
+      // Lists unchanged since the last scan and holding no line a wanted path may be are not read
+      // (packages/dpkg-index.ts); without a cache directory every list is read.
+      const index = DpkgListIndex.open(derivedCacheDir(), dir);
       const buffer = new ReadBuffer();
       for (const { name, pkg } of byPackage) {
+        const stamp = index?.stampOf(name);
+        const hashes = stamp === undefined ? undefined : index!.cached(name, stamp);
+        if (hashes && !holdsAny(hashes, search.pendingHashes())) {
+          index!.keep(name, stamp!, hashes);
+          continue;
+        }
         const text = readList(fs, dir, name, buffer, log);
-        if (text !== undefined) search.scan(text, pkg);
+        if (text === undefined) continue;
+        if (stamp !== undefined) index!.keep(name, stamp, hashes ?? lineHashes(text));
+        search.scan(text, pkg);
       }
+      index?.save();
       return search.owners;
     },
   });
@@ -171,6 +185,20 @@ class LineSearch {
 
   get empty(): boolean {
     return this.variantOf.size === 0;
+  }
+
+  private pending: number[] = [];
+  private pendingFor = -1;
+
+  /** The line hashes of the spellings whose path has no owner yet: what a list must hold to matter. */
+  pendingHashes(): number[] {
+    if (this.pendingFor !== this.owners.size) {
+      this.pending = [];
+      for (const [v, p] of this.variantOf)
+        if (!this.owners.has(p)) this.pending.push(hashSpan(v, 0, v.length));
+      this.pendingFor = this.owners.size;
+    }
+    return this.pending;
   }
 
   /** Records `pkg` for each wanted path one of `text`'s lines spells that has no owner yet. */
