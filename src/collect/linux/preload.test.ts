@@ -12,6 +12,7 @@ import { makeProcess } from '../../../test/helpers/snapshot-builders.js';
 import { makeContext } from '../context.js';
 import { FIXTURE_NOW, FIXTURE_ROOTS } from '../test-helpers.js';
 import { collectPreload, ownersOf, parseLdSoPreload, pathVariants } from './preload.js';
+import { setDerivedCacheDir } from '../../util/derived-cache.js';
 
 const HIDER = fileURLToPath(new URL('../../../test/lookalike/preload-hider.c', import.meta.url));
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
@@ -68,6 +69,33 @@ describe('collectPreload', () => {
       exists: false,
       sources: ['LD_PRELOAD'],
     });
+  });
+
+  it('gives the same libraries from its cache of unchanged files, and reads a changed one again', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'minehunter-preload-cache-'));
+    const lib = path.join(root, 'usr/local/lib/libsystem.so');
+    const original = await readFile(lib);
+    const run = async () => {
+      const ctx = await makeContext(root, FIXTURE_NOW);
+      const procs = [makeProcess({ pid: 10, maps: [LIBC], env: { LD_PRELOAD: 'libsystem.so' } })];
+      return (await collectPreload(ctx, Promise.resolve(procs))).preload?.libraries;
+    };
+    try {
+      const uncached = await run();
+      setDerivedCacheDir(cache);
+      expect(await run()).toEqual(uncached); // fills the cache
+      expect(await run()).toEqual(uncached); // answers from it
+      // The same library with one more byte: a new stamp, so read and hashed again.
+      await writeFile(lib, Buffer.concat([original, Buffer.from([0])]));
+      const changed = await run();
+      const hider = changed?.find((l) => l.path === '/usr/local/lib/libsystem.so');
+      expect(hider?.sha256).not.toBe(sha);
+      expect(hider?.overrides).toEqual(['readdir', 'readdir64']);
+    } finally {
+      setDerivedCacheDir(undefined);
+      await writeFile(lib, original);
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 
   it('clean twin: no ld.so.preload, no libraries', async () => {

@@ -15,6 +15,7 @@ import { toolchainOf } from '../../detect/toolchains.js';
 import { exportedFunctions } from './elf.js';
 import { parseLinkTarget } from './processes.js';
 import { ownNativeAddon } from '../../util/paths.js';
+import { fileStamp, StampCache } from '../../util/stamp-cache.js';
 import { verifyMappedLibraries } from './packages/mapped-integrity.js';
 import { loadOwnership } from './packages/ownership.js';
 
@@ -134,6 +135,85 @@ function libcExportsOnDemand(
   };
 }
 
+/**
+ * What examining an unpackaged library found, kept between scans by the file's stamp: its sha256 and
+ * the libc functions it overrides (with libc's stamp, since those depend on libc too). A host that
+ * maps the same unpackaged objects scan after scan (a Node addon, a Python wheel's .so, an /opt
+ * application: tens of MB) read and hashed them every time (issue 17).
+ */
+interface LibraryFacts {
+  sha256: string;
+  overrides: string[];
+  libc: string;
+}
+
+const LIBRARY_FACTS_FORMAT = 1;
+
+function isLibraryFacts(v: unknown): v is LibraryFacts {
+  const f = v as LibraryFacts;
+  return (
+    typeof f?.sha256 === 'string' &&
+    typeof f.libc === 'string' &&
+    Array.isArray(f.overrides) &&
+    f.overrides.every((o) => typeof o === 'string')
+  );
+}
+
+/** The libc exports on demand, with the libc stamp the library facts are cached against. */
+interface LibcLookup {
+  exports: () => Set<string> | undefined;
+  stamp: () => string | undefined;
+  facts?: StampCache<LibraryFacts>;
+}
+
+/** libc's stamp, taken once: a cached override list holds only while libc is the same file. */
+function libcStampOnce(fs: TargetFs, libcPath: string): () => string | undefined {
+  let done = false;
+  let stamp: string | undefined;
+  return () => {
+    if (!done) {
+      done = true;
+      try {
+        const st = fs.statSync(libcPath);
+        stamp = st ? fileStamp(st) : undefined;
+      } catch {
+        stamp = undefined;
+      }
+    }
+    return stamp;
+  };
+}
+
+/** Sets the library's sha256 and overrides from `buf`, or from the cache when its file is unchanged. */
+function hashAndOverrides(
+  lib: SharedObject,
+  file: string,
+  stamp: string,
+  libc: LibcLookup,
+  read: () => Buffer,
+): void {
+  const hit = libc.facts?.get(file, stamp);
+  if (hit && hit.libc === libc.stamp()) {
+    lib.sha256 = hit.sha256;
+    lib.overrides = [...hit.overrides];
+    return;
+  }
+  const buf = read();
+  lib.sha256 = sha256(buf);
+  try {
+    const fns = exportedFunctions(buf);
+    const exports = libc.exports();
+    if (exports) {
+      lib.overrides = fns.filter((f) => exports.has(f));
+      const libcStamp = libc.stamp();
+      if (libcStamp !== undefined)
+        libc.facts?.set(file, stamp, { sha256: lib.sha256, overrides: lib.overrides, libc: libcStamp });
+    }
+  } catch (err) {
+    lib.readError = errorMessage(err);
+  }
+}
+
 export interface PreloadCollection {
   preload?: Preload;
   record: CollectionRecord;
@@ -206,7 +286,7 @@ async function examineLibrary(
   file: string | undefined,
   owners: Map<string, string>,
   haveLists: boolean,
-  libcExports: () => Set<string> | undefined,
+  libc: LibcLookup,
 ): Promise<void> {
   if (file === undefined) return;
   lib.exists = true;
@@ -231,15 +311,7 @@ async function examineLibrary(
     if (pkg !== undefined && !preloaded) return;
     lib.size = st.size;
     if (!st.isFile() || st.size > MAX_LIB_BYTES) return;
-    const buf = ctx.fs.readSync(file);
-    lib.sha256 = sha256(buf);
-    try {
-      const fns = exportedFunctions(buf);
-      const libc = libcExports();
-      if (libc) lib.overrides = fns.filter((f) => libc.has(f));
-    } catch (err) {
-      lib.readError = errorMessage(err);
-    }
+    hashAndOverrides(lib, file, fileStamp(st), libc, () => ctx.fs.readSync(file));
   } catch (err) {
     lib.readError = errnoCode(err) ?? errorMessage(err);
   } finally {
@@ -294,10 +366,14 @@ export async function collectPreload(
   const libcPath =
     [...resolved.values()].find((p) => /\/libc\.so\.6$/.test(p)) ?? '/lib/x86_64-linux-gnu/libc.so.6';
   const libc = libcExportsOnDemand(ctx.fs, libcPath);
+  const facts = StampCache.open('libraries', ctx.fs.hostPathSync('/'), LIBRARY_FACTS_FORMAT, isLibraryFacts);
+  const lookup: LibcLookup = { exports: libc.exports, stamp: libcStampOnce(ctx.fs, libcPath) };
+  if (facts) lookup.facts = facts;
 
   await mapLimit([...libs.values()], 4, (lib) =>
-    examineLibrary(ctx, lib, resolved.get(lib.path), owners, lists !== undefined, libc.exports),
+    examineLibrary(ctx, lib, resolved.get(lib.path), owners, lists !== undefined, lookup),
   );
+  facts?.save();
   const libcNote = libc.note();
   if (libcNote) notes.push(libcNote);
 
