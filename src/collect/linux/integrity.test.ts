@@ -1,8 +1,11 @@
 // Tests for the system binary integrity collector: md5sums parsing, /usr-merge aliases, the fixture
 // roots (a replaced ps, a package-less netstat, and their clean twin; dpkg's check is digest only),
 // and this machine's own tools.
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { setDerivedCacheDir } from '../../util/derived-cache.js';
 import { makeContext } from '../context.js';
 import { FIXTURE_ROOTS } from '../test-helpers.js';
 import { collectIntegrity, mergedAliases, parseMd5sums } from './integrity.js';
@@ -33,6 +36,31 @@ describe('integrity', () => {
     ]);
     const clean = await collectIntegrity(await ctxFor(path.join(FIXTURE_ROOTS, 'persist-integrity-clean')));
     expect(clean.integrity?.binaries.map((b) => b.status)).toEqual(['ok', 'ok']);
+  });
+
+  it('gives the same verdicts from its digest cache, and hashes a program changed in place again', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'minehunter-integrity-'));
+    const root = path.join(tmp, 'root');
+    cpSync(path.join(FIXTURE_ROOTS, 'persist-integrity-clean'), root, { recursive: true });
+    const statuses = async () =>
+      (await collectIntegrity(await ctxFor(root))).integrity?.binaries.map((b) => [
+        b.path,
+        b.status,
+        b.sha256,
+      ]);
+    try {
+      const uncached = await statuses();
+      expect(uncached?.map((b) => b[1])).toEqual(['ok', 'ok']);
+      setDerivedCacheDir(path.join(tmp, 'cache'));
+      expect(await statuses()).toEqual(uncached); // fills the cache
+      expect(await statuses()).toEqual(uncached); // answers from it
+      const first = (await collectIntegrity(await ctxFor(root))).integrity!.binaries[0]!.path;
+      appendFileSync(path.join(root, first), 'patched');
+      expect((await statuses())?.map((b) => b[1])).toEqual(['modified', 'ok']);
+    } finally {
+      setDerivedCacheDir(undefined);
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('records "skipped" for binaries without a dpkg database, and "ok" for a root without them', async () => {

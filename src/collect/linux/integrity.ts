@@ -11,6 +11,7 @@ import type { CollectionRecord } from '../../snapshot/schema.js';
 import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
 import { CollectorLog, isGone } from '../support.js';
+import { fileStamp, StampCache } from '../../util/stamp-cache.js';
 import { dpkgInfoNames, parseMd5sums } from './packages/dpkg.js';
 import { RpmDbError } from './rpm/index.js';
 import { prelinkedOnTarget, rpmExpectations, type Expected } from './rpm/verify.js';
@@ -104,8 +105,35 @@ export function mergedAliases(p: string): string[] {
   return m ? [`/usr/${m[1]}/${m[2]}`, `/${m[1]}/${m[2]}`] : [p];
 }
 
-function md5AndSha256(fs: TargetFs, file: string): { md5: string; sha256: string } {
+interface Digests {
+  md5: string;
+  sha256: string;
+}
+
+const DIGESTS_FORMAT = 1;
+
+function isDigests(v: unknown): v is Digests {
+  const d = v as Digests;
+  return typeof d?.md5 === 'string' && typeof d.sha256 === 'string';
+}
+
+/**
+ * Both digests of a watched program, from the cache while its stamp (dev, inode, size, mtime, ctime)
+ * is unchanged: the ~100 programs, several megabytes, were hashed again by every scan (issue 17).
+ * Any write to the file, or a file renamed over it, changes the stamp.
+ */
+function md5AndSha256(
+  fs: TargetFs,
+  file: string,
+  st: Parameters<typeof fileStamp>[0],
+  cache: StampCache<Digests> | undefined,
+): Digests {
+  const stamp = fileStamp(st);
+  const hit = cache?.get(file, stamp);
+  if (hit) return { md5: hit.md5, sha256: hit.sha256 };
   const [md5 = '', sha256 = ''] = fs.digestsSync(file, ['md5', 'sha256']);
+  // A read cut short (an empty digest) is not kept.
+  if (md5 !== '' && sha256 !== '') cache?.set(file, stamp, { md5, sha256 });
   return { md5, sha256 };
 }
 
@@ -191,6 +219,7 @@ async function verify(
   log: CollectorLog,
 ): Promise<BinaryCheck[]> {
   const out: BinaryCheck[] = [];
+  const digests = StampCache.open('binaries', ctx.fs.hostPathSync('/'), DIGESTS_FORMAT, isDigests);
   for (const b of present) {
     // A turn of the event loop between two binaries: the process walk beside us gets its reads.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -215,7 +244,7 @@ async function verify(
         check.mode = st.mode & 0o7777;
       }
       // A few megabytes in all, hashed on the spot in one pass for both digests.
-      const h = md5AndSha256(ctx.fs, b.path);
+      const h = md5AndSha256(ctx.fs, b.path, st, digests);
       check.actualMd5 = h.md5;
       check.sha256 = h.sha256;
       check.status = !exp ? 'unpackaged' : matches(exp, h) ? 'ok' : exp.config ? 'config' : 'modified';
@@ -226,6 +255,7 @@ async function verify(
       log.add(b.path, err);
     }
   }
+  digests?.save();
   return out;
 }
 
