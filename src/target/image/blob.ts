@@ -68,6 +68,16 @@ export class BlobReader {
     return undefined;
   }
 
+  /** Room for the current file's next bytes when the caller reads them itself (LayerReader.directRoom). */
+  directRoom(): Buffer | undefined {
+    return this.first ? undefined : this.layer?.directRoom();
+  }
+
+  /** `n` bytes were read into the room directRoom gave. */
+  directFed(room: Buffer, n: number): Promise<void> | undefined {
+    return (this.layer as LayerReader).directFed(room, n);
+  }
+
   /** The blob ended (or its source failed with `sourceError`). */
   async end(sourceError?: unknown): Promise<BlobResult> {
     if (this.first) await this.decide();
@@ -147,6 +157,12 @@ export async function readBlob(
 
 /** Bytes of a blob read from its file at a time. */
 const RANGE_CHUNK = 1 << 20;
+/**
+ * A file's bytes still to come past a chunk, from this many on, are read from the file straight into
+ * the file's room (directRoom): the bulk of a large file is then neither read into the chunk nor
+ * copied out of it. Fewer are read with the next chunk, which holds the next headers too.
+ */
+const DIRECT_BYTES = 64 * 1024;
 
 /**
  * Reads the blob `job` names from its file range, where the bytes lie in a plain tarball (or a
@@ -168,6 +184,15 @@ export async function readLayerJob(job: LayerJob, scanner?: ContentScanner): Pro
     try {
       const buf = Buffer.allocUnsafeSlow(Math.min(RANGE_CHUNK, Math.max(1, job.size)));
       for (let at = 0; at < job.size;) {
+        const room = reader.directRoom();
+        if (room && room.length >= DIRECT_BYTES) {
+          const got = await fh.read(room, 0, Math.min(room.length, job.size - at), job.offset + at);
+          if (got.bytesRead === 0) throw new Error('unexpected end of the archive');
+          at += got.bytesRead;
+          const wait = reader.directFed(room, got.bytesRead);
+          if (wait) await wait;
+          continue;
+        }
         const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, job.size - at), job.offset + at);
         if (bytesRead === 0) throw new Error('unexpected end of the archive');
         at += bytesRead;

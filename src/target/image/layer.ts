@@ -30,6 +30,12 @@ export interface LayerContext {
   scripts: ScriptBudget;
   /** Where large blobs are hashed (off the main thread); absent: where they are read. */
   hashes?: HashThread;
+  /**
+   * Plain tar layers are hashed where they are read, not on `hashes`: set when the reader's thread
+   * only copies their bytes out of the file (a plain archive), so hashing them here costs it less
+   * than starting a thread and copying every byte over to it.
+   */
+  hashTarHere?: boolean;
 }
 
 const ELF_MAGIC = 0x464c457f;
@@ -100,7 +106,7 @@ export class LayerReader implements TarSink {
     size?: number,
   ) {
     this.scan = emptyLayerScan(key, codec);
-    this.blobHash = ctx.hashes?.open(size) ?? localHash();
+    this.blobHash = (codec === 'tar' && ctx.hashTarHere ? undefined : ctx.hashes?.open(size)) ?? localHash();
     const { limits } = ctx;
     this.budget = new ExpansionBudget(limits.maxLayerBytes, limits.maxRatio, limits.ratioFromBytes);
     if (codec === 'tar') return;
@@ -144,6 +150,44 @@ export class LayerReader implements TarSink {
         if (ready) waits.push(ready);
       }
     }
+    if (waits.length === 0) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+  }
+
+  /**
+   * Where the rest of the current file's bytes go when the caller reads them from a file itself:
+   * the file's own room, so they are neither read into a chunk nor copied out of it. Only inside a
+   * scanned file's data in a plain tar; undefined elsewhere (the caller feeds chunks).
+   */
+  directRoom(): Buffer | undefined {
+    const f = this.open;
+    if (!f || f.hash || this.chain || this.failure) return undefined;
+    const want = this.parser.dataWanted();
+    if (want === 0) return undefined;
+    f.buf ??= this.roomFor(f.size);
+    return f.buf.subarray(f.got, Math.min(f.size, f.got + want));
+  }
+
+  /**
+   * `n` bytes of the blob were read into `room` (from directRoom): hashed and counted as `feed`
+   * does, then given to the parser as the file's data. Waits as `feed` does.
+   */
+  directFed(room: Buffer, n: number): Promise<void> | undefined {
+    const data = room.subarray(0, n);
+    const waits: Promise<void>[] = [];
+    const hashing = this.blobHash.update(data);
+    if (hashing) waits.push(hashing);
+    this.scan.size += n;
+    this.budget.compressed += n;
+    try {
+      this.budget.add(n);
+      (this.open as OpenFile).got += n;
+      this.parser.gave(n);
+    } catch (err) {
+      this.fail(err);
+    }
+    const ready = this.failure ? undefined : this.ctx.scanner?.ready?.();
+    if (ready) waits.push(ready);
     if (waits.length === 0) return undefined;
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }

@@ -255,6 +255,21 @@ export class TarParser {
     this.consumed += n;
   }
 
+  /**
+   * Bytes of the current entry's data still to come, when nothing is buffered: the caller may put
+   * them where the sink keeps the entry's bytes itself and say so with `gave`.
+   */
+  dataWanted(): number {
+    return this.state === 'data' && this.buffered === 0 ? this.missing : 0;
+  }
+
+  /** The caller gave the sink `n` (at most `dataWanted()`) bytes of the entry's data itself. */
+  gave(n: number): void {
+    this.missing -= n;
+    this.consumed += n;
+    if (this.missing === 0) this.endEntry();
+  }
+
   /** The input ended: throws when it ended inside an entry, its padding or a header. */
   end(): void {
     if (this.missing !== 0 || this.buffered !== 0) throw new Error('Unexpected end of data');
