@@ -333,8 +333,8 @@ class ArchiveSink implements TarSink {
   }
 }
 
-/** The archive as a plain file (not a compressed `save` output), or undefined. */
-async function plainArchive(file: string, parser: TarParser): Promise<PlainArchive | undefined> {
+/** The size of the archive when it is a plain file (not a compressed `save` output), or undefined. */
+async function plainSizeOf(file: string): Promise<number | undefined> {
   try {
     const fh = await open(file, 'r');
     try {
@@ -342,7 +342,7 @@ async function plainArchive(file: string, parser: TarParser): Promise<PlainArchi
       await fh.read(head, 0, head.length, 0);
       const codec = sniffCodec(head);
       if (codec === 'gzip' || codec === 'zstd') return undefined;
-      return { file, size: (await fh.stat()).size, parser };
+      return (await fh.stat()).size;
     } finally {
       await fh.close();
     }
@@ -354,9 +354,11 @@ async function plainArchive(file: string, parser: TarParser): Promise<PlainArchi
 /** Reads the archive at `file` in one pass. A cut or corrupt archive keeps what was read. */
 export async function readArchive(file: string, ctx: BlobContext): Promise<ArchiveContents> {
   const out: ArchiveContents = { docs: new Map(), layers: new Map(), aliases: new Map(), skips: [] };
-  const sink = new ArchiveSink(out, ctx);
+  const size = ctx.scanner?.readLayer ? await plainSizeOf(file) : undefined;
+  // In a plain archive this thread decodes nothing: its plain layers are hashed here (layer.ts).
+  const sink = new ArchiveSink(out, size !== undefined ? { ...ctx, hashTarHere: true } : ctx);
   const parser = new TarParser(sink);
-  const plain = ctx.scanner?.readLayer ? await plainArchive(file, parser) : undefined;
+  const plain = size !== undefined ? { file, size, parser } : undefined;
   sink.plain = plain;
   // Only a blob handed to a scan thread is leapt over (nothing smaller than a read is worth it).
   const leap = (): number => {
