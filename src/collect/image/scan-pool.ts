@@ -128,6 +128,12 @@ export class ImageScanPool implements ContentScanner {
   /** Bytes sent so far: the workers start once an image turns out to be worth them. */
   private sentBytes = 0;
   private started = false;
+  /**
+   * The image is known to need the workers (start, readLayer): batches wait for them while they
+   * start, as the main thread scanning meanwhile would build the scan's per-thread tables (the web
+   * normaliser's word rules, the engine's first scans) a third time for a few megabytes.
+   */
+  private waitForWorkers = false;
   /** Layer blobs waiting for a worker. */
   private readonly layerQueue: LayerTask[] = [];
 
@@ -143,6 +149,12 @@ export class ImageScanPool implements ContentScanner {
 
   /** Starts the workers now: the image is known to be large. */
   start(): void {
+    this.waitForWorkers = true;
+    this.launch();
+  }
+
+  /** Starts the workers (once). */
+  private launch(): void {
     if (this.started) return;
     this.started = true;
     const scanner = this.scanner;
@@ -272,7 +284,8 @@ export class ImageScanPool implements ContentScanner {
     this.outBytes += batch.used;
     this.sentBytes += batch.used;
     this.queue.push(batch);
-    if (!this.started && this.sentBytes >= WARM_UP_BYTES) this.start();
+    // A small image turned out larger: the main thread goes on scanning until the workers are up.
+    if (!this.started && this.sentBytes >= WARM_UP_BYTES) this.launch();
     this.pump();
   }
 
@@ -282,6 +295,8 @@ export class ImageScanPool implements ContentScanner {
       for (const t of this.layerQueue.splice(0)) t.reject(new Error('no image scan worker is running'));
     this.pumpLayers(live.filter((s) => s.ready));
     if (!live.some((s) => s.ready)) {
+      // Workers starting for a large image: the batches wait (the reader too, see full()).
+      if (live.length > 0 && this.waitForWorkers) return;
       // No worker yet (or none left): the main thread scans what waits.
       for (let b = this.queue.shift(); b; b = this.queue.shift()) this.scanHere(b);
       return;
