@@ -2,6 +2,8 @@
 // admin (and rival miners) from editing their cron lines, units and keys. When lsattr is missing or
 // the filesystem has no attributes, that is recorded as "not collected", never as "no attributes".
 import { execFile } from 'node:child_process';
+import { lstatSync } from 'node:fs';
+import { fileStamp, type StampCache } from '../../../util/stamp-cache.js';
 
 /** Parses `lsattr -d` output: `----i---------e------- /etc/cron.d/x` → path → ['i']. */
 export function parseLsattr(stdout: string): Map<string, string[]> {
@@ -61,17 +63,57 @@ function run(paths: string[]): Promise<{ stdout: string; stderr: string; missing
   });
 }
 
-/** Reads the attributes of the given host paths with as few lsattr runs as possible. */
-export async function readAttributes(hostPaths: string[]): Promise<AttributeResult> {
+/** The format of the cached flags (util/stamp-cache.ts): the `i`/`a` flags lsattr showed. */
+export const ATTRIBUTES_FORMAT = 1;
+
+export function isFlags(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((f) => f === 'i' || f === 'a');
+}
+
+/** The stamp of a host path's own inode (never through a link), or undefined. */
+function stampOf(hostPath: string): string | undefined {
+  try {
+    const st = lstatSync(hostPath);
+    return st.isSymbolicLink() ? undefined : fileStamp(st);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the attributes of the given host paths with as few lsattr runs as possible. With a cache,
+ * a path whose stamp is unchanged keeps the flags lsattr showed last time: chattr moves the ctime
+ * (the kernel stamps every change of the inode flags), so a warm scan of an unchanged host runs no
+ * lsattr at all — each run is a fork of this process, the largest part of this collector's CPU.
+ */
+export async function readAttributes(
+  hostPaths: string[],
+  cache?: StampCache<string[]>,
+): Promise<AttributeResult> {
   const flags = new Map<string, string[]>();
   const unique = [...new Set(hostPaths)];
   if (unique.length === 0) return { collected: true, flags };
+  const stamps = new Map<string, string>();
+  const ask: string[] = [];
+  for (const p of unique) {
+    const stamp = cache ? stampOf(p) : undefined;
+    const hit = stamp === undefined ? undefined : cache!.get(p, stamp);
+    if (hit) flags.set(p, [...hit]);
+    else {
+      ask.push(p);
+      if (stamp !== undefined) stamps.set(p, stamp);
+    }
+  }
   let failures = 0;
   let firstError = '';
-  for (const chunk of chunks(unique)) {
+  for (const chunk of chunks(ask)) {
     const res = await run(chunk);
     if (res.missing) return { collected: false, note: 'lsattr is not installed (e2fsprogs)', flags };
-    for (const [p, f] of parseLsattr(res.stdout)) flags.set(p, f);
+    for (const [p, f] of parseLsattr(res.stdout)) {
+      flags.set(p, f);
+      const stamp = stamps.get(p);
+      if (stamp !== undefined) cache?.set(p, stamp, f);
+    }
     const errors = res.stderr.split('\n').filter((l) => l.trim() !== '');
     failures += errors.length;
     firstError ||= errors[0] ?? '';

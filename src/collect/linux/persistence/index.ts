@@ -10,7 +10,8 @@ import { fileTimes } from '../../file-times.js';
 import { parseAccounts } from '../../passwd.js';
 import type { CollectContext } from '../../context.js';
 import { CollectorLog, mapLimit } from '../../support.js';
-import { readAttributes } from './attributes.js';
+import { ATTRIBUTES_FORMAT, isFlags, readAttributes } from './attributes.js';
+import { StampCache } from '../../../util/stamp-cache.js';
 import { collectCron } from './cron.js';
 import { RootReader } from './reader.js';
 import { collectScripts } from './scripts.js';
@@ -65,7 +66,10 @@ async function attachAttributes(
     hostOf.set(real, f.path);
   }
   hostOf.delete('');
-  const attrs = await readAttributes([...hostOf.keys()]);
+  // The flags of unchanged files are kept beside the scan cache (off with --no-cache).
+  const cache = StampCache.open('attributes', reader.ctx.fs.hostPathSync('/'), ATTRIBUTES_FORMAT, isFlags);
+  const attrs = await readAttributes([...hostOf.keys()], cache);
+  cache?.save();
   if (attrs.collected) {
     const byPath = new Map(files.map((f) => [f.path, f]));
     for (const [host, flags] of attrs.flags) {

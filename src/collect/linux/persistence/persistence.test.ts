@@ -2,7 +2,7 @@
 // fixture root pair under test/fixtures/roots/persist-*: the dirty root yields the right findings,
 // its clean twin none. Attributes are read with a real `chattr +i` on a copy in a temp dir.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,9 @@ import { defaultIocDir, loadRuleset } from '../../../iocs/load.js';
 import { SnapshotSchema } from '../../../snapshot/schema.js';
 import { collectSnapshot } from '../../index.js';
 import { FIXTURE_ROOTS } from '../../test-helpers.js';
-import { parseLsattr, readAttributes } from './attributes.js';
+import { ATTRIBUTES_FORMAT, isFlags, parseLsattr, readAttributes } from './attributes.js';
+import { setDerivedCacheDir } from '../../../util/derived-cache.js';
+import { StampCache } from '../../../util/stamp-cache.js';
 import { parseAnacrontab, parseAtJob, parseCrontab } from './cron.js';
 import { parseAuthorizedKeys } from './ssh-keys.js';
 import { parseSudoers } from './sudoers.js';
@@ -288,5 +290,33 @@ describe('attributes', () => {
     const res = await readAttributes(['/proc/self/status']);
     expect(res.collected).toBe(false);
     expect(res.note).toMatch(/lsattr/);
+  });
+
+  it('keeps the flags of unchanged files between scans and asks lsattr again once a file changes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-attr-cache-'));
+    const file = path.join(dir, 'crontab');
+    writeFileSync(file, '* * * * * true\n');
+    setDerivedCacheDir(path.join(dir, 'cache'));
+    const open = () => StampCache.open('attributes', '/', ATTRIBUTES_FORMAT, isFlags);
+    const savedPath = process.env.PATH;
+    try {
+      const first = open();
+      const asked = await readAttributes([file], first);
+      first?.save();
+      if (!asked.collected) return; // a filesystem without attributes: nothing to cache
+      // Without lsattr on PATH, the unchanged file is answered from the cache…
+      process.env.PATH = dir;
+      const cached = await readAttributes([file], open());
+      expect(cached).toEqual(asked);
+      // …and a changed one (a new ctime) needs lsattr again, which is not there.
+      writeFileSync(file, '* * * * * false\n');
+      const changed = await readAttributes([file], open());
+      expect(changed.collected).toBe(false);
+      expect(changed.note).toMatch(/lsattr is not installed/);
+    } finally {
+      process.env.PATH = savedPath;
+      setDerivedCacheDir(undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
