@@ -414,6 +414,27 @@ export function cannotBeText(value: string): boolean {
   return false;
 }
 
+/** Characters before a blob that DECODED_BY_CALL reads. */
+export const BEFORE_BLOB = 24;
+
+/**
+ * What decodeBase64Blobs keeps of a blob found after `before` (the BEFORE_BLOB characters in front
+ * of its opening quote or data: marker): its bytes, and their text unless they are a WebAssembly
+ * module; undefined for a blob it passes over. Also triggers.ts's last word on a quoted blob, so a
+ * file whose blobs are all identifiers, hashes or images is not decoded at all.
+ */
+export function keptBlob(before: string, value: string): { bytes: Buffer; decoded?: string } | undefined {
+  if (cannotBeText(value)) return undefined;
+  // An argument of a decoding call is the call's rewrite's business, not a piece beside the code.
+  if (DECODED_BY_CALL.test(before)) return undefined;
+  if (clearlyBinary(value)) return undefined;
+  const bytes = decodeBlob(value);
+  if (!bytes) return undefined;
+  if (isWasm(bytes)) return { bytes };
+  const decoded = bytes.toString('latin1');
+  return looksLikeText(decoded) ? { bytes, decoded } : undefined;
+}
+
 /** Every long base64 string that decodes to text (or to a WebAssembly module), listed one per line. */
 export function decodeBase64Blobs(text: string, budget: Budget, has: Has = searchText(text)): DecodeStep[] {
   const fragments: string[] = [];
@@ -422,18 +443,13 @@ export function decodeBase64Blobs(text: string, budget: Budget, has: Has = searc
   let length = 0;
   for (const blob of base64Blobs(text, has)) {
     if (fragments.length >= MAX_FRAGMENTS) break;
-    if (cannotBeText(blob.value)) continue;
-    // An argument of a decoding call is the call's rewrite's business, not a piece beside the code.
-    if (DECODED_BY_CALL.test(text.slice(Math.max(0, blob.index - 24), blob.index))) continue;
-    if (clearlyBinary(blob.value)) continue;
-    const bytes = decodeBlob(blob.value);
-    if (!bytes) continue;
-    if (isWasm(bytes)) {
-      steps.push(wasmStep(bytes));
+    const kept = keptBlob(text.slice(Math.max(0, blob.index - BEFORE_BLOB), blob.index), blob.value);
+    if (!kept) continue;
+    if (kept.decoded === undefined) {
+      steps.push(wasmStep(kept.bytes));
       continue;
     }
-    const decoded = bytes.toString('latin1');
-    if (!looksLikeText(decoded)) continue;
+    const decoded = kept.decoded;
     if (length + decoded.length > budget.remaining) {
       budget.stop('decoded base64 strings cut at the output budget');
       break;

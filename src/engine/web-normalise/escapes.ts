@@ -37,16 +37,18 @@ export function isAlnumCode(c: number): boolean {
 
 /**
  * Whether the backslash at `at` escapes a letter or digit in a form decodeJsEscapes reads: `\xNN`,
- * `\u00NN` or `\u{0…NN}`, as /\\(?:x(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])|u(?:00|\{0*)(?:…))/ finds
- * them. Read by hand from the backslashes: the pattern, run over every bundle holding a `\x` or
+ * `\u00NN` or `\u{0…NN}` (the brace closing after the two digits), as
+ * /\\(?:x(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])|u(?:00(?:…)|\{0*(?:…)\}))/ finds them. Read by hand from the backslashes: the pattern, run over every bundle holding a `\x` or
  * `\u`, cost more than the rest of the decoder.
  */
 function escapedAlnumAt(text: string, at: number): boolean {
   let i = at + 1;
+  let braces = false;
   const kind = text.charCodeAt(i);
   if (kind === 0x78) i++;
   else if (kind === 0x75) {
     if (text.charCodeAt(i + 1) === 0x7b) {
+      braces = true;
       i += 2;
       while (text.charCodeAt(i) === 0x30) i++;
     } else if (text.charCodeAt(i + 1) === 0x30 && text.charCodeAt(i + 2) === 0x30) i += 3;
@@ -54,6 +56,8 @@ function escapedAlnumAt(text: string, at: number): boolean {
   } else return false;
   const high = hexValue(text.charCodeAt(i));
   const low = hexValue(text.charCodeAt(i + 1));
+  // `\u{305}` is no `0`: the braces close right after the two digits of a letter or digit.
+  if (braces && text.charCodeAt(i + 2) !== 0x7d) return false;
   return high >= 0 && low >= 0 && isAlnumCode(high * 16 + low);
 }
 
@@ -61,6 +65,11 @@ function escapedAlnumAt(text: string, at: number): boolean {
 export function escapesAlnum(text: string, n: number): boolean {
   let found = 0;
   for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at + 1)) {
+    // `\\` is a pair, as decodeJsEscapes' pattern reads it: "\\x41" escapes no letter.
+    if (text.charCodeAt(at + 1) === 0x5c) {
+      at++;
+      continue;
+    }
     // Counted without a branch: a count first reached after the loop was compiled would throw
     // the compiled loop away.
     found += escapedAlnumAt(text, at) ? 1 : 0;
@@ -109,25 +118,46 @@ function escapeAt(text: string, at: number): number {
 }
 
 /**
- * Longest gap between the escapes of a run. A literal the decoder takes holds MIN_PERCENT escapes
- * covering half of it, so at most 6 characters of gap per escape on average (`%u0041`): such a
- * literal always holds MIN_PERCENT escapes in a row with no gap over this between them.
+ * Whether escapes, given in text order, hold a run that could be a literal decodePercent takes:
+ * MIN_PERCENT escapes in a row (a literal's escapes are consecutive ones of the text) that cover
+ * at least MIN_PERCENT_SHARE of the stretch from the first one's start to the last one's end,
+ * which a literal's body holds whole. With the share at a half, a run i..j qualifies when the
+ * escapes' lengths outweigh the gaps between them: sum(len) - sum(gap) >= 0, found for all runs at
+ * once from running sums (x: that sum for the run from the first escape to this one; a run from
+ * escape i subtracts what came before i, ys). A few URL escapes far apart, which minified code is
+ * full of, fail here instead of costing a tokenisation of the whole text.
  */
-const MAX_PERCENT_GAP = 64;
+export class PercentRun {
+  private count = 0;
+  private x = 0;
+  private lastEnd = 0;
+  /** The starts' offsets (see above) of the last MIN_PERCENT - 1 escapes, by count modulo. */
+  private readonly ys = new Float64Array(MIN_PERCENT - 1);
+  /** The least offset of the escapes at least MIN_PERCENT - 1 before this one. */
+  private minY = Infinity;
+
+  /** Adds the escape of `length` characters at `at`; true once some run qualifies. */
+  add(at: number, length: number): boolean {
+    const y = this.count === 0 ? 0 : this.x - (at - this.lastEnd);
+    const slot = this.count % (MIN_PERCENT - 1);
+    if (this.count >= MIN_PERCENT - 1) this.minY = Math.min(this.minY, this.ys[slot] as number);
+    this.ys[slot] = y;
+    this.count++;
+    this.x = y + length;
+    this.lastEnd = at + length;
+    return this.x - this.minY >= 0;
+  }
+}
 
 /**
- * Whether the text has MIN_PERCENT escapes in a row with short gaps: what any literal worth
- * decoding has. Read from the `%` signs, so a bundle with a few URL escapes costs one search.
+ * Whether the text holds a run of escapes that could be a literal worth decoding (PercentRun).
+ * Read from the `%` signs, so a bundle with a few URL escapes costs one search.
  */
 function densePercent(text: string): boolean {
-  let run = 0;
-  let lastEnd = -Infinity;
+  const run = new PercentRun();
   for (let at = text.indexOf('%'); at >= 0; at = text.indexOf('%', at + 1)) {
     const n = escapeAt(text, at);
-    if (n === 0) continue;
-    run = at - lastEnd <= MAX_PERCENT_GAP ? run + 1 : 1;
-    if (run >= MIN_PERCENT) return true;
-    lastEnd = at + n;
+    if (n > 0 && run.add(at, n)) return true;
   }
   return false;
 }

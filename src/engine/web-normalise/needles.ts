@@ -53,12 +53,19 @@ function yaraString(s: string): string {
 /** JavaScript's white space as it occurs in a latin1 text. */
 const WS = String.raw`[\t\n\x0b\x0c\r \xa0]`;
 
+/** A number of a character-code list, as base64.ts's NUM_LIST writes one. */
+const NUM = String.raw`(0x[0-9a-fA-F]+|[0-9]+)`;
+
 /**
  * Shapes only triggers.ts asks about, found in the same pass, each what a decoder needs at the
  * least before it decodes: the `push` a rotation puts within 64 characters before its `shift`
  * (js-strings.ts's rotatedNames), the start of a packer's header (packer.ts's HEADER), an atob or
- * Buffer.from call with a literal, a String.fromCharCode call with a list (base64.ts). They cost
- * the pass little, and leave out most bundles that hold the bare words.
+ * Buffer.from call with a literal, a String.fromCharCode call with a literal list of at least two
+ * numbers, or such a list mapped to it (base64.ts, which needs four). They cost the pass little,
+ * and leave out most bundles that hold the bare words (`String.fromCharCode(...codes)`). A shape
+ * whose pattern would start with a common word (`var`, for obfuscator.io's array declarations)
+ * is not here: the engine tries such a pattern wherever the word occurs, which cost the pass as
+ * much again; triggers.ts reads it from the bytes.
  */
 export type Gate = 'g_rotation' | 'g_packer' | 'g_atob' | 'g_buffer' | 'g_charcodes' | 'g_mapped';
 
@@ -67,8 +74,8 @@ const GATES: Record<Gate, string> = {
   g_packer: String.raw`/eval${WS}*\(${WS}*function${WS}*\(${WS}*p${WS}*,/`,
   g_atob: String.raw`/atob(['"]${WS}*\])?${WS}*\(${WS}*['"]/`,
   g_buffer: String.raw`/Buffer\.from${WS}*\(${WS}*['"]/`,
-  g_charcodes: String.raw`/String\.fromCharCode(\.apply|${WS}*\(${WS}*([0-9]|\.\.\.))/`,
-  g_mapped: String.raw`/\.map.{0,116}String\.fromCharCode/s`,
+  g_charcodes: String.raw`/String\.fromCharCode(${WS}*\(${WS}*(\.\.\.${WS}*\[${WS}*)?|\.apply${WS}*\(${WS}*[\w\$.]+${WS}*,${WS}*\[${WS}*)${NUM}${WS}*,${WS}*${NUM}/`,
+  g_mapped: String.raw`/${NUM}${WS}*,${WS}*${NUM}${WS}*\]${WS}*\.map.{0,116}String\.fromCharCode/s`,
 };
 
 /** One rule per word, named by its index, so the matching rules say which words occur. */

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { decodePercent } from './escapes.js';
 import { scanNeedleWords } from './needles.js';
 import { decodeJsConcat } from './js-strings.js';
 import { PAGE_DECODERS, normaliseWeb, suspiciousConcat } from './normalise.js';
@@ -32,6 +33,11 @@ const SAMPLES: [string, string, WebHint][] = [
   [
     'mapped char codes',
     `[99,111,105,110].map(function (c) { return String.fromCharCode(c); }).join('')`,
+    'js',
+  ],
+  [
+    'string array declared under its name',
+    `var _0x3c4d = [ 'Coin', 'Hive', 'start' ]; new window[_0x3c4d[0x0] + _0x3c4d[0x1]]();`,
     'js',
   ],
   ['concat', `window['Coin'+'Hive']; var m = 'mi'+'ne'+'r';`, 'js'],
@@ -96,6 +102,48 @@ describe('candidates', () => {
       const data = readFileSync(nodeModules(p));
       expect([p, leftOutFinding(data, 'js')]).toEqual([p, []]);
     }
+  });
+
+  it('leaves out the look-alikes of clean bundles that once let decoders through', () => {
+    // What node_modules' largest bundles hold: each shape below once made the file's text be
+    // made and a decoder run for nothing (TypeScript's message keys, spreads of char codes, a
+    // Buffer.from of text and another of a variable in base64, escaped backslashes in a regex's
+    // source, \u{…} code points past 0xff, URL escapes spread over a bundle, hashes in quotes).
+    const clean = [
+      'var d = { Hexadecimal_escape_value_must_be_between_0x0_and_0x10FFFF_inclusive: 1198 };',
+      'var _0x1a2bzz = ["a", "b", "c"]; const _0xabc = compute(); function _0xdef(a) { var x = [1]; }',
+      'return String.fromCharCode(...codes) + String.fromCharCode.apply(null, list) + String.fromCharCode(55296 | c >> 10, 56320);',
+      'var s = [65].map((c) => String.fromCharCode(c)).join("");',
+      'Buffer.from("--" + b); Buffer.from(""); Buffer.from(event.data, "base64");',
+      'var re = new RegExp("\\\\x41\\\\x42\\\\u0043\\\\u{44}"); var cjk = /[\\u{305}\\u{3041}\\u{4e00}\\u{30ff}]/u;',
+      `var a = "a%20b"; ${'x'.repeat(30)} "c%2Fd" ${'y'.repeat(30)} "e%3F" ${'z'.repeat(30)} "%41" + "%42" ${'w'.repeat(40)} "%43%44";`,
+      'var h = "sha512-Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4"; var k = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF";',
+    ];
+    for (const code of clean) {
+      const data = Buffer.from(code, 'latin1');
+      expect([code, [...(candidatesOf(data, 'js') ?? [])].map((d) => d.name)]).toEqual([code, []]);
+      expect(leftOutFinding(data, 'js')).toEqual([]);
+    }
+  });
+
+  it('lets percent-encoding through whenever decodePercent rewrites, on random texts', () => {
+    const pieces = ['%41', '%u0041', '%4', '%', 'ab', 'c', ' ', "'", '"', '\\', '\n', '%zz', '%6e'];
+    let seed = 11;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    let rewritten = 0;
+    for (let n = 0; n < 4000; n++) {
+      let text = "'";
+      const count = 6 + (next() % 30);
+      for (let i = 0; i < count; i++) text += pieces[next() % pieces.length];
+      text += next() % 2 ? "'" : '"';
+      if (decodePercent(text).length === 0) continue;
+      rewritten++;
+      expect([text, candidatesOf(Buffer.from(text, 'latin1'), 'js')?.has(decodePercent)]).toEqual([
+        text,
+        true,
+      ]);
+    }
+    expect(rewritten).toBeGreaterThan(50);
   });
 
   it('makes no decoder run on a clean script, and PHP always goes through every decoder', () => {

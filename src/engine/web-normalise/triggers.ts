@@ -8,15 +8,17 @@
 // as before, by the decoders its checks let through (the others are skipped while its text is as
 // read). tests: triggers.test.ts compares each check with its decoder.
 import {
+  BEFORE_BLOB,
   clearlyBinary,
   DATA_URI,
   decodeAtobCalls,
   decodeBase64Blobs,
   decodeFromCharCode,
   HEAD_CHARS,
+  keptBlob,
   MIN_BLOB,
 } from './base64.js';
-import { decodeJsEscapes, decodePercent, hexValue, isAlnumCode } from './escapes.js';
+import { decodeJsEscapes, decodePercent, hexValue, isAlnumCode, PercentRun } from './escapes.js';
 import { decodeHtmlEntities } from './html-entities.js';
 import {
   decodeJsConcat,
@@ -73,16 +75,19 @@ function suspiciousConcat(data: Buffer): boolean {
 /** escapes.ts's escapedAlnumAt on the bytes: `\xNN`, `\u00NN`, `\u{0…NN}` of a letter or digit. */
 function escapedAlnumAt(data: Buffer, at: number): boolean {
   let i = at + 1;
+  let braces = false;
   const kind = data[i];
   if (kind === 0x78) i++;
   else if (kind === 0x75) {
     if (data[i + 1] === 0x7b) {
+      braces = true;
       i += 2;
       while (data[i] === 0x30) i++;
     } else if (data[i + 1] === 0x30 && data[i + 2] === 0x30) i += 3;
     else return false;
   } else return false;
   if (i + 1 >= data.length) return false;
+  if (braces && data[i + 2] !== 0x7d) return false;
   const high = hexValue(data[i] as number);
   const low = hexValue(data[i + 1] as number);
   return high >= 0 && low >= 0 && isAlnumCode(high * 16 + low);
@@ -91,9 +96,17 @@ function escapedAlnumAt(data: Buffer, at: number): boolean {
 /** Escaped letters or digits decodeJsEscapes needs before it rewrites (its MIN_ESCAPED_ALNUM). */
 const MIN_ESCAPED_ALNUM = 4;
 
+/**
+ * escapes.ts's escapesAlnum on the bytes: an escaped backslash (`\\x41`, a regex's source in a
+ * string) is a pair, as the decoder's pattern reads it, and escapes nothing after it.
+ */
 function escapesAlnum(data: Buffer): boolean {
   let found = 0;
   for (let at = data.indexOf(BACKSLASH); at >= 0; at = data.indexOf(BACKSLASH, at + 1)) {
+    if (data[at + 1] === BACKSLASH) {
+      at++;
+      continue;
+    }
     // Counted without a branch: a count first reached after the loop was compiled would throw
     // the compiled loop away.
     found += escapedAlnumAt(data, at) ? 1 : 0;
@@ -115,16 +128,12 @@ function percentAt(data: Buffer, at: number): number {
   return at + 2 < data.length && isHex(data[at + 1] as number) && isHex(data[at + 2] as number) ? 3 : 0;
 }
 
-/** escapes.ts's densePercent (and its MIN_PERCENT, MAX_PERCENT_GAP) on the bytes. */
+/** escapes.ts's densePercent (and its MIN_PERCENT) on the bytes, with the same arithmetic. */
 function densePercent(data: Buffer): boolean {
-  let run = 0;
-  let lastEnd = -Infinity;
+  const run = new PercentRun();
   for (let at = data.indexOf(PERCENT); at >= 0; at = data.indexOf(PERCENT, at + 1)) {
     const n = percentAt(data, at);
-    if (n === 0) continue;
-    run = at - lastEnd <= 64 ? run + 1 : 1;
-    if (run >= 6) return true;
-    lastEnd = at + n;
+    if (n > 0 && run.add(at, n)) return true;
   }
   return false;
 }
@@ -204,7 +213,12 @@ function textBlob(data: Buffer): boolean {
     let close = runEnd;
     while (close < end && close - runEnd < 3 && data[close] === 0x3d) close++;
     if (close - runEnd > 2 || close >= end || data[close] !== quote) continue;
-    if (!cannotBeText(data, start, runEnd)) return true;
+    if (cannotBeText(data, start, runEnd)) continue;
+    // A WebAssembly module is kept whatever it holds (and runs to megabytes: not decoded twice).
+    if (startsWasm(data, start)) return true;
+    // The few left are decoded as the decoder would (keptBlob): most are hashes or identifiers.
+    const before = data.toString('latin1', Math.max(0, start - 1 - BEFORE_BLOB), start - 1);
+    if (keptBlob(before, data.toString('latin1', start, close))) return true;
   }
   return false;
 }
@@ -238,6 +252,125 @@ function rotation(data: Buffer): boolean {
     if (from >= 0 && search(from, to)) return true;
   }
   return false;
+}
+
+/** After `at`, past JavaScript white space as a latin1 text has it (the decoders' `\s`). */
+function skipSpace(data: Buffer, at: number): number {
+  let i = at;
+  for (
+    let c = data[i];
+    c === 0x20 || (c !== undefined && c >= 0x09 && c <= 0x0d) || c === 0xa0;
+    c = data[++i]
+  );
+  return i;
+}
+
+/** The end of the JS_LITERAL (literals.ts) whose opening quote is at `at`, or -1. */
+function literalEnd(data: Buffer, at: number): number {
+  const quote = data[at];
+  if (!isQuote(quote as number)) return -1;
+  for (let i = at + 1; i < data.length; i++) {
+    const c = data[i];
+    if (c === quote) return i + 1;
+    if (c === 0x0a) return -1;
+    if (c === BACKSLASH) i++;
+  }
+  return -1;
+}
+
+const BASE64_ARG = Buffer.from('base64');
+
+/**
+ * Whether base64.ts's BUFFER_FROM, `Buffer.from(literal, 'base64')`, occurs: read from the bytes
+ * after each `Buffer.from` (the engine's pass found one with a literal, which a bundle calling
+ * Buffer.from('text') has as well).
+ */
+function bufferFromBase64(data: Buffer): boolean {
+  for (let at = data.indexOf('Buffer.from'); at >= 0; at = data.indexOf('Buffer.from', at + 1)) {
+    let i = skipSpace(data, at + 11);
+    if (data[i] !== 0x28) continue;
+    i = literalEnd(data, skipSpace(data, i + 1));
+    if (i < 0) continue;
+    i = skipSpace(data, i);
+    if (data[i] !== 0x2c) continue;
+    i = skipSpace(data, i + 1);
+    const quote = data[i] as number;
+    if (!isQuote(quote) || data[i + 7] !== quote) continue;
+    if (data.compare(BASE64_ARG, 0, 6, i + 1, i + 7) !== 0) continue;
+    if (data[skipSpace(data, i + 8)] === 0x29) return true;
+  }
+  return false;
+}
+
+/** Whether data[at, …) spells `word`. */
+function spells(data: Buffer, at: number, word: Buffer): boolean {
+  return (
+    at >= 0 &&
+    at + word.length <= data.length &&
+    data.compare(word, 0, word.length, at, at + word.length) === 0
+  );
+}
+
+const DECLARATIONS = ['var', 'let', 'const'].map((w) => Buffer.from(w));
+const FUNCTION = Buffer.from('function');
+
+/** Whether `name WS+` ends right before `at` for one of `words`. */
+function wordsBefore(data: Buffer, at: number, words: Buffer[]): boolean {
+  let i = at;
+  while (i > 0 && isJsSpace(data[i - 1] as number)) i--;
+  return i < at && words.some((w) => spells(data, i - w.length, w));
+}
+
+function isJsSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+function isWordChar(c: number): boolean {
+  return isAlnumCode(c) || c === 0x5f || c === 0x24;
+}
+
+/** After a declared name ending at `at`: `= [` and a quote (js-strings.ts's findArrays). */
+function arrayAfter(data: Buffer, at: number): boolean {
+  let i = skipSpace(data, at);
+  if (data[i] !== 0x3d) return false;
+  i = skipSpace(data, i + 1);
+  if (data[i] !== 0x5b) return false;
+  return isQuote(data[skipSpace(data, i + 1)] as number);
+}
+
+/**
+ * Whether an array js-strings.ts's candidates would pick for its obfuscator.io name occurs: one
+ * declared (`var`, `let`, `const`) under a name of OBFUSCATOR_NAME's shape (`_0x` and three hex
+ * digits or more), or declared first thing in a function of such a name, as findArrays reads
+ * them. Read from each `_0x`, which TypeScript's message keys (`_0x10FFFF_inclusive`) hold too.
+ */
+function obfuscatorArray(data: Buffer): boolean {
+  for (let at = data.indexOf('_0'); at >= 0; at = data.indexOf('_0', at + 1)) {
+    if (((data[at + 2] ?? 0) | 0x20) !== 0x78) continue;
+    let end = at + 3;
+    while (end < data.length && hexValue(data[end] as number) >= 0) end++;
+    if (end - at < 6 || isWordChar(data[end] as number)) continue;
+    if (wordsBefore(data, at, DECLARATIONS) && arrayAfter(data, end)) return true;
+    if (wordsBefore(data, at, [FUNCTION]) && wrappedArray(data, end)) return true;
+  }
+  return false;
+}
+
+/** After a function's name ending at `at`: `() {` and a declaration of an array (obfuscatorArray). */
+function wrappedArray(data: Buffer, at: number): boolean {
+  let i = skipSpace(data, at);
+  if (data[i] !== 0x28) return false;
+  i = skipSpace(data, i + 1);
+  if (data[i] !== 0x29) return false;
+  i = skipSpace(data, i + 1);
+  if (data[i] !== 0x7b) return false;
+  i = skipSpace(data, i + 1);
+  const word = DECLARATIONS.find((w) => spells(data, i, w));
+  if (!word || !isJsSpace(data[i + word.length] as number)) return false;
+  i = skipSpace(data, i + word.length);
+  const name = i;
+  while (i < data.length && isWordChar(data[i] as number)) i++;
+  return i > name && arrayAfter(data, i);
 }
 
 /** Characters of a data: URI's base64 (the standard alphabet only, as base64.ts's dataUriEnd). */
@@ -292,12 +425,16 @@ const CHECKS: [Decoder, Check][] = [
   [decodeHtmlEntities, (data, _scan, hint) => hint === 'html' && data.indexOf('&#') >= 0],
   [
     decodeStringArrays,
-    (data, { has, gates }) => has('_0x') || has('_0X') || (gates.has('g_rotation') && rotation(data)),
+    (data, { has, gates }) =>
+      ((has('_0x') || has('_0X')) && obfuscatorArray(data)) || (gates.has('g_rotation') && rotation(data)),
   ],
   [decodePacker, (_data, { gates }) => gates.has('g_packer')],
   [decodeJsEscapes, escapesAlnum],
   [decodePercent, densePercent],
-  [decodeAtobCalls, (_data, { gates }) => gates.has('g_atob') || gates.has('g_buffer')],
+  [
+    decodeAtobCalls,
+    (data, { gates }) => gates.has('g_atob') || (gates.has('g_buffer') && bufferFromBase64(data)),
+  ],
   [decodeFromCharCode, (_data, { gates }) => gates.has('g_charcodes') || gates.has('g_mapped')],
   [decodeJsConcat, suspiciousConcat],
   [decodeBase64Blobs, (data, { has }) => textBlob(data) || (has(DATA_URI) && dataUri(data))],
