@@ -19,7 +19,7 @@ import {
   type LayerProgress,
 } from '../../target/image/index.js';
 import { scanLayerFile, webFlag } from './file-scan.js';
-import { ImageScanPool } from './scan-pool.js';
+import { EarlyWorkers, ImageScanPool } from './scan-pool.js';
 
 /** What `image.layers` takes besides the content options (rules, cache, size limit). */
 export interface ImageCollectOptions {
@@ -43,16 +43,17 @@ function scannerOf(
   // Asked for: not a failure, said in the note.
   if (content && !content.enabled)
     return { note: 'content scan off (--no-content): executables listed, not scanned' };
+  const workers = cpuBudget();
+  // A large image needs the workers: they start while the rules compile, and get them after.
+  const early = workers > 1 && large ? new EarlyWorkers(workers) : undefined;
   try {
     const { scanner, problems } = compileAllRules(content?.userRuleDirs ?? [], content?.cachePath);
     opts.onRuleProblems?.(problems);
     for (const p of problems)
       if (p.severity === 'error') log.add(p.file, Object.assign(new Error(p.message.en), { code: p.code }));
-    const workers = cpuBudget();
     if (workers > 1) {
       // The options compileAllRules compiled with (its scans time out after 10 s).
-      const pool = new ImageScanPool(scanner, workers, { timeoutMs: 10_000 });
-      // A large image needs the workers: they start while the reader finds its first layer.
+      const pool = new ImageScanPool(scanner, workers, { timeoutMs: 10_000 }, early);
       if (large) pool.start();
       return { scanner: pool, close: () => pool.close() };
     }
@@ -70,6 +71,7 @@ function scannerOf(
       },
     };
   } catch (err) {
+    void early?.close();
     log.add(undefined, err);
     const why = err instanceof EngineUnavailableError ? err.localized.en : 'rules could not be compiled';
     return { note: `${why}: executables listed, not scanned`, failed: true };

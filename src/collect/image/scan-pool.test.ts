@@ -18,7 +18,7 @@ import {
   type EntrySpec,
 } from '../../../test/helpers/image-builders.js';
 import { readImages } from '../../target/image/index.js';
-import { ImageScanPool } from './scan-pool.js';
+import { EarlyWorkers, ImageScanPool } from './scan-pool.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -56,6 +56,33 @@ async function busyLayer(): Promise<Buffer> {
 }
 
 describe('ImageScanPool', () => {
+  it('adopts workers started before the rules were compiled, and reads the image the same', async () => {
+    const layers = [...(await lookalikeLayers()), await busyLayer()];
+    const built = buildImage({
+      names: ['localhost/early:1'],
+      layers,
+      config: {},
+      history: layers.map(() => ({ created_by: 'ADD x /' })),
+    });
+    const file = await writeInput(dir, 'early.tar', await dockerArchive([built]));
+    // Layers handed to the workers whole, and the last one's files in batches.
+    const limits = { offloadBytes: 1, maxJsonBytes: 64 * 1024 };
+    const plain = await readImages(file, { scanner: yaraScanner(), limits });
+    const early = new EarlyWorkers(2);
+    const { scanner } = compileAllRules();
+    const pool = new ImageScanPool(scanner, 2, { timeoutMs: 10_000 }, early);
+    let pooled;
+    try {
+      pool.start();
+      expect(await pool.workersReady()).toBe(2);
+      pooled = await readImages(file, { scanner: pool, limits });
+    } finally {
+      await pool.close();
+    }
+    expect(pooled).toEqual(plain);
+    expect(early.take()).toBeUndefined();
+  });
+
   it('reads an image as the plain scanner does', async () => {
     // The busy layer gzip'd (its decoder paused while the workers are behind, and still decoding
     // its last files when the archive's next blob comes), then plain, then gzip'd again.

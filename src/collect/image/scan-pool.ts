@@ -84,16 +84,54 @@ function roundUp(size: number): number {
  * TypeScript, loaded through tsx's API from a small bootstrap, since a worker does not inherit the
  * parent's loader hooks (as engine/pool.ts does).
  */
-function newWorker(workerData: ImageWorkerInit): Worker {
+function newWorker(): Worker {
   const resourceLimits = WORKER_LIMITS;
   // Inside the single executable there is no file to start: the embedded bundle is evaluated.
   const embedded = embeddedWorker('image-scan-worker');
-  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData, resourceLimits });
+  if (embedded !== undefined) return new Worker(embedded, { eval: true, resourceLimits });
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData, resourceLimits });
+    return new Worker(new URL('./scan-worker.js', import.meta.url), { resourceLimits });
   const url = new URL('./scan-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
-  return new Worker(boot, { eval: true, workerData, resourceLimits });
+  return new Worker(boot, { eval: true, resourceLimits });
+}
+
+/**
+ * Workers started before the rules are compiled, for an image known to be large: a worker's start
+ * (Node's own, then loading its modules) takes a few hundred milliseconds, spent beside the
+ * compilation instead of after it. They wait for their rules (a `rules` message); the pool adopts
+ * them, or `close` stops them when there will be no pool.
+ */
+export class EarlyWorkers {
+  private readonly workers: { worker: Worker; dead: boolean }[] = [];
+
+  // Starts `size` workers (fewer when a thread cannot be had).
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      try {
+        const w = { worker: newWorker(), dead: false };
+        // Until the pool adopts it, a worker that fails is only marked (and then replaced).
+        const died = (): void => void (w.dead = true);
+        w.worker.once('error', died).once('exit', died);
+        this.workers.push(w);
+      } catch {
+        // the pool starts its own
+      }
+    }
+  }
+
+  /** A started worker that has not failed, or undefined. */
+  take(): Worker | undefined {
+    for (let w = this.workers.shift(); w; w = this.workers.shift()) {
+      if (!w.dead) return w.worker;
+      void w.worker.terminate().catch(() => undefined);
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.worker.terminate().catch(() => undefined)));
+  }
 }
 
 /** One file's outcome on the main thread: the fallback when no worker can take the batch. */
@@ -145,6 +183,8 @@ export class ImageScanPool implements ContentScanner {
     private readonly scanner: YaraScanner,
     private readonly size: number,
     private readonly options: ScanOptions,
+    /** Workers started already (they get their rules from the pool). */
+    private readonly early?: EarlyWorkers,
   ) {}
 
   /** Starts the workers now: the image is known to be large. */
@@ -167,11 +207,13 @@ export class ImageScanPool implements ContentScanner {
     for (let i = 0; i < this.size; i++) {
       let slot: Slot;
       try {
-        slot = { worker: newWorker(init), ready: false, dead: false, layers: new Map() };
+        slot = { worker: this.early?.take() ?? newWorker(), ready: false, dead: false, layers: new Map() };
       } catch {
         continue;
       }
       this.slots.push(slot);
+      const rules: ToImageWorker = { type: 'rules', init };
+      slot.worker.postMessage(rules);
       slot.worker.on('message', (m: FromImageWorker) => this.onMessage(slot, m));
       slot.worker.on('error', (err) => this.onDeath(slot, err));
       slot.worker.on('exit', (code) => {
@@ -266,6 +308,7 @@ export class ImageScanPool implements ContentScanner {
   async close(): Promise<void> {
     this.closed = true;
     this.started = true;
+    await this.early?.close();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 

@@ -1,15 +1,16 @@
-// A worker thread of the image scan (scan-pool.ts): restores the compiled rules it is handed, then
-// takes two kinds of work. Batches of files an image layer held, their bytes side by side in one
-// buffer that travels (transferred, not copied) here and back: each file is scanned (a web file as
-// decoded too, see file-scan.ts), and hashed when the reader wants its sha256 (an executable) or it
-// matched; only outcomes that say something are answered. Where the files lie and their digests
-// travel as typed arrays: a list of objects per batch cost the main thread more to copy into the
-// message than the scan of the batch's small files. And whole layer blobs, read here from the
-// archive file at their offset (target/image/blob.ts readLayerJob): parsed, hashed and scanned on
-// this thread, the layer's outcome sent back whole, so the main thread neither reads nor copies
-// their bytes and layers are read side by side.
+// A worker thread of the image scan (scan-pool.ts): restores the compiled rules its first message
+// hands it (it may start while they are being compiled), then takes two kinds of work. Batches of
+// files an image layer held, their bytes side by side in one buffer that travels (transferred, not
+// copied) here and back: each file is scanned (a web file as decoded too, see file-scan.ts), and
+// hashed when the reader wants its sha256 (an executable) or it matched; only outcomes that say
+// something are answered. Where the files lie and their digests travel as typed arrays: a list of
+// objects per batch cost the main thread more to copy into the message than the scan of the
+// batch's small files. And whole layer blobs, read here from the archive file at their offset
+// (target/image/blob.ts readLayerJob): parsed, hashed and scanned on this thread, the layer's
+// outcome sent back whole, so the main thread neither reads nor copies their bytes and layers are
+// read side by side.
 import { createHash } from 'node:crypto';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { loadCompiledRules, type RuleFileSpec, type ScanOptions } from '../../engine/yara.js';
 // From its own modules, not the reader's index: a worker loads no more than it runs.
 import { readLayerJob } from '../../target/image/blob.js';
@@ -31,6 +32,8 @@ export const FILE_FIELDS = 3;
 export { WANT_SHA256 };
 
 export type ToImageWorker =
+  /** The compiled rules, the first message: a worker may start before they are compiled. */
+  | { type: 'rules'; init: ImageWorkerInit }
   | { type: 'batch'; id: number; buffer: ArrayBuffer; files: Uint32Array }
   /** A whole layer blob to read from its file (ContentScanner.readLayer). */
   | { type: 'layer'; id: number; job: LayerJob };
@@ -82,53 +85,72 @@ function layerScanner(scanner: Parameters<typeof scanLayerFile>[0]): ContentScan
   };
 }
 
+/** The rules restored from `init`, or the reason they could not be. */
+function restore(init: ImageWorkerInit): ReturnType<typeof loadCompiledRules> | Error {
+  try {
+    return loadCompiledRules(Buffer.from(init.blob), init.hash, init.files, init.options);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** Scans one batch, its files side by side in `buffer`, and sends its outcomes with the buffer back. */
+function scanBatch(
+  scanner: Parameters<typeof scanLayerFile>[0],
+  msg: Extract<ToImageWorker, { type: 'batch' }>,
+  send: (msg: FromImageWorker, transfer?: ArrayBuffer[]) => void,
+): void {
+  const { files, buffer } = msg;
+  const hashed: number[] = [];
+  const digests: Buffer[] = [];
+  const outcomes: [number, ScanOutcome][] = [];
+  for (let i = 0; i * FILE_FIELDS < files.length; i++) {
+    const at = i * FILE_FIELDS;
+    const data = Buffer.from(buffer, files[at], files[at + 1]);
+    const want = ((files[at + 2] as number) & WANT_SHA256) !== 0;
+    const scanned = scanLayerFile(scanner, data, files[at + 2] as number);
+    const outcome =
+      scanned.matches.length > 0 || scanned.error !== undefined || scanned.web ? scanned : undefined;
+    if (outcome) outcomes.push([i, outcome]);
+    if (want || outcome?.matches.length || outcome?.web) {
+      hashed.push(i);
+      digests.push(digestOf(data));
+    }
+  }
+  send(
+    {
+      type: 'batch',
+      id: msg.id,
+      buffer,
+      hashed: Uint32Array.from(hashed),
+      digests: new Uint8Array(Buffer.concat(digests)),
+      outcomes,
+    },
+    [buffer],
+  );
+}
+
 const port = parentPort;
 if (port) {
   const send = (msg: FromImageWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
-  try {
-    const init = workerData as ImageWorkerInit;
-    const scanner = loadCompiledRules(Buffer.from(init.blob), init.hash, init.files, init.options);
-    const local = layerScanner(scanner);
-    port.on('message', (msg: ToImageWorker) => {
-      if (msg.type === 'layer') {
-        readLayerJob(msg.job, local).then(
-          (scan) => send({ type: 'layer', id: msg.id, scan }),
-          (err: unknown) =>
-            send({ type: 'layer', id: msg.id, error: err instanceof Error ? err.message : String(err) }),
-        );
-        return;
-      }
-      const { files, buffer } = msg;
-      const hashed: number[] = [];
-      const digests: Buffer[] = [];
-      const outcomes: [number, ScanOutcome][] = [];
-      for (let i = 0; i * FILE_FIELDS < files.length; i++) {
-        const at = i * FILE_FIELDS;
-        const data = Buffer.from(buffer, files[at], files[at + 1]);
-        const want = ((files[at + 2] as number) & WANT_SHA256) !== 0;
-        const scanned = scanLayerFile(scanner, data, files[at + 2] as number);
-        const outcome =
-          scanned.matches.length > 0 || scanned.error !== undefined || scanned.web ? scanned : undefined;
-        if (outcome) outcomes.push([i, outcome]);
-        if (want || outcome?.matches.length || outcome?.web) {
-          hashed.push(i);
-          digests.push(digestOf(data));
-        }
-      }
-      send(
-        {
-          type: 'batch',
-          id: msg.id,
-          buffer,
-          hashed: Uint32Array.from(hashed),
-          digests: new Uint8Array(Buffer.concat(digests)),
-          outcomes,
-        },
-        [buffer],
-      );
-    });
-    send({ type: 'ready' });
-  } catch (err) {
-    send({ type: 'fatal', message: err instanceof Error ? err.message : String(err) });
-  }
+  let scanner: ReturnType<typeof loadCompiledRules> | undefined;
+  let local: ContentScanner | undefined;
+  port.on('message', (msg: ToImageWorker) => {
+    if (msg.type === 'rules') {
+      const restored = restore(msg.init);
+      if (restored instanceof Error) return send({ type: 'fatal', message: restored.message });
+      scanner = restored;
+      local = layerScanner(scanner);
+      return send({ type: 'ready' });
+    }
+    // Work comes only once this worker said it is ready.
+    if (!scanner || !local)
+      return send({ type: 'fatal', message: 'image scan worker: work before its rules' });
+    if (msg.type === 'batch') return scanBatch(scanner, msg, send);
+    readLayerJob(msg.job, local).then(
+      (scan) => send({ type: 'layer', id: msg.id, scan }),
+      (err: unknown) =>
+        send({ type: 'layer', id: msg.id, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
 }
