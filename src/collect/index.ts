@@ -132,7 +132,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
       },
     },
   ];
-  // The content scan needs the process list (executables, memory) and runs after the walk.
+  // The content scan reads the process list (executables, memory) once the walk is done.
   if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems));
   list.push({
     id: 'linux.stealth',
@@ -206,27 +206,34 @@ function contentCollector(
 ): Collector {
   // The default scope scans the web roots the configurations name too, wherever they are.
   const withWeb = content.scope === 'default';
+  // Running containers' roots are scanned too, named as their containers are.
+  const inputs = [
+    ...(withContainers ? ['linux.processes', 'linux.containers'] : ['linux.processes']),
+    ...(withWeb ? ['linux.web'] : []),
+  ];
   return {
     id: 'content.scan',
     sections: ['content'],
-    // Running containers' roots are scanned too, named as their containers are.
-    needs: [
-      ...(withContainers ? ['linux.processes', 'linux.containers'] : ['linux.processes']),
-      ...(withWeb ? ['linux.web'] : []),
-    ],
+    // It starts at once: the walk of the default places needs nothing from the process walk, and the
+    // executables, memory, containers' roots and web roots join the scan once their collectors are
+    // done (issue 20: the walk used to wait for the whole process list).
+    overlaps: inputs,
     run: async (ctx, deps) => {
       // Stopped before it began: not collected at all.
       if (content.signal?.aborted) return { records: [interruptedRecord('content.scan', ['content'], 0)] };
-      const found = withContainers ? deps.get('linux.containers')?.part : undefined;
-      const processes = found?.processes ?? deps.get('linux.processes')?.part?.processes;
-      const webRoots = withWeb ? scannableRoots(deps.get('linux.web')?.part?.web) : [];
-      const containers = found?.containers?.containers;
+      const later = (async () => {
+        const found = withContainers ? (await deps.later('linux.containers'))?.part : undefined;
+        const processes = found?.processes ?? (await deps.later('linux.processes'))?.part?.processes;
+        const webRoots = withWeb ? scannableRoots((await deps.later('linux.web'))?.part?.web) : [];
+        return { processes, containers: found?.containers?.containers, webRoots };
+      })();
       const scan = content.enabled ? (await import('./content/index.js')).collectContent : undefined;
-      const run = scan ? await scan(ctx, processes, content, containers, webRoots) : contentSkipped();
+      const run = scan ? await scan(ctx, later, content) : contentSkipped();
       onRuleProblems?.(run.ruleProblems);
       // When the miner's binary and config files landed: the incident timeline's first-seen.
       if (run.content) await stampMatchedFiles(run.content.files, (p) => ctx.fs.lstat(p));
       // And when each running program and the config its argv names landed, matched or not.
+      const { processes } = await later;
       if (processes) await stampProcessFiles(processes, ctx);
       if (content.signal?.aborted && run.content) {
         // The files scanned so far stand; the rest of the tree was never read.

@@ -45,6 +45,20 @@ export interface MemoryTarget {
   exe?: string;
 }
 
+/**
+ * What a scan learns only once the process walk is done (the running executables, the containers'
+ * roots, the memory to read, the web roots the configurations name): the walk of `roots` does not
+ * wait for it, and the memory scan starts as soon as it is known, on the workers the warm walk
+ * leaves idle (issue 20: the file walk used to wait for the whole process list).
+ */
+export interface DeferredInputs {
+  extraFiles?: ExtraFile[];
+  /** More roots, walked after `roots` and shown as they are. */
+  roots?: string[];
+  labelledRoots?: LabelledRoot[];
+  memory?: ContentScanOptions['memory'];
+}
+
 export interface ContentScanOptions {
   scope: Content['scope'];
   roots: string[];
@@ -71,6 +85,8 @@ export interface ContentScanOptions {
   /** SQLite file, or undefined for no cache. */
   cachePath?: string;
   memory?: { targets: MemoryTarget[]; perProcessBytes: number; totalBytes: number; procDir?: string };
+  /** Inputs that arrive during the scan (see DeferredInputs); merged with the ones above. */
+  deferred?: Promise<DeferredInputs>;
   archiveLimits?: ArchiveLimits;
   workers?: number;
   /** Called about ten times a second with the running totals. */
@@ -381,34 +397,84 @@ export async function scanContent(
     limit: opts.maxFileSize,
     signal: opts.signal,
   };
+  const memory = new MemoryRun(pool, tally, progress, opts.signal);
+  memory.start(opts.memory);
+  // Deferred inputs start their memory scan the moment they arrive, while the walk goes on.
+  const deferred = (opts.deferred ?? Promise.resolve<DeferredInputs>({})).then((d) => {
+    memory.start(d.memory);
+    return d;
+  });
+  // Awaited after the first walk; a rejection before then is not an unhandled one.
+  deferred.catch(() => undefined);
   try {
     await queueExtraFiles(opts.extraFiles ?? [], state);
-    await queueWalk(opts, state);
+    await queueWalk(opts, state, [{ roots: opts.roots, displayRoot: opts.displayRoot }]);
+    const d = await deferred;
+    await queueExtraFiles(d.extraFiles ?? [], state);
+    const labelledRoots = [...(opts.labelledRoots ?? []), ...(d.labelledRoots ?? [])];
+    const more: WalkPart[] = [
+      ...(d.roots?.length ? [{ roots: d.roots, displayRoot: opts.displayRoot }] : []),
+      ...labelledRoots.map((r) => ({ roots: r.dirs, displayRoot: r.root, label: r.label })),
+    ];
+    await queueWalk(opts, state, more);
+    // The roots as the content section lists them: the host's (the deferred ones with them), then the labelled ones.
+    const shown: WalkPart[] = [
+      { roots: [...opts.roots, ...(d.roots ?? [])], displayRoot: opts.displayRoot },
+      ...more.filter((w) => w.label !== undefined),
+    ];
     progress.walking = false;
     await queue.drain();
-
-    let memory: ContentMemory[] | undefined;
-    let memoryCoverage: MemoryCoverage | undefined;
-    if (opts.memory && !opts.signal?.aborted) {
-      const memSkips: WalkSkip[] = [];
-      memoryCoverage = { zeroBytes: 0, overBudget: 0 };
-      memory = await scanMemory(
-        await pool.get(),
-        opts.memory,
-        () => progress.tick('memory'),
-        memSkips,
-        memoryCoverage,
-      );
-      memSkips.forEach((s) => tally.skip(s));
-    }
+    // Stopped during the file scan: as before, no memory scan is reported.
+    const mem = await memory.finish(opts.signal?.aborted === true);
     return {
-      content: assembleContent(opts, scanner, tally, parts, memory, started),
+      content: assembleContent(opts, shown, scanner, tally, parts, mem?.entries, started),
       ruleProblems: problems,
-      ...(memoryCoverage ? { memoryCoverage } : {}),
+      ...(mem ? { memoryCoverage: mem.coverage } : {}),
     };
   } finally {
+    await memory.settled();
     await pool.close();
     cache?.close();
+  }
+}
+
+/** The memory scan of a content scan: started once its targets are known, reported after the files. */
+class MemoryRun {
+  private run: Promise<ContentMemory[]> | undefined;
+  private readonly skips: WalkSkip[] = [];
+  private readonly coverage: MemoryCoverage = { zeroBytes: 0, overBudget: 0 };
+
+  // Where the jobs go, where skips land, and the progress line (the memory phase once files are done).
+  constructor(
+    private readonly pool: LazyPool,
+    private readonly tally: ContentTally,
+    private readonly progress: ProgressThrottle,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  // Starts reading the targets' memory on the pool (once; nothing when stopped already).
+  start(opts: ContentScanOptions['memory']): void {
+    if (!opts || this.run || this.signal?.aborted) return;
+    const tick = (): void => {
+      if (!this.progress.walking) this.progress.tick('memory');
+    };
+    this.run = this.pool.get().then((p) => scanMemory(p, opts, tick, this.skips, this.coverage, this.signal));
+  }
+
+  // The memory entries and coverage, or undefined when none was scanned or the scan was stopped.
+  async finish(
+    stopped: boolean,
+  ): Promise<{ entries: ContentMemory[]; coverage: MemoryCoverage } | undefined> {
+    if (!this.run) return undefined;
+    const entries = await this.run;
+    if (stopped) return undefined;
+    this.skips.forEach((s) => this.tally.skip(s));
+    return { entries, coverage: this.coverage };
+  }
+
+  // Waits for the jobs still on the pool (after an error elsewhere), so the pool closes idle.
+  async settled(): Promise<void> {
+    await this.run?.catch(() => undefined);
   }
 }
 
@@ -457,14 +523,6 @@ interface WalkPart {
   label?: string;
 }
 
-/** The walks of a scan: the roots, then each labelled root (a running container's). */
-function walkParts(opts: ContentScanOptions): WalkPart[] {
-  return [
-    { roots: opts.roots, displayRoot: opts.displayRoot },
-    ...(opts.labelledRoots ?? []).map((r) => ({ roots: r.dirs, displayRoot: r.root, label: r.label })),
-  ];
-}
-
 /** A walk event with its path shown under `label:`. */
 function labelled(ev: WalkEvent, label: string): WalkEvent {
   if (ev.type === 'file') return { type: 'file', file: { ...ev.file, path: `${label}:${ev.file.path}` } };
@@ -473,10 +531,10 @@ function labelled(ev: WalkEvent, label: string): WalkEvent {
 }
 
 /** Walks the roots: tallies skips and unchanged files, answers from the cache, queues the rest. */
-async function queueWalk(opts: ContentScanOptions, s: ScanState): Promise<void> {
+async function queueWalk(opts: ContentScanOptions, s: ScanState, walkParts: WalkPart[]): Promise<void> {
   const pacer = new YieldPacer();
   const cache = s.cache;
-  for (const part of walkParts(opts)) {
+  for (const part of walkParts) {
     const events = walk({
       roots: part.roots,
       oneFileSystem: opts.oneFileSystem,
@@ -538,6 +596,7 @@ function queueEvent(ev: WalkEvent, s: ScanState, pacer: YieldPacer): Promise<voi
 /** The snapshot's `content` section from the tally (sorted here) and the memory scan. */
 function assembleContent(
   opts: ContentScanOptions,
+  walkParts: WalkPart[],
   scanner: YaraScanner,
   tally: ContentTally,
   parts: PartsTally,
@@ -548,7 +607,7 @@ function assembleContent(
   const { stats, files, skipped, skippedByReason } = tally;
   const content: Content = {
     scope: opts.scope,
-    roots: walkParts(opts).flatMap((w) =>
+    roots: walkParts.flatMap((w) =>
       w.roots.map((r) => (w.label ? `${w.label}:` : '') + shownPath(r, w.displayRoot)),
     ),
     engine: scanner.engine,
@@ -673,7 +732,40 @@ async function scanMemory(
   progress: () => void,
   skipped: WalkSkip[],
   coverage: MemoryCoverage,
+  signal?: AbortSignal,
 ): Promise<ContentMemory[]> {
+  const jobs = await memoryJobs(opts, skipped, coverage);
+  const results: ContentMemory[] = [];
+  // A few jobs on the pool at a time: file batches queued meanwhile (the walk runs beside this) wait
+  // behind two or three processes, not hundreds, and a stopped scan leaves the rest unsent.
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length && !signal?.aborted) {
+      const { job, target, truncated } = jobs[next++] as (typeof jobs)[number];
+      const r = await pool.scanMemory(job);
+      progress();
+      coverage.zeroBytes += r.zeroBytes ?? 0;
+      const entry: ContentMemory = {
+        pid: r.pid,
+        regions: r.regions,
+        bytes: r.bytes,
+        matches: toContentMatches(r.matches),
+      };
+      if (target.exe) entry.exe = target.exe;
+      if (truncated) entry.truncated = true;
+      results.push(entry);
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size + 1 }, lane));
+  return results.sort((a, b) => a.pid - b.pid);
+}
+
+/** The memory jobs within the budgets: the regions of each target's maps worth reading, in order. */
+async function memoryJobs(
+  opts: NonNullable<ContentScanOptions['memory']>,
+  skipped: WalkSkip[],
+  coverage: MemoryCoverage,
+): Promise<{ job: MemoryJob; target: MemoryTarget; truncated: boolean }[]> {
   const procDir = opts.procDir ?? '/proc';
   let budget = opts.totalBytes;
   const jobs: { job: MemoryJob; target: MemoryTarget; truncated: boolean }[] = [];
@@ -713,21 +805,5 @@ async function scanMemory(
     budget -= used;
     if (regions.length > 0) jobs.push({ job: { pid: target.pid, regions }, target, truncated });
   }
-  const results = await Promise.all(
-    jobs.map(async ({ job, target, truncated }) => {
-      const r = await pool.scanMemory(job);
-      progress();
-      coverage.zeroBytes += r.zeroBytes ?? 0;
-      const entry: ContentMemory = {
-        pid: r.pid,
-        regions: r.regions,
-        bytes: r.bytes,
-        matches: toContentMatches(r.matches),
-      };
-      if (target.exe) entry.exe = target.exe;
-      if (truncated) entry.truncated = true;
-      return entry;
-    }),
-  );
-  return results.sort((a, b) => a.pid - b.pid);
+  return jobs;
 }

@@ -22,6 +22,7 @@ import {
   compileAllRules,
   scanContent,
   type ContentProgress,
+  type DeferredInputs,
   type ExtraFile,
   type LabelledRoot,
   type MemoryCoverage,
@@ -254,6 +255,20 @@ function memoryTargets(processes: readonly ProcessInfo[]): MemoryTarget[] {
     .map((p) => (p.exe ? { pid: p.pid, exe: p.exe } : { pid: p.pid }));
 }
 
+/** The memory scan's targets and budgets: on a live host with a process list, unless turned off. */
+function memoryOf(
+  ctx: CollectContext,
+  opts: ContentCollectOptions,
+  processes: readonly ProcessInfo[] | undefined,
+): DeferredInputs['memory'] {
+  if (!(opts.memory ?? opts.scope !== 'paths') || !ctx.live || !processes) return undefined;
+  return {
+    targets: memoryTargets(processes),
+    perProcessBytes: opts.memoryPerProcessBytes ?? DEFAULT_MEMORY_PER_PROCESS,
+    totalBytes: opts.memoryTotalBytes ?? DEFAULT_MEMORY_TOTAL,
+  };
+}
+
 /**
  * Marks the matched files that minehunter itself wrote (same path, same sha256 as recorded when it
  * wrote them), so the detector reports them as our outputs instead of as miners. Archive entries are
@@ -317,12 +332,17 @@ export interface ContentCollection {
   ruleProblems: RuleProblem[];
 }
 
+/** What the content scan takes from the other collectors: it starts before they are done (see DeferredInputs). */
+export interface ContentInputs {
+  processes?: readonly ProcessInfo[];
+  containers?: readonly Container[];
+  webRoots?: readonly string[];
+}
+
 export async function collectContent(
   ctx: CollectContext,
-  processes: readonly ProcessInfo[] | undefined,
+  inputs: Promise<ContentInputs>,
   opts: ContentCollectOptions,
-  containers: readonly Container[] = [],
-  webRoots: readonly string[] = [],
 ): Promise<ContentCollection> {
   const log = new CollectorLog('content.scan', ['content']);
   if (!opts.enabled) return { record: log.record('skipped', '--no-content'), ruleProblems: [] };
@@ -358,7 +378,6 @@ export async function collectContent(
     // A Windows volume has its own hiding places (Fonts, Temp, ProgramData, profiles' AppData…).
     const dirs = ctx.kind === 'windows-volume' ? await windowsContentDirs(ctx.fs) : DEFAULT_CONTENT_DIRS;
     for (const d of dirs) if (await reachable(d)) roots.push(ctx.root === '/' ? d : path.join(ctx.root, d));
-    roots.push(...(await webScanRoots(ctx, webRoots, reachable)));
   }
   // Our own rules and samples would match themselves; the user's rule files too.
   // The whole bundle store: every kept version and its iocs/, not only the active rules/.
@@ -373,28 +392,27 @@ export async function collectContent(
   exclude.push(path.dirname(defaultCachePath()));
   if (opts.cachePath) exclude.push(...cacheFiles(opts.cachePath));
 
-  // Running containers: their roots in the default scope, their processes' executables under their names.
-  const inContainers =
-    opts.scope === 'default'
-      ? await containerScanRoots(ctx, containers, links, log)
-      : { labelled: [], roots: new Map<string, string>() };
-  const extraFiles =
-    opts.scope === 'default' ? await exeFiles(ctx, processes ?? [], links, inContainers.roots) : [];
-  const memory =
-    (opts.memory ?? opts.scope !== 'paths') && ctx.live && processes
-      ? {
-          targets: memoryTargets(processes),
-          perProcessBytes: opts.memoryPerProcessBytes ?? DEFAULT_MEMORY_PER_PROCESS,
-          totalBytes: opts.memoryTotalBytes ?? DEFAULT_MEMORY_TOTAL,
-        }
-      : undefined;
+  // What needs the process walk, the containers and the web roots is handed over when they are done:
+  // the walk of the roots above does not wait for them.
+  const deferred = inputs.then(async ({ processes, containers = [], webRoots = [] }) => {
+    if (opts.scope !== 'default') return { memory: memoryOf(ctx, opts, processes) };
+    const extraRoots = await webScanRoots(ctx, webRoots, reachable);
+    // Running containers: their roots, their processes' executables under their names.
+    const inContainers = await containerScanRoots(ctx, containers, links, log);
+    return {
+      roots: extraRoots,
+      labelledRoots: inContainers.labelled,
+      extraFiles: await exeFiles(ctx, processes ?? [], links, inContainers.roots),
+      memory: memoryOf(ctx, opts, processes),
+    };
+  });
 
   const scan = async (): Promise<ContentCollection> => {
     const { content, memoryCoverage } = await scanContent(
       {
         scope: opts.scope,
         roots,
-        extraFiles,
+        deferred,
         oneFileSystem: opts.scope === 'full' ? true : !opts.crossFs,
         maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
         exclude,
@@ -403,8 +421,6 @@ export async function collectContent(
         skipOwnInstalls: opts.scope !== 'paths',
         cachePath: opts.cachePath,
         displayRoot: ctx.root === '/' ? undefined : ctx.root,
-        ...(inContainers.labelled.length > 0 ? { labelledRoots: inContainers.labelled } : {}),
-        memory,
         onProgress: opts.onProgress,
         signal: opts.signal,
       },

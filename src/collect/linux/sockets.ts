@@ -200,20 +200,24 @@ export async function collectSockets(
     }
     const netDir = dir;
     const texts = await Promise.all(
-      SOCKET_PROTOCOLS.map(async (protocol): Promise<string | undefined> => {
-        if (protocol === 'tcp') return tcpText;
+      SOCKET_PROTOCOLS.map(async (protocol): Promise<string | Error> => {
+        if (protocol === 'tcp') return tcpText as string;
         try {
           return await readFile(path.join(netDir, protocol), 'utf8');
         } catch (err) {
-          // tcp6/udp6 do not exist when IPv6 is disabled; that is a fact about the host.
-          if (isGone(err)) notes.push(`${where}: no ${protocol} table`);
-          else log.add(path.join(netDir, protocol), err);
-          return undefined;
+          return err instanceof Error ? err : new Error(String(err));
         }
       }),
     );
     SOCKET_PROTOCOLS.forEach((protocol, i) => {
       const text = texts[i];
+      // In protocol order, not in the order the reads finished: the note is the same on every run.
+      if (text instanceof Error) {
+        // tcp6/udp6 do not exist when IPv6 is disabled; that is a fact about the host.
+        if (isGone(text)) notes.push(`${where}: no ${protocol} table`);
+        else log.add(path.join(netDir, protocol), text);
+        return;
+      }
       if (text === undefined) return;
       tablesRead++;
       const parsed = parseProcNet(text, protocol, littleEndian);
