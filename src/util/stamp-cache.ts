@@ -3,13 +3,16 @@
 // trusts the same stamp: any write to a file moves its ctime, which user space cannot set back.
 // Used for what a scan would otherwise recompute from unchanged files every time (the sha256 and
 // libc overrides of unpackaged mapped libraries, collect/linux/preload.ts). Entries not looked up
-// in a scan are dropped when it saves, so the file holds what the host uses now.
+// in a scan are dropped when it saves, so the file holds what the host uses now. Masked
+// (util/mask.ts): the paths it holds (a cron file named after a miner) never lie in clear where a
+// content scan, ours or an antivirus's, would match them.
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { derivedCacheDir } from './derived-cache.js';
+import { maskBytes, unmaskBytes } from './mask.js';
 
 /** The stamp a cached fact is keyed by; two files, or one file before and after a write, differ. */
 export function fileStamp(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>): string {
@@ -64,7 +67,9 @@ export class StampCache<T> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileSync(tmp, serialize({ format: this.format, entries: [...this.now] }), { mode: 0o600 });
+      writeFileSync(tmp, maskBytes(serialize({ format: this.format, entries: [...this.now] })), {
+        mode: 0o600,
+      });
       renameSync(tmp, this.file);
     } catch {
       rmSync(tmp, { force: true });
@@ -76,7 +81,7 @@ function readCache<T>(file: string, format: number, valid: (v: unknown) => v is 
   const out = new Map<string, T>();
   let data: { format?: unknown; entries?: unknown };
   try {
-    data = deserialize(readFileSync(file)) as typeof data;
+    data = deserialize(unmaskBytes(readFileSync(file))) as typeof data;
   } catch {
     return out;
   }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { maskBytes, unmaskBytes } from '../../../util/mask.js';
 
 /** Changes when the layout or the hash function changes: an older file is then ignored. */
 const FORMAT = 2;
@@ -131,7 +132,10 @@ export class DpkgListIndex {
         hashes.set(e.hashes, at);
         at += e.hashes.length;
       }
-      writeFileSync(tmp, serialize({ format: FORMAT, names, stamps, ends, hashes }), { mode: 0o600 });
+      // Masked (util/mask.ts): package names (a miner installed with apt) never lie in clear.
+      writeFileSync(tmp, maskBytes(serialize({ format: FORMAT, names, stamps, ends, hashes })), {
+        mode: 0o600,
+      });
       renameSync(tmp, this.file);
     } catch {
       rmSync(tmp, { force: true });
@@ -144,7 +148,7 @@ function readIndex(file: string): Map<string, Entry> {
   const out = new Map<string, Entry>();
   let data: unknown;
   try {
-    data = deserialize(readFileSync(file));
+    data = deserialize(unmaskBytes(readFileSync(file)));
   } catch {
     return out;
   }
