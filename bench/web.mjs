@@ -7,7 +7,7 @@
 // deleted after.
 //
 // Usage: npm run bench:web            (builds first)
-//        node bench/web.mjs [--mib 200] [--runs 3] [--keep] [--tree DIR]
+//        node bench/web.mjs [--mib 200] [--runs 3] [--keep] [--tree DIR]   (--help lists them)
 //        (--keep leaves the tree in place and --tree DIR measures such a tree again, e.g. with another
 //        build named by MINEHUNTER_BENCH_CLI: both builds then read the same files)
 //        CI=1 node bench/web.mjs --runs 2   (the CI size: 60 MiB, best of 2; scripts/ci-bench.sh)
@@ -136,7 +136,18 @@ async function measure(tree, normalise) {
 const f1 = (n) => n.toFixed(1);
 const f2 = (n) => n.toFixed(2);
 
+const USAGE = `Usage: node bench/web.mjs [--mib 200] [--runs 3] [--keep] [--tree DIR]
+  --mib N     size of the tree built from node_modules' web files (default 200; 60 with CI set)
+  --runs N    pairs of runs, normaliser off then on; best of each side and the median ratio (default 3; 1 with CI)
+  --keep      leave the built tree in place (its path is printed)
+  --tree DIR  measure a tree kept before instead of building one
+  MINEHUNTER_BENCH_CLI=path/to/cli/main.js measures another build on the same tree.`;
+
 async function main() {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const ci = Boolean(process.env.CI);
   // 60 MiB rather than less: each scan worker's compiling of the normaliser is a fixed cost, which
   // in a smaller tree weighs more than it does in a real web root.
@@ -152,6 +163,7 @@ async function main() {
     );
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`);
     const best = { on: undefined, off: undefined };
+    const ratios = [];
     for (let i = 0; i < runs; i++) {
       // Alternated, so drift in the machine's load touches both sides alike.
       const pair = {};
@@ -165,6 +177,7 @@ async function main() {
         pair[side] = r;
       }
       // Each run's own ratio too: the two sides of one run saw about the same machine load.
+      ratios.push(pair.on.cpuS / pair.off.cpuS);
       console.log(`  run ${i + 1} overhead: CPU ${f2(pair.on.cpuS / pair.off.cpuS)}x`);
     }
     const { on, off } = best;
@@ -183,6 +196,14 @@ async function main() {
       `overhead: CPU ${f2(cpuRatio)}x, wall ${f2(wallRatio)}x, peak RSS ${f2(on.rssMiB / off.rssMiB)}x ` +
         `(target CPU <= ${TARGET}x: ${cpuRatio <= TARGET ? 'met' : 'NOT met'})`,
     );
+    // The runs' own ratios, middle one: a load spike during one side of one run moves it less
+    // than it moves a best-of taken on each side apart.
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const median =
+      sorted.length % 2
+        ? sorted[(sorted.length - 1) / 2]
+        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    console.log(`median of the runs' CPU overheads: ${f2(median)}x (${sorted.map(f2).join(', ')})`);
     if (on.hits < off.hits) console.log('WARNING: fewer matches with the normaliser than without');
     console.log(
       `load average at the end: ${os.loadavg()[0].toFixed(2)}; took ${f1((performance.now() - started) / 1000)} s`,
