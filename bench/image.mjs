@@ -51,6 +51,21 @@ function arg(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(
+    [
+      'usage: node bench/image.mjs [--size MIB] [--layers N>=3] [--runs N] [--gzip] [--keep]',
+      '  --size    file bytes across all layers, in MiB (default 1024; MH_BENCH_IMAGE_MB; 256 when CI is set)',
+      '  --layers  layers of the generated image (default 5)',
+      '  --runs    rounds of both sides; the best of each is compared (default 1)',
+      "  --gzip    store the layers gzip'd (docker save writes them plain)",
+      '  --keep    keep the work directory (the image, both reports) and print its path',
+      'MINEHUNTER_BENCH_CLI: the CLI measured (default dist/cli/main.js of this checkout)',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+
 // CI machines are small and shared: a reduced image there, the full one by hand.
 const targetMiB = Number(arg('size', process.env.MH_BENCH_IMAGE_MB ?? (process.env.CI ? '256' : '1024')));
 const layerCount = Number(arg('layers', '5'));
