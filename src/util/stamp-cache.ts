@@ -3,16 +3,17 @@
 // trusts the same stamp: any write to a file moves its ctime, which user space cannot set back.
 // Used for what a scan would otherwise recompute from unchanged files every time (the sha256 and
 // libc overrides of unpackaged mapped libraries, collect/linux/preload.ts). Entries not looked up
-// in a scan are dropped when it saves, so the file holds what the host uses now. Masked
-// (util/mask.ts): the paths it holds (a cron file named after a miner) never lie in clear where a
-// content scan, ours or an antivirus's, would match them.
+// in a scan are dropped when it saves, so the file holds what the host uses now. Deflated, as the
+// parsed indicator cache is (iocs/load.ts): the paths it holds (a cron file named after a miner)
+// never lie in clear where a content scan would match them, for a fraction of a millisecond (the
+// XOR mask of util/mask.ts cost ~20 ms here in a fresh process, building its key stream).
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { derivedCacheDir } from './derived-cache.js';
-import { maskBytes, unmaskBytes } from './mask.js';
 
 /** The stamp a cached fact is keyed by; two files, or one file before and after a write, differ. */
 export function fileStamp(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>): string {
@@ -67,7 +68,7 @@ export class StampCache<T> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileSync(tmp, maskBytes(serialize({ format: this.format, entries: [...this.now] })), {
+      writeFileSync(tmp, deflateRawSync(serialize({ format: this.format, entries: [...this.now] })), {
         mode: 0o600,
       });
       renameSync(tmp, this.file);
@@ -81,7 +82,7 @@ function readCache<T>(file: string, format: number, valid: (v: unknown) => v is 
   const out = new Map<string, T>();
   let data: { format?: unknown; entries?: unknown };
   try {
-    data = deserialize(unmaskBytes(readFileSync(file))) as typeof data;
+    data = deserialize(inflateRawSync(readFileSync(file))) as typeof data;
   } catch {
     return out;
   }

@@ -11,10 +11,10 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { maskBytes, unmaskBytes } from '../../../util/mask.js';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /** Changes when the layout or the hash function changes: an older file is then ignored. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 interface Entry {
   stamp: string;
@@ -132,10 +132,11 @@ export class DpkgListIndex {
         hashes.set(e.hashes, at);
         at += e.hashes.length;
       }
-      // Masked (util/mask.ts): package names (a miner installed with apt) never lie in clear.
-      writeFileSync(tmp, maskBytes(serialize({ format: FORMAT, names, stamps, ends, hashes })), {
-        mode: 0o600,
-      });
+      // The names deflated (as the parsed indicator cache is): a package named after a miner never
+      // lies in clear for a content scan to match. The hashes are numbers, left as they are: masking
+      // all ~700 KB cost ~90 ms of a fresh process's CPU.
+      const meta = deflateRawSync(serialize({ names, stamps }));
+      writeFileSync(tmp, serialize({ format: FORMAT, meta, ends, hashes }), { mode: 0o600 });
       renameSync(tmp, this.file);
     } catch {
       rmSync(tmp, { force: true });
@@ -146,16 +147,18 @@ export class DpkgListIndex {
 /** A saved index, or an empty one when there is none or it is not one this version wrote. */
 function readIndex(file: string): Map<string, Entry> {
   const out = new Map<string, Entry>();
-  let data: unknown;
+  let d: { format?: unknown; meta?: unknown; ends?: unknown; hashes?: unknown };
+  let names: unknown;
+  let stamps: unknown;
   try {
-    data = deserialize(unmaskBytes(readFileSync(file)));
+    d = deserialize(readFileSync(file)) as typeof d;
+    if (d?.format !== FORMAT || !(d.meta instanceof Uint8Array)) return out;
+    ({ names, stamps } = deserialize(inflateRawSync(d.meta)) as { names?: unknown; stamps?: unknown });
   } catch {
     return out;
   }
-  const d = data as { format?: unknown; names?: unknown; stamps?: unknown; ends?: unknown; hashes?: unknown };
-  const { names, stamps, ends, hashes } = d ?? {};
+  const { ends, hashes } = d;
   if (
-    d?.format !== FORMAT ||
     !Array.isArray(names) ||
     !Array.isArray(stamps) ||
     !(ends instanceof Uint32Array) ||
