@@ -34,6 +34,7 @@ import {
   upgradeRpm,
 } from '../rpm/test-roots.js';
 import { verifyMappedLibraries } from './mapped-integrity.js';
+import { setDerivedCacheDir } from '../../../util/derived-cache.js';
 import { loadOwnership } from './ownership.js';
 
 const LIB = '/usr/lib64/libdemo.so.1';
@@ -282,5 +283,19 @@ describe('mapped libraries on a dpkg root (md5sums: digest only)', () => {
     const { lib, hits } = await scan(debRoot('deb-clean', v1), [live(300, DEB_LIB)]);
     expect(lib(DEB_LIB)?.integrity).toMatchObject({ status: 'ok', algorithm: 'md5' });
     expect(hits).toEqual([]);
+  });
+
+  it('a library patched in place after a scan that cached its digest is still reported', async () => {
+    const r = debRoot('deb-cached', v1);
+    setDerivedCacheDir(path.join(work, 'derived-cache'));
+    try {
+      expect((await scan(r, [live(300, DEB_LIB)])).lib(DEB_LIB)?.integrity?.status).toBe('ok'); // fills
+      expect((await scan(r, [live(300, DEB_LIB)])).lib(DEB_LIB)?.integrity?.status).toBe('ok'); // answers
+      writeFileSync(path.join(r, DEB_LIB.slice(1)), readFileSync(evil)); // same inode, new ctime
+      const { lib } = await scan(r, [live(300, DEB_LIB)]);
+      expect(lib(DEB_LIB)?.integrity).toMatchObject({ status: 'modified', actual: md5(evil) });
+    } finally {
+      setDerivedCacheDir(undefined);
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { TargetFs } from '../../../target/fs.js';
 import { type CollectorLog, errnoCode, errorMessage } from '../../support.js';
 import { prelinkedOnTarget, type Expected } from '../rpm/verify.js';
 import type { PackageOwnership } from './ownership.js';
+import { fileStamp, StampCache } from '../../../util/stamp-cache.js';
 
 /**
  * At most this many bytes are hashed per scan: a desktop maps a few hundred megabytes of libraries,
@@ -23,7 +24,16 @@ interface Job {
   expected: string;
   /** The file's identity (device, inode) and algorithm: two spellings of one file are hashed once. */
   key: string;
+  /** The file's stamp when planned: its digest is kept between scans under it. */
+  stamp: string;
 }
+
+/**
+ * Digests of packaged mapped libraries from earlier scans, by file stamp and algorithm: libc, libssl
+ * and the rest are the same files scan after scan, and hashing them all again cost ~50 ms of CPU.
+ */
+const DIGEST_FORMAT = 1;
+const isDigest = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32,128}$/.test(v);
 
 /** The digest a record holds, strongest first (an rpm or apk-tools 3 record has one, dpkg md5). */
 function recordedDigest(exp: Expected): { algorithm: Algorithm; expected: string } | undefined {
@@ -114,20 +124,27 @@ async function plan(
       counted.add(key);
     }
     lib.integrity = facts;
-    jobs.push({ lib, exp, ...digest, key });
+    jobs.push({ lib, exp, ...digest, key, stamp: fileStamp(st) });
   }
   return { jobs, overBudget };
 }
 
 /** Hashes one planned library (once per file) and judges it as `rpm -V` would, prelink included. */
-async function check(fs: TargetFs, job: Job, hashes: Map<string, string>, log: CollectorLog): Promise<void> {
+async function check(
+  fs: TargetFs,
+  job: Job,
+  hashes: Map<string, string>,
+  log: CollectorLog,
+  cache: StampCache<string> | undefined,
+): Promise<void> {
   const facts = job.lib.integrity!;
   try {
-    let actual = hashes.get(job.key);
+    let actual = hashes.get(job.key) ?? cache?.get(`${job.algorithm}:${job.lib.path}`, job.stamp);
     if (actual === undefined) {
       actual = digestFile(fs, job.lib.path, job.algorithm);
-      hashes.set(job.key, actual);
+      if (isDigest(actual)) cache?.set(`${job.algorithm}:${job.lib.path}`, job.stamp, actual);
     }
+    hashes.set(job.key, actual);
     facts.actual = actual;
     if (actual === job.expected) facts.status = 'ok';
     else if (job.exp.config) facts.status = 'config';
@@ -179,6 +196,8 @@ export async function verifyMappedLibraries(
   const records = await own.records(new Map(owned.map((l) => [l.path, l.package!])), log);
   const { jobs, overBudget } = await plan(fs, owned, live, records, budget);
   const hashes = new Map<string, string>();
-  for (const job of jobs) await check(fs, job, hashes, log);
+  const cache = StampCache.open('mapped-digests', fs.hostPathSync('/'), DIGEST_FORMAT, isDigest);
+  for (const job of jobs) await check(fs, job, hashes, log, cache);
+  cache?.save();
   return summary(own.manager, owned, overBudget, budget);
 }
