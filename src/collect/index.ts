@@ -214,9 +214,9 @@ function contentCollector(
   return {
     id: 'content.scan',
     sections: ['content'],
-    // It starts at once: the walk of the default places needs nothing from the process walk, and the
+    // The walk of the default places needs nothing from the containers or the web roots, and the
     // executables, memory, containers' roots and web roots join the scan once their collectors are
-    // done (issue 20: the walk used to wait for the whole process list).
+    // done (issue 20: the scan used to wait for all of them, then walk, then read memory).
     overlaps: inputs,
     run: async (ctx, deps) => {
       // Stopped before it began: not collected at all.
@@ -228,6 +228,10 @@ function contentCollector(
         return { processes, containers: found?.containers?.containers, webRoots };
       })();
       const scan = content.enabled ? (await import('./content/index.js')).collectContent : undefined;
+      // The walk of the files waits for the process walk all the same: both are main-thread work, and
+      // sharing the thread only delayed the memory scan, which then runs on the workers while the
+      // main thread walks the files (before, it came after the whole walk).
+      await deps.later('linux.processes');
       const run = scan ? await scan(ctx, later, content) : contentSkipped();
       onRuleProblems?.(run.ruleProblems);
       // When the miner's binary and config files landed: the incident timeline's first-seen.
