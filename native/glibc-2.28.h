@@ -87,6 +87,15 @@ MINEHUNTER_LOCAL int minehunter_fstatat(int dirfd, const char *__restrict path, 
 
 #ifdef __cplusplus
 }
+
+/* The C++ runtime has the same floor: RHEL 8 and Debian 10 ship GCC 8's libstdc++ (GLIBCXX_3.4.25).
+ * GCC 11 and later make `new T[n]` call std::__throw_bad_array_new_length (GLIBCXX_3.4.29), which
+ * such a host lacks, so the addon would not load there. A hidden definition inside the addon throws
+ * std::bad_alloc instead, the base class of std::bad_array_new_length, which every libstdc++ has. */
+namespace std {
+void __throw_bad_alloc() __attribute__((__noreturn__));
+MINEHUNTER_LOCAL __attribute__((__noreturn__)) void __throw_bad_array_new_length() { __throw_bad_alloc(); }
+} // namespace std
 #endif
 #endif
 #endif

@@ -55,3 +55,21 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "ensure-deps: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# An older userland for the single executable (issue 17): Debian 11's C and C++ runtimes (glibc 2.31,
+# GCC 10's libstdc++), older than this machine's, unpacked into a directory test/e2e/binary.test.ts
+# chroots into. Fetched with apt from Debian's signed bullseye index; without network the test skips.
+old=/var/cache/minehunter-tests/debian-11-runtime
+if [ ! -e "$old/root/lib/x86_64-linux-gnu/libc.so.6" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-deps: fetching Debian 11's libc6, libstdc++6 and libgcc-s1 into $old" >&2
+  rm -rf "$old" && mkdir -p "$old/lists/partial" "$old/cache" "$old/debs" "$old/root"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main" >"$old/sources.list"
+  set -- -qq -o "Dir::Etc::SourceList=$old/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+    -o "Dir::State::Lists=$old/lists" -o "Dir::Cache=$old/cache" -o Dir::State::Status=/dev/null
+  if apt-get "$@" update && (cd "$old/debs" && apt-get "$@" download libc6 libstdc++6 libgcc-s1 2>/dev/null); then
+    for deb in "$old"/debs/*.deb; do dpkg-deb -x "$deb" "$old/root"; done
+    rm -rf "$old/lists" "$old/cache"
+  else
+    echo "ensure-deps: could not fetch Debian 11's runtime; the older-userland test of the executable will skip" >&2
+    rm -rf "$old"
+  fi
+fi

@@ -168,37 +168,48 @@ function sqliteAddon() {
 }
 
 /**
- * The newest glibc symbol version an ELF file asks for (objdump -T), or undefined without objdump.
- * The executable is meant for hosts with glibc 2.28 and later: node itself and every addon it
- * carries must ask for nothing newer.
+ * What the oldest supported host (RHEL 8, Debian 10) has: glibc 2.28 and GCC 8's libstdc++. Each
+ * prefix is a symbol version namespace objdump -T shows, with the newest version such a host has.
  */
-function glibcNeeded(file) {
+const RUNTIME_FLOOR = { GLIBC: GLIBC_FLOOR, GLIBCXX: '3.4.25', CXXABI: '1.3.11' };
+
+const compareVersions = (a, b) => {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+};
+
+/**
+ * The newest symbol version an ELF file asks for in each of RUNTIME_FLOOR's namespaces (objdump -T),
+ * or undefined without objdump.
+ */
+function runtimeNeeded(file) {
   const dumped = spawnSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (dumped.status !== 0) return undefined;
-  const versions = [...dumped.stdout.matchAll(/\(GLIBC_(\d+)\.(\d+)(?:\.\d+)?\)/g)].map((m) => [
-    Number(m[1]),
-    Number(m[2]),
-  ]);
-  versions.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const newest = versions.at(-1);
-  return newest ? `${newest[0]}.${newest[1]}` : '2.0';
+  const newest = {};
+  for (const m of dumped.stdout.matchAll(/\((GLIBC|GLIBCXX|CXXABI)_(\d+(?:\.\d+)*)\)/g))
+    if (!newest[m[1]] || compareVersions(m[2], newest[m[1]]) > 0) newest[m[1]] = m[2];
+  return newest;
 }
 
+/** Fails the build when node or an addon needs a C or C++ runtime newer than the oldest host has. */
 function checkGlibcFloor(files) {
-  const [floorMajor, floorMinor] = GLIBC_FLOOR.split('.').map(Number);
   for (const file of files) {
-    const needed = glibcNeeded(file);
+    const needed = runtimeNeeded(file);
     if (needed === undefined) {
       step('objdump (binutils) is not available: the glibc floor of the executable was not checked');
       return;
     }
-    const [major, minor] = needed.split('.').map(Number);
-    if (major > floorMajor || (major === floorMajor && minor > floorMinor))
-      fail(
-        `${path.relative(repo, file)} needs glibc ${needed}; the executable must run with glibc ${GLIBC_FLOOR}`,
-      );
+    for (const [name, floor] of Object.entries(RUNTIME_FLOOR))
+      if (needed[name] && compareVersions(needed[name], floor) > 0)
+        fail(
+          `${path.relative(repo, file)} needs ${name}_${needed[name]}; the executable must run with ` +
+            `glibc ${GLIBC_FLOOR} and GCC 8's libstdc++ (${name}_${floor})`,
+        );
   }
-  step(`checked: node and every native addon need glibc ${GLIBC_FLOOR} or older`);
+  step(`checked: node and every native addon need glibc ${GLIBC_FLOOR} and libstdc++ 3.4.25 or older`);
 }
 
 /** Every file of the embedded tree: key (path inside the unpacked directory) -> source file. */

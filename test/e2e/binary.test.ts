@@ -1,11 +1,11 @@
 // End-to-end against the single executable (dist/minehunter-linux-x64, `npm run package`), not the
 // checkout: it starts with an empty environment, finds the miner of a fixture root as the checkout
 // does, writes reports, scans file contents with its cache, copes with a noexec /tmp, needs no glibc
-// newer than 2.28 and refuses a planted NODE_OPTIONS. Builds the executable first when it is missing
-// or older than its sources.
+// newer than 2.28 nor libstdc++ newer than GCC 8's, runs on Debian 11's, and refuses a planted
+// NODE_OPTIONS. Builds the executable first when it is missing or older than its sources.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,8 @@ const execFileP = promisify(execFile);
 const BINARY = path.join(REPO_ROOT, 'dist', 'minehunter-linux-x64');
 const MINER_ROOT = path.join(REPO_ROOT, 'test', 'fixtures', 'roots', 'miner-host');
 const CLEAN_ROOT = path.join(REPO_ROOT, 'test', 'fixtures', 'roots', 'clean-host');
+/** Debian 11's C and C++ runtimes, unpacked by scripts/ensure-deps.sh. */
+const OLD_USERLAND = '/var/cache/minehunter-tests/debian-11-runtime/root';
 const VERSION = (
   JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
 ).version;
@@ -218,10 +220,10 @@ describe('the single executable', () => {
     60_000,
   );
 
-  // The executable is for hosts with glibc 2.28 and later (RHEL 8, Debian 10): neither it nor an
-  // addon it unpacks may ask the host's C library for a newer symbol version than 2.28 had.
+  // The executable is for hosts with glibc 2.28 and GCC 8's libstdc++ and later (RHEL 8, Debian 10):
+  // neither it nor an addon it unpacks may ask the host for a newer symbol version than those have.
   it.skipIf(spawnSync('objdump', ['--version'], { stdio: 'ignore' }).status !== 0)(
-    'asks the host for nothing newer than glibc 2.28, in itself and in every addon it unpacks',
+    'asks the host for nothing newer than glibc 2.28 and libstdc++ 3.4.25, in itself and in every addon it unpacks',
     async () => {
       expect((await runBinary(['--version'], env)).code).toBe(0);
       const unpacked = readdirSync(path.join(tmp, 'unpack'), { recursive: true, withFileTypes: true })
@@ -230,19 +232,65 @@ describe('the single executable', () => {
       expect(unpacked.map((f) => path.basename(f)).sort()).toEqual(
         expect.arrayContaining(['better_sqlite3.node', 'yara-x.node']),
       );
-      const newest = (file: string): string => {
+      const floors = { GLIBC: [2, 28], GLIBCXX: [3, 4, 25], CXXABI: [1, 3, 11] };
+      for (const file of [BINARY, ...unpacked]) {
         const dumped = spawnSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-        const versions = [...dumped.stdout.matchAll(/\(GLIBC_(\d+)\.(\d+)/g)].map(
-          (m) => Number(m[1]) * 1000 + Number(m[2]),
-        );
-        const top = Math.max(...versions);
-        return `${Math.floor(top / 1000)}.${top % 1000}`;
-      };
-      const needs = Object.fromEntries([BINARY, ...unpacked].map((f) => [path.basename(f), newest(f)]));
-      for (const [file, version] of Object.entries(needs))
-        expect(Number(version.split('.')[1]), `${file} needs glibc ${version}`).toBeLessThanOrEqual(28);
+        for (const m of dumped.stdout.matchAll(/\((GLIBC|GLIBCXX|CXXABI)_(\d+(?:\.\d+)*)\)/g)) {
+          const floor = floors[m[1] as keyof typeof floors];
+          const version = m[2]!.split('.').map(Number);
+          const newer = floor.findIndex((n, i) => (version[i] ?? 0) !== n);
+          const tooNew = newer >= 0 && (version[newer] ?? 0) > floor[newer]!;
+          expect(tooNew, `${path.basename(file)} needs ${m[1]}_${m[2]}: ${m[0]}`).toBe(false);
+        }
+      }
     },
     30_000,
+  );
+
+  // The same, run for real: Debian 11's glibc 2.31 and GCC 10's libstdc++ (older than this machine's,
+  // which the npm-built addons needed: glibc 2.34 and GLIBCXX_3.4.29), unpacked by ensure-deps.sh. The
+  // executable runs in a chroot holding nothing else, and its three addons (YARA-X, SQLite, the
+  // directory lister) must load there: a content scan finds the look-alike and keeps its cache.
+  it.skipIf(
+    process.getuid?.() !== 0 || !existsSync(path.join(OLD_USERLAND, 'lib', 'x86_64-linux-gnu', 'libc.so.6')),
+  )(
+    'runs on an older userland than it was built on: Debian 11 (glibc 2.31) in a chroot',
+    async () => {
+      const release = await acquireHostLock();
+      const root = await mkdtemp(path.join(os.tmpdir(), 'minehunter-debian-11-'));
+      try {
+        await cp(OLD_USERLAND, root, { recursive: true, verbatimSymlinks: true });
+        await copyFile(BINARY, path.join(root, 'minehunter'));
+        for (const dir of ['tmp', 'home', 'data']) await mkdir(path.join(root, dir));
+        const miner = await buildLookalike(path.join(root, 'data'));
+        const inRoot = (args: string[]) =>
+          runBinary(
+            [root, '/minehunter', ...args],
+            { HOME: '/home', MINEHUNTER_TMP: '/tmp' },
+            '/usr/sbin/chroot',
+          );
+        const version = await inRoot(['--version']);
+        expect(version.stderr).toBe('');
+        expect(version.stdout.trim()).toBe(VERSION);
+        const args = ['scan', '--path', '/data', '--format', 'json', '-q', '--cache', '/home/cache.sqlite'];
+        const first = json(await inRoot(args));
+        const content = (r: ReportJson) =>
+          (r.collection as { collector: string; status: string; note?: string; errors?: unknown[] }[]).find(
+            (c) => c.collector === 'content.scan',
+          );
+        expect(content(first), JSON.stringify(content(first))).toMatchObject({ status: 'ok' });
+        const inside = '/' + path.relative(root, miner);
+        expect(
+          first.findings.filter((f) => f.evidence.some((e) => e.type === 'file' && e.path === inside)),
+        ).not.toEqual([]);
+        const second = json(await inRoot(args));
+        expect(content(second)?.note).toMatch(/[1-9]\d* from cache/);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+        await release();
+      }
+    },
+    240_000,
   );
 
   it('refuses to run with NODE_OPTIONS set, and never runs its preload', async () => {
