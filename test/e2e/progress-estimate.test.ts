@@ -1,12 +1,13 @@
-// End-to-end: halfway through a `scan --path` of a generated 2 GiB tree, the time left the progress
+// End-to-end: halfway through a `scan --path` of a generated 5 GiB tree, the time left the progress
 // bar shows is within ±30% of the time the scan really has left (the estimate's logic is unit-tested
 // in src/util/eta.test.ts; this checks it against a real scan). The tree (random 1 MiB blocks in
 // files of 1–8 MiB, and small files of 4–64 KiB) was just written, so it is read from the page
 // cache: the scan is bound by the rules' CPU work, which is what a second scan of a real disk costs
-// too. On two free cores that is only a few seconds, too short for a bar redrawn four times a second
-// to show a time left near halfway; so the CLI is pinned to one CPU (`taskset -c 0`), which it then
-// takes as all the cores it has (one scan worker): a one-core machine, and a scan of four seconds or
-// more (measured on this machine kind). The reading judged is the one with a time left nearest to half the scan's real duration,
+// too. That is fast: the CLI is pinned to one CPU (`taskset -c 0`), which it then takes as all the
+// cores it has (one scan worker), and the tree is 5 GiB, so that the scan lasts long enough for a
+// bar redrawn four times a second to show a time left near halfway (measured on this machine kind:
+// 1.3 s for 2 GiB on one core since the scan got faster, 2026-12-03; the estimator needs a second of
+// progress first). The reading judged is the one with a time left nearest to half the scan's real duration,
 // from its first line of counts to the bar cleared at its end; it must lie between 35% and 65% of
 // it. Random data carries no miner strings: no host lock. The progress bar is forced on the pipe
 // with MINEHUNTER_PROGRESS=tty. ESTIMATE_REPEATS=N runs the scan N more times on the same tree, to
@@ -27,7 +28,7 @@ let tree: TreeInfo;
 beforeAll(async () => {
   await ensureBuilt();
   dir = await makeTempDir('minehunter-estimate-');
-  tree = await generateTree(dir, { totalBytes: 2 * GiB, dirs: 64, bigShare: 0.9 });
+  tree = await generateTree(dir, { totalBytes: 5 * GiB, dirs: 64, bigShare: 0.9 });
   // The kernel writes a freshly written tree back to disk over the next seconds; a scan started at
   // once would share the machine with that writeback (measured: a scan twice as slow in its first
   // half). `sync` waits for it, so the scan runs as a second scan of a real disk would.
@@ -46,7 +47,7 @@ function nearest(readings: ProgressReading[], at: number): ProgressReading | und
   return best;
 }
 
-describe('the time-left estimate of a 2 GiB --path scan', () => {
+describe('the time-left estimate of a 5 GiB --path scan', () => {
   it(
     'halfway through the scan, shows a time left within ±30% of the real one',
     { timeout: 240_000, repeats: Number(process.env.ESTIMATE_REPEATS ?? 0) },
