@@ -12,6 +12,7 @@ import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { fileStamp } from '../../../util/stamp-cache.js';
 
 /** Changes when the layout or the hash function changes: an older file is then ignored. */
 const FORMAT = 3;
@@ -90,7 +91,7 @@ export class DpkgListIndex {
     try {
       // Milliseconds as doubles keep sub-microsecond digits: a bigint stat costs twice as much.
       const st = lstatSync(path.join(this.infoDir, name));
-      return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : undefined;
+      return st.isFile() ? fileStamp(st) : undefined;
     } catch {
       return undefined;
     }
