@@ -1,7 +1,15 @@
 // Tests for the system binary integrity collector: md5sums parsing, /usr-merge aliases, the fixture
 // roots (a replaced ps, a package-less netstat, and their clean twin; dpkg's check is digest only),
 // and this machine's own tools.
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +65,49 @@ describe('integrity', () => {
       const first = (await collectIntegrity(await ctxFor(root))).integrity!.binaries[0]!.path;
       appendFileSync(path.join(root, first), 'patched');
       expect((await statuses())?.map((b) => b[1])).toEqual(['modified', 'ok']);
+    } finally {
+      setDerivedCacheDir(undefined);
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("reads a package's md5sums again when it is edited in place or replaced, with the cache on", async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'minehunter-integrity-'));
+    const root = path.join(tmp, 'root');
+    cpSync(path.join(FIXTURE_ROOTS, 'persist-integrity-clean'), root, { recursive: true });
+    const sums = path.join(root, 'var/lib/dpkg/info/procps.md5sums');
+    const original = readFileSync(sums, 'utf8');
+    const statuses = async () =>
+      (await collectIntegrity(await ctxFor(root))).integrity?.binaries.map((b) => [b.path, b.status]);
+    try {
+      setDerivedCacheDir(path.join(tmp, 'cache'));
+      expect(await statuses()).toEqual([
+        ['/usr/bin/ps', 'ok'],
+        ['/usr/bin/top', 'ok'],
+      ]);
+      expect(await statuses()).toEqual([
+        ['/usr/bin/ps', 'ok'],
+        ['/usr/bin/top', 'ok'],
+      ]);
+      // Edited in place, same size: ps's recorded sum no longer matches.
+      writeFileSync(sums, original.replace(/^[0-9a-f]{32}/, '0'.repeat(32)));
+      expect(await statuses()).toEqual([
+        ['/usr/bin/ps', 'modified'],
+        ['/usr/bin/top', 'ok'],
+      ]);
+      // The original renamed back over it (a new inode): ok again.
+      writeFileSync(`${sums}-new`, original);
+      renameSync(`${sums}-new`, sums);
+      expect(await statuses()).toEqual([
+        ['/usr/bin/ps', 'ok'],
+        ['/usr/bin/top', 'ok'],
+      ]);
+      // The package no longer lists top: unpackaged.
+      writeFileSync(sums, original.split('\n')[0]! + '\n');
+      expect(await statuses()).toEqual([
+        ['/usr/bin/ps', 'ok'],
+        ['/usr/bin/top', 'unpackaged'],
+      ]);
     } finally {
       setDerivedCacheDir(undefined);
       rmSync(tmp, { recursive: true, force: true });

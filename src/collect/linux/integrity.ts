@@ -12,7 +12,15 @@ import type { CollectContext } from '../context.js';
 import type { TargetFs } from '../../target/fs.js';
 import { CollectorLog, isGone } from '../support.js';
 import { fileStamp, StampCache } from '../../util/stamp-cache.js';
-import { dpkgInfoNames, parseMd5sums } from './packages/dpkg.js';
+import {
+  dpkgInfoNames,
+  isMd5sumsHits,
+  MD5SUMS_FORMAT,
+  md5sumsFor,
+  md5sumsSignature,
+  type Md5sumsHits,
+  parseMd5sums,
+} from './packages/dpkg.js';
 import { RpmDbError } from './rpm/index.js';
 import { prelinkedOnTarget, rpmExpectations, type Expected } from './rpm/verify.js';
 
@@ -183,19 +191,26 @@ function dpkgExpectations(
   }
   const wanted = new Set(present.flatMap((b) => [...mergedAliases(b.path), ...mergedAliases(b.real)]));
   const expected = new Map<string, Expected>();
+  // What each md5sums file records of the wanted paths is kept by the file's stamp while the wanted
+  // set is the same (packages/dpkg.ts, md5sumsFor); off without a derived-cache directory.
+  const cache: StampCache<Md5sumsHits> | undefined = StampCache.open(
+    'md5sums-watched',
+    ctx.fs.hostPathSync('/'),
+    MD5SUMS_FORMAT,
+    isMd5sumsHits,
+  );
+  const signature = md5sumsSignature(wanted);
+  // Cheap test before decoding: most packages (libraries, data) own nothing in a bin directory.
+  const hasBin = (bytes: Buffer): boolean => bytes.indexOf('bin/') >= 0;
   const readSums = (n: string): void => {
-    let buf: Buffer;
+    let sums: Map<string, string>;
     try {
-      buf = ctx.fs.readSync(`${infoDir}/${n}`);
+      sums = md5sumsFor(ctx.fs, `${infoDir}/${n}`, wanted, signature, cache, hasBin);
     } catch (err) {
       log.add(`${infoDir}/${n}`, err);
       return;
     }
-    // Cheap test before decoding: most packages (libraries, data) own nothing in a bin directory.
-    if (buf.indexOf('bin/') < 0) return;
-    const text = buf.toString('utf8');
-    for (const [p, md5] of parseMd5sums(text)) {
-      if (!wanted.has(p)) continue;
+    for (const [p, md5] of sums) {
       const pkg = n.slice(0, -'.md5sums'.length).replace(/:.*$/, '');
       for (const alias of mergedAliases(p)) expected.set(alias, { md5, pkg, listed: p });
     }
@@ -208,6 +223,7 @@ function dpkgExpectations(
   names.filter(isLikely).forEach(readSums);
   const unresolved = present.some((b) => !expected.has(b.path) && !expected.has(b.real));
   if (unresolved) names.filter((n) => !isLikely(n)).forEach(readSums);
+  cache?.save();
   return expected;
 }
 

@@ -14,10 +14,19 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TargetFs } from '../../../target/fs.js';
 import { CollectorLog } from '../../support.js';
-import { dpkgInfoNames, dpkgRecords, readDpkgLists } from './dpkg.js';
+import {
+  dpkgInfoNames,
+  dpkgRecords,
+  isMd5sumsHits,
+  MD5SUMS_FORMAT,
+  md5sumsFor,
+  md5sumsSignature,
+  readDpkgLists,
+} from './dpkg.js';
+import { StampCache } from '../../../util/stamp-cache.js';
 import { setDerivedCacheDir } from '../../../util/derived-cache.js';
 import { hashSpan, holdsAny, lineHashes } from './dpkg-index.js';
 
@@ -153,5 +162,87 @@ describe('dpkg info directory', () => {
     expect(holdsAny(hashes, [hashSpan('/c', 0, 2)])).toBe(true);
     expect(holdsAny(hashes, [hashSpan('/d', 0, 2)])).toBe(false);
     expect(hashSpan('x/b\n', 1, 3)).toBe(hashSpan('/b', 0, 2));
+  });
+
+  it('reads an md5sums file again when it changes (in place, or replaced) or other paths are wanted', () => {
+    const cacheDir = path.join(root, 'cache');
+    const file = path.join(info, 'procps.md5sums');
+    const A = 'a'.repeat(32);
+    const B = 'b'.repeat(32);
+    writeFileSync(file, `${A}  usr/bin/ps\n${B}  usr/bin/top\n${A}  usr/share/doc/procps/x\n`);
+    const fs = new TargetFs(root);
+    const reads = vi.spyOn(fs, 'readSync');
+    const open = () => StampCache.open('md5sums-test', root, MD5SUMS_FORMAT, isMd5sumsHits);
+    const search = (wanted: string[]) => {
+      const cache = open();
+      const got = md5sumsFor(
+        fs,
+        '/var/lib/dpkg/info/procps.md5sums',
+        new Set(wanted),
+        md5sumsSignature(wanted),
+        cache,
+      );
+      cache?.save();
+      return Object.fromEntries(got);
+    };
+    const ps = ['/usr/bin/ps', '/bin/ps'];
+    // No derived-cache directory (--no-cache): every search reads the file.
+    expect(search(ps)).toEqual({ '/usr/bin/ps': A });
+    expect(search(ps)).toEqual({ '/usr/bin/ps': A });
+    expect(reads).toHaveBeenCalledTimes(2);
+    setDerivedCacheDir(cacheDir);
+    expect(search(ps)).toEqual({ '/usr/bin/ps': A }); // read, and kept
+    expect(search(ps)).toEqual({ '/usr/bin/ps': A }); // from the cache
+    expect(reads).toHaveBeenCalledTimes(3);
+    // Other wanted paths: read again.
+    expect(search(['/usr/bin/top'])).toEqual({ '/usr/bin/top': B });
+    expect(reads).toHaveBeenCalledTimes(4);
+    // Edited in place, same size (same inode, the directory untouched): read again.
+    writeFileSync(file, `${B}  usr/bin/ps\n${B}  usr/bin/top\n${A}  usr/share/doc/procps/x\n`);
+    expect(search(ps)).toEqual({ '/usr/bin/ps': B });
+    expect(reads).toHaveBeenCalledTimes(5);
+    expect(search(ps)).toEqual({ '/usr/bin/ps': B });
+    expect(reads).toHaveBeenCalledTimes(5);
+    // Replaced by another file renamed over it: read again.
+    writeFileSync(`${file}-new`, `${A}  bin/ps\n${A}  usr/bin/ps\n`);
+    renameSync(`${file}-new`, file);
+    expect(search(ps)).toEqual({ '/bin/ps': A, '/usr/bin/ps': A });
+    expect(reads).toHaveBeenCalledTimes(6);
+    // A damaged cache is ignored.
+    for (const n of readdirSync(cacheDir)) writeFileSync(path.join(cacheDir, n), 'not a cache');
+    expect(search(ps)).toEqual({ '/bin/ps': A, '/usr/bin/ps': A });
+    expect(reads).toHaveBeenCalledTimes(7);
+  });
+
+  it("keeps the owners' md5 records by stamp and reads an edited md5sums file again", async () => {
+    writeFileSync(
+      path.join(info, 'libc6:amd64.md5sums'),
+      `${'c'.repeat(32)}  lib/x86_64-linux-gnu/libc.so.6\n`,
+    );
+    const owned = new Map([['/usr/lib/x86_64-linux-gnu/libc.so.6', 'libc6']]);
+    const records = async () => Object.fromEntries(await dpkgRecords(new TargetFs(root), owned, log()));
+    const expected = {
+      '/usr/lib/x86_64-linux-gnu/libc.so.6': {
+        pkg: 'libc6',
+        listed: '/lib/x86_64-linux-gnu/libc.so.6',
+        md5: 'c'.repeat(32),
+      },
+    };
+    expect(await records()).toEqual(expected);
+    setDerivedCacheDir(path.join(root, 'cache'));
+    expect(await records()).toEqual(expected);
+    expect(await records()).toEqual(expected);
+    appendFileSync(
+      path.join(info, 'libc6:amd64.md5sums'),
+      `${'d'.repeat(32)}  lib/x86_64-linux-gnu/libc.so.6\n`,
+    );
+    const edited = {
+      '/usr/lib/x86_64-linux-gnu/libc.so.6': {
+        ...expected['/usr/lib/x86_64-linux-gnu/libc.so.6'],
+        md5: 'd'.repeat(32),
+      },
+    };
+    expect(await records()).toEqual(edited);
+    expect(await records()).toEqual(edited);
   });
 });

@@ -2,12 +2,14 @@
 // path, with the merged-/usr spellings dpkg and /proc disagree on; and its md5sums files, the only
 // record dpkg keeps of a file's content (no size, no mode: a dpkg check is digest only). Moved from
 // preload.ts so the ownership interface can offer it beside rpm and apk.
+import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { TargetFs } from '../../../target/fs.js';
 import { type CollectorLog, isGone } from '../../support.js';
 import type { Expected } from '../rpm/verify.js';
 import { derivedCacheDir } from '../../../util/derived-cache.js';
+import { fileStamp, StampCache } from '../../../util/stamp-cache.js';
 import { DpkgListIndex, hashSpan, holdsAny, lineHashes } from './dpkg-index.js';
 
 const DPKG_INFO = 'var/lib/dpkg/info';
@@ -238,6 +240,67 @@ export function parseMd5sums(text: string): Map<string, string> {
   return out;
 }
 
+/** What a search of one md5sums file found, kept by the file's stamp (util/stamp-cache.ts). */
+export interface Md5sumsHits {
+  /** The signature of the wanted paths the search was for (md5sumsSignature). */
+  wanted: string;
+  /** The wanted paths the file lists and their md5s, in the file's order: path, md5, path, md5… */
+  hits: string[];
+}
+
+/** Changes when Md5sumsHits or what a search keeps changes: an older cache is then ignored. */
+export const MD5SUMS_FORMAT = 1;
+
+export function isMd5sumsHits(v: unknown): v is Md5sumsHits {
+  const h = v as Md5sumsHits;
+  return typeof h?.wanted === 'string' && Array.isArray(h.hits) && h.hits.every((x) => typeof x === 'string');
+}
+
+/** A short digest of a set of wanted paths: a cached search answers only for the same set. */
+export function md5sumsSignature(wanted: Iterable<string>): string {
+  return createHash('sha256')
+    .update([...new Set(wanted)].sort().join('\n'))
+    .digest('base64')
+    .slice(0, 22);
+}
+
+/**
+ * The md5 the md5sums file at target path `file` records for each of `wanted` it lists (in the
+ * file's order; a path listed twice keeps its last md5, as parseMd5sums does). A file failing
+ * `relevant` (a cheap test of its bytes) lists none of them. Answered from `cache` while the file's
+ * stamp is unchanged and the wanted set is the same (`signature`, from md5sumsSignature): reading
+ * and parsing the same few dozen files — coreutils', systemd's, util-linux's sums — cost every warm
+ * scan ~20 ms of CPU (issue 17). Any write to the file, or a file renamed over it, changes its stamp,
+ * and it is read again. Throws what reading the file throws.
+ */
+export function md5sumsFor(
+  fs: TargetFs,
+  file: string,
+  wanted: ReadonlySet<string>,
+  signature: string,
+  cache: StampCache<Md5sumsHits> | undefined,
+  relevant?: (bytes: Buffer) => boolean,
+): Map<string, string> {
+  let stamp: string | undefined;
+  try {
+    const st = cache ? fs.statSync(file) : undefined;
+    if (st?.isFile()) stamp = fileStamp(st);
+  } catch {
+    // unstattable: read (or fail) without the cache; the read says why
+  }
+  const saved = stamp === undefined ? undefined : cache!.get(file, stamp);
+  const out = new Map<string, string>();
+  if (saved?.wanted === signature) {
+    for (let i = 0; i + 1 < saved.hits.length; i += 2) out.set(saved.hits[i]!, saved.hits[i + 1]!);
+    return out;
+  }
+  const bytes = fs.readSync(file);
+  if (!relevant || relevant(bytes))
+    for (const [p, md5] of parseMd5sums(bytes.toString('utf8'))) if (wanted.has(p)) out.set(p, md5);
+  if (stamp !== undefined) cache!.set(file, stamp, { wanted: signature, hits: [...out].flat() });
+  return out;
+}
+
 /**
  * The md5 dpkg recorded for each owned path (path → owning package), keyed by the path as asked.
  * Only the owners' md5sums files are read (`<pkg>.md5sums` or `<pkg>:<arch>.md5sums`); a package
@@ -260,12 +323,16 @@ export function dpkgRecords(
   const byPkg = new Map<string, string[]>();
   for (const [p, pkg] of owned) byPkg.set(pkg, [...(byPkg.get(pkg) ?? []), p]);
   const files = names.filter((n) => byPkg.has(n.slice(0, -'.md5sums'.length).replace(/:[^:]*$/, '')));
+  // What each owner's md5sums file records of its paths is kept by the file's stamp (off without a
+  // derived-cache directory).
+  const cache = StampCache.open('md5sums-owned', fs.hostPathSync('/'), MD5SUMS_FORMAT, isMd5sumsHits);
   // The owners' few md5sums files, read on the spot (no thread-pool round trips, issue 17).
   for (const n of files) {
     const pkg = n.slice(0, -'.md5sums'.length).replace(/:[^:]*$/, '');
+    const wanted = new Set((byPkg.get(pkg) ?? []).flatMap((p) => pathVariants(p)));
     let sums: Map<string, string>;
     try {
-      sums = parseMd5sums(fs.readSync(`/${DPKG_INFO}/${n}`).toString('utf8'));
+      sums = md5sumsFor(fs, `/${DPKG_INFO}/${n}`, wanted, md5sumsSignature(wanted), cache);
     } catch (err) {
       log.add(`/${DPKG_INFO}/${n}`, err);
       continue;
@@ -279,5 +346,6 @@ export function dpkgRecords(
       }
     }
   }
+  cache?.save();
   return Promise.resolve(out);
 }
