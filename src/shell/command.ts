@@ -108,6 +108,38 @@ export function splitCommands(text: string): SimpleCommand[] {
   return out;
 }
 
+/**
+ * The same command texts are split many times in one scan: the persistence collector asks each
+ * entry's targets (executedPaths, then downloadExec, which splits it again and asks executedPaths),
+ * and the detectors ask executedPaths and downloadExec once more — seven splits of each of a host's
+ * ~250 entries, ~25 ms of a scan's CPU (issue 17). The functions are pure, so their results are kept
+ * by text for the process; a bounded map, emptied when full, so a long `watch` run or a huge script
+ * does not grow it without end.
+ */
+const MEMO_ENTRIES = 4096;
+/** Texts longer than this (whole scripts) are not kept: a cache of them would be mostly memory. */
+const MEMO_TEXT_CHARS = 16 * 1024;
+
+function remembered<T>(memo: Map<string, T>, text: string, compute: () => T): T {
+  const hit = memo.get(text);
+  if (hit !== undefined || memo.has(text)) return hit as T;
+  const value = compute();
+  if (text.length <= MEMO_TEXT_CHARS) {
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(text, value);
+  }
+  return value;
+}
+
+const splitMemo = new Map<string, readonly SimpleCommand[]>();
+const executedMemo = new Map<string, readonly string[]>();
+const downloadMemo = new Map<string, DownloadExec | undefined>();
+
+/** splitCommands for this file's own readers, which never change what it returns. */
+function splitShared(text: string): readonly SimpleCommand[] {
+  return remembered(splitMemo, text, () => splitCommands(text));
+}
+
 /** Words of a command without its leading `VAR=value` assignments and redirection targets. */
 function plainWords(words: string[]): string[] {
   const rest = words.filter((w) => !w.startsWith('>'));
@@ -169,8 +201,12 @@ export function effectiveWords(words: string[]): string[] {
  * `/tmp/.x/kworker`; `sh /var/tmp/a.sh` gives `/bin/sh`-style `sh` and `/var/tmp/a.sh`.
  */
 export function executedPaths(command: string): string[] {
+  return [...remembered(executedMemo, command, () => executedPathsOf(command))];
+}
+
+function executedPathsOf(command: string): string[] {
   const out: string[] = [];
-  for (const simple of splitCommands(command)) {
+  for (const simple of splitShared(command)) {
     const w = effectiveWords(simple.words);
     const prog = w[0];
     if (prog === undefined) continue;
@@ -224,7 +260,14 @@ function outputFile(words: string[]): string | undefined {
  * `bash -c "$(curl …)"`, or `curl -o /tmp/x … ; chmod +x /tmp/x ; /tmp/x`.
  */
 export function downloadExec(command: string, depth = 0): DownloadExec | undefined {
-  const cmds = splitCommands(command);
+  // Only the outermost call is kept: a nested one's answer depends on its depth.
+  if (depth !== 0) return downloadExecOf(command, depth);
+  const found = remembered(downloadMemo, command, () => downloadExecOf(command, 0));
+  return found && { ...found };
+}
+
+function downloadExecOf(command: string, depth: number): DownloadExec | undefined {
+  const cmds = splitShared(command);
   const run = new Set(executedPaths(command));
   for (let i = 0; i < cmds.length; i++) {
     const cmd = cmds[i]!;
@@ -237,7 +280,7 @@ export function downloadExec(command: string, depth = 0): DownloadExec | undefin
       if (inner) return inner;
       const sub = /\$\(|`/.test(body) ? body : undefined;
       if (sub) {
-        const fetched = splitCommands(sub).find((c) =>
+        const fetched = splitShared(sub).find((c) =>
           DOWNLOADERS.test(basename(effectiveWords(c.words)[0] ?? '')),
         );
         if (fetched) {
