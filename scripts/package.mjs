@@ -1,8 +1,9 @@
 // Builds dist/minehunter-linux-x64 (`npm run package`): one file that runs without Node on the host.
-// esbuild bundles the CLI and the two scan workers into CommonJS; Node's Single Executable
-// Applications support turns the bundle plus the rules, IOCs, keys and native addons (as assets,
-// unpacked at run time by src/util/sea.ts) into a blob; postject injects it into a stripped copy of
-// this node, in which the name of NODE_OPTIONS is changed so that a planted preload never runs.
+// esbuild bundles the CLI, the two scan workers and the process walk's worker into CommonJS; Node's
+// Single Executable Applications support turns the bundle plus the rules, IOCs, keys and native
+// addons (as assets, unpacked at run time by src/util/sea.ts) into a blob; postject injects it into a
+// stripped copy of this node, in which the name of NODE_OPTIONS is changed so that a planted preload
+// never runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -292,11 +293,13 @@ async function main() {
   const esbuild = await import('esbuild');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  step('bundling the command line and the scan workers with esbuild');
+  step('bundling the command line and the workers with esbuild');
   const main = path.join(work, 'main.cjs');
   await bundle(esbuild, 'src/cli/main.ts', main);
   await bundle(esbuild, 'src/engine/scan-worker.ts', path.join(work, 'scan-worker.js'));
   await bundle(esbuild, 'src/collect/image/scan-worker.ts', path.join(work, 'image-scan-worker.js'));
+  // The live process walk's worker (collect/linux/proc-worker.ts).
+  await bundle(esbuild, 'src/collect/linux/proc-worker.ts', path.join(work, 'proc-worker.js'));
 
   const { files, versions } = assetFiles();
   checkGlibcFloor([
@@ -314,7 +317,8 @@ async function main() {
     mkdirSync(path.dirname(assets[key]), { recursive: true });
     writeFileSync(assets[key], gzipSync(readFileSync(file), { level: 9 }));
   }
-  for (const w of ['scan-worker.js', 'image-scan-worker.js']) assets[w] = path.join(work, w);
+  for (const w of ['scan-worker.js', 'image-scan-worker.js', 'proc-worker.js'])
+    assets[w] = path.join(work, w);
   const blob = path.join(work, 'sea.blob');
   const config = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets };
   writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify(config, null, 2));

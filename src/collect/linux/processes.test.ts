@@ -299,6 +299,37 @@ describe('collectProcesses on the miner-host fixture', () => {
   });
 });
 
+describe('collectProcesses in its worker thread', () => {
+  it('gives the same processes, join, errors and note as the walk on the main thread', async () => {
+    const ctx = await makeContext(fixtureRoot('miner-host'), FIXTURE_NOW);
+    const walk = (worker: boolean) =>
+      collectProcesses(ctx, { cpuWindowMs: 300, hashExecutables: true, worker });
+    const [inWorker, inline] = [await walk(true), await walk(false)];
+    expect(inWorker.processes).toEqual(inline.processes);
+    expect(inWorker.join).toEqual(inline.join);
+    expect(inWorker.record.errors).toEqual(inline.record.errors);
+    // The worker started (no fallback to this thread), and said nothing else.
+    expect(inWorker.record.note).toBe(inline.record.note);
+  });
+
+  it('hands the walk to onWalked before the hashes are in, the same objects it returns', async () => {
+    const ctx = await makeContext(fixtureRoot('miner-host'), FIXTURE_NOW);
+    let early: ProcessInfo[] | undefined;
+    let hashedEarly = -1;
+    const result = await collectProcesses(ctx, {
+      cpuWindowMs: 0,
+      hashExecutables: true,
+      onWalked: ({ processes }) => {
+        early = processes;
+        hashedEarly = processes.filter((p) => p.exeSha256 !== undefined).length;
+      },
+    });
+    expect(hashedEarly).toBe(0);
+    expect(early).toBe(result.processes);
+    expect(result.processes?.some((p) => p.exeSha256 !== undefined)).toBe(true);
+  });
+});
+
 describe('collectProcesses on a root without proc/', () => {
   it('is skipped with a note, not reported as an empty list', async () => {
     const ctx = await makeContext(fixtureRoot('offline-disk'), FIXTURE_NOW);

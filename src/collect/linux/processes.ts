@@ -1,243 +1,77 @@
 // Processes read straight from <root>/proc: argv byte-exact, exe with its deleted/memfd flags, LD_*
 // variables, mapped libraries, CPU sampled over a short window, and the socket inodes each one holds.
+// The reading itself (proc-walk.ts) runs in a worker thread on a live host (proc-worker.ts); this
+// module joins its plain data with the host's facts, hashes the executables and builds the socket join.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
-import { fileTimes, type FileTimes } from '../file-times.js';
+import { statSync, type Stats } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
+import { isSea, seaWorkerSource } from '../../util/sea.js';
 import type { CollectContext } from '../context.js';
+import { fileTimes, type FileTimes } from '../file-times.js';
 import { CollectorLog, errnoCode, errorMessage, isGone, parsePasswd } from '../support.js';
 import { parseBootTime } from './host.js';
+import {
+  CLK_TCK,
+  isNamespaceInit,
+  ProcWalker,
+  round2,
+  type CpuResult,
+  type WalkedProcess,
+  type WalkError,
+  type WalkResult,
+} from './proc-walk.js';
+import type { CpuRequest, ProcWorkerInit } from './proc-worker.js';
 import type { SocketJoin } from './sockets.js';
-import { parseCgroup, type CgroupContainer } from './containers/cgroup.js';
 
-/** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
-export const CLK_TCK = 100;
+// The parsers moved to proc-walk.ts with the reading; their users still import them from here.
+export {
+  CLK_TCK,
+  isNamespaceInit,
+  parseLdEnv,
+  parseLinkTarget,
+  parseMaps,
+  parseStat,
+  parseStatus,
+  PF_KTHREAD,
+  readProcText,
+  splitNul,
+  type StatFields,
+} from './proc-walk.js';
+
 /**
  * Executables larger than this are not hashed (their size is still recorded): miners are a few MiB,
  * while hashing a 100 MiB runtime such as node or java on every scan costs the process scan a tenth
  * of its one-second budget. The content scan still reads such files up to its own size limit.
  */
 export const MAX_HASH_BYTES = 64 * 1024 * 1024;
-/** The kernel's flag for its own threads in /proc/PID/stat; user space cannot set it. */
-export const PF_KTHREAD = 0x00200000;
 /**
  * Processes read per turn of the event loop. A procfs read is a copy out of kernel memory that
  * takes microseconds synchronously, while the same read through the promise API costs four thread
  * pool round trips (open, fstat, read, close) and ~0.1 ms of bookkeeping: with ten files per
- * process that was ~4 ms per process (issue 20). So each batch is read synchronously, and the walk
- * yields between batches so the collectors running beside it still get their I/O done.
+ * process that was ~4 ms per process (issue 20). So each batch is read synchronously, and a walk on
+ * the main thread (a static copy of /proc) yields between batches so the collectors running beside it
+ * still get their I/O done; on a live host the walk has a worker thread to itself.
  */
 export const BATCH = 64;
 const HASH_CONCURRENCY = 2;
-
-/** The buffer every procfs read of the walk goes through (grown when a file is larger): one walk at a time uses it. */
-let readBuf = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * A procfs file's bytes, read synchronously into the shared buffer: procfs reports size 0, so
- * readFileSync's option parsing, fstat and fresh buffer per call bought nothing and cost a fifth
- * of the walk (issue 20). The returned view is valid until the next read.
- */
-function readProcBytes(file: string): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    let buf = readBuf;
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-        // Kept for the next reads up to 1 MiB; a larger one (a huge maps file) is let go after use.
-        if (buf.length <= 1024 * 1024) readBuf = buf;
-      }
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) return buf.subarray(0, n);
-      n += got;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A procfs file as text (see readProcBytes). */
-export function readProcText(file: string): string {
-  return readProcBytes(file).toString('utf8');
-}
 
 export interface ProcessCollectOptions {
   cpuWindowMs: number;
   hashExecutables: boolean;
   /** Only these pids (the watch mode's new processes); default every pid. */
   pids?: readonly number[];
-}
-
-export interface StatFields {
-  pid: number;
-  comm: string;
-  state: string;
-  ppid: number;
-  flags: number;
-  utime: number;
-  stime: number;
-  numThreads: number;
-  starttime: number;
-}
-
-/**
- * Parses /proc/PID/stat. The name sits in parentheses and may itself hold spaces and `)`, so the
- * fields start after the LAST `)`.
- */
-export function parseStat(text: string): StatFields | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const pid = Number(text.slice(0, open).trim());
-  // Single spaces on every kernel; a copy with other spacing still parses.
-  const rest = text.slice(close + 1).trim();
-  // Only the first 20 fields are used: the other 30-odd are not split off (two reads per process).
-  let f = rest.split(' ', 20);
-  if (f.includes('')) f = rest.split(/\s+/, 20);
-  // After the name: state(3) ppid(4) … flags(9) … utime(14) stime(15) … num_threads(20) … starttime(22).
-  const num = (i: number): number => Number(f[i]);
-  const fields: StatFields = {
-    pid,
-    comm: text.slice(open + 1, close),
-    state: f[0] ?? '',
-    ppid: num(1),
-    flags: num(6),
-    utime: num(11),
-    stime: num(12),
-    numThreads: num(17),
-    starttime: num(19),
-  };
-  const numbers = [
-    pid,
-    fields.ppid,
-    fields.flags,
-    fields.utime,
-    fields.stime,
-    fields.numThreads,
-    fields.starttime,
-  ];
-  return numbers.every((n) => Number.isInteger(n) && n >= 0) && fields.state !== '' ? fields : undefined;
-}
-
-/** Splits NUL-separated argv: empty arguments stay, the terminating NUL does not add one. */
-export function splitNul(buf: Buffer): string[] {
-  if (buf.length === 0) return [];
-  const end = buf[buf.length - 1] === 0 ? buf.length - 1 : buf.length;
-  return buf.toString('utf8', 0, end).split('\0');
-}
-
-export function parseStatus(text: string): {
-  uid?: number;
-  threads?: number;
-  rssBytes?: number;
-  nsPid?: number[];
-} {
-  const out: { uid?: number; threads?: number; rssBytes?: number; nsPid?: number[] } = {};
-  // The effective uid is the one whose rights the process uses, and the one `ps` shows as USER.
-  const uid = /^\s+\d+\s+(\d+)/.exec(statusLine(text, 'Uid:'));
-  if (uid) out.uid = Number(uid[1]);
-  const threads = /^\s+(\d+)/.exec(statusLine(text, 'Threads:'));
-  if (threads) out.threads = Number(threads[1]);
-  const rss = /^\s+(\d+)\s*kB/.exec(statusLine(text, 'VmRSS:'));
-  if (rss) out.rssBytes = Number(rss[1]) * 1024;
-  // The pid in each PID namespace the process belongs to, outermost first (Linux 4.1+).
-  const nsPid = /^[ \t]*(\d+(?:[ \t]+\d+)*)[ \t]*$/.exec(statusLine(text, 'NSpid:'));
-  if (nsPid) out.nsPid = (nsPid[1] as string).split(/[ \t]+/).map(Number);
-  return out;
-}
-
-/**
- * The rest of the status line that starts with `key`, or '' when there is none: found with
- * indexOf, so the four fields cost four short regexes instead of four multiline ones over the
- * whole file (issue 20).
- */
-function statusLine(text: string, key: string): string {
-  const at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`) + 1;
-  if (at === 0 && !text.startsWith(key)) return '';
-  const from = at + key.length;
-  const eol = text.indexOf('\n', from);
-  return text.slice(from, eol < 0 ? text.length : eol);
-}
-
-/**
- * The init of a PID namespace other than the one it is seen from, i.e. a container's pid 1: its
- * `NSpid` line holds more than one pid and the innermost is 1. Killing it ends the whole container.
- */
-export function isNamespaceInit(nsPid: number[] | undefined): boolean {
-  return nsPid !== undefined && nsPid.length > 1 && nsPid[nsPid.length - 1] === 1;
-}
-
-/** Only the dynamic loader's variables: the rest of an environment may hold secrets. */
-export function parseLdEnv(buf: Buffer): Record<string, string> {
-  const env: Record<string, string> = {};
-  // Most environments hold no LD_ variable: not decoding and splitting them saves most of the work.
-  if (buf.indexOf('LD_') < 0) return env;
-  for (const entry of splitNul(buf)) {
-    if (!entry.startsWith('LD_')) continue;
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
-}
-
-const DELETED = ' (deleted)';
-
-export function parseLinkTarget(target: string): { path: string; deleted: boolean } {
-  return target.endsWith(DELETED)
-    ? { path: target.slice(0, -DELETED.length), deleted: true }
-    : { path: target, deleted: false };
-}
-
-/**
- * Distinct file-backed shared objects from /proc/PID/maps, in load order: files named like a shared
- * library, and any other file mapped executable (a library under a disguised name, a memfd payload).
- * The process's own executable is left out; `(deleted)` suffixes are kept as evidence.
- */
-export function parseMaps(text: string, exe?: string): string[] {
-  const seen = new Set<string>();
-  let start = 0;
-  // The next ` /` in the text, searched again only once the walk has passed it (runs of anonymous
-  // mappings would otherwise be searched over once per line).
-  let slash = -1;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    // `start-end perms offset dev inode   /path`: the first ` /` starts the path (no field before it
-    // holds a slash). Anonymous and pseudo mappings name no file and are skipped here.
-    if (slash < start) slash = text.indexOf(' /', start);
-    if (slash < 0) break;
-    if (slash < end) {
-      // The permissions follow the address range's single space.
-      const space = text.indexOf(' ', start);
-      const file = text.slice(slash + 1, end);
-      if (space > start && space + 5 <= slash && !seen.has(file)) {
-        const target = parseLinkTarget(file).path;
-        if (target !== exe && (text.charCodeAt(space + 3) === 120 /* x */ || isSharedObject(target)))
-          seen.add(file);
-      }
-    }
-    start = end + 1;
-  }
-  return [...seen];
-}
-
-/** A file named like a shared library: `*.so`, `*.so.6`, `*.so-…`. */
-function isSharedObject(file: string): boolean {
-  const at = file.indexOf('.so', file.lastIndexOf('/'));
-  return at >= 0 && /\.so(\.|-|$)/.test(path.posix.basename(file));
-}
-
-interface Sample {
-  ticks: number;
-  starttime: number;
-  at: number;
+  /** Read /proc in a worker thread; default on a live host only (a static copy is read inline). */
+  worker?: boolean;
+  /**
+   * Receives the processes and the socket join as soon as the walk is read, before the hashes and
+   * the CPU window's second sample: the collectors that need neither go on meanwhile. The objects
+   * are the ones returned later, with their hashes and CPU% filled in by then.
+   */
+  onWalked?: (walked: { processes: ProcessInfo[]; join: SocketJoin }) => void;
 }
 
 interface HashResult {
@@ -288,112 +122,12 @@ export interface ProcessCollection {
   join?: SocketJoin;
 }
 
-interface Settled<T> {
-  ok: boolean;
-  value?: T;
-  err?: unknown;
-}
-
-/** One synchronous read, its error kept instead of thrown. */
-function settle<T>(read: () => T): Settled<T> {
-  try {
-    return { ok: true, value: read() };
-  } catch (err) {
-    return { ok: false, err };
-  }
-}
-
 /** Runs `fn` over `items` synchronously, BATCH at a time, yielding to the event loop between batches. */
 export async function inBatches<T>(items: readonly T[], fn: (item: T) => void): Promise<void> {
   for (let i = 0; i < items.length; i += BATCH) {
     if (i > 0) await yieldToLoop();
     const end = Math.min(items.length, i + BATCH);
     for (let j = i; j < end; j++) fn(items[j] as T);
-  }
-}
-
-/** Processes that exited while being read: normal on a running system, counted for the record's note. */
-interface Vanished {
-  count: number;
-}
-
-/**
- * The CPU window: a first stat sample of every process before anything else is read, and, on a
- * live system, a second one `cpuWindowMs` later, so CPU% is measured over the whole walk.
- */
-class CpuWindow {
-  private readonly first = new Map<number, { stat: StatFields; sample: Sample }>();
-  private start = 0;
-
-  // Where the stat files are, and where read errors go.
-  constructor(
-    private readonly procDir: string,
-    private readonly log: CollectorLog,
-    private readonly vanished: Vanished,
-  ) {}
-
-  // Takes the first sample of every pid; the window starts when the last one is read.
-  async open(pids: number[]): Promise<void> {
-    await inBatches(pids, (pid) => {
-      const file = `${this.procDir}/${pid}/stat`;
-      try {
-        const text = readProcText(file);
-        const at = performance.now();
-        const st = parseStat(text);
-        if (!st) {
-          this.log.add(file, new Error('unparseable stat line'));
-          return;
-        }
-        this.first.set(pid, {
-          stat: st,
-          sample: { ticks: st.utime + st.stime, starttime: st.starttime, at },
-        });
-      } catch (err) {
-        if (isGone(err)) this.vanished.count++;
-        else this.log.add(file, err);
-      }
-    });
-    this.start = performance.now();
-  }
-
-  // The parsed first stat line of a pid, if it was readable.
-  stat(pid: number): StatFields | undefined {
-    return this.first.get(pid)?.stat;
-  }
-
-  /**
-   * Waits out the rest of the window, samples again and sets each process's cpuPercent. Returns
-   * the processes still there (one gone before its executable was read is dropped) and the window.
-   */
-  async close(
-    processes: ProcessInfo[],
-    cpuWindowMs: number,
-  ): Promise<{ processes: ProcessInfo[]; windowMs: number }> {
-    const wait = cpuWindowMs - (performance.now() - this.start);
-    if (wait > 0) await sleep(wait);
-    const gone = new Set<number>();
-    await inBatches(processes, (p) => {
-      const before = this.first.get(p.pid)?.sample;
-      try {
-        const text = readProcText(`${this.procDir}/${p.pid}/stat`);
-        const at = performance.now();
-        const st = parseStat(text);
-        // A different starttime means the pid was reused by a new process during the window.
-        if (!st || !before || st.starttime !== before.starttime) return;
-        const elapsedSec = (at - before.at) / 1000;
-        const ticks = st.utime + st.stime - before.ticks;
-        if (elapsedSec > 0 && ticks >= 0) p.cpuPercent = round2(((ticks / CLK_TCK) * 100) / elapsedSec);
-      } catch (err) {
-        // Gone before we could read its executable: we cannot tell a zombie from a race, so drop it.
-        if (isGone(err) && p.exe === undefined && !p.kernelThread) gone.add(p.pid);
-        else if (!isGone(err)) this.log.add(path.join(this.procDir, String(p.pid), 'stat'), err);
-      }
-    });
-    if (gone.size > 0) {
-      this.vanished.count += gone.size;
-      processes = processes.filter((p) => !gone.has(p.pid));
-    }
-    return { processes, windowMs: Math.round(performance.now() - this.start) };
   }
 }
 
@@ -546,157 +280,196 @@ async function readHostFacts(ctx: CollectContext, log: CollectorLog): Promise<Ho
   };
 }
 
-/**
- * The files of one /proc/PID (see BATCH); a kernel thread's exe, cwd, environ, maps and fds are not
- * asked for. The name comes from the stat line, which prints the same task name /proc/PID/comm does.
- * Binary files are parsed as read: they pass through the walk's one shared buffer.
- */
-function readProcFiles(dir: string, kthreadFlag: boolean) {
-  const none = (): undefined => undefined;
-  const user = <T>(read: () => T): (() => T | undefined) => (kthreadFlag ? none : read);
-  const status = settle(() => readProcText(`${dir}/status`));
-  const cmdline = settle(() => splitNul(readProcBytes(`${dir}/cmdline`)));
-  const exeLink = settle(user(() => readlinkSync(`${dir}/exe`)));
-  const cwdLink = settle(user(() => readlinkSync(`${dir}/cwd`)));
-  const environ = settle(user(() => parseLdEnv(readProcBytes(`${dir}/environ`))));
-  const maps = settle(user(() => readProcText(`${dir}/maps`)));
-  const fds = settle(user(() => readSocketInodes(`${dir}/fd`)));
-  const netns = settle(() => readlinkSync(`${dir}/ns/net`));
-  // The container it runs in: kernel threads never run in one.
-  const cgroup = settle(user(() => readProcText(`${dir}/cgroup`)));
-  return { status, cmdline, exeLink, cwdLink, environ, maps, fds, netns, cgroup };
-}
-
-type ProcFiles = ReturnType<typeof readProcFiles>;
-
-/** The per-process reader: reads one /proc/PID, assembles its ProcessInfo, and feeds the hasher and the join. */
-class ProcessReader {
-  private readonly cgroups = new Map<string, CgroupContainer | undefined>();
-
-  // Everything a process's reading shares with the others.
-  constructor(
-    private readonly procDir: string,
-    private readonly host: HostFacts,
-    private readonly cpu: CpuWindow,
-    private readonly hasher: ExeHasher | undefined,
-    private readonly join: SocketJoinBuilder,
-    private readonly log: CollectorLog,
-    private readonly vanished: Vanished,
-  ) {}
-
-  // The container a cgroup file names, parsed once per distinct file (most processes share a few).
-  private container(text: string): CgroupContainer | undefined {
-    if (this.cgroups.has(text)) return this.cgroups.get(text);
-    const found = parseCgroup(text);
-    this.cgroups.set(text, found);
-    return found;
-  }
-
-  // One process, or undefined when it had no readable first sample or left meanwhile.
-  read(pid: number): ProcessInfo | undefined {
-    const st = this.cpu.stat(pid);
-    if (!st) return undefined;
-    const dir = `${this.procDir}/${pid}`;
-    // Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked.
-    const kthreadFlag = (st.flags & PF_KTHREAD) !== 0;
-    const r = readProcFiles(dir, kthreadFlag);
-    // The process left between the first sample and now: normal, not an error.
-    if ([r.status, r.cmdline].some((x) => !x.ok && isGone(x.err))) {
-      this.vanished.count++;
-      return undefined;
-    }
-    const readErrors = this.readErrors(dir, r);
-    const exe = typeof r.exeLink.value === 'string' ? parseLinkTarget(r.exeLink.value) : undefined;
-    const info = this.assemble(pid, st, kthreadFlag, exe, r);
-    if (readErrors.length > 0) info.readErrors = readErrors;
-    // Not awaited here: hashing overlaps the rest of the walk and the CPU window.
-    if (this.hasher && exe) this.hasher.add(info, exe, dir);
-    this.join.add(pid, r.fds.value, r.netns.value);
-    return info;
-  }
-
-  // The reads that failed for a reason other than the process leaving, logged and listed for the process.
-  private readErrors(dir: string, r: ProcFiles): string[] {
-    const readErrors: string[] = [];
-    const failed = (part: string, x: Settled<unknown>): void => {
-      if (x.ok || isGone(x.err)) return;
-      readErrors.push(`${part}: ${errnoCode(x.err) ?? String(x.err)}`);
-      this.log.add(path.join(dir, part), x.err);
-    };
-    failed('status', r.status);
-    failed('cmdline', r.cmdline);
-    failed('exe', r.exeLink);
-    failed('cwd', r.cwdLink);
-    failed('environ', r.environ);
-    failed('maps', r.maps);
-    failed('fd', r.fds);
-    failed('cgroup', r.cgroup);
-    return readErrors;
-  }
-
-  // The ProcessInfo from the stat line and the files read (no hash, no CPU% yet).
-  private assemble(
-    pid: number,
-    st: StatFields,
-    kthreadFlag: boolean,
-    exe: { path: string; deleted: boolean } | undefined,
-    r: ProcFiles,
-  ): ProcessInfo {
-    const { users, btime, uptime, nowMs } = this.host;
-    const argv = r.cmdline.value ?? [];
-    const kernelThread =
-      kthreadFlag || ((pid === 2 || st.ppid === 2) && exe === undefined && argv.length === 0);
-    const info: ProcessInfo = {
-      pid,
-      ppid: st.ppid,
-      comm: st.comm,
-      argv,
-      exeDeleted: exe?.deleted ?? false,
-      exeMemfd: exe?.path.startsWith('/memfd:') ?? false,
-      cpuTimeSec: (st.utime + st.stime) / CLK_TCK,
-      state: st.state,
-      kernelThread,
-      env: r.environ.value ?? {},
-      maps: typeof r.maps.value === 'string' ? parseMaps(r.maps.value, exe?.path) : [],
-    };
-    const s = r.status.value !== undefined ? parseStatus(r.status.value) : {};
-    // Only when true, so snapshots of hosts without containers stay as they were.
-    if (isNamespaceInit(s.nsPid)) info.containerInit = true;
-    // Runtime and id from the cgroup path; linux.containers adds the name, image and pod.
-    const container = typeof r.cgroup.value === 'string' ? this.container(r.cgroup.value) : undefined;
-    if (container) info.container = { ...container };
-    if (s.uid !== undefined) {
-      info.uid = s.uid;
-      const user = users.get(s.uid);
-      if (user !== undefined) info.user = user;
-    }
-    if (exe) info.exe = exe.path;
-    if (typeof r.cwdLink.value === 'string') {
-      const cwd = parseLinkTarget(r.cwdLink.value);
-      info.cwd = cwd.path;
-      info.cwdDeleted = cwd.deleted;
-    }
-    if (btime !== undefined) {
-      info.startTime = new Date(btime * 1000 + (st.starttime * 1000) / CLK_TCK).toISOString();
-    }
-    const age = Number.isFinite(uptime)
-      ? uptime - st.starttime / CLK_TCK
-      : btime !== undefined
-        ? nowMs / 1000 - btime - st.starttime / CLK_TCK
-        : NaN;
-    if (age > 0) info.cpuPercentLifetime = round2((info.cpuTimeSec / age) * 100);
-    info.threads = s.threads ?? st.numThreads;
-    if (s.rssBytes !== undefined) info.rssBytes = s.rssBytes;
-    return info;
-  }
-}
-
 /** The numeric entries of procDir, ascending. */
 async function listPids(procDir: string): Promise<number[]> {
   return (await readdir(procDir))
     .filter((name) => /^[0-9]+$/.test(name))
     .map(Number)
     .sort((a, b) => a - b);
+}
+
+/** The ProcessInfo of one walked process, with the host's account names and clocks (no hash, no CPU% yet). */
+function assemble(w: WalkedProcess, host: HostFacts): ProcessInfo {
+  const { users, btime, uptime, nowMs } = host;
+  const { pid, stat: st, exe, status: s } = w;
+  const kernelThread =
+    w.kthreadFlag || ((pid === 2 || st.ppid === 2) && exe === undefined && w.argv.length === 0);
+  const info: ProcessInfo = {
+    pid,
+    ppid: st.ppid,
+    comm: st.comm,
+    argv: w.argv,
+    exeDeleted: exe?.deleted ?? false,
+    exeMemfd: exe?.path.startsWith('/memfd:') ?? false,
+    cpuTimeSec: (st.utime + st.stime) / CLK_TCK,
+    state: st.state,
+    kernelThread,
+    env: w.env,
+    maps: w.maps,
+  };
+  // Only when true, so snapshots of hosts without containers stay as they were.
+  if (isNamespaceInit(s.nsPid)) info.containerInit = true;
+  // Runtime and id from the cgroup path; linux.containers adds the name, image and pod.
+  if (w.container) info.container = { ...w.container };
+  if (s.uid !== undefined) {
+    info.uid = s.uid;
+    const user = users.get(s.uid);
+    if (user !== undefined) info.user = user;
+  }
+  if (exe) info.exe = exe.path;
+  if (w.cwd) {
+    info.cwd = w.cwd.path;
+    info.cwdDeleted = w.cwd.deleted;
+  }
+  if (btime !== undefined) {
+    info.startTime = new Date(btime * 1000 + (st.starttime * 1000) / CLK_TCK).toISOString();
+  }
+  const age = Number.isFinite(uptime)
+    ? uptime - st.starttime / CLK_TCK
+    : btime !== undefined
+      ? nowMs / 1000 - btime - st.starttime / CLK_TCK
+      : NaN;
+  if (age > 0) info.cpuPercentLifetime = round2((info.cpuTimeSec / age) * 100);
+  info.threads = s.threads ?? st.numThreads;
+  if (s.rssBytes !== undefined) info.rssBytes = s.rssBytes;
+  if (w.readErrors) info.readErrors = w.readErrors;
+  return info;
+}
+
+/** A walk of procDir under way: what it read, and the CPU window's second sample still to take. */
+interface Walk {
+  result: WalkResult;
+  /** Waits for whatever is left of `minWindowMs` since the first sample, then samples `pids` again. */
+  cpu(req: CpuRequest): Promise<CpuResult>;
+  end(): void;
+}
+
+/** The walk on this thread, BATCH processes per turn of the event loop (a static copy of /proc). */
+async function walkInline(procDir: string, pids: number[]): Promise<Walk> {
+  const walker = new ProcWalker(procDir);
+  // First CPU sample of every process, taken before anything else so the window covers the whole walk.
+  await inBatches(pids, (pid) => walker.sample(pid));
+  walker.sampled();
+  const processes: WalkedProcess[] = [];
+  await inBatches(pids, (pid) => {
+    const p = walker.read(pid);
+    if (p) processes.push(p);
+  });
+  return {
+    result: { processes, errors: walker.errors.splice(0), vanished: walker.vanished },
+    cpu: async (req) => {
+      const wait = walker.remainingMs(req.minWindowMs);
+      if (wait > 0) await sleep(wait);
+      const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
+      const droppable = new Set(req.droppable);
+      await inBatches(req.pids, (pid) => walker.cpu(pid, droppable.has(pid), out));
+      out.windowMs = walker.windowMs();
+      return out;
+    },
+    end: () => undefined,
+  };
+}
+
+/**
+ * The walk's worker. From dist/ it is plain JavaScript; from src/ (vitest, tsx) TypeScript, loaded
+ * through tsx's API, since a worker does not inherit the parent's loader hooks; inside the single
+ * executable there is no file to start, and the embedded bundle is evaluated (as engine/pool.ts does).
+ */
+function newProcWorker(workerData: ProcWorkerInit): Worker {
+  const embedded = isSea() ? seaWorkerSource('proc-worker.js') : undefined;
+  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./proc-worker.js', import.meta.url), { workerData });
+  const url = new URL('./proc-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/**
+ * The walk in a worker thread: a live /proc read synchronously there leaves the main thread to the
+ * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
+ */
+function walkInWorker(procDir: string, pids: number[]): Promise<Walk> {
+  return new Promise((resolve, reject) => {
+    const worker = newProcWorker({ procDir, pids });
+    // Who hears of a crash: the walk's caller, then the second sample's; `dead` once it happened.
+    let failed = reject;
+    let dead: Error | undefined;
+    const fail = (err: Error): void => {
+      dead ??= err;
+      failed(err);
+      void worker.terminate();
+    };
+    worker.once('error', fail);
+    worker.once('exit', (code) => fail(new Error(`process walk worker exited with code ${code}`)));
+    worker.once('message', (result: WalkResult) => {
+      resolve({
+        result,
+        cpu: (req) =>
+          new Promise((done, lost) => {
+            if (dead) return lost(dead);
+            failed = lost;
+            worker.once('message', done);
+            worker.postMessage(req);
+          }),
+        end: () => {
+          worker.removeAllListeners();
+          void worker.terminate();
+        },
+      });
+    });
+  });
+}
+
+/** The walk, in a worker when asked; a worker that cannot start leaves it to this thread, noted. */
+async function startWalk(procDir: string, pids: number[], worker: boolean, notes: string[]): Promise<Walk> {
+  if (!worker) return walkInline(procDir, pids);
+  try {
+    return await walkInWorker(procDir, pids);
+  } catch (err) {
+    notes.push(`process walk on the main thread: its worker failed (${errorMessage(err)})`);
+    return walkInline(procDir, pids);
+  }
+}
+
+/** Logs the walk's errors as thrown errors with their errno code, as CollectorLog records them. */
+function logWalkErrors(log: CollectorLog, errors: WalkError[]): void {
+  for (const e of errors) {
+    log.add(e.path, Object.assign(new Error(e.message), e.code !== undefined ? { code: e.code } : {}));
+  }
+}
+
+/**
+ * The CPU window's second sample, as late as the collection allows: once the walk and the hashes
+ * are done, waiting only for what is left of `minWindowMs`. Sets cpuPercent, drops the processes
+ * that left before their executable was read, and returns the list and the real window.
+ */
+async function closeWindow(
+  walk: Walk,
+  processes: ProcessInfo[],
+  minWindowMs: number,
+  log: CollectorLog,
+): Promise<{ processes: ProcessInfo[]; windowMs: number | undefined; gone: number }> {
+  const request: CpuRequest = {
+    pids: processes.map((p) => p.pid),
+    // Gone before we could read its executable: we cannot tell a zombie from a race, so drop it.
+    droppable: processes.filter((p) => p.exe === undefined && !p.kernelThread).map((p) => p.pid),
+    minWindowMs,
+  };
+  let res: CpuResult;
+  try {
+    res = await walk.cpu(request);
+  } catch (err) {
+    // The walk's worker died after the walk: the list stands, without CPU%.
+    log.add(undefined, err);
+    return { processes, windowMs: undefined, gone: 0 };
+  }
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  for (const [pid, percent] of res.cpu) (byPid.get(pid) as ProcessInfo).cpuPercent = percent;
+  logWalkErrors(log, res.errors);
+  const gone = new Set(res.gone);
+  if (gone.size > 0) processes = processes.filter((p) => !gone.has(p.pid));
+  return { processes, windowMs: res.windowMs, gone: gone.size };
 }
 
 export async function collectProcesses(
@@ -722,58 +495,43 @@ export async function collectProcesses(
     return { record: log.record('failed') };
   }
 
-  const host = await readHostFacts(ctx, log);
-  const vanished: Vanished = { count: 0 };
-  // First CPU sample of every process, taken before anything else so the window covers the whole walk.
-  const cpu = new CpuWindow(procDir, log, vanished);
-  await cpu.open(pids);
-  const hasher = opts.hashExecutables ? new ExeHasher(ctx, live, log) : undefined;
-  const join = new SocketJoinBuilder();
-  const reader = new ProcessReader(procDir, host, cpu, hasher, join, log, vanished);
+  const hostRun = readHostFacts(ctx, log);
+  const walkNotes: string[] = [];
+  const walk = await startWalk(procDir, pids, opts.worker ?? live, walkNotes);
+  try {
+    const host = await hostRun;
+    logWalkErrors(log, walk.result.errors);
+    let vanished = walk.result.vanished;
+    const hasher = opts.hashExecutables ? new ExeHasher(ctx, live, log) : undefined;
+    const joinBuilder = new SocketJoinBuilder();
+    let processes = walk.result.processes.map((w) => {
+      const info = assemble(w, host);
+      // Not awaited here: hashing overlaps the dependents' work and the CPU window.
+      if (hasher && w.exe) hasher.add(info, w.exe, `${procDir}/${w.pid}`);
+      joinBuilder.add(w.pid, w.inodes, w.netns);
+      return info;
+    });
+    const join = joinBuilder.build();
+    opts.onWalked?.({ processes, join });
+    await hasher?.done();
 
-  let processes: ProcessInfo[] = [];
-  await inBatches(pids, (pid) => {
-    const info = reader.read(pid);
-    if (info) processes.push(info);
-  });
-
-  let windowMs: number | undefined;
-  if (live && opts.cpuWindowMs > 0) ({ processes, windowMs } = await cpu.close(processes, opts.cpuWindowMs));
-
-  await hasher?.done();
-  const partlyUnreadable = processes.filter((p) => p.readErrors !== undefined).length;
-
-  const notes = [`${processes.length} processes`];
-  if (vanished.count > 0) notes.push(`${vanished.count} exited while being read`);
-  if (windowMs !== undefined) notes.push(`CPU% sampled over ${windowMs} ms`);
-  else if (!live) notes.push('static copy of /proc: no CPU% sample');
-  if (partlyUnreadable > 0) notes.push(`${partlyUnreadable} partly unreadable`);
-  if (!opts.hashExecutables) notes.push('executables not hashed');
-  return {
-    processes,
-    join: join.build(),
-    record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')),
-  };
-}
-
-/** Rounds to two decimals, as CPU percentages are shown. */
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
-/** Socket inodes from the `socket:[INODE]` links in /proc/PID/fd; fds closing meanwhile are skipped. */
-function readSocketInodes(fdDir: string): number[] {
-  const inodes: number[] = [];
-  for (const name of readdirSync(fdDir)) {
-    try {
-      // Most fds are files and pipes: a prefix test, no regex and no path.join per fd (issue 20).
-      const target = readlinkSync(`${fdDir}/${name}`);
-      if (!target.startsWith('socket:[')) continue;
-      const m = /^socket:\[(\d+)\]$/.exec(target);
-      if (m) inodes.push(Number(m[1]));
-    } catch (err) {
-      if (!isGone(err)) throw err;
+    let windowMs: number | undefined;
+    if (live && opts.cpuWindowMs > 0) {
+      let gone: number;
+      ({ processes, windowMs, gone } = await closeWindow(walk, processes, opts.cpuWindowMs, log));
+      vanished += gone;
     }
+    const partlyUnreadable = processes.filter((p) => p.readErrors !== undefined).length;
+
+    const notes = [`${processes.length} processes`];
+    if (vanished > 0) notes.push(`${vanished} exited while being read`);
+    if (windowMs !== undefined) notes.push(`CPU% sampled over ${windowMs} ms`);
+    else if (!live) notes.push('static copy of /proc: no CPU% sample');
+    if (partlyUnreadable > 0) notes.push(`${partlyUnreadable} partly unreadable`);
+    if (!opts.hashExecutables) notes.push('executables not hashed');
+    notes.push(...walkNotes);
+    return { processes, join, record: log.record(log.errorCount > 0 ? 'partial' : 'ok', notes.join('; ')) };
+  } finally {
+    walk.end();
   }
-  return inodes;
 }

@@ -1,0 +1,454 @@
+// The reading half of the process walk: every /proc/PID file read synchronously and parsed into plain
+// data (structured-clone safe), and the two CPU samples. It runs in a worker thread on a live host
+// (proc-worker.ts), so the other collectors' I/O callbacks are not held up by it, or inline on the
+// main thread between turns of the event loop; collect/linux/processes.ts assembles the ProcessInfo.
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { isGone } from '../../util/errors.js';
+import { parseCgroup, type CgroupContainer } from './containers/cgroup.js';
+
+/** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
+export const CLK_TCK = 100;
+
+/** The kernel's flag for its own threads in /proc/PID/stat; user space cannot set it. */
+export const PF_KTHREAD = 0x00200000;
+
+/** The buffer every procfs read of the walk goes through (grown when a file is larger): one walk at a time uses it. */
+let readBuf = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A procfs file's bytes, read synchronously into the shared buffer: procfs reports size 0, so
+ * readFileSync's option parsing, fstat and fresh buffer per call bought nothing and cost a fifth
+ * of the walk (issue 20). The returned view is valid until the next read.
+ */
+function readProcBytes(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    let buf = readBuf;
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+        // Kept for the next reads up to 1 MiB; a larger one (a huge maps file) is let go after use.
+        if (buf.length <= 1024 * 1024) readBuf = buf;
+      }
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) return buf.subarray(0, n);
+      n += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A procfs file as text (see readProcBytes). */
+export function readProcText(file: string): string {
+  return readProcBytes(file).toString('utf8');
+}
+
+export interface StatFields {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  flags: number;
+  utime: number;
+  stime: number;
+  numThreads: number;
+  starttime: number;
+}
+
+/**
+ * Parses /proc/PID/stat. The name sits in parentheses and may itself hold spaces and `)`, so the
+ * fields start after the LAST `)`.
+ */
+export function parseStat(text: string): StatFields | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const pid = Number(text.slice(0, open).trim());
+  // Single spaces on every kernel; a copy with other spacing still parses.
+  const rest = text.slice(close + 1).trim();
+  // Only the first 20 fields are used: the other 30-odd are not split off (two reads per process).
+  let f = rest.split(' ', 20);
+  if (f.includes('')) f = rest.split(/\s+/, 20);
+  // After the name: state(3) ppid(4) … flags(9) … utime(14) stime(15) … num_threads(20) … starttime(22).
+  const num = (i: number): number => Number(f[i]);
+  const fields: StatFields = {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: f[0] ?? '',
+    ppid: num(1),
+    flags: num(6),
+    utime: num(11),
+    stime: num(12),
+    numThreads: num(17),
+    starttime: num(19),
+  };
+  const numbers = [
+    pid,
+    fields.ppid,
+    fields.flags,
+    fields.utime,
+    fields.stime,
+    fields.numThreads,
+    fields.starttime,
+  ];
+  return numbers.every((n) => Number.isInteger(n) && n >= 0) && fields.state !== '' ? fields : undefined;
+}
+
+/** Splits NUL-separated argv: empty arguments stay, the terminating NUL does not add one. */
+export function splitNul(buf: Buffer): string[] {
+  if (buf.length === 0) return [];
+  const end = buf[buf.length - 1] === 0 ? buf.length - 1 : buf.length;
+  return buf.toString('utf8', 0, end).split('\0');
+}
+
+export function parseStatus(text: string): {
+  uid?: number;
+  threads?: number;
+  rssBytes?: number;
+  nsPid?: number[];
+} {
+  const out: { uid?: number; threads?: number; rssBytes?: number; nsPid?: number[] } = {};
+  // The effective uid is the one whose rights the process uses, and the one `ps` shows as USER.
+  const uid = /^\s+\d+\s+(\d+)/.exec(statusLine(text, 'Uid:'));
+  if (uid) out.uid = Number(uid[1]);
+  const threads = /^\s+(\d+)/.exec(statusLine(text, 'Threads:'));
+  if (threads) out.threads = Number(threads[1]);
+  const rss = /^\s+(\d+)\s*kB/.exec(statusLine(text, 'VmRSS:'));
+  if (rss) out.rssBytes = Number(rss[1]) * 1024;
+  // The pid in each PID namespace the process belongs to, outermost first (Linux 4.1+).
+  const nsPid = /^[ \t]*(\d+(?:[ \t]+\d+)*)[ \t]*$/.exec(statusLine(text, 'NSpid:'));
+  if (nsPid) out.nsPid = (nsPid[1] as string).split(/[ \t]+/).map(Number);
+  return out;
+}
+
+/**
+ * The rest of the status line that starts with `key`, or '' when there is none: found with
+ * indexOf, so the four fields cost four short regexes instead of four multiline ones over the
+ * whole file (issue 20).
+ */
+function statusLine(text: string, key: string): string {
+  const at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`) + 1;
+  if (at === 0 && !text.startsWith(key)) return '';
+  const from = at + key.length;
+  const eol = text.indexOf('\n', from);
+  return text.slice(from, eol < 0 ? text.length : eol);
+}
+
+/**
+ * The init of a PID namespace other than the one it is seen from, i.e. a container's pid 1: its
+ * `NSpid` line holds more than one pid and the innermost is 1. Killing it ends the whole container.
+ */
+export function isNamespaceInit(nsPid: number[] | undefined): boolean {
+  return nsPid !== undefined && nsPid.length > 1 && nsPid[nsPid.length - 1] === 1;
+}
+
+/** Only the dynamic loader's variables: the rest of an environment may hold secrets. */
+export function parseLdEnv(buf: Buffer): Record<string, string> {
+  const env: Record<string, string> = {};
+  // Most environments hold no LD_ variable: not decoding and splitting them saves most of the work.
+  if (buf.indexOf('LD_') < 0) return env;
+  for (const entry of splitNul(buf)) {
+    if (!entry.startsWith('LD_')) continue;
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+const DELETED = ' (deleted)';
+
+export function parseLinkTarget(target: string): { path: string; deleted: boolean } {
+  return target.endsWith(DELETED)
+    ? { path: target.slice(0, -DELETED.length), deleted: true }
+    : { path: target, deleted: false };
+}
+
+/**
+ * Distinct file-backed shared objects from /proc/PID/maps, in load order: files named like a shared
+ * library, and any other file mapped executable (a library under a disguised name, a memfd payload).
+ * The process's own executable is left out; `(deleted)` suffixes are kept as evidence.
+ */
+export function parseMaps(text: string, exe?: string): string[] {
+  const seen = new Set<string>();
+  let start = 0;
+  // The next ` /` in the text, searched again only once the walk has passed it (runs of anonymous
+  // mappings would otherwise be searched over once per line).
+  let slash = -1;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    // `start-end perms offset dev inode   /path`: the first ` /` starts the path (no field before it
+    // holds a slash). Anonymous and pseudo mappings name no file and are skipped here.
+    if (slash < start) slash = text.indexOf(' /', start);
+    if (slash < 0) break;
+    if (slash < end) {
+      // The permissions follow the address range's single space.
+      const space = text.indexOf(' ', start);
+      const file = text.slice(slash + 1, end);
+      if (space > start && space + 5 <= slash && !seen.has(file)) {
+        const target = parseLinkTarget(file).path;
+        if (target !== exe && (text.charCodeAt(space + 3) === 120 /* x */ || isSharedObject(target)))
+          seen.add(file);
+      }
+    }
+    start = end + 1;
+  }
+  return [...seen];
+}
+
+/** A file named like a shared library: `*.so`, `*.so.6`, `*.so-…`. */
+function isSharedObject(file: string): boolean {
+  const at = file.indexOf('.so', file.lastIndexOf('/'));
+  return at >= 0 && /\.so(\.|-|$)/.test(path.posix.basename(file));
+}
+
+interface Settled<T> {
+  ok: boolean;
+  value?: T;
+  err?: unknown;
+}
+
+/** One synchronous read, its error kept instead of thrown. */
+function settle<T>(read: () => T): Settled<T> {
+  try {
+    return { ok: true, value: read() };
+  } catch (err) {
+    return { ok: false, err };
+  }
+}
+
+/**
+ * The files of one /proc/PID (see BATCH); a kernel thread's exe, cwd, environ, maps and fds are not
+ * asked for. The name comes from the stat line, which prints the same task name /proc/PID/comm does.
+ * Binary files are parsed as read: they pass through the walk's one shared buffer.
+ */
+function readProcFiles(dir: string, kthreadFlag: boolean) {
+  const none = (): undefined => undefined;
+  const user = <T>(read: () => T): (() => T | undefined) => (kthreadFlag ? none : read);
+  const status = settle(() => readProcText(`${dir}/status`));
+  const cmdline = settle(() => splitNul(readProcBytes(`${dir}/cmdline`)));
+  const exeLink = settle(user(() => readlinkSync(`${dir}/exe`)));
+  const cwdLink = settle(user(() => readlinkSync(`${dir}/cwd`)));
+  const environ = settle(user(() => parseLdEnv(readProcBytes(`${dir}/environ`))));
+  const maps = settle(user(() => readProcText(`${dir}/maps`)));
+  const fds = settle(user(() => readSocketInodes(`${dir}/fd`)));
+  const netns = settle(() => readlinkSync(`${dir}/ns/net`));
+  // The container it runs in: kernel threads never run in one.
+  const cgroup = settle(user(() => readProcText(`${dir}/cgroup`)));
+  return { status, cmdline, exeLink, cwdLink, environ, maps, fds, netns, cgroup };
+}
+
+type ProcFiles = ReturnType<typeof readProcFiles>;
+
+/** Rounds to two decimals, as CPU percentages are shown. */
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Socket inodes from the `socket:[INODE]` links in /proc/PID/fd; fds closing meanwhile are skipped. */
+function readSocketInodes(fdDir: string): number[] {
+  const inodes: number[] = [];
+  for (const name of readdirSync(fdDir)) {
+    try {
+      // Most fds are files and pipes: a prefix test, no regex and no path.join per fd (issue 20).
+      const target = readlinkSync(`${fdDir}/${name}`);
+      if (!target.startsWith('socket:[')) continue;
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m) inodes.push(Number(m[1]));
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+  return inodes;
+}
+
+/** A read error as the walk hands it back (an Error does not survive structured cloning whole). */
+export interface WalkError {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** One process as read from its /proc/PID: parsed, but not yet joined with the host's facts. */
+export interface WalkedProcess {
+  pid: number;
+  /** The first sample's stat line. */
+  stat: StatFields;
+  /** The kernel's own flag for its threads: no exe, environment, maps or files were asked for. */
+  kthreadFlag: boolean;
+  status: ReturnType<typeof parseStatus>;
+  argv: string[];
+  exe?: { path: string; deleted: boolean };
+  cwd?: { path: string; deleted: boolean };
+  env: Record<string, string>;
+  maps: string[];
+  container?: CgroupContainer;
+  /** Socket inodes held (the socket join's input) and the `net:[N]` namespace link. */
+  inodes?: number[];
+  netns?: string;
+  /** The reads that failed for a reason other than the process leaving. */
+  readErrors?: string[];
+}
+
+export interface WalkResult {
+  processes: WalkedProcess[];
+  /** First-sample and read errors, in walk order. */
+  errors: WalkError[];
+  /** Processes that exited while being read: normal on a running system. */
+  vanished: number;
+}
+
+/** The second CPU sample: CPU% by pid, the pids to drop, errors, and the real window length. */
+export interface CpuResult {
+  cpu: [pid: number, percent: number][];
+  gone: number[];
+  errors: WalkError[];
+  windowMs: number;
+}
+
+/** The message a thrown read error leaves, with its errno code. */
+function walkError(file: string, err: unknown): WalkError {
+  const e: WalkError = { path: file, message: err instanceof Error ? err.message : String(err) };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') e.code = code;
+  return e;
+}
+
+interface FirstSample {
+  stat: StatFields;
+  at: number;
+}
+
+/**
+ * The walk over one procDir: the first CPU sample of every pid, then each process's files, then
+ * the second sample. All times are this thread's clock, so the window is measured where it is taken.
+ */
+export class ProcWalker {
+  private readonly first = new Map<number, FirstSample>();
+  private readonly cgroups = new Map<string, CgroupContainer | undefined>();
+  readonly errors: WalkError[] = [];
+  vanished = 0;
+  private start = 0;
+
+  // The proc directory read (/proc, or a copy inside an offline root).
+  constructor(private readonly procDir: string) {}
+
+  // The first stat sample of one pid: taken for every pid before anything else is read.
+  sample(pid: number): void {
+    const file = `${this.procDir}/${pid}/stat`;
+    try {
+      const text = readProcText(file);
+      const at = performance.now();
+      const stat = parseStat(text);
+      if (stat) this.first.set(pid, { stat, at });
+      else this.errors.push(walkError(file, new Error('unparseable stat line')));
+    } catch (err) {
+      if (isGone(err)) this.vanished++;
+      else this.errors.push(walkError(file, err));
+    }
+  }
+
+  // Marks the end of the first sample: the window's length is counted from here.
+  sampled(): void {
+    this.start = performance.now();
+  }
+
+  // One process, or undefined when it had no readable first sample or left meanwhile.
+  read(pid: number): WalkedProcess | undefined {
+    const st = this.first.get(pid)?.stat;
+    if (!st) return undefined;
+    const dir = `${this.procDir}/${pid}`;
+    // Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked.
+    const kthreadFlag = (st.flags & PF_KTHREAD) !== 0;
+    const r = readProcFiles(dir, kthreadFlag);
+    // The process left between the first sample and now: normal, not an error.
+    if ([r.status, r.cmdline].some((x) => !x.ok && isGone(x.err))) {
+      this.vanished++;
+      return undefined;
+    }
+    const readErrors = this.readErrors(dir, r);
+    const exe = typeof r.exeLink.value === 'string' ? parseLinkTarget(r.exeLink.value) : undefined;
+    const walked: WalkedProcess = {
+      pid,
+      stat: st,
+      kthreadFlag,
+      status: r.status.value !== undefined ? parseStatus(r.status.value) : {},
+      argv: r.cmdline.value ?? [],
+      env: r.environ.value ?? {},
+      maps: typeof r.maps.value === 'string' ? parseMaps(r.maps.value, exe?.path) : [],
+    };
+    if (exe) walked.exe = exe;
+    if (typeof r.cwdLink.value === 'string') walked.cwd = parseLinkTarget(r.cwdLink.value);
+    const container = typeof r.cgroup.value === 'string' ? this.container(r.cgroup.value) : undefined;
+    if (container) walked.container = container;
+    if (r.fds.value !== undefined) walked.inodes = r.fds.value;
+    if (typeof r.netns.value === 'string') walked.netns = r.netns.value;
+    if (readErrors.length > 0) walked.readErrors = readErrors;
+    return walked;
+  }
+
+  // The container a cgroup file names, parsed once per distinct file (most processes share a few).
+  private container(text: string): CgroupContainer | undefined {
+    if (this.cgroups.has(text)) return this.cgroups.get(text);
+    const found = parseCgroup(text);
+    this.cgroups.set(text, found);
+    return found;
+  }
+
+  // The reads that failed for a reason other than the process leaving, logged and listed for the process.
+  private readErrors(dir: string, r: ProcFiles): string[] {
+    const readErrors: string[] = [];
+    const failed = (part: string, x: Settled<unknown>): void => {
+      if (x.ok || isGone(x.err)) return;
+      const code = (x.err as { code?: unknown } | null)?.code;
+      readErrors.push(`${part}: ${typeof code === 'string' ? code : String(x.err)}`);
+      this.errors.push(walkError(path.join(dir, part), x.err));
+    };
+    failed('status', r.status);
+    failed('cmdline', r.cmdline);
+    failed('exe', r.exeLink);
+    failed('cwd', r.cwdLink);
+    failed('environ', r.environ);
+    failed('maps', r.maps);
+    failed('fd', r.fds);
+    failed('cgroup', r.cgroup);
+    return readErrors;
+  }
+
+  // How long the second sample should still wait for the window to last `minWindowMs`.
+  remainingMs(minWindowMs: number): number {
+    return Math.max(0, minWindowMs - (performance.now() - this.start));
+  }
+
+  /**
+   * The second sample of each pid and its CPU% over the window. A pid in `droppable` that is gone
+   * left before its executable was read: we cannot tell a zombie from a race, so it is dropped.
+   */
+  cpu(pid: number, droppable: boolean, out: CpuResult): void {
+    const before = this.first.get(pid);
+    const file = `${this.procDir}/${pid}/stat`;
+    try {
+      const text = readProcText(file);
+      const at = performance.now();
+      const st = parseStat(text);
+      // A different starttime means the pid was reused by a new process during the window.
+      if (!st || !before || st.starttime !== before.stat.starttime) return;
+      const elapsedSec = (at - before.at) / 1000;
+      const ticks = st.utime + st.stime - (before.stat.utime + before.stat.stime);
+      if (elapsedSec > 0 && ticks >= 0) out.cpu.push([pid, round2(((ticks / CLK_TCK) * 100) / elapsedSec)]);
+    } catch (err) {
+      if (isGone(err) && droppable) out.gone.push(pid);
+      else if (!isGone(err)) out.errors.push(walkError(path.join(this.procDir, String(pid), 'stat'), err));
+    }
+  }
+
+  // The window's real length, from the end of the first sample to now.
+  windowMs(): number {
+    return Math.round(performance.now() - this.start);
+  }
+}

@@ -1,0 +1,41 @@
+// The worker thread of the live process walk (issue 20): reads every /proc/PID here, so the main
+// thread stays free for the other collectors' I/O meanwhile, and hands back plain data. It stays up
+// for the CPU window's second sample, taken on its own clock when the main thread asks for it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { ProcWalker, type CpuResult } from './proc-walk.js';
+
+/** What the main thread starts the walk with. */
+export interface ProcWorkerInit {
+  procDir: string;
+  pids: number[];
+}
+
+/** The second sample's request: the pids still listed, those dropped if gone, the minimum window. */
+export interface CpuRequest {
+  pids: number[];
+  droppable: number[];
+  minWindowMs: number;
+}
+
+const init = workerData as ProcWorkerInit;
+const port = parentPort;
+if (port) {
+  const walker = new ProcWalker(init.procDir);
+  for (const pid of init.pids) walker.sample(pid);
+  walker.sampled();
+  const processes = [];
+  for (const pid of init.pids) {
+    const p = walker.read(pid);
+    if (p) processes.push(p);
+  }
+  port.postMessage({ processes, errors: walker.errors.splice(0), vanished: walker.vanished });
+  port.on('message', (req: CpuRequest) => {
+    setTimeout(() => {
+      const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
+      const droppable = new Set(req.droppable);
+      for (const pid of req.pids) walker.cpu(pid, droppable.has(pid), out);
+      out.windowMs = walker.windowMs();
+      port.postMessage(out);
+    }, walker.remainingMs(req.minWindowMs));
+  });
+}
