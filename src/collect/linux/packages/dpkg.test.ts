@@ -8,12 +8,15 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TargetFs } from '../../../target/fs.js';
 import { CollectorLog } from '../../support.js';
@@ -154,6 +157,52 @@ describe('dpkg info directory', () => {
     rmSync(cache, { recursive: true });
     expect(await owners()).toEqual({ ...expected, '/usr/bin/tool': 'bb-second', '/opt/x.so': 'cc-third' });
     expect(existsSync(cache)).toBe(false); // no cache directory: nothing written
+  });
+
+  it('answers from the owners saved for the same lists, and searches again when any list changes', async () => {
+    const cache = path.join(root, 'cache');
+    writeFileSync(path.join(info, 'aa-first.list'), '/usr/bin/tool\n');
+    writeFileSync(path.join(info, 'libc6:amd64.list'), '/lib/x86_64-linux-gnu/libc.so.6\n');
+    const wanted = ['/usr/bin/tool', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/opt/none.so'];
+    const owners = async (paths = wanted) => {
+      const lists = await readDpkgLists(new TargetFs(root), log());
+      return Object.fromEntries(lists!.ownersOf(paths));
+    };
+    const expected = { '/usr/bin/tool': 'aa-first', '/usr/lib/x86_64-linux-gnu/libc.so.6': 'libc6' };
+    setDerivedCacheDir(cache);
+    expect(await owners()).toEqual(expected); // searches, saves the answers
+    const file = path.join(
+      cache,
+      readdirSync(cache).find((n) => n.startsWith('dpkg-owners-'))!,
+    );
+    // Answers forged for the same lists are believed: proof that no list was read for them.
+    const saved = deserialize(inflateRawSync(readFileSync(file))) as { answers: string[] };
+    saved.answers = saved.answers.map((x) => (x === 'aa-first' ? 'zz-forged' : x));
+    writeFileSync(file, deflateRawSync(serialize(saved)));
+    expect(await owners()).toEqual({ ...expected, '/usr/bin/tool': 'zz-forged' });
+    // A path not asked about before: searched for, the others still answered.
+    expect(await owners([...wanted, '/usr/lib/libnew.so'])).toEqual({
+      ...expected,
+      '/usr/bin/tool': 'zz-forged',
+    });
+    // Any list written in place (even a line no one asks about) makes every answer searched again.
+    appendFileSync(path.join(info, 'libc6:amd64.list'), '/usr/share/doc/libc6\n');
+    expect(await owners()).toEqual(expected);
+    // So does a list added, or one removed.
+    writeFileSync(path.join(info, '0-early.list'), '/opt/none.so\n');
+    expect(await owners()).toEqual({ ...expected, '/opt/none.so': '0-early' });
+    rmSync(path.join(info, '0-early.list'));
+    expect(await owners()).toEqual(expected);
+    // Two spellings of one path asked together: searched, as without a cache.
+    const both = ['/usr/lib/x86_64-linux-gnu/libc.so.6', '/lib/x86_64-linux-gnu/libc.so.6'];
+    const cached = await owners(both);
+    setDerivedCacheDir(undefined);
+    expect(cached).toEqual(await owners(both));
+    // A damaged answers file is ignored.
+    setDerivedCacheDir(cache);
+    writeFileSync(file, 'not answers');
+    expect(await owners()).toEqual(expected);
+    expect(await owners()).toEqual(expected);
   });
 
   it('hashes list lines and paths alike, and finds them in the sorted hashes', () => {

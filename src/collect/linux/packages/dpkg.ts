@@ -93,28 +93,84 @@ export function readDpkgLists(fs: TargetFs, log: CollectorLog): Promise<DpkgList
     );
   return Promise.resolve({
     ownersOf(wanted) {
-      const search = new LineSearch(wanted);
-      if (search.empty) return search.owners;
-      // Lists unchanged since the last scan and holding no line a wanted path may be are not read
-      // (packages/dpkg-index.ts); without a cache directory every list is read.
+      if (wanted.length === 0) return new Map<string, string>();
       const index = DpkgListIndex.open(derivedCacheDir(), dir);
-      const buffer = new ReadBuffer();
-      for (const { name, pkg } of byPackage) {
-        const stamp = index?.stampOf(name);
-        const hashes = stamp === undefined ? undefined : index!.cached(name, stamp);
-        if (hashes && !holdsAny(hashes, search.pendingHashes())) {
-          index!.keep(name, stamp!, hashes);
-          continue;
-        }
-        const text = readList(fs, dir, name, buffer, log);
-        if (text === undefined) continue;
-        if (stamp !== undefined) index!.keep(name, stamp, hashes ?? lineHashes(text));
-        search.scan(text, pkg);
-      }
-      index?.save();
-      return search.owners;
+      // Every list's stamp, once: the saved answers are for these lists, the index keys by them.
+      const stamps = index ? byPackage.map(({ name }) => index.stampOf(name)) : [];
+      const lists: ListSet = { fs, dir, byPackage, stamps, log };
+      // Two wanted paths that are spellings of one another answer together (LineSearch): then the
+      // answer for one depends on the other, and only a search of the lists gives it.
+      if (!index || new LineSearch(wanted).sharedSpellings) return searchLists(lists, wanted, index);
+      return answeredOwners(lists, wanted, index);
     },
   });
+}
+
+/** A target's dpkg file lists in package name order, with each one's stamp (none without an index). */
+interface ListSet {
+  fs: TargetFs;
+  dir: string;
+  byPackage: { name: string; pkg: string }[];
+  stamps: (string | undefined)[];
+  log: CollectorLog;
+}
+
+/**
+ * The owners of `wanted` (no two of them spellings of one another) from the answers saved while every
+ * list had the stamp it has now; the paths not among them are searched for in the lists, and the
+ * answers saved for the next scan.
+ */
+function answeredOwners(lists: ListSet, wanted: string[], index: DpkgListIndex): Map<string, string> {
+  const { byPackage, stamps } = lists;
+  const complete = stamps.every((s) => s !== undefined);
+  const signature = complete
+    ? DpkgListIndex.listsSignature(
+        byPackage.map((b) => b.name),
+        stamps as string[],
+      )
+    : undefined;
+  const saved = signature === undefined ? undefined : index.answers(signature);
+  const missing = wanted.filter((p) => saved?.get(p) === undefined);
+  const found = missing.length > 0 ? searchLists(lists, missing, index) : new Map<string, string>();
+  const owners = new Map<string, string>();
+  const answers = new Map<string, string>();
+  for (const p of wanted) {
+    const pkg = (saved?.get(p) ?? found.get(p)) || '';
+    answers.set(p, pkg);
+    if (pkg !== '') owners.set(p, pkg);
+  }
+  if (signature !== undefined) index.saveAnswers(signature, answers);
+  return owners;
+}
+
+/**
+ * The owners of `wanted` from the lists' text. Lists unchanged since the last scan and holding no line
+ * a wanted path may be are not read (packages/dpkg-index.ts); without an index every list is read.
+ */
+function searchLists(
+  lists: ListSet,
+  wanted: string[],
+  index: DpkgListIndex | undefined,
+): Map<string, string> {
+  const { fs, dir, byPackage, stamps, log } = lists;
+  const search = new LineSearch(wanted);
+  if (search.empty) return search.owners;
+  const buffer = new ReadBuffer();
+  for (let i = 0; i < byPackage.length; i++) {
+    const { name, pkg } = byPackage[i]!;
+    const stamp = stamps[i];
+    const hashes = stamp === undefined ? undefined : index!.cached(name, stamp);
+    if (hashes && !holdsAny(hashes, search.pendingHashes())) {
+      index!.keep(name, stamp!, hashes);
+      continue;
+    }
+    const text = readList(fs, dir, name, buffer, log);
+    if (text === undefined) continue;
+    if (stamp !== undefined) index!.keep(name, stamp, hashes ?? lineHashes(text));
+    search.scan(text, pkg);
+  }
+  index?.save();
+  return search.owners;
 }
 
 /**
@@ -179,9 +235,17 @@ class LineSearch {
   private readonly variantOf = new Map<string, string>();
   private readonly lengths: Set<number>;
 
+  /** Some spelling is one of two wanted paths' (`/lib/x` and `/usr/lib/x` both asked about). */
+  readonly sharedSpellings: boolean = false;
+
   constructor(wanted: string[]) {
     // A spelling shared by two wanted paths answers for the last of them, as it always has.
-    for (const p of wanted) for (const v of pathVariants(p)) this.variantOf.set(v, p);
+    for (const p of wanted)
+      for (const v of pathVariants(p)) {
+        const before = this.variantOf.get(v);
+        if (before !== undefined && before !== p) this.sharedSpellings = true;
+        this.variantOf.set(v, p);
+      }
     this.lengths = new Set([...this.variantOf.keys()].map((v) => v.length));
   }
 
