@@ -9,6 +9,7 @@ import type { Content, ContentMemory } from '../snapshot/schema.js';
 import { cpuBudget } from '../util/cpu-budget.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives.js';
 import { ScanCache } from './cache.js';
+import { PathSet } from './path-set.js';
 import { ScanPool } from './pool.js';
 import { partsText } from './file-parts.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
@@ -318,7 +319,7 @@ interface ScanState {
   queue: ScanQueue;
   progress: ProgressThrottle;
   /** Files the walk reaches twice (a process exe inside a scanned root) are scanned once. */
-  seen: Set<string>;
+  seen: PathSet;
   /** The size limit, handed to each job (see FileJob.limit). */
   limit: number;
   parts: PartsTally;
@@ -393,7 +394,7 @@ export async function scanContent(
     parts,
     queue,
     progress,
-    seen: new Set<string>(),
+    seen: new PathSet(),
     limit: opts.maxFileSize,
     signal: opts.signal,
   };
@@ -483,8 +484,7 @@ async function queueExtraFiles(extraFiles: ExtraFile[], s: ScanState): Promise<v
   for (const extra of extraFiles) {
     if (s.signal?.aborted) return;
     const seenKey = extra.seenKey ?? extra.path;
-    if (s.seen.has(seenKey)) continue;
-    s.seen.add(seenKey);
+    if (!s.seen.add(seenKey)) continue;
     // stat follows /proc/PID/exe to the running image: its identity keys the cache like any file.
     let st;
     try {
@@ -569,8 +569,7 @@ function queueEvent(ev: WalkEvent, s: ScanState, pacer: YieldPacer): Promise<voi
     return nextTurn();
   }
   const f = ev.file;
-  if (seen.has(f.path)) return undefined;
-  if (seen.size < 1_000_000) seen.add(f.path);
+  if (!seen.add(f.path)) return undefined;
   tally.stats.bytesSeen += f.size;
   const cached = cache?.get(f);
   if (cached) {
