@@ -157,6 +157,48 @@ describe('scan cache', () => {
     later.close();
   });
 
+  it('keeps a large index in its file only, and rebuilds it from the rows when the file is lost', () => {
+    const file = path.join(dir, 'large.sqlite');
+    const large = { dbIndexMaxRows: 10 };
+    const first = new ScanCache(file, RULES, large);
+    for (let ino = 1; ino <= 20; ino++) first.put(key(ino), ino === 7 ? matched : nothing);
+    first.close();
+    const indexRows = (): number => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM scan_index').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    expect(indexRows()).toBe(0);
+    expect(existsSync(`${file}-index`)).toBe(true);
+
+    // The index file answers, with the walker's shortcut.
+    const warm = new ScanCache(file, RULES, large);
+    expect(warm.get(key(7))).toEqual(matched);
+    expect(clean(warm, 2049, 3, 100, key(3).mtimeMs, key(3).ctimeMs)).toBe(true);
+    warm.close();
+
+    // Lost: the rows rebuild the same index (the shortcut too), and it is written back to its file.
+    rmSync(`${file}-index`);
+    const rebuilt = new ScanCache(file, RULES, large);
+    expect(rebuilt.get(key(7))).toEqual(matched);
+    expect(rebuilt.get(key(20))).toEqual(nothing);
+    expect(rebuilt.get(key(7, 5))).toBeUndefined();
+    expect(clean(rebuilt, 2049, 3, 100, key(3).mtimeMs, key(3).ctimeMs)).toBe(true);
+    expect(clean(rebuilt, 2049, 7, 100, key(7).mtimeMs, key(7).ctimeMs)).toBe(false);
+    rebuilt.close();
+    expect(existsSync(`${file}-index`)).toBe(true);
+    expect(indexRows()).toBe(0);
+
+    // The same files under the default limit: the database holds its copy as before.
+    const small = new ScanCache(file, RULES);
+    small.put(key(21), nothing);
+    small.close();
+    expect(indexRows()).toBe(1);
+  });
+
   it('never answers for a state it did not see when two scans write at once', () => {
     const file = path.join(dir, 'concurrent.sqlite');
     const seed = new ScanCache(file, RULES);

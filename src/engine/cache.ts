@@ -85,6 +85,11 @@ const EMPTY = Buffer.alloc(0);
  * query, which made a warm `--path` over 1M files take a minute instead of seconds (issue 20).
  */
 const INDEX_MAX_ROWS = 2_000_000;
+/**
+ * Up to this many files (~12 MB) the database holds a copy of the index too (see close()); past it,
+ * when the index file is lost, the rows rebuild the index (2-3 s of CPU for a million files).
+ */
+const DB_INDEX_MAX_ROWS = 200_000;
 /** Bump when the scan of a file changes what it records (not needed for rule changes: they hash). */
 const SCAN_LOGIC_VERSION = 'scan-9';
 
@@ -134,7 +139,7 @@ function readIndexFile(file: string, key: string): FileIndex | undefined {
   return FileIndex.fromBlob(bytes.subarray(start));
 }
 
-function writeIndexFile(file: string, key: string, blob: Buffer): void {
+function writeIndexFile(file: string, key: string, parts: readonly Buffer[]): void {
   const keyBytes = Buffer.from(key);
   const header = Buffer.alloc(indexStart(keyBytes.length));
   header.writeUInt32LE(INDEX_FILE_MAGIC, 0);
@@ -143,12 +148,12 @@ function writeIndexFile(file: string, key: string, blob: Buffer): void {
   // Written aside and renamed over: a scan reading it meanwhile sees the old or the new one whole.
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    // Header and blob written one after the other: a concatenated copy of an index of a million
-    // files was another ~50 MB on the scan's peak memory, at its very end (issue 20).
+    // Header and the index's pieces written one after the other: a concatenated copy of an index
+    // of a million files was another ~55 MB on the scan's peak memory, at its very end (issue 20).
     const fd = openSync(temp, 'w', 0o600);
     try {
       writeAll(fd, header);
-      writeAll(fd, blob);
+      for (const part of parts) writeAll(fd, part);
     } finally {
       closeSync(fd);
     }
@@ -181,13 +186,16 @@ export class ScanCache {
 
   /** Beyond this many files the index is not kept (INDEX_MAX_ROWS; smaller in tests). */
   private readonly indexMaxRows: number;
+  /** Beyond this many files the index is kept in its file only (DB_INDEX_MAX_ROWS; smaller in tests). */
+  private readonly dbIndexMaxRows: number;
 
   constructor(
     readonly file: string,
     ruleSetHash: string,
-    options: { indexMaxRows?: number } = {},
+    options: { indexMaxRows?: number; dbIndexMaxRows?: number } = {},
   ) {
     this.indexMaxRows = options.indexMaxRows ?? INDEX_MAX_ROWS;
+    this.dbIndexMaxRows = options.dbIndexMaxRows ?? DB_INDEX_MAX_ROWS;
     // A change to the rules, to how files are read or to what the web normaliser decodes (its
     // matches are stored with the file's) must miss the cache.
     this.key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}:web-${WEB_NORMALISER_VERSION}`;
@@ -322,13 +330,17 @@ export class ScanCache {
     if (index && (this.indexChanged || this.indexFileStale)) {
       // Past the limit (a --full scan of a big host) the rows alone answer, one query per file.
       const tooBig = index.count > this.indexMaxRows;
-      const blob = tooBig ? undefined : index.toBlob();
+      const parts = tooBig ? undefined : index.toParts();
       if (this.indexChanged) {
+        // The database's copy serves when the index file is missing or holds another rule set's.
+        // A large index is left to the file: its copy for SQLite (and SQLite's own copy of it) were
+        // two more of its size on the scan's peak memory, and its rows rebuild it (loadIndex).
+        const blob = parts && index.count <= this.dbIndexMaxRows ? Buffer.concat(parts) : undefined;
         const { db, ruleSet } = this.db;
         if (blob) db.prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)').run(ruleSet, blob);
         else db.prepare('DELETE FROM scan_index WHERE rs = ?').run(ruleSet);
       }
-      if (blob) writeIndexFile(indexFileOf(this.file), this.key, blob);
+      if (parts) writeIndexFile(indexFileOf(this.file), this.key, parts);
       else rmSync(indexFileOf(this.file), { force: true });
     }
     this.opened?.db.close();
