@@ -19,7 +19,7 @@ import type { Analysis } from '../pipeline/analyze.js';
 import type * as AnalyzeModule from '../pipeline/analyze.js';
 import type { Report } from '../report/model.js';
 import type * as ReportModel from '../report/model.js';
-import type * as RenderText from '../report/render-text.js';
+import type * as CollectModule from '../collect/index.js';
 import type { RuleProblem } from '../engine/yara.js';
 import { detectLang, parseLang, t } from '../report/i18n.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../report/export-formats.js';
@@ -111,12 +111,16 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = viaImages;
       return;
     }
-    // IOC data and allowlists load while the collector waits out its CPU sampling window; a bad
-    // input file still ends the scan with a usage error before anything is printed.
+    // The collectors load and start first; the analysis modules, IOC data and allowlists load once
+    // they have begun, while the process walk waits out its CPU sampling window (issue 17: start-up
+    // time). A bad input file still ends the scan with a usage error before anything is printed.
     // Ctrl-C stops collecting: what was found so far is printed, marked incomplete (cli/interrupt.ts).
+    checkIocDirs(opts);
     const interrupt = onInterrupt(lang);
     try {
-      const [analysis, snapshot] = await Promise.all([prepare(opts), collect(opts, lang, interrupt.signal)]);
+      const collecting = collect(opts, lang, interrupt.signal);
+      const preparing = loadCollectors().then(() => prepare(opts));
+      const [analysis, snapshot] = await Promise.all([preparing, collecting]);
       markPhase('collect');
       exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
       printTimings(snapshot.collection);
@@ -316,8 +320,15 @@ async function collect(opts: CollectCliOptions, lang: Lang, signal?: AbortSignal
     opts.cache === false ? undefined : path.join(path.dirname(defaultCachePath()), 'derived'),
   );
   // The collectors load once the options are known good: a usage error costs no loading.
-  const collecting = import('../collect/index.js').then(({ collectSnapshot }) => collectSnapshot(options));
+  const collecting = loadCollectors().then(({ collectSnapshot }) => collectSnapshot(options));
   return collecting.finally(() => progress.end());
+}
+
+let collectorsLoad: Promise<typeof CollectModule> | undefined;
+/** The collectors' modules, loaded once; scan starts the analysis's loading after them. */
+function loadCollectors(): Promise<typeof CollectModule> {
+  collectorsLoad ??= import('../collect/index.js');
+  return collectorsLoad;
 }
 
 /** What `image` borrows from here: the analysis inputs, the shared options, the report formats. */
@@ -349,11 +360,16 @@ async function scanImagePaths(
   return runImages(named.images, opts, imageDepsOf(lang, h), { array: false, ...(extra ? { extra } : {}) });
 }
 
-function prepare(opts: AnalyzeCliOptions): Promise<Analysis> {
+function checkIocDirs(opts: AnalyzeCliOptions): void {
   for (const d of opts.iocs) {
     if (!existsSync(d)) throw new UsageError(`--iocs ${d}: no such directory`);
   }
-  return loadReporting().then(({ prepareAnalysis, defaultAllowlistPath }) =>
+}
+
+/** The analysis inputs, and the renderer of the report format asked for, loaded. */
+function prepare(opts: AnalyzeCliOptions): Promise<Analysis> {
+  checkIocDirs(opts);
+  return loadReporting(opts.format).then(({ prepareAnalysis, defaultAllowlistPath }) =>
     prepareAnalysis({
       iocDirs: opts.iocs,
       allowFiles: opts.allow,
@@ -367,46 +383,73 @@ function prepare(opts: AnalyzeCliOptions): Promise<Analysis> {
   );
 }
 
-/** The analysis, the report model and its renderers, which the command line loads at first use. */
+/** The analysis and the report model, which the command line loads at first use. */
 interface Reporting {
   prepareAnalysis: typeof AnalyzeModule.prepareAnalysis;
   analyzeSnapshot: typeof AnalyzeModule.analyzeSnapshot;
   defaultAllowlistPath: () => string;
   failsAt: typeof ReportModel.failsAt;
-  renderJsonl: (report: Report) => string;
-  renderExport: (report: Report, format: ExportFormat) => string;
-  renderText: typeof RenderText.renderText;
 }
 let reportingLoad: Promise<Reporting> | undefined;
 /** Set once loaded: prepare() loads it, and every report follows a prepare(). */
 let reporting: Reporting | undefined;
 
-function loadReporting(): Promise<Reporting> {
+/** One report format's renderer. */
+type Renderer = (report: Report, opts: AnalyzeCliOptions, lang: Lang) => string;
+/**
+ * The renderers, each loaded with the analysis when its format is asked for: `--format json` loads
+ * none, and the text report does not load the SIEM exports (issue 17: start-up time).
+ */
+const RENDERER_LOADS: Record<string, () => Promise<Renderer>> = {
+  json: () => Promise.resolve((report) => JSON.stringify(report, null, 2) + '\n'),
+  jsonl: () => import('../report/render-jsonl.js').then((m) => (report) => m.renderJsonl(report)),
+  text: () =>
+    import('../report/render-text.js').then(
+      (m) => (report, opts, lang) =>
+        m.renderText(report, {
+          lang,
+          color: useColor(opts),
+          width: outputWidth(opts),
+          verbose: Boolean(opts.verbose),
+        }),
+    ),
+  ...Object.fromEntries(
+    EXPORT_FORMATS.map((format) => [
+      format,
+      () =>
+        import('../report/render-export.js').then((m) => (report: Report) => m.renderExport(report, format)),
+    ]),
+  ),
+};
+const renderers = new Map<string, Renderer>();
+
+function loadAnalysis(): Promise<Reporting> {
   reportingLoad ??= Promise.all([
     import('../pipeline/analyze.js'),
     import('../allow/allowlist.js'),
     import('../report/model.js'),
-    import('../report/render-jsonl.js'),
-    import('../report/render-export.js'),
-    import('../report/render-text.js'),
-  ]).then(([analyze, allow, model, jsonl, exp, text]) => {
+  ]).then(([analyze, allow, model]) => {
     reporting = {
       prepareAnalysis: analyze.prepareAnalysis,
       analyzeSnapshot: analyze.analyzeSnapshot,
       defaultAllowlistPath: allow.defaultAllowlistPath,
       failsAt: model.failsAt,
-      renderJsonl: jsonl.renderJsonl,
-      renderExport: exp.renderExport,
-      renderText: text.renderText,
     };
     return reporting;
   });
   return reportingLoad;
 }
 
+/** The analysis, and the renderer of `format`. */
+function loadReporting(format: string): Promise<Reporting> {
+  const load = renderers.has(format) ? undefined : RENDERER_LOADS[format];
+  const rendering = load ? load().then((render) => void renderers.set(format, render)) : undefined;
+  return Promise.all([loadAnalysis(), rendering]).then(([loaded]) => loaded);
+}
+
 /** The report of a snapshot, as every command makes it. */
 async function analyzeReport(snapshot: Snapshot, analysis: Analysis): Promise<Report> {
-  const { analyzeSnapshot } = await loadReporting();
+  const { analyzeSnapshot } = await loadAnalysis();
   return analyzeSnapshot(snapshot, analysis, { toolVersion: toolVersion(), now: new Date() });
 }
 
@@ -432,19 +475,10 @@ function formatHelp(formats: readonly string[], h: (k: HelpKey) => string): stri
 
 /** One report in the format asked for: what scan, analyze and image print. */
 function renderReport(report: Report, opts: AnalyzeCliOptions, lang: Lang): string {
-  const { renderExport, renderJsonl, renderText } = reporting!;
-  if ((EXPORT_FORMATS as readonly string[]).includes(opts.format))
-    return renderExport(report, opts.format as ExportFormat);
-  return opts.format === 'json'
-    ? JSON.stringify(report, null, 2) + '\n'
-    : opts.format === 'jsonl'
-      ? renderJsonl(report)
-      : renderText(report, {
-          lang,
-          color: useColor(opts),
-          width: outputWidth(opts),
-          verbose: Boolean(opts.verbose),
-        });
+  // prepare() loaded the renderer of opts.format.
+  const render = renderers.get(opts.format);
+  if (!render) throw new Error(`no renderer loaded for --format ${opts.format}`);
+  return render(report, opts, lang);
 }
 
 function langFromArgv(argv: string[]): Lang {
