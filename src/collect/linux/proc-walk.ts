@@ -2,9 +2,20 @@
 // data (structured-clone safe), and the two CPU samples. It runs in a worker thread on a live host
 // (proc-worker.ts), so the other collectors' I/O callbacks are not held up by it, or inline on the
 // main thread between turns of the event loop; collect/linux/processes.ts assembles the ProcessInfo.
-import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import { isGone } from '../../util/errors.js';
+import { fileTimes, type FileTimes } from '../file-times.js';
 import { parseCgroup, type CgroupContainer } from './containers/cgroup.js';
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
@@ -450,5 +461,76 @@ export class ProcWalker {
   // The window's real length, from the end of the first sample to now.
   windowMs(): number {
     return Math.round(performance.now() - this.start);
+  }
+}
+
+/** One executable's hash, size, times (from the stat its identity is keyed on), or read error. */
+export interface ExeHash {
+  sha256?: string;
+  size?: number;
+  times?: FileTimes;
+  error?: WalkError;
+}
+
+/**
+ * The live walk's executable hasher, on the walk's own thread: each running executable is read
+ * through the kernel's /proc/PID/exe link (so deleted and memfd ones hash too) and hashed once per
+ * file (device, inode, size, mtime), synchronously, so that no hash waits in the thread pool behind
+ * the other collectors' reads (issue 17).
+ */
+export class ExeHashes {
+  private readonly byKey = new Map<string, ExeHash>();
+  private buf: Buffer | undefined;
+
+  // Files larger than maxBytes get their size only (processes.ts's MAX_HASH_BYTES).
+  constructor(private readonly maxBytes: number) {}
+
+  // The executable of one process, through its exe link in procDir.
+  of(exeLink: string): ExeHash {
+    let st: Stats;
+    try {
+      st = statSync(exeLink);
+    } catch (err) {
+      return isGone(err) ? {} : { error: walkError(exeLink, err) };
+    }
+    // Same device, inode, size and mtime: the same bytes, hashed once however many run it. A file
+    // replaced on disk is a new inode (or a new mtime when rewritten in place), so it is hashed again.
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    let shared = this.byKey.get(key);
+    if (!shared) {
+      shared = this.hash(exeLink);
+      // The timeline's times of the program come from this stat too: no second stat per process.
+      if (st.isFile()) shared.times = fileTimes(st);
+      this.byKey.set(key, shared);
+    }
+    return shared;
+  }
+
+  // Reads and hashes one file; one too large is only sized.
+  private hash(file: string): ExeHash {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (err) {
+      return isGone(err) ? {} : { error: walkError(file, err) };
+    }
+    try {
+      const total = fstatSync(fd).size;
+      if (total > this.maxBytes) return { size: total };
+      const hash = createHash('sha256');
+      const buf = (this.buf ??= Buffer.allocUnsafe(1024 * 1024));
+      let size = 0;
+      for (;;) {
+        const got = readSync(fd, buf, 0, buf.length, null);
+        if (got === 0) break;
+        hash.update(buf.subarray(0, got));
+        size += got;
+      }
+      return { sha256: hash.digest('hex'), size };
+    } catch (err) {
+      return isGone(err) ? {} : { error: walkError(file, err) };
+    } finally {
+      closeSync(fd);
+    }
   }
 }

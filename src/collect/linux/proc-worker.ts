@@ -1,14 +1,20 @@
 // The worker thread of the live process walk (issue 20): reads every /proc/PID here, so the main
-// thread stays free for the other collectors' I/O meanwhile, and hands back plain data. It stays up
-// for the CPU window's second sample, taken on its own clock when the main thread asks for it.
+// thread stays free for the other collectors' I/O meanwhile, and hands back plain data; then hashes
+// the executables; then stays up for the CPU window's second sample, taken on its own clock when the
+// main thread asks for it. Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ProcWalker, type CpuResult } from './proc-walk.js';
+import { ExeHashes, ProcWalker, type CpuResult, type ExeHash, type WalkedProcess } from './proc-walk.js';
 
 /** What the main thread starts the walk with. */
 export interface ProcWorkerInit {
   procDir: string;
   pids: number[];
+  /** Hash the executables, up to this size each; undefined: not hashed. */
+  hashMaxBytes?: number;
 }
+
+/** The hashes message: each process with an executable, in walk order. */
+export type HashesMessage = [pid: number, hash: ExeHash][];
 
 /** The second sample's request: the pids still listed, those dropped if gone, the minimum window. */
 export interface CpuRequest {
@@ -23,12 +29,18 @@ if (port) {
   const walker = new ProcWalker(init.procDir);
   for (const pid of init.pids) walker.sample(pid);
   walker.sampled();
-  const processes = [];
+  const processes: WalkedProcess[] = [];
   for (const pid of init.pids) {
     const p = walker.read(pid);
     if (p) processes.push(p);
   }
   port.postMessage({ processes, errors: walker.errors.splice(0), vanished: walker.vanished });
+  if (init.hashMaxBytes !== undefined) {
+    const hashes = new ExeHashes(init.hashMaxBytes);
+    const out: HashesMessage = [];
+    for (const p of processes) if (p.exe) out.push([p.pid, hashes.of(`${init.procDir}/${p.pid}/exe`)]);
+    port.postMessage(out);
+  }
   port.on('message', (req: CpuRequest) => {
     setTimeout(() => {
       const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };

@@ -16,6 +16,7 @@ import { CollectorLog, errnoCode, errorMessage, isGone, parsePasswd } from '../s
 import { parseBootTime } from './host.js';
 import {
   CLK_TCK,
+  type ExeHash,
   isNamespaceInit,
   ProcWalker,
   round2,
@@ -24,7 +25,7 @@ import {
   type WalkError,
   type WalkResult,
 } from './proc-walk.js';
-import type { CpuRequest, ProcWorkerInit } from './proc-worker.js';
+import type { CpuRequest, HashesMessage, ProcWorkerInit } from './proc-worker.js';
 import type { SocketJoin } from './sockets.js';
 
 // The parsers moved to proc-walk.ts with the reading; their users still import them from here.
@@ -339,6 +340,8 @@ function assemble(w: WalkedProcess, host: HostFacts): ProcessInfo {
 /** A walk of procDir under way: what it read, and the CPU window's second sample still to take. */
 interface Walk {
   result: WalkResult;
+  /** The executables' hashes, when the walk's worker took them (a live host). */
+  hashes?: () => Promise<HashesMessage>;
   /** Waits for whatever is left of `minWindowMs` since the first sample, then samples `pids` again. */
   cpu(req: CpuRequest): Promise<CpuResult>;
   end(): void;
@@ -389,46 +392,74 @@ function newProcWorker(workerData: ProcWorkerInit): Worker {
  * The walk in a worker thread: a live /proc read synchronously there leaves the main thread to the
  * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
  */
-function walkInWorker(procDir: string, pids: number[]): Promise<Walk> {
-  return new Promise((resolve, reject) => {
-    const worker = newProcWorker({ procDir, pids });
-    // Who hears of a crash: the walk's caller, then the second sample's; `dead` once it happened.
-    let failed = reject;
-    let dead: Error | undefined;
-    const fail = (err: Error): void => {
-      dead ??= err;
-      failed(err);
-      void worker.terminate();
-    };
-    worker.once('error', fail);
-    worker.once('exit', (code) => fail(new Error(`process walk worker exited with code ${code}`)));
-    worker.once('message', (result: WalkResult) => {
-      resolve({
-        result,
-        cpu: (req) =>
-          new Promise((done, lost) => {
-            if (dead) return lost(dead);
-            failed = lost;
-            worker.once('message', done);
-            worker.postMessage(req);
-          }),
-        end: () => {
-          worker.removeAllListeners();
-          void worker.terminate();
-        },
-      });
-    });
+function walkInWorker(procDir: string, pids: number[], hashMaxBytes?: number): Promise<Walk> {
+  const init: ProcWorkerInit = { procDir, pids, ...(hashMaxBytes !== undefined ? { hashMaxBytes } : {}) };
+  const worker = newProcWorker(init);
+  // The worker's messages in the order they come, and who waits for the next one.
+  const inbox: unknown[] = [];
+  const waiting: { resolve: (m: unknown) => void; reject: (err: Error) => void }[] = [];
+  let dead: Error | undefined;
+  const fail = (err: Error): void => {
+    dead ??= err;
+    for (const w of waiting.splice(0)) w.reject(err);
+    void worker.terminate();
+  };
+  worker.on('message', (m: unknown) => {
+    const w = waiting.shift();
+    if (w) w.resolve(m);
+    else inbox.push(m);
   });
+  worker.once('error', fail);
+  worker.once('exit', (code) => fail(new Error(`process walk worker exited with code ${code}`)));
+  const next = <T>(): Promise<T> => {
+    if (inbox.length > 0) return Promise.resolve(inbox.shift() as T);
+    if (dead) return Promise.reject(dead);
+    return new Promise<T>((resolve, reject) =>
+      waiting.push({ resolve: resolve as (m: unknown) => void, reject }),
+    );
+  };
+  return next<WalkResult>().then((result) => ({
+    result,
+    ...(hashMaxBytes !== undefined ? { hashes: () => next<HashesMessage>() } : {}),
+    cpu: (req) => {
+      worker.postMessage(req);
+      return next<CpuResult>();
+    },
+    end: () => {
+      worker.removeAllListeners();
+      void worker.terminate();
+    },
+  }));
 }
 
 /** The walk, in a worker when asked; a worker that cannot start leaves it to this thread, noted. */
-async function startWalk(procDir: string, pids: number[], worker: boolean, notes: string[]): Promise<Walk> {
+async function startWalk(
+  procDir: string,
+  pids: number[],
+  worker: { hashMaxBytes?: number } | undefined,
+  notes: string[],
+): Promise<Walk> {
   if (!worker) return walkInline(procDir, pids);
   try {
-    return await walkInWorker(procDir, pids);
+    return await walkInWorker(procDir, pids, worker.hashMaxBytes);
   } catch (err) {
     notes.push(`process walk on the main thread: its worker failed (${errorMessage(err)})`);
     return walkInline(procDir, pids);
+  }
+}
+
+/** The worker's hashes on their processes, as ExeHasher.add sets them; read errors logged in walk order. */
+function applyHashes(processes: ProcessInfo[], hashes: HashesMessage, log: CollectorLog): void {
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  for (const [pid, h] of hashes as [number, ExeHash][]) {
+    const info = byPid.get(pid) as ProcessInfo;
+    if (h.times !== undefined) info.exeTimes = h.times;
+    if (h.sha256 !== undefined) info.exeSha256 = h.sha256;
+    if (h.size !== undefined) info.exeSize = h.size;
+    if (h.error !== undefined) {
+      (info.readErrors ??= []).push(`exe-hash: ${h.error.code ?? h.error.message}`);
+      logWalkErrors(log, [h.error]);
+    }
   }
 }
 
@@ -497,12 +528,16 @@ export async function collectProcesses(
 
   const hostRun = readHostFacts(ctx, log);
   const walkNotes: string[] = [];
-  const walk = await startWalk(procDir, pids, opts.worker ?? live, walkNotes);
+  // The worker hashes the executables too, on a live host (through /proc/PID/exe).
+  const inWorker = opts.worker ?? live;
+  const hashInWorker = inWorker && live && opts.hashExecutables;
+  const worker = inWorker ? (hashInWorker ? { hashMaxBytes: MAX_HASH_BYTES } : {}) : undefined;
+  const walk = await startWalk(procDir, pids, worker, walkNotes);
   try {
     const host = await hostRun;
     logWalkErrors(log, walk.result.errors);
     let vanished = walk.result.vanished;
-    const hasher = opts.hashExecutables ? new ExeHasher(ctx, live, log) : undefined;
+    const hasher = opts.hashExecutables && !walk.hashes ? new ExeHasher(ctx, live, log) : undefined;
     const joinBuilder = new SocketJoinBuilder();
     let processes = walk.result.processes.map((w) => {
       const info = assemble(w, host);
@@ -514,6 +549,13 @@ export async function collectProcesses(
     const join = joinBuilder.build();
     opts.onWalked?.({ processes, join });
     await hasher?.done();
+    // A worker that died meanwhile leaves the executables unhashed, and says why.
+    const hashed = processes;
+    if (walk.hashes)
+      await walk.hashes().then(
+        (h) => applyHashes(hashed, h, log),
+        (err: unknown) => log.add(undefined, err),
+      );
 
     let windowMs: number | undefined;
     if (live && opts.cpuWindowMs > 0) {
