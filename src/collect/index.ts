@@ -21,8 +21,10 @@ import { CollectRootError } from './root-error.js';
 import { collectContainers } from './linux/containers/index.js';
 import { collectWeb, scannableRoots } from './linux/web-roots.js';
 import { gpuCollector } from './linux/gpu.js';
-import { notApplicable, runCollectors, type Collector } from './runner.js';
+import { notApplicable, runCollectors, type Collector, type CollectorDeps } from './runner.js';
 import { CollectorLog } from './support.js';
+import type { SocketJoin } from './linux/sockets.js';
+import type { ProcessInfo } from '../snapshot/schema.js';
 import type { imageCollectors, ImageCollectOptions } from './image/index.js';
 import type { windowsCollectors } from './windows/index.js';
 import type { windowsLiveCollectors } from './windows-live/index.js';
@@ -68,12 +70,42 @@ export const DEFAULT_CPU_WINDOW_MS = 300;
 
 export { CollectRootError };
 
+/** The process walk's list and socket join, as collectProcesses hands them to onWalked. */
+interface Walked {
+  processes?: ProcessInfo[];
+  join?: SocketJoin;
+}
+
+/**
+ * The process walk as soon as it is read, before its hashes and its CPU window's second sample: the
+ * collectors that need neither (sockets, preload, hidden files, the content scan's walk) go on
+ * meanwhile instead of waiting out the window (issue 17). Whichever comes first: the early list, or
+ * the collector's result (skipped, crashed, not applicable, stopped by Ctrl-C).
+ */
+class EarlyWalk {
+  private resolve: (w: Walked) => void = () => undefined;
+  private readonly walked = new Promise<Walked>((resolve) => (this.resolve = resolve));
+
+  // Given to collectProcesses as its onWalked.
+  readonly done = (w: Walked): void => this.resolve(w);
+
+  // For a collector that overlaps linux.processes.
+  get(deps: CollectorDeps): Promise<Walked> {
+    const final = deps
+      .later('linux.processes')
+      .then((r) => ({ processes: r?.part?.processes, join: r?.join }));
+    return Promise.race([this.walked, final]);
+  }
+}
+
 /**
  * The Linux collectors, in the order of their collection records. The process walk samples CPU use
  * for a window; every collector that does not need its result (host facts, /etc/hosts, persistence,
- * checksums, and the first reads of the stealth checks) starts at once and fits in that window.
+ * checksums, and the first reads of the stealth checks) starts at once and fits in that window, and
+ * those that need only the list and the socket join (EarlyWalk) go on once the walk is read.
  */
 function linuxCollectors(opts: CollectOptions): Collector[] {
+  const early = new EarlyWalk();
   const list: Collector[] = [
     {
       id: 'linux.host',
@@ -99,6 +131,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
           cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
           hashExecutables: opts.hashExecutables ?? true,
           ...(opts.pids ? { pids: opts.pids } : {}),
+          onWalked: early.done,
         });
         return { part: { processes }, records: [record], join };
       },
@@ -107,9 +140,9 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
       id: 'linux.sockets',
       sections: ['sockets'],
       // Sockets are joined to the processes that hold them; without the walk they are listed unjoined.
-      needs: ['linux.processes'],
+      overlaps: ['linux.processes'],
       run: async (ctx, deps) => {
-        const { sockets, record } = await collectSockets(ctx, deps.get('linux.processes')?.join);
+        const { sockets, record } = await collectSockets(ctx, (await early.get(deps)).join);
         return { part: { sockets }, records: [record] };
       },
     },
@@ -133,7 +166,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
     },
   ];
   // The content scan reads the process list (executables, memory) once the walk is done.
-  if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems));
+  if (opts.content) list.push(contentCollector(opts.content, opts.onRuleProblems, true, early));
   list.push({
     id: 'linux.stealth',
     sections: ['preload', 'hidden', 'modules', 'dirs'],
@@ -143,7 +176,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
     run: (ctx, deps) =>
       collectStealth(
         ctx,
-        deps.later('linux.processes').then((p) => p?.part?.processes),
+        early.get(deps).then((w) => w.processes),
       ),
   });
   return list;
@@ -203,6 +236,7 @@ function contentCollector(
   content: ContentCollectOptions,
   onRuleProblems: CollectOptions['onRuleProblems'],
   withContainers = true,
+  early?: EarlyWalk,
 ): Collector {
   // The default scope scans the web roots the configurations name too, wherever they are.
   const withWeb = content.scope === 'default';
@@ -228,10 +262,10 @@ function contentCollector(
         return { processes, containers: found?.containers?.containers, webRoots };
       })();
       const scan = content.enabled ? (await import('./content/index.js')).collectContent : undefined;
-      // The walk of the files waits for the process walk all the same: both are main-thread work, and
-      // sharing the thread only delayed the memory scan, which then runs on the workers while the
-      // main thread walks the files (before, it came after the whole walk).
-      await deps.later('linux.processes');
+      // The walk of the files waits for the process walk to be read all the same: sharing the cores
+      // with it only delayed the memory scan, which then runs on the workers while the main thread
+      // walks the files (before, it came after the whole walk). Not for its CPU window, though.
+      await (early ? early.get(deps) : deps.later('linux.processes'));
       const run = scan ? await scan(ctx, later, content) : contentSkipped();
       onRuleProblems?.(run.ruleProblems);
       // When the miner's binary and config files landed: the incident timeline's first-seen.
