@@ -65,9 +65,9 @@ export function probeBound(pidMax: number, highestInUse: number): number {
  * thread-group leaders come back.
  */
 const PROBE_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const { existsSync, readFileSync } = require('node:fs');
-const { procDir, upTo, budgetMs, listed } = workerData;
+parentPort.once('message', ({ procDir, upTo, budgetMs, listed }) => {
 const isListed = new Uint8Array(upTo + 2);
 for (const pid of listed) if (pid <= upTo) isListed[pid] = 1;
 const leaders = [];
@@ -86,6 +86,7 @@ for (; pid <= upTo; pid++) {
   if ((pid & 4095) === 0 && performance.now() - started > budgetMs) { pid++; break; }
 }
 parentPort.postMessage({ leaders, errors, reached: pid - 1 });
+});
 `;
 
 interface ProbeResult {
@@ -96,25 +97,37 @@ interface ProbeResult {
   reached: number;
 }
 
-async function probe(
-  procDir: string,
-  upTo: number,
-  budgetMs: number,
-  listed: Set<number>,
-): Promise<ProbeResult> {
+/** What the probe is told once the listing is in. */
+interface ProbeRequest {
+  procDir: string;
+  upTo: number;
+  budgetMs: number;
+  listed: Set<number>;
+}
+
+/**
+ * Starts the probe's worker at once, so that its start-up (tens of milliseconds of a thread's
+ * bootstrap) overlaps the first listing and `ps`; the probe runs once `request` gives the listing.
+ */
+function probe(request: Promise<ProbeRequest>): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(PROBE_WORKER, {
-      eval: true,
-      workerData: { procDir, upTo, budgetMs, listed: Int32Array.from(listed) },
-    });
+    const worker = new Worker(PROBE_WORKER, { eval: true });
+    const fail = (err: unknown): void => {
+      reject(err instanceof Error ? err : new Error(String(err)));
+      void worker.terminate();
+    };
     worker.once('message', (m: ProbeResult) => {
       resolve(m);
       void worker.terminate();
     });
-    worker.once('error', reject);
+    worker.once('error', fail);
     worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`PID probe worker exited with code ${code}`));
+      if (code !== 0) fail(new Error(`PID probe worker exited with code ${code}`));
     });
+    request.then(
+      ({ listed, ...rest }) => worker.postMessage({ ...rest, listed: Int32Array.from(listed) }),
+      fail,
+    );
   });
 }
 
@@ -192,23 +205,32 @@ export async function findHiddenProcesses(
   const t0 = performance.now();
   const procDir = ctx.procDir;
   const notes: string[] = [];
-  const [listedA, psA, pidMaxText, lastPidText] = await Promise.all([
+  // ps runs beside the listing and the probe: the probe needs only the listing (issue 17: it used
+  // to wait for ps, and its worker's start-up for both).
+  const psRun = listPs();
+  const firstReads = Promise.all([
     listProc(procDir),
-    listPs(),
     readFile(path.join(procDir, 'sys/kernel/pid_max'), 'utf8').catch(() => '32768'),
     readFile(path.join(procDir, 'sys/kernel/ns_last_pid'), 'utf8').catch(() => '0'),
-  ]);
-  if (!psA) notes.push('ps not available: compared with our own /proc listing only');
-  const pidMax = Number(pidMaxText.trim()) || 32768;
-  const highest = Math.max(0, Number(lastPidText.trim()) || 0, ...listedA);
-  const bound = probeBound(pidMax, highest);
-  // Up to FULL_PROBE_LIMIT every PID is probed whatever it costs; the budget bounds only larger spaces.
-  const { leaders, errors, reached } = await probe(
-    procDir,
-    bound,
-    pidMax <= FULL_PROBE_LIMIT ? Number.MAX_SAFE_INTEGER : PROBE_BUDGET_MS,
-    listedA,
+  ]).then(([listed, pidMaxText, lastPidText]) => {
+    const pidMax = Number(pidMaxText.trim()) || 32768;
+    const highest = Math.max(0, Number(lastPidText.trim()) || 0, ...listed);
+    return { listed, pidMax, bound: probeBound(pidMax, highest) };
+  });
+  const probeRun = probe(
+    firstReads.then(({ listed, pidMax, bound }) => ({
+      procDir,
+      upTo: bound,
+      // Up to FULL_PROBE_LIMIT every PID is probed whatever it costs; the budget bounds only larger spaces.
+      budgetMs: pidMax <= FULL_PROBE_LIMIT ? Number.MAX_SAFE_INTEGER : PROBE_BUDGET_MS,
+      listed,
+    })),
   );
+  // Settled together, so that a failed listing does not leave the probe's rejection unheard.
+  const [first, probed, psA] = await Promise.all([firstReads, probeRun, psRun]);
+  const { listed: listedA, pidMax } = first;
+  const { leaders, errors, reached } = probed;
+  if (!psA) notes.push('ps not available: compared with our own /proc listing only');
   if (reached < pidMax) notes.push(`PIDs probed up to ${reached} of pid_max ${pidMax}`);
   for (const e of errors) {
     log.add(
