@@ -2,15 +2,18 @@
 // fixture root pair under test/fixtures/roots/persist-*: the dirty root yields the right findings,
 // its clean twin none. Attributes are read with a real `chattr +i` on a copy in a temp dir.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { detectors } from '../../../detect/index.js';
 import { runDetectors } from '../../../detect/run.js';
 import { defaultIocDir, loadRuleset } from '../../../iocs/load.js';
 import { SnapshotSchema } from '../../../snapshot/schema.js';
 import { collectSnapshot } from '../../index.js';
+import { makeContext } from '../../context.js';
+import { TargetFs } from '../../../target/fs.js';
+import { collectPersistence } from './index.js';
 import { FIXTURE_ROOTS } from '../../test-helpers.js';
 import { ATTRIBUTES_FORMAT, isFlags, parseLsattr, readAttributes } from './attributes.js';
 import { setDerivedCacheDir } from '../../../util/derived-cache.js';
@@ -318,5 +321,81 @@ describe('attributes', () => {
       setDerivedCacheDir(undefined);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a kept collection', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'minehunter-persist-kept-'));
+  afterAll(() => {
+    setDerivedCacheDir(undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const collect = async (root: string, now = LATER) => {
+    const reads = vi.spyOn(TargetFs.prototype, 'textSync');
+    try {
+      const { persistence, record } = await collectPersistence(await makeContext(root, now));
+      return { persistence, status: record.status, note: record.note, reads: reads.mock.calls.length };
+    } finally {
+      reads.mockRestore();
+    }
+  };
+  /** The collection as a scan without a cache makes it. */
+  const fresh = async (root: string) => {
+    setDerivedCacheDir(undefined);
+    const got = await collect(root);
+    setDerivedCacheDir(path.join(tmp, 'cache'));
+    return got;
+  };
+
+  for (const name of [
+    'persist-cron',
+    'persist-systemd',
+    'persist-profile',
+    'persist-ssh',
+    'persist-udev',
+    'persist-rc',
+  ]) {
+    it(`${name}: answers while nothing changed, and collects again after any change`, async () => {
+      const root = path.join(tmp, name);
+      cpSync(path.join(FIXTURE_ROOTS, `${name}-clean`), root, { recursive: true });
+      const clean = await fresh(root);
+      expect(clean.reads).toBeGreaterThan(0);
+      const filled = await collect(root);
+      expect(filled).toEqual(clean);
+      // Kept: the same collection without reading a file.
+      expect(await collect(root)).toEqual({ ...clean, reads: 0 });
+      // The dirty twin copied over it: files written in place, others added.
+      cpSync(path.join(FIXTURE_ROOTS, name), root, { recursive: true });
+      const dirty = await fresh(root);
+      expect(dirty.persistence).not.toEqual(clean.persistence);
+      expect(await collect(root)).toEqual(dirty);
+      expect(await collect(root)).toEqual({ ...dirty, reads: 0 });
+      // Removing what the dirty twin added gives the clean collection back.
+      rmSync(root, { recursive: true });
+      cpSync(path.join(FIXTURE_ROOTS, `${name}-clean`), root, { recursive: true });
+      expect((await collect(root)).persistence).toEqual((await fresh(root)).persistence);
+    });
+  }
+
+  it('collects again after a same-size edit in place, and keeps nothing changed moments ago', async () => {
+    const root = path.join(tmp, 'same-size');
+    cpSync(path.join(FIXTURE_ROOTS, 'persist-cron-clean'), root, { recursive: true });
+    const crontab = path.join(root, 'etc/crontab');
+    await collect(root);
+    expect((await collect(root)).reads).toBe(0);
+    const text = readFileSync(crontab, 'utf8');
+    const edited = text.replace(/root/, 'daem');
+    expect(edited).not.toBe(text);
+    writeFileSync(crontab, edited);
+    const after = await collect(root);
+    expect(after.reads).toBeGreaterThan(0);
+    expect(after).toEqual(await fresh(root));
+    expect(JSON.stringify(after.persistence)).toContain('daem');
+    // Measured by the real clock, the files just written are too new to vouch for: read every time.
+    const now = () => new Date();
+    const root2 = path.join(tmp, 'new');
+    cpSync(path.join(FIXTURE_ROOTS, 'persist-cron-clean'), root2, { recursive: true });
+    await collect(root2, now);
+    expect((await collect(root2, now)).reads).toBeGreaterThan(0);
   });
 });
