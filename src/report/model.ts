@@ -1,6 +1,7 @@
 // The versioned JSON report: what `scan --format json` and `analyze --format json` print. One zod
 // schema is the source of the TypeScript type, the validation in tests and docs/report-schema.json.
 import { z } from 'zod';
+import { builtOnFirstUse } from '../util/lazy.js';
 import { FindingSchema, LEVELS, LevelSchema, levelRank, type Finding, type Level } from '../model/finding.js';
 import {
   CollectionRecordSchema,
@@ -17,42 +18,46 @@ import { VOLUME_LIMITS } from '../snapshot/windows.js';
 /** Bump on any incompatible change; additions of optional fields keep the version. */
 export const REPORT_SCHEMA_VERSION = 1;
 
-export const SkippedDetectorSchema = z.object({ ruleId: z.string(), missing: z.array(SectionSchema) });
+export const SkippedDetectorSchema = builtOnFirstUse(() =>
+  z.object({ ruleId: z.string(), missing: z.array(SectionSchema) }),
+);
 export type SkippedDetector = z.infer<typeof SkippedDetectorSchema>;
 
-export const ReportSchema = z.object({
-  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
-  tool: z.object({
-    name: z.literal('minehunter'),
-    version: z.string(),
-    /** sha256 of the IOC data the findings were matched against. */
-    rulesetHash: z.string(),
-  }),
-  generatedAt: z.string(),
-  /** When the snapshot was collected (equal to generatedAt's moment for `scan`). */
-  collectedAt: z.string(),
-  target: TargetSchema,
-  host: HostSchema,
-  verdict: VerdictSchema,
-  /** Counts of findings that are not allowed, by level, plus the allowed ones. */
-  summary: z
-    .object(Object.fromEntries(LEVELS.map((l) => [l, z.number().int()])) as Record<Level, z.ZodNumber>)
-    .extend({
-      allowed: z.number().int(),
+export const ReportSchema = builtOnFirstUse(() =>
+  z.object({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.object({
+      name: z.literal('minehunter'),
+      version: z.string(),
+      /** sha256 of the IOC data the findings were matched against. */
+      rulesetHash: z.string(),
     }),
-  findings: z.array(FindingSchema),
-  skipped: z.array(SkippedDetectorSchema),
-  /**
-   * What the content scan did not scan, and why: present whenever content was scanned (absent with
-   * --no-content, and in reports of older versions).
-   */
-  notScanned: NotScannedSchema.optional(),
-  collection: z.array(CollectionRecordSchema),
-  /** What the target, read offline, cannot show (a Windows volume: no DOS attributes, no running state). */
-  limits: z.array(z.enum(VOLUME_LIMITS)).optional(),
-  /** The collection was cut short (Ctrl-C): the findings are those of what was collected so far. */
-  incomplete: IncompleteSchema.optional(),
-});
+    generatedAt: z.string(),
+    /** When the snapshot was collected (equal to generatedAt's moment for `scan`). */
+    collectedAt: z.string(),
+    target: TargetSchema,
+    host: HostSchema,
+    verdict: VerdictSchema,
+    /** Counts of findings that are not allowed, by level, plus the allowed ones. */
+    summary: z
+      .object(Object.fromEntries(LEVELS.map((l) => [l, z.number().int()])) as Record<Level, z.ZodNumber>)
+      .extend({
+        allowed: z.number().int(),
+      }),
+    findings: z.array(FindingSchema),
+    skipped: z.array(SkippedDetectorSchema),
+    /**
+     * What the content scan did not scan, and why: present whenever content was scanned (absent with
+     * --no-content, and in reports of older versions).
+     */
+    notScanned: NotScannedSchema.optional(),
+    collection: z.array(CollectionRecordSchema),
+    /** What the target, read offline, cannot show (a Windows volume: no DOS attributes, no running state). */
+    limits: z.array(z.enum(VOLUME_LIMITS)).optional(),
+    /** The collection was cut short (Ctrl-C): the findings are those of what was collected so far. */
+    incomplete: IncompleteSchema.optional(),
+  }),
+);
 export type Report = z.infer<typeof ReportSchema>;
 
 export interface BuildReportInput {

@@ -4,22 +4,25 @@
 // The JSON report, the terminal text and the §5 report all read it through notScannedGroups, so
 // they group and order the reasons the same way: gaps first, most first.
 import { z } from 'zod';
+import { builtOnFirstUse } from '../util/lazy.js';
 import { ContentSkipSchema, type Content } from '../snapshot/schema.js';
 import { isPolicySkip } from '../classify/verdict.js';
 
 /** Skips listed in the report; the counts by reason cover the rest. */
 export const MAX_NOT_SCANNED_ENTRIES = 50;
 
-export const NotScannedSchema = z.object({
-  /** Every content skip (files, directories, archive entries, process memory), policy ones included. */
-  total: z.number().int().nonnegative(),
-  /** Of those, the ones that leave part of the scope unread: they make the verdict "incomplete". */
-  gaps: z.number().int().nonnegative(),
-  /** All skips, counted by reason. */
-  byReason: z.record(z.string(), z.number().int().nonnegative()),
-  /** At most MAX_NOT_SCANNED_ENTRIES skips, gaps first, every reason the snapshot lists represented. */
-  entries: z.array(ContentSkipSchema),
-});
+export const NotScannedSchema = builtOnFirstUse(() =>
+  z.object({
+    /** Every content skip (files, directories, archive entries, process memory), policy ones included. */
+    total: z.number().int().nonnegative(),
+    /** Of those, the ones that leave part of the scope unread: they make the verdict "incomplete". */
+    gaps: z.number().int().nonnegative(),
+    /** All skips, counted by reason. */
+    byReason: z.record(z.string(), z.number().int().nonnegative()),
+    /** At most MAX_NOT_SCANNED_ENTRIES skips, gaps first, every reason the snapshot lists represented. */
+    entries: z.array(ContentSkipSchema),
+  }),
+);
 export type NotScanned = z.infer<typeof NotScannedSchema>;
 type Skip = NotScanned['entries'][number];
 
