@@ -5,6 +5,7 @@
 // missing collection, and content the scan could not read for a reason other than policy, make a
 // clean result "incomplete" rather than "clean".
 import { z } from 'zod';
+import { builtOnFirstUse } from '../util/lazy.js';
 import {
   BasisSchema,
   LevelSchema,
@@ -25,76 +26,82 @@ import { playbookFor } from './playbooks.js';
 import { isPolicySkip } from '../model/skip-policy.js';
 
 /** One link of a kind's evidence chain: a finding that points to it, strongest first. */
-export const ChainLinkSchema = z.object({
-  ruleId: z.string(),
-  level: LevelSchema,
-  category: z.string(),
-  fingerprint: z.string(),
-  message: LocalizedSchema,
-  /** What the finding's evidence is found in (absent in reports of older versions). */
-  basis: BasisSchema.optional(),
-});
+export const ChainLinkSchema = builtOnFirstUse(() =>
+  z.object({
+    ruleId: z.string(),
+    level: LevelSchema,
+    category: z.string(),
+    fingerprint: z.string(),
+    message: LocalizedSchema,
+    /** What the finding's evidence is found in (absent in reports of older versions). */
+    basis: BasisSchema.optional(),
+  }),
+);
 
 /**
  * A miner process running now, as the first screen of a report shows it: who runs what, how hard,
  * and the pool and wallet its evidence names.
  */
-export const RunningProcessSchema = z.object({
-  pid: z.number().int(),
-  user: z.string().optional(),
-  comm: z.string(),
-  exe: z.string().optional(),
-  exeDeleted: z.boolean().optional(),
-  cpuPercent: z.number().optional(),
-  /** The strongest level among the findings on this process. */
-  level: LevelSchema,
-  /** Pool URLs, pool host names and pool connections (remote address:port), strongest first. */
-  pools: z.array(z.string()),
-  wallets: z.array(z.string()),
-});
+export const RunningProcessSchema = builtOnFirstUse(() =>
+  z.object({
+    pid: z.number().int(),
+    user: z.string().optional(),
+    comm: z.string(),
+    exe: z.string().optional(),
+    exeDeleted: z.boolean().optional(),
+    cpuPercent: z.number().optional(),
+    /** The strongest level among the findings on this process. */
+    level: LevelSchema,
+    /** Pool URLs, pool host names and pool connections (remote address:port), strongest first. */
+    pools: z.array(z.string()),
+    wallets: z.array(z.string()),
+  }),
+);
 export type RunningProcess = z.infer<typeof RunningProcessSchema>;
 
-export const VerdictSchema = z.object({
-  status: z.enum(['infected', 'suspicious', 'clean', 'incomplete']),
-  highest: LevelSchema.nullable(),
-  kinds: z.array(
-    z.object({
-      kind: MinerKindSchema,
-      confidence: z.enum(['high', 'medium', 'low']),
-      findingCount: z.number().int(),
-      /** The findings that make the case for this kind, strongest first: level, then basis. */
-      chain: z.array(ChainLinkSchema),
-      /** What to do, in order (source document §4), in both languages. */
-      playbook: z.array(LocalizedSchema),
-      /**
-       * On `container-image`: the kinds of what the images carry (an XMRig binary in a layer is an
-       * open-source miner), strongest first. A finding has one kind, and an image's is
-       * container-image, so the image detectors keep the carried kind as the `carries` fact of their
-       * signals and the verdict reads it from there.
-       */
-      carries: z.array(MinerKindSchema).optional(),
-      /**
-       * Set on a kind listed only because an image carries it: its chain is the image's findings and
-       * its playbook is empty, since what to do is the container-image playbook (a host playbook
-       * would have a person kill processes on a machine that may never have run the image).
-       */
-      carriedBy: z.literal('container-image').optional(),
-    }),
-  ),
-  /**
-   * Miner processes running now (findings on a running process at level medium or above), strongest
-   * first. Absent in reports of older versions.
-   */
-  running: z.array(RunningProcessSchema).optional(),
-  /** Collectors that failed or were skipped: what the verdict could not see. */
-  notCollected: z.array(z.string()),
-  /**
-   * Content skips that leave part of the scope unread (any reason not in POLICY_SKIP_REASONS), counted
-   * by reason, most first: why a scan with nothing found is "incomplete". Absent when there is none
-   * (and in reports of older versions).
-   */
-  scanGaps: z.array(z.object({ reason: z.string(), count: z.number().int().positive() })).optional(),
-});
+export const VerdictSchema = builtOnFirstUse(() =>
+  z.object({
+    status: z.enum(['infected', 'suspicious', 'clean', 'incomplete']),
+    highest: LevelSchema.nullable(),
+    kinds: z.array(
+      z.object({
+        kind: MinerKindSchema,
+        confidence: z.enum(['high', 'medium', 'low']),
+        findingCount: z.number().int(),
+        /** The findings that make the case for this kind, strongest first: level, then basis. */
+        chain: z.array(ChainLinkSchema),
+        /** What to do, in order (source document §4), in both languages. */
+        playbook: z.array(LocalizedSchema),
+        /**
+         * On `container-image`: the kinds of what the images carry (an XMRig binary in a layer is an
+         * open-source miner), strongest first. A finding has one kind, and an image's is
+         * container-image, so the image detectors keep the carried kind as the `carries` fact of their
+         * signals and the verdict reads it from there.
+         */
+        carries: z.array(MinerKindSchema).optional(),
+        /**
+         * Set on a kind listed only because an image carries it: its chain is the image's findings and
+         * its playbook is empty, since what to do is the container-image playbook (a host playbook
+         * would have a person kill processes on a machine that may never have run the image).
+         */
+        carriedBy: z.literal('container-image').optional(),
+      }),
+    ),
+    /**
+     * Miner processes running now (findings on a running process at level medium or above), strongest
+     * first. Absent in reports of older versions.
+     */
+    running: z.array(RunningProcessSchema).optional(),
+    /** Collectors that failed or were skipped: what the verdict could not see. */
+    notCollected: z.array(z.string()),
+    /**
+     * Content skips that leave part of the scope unread (any reason not in POLICY_SKIP_REASONS), counted
+     * by reason, most first: why a scan with nothing found is "incomplete". Absent when there is none
+     * (and in reports of older versions).
+     */
+    scanGaps: z.array(z.object({ reason: z.string(), count: z.number().int().positive() })).optional(),
+  }),
+);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
 /**
