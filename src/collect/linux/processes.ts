@@ -59,13 +59,21 @@ export const MAX_HASH_BYTES = 64 * 1024 * 1024;
  */
 export const BATCH = 64;
 const HASH_CONCURRENCY = 2;
+/**
+ * Fewer processes than this are read on the main thread even on a live host: a handful (the watch
+ * mode's new processes) take a few milliseconds there, less than a worker thread's start-up costs.
+ */
+export const WORKER_MIN_PIDS = BATCH;
 
 export interface ProcessCollectOptions {
   cpuWindowMs: number;
   hashExecutables: boolean;
   /** Only these pids (the watch mode's new processes); default every pid. */
   pids?: readonly number[];
-  /** Read /proc in a worker thread; default on a live host only (a static copy is read inline). */
+  /**
+   * Read /proc in a worker thread; default on a live host with WORKER_MIN_PIDS processes or more (a
+   * static copy of /proc, and a few pids, are read inline).
+   */
   worker?: boolean;
   /**
    * Receives the processes and the socket join as soon as the walk is read, before the hashes and
@@ -529,7 +537,7 @@ export async function collectProcesses(
   const hostRun = readHostFacts(ctx, log);
   const walkNotes: string[] = [];
   // The worker hashes the executables too, on a live host (through /proc/PID/exe).
-  const inWorker = opts.worker ?? live;
+  const inWorker = opts.worker ?? (live && pids.length >= WORKER_MIN_PIDS);
   const hashInWorker = inWorker && live && opts.hashExecutables;
   const worker = inWorker ? (hashInWorker ? { hashMaxBytes: MAX_HASH_BYTES } : {}) : undefined;
   const walk = await startWalk(procDir, pids, worker, walkNotes);
