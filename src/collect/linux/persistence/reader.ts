@@ -77,7 +77,7 @@ export class Recorder {
     private readonly startedMs: number,
   ) {}
 
-  /** Records a look, taking it now unless `seen` says what it saw. */
+  /** Records a look: `st` is the stat a `stat` look already took, else the look is taken now. */
   look(kind: LookKind, targetPath: string, st?: Stats): void {
     const key = `${kind}\0${targetPath}`;
     if (this.looks.has(key)) return;
