@@ -2,7 +2,8 @@
 // systemd, rc scripts, shell profiles, udev, ssh keys, sudoers), parsed into entries, plus the files
 // those entries start (one step into scripts, so cron line → script → binary can be followed) with
 // their metadata and immutable/append-only attributes. Reads the target root only.
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { commandTargets, mentionedPaths } from '../../../shell/command.js';
 import type { CollectionRecord } from '../../../snapshot/schema.js';
 import type { Persistence, PersistenceFile } from '../../../snapshot/persistence.js';
@@ -11,7 +12,7 @@ import { parseAccounts } from '../../passwd.js';
 import type { CollectContext } from '../../context.js';
 import { CollectorLog, mapLimit } from '../../support.js';
 import { ATTRIBUTES_FORMAT, isFlags, readAttributes } from './attributes.js';
-import { StampCache } from '../../../util/stamp-cache.js';
+import { fileStamp, StampCache } from '../../../util/stamp-cache.js';
 import { collectCron } from './cron.js';
 import { Recorder, RootReader, stillSeen } from './reader.js';
 import { collectScripts } from './scripts.js';
@@ -85,15 +86,36 @@ const KEPT_FORMAT = 1;
 
 /** A collection kept for the next scan: the looks it depended on, what it found, its record's note. */
 interface Kept {
+  /** The build that collected it (buildStamp): another build may parse the same files otherwise. */
+  build: string;
   looks: string[];
   persistence: Persistence;
   note: string;
 }
 
+let ownBuild: string | undefined;
+
+/**
+ * The stamp of the file this code runs from (this module in a checkout or an installed package, the
+ * executable itself in the single executable, where import.meta.url is empty): a rebuild, an upgrade
+ * or an install writes it anew, so a collection kept by another version of the parsers is not used.
+ */
+function buildStamp(): string {
+  if (ownBuild === undefined) {
+    try {
+      ownBuild = fileStamp(statSync(import.meta.url ? fileURLToPath(import.meta.url) : process.execPath));
+    } catch {
+      ownBuild = '';
+    }
+  }
+  return ownBuild;
+}
+
 function isKept(v: unknown): v is Kept {
   const k = v as Kept;
   return (
-    Array.isArray(k?.looks) &&
+    typeof k?.build === 'string' &&
+    Array.isArray(k.looks) &&
     k.looks.every((x) => typeof x === 'string') &&
     typeof k.note === 'string' &&
     Array.isArray(k.persistence?.entries) &&
@@ -121,14 +143,14 @@ export async function collectPersistence(
   const startedMs = ctx.now().getTime();
   const cache = StampCache.open('persistence', ctx.fs.hostPathSync('/'), KEPT_FORMAT, isKept);
   const kept = cache?.get('', '');
-  if (kept && stillSeen(ctx.fs, kept.looks)) {
+  if (kept && kept.build !== '' && kept.build === buildStamp() && stillSeen(ctx.fs, kept.looks)) {
     cache!.save();
     return { persistence: kept.persistence, record: log.record('ok', kept.note) };
   }
   const recorder = cache ? new Recorder(ctx.fs, startedMs) : undefined;
   const { persistence, note, attributesRead } = await collectFresh(new RootReader(ctx, log, recorder));
   if (cache && recorder?.settled && attributesRead && log.errorCount === 0)
-    cache.set('', '', { looks: recorder.flat(), persistence, note });
+    cache.set('', '', { build: buildStamp(), looks: recorder.flat(), persistence, note });
   cache?.save();
   return { persistence, record: log.record(log.errorCount > 0 ? 'partial' : 'ok', note) };
 }

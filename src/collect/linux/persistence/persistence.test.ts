@@ -391,6 +391,21 @@ describe('a kept collection', () => {
     expect(after.reads).toBeGreaterThan(0);
     expect(after).toEqual(await fresh(root));
     expect(JSON.stringify(after.persistence)).toContain('daem');
+    // A collection kept by another build (other parsers) is not used.
+    expect((await collect(root)).reads).toBe(0);
+    const kept = StampCache.open(
+      'persistence',
+      root,
+      1,
+      (v): v is { build: string } => typeof v === 'object',
+    );
+    const saved = kept!.get('', '');
+    expect(saved?.build).toEqual(expect.any(String));
+    expect(saved?.build).not.toBe('');
+    kept!.set('', '', { ...saved!, build: 'another build' });
+    kept!.save();
+    expect((await collect(root)).reads).toBeGreaterThan(0);
+    expect((await collect(root)).reads).toBe(0);
     // Measured by the real clock, the files just written are too new to vouch for: read every time.
     const now = () => new Date();
     const root2 = path.join(tmp, 'new');
