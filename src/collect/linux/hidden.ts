@@ -29,9 +29,22 @@ export const FULL_PROBE_LIMIT = 65_536;
 export const PROBE_MARGIN = 32_768;
 export const PROBE_BUDGET_MS = 400;
 
-async function listProc(procDir: string): Promise<Set<number>> {
-  const names = await readdir(procDir);
-  return new Set(names.filter((n) => /^[0-9]+$/.test(n)).map(Number));
+/**
+ * The /proc listing, synchronous: it takes microseconds (libuv's scandir all the same), while through
+ * the thread pool it waited behind every other collector's first reads before the probe could start.
+ */
+function listProc(procDir: string): Promise<Set<number>> {
+  try {
+    return Promise.resolve(
+      new Set(
+        readdirSync(procDir)
+          .filter((n) => /^[0-9]+$/.test(n))
+          .map(Number),
+      ),
+    );
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 /** PIDs `ps -e` prints, or undefined when ps is not installed or fails. */

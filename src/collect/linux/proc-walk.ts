@@ -314,6 +314,31 @@ export interface WalkResult {
   vanished: number;
 }
 
+/** The second sample's request: the pids still listed, those dropped if gone, the minimum window. */
+export interface CpuRequest {
+  pids: number[];
+  droppable: number[];
+  minWindowMs: number;
+}
+
+/** A kernel thread: the kernel's flag, or (without it) a child of kthreadd with no exe and no argv. */
+export function isKernelThread(w: WalkedProcess): boolean {
+  const { pid, stat } = w;
+  return w.kthreadFlag || ((pid === 2 || stat.ppid === 2) && w.exe === undefined && w.argv.length === 0);
+}
+
+/**
+ * The second sample of every walked process. One gone by then before its executable was read is
+ * dropped: we cannot tell a zombie from a race.
+ */
+export function cpuRequest(processes: WalkedProcess[], minWindowMs: number): CpuRequest {
+  return {
+    pids: processes.map((p) => p.pid),
+    droppable: processes.filter((p) => p.exe === undefined && !isKernelThread(p)).map((p) => p.pid),
+    minWindowMs,
+  };
+}
+
 /** The second CPU sample: CPU% by pid, the pids to drop, errors, and the real window length. */
 export interface CpuResult {
   cpu: [pid: number, percent: number][];

@@ -1,9 +1,17 @@
 // The worker thread of the live process walk (issue 20): reads every /proc/PID here, so the main
 // thread stays free for the other collectors' I/O meanwhile, and hands back plain data; then hashes
-// the executables; then stays up for the CPU window's second sample, taken on its own clock when the
-// main thread asks for it. Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult.
+// the executables; then takes the CPU window's second sample on its own clock, once the hashes are
+// done and the window has lasted its minimum, without a round trip through the busy main thread.
+// Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult (when asked).
 import { parentPort, workerData } from 'node:worker_threads';
-import { ExeHashes, ProcWalker, type CpuResult, type ExeHash, type WalkedProcess } from './proc-walk.js';
+import {
+  cpuRequest,
+  ExeHashes,
+  ProcWalker,
+  type CpuResult,
+  type ExeHash,
+  type WalkedProcess,
+} from './proc-walk.js';
 
 /** What the main thread starts the walk with. */
 export interface ProcWorkerInit {
@@ -11,17 +19,12 @@ export interface ProcWorkerInit {
   pids: number[];
   /** Hash the executables, up to this size each; undefined: not hashed. */
   hashMaxBytes?: number;
+  /** The CPU window's minimum length; undefined: no second sample (a static copy, or none asked). */
+  cpuWindowMs?: number;
 }
 
 /** The hashes message: each process with an executable, in walk order. */
 export type HashesMessage = [pid: number, hash: ExeHash][];
-
-/** The second sample's request: the pids still listed, those dropped if gone, the minimum window. */
-export interface CpuRequest {
-  pids: number[];
-  droppable: number[];
-  minWindowMs: number;
-}
 
 const init = workerData as ProcWorkerInit;
 const port = parentPort;
@@ -41,7 +44,8 @@ if (port) {
     for (const p of processes) if (p.exe) out.push([p.pid, hashes.of(`${init.procDir}/${p.pid}/exe`)]);
     port.postMessage(out);
   }
-  port.on('message', (req: CpuRequest) => {
+  if (init.cpuWindowMs !== undefined) {
+    const req = cpuRequest(processes, init.cpuWindowMs);
     setTimeout(() => {
       const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
       const droppable = new Set(req.droppable);
@@ -49,5 +53,5 @@ if (port) {
       out.windowMs = walker.windowMs();
       port.postMessage(out);
     }, walker.remainingMs(req.minWindowMs));
-  });
+  }
 }

@@ -3,8 +3,8 @@
 // The reading itself (proc-walk.ts) runs in a worker thread on a live host (proc-worker.ts); this
 // module joins its plain data with the host's facts, hashes the executables and builds the socket join.
 import { createHash } from 'node:crypto';
-import { statSync, type Stats } from 'node:fs';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { readdirSync, statSync, type Stats } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -16,7 +16,9 @@ import { CollectorLog, errnoCode, errorMessage, isGone, parsePasswd } from '../s
 import { parseBootTime } from './host.js';
 import {
   CLK_TCK,
+  cpuRequest,
   type ExeHash,
+  isKernelThread,
   isNamespaceInit,
   ProcWalker,
   round2,
@@ -25,7 +27,7 @@ import {
   type WalkError,
   type WalkResult,
 } from './proc-walk.js';
-import type { CpuRequest, HashesMessage, ProcWorkerInit } from './proc-worker.js';
+import type { HashesMessage, ProcWorkerInit } from './proc-worker.js';
 import type { SocketJoin } from './sockets.js';
 
 // The parsers moved to proc-walk.ts with the reading; their users still import them from here.
@@ -290,8 +292,10 @@ async function readHostFacts(ctx: CollectContext, log: CollectorLog): Promise<Ho
 }
 
 /** The numeric entries of procDir, ascending. */
-async function listPids(procDir: string): Promise<number[]> {
-  return (await readdir(procDir))
+function listPids(procDir: string): number[] {
+  // Synchronous: a procfs listing takes microseconds, while through the thread pool it waited behind
+  // every other collector's first reads (~0.1 s on a busy scan) before the walk could start.
+  return readdirSync(procDir)
     .filter((name) => /^[0-9]+$/.test(name))
     .map(Number)
     .sort((a, b) => a - b);
@@ -301,8 +305,7 @@ async function listPids(procDir: string): Promise<number[]> {
 function assemble(w: WalkedProcess, host: HostFacts): ProcessInfo {
   const { users, btime, uptime, nowMs } = host;
   const { pid, stat: st, exe, status: s } = w;
-  const kernelThread =
-    w.kthreadFlag || ((pid === 2 || st.ppid === 2) && exe === undefined && w.argv.length === 0);
+  const kernelThread = isKernelThread(w);
   const info: ProcessInfo = {
     pid,
     ppid: st.ppid,
@@ -350,8 +353,11 @@ interface Walk {
   result: WalkResult;
   /** The executables' hashes, when the walk's worker took them (a live host). */
   hashes?: () => Promise<HashesMessage>;
-  /** Waits for whatever is left of `minWindowMs` since the first sample, then samples `pids` again. */
-  cpu(req: CpuRequest): Promise<CpuResult>;
+  /**
+   * The second sample, after whatever is left of `minWindowMs` since the first (the worker was told
+   * its window at start, and samples once its hashes are done).
+   */
+  cpu(minWindowMs: number): Promise<CpuResult>;
   end(): void;
 }
 
@@ -368,7 +374,8 @@ async function walkInline(procDir: string, pids: number[]): Promise<Walk> {
   });
   return {
     result: { processes, errors: walker.errors.splice(0), vanished: walker.vanished },
-    cpu: async (req) => {
+    cpu: async (minWindowMs) => {
+      const req = cpuRequest(processes, minWindowMs);
       const wait = walker.remainingMs(req.minWindowMs);
       if (wait > 0) await sleep(wait);
       const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
@@ -400,8 +407,14 @@ function newProcWorker(workerData: ProcWorkerInit): Worker {
  * The walk in a worker thread: a live /proc read synchronously there leaves the main thread to the
  * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
  */
-function walkInWorker(procDir: string, pids: number[], hashMaxBytes?: number): Promise<Walk> {
-  const init: ProcWorkerInit = { procDir, pids, ...(hashMaxBytes !== undefined ? { hashMaxBytes } : {}) };
+function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promise<Walk> {
+  const { hashMaxBytes, cpuWindowMs } = asked;
+  const init: ProcWorkerInit = {
+    procDir,
+    pids,
+    ...(hashMaxBytes !== undefined ? { hashMaxBytes } : {}),
+    ...(cpuWindowMs !== undefined ? { cpuWindowMs } : {}),
+  };
   const worker = newProcWorker(init);
   // The worker's messages in the order they come, and who waits for the next one.
   const inbox: unknown[] = [];
@@ -429,10 +442,7 @@ function walkInWorker(procDir: string, pids: number[], hashMaxBytes?: number): P
   return next<WalkResult>().then((result) => ({
     result,
     ...(hashMaxBytes !== undefined ? { hashes: () => next<HashesMessage>() } : {}),
-    cpu: (req) => {
-      worker.postMessage(req);
-      return next<CpuResult>();
-    },
+    cpu: () => next<CpuResult>(),
     end: () => {
       worker.removeAllListeners();
       void worker.terminate();
@@ -440,16 +450,22 @@ function walkInWorker(procDir: string, pids: number[], hashMaxBytes?: number): P
   }));
 }
 
+/** What the walk's worker does besides reading: hash the executables, take the second CPU sample. */
+interface WorkerAsk {
+  hashMaxBytes?: number;
+  cpuWindowMs?: number;
+}
+
 /** The walk, in a worker when asked; a worker that cannot start leaves it to this thread, noted. */
 async function startWalk(
   procDir: string,
   pids: number[],
-  worker: { hashMaxBytes?: number } | undefined,
+  worker: WorkerAsk | undefined,
   notes: string[],
 ): Promise<Walk> {
   if (!worker) return walkInline(procDir, pids);
   try {
-    return await walkInWorker(procDir, pids, worker.hashMaxBytes);
+    return await walkInWorker(procDir, pids, worker);
   } catch (err) {
     notes.push(`process walk on the main thread: its worker failed (${errorMessage(err)})`);
     return walkInline(procDir, pids);
@@ -489,15 +505,9 @@ async function closeWindow(
   minWindowMs: number,
   log: CollectorLog,
 ): Promise<{ processes: ProcessInfo[]; windowMs: number | undefined; gone: number }> {
-  const request: CpuRequest = {
-    pids: processes.map((p) => p.pid),
-    // Gone before we could read its executable: we cannot tell a zombie from a race, so drop it.
-    droppable: processes.filter((p) => p.exe === undefined && !p.kernelThread).map((p) => p.pid),
-    minWindowMs,
-  };
   let res: CpuResult;
   try {
-    res = await walk.cpu(request);
+    res = await walk.cpu(minWindowMs);
   } catch (err) {
     // The walk's worker died after the walk: the list stands, without CPU%.
     log.add(undefined, err);
@@ -526,7 +536,7 @@ export async function collectProcesses(
 
   let pids: number[];
   try {
-    pids = await listPids(procDir);
+    pids = listPids(procDir);
     const only = opts.pids;
     if (only) pids = pids.filter((p) => only.includes(p));
   } catch (err) {
@@ -539,7 +549,13 @@ export async function collectProcesses(
   // The worker hashes the executables too, on a live host (through /proc/PID/exe).
   const inWorker = opts.worker ?? (live && pids.length >= WORKER_MIN_PIDS);
   const hashInWorker = inWorker && live && opts.hashExecutables;
-  const worker = inWorker ? (hashInWorker ? { hashMaxBytes: MAX_HASH_BYTES } : {}) : undefined;
+  const sampleCpu = live && opts.cpuWindowMs > 0;
+  const worker: WorkerAsk | undefined = inWorker
+    ? {
+        ...(hashInWorker ? { hashMaxBytes: MAX_HASH_BYTES } : {}),
+        ...(sampleCpu ? { cpuWindowMs: opts.cpuWindowMs } : {}),
+      }
+    : undefined;
   const walk = await startWalk(procDir, pids, worker, walkNotes);
   try {
     const host = await hostRun;
@@ -566,7 +582,7 @@ export async function collectProcesses(
       );
 
     let windowMs: number | undefined;
-    if (live && opts.cpuWindowMs > 0) {
+    if (sampleCpu) {
       let gone: number;
       ({ processes, windowMs, gone } = await closeWindow(walk, processes, opts.cpuWindowMs, log));
       vanished += gone;
