@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, write
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sqliteOptions } from '../util/paths.js';
-import { FileIndex, type CacheKey, type IndexArrays } from './file-index.js';
+import { FileIndex, INDEX_FILE_MAGIC, type CacheKey, type IndexArrays } from './file-index.js';
 import { isEmptyResult, type FileResult } from './scan-job.js';
 import { WEB_NORMALISER_VERSION } from './web-normalise/index.js';
 
@@ -115,8 +115,6 @@ export function cacheFiles(file: string): string[] {
 }
 
 const indexFileOf = (file: string): string => `${file}-index`;
-
-const INDEX_FILE_MAGIC = 0x4649484d; // "MHIF"
 
 /**
  * The index file: the last scan's index (the same blob as in `scan_index`) with the rule-set key it

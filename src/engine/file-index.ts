@@ -13,6 +13,8 @@ export interface CacheKey {
 }
 
 const MAGIC = 0x5849484d; // "MHIX"
+/** The first four bytes of the cache's index file (cache.ts), which holds this index; the walker knows caches by it. */
+export const INDEX_FILE_MAGIC = 0x4649484d; // "MHIF"
 const VERSION = 4;
 const HEADER = 16;
 const EMPTY = Buffer.alloc(0);

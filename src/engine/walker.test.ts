@@ -2,15 +2,25 @@
 // with every awkward entry; a root inside another root is walked once; the warm rescan's
 // `unchanged` shortcut counts exactly the files the full walk would yield (never an empty, excluded
 // or archive-named file); a large file is yielded like any other (the scan reads it by its parts);
-// other minehunter installs are left out by name.
+// other minehunter installs are left out by name, and other users' scan caches by name and header.
 // Symlinks: the walk only lstats and never descends through a link, and under an offline root
 // (displayRoot) a root and a link's loop check resolve inside the root, with every lister.
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirLister, nodeDirLister, type DirLister } from './dir-lister.js';
+import { ScanCache } from './cache.js';
 import { FileIndex } from './file-index.js';
 import { walk, type WalkEvent, type WalkOptions } from './walker.js';
 
@@ -237,3 +247,45 @@ function indexOf(
   }
   return index;
 }
+
+describe("another user's scan cache", () => {
+  it('is left out when its files begin as the tool writes them, and only then', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'minehunter-walker-cache-'));
+    const cacheDir = path.join(root, 'home', 'alice', '.cache', 'minehunter');
+    const file = path.join(cacheDir, 'scan-cache.sqlite');
+    const first = new ScanCache(file, 'sha256:rules-a');
+    first.put({ dev: 1, ino: 1, size: 1, mtimeMs: 1, ctimeMs: 1 }, { matches: [] });
+    first.close(); // writes the index file
+    const open = new ScanCache(file, 'sha256:rules-a');
+    open.put({ dev: 1, ino: 2, size: 1, mtimeMs: 1, ctimeMs: 1 }, { matches: [] });
+    open.flush(); // the database in use: its write-ahead log and shared memory exist
+    // The same names elsewhere, or holding something else, are scanned like any file.
+    const decoys = path.join(root, 'home', 'bob', '.cache', 'minehunter');
+    mkdirSync(decoys, { recursive: true });
+    writeFileSync(path.join(decoys, 'scan-cache.sqlite'), '\x7fELF look-alike stratum+tcp://pool:3333');
+    writeFileSync(path.join(decoys, 'scan-cache.sqlite-index'), '#!/bin/sh\necho mining\n');
+    mkdirSync(path.join(root, 'srv'));
+    writeFileSync(path.join(root, 'srv', 'scan-cache.sqlite'), readFileSync(file));
+    try {
+      const events = lines(walk(options({ roots: [root], exclude: [] }), dirLister()));
+      const shown = (l: string): string => l.replace(/ \d+$/, '').replace(root, '');
+      expect(events.map(shown)).toEqual(
+        [
+          'file /home/alice/.cache/minehunter/scan-cache.sqlite-shm',
+          'file /home/bob/.cache/minehunter/scan-cache.sqlite',
+          'file /home/bob/.cache/minehunter/scan-cache.sqlite-index',
+          'file /srv/scan-cache.sqlite',
+          'skip /home/alice/.cache/minehunter/scan-cache.sqlite minehunter-cache',
+          'skip /home/alice/.cache/minehunter/scan-cache.sqlite-index minehunter-cache',
+          'skip /home/alice/.cache/minehunter/scan-cache.sqlite-wal minehunter-cache',
+        ].sort(),
+      );
+      // Under --path and --full (no skipOwnInstalls) the user asked for everything.
+      const all = lines(walk(options({ roots: [root], exclude: [], skipOwnInstalls: false }), dirLister()));
+      expect(all.filter((l) => l.includes('minehunter-cache'))).toEqual([]);
+    } finally {
+      open.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,7 +8,7 @@
 // reported when it loops; with an offline root (displayRoot) the roots themselves and that loop
 // check resolve inside the root, so a hostile absolute link on a mounted disk never reaches the
 // analyst's own files.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveInRootSync } from '../target/fs.js';
 import { errnoCode, errorMessage } from '../util/errors.js';
@@ -26,7 +26,7 @@ import {
   S_IFMT,
   S_IFREG,
 } from './dir-lister.js';
-import type { IndexArrays } from './file-index.js';
+import { INDEX_FILE_MAGIC, type IndexArrays } from './file-index.js';
 
 export interface WalkFile {
   /** For display and the snapshot: invalid UTF-8 bytes of a name are written as \xNN. */
@@ -107,6 +107,36 @@ function isMinehunterTree(dirIo: string | Buffer, entries: DirListing): boolean 
   } catch {
     return false;
   }
+}
+
+/** The names of a scan cache's files (cache.ts): the database, its WAL and shared memory, the index. */
+const CACHE_FILE_NAME = /^scan-cache\.sqlite(?:-wal|-shm|-index)?$/;
+
+/**
+ * True for another user's minehunter scan cache (~/.cache/minehunter/scan-cache.sqlite…): our own
+ * data, masked, which grows past the scan budget on a host with many files and would then be
+ * reported as read only in parts. The name alone would let anything hide there, so the file must
+ * also begin as the tool writes it: a SQLite database, its write-ahead log, or our index. None of
+ * these can be run as a program. The -shm file has no header of its own: it is small and scanned.
+ */
+function isMinehunterCacheFile(dir: Dir, name: string | Buffer, io: string | Buffer): boolean {
+  if (path.basename(dir.host) !== 'minehunter') return false;
+  if (!CACHE_FILE_NAME.test(name.toString()) || name.toString().endsWith('-shm')) return false;
+  const head = Buffer.alloc(16);
+  let fd: number | undefined;
+  try {
+    fd = openSync(io, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    if (readSync(fd, head, 0, 16, 0) < 16) return false;
+  } catch {
+    return false; // unreadable or gone: the content scan says so
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return (
+    head.equals(Buffer.from('SQLite format 3\0')) ||
+    head.readUInt32LE(0) === INDEX_FILE_MAGIC ||
+    (head.readUInt32BE(0) & ~1) === 0x377f0682 // the WAL's magic, either byte order of its checksums
+  );
 }
 
 /**
@@ -383,6 +413,8 @@ function classifyEntry(
   if (kind !== 'file')
     return { type: 'skip', skip: { path: child.display, reason: 'special-file', detail: kindLabel(kind) } };
   if (filter.isExcludedFile(dir, name)) return undefined;
+  if (opts.skipOwnInstalls && isMinehunterCacheFile(dir, name, child.io))
+    return { type: 'skip', skip: { path: child.display, reason: 'minehunter-cache' } };
   return classifyFile(child, entries, i, opts);
 }
 

@@ -22,6 +22,8 @@ export const POLICY_SKIP_REASONS: readonly string[] = [
   'vanished',
   // Another minehunter checkout or install: its rules and samples match themselves.
   'minehunter-install',
+  // Another user's minehunter scan cache (known by its name and its header): our own masked data.
+  'minehunter-cache',
   // The default scope leaves package managers' stores and archives by name to --full and --path (they
   // cannot run as they are; what runs from them is scanned as a process executable). A user who asks
   // for them gets them.

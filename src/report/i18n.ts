@@ -215,6 +215,10 @@ export const messages = {
     en: 'a minehunter installation (its rules would match themselves)',
     'zh-CN': 'minehunter 自身的安装目录（其规则会匹配自身）',
   },
+  'skip.minehunter-cache': {
+    en: "another user's minehunter scan cache (the tool's own data)",
+    'zh-CN': '其他用户的 minehunter 扫描缓存（本工具自身的数据）',
+  },
   'skip.package-store': {
     en: 'a package manager store, left out of the default scope (scanned with --full or --path)',
     'zh-CN': '包管理器的存储目录，默认范围不扫描（可用 --full 或 --path 扫描）',
