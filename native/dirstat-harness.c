@@ -50,8 +50,10 @@ static vouch_t index_of(const job_t *jobs, size_t count) {
   double *cols = calloc(5 * (n ? n : 1), sizeof *cols);
   int32_t *table = calloc(size, sizeof *table);
   uint8_t *found = calloc(n ? n : 1, 1);
-  if (!cols || !table || !found) exit(1);
-  vouch_t v = {table, size, cols, cols + n, cols + 2 * n, cols + 3 * n, cols + 4 * n, found, 0, 1e18,
+  /* Marked by the threads for each entry that vouched for a file (a write the sanitizers watch). */
+  uint8_t *used = calloc(n ? n : 1, 1);
+  if (!cols || !table || !found || !used) exit(1);
+  vouch_t v = {table, size, cols, cols + n, cols + 2 * n, cols + 3 * n, cols + 4 * n, found, used, 0, 1e18,
                NULL, 0, NULL, 0};
   double *dev = cols, *ino = cols + n, *sz = cols + 2 * n, *mt = cols + 3 * n, *ct = cols + 4 * n;
   for (size_t i = 0; i < count; i++) {
@@ -104,11 +106,14 @@ int main(int argc, char **argv) {
       bytes += second[i].vouched_bytes;
       records += second[i].entries;
     }
-    printf("vouched %.0f files %.0f bytes, %zu records\n", files, bytes, records);
+    size_t marked = 0;
+    for (uint32_t i = 0; i < v.count; i++) marked += v.used[i];
+    printf("vouched %.0f files %.0f bytes, %zu records, %zu entries used\n", files, bytes, records, marked);
     free_jobs(second, count);
     free((void *)v.dev);
     free((void *)v.table);
     free((void *)v.found);
+    free(v.used);
     return 0;
   }
   if (argc >= 3 && strcmp(argv[1], "--root") == 0) {

@@ -18,7 +18,8 @@
 //   and their bytes. A warm rescan is then a listing with almost no records, and JavaScript never
 //   touches the files that did not change. Names in keepNames, and names ending in one of
 //   keepSuffixes (lower case, ASCII case ignored) on files without an exec bit, always get a
-//   record: the walker decides about them.
+//   record: the walker decides about them. With a `used` Uint8Array (as long as the count), the
+//   slot of every file left out so is set to 1: the cache forgets entries no scan meets for long.
 //   Records, sorted by name (the order Node's readdir gives), each a multiple of 8 bytes long:
 //     u8 kind, u8 0, u16 name length, i32 errno of the stat (0 when it worked),
 //     f64 dev, ino, size, mode, mtime s, mtime ns, ctime s, ctime ns (mode 0: not stat-ed),
@@ -72,6 +73,7 @@ typedef struct {
   uint32_t table_size; /* a power of two */
   const double *dev, *ino, *size, *mtime, *ctime;
   const uint8_t *found;
+  uint8_t *used; /* NULL, or marked with 1 for each entry that vouched for a file */
   uint32_t count;
   double max_size;
   char **keep_names;
@@ -221,7 +223,10 @@ static int is_vouched(const vouch_t *v, const char *name, size_t nlen, const dou
      no fused multiply-add changes the last bit: the index holds the values Node computed. */
   double mtime = f[4] * 1e3 + f[5] / 1e6;
   double ctime = f[6] * 1e3 + f[7] / 1e6;
-  return v->size[i] == f[2] && v->mtime[i] == mtime && v->ctime[i] == ctime;
+  if (!(v->size[i] == f[2] && v->mtime[i] == mtime && v->ctime[i] == ctime)) return 0;
+  /* Threads may mark the same slot (a hard link listed twice): a relaxed atomic store of one. */
+  if (v->used) __atomic_store_n(&v->used[i], 1, __ATOMIC_RELAXED);
+  return 1;
 }
 
 /* struct open_how and RESOLVE_IN_ROOT from <linux/openat2.h>, which older headers lack; the
@@ -582,6 +587,13 @@ static napi_status read_vouch(napi_env env, napi_value obj, vouch_t *v) {
   }
   if ((s = typed_field(env, obj, "found", napi_uint8_array, count, &p, &len)) != napi_ok) return s;
   v->found = p;
+  bool has_used = false;
+  if ((s = napi_has_named_property(env, obj, "used", &has_used)) != napi_ok) return s;
+  v->used = NULL;
+  if (has_used) {
+    if ((s = typed_field(env, obj, "used", napi_uint8_array, count, &p, &len)) != napi_ok) return s;
+    v->used = (uint8_t *)p;
+  }
   if ((s = string_list(env, obj, "keepNames", &v->keep_names, &v->keep_count)) != napi_ok) return s;
   return string_list(env, obj, "keepSuffixes", &v->keep_suffixes, &v->suffix_count);
 }

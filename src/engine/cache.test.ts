@@ -2,7 +2,7 @@
 // executable's hash, matches), from a fresh process's point of view (a new ScanCache on the same
 // file); a file in another state is a miss; past the index's size the rows alone answer; two scans
 // writing at once never make the cache answer for a file state it did not see; other rule sets do
-// not answer.
+// not answer; files no scan met for two weeks are forgotten.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -197,6 +197,56 @@ describe('scan cache', () => {
     small.put(key(21), nothing);
     small.close();
     expect(indexRows()).toBe(1);
+  });
+
+  it('forgets the files no scan met for two weeks, in its index and its rows, and keeps the others', () => {
+    const file = path.join(dir, 'expiry.sqlite');
+    const DAY = 86_400_000;
+    let now = Date.UTC(2026, 0, 1, 12);
+    const open = (): ScanCache => new ScanCache(file, RULES, { now: () => now });
+    const first = open();
+    for (const ino of [1, 2, 3, 4]) first.put(key(ino), ino === 4 ? matched : nothing);
+    first.close();
+    // Ten days on, a scan meets file 1 by a lookup and file 2 by the walker's shortcut.
+    now += 10 * DAY;
+    const later = open();
+    expect(later.get(key(1))).toEqual(nothing);
+    expect(clean(later, 2049, 2, 100, key(2).mtimeMs, key(2).ctimeMs)).toBe(true);
+    later.close();
+    // Twenty days after the first scan: files 3 and 4 were met by none for longer than two weeks.
+    now += 10 * DAY;
+    open().close();
+    const rows = (): number[] => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare('SELECT ino FROM scan_v3 ORDER BY ino').all() as { ino: number }[]).map(
+          (r) => r.ino,
+        );
+      } finally {
+        db.close();
+      }
+    };
+    expect(rows()).toEqual([1, 2]);
+    const after = open();
+    expect(after.get(key(1))).toEqual(nothing);
+    expect(after.get(key(2))).toEqual(nothing);
+    expect(after.get(key(3))).toBeUndefined();
+    expect(after.get(key(4))).toBeUndefined();
+    after.close();
+    // Without its index file the rows rebuild the same index: the forgotten files stay forgotten.
+    rmSync(`${file}-index`);
+    const rebuilt = open();
+    expect(rebuilt.get(key(3))).toBeUndefined();
+    expect(rebuilt.get(key(1))).toEqual(nothing);
+    rebuilt.close();
+    // A later scan that meets file 1 again keeps it however long ago it was stored.
+    now += 13 * DAY;
+    const again = open();
+    expect(again.get(key(1))).toEqual(nothing);
+    again.close();
+    now += 13 * DAY;
+    open().close();
+    expect(rows()).toEqual([1]);
   });
 
   it('never answers for a state it did not see when two scans write at once', () => {

@@ -314,7 +314,7 @@ describe('directory lister', () => {
       encoding: 'utf8',
     });
     expect(vouched.stderr).toBe('');
-    expect(vouched.stdout).toMatch(/^vouched 7 files 30 bytes, \d+ records\n$/);
+    expect(vouched.stdout).toMatch(/^vouched 7 files 30 bytes, \d+ records, 7 entries used\n$/);
     // The same hash as file-index.ts, for devices and inodes past 32 and 53 bits.
     const pairs = [
       [2049, 12345],

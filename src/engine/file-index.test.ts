@@ -102,7 +102,8 @@ describe('file index', () => {
     const badSize = Buffer.from(blob);
     badSize.writeUInt32LE(100, 12);
     expect(FileIndex.fromBlob(badSize)).toBeUndefined();
-    const flagsAt = 16 + 100 * 40 + blob.readUInt32LE(12) * 4;
+    // Header, five columns, the table, the days of last use (2 bytes each), then the flags.
+    const flagsAt = 16 + 100 * 40 + blob.readUInt32LE(12) * 4 + 100 * 2;
     const unflagged = Buffer.from(blob);
     unflagged[flagsAt + 5] = 0;
     expect(FileIndex.fromBlob(unflagged)).toBeUndefined();

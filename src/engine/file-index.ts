@@ -15,7 +15,7 @@ export interface CacheKey {
 const MAGIC = 0x5849484d; // "MHIX"
 /** The first four bytes of the cache's index file (cache.ts), which holds this index; the walker knows caches by it. */
 export const INDEX_FILE_MAGIC = 0x4649484d; // "MHIF"
-const VERSION = 4;
+const VERSION = 5;
 const HEADER = 16;
 const EMPTY = Buffer.alloc(0);
 
@@ -34,6 +34,13 @@ export interface IndexArrays {
   readonly ctime: Float64Array;
   /** 1 when the result is not empty, 0 for "nothing found". */
   readonly found: Uint8Array;
+  /**
+   * Set to 1 for each entry this scan met (looked up in its state, vouched for, or stored): the
+   * walker's shortcut and native/dirstat.c mark it in place. Not stored; `day` is.
+   */
+  readonly used: Uint8Array;
+  /** The day (since 1970, UTC) a scan last met the entry; entries unmet for long are dropped. */
+  readonly day: Uint16Array;
   /** Entries in use (the columns may be longer). */
   readonly count: number;
 }
@@ -63,7 +70,14 @@ export function cleanAndUnchangedIn(
   ctimeMs: number,
 ): boolean {
   const i = findIn(a, dev, ino);
-  return i >= 0 && a.found[i] === 0 && sameStateIn(a, i, size, mtimeMs, ctimeMs);
+  if (i < 0 || a.found[i] !== 0 || !sameStateIn(a, i, size, mtimeMs, ctimeMs)) return false;
+  a.used[i] = 1;
+  return true;
+}
+
+/** Days since 1970 (UTC) at `ms`: the unit of an entry's last use. */
+export function dayOf(ms: number): number {
+  return Math.floor(ms / 86_400_000);
 }
 
 function sameStateIn(a: IndexArrays, i: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
@@ -84,6 +98,8 @@ export class FileIndex {
       mtime: new Float64Array(n),
       ctime: new Float64Array(n),
       found: new Uint8Array(n),
+      used: new Uint8Array(n),
+      day: new Uint16Array(n),
       table: new Int32Array(tableSizeFor(n)),
       count: 0,
     };
@@ -103,9 +119,64 @@ export class FileIndex {
     return findIn(this.a, dev, ino);
   }
 
-  /** True when slot `i` was recorded for exactly this state of the file. */
+  /** True when slot `i` was recorded for exactly this state of the file; it is then marked used. */
   sameState(i: number, size: number, mtimeMs: number, ctimeMs: number): boolean {
-    return sameStateIn(this.a, i, size, mtimeMs, ctimeMs);
+    if (!sameStateIn(this.a, i, size, mtimeMs, ctimeMs)) return false;
+    this.a.used[i] = 1;
+    return true;
+  }
+
+  /**
+   * Records `today` as the last use of every entry this scan met; true when any stored day changed
+   * (the index is then worth writing again, though no file changed: at most once a day).
+   */
+  noteUse(today: number): boolean {
+    let changed = false;
+    for (let i = 0; i < this.count; i++)
+      if (this.a.used[i] === 1 && this.a.day[i] !== today) {
+        this.a.day[i] = today;
+        changed = true;
+      }
+    return changed;
+  }
+
+  /**
+   * Drops the entries no scan has met for more than `keepDays` days (files deleted since, or a tree
+   * no longer scanned), so the index does not grow with every file that ever passed through /tmp;
+   * returns their keys, for the database's rows. Run after noteUse().
+   */
+  expire(today: number, keepDays: number): { dev: number; ino: number }[] {
+    const stale = (i: number): boolean =>
+      this.a.used[i] === 0 && today - (this.a.day[i] as number) > keepDays;
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) if (!stale(i)) kept++;
+    if (kept === this.count) return [];
+    const old = this.a;
+    const results = new Map(this.results);
+    const dropped: { dev: number; ino: number }[] = [];
+    const fresh = new FileIndex(Math.ceil(kept * 1.25));
+    for (let i = 0; i < old.count; i++) {
+      if (stale(i)) {
+        dropped.push({ dev: old.dev[i] as number, ino: old.ino[i] as number });
+        continue;
+      }
+      const key = { dev: old.dev[i] as number, ino: old.ino[i] as number };
+      const state = {
+        size: old.size[i] as number,
+        mtimeMs: old.mtime[i] as number,
+        ctimeMs: old.ctime[i] as number,
+      };
+      fresh.set({ ...key, ...state }, old.found[i] === 1 ? (results.get(i) ?? EMPTY) : EMPTY);
+      const j = fresh.count - 1;
+      fresh.a.used[j] = old.used[i] as number;
+      fresh.a.day[j] = old.day[i] as number;
+      // A flagged entry whose result went missing stays a miss, as before.
+      if (old.found[i] === 1 && !results.has(i)) fresh.a.found[j] = 1;
+    }
+    this.a = fresh.a;
+    this.results.clear();
+    for (const [slot, r] of fresh.results) this.results.set(slot, r);
+    return dropped;
   }
 
   /**
@@ -129,13 +200,14 @@ export class FileIndex {
     this.a.mtime[i] = key.mtimeMs;
     this.a.ctime[i] = key.ctimeMs;
     this.a.found[i] = result.length > 0 ? 1 : 0;
+    this.a.used[i] = 1;
     if (result.length > 0) this.results.set(i, result);
     else this.results.delete(i);
   }
 
   /**
    * Header (magic, version, count, hash table size), five Float64 columns, the hash table (Int32),
-   * the flags, then each result (u32 slot, u32 length, bytes). The table is stored so loading is
+   * the days of last use (Uint16), the flags, then each result (u32 slot, u32 length, bytes). The table is stored so loading is
    * only copies.
    */
   toBlob(): Buffer {
@@ -174,6 +246,7 @@ export class FileIndex {
       header,
       ...columns,
       bytesOf(this.a.table, this.a.table.byteLength),
+      bytesOf(this.a.day, n * 2),
       bytesOf(this.a.found, n),
       results,
     ];
@@ -187,7 +260,8 @@ export class FileIndex {
     const tableSize = blob.readUInt32LE(12);
     // A table that is not a power of two above the count would break the probing arithmetic.
     if (tableSize < n + 1 || (tableSize & (tableSize - 1)) !== 0) return undefined;
-    const flagsAt = HEADER + n * 40 + tableSize * 4;
+    const daysAt = HEADER + n * 40 + tableSize * 4;
+    const flagsAt = daysAt + n * 2;
     if (blob.length < flagsAt + n) return undefined;
     const index = new FileIndex(0);
     // Views of the blob itself when it is aligned (a Buffer of its own, as SQLite hands it over),
@@ -207,6 +281,8 @@ export class FileIndex {
       ctime: column(4),
       table: new Int32Array(bytes(HEADER + n * 40, tableSize * 4), at(HEADER + n * 40), tableSize),
       found,
+      used: new Uint8Array(n),
+      day: new Uint16Array(bytes(daysAt, n * 2), at(daysAt), n),
       count: n,
     };
     // The table is not checked cell by cell: find() and insert() are bounded and verify slots. A
@@ -240,7 +316,7 @@ export class FileIndex {
   /** New, larger arrays in a new object: views taken before keep the old ones, still true. */
   private grow(): void {
     const n = Math.max(16, this.a.dev.length * 2);
-    const widen = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const widen = <T extends Float64Array | Uint16Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a);
       return b;
@@ -253,6 +329,8 @@ export class FileIndex {
       mtime: widen(old.mtime, (k) => new Float64Array(k)),
       ctime: widen(old.ctime, (k) => new Float64Array(k)),
       found: widen(old.found, (k) => new Uint8Array(k)),
+      used: widen(old.used, (k) => new Uint8Array(k)),
+      day: widen(old.day, (k) => new Uint16Array(k)),
       table: old.table,
       count: old.count,
     };
@@ -261,7 +339,7 @@ export class FileIndex {
 }
 
 /** The first `length` bytes of a typed array (which may be a view into a larger buffer). */
-function bytesOf(a: Float64Array | Int32Array | Uint8Array, length: number): Buffer {
+function bytesOf(a: Float64Array | Int32Array | Uint16Array | Uint8Array, length: number): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, length);
 }
 

@@ -123,8 +123,12 @@ describe('file walker', () => {
     // Every regular file in the cache with nothing found, in its current state: only what the
     // full walk yields may be counted; the excluded, archive-named and empty files and the other
     // install's package.json are reported as before or left out as before.
-    const vouched = lines(walk(options({ unchanged: () => indexOf(files).arrays() }), lister));
+    const index = indexOf(files);
+    const vouched = lines(walk(options({ unchanged: () => index.arrays() }), lister));
     expect(counted(vouched)).toEqual([yielded.length, yielded.reduce((sum, l) => sum + sizeOf(l), 0)]);
+    // Each entry that vouched for a file is marked used (the cache forgets the unused ones), no other.
+    const used = index.arrays().used.subarray(0, index.count);
+    expect(used.reduce((sum, u) => sum + u, 0)).toBe(yielded.length);
     expect(vouched.filter((l) => l.startsWith('file '))).toEqual([]);
     expect(vouched.filter((l) => l.startsWith('skip '))).toEqual(full.filter((l) => l.startsWith('skip ')));
 
@@ -245,6 +249,7 @@ function indexOf(
       found ? Buffer.from([3, 0]) : Buffer.alloc(0),
     );
   }
+  index.arrays().used.fill(0); // as a new scan loads it: no entry met yet
   return index;
 }
 
