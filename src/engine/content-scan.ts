@@ -755,7 +755,7 @@ async function scanMemory(
       results.push(entry);
     }
   };
-  await Promise.all(Array.from({ length: pool.size + 1 }, lane));
+  await Promise.all(Array.from({ length: pool.capacity + 1 }, lane));
   return results.sort((a, b) => a.pid - b.pid);
 }
 

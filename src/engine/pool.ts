@@ -1,6 +1,8 @@
-// A small pool of worker threads for the content scan, one per core: each restores the serialised
-// rules once, then takes batches of files or memory jobs. Tasks wait in the pool's queue and go to
-// whichever worker is free, so both cores stay busy while the main thread walks and consults the cache.
+// A small pool of worker threads for the content scan, up to one per core: each restores the
+// serialised rules once, then takes batches of files or memory jobs. Tasks wait in the pool's queue
+// and go to whichever worker is free, so both cores stay busy while the main thread walks and
+// consults the cache. One worker starts at once, the others only when work keeps waiting: a warm
+// rescan has little to read, and each worker costs ~100-200 ms of CPU to start.
 import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../util/cpu-budget.js';
 import { embeddedWorker } from '../util/paths.js';
@@ -36,20 +38,32 @@ function newWorker(workerData: WorkerInit): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
+/** How long work must wait for a free worker before the pool starts another. */
+const GROW_AFTER_MS = 25;
+
 export class ScanPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private failed: Error | undefined;
+  /** Workers being started (not yet in `slots`). */
+  private starting = 0;
+  private growTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
-  private constructor() {}
+  private constructor(
+    private readonly init: WorkerInit,
+    /** The most workers this pool runs. */
+    readonly capacity: number,
+  ) {}
 
-  /** Starts `size` workers (default: the cores available) and waits until each has its rules. */
+  /**
+   * Starts one worker and waits until it has its rules; up to `size` (default: the cores available)
+   * run once tasks wait for a free one (see grow).
+   */
   static async start(
     scanner: YaraScanner,
     options: { size?: number; scan: ScanOptions; limits: ArchiveLimits },
   ): Promise<ScanPool> {
-    const pool = new ScanPool();
-    const size = Math.max(1, options.size ?? cpuBudget());
     const blob = scanner.serialize();
     const init: WorkerInit = {
       blob: new Uint8Array(blob),
@@ -58,31 +72,55 @@ export class ScanPool {
       options: options.scan,
       limits: options.limits,
     };
-    await Promise.all(
-      Array.from({ length: size }, async () => {
-        const worker = newWorker(init);
-        const slot: Slot = { worker };
-        pool.slots.push(slot);
-        await new Promise<void>((resolve, reject) => {
-          worker.once('message', (m: FromWorker) =>
-            m.type === 'ready'
-              ? resolve()
-              : reject(new Error(m.type === 'fatal' ? m.message : 'worker did not start')),
-          );
-          worker.once('error', reject);
-        });
-        worker.on('message', (m: FromWorker) => pool.done(slot, m));
-        worker.on('error', (err) => pool.fail(slot, err));
-        worker.on('exit', (code) => {
-          if (code !== 0) pool.fail(slot, new Error(`scan worker exited with code ${code}`));
-        });
-      }),
-    );
+    const pool = new ScanPool(init, Math.max(1, options.size ?? cpuBudget()));
+    pool.starting++;
+    try {
+      pool.add(await startWorker(init));
+    } finally {
+      pool.starting--;
+    }
     return pool;
   }
 
+  /** Workers running now. */
   get size(): number {
     return this.slots.length;
+  }
+
+  private add(worker: Worker): void {
+    const slot: Slot = { worker };
+    this.slots.push(slot);
+    worker.on('message', (m: FromWorker) => this.done(slot, m));
+    worker.on('error', (err) => this.fail(slot, err));
+    worker.on('exit', (code) => {
+      if (code !== 0 && !this.closed) this.fail(slot, new Error(`scan worker exited with code ${code}`));
+    });
+    this.pump();
+  }
+
+  /**
+   * Another worker, when tasks still wait GROW_AFTER_MS after one was queued and the pool is below
+   * capacity. One that fails to start leaves the pool as it was: the running ones go on.
+   */
+  private grow(): void {
+    if (this.growTimer || this.closed || this.slots.length + this.starting >= this.capacity) return;
+    this.growTimer = setTimeout(() => {
+      this.growTimer = undefined;
+      if (this.queue.length === 0 || this.closed || this.failed) return;
+      this.starting++;
+      startWorker(this.init).then(
+        (worker) => {
+          this.starting--;
+          if (this.closed) void worker.terminate();
+          else this.add(worker);
+          this.grow();
+        },
+        () => {
+          this.starting--;
+        },
+      );
+    }, GROW_AFTER_MS);
+    this.growTimer.unref();
   }
 
   /** Tasks queued or running: the scheduler keeps this small so memory stays bounded. */
@@ -106,6 +144,7 @@ export class ScanPool {
       slot.busy = task;
       slot.worker.postMessage(task.msg);
     }
+    if (this.queue.length > 0) this.grow();
   }
 
   private done(slot: Slot, m: FromWorker): void {
@@ -138,6 +177,27 @@ export class ScanPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.growTimer);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+/** A new scan worker, once it has restored the rules. */
+async function startWorker(init: WorkerInit): Promise<Worker> {
+  const worker = newWorker(init);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', (m: FromWorker) =>
+        m.type === 'ready'
+          ? resolve()
+          : reject(new Error(m.type === 'fatal' ? m.message : 'worker did not start')),
+      );
+      worker.once('error', reject);
+    });
+  } catch (err) {
+    void worker.terminate();
+    throw err;
+  }
+  return worker;
 }

@@ -1,0 +1,66 @@
+// Tests for the content scan's worker pool: it starts one worker, and a second only when work keeps
+// waiting for a free one, so a warm rescan with little to read pays for one worker's start, while a
+// scan with much to read still uses every worker it may; every batch is answered either way.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
+import { compileAllRules } from './content-scan.js';
+import { ScanPool } from './pool.js';
+import type { FileJob } from './scan-job.js';
+
+let dir: string;
+let jobs: FileJob[];
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-pool-'));
+  jobs = Array.from({ length: 40 }, (_, id) => {
+    const file = path.join(dir, `f${id}.txt`);
+    // Big enough that a batch of them keeps a worker busy for a while.
+    const text = `${'plain text line\n'.repeat(64 * 1024)}${id === 7 ? 'stratum+tcp://pool.example:3333\n' : ''}`;
+    writeFileSync(file, text);
+    return { id, path: file, io: file, execBit: false, size: Buffer.byteLength(text) };
+  });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function startPool(): Promise<ScanPool> {
+  const { scanner } = compileAllRules();
+  return ScanPool.start(scanner, { size: 2, scan: { timeoutMs: 30_000 }, limits: DEFAULT_ARCHIVE_LIMITS });
+}
+
+describe('scan pool', () => {
+  it('keeps one worker for work that never waits', async () => {
+    const pool = await startPool();
+    try {
+      expect(pool.size).toBe(1);
+      // One batch at a time: none ever waits. Only results that say something come back.
+      for (const job of jobs.slice(5, 9))
+        expect((await pool.scanFiles([job])).map((a) => a.id)).toEqual(job.id === 7 ? [7] : []);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(pool.size).toBe(1);
+      expect(pool.capacity).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts the second worker when batches wait, and answers every one', async () => {
+    const pool = await startPool();
+    try {
+      const batches = Array.from({ length: 8 }, (_, b) => jobs.slice(b * 5, b * 5 + 5));
+      const answers = await Promise.all(batches.map((batch) => pool.scanFiles(batch)));
+      expect(answers.flat().map((a) => a.id)).toEqual([7]);
+      // The batches waited longer than the pool lets work wait: the second worker was started (it
+      // may join after the last batch, since starting one can take longer than scanning these).
+      for (let waited = 0; pool.size < 2 && waited < 20_000; waited += 50)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(pool.size).toBe(2);
+      // And it scans: more batches than one worker takes at once, all answered.
+      const again = await Promise.all(batches.map((batch) => pool.scanFiles(batch)));
+      expect(again.flat().map((a) => a.id)).toEqual([7]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
