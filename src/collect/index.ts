@@ -265,8 +265,11 @@ function contentCollector(
       // The walk of the files waits for the process walk to be read all the same: sharing the cores
       // with it only delayed the memory scan, which then runs on the workers while the main thread
       // walks the files (before, it came after the whole walk). Not for its CPU window, though.
-      await (early ? early.get(deps) : deps.later('linux.processes'));
-      const run = scan ? await scan(ctx, later, content) : contentSkipped();
+      const read = early
+        ? early.get(deps)
+        : deps.later('linux.processes').then((r) => ({ processes: r?.part?.processes }));
+      const { processes: processesRead } = await read;
+      const run = scan ? await scan(ctx, later, content, processesRead) : contentSkipped();
       onRuleProblems?.(run.ruleProblems);
       // When the miner's binary and config files landed: the incident timeline's first-seen.
       if (run.content) await stampMatchedFiles(run.content.files, (p) => ctx.fs.lstat(p));

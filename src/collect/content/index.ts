@@ -343,6 +343,12 @@ export async function collectContent(
   ctx: CollectContext,
   inputs: Promise<ContentInputs>,
   opts: ContentCollectOptions,
+  /**
+   * The process list as soon as it is read (before its CPU sample): the memory scan starts from it
+   * at once instead of waiting with the other inputs for the whole process collection, the
+   * containers and the web roots; on a warm default scan it is the end of the critical path.
+   */
+  processesRead?: readonly ProcessInfo[],
 ): Promise<ContentCollection> {
   const log = new CollectorLog('content.scan', ['content']);
   if (!opts.enabled) return { record: log.record('skipped', '--no-content'), ruleProblems: [] };
@@ -413,6 +419,7 @@ export async function collectContent(
         scope: opts.scope,
         roots,
         deferred,
+        memory: processesRead && memoryOf(ctx, opts, processesRead),
         oneFileSystem: opts.scope === 'full' ? true : !opts.crossFs,
         maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
         exclude,
