@@ -195,6 +195,7 @@ export class ScanCache {
   private readonly indexMaxRows: number;
   /** Beyond this many files the index is kept in its file only (DB_INDEX_MAX_ROWS; smaller in tests). */
   private readonly dbIndexMaxRows: number;
+  private closed = false;
   /** The clock, in ms (tests move it to see entries expire). */
   private readonly now: () => number;
 
@@ -351,7 +352,10 @@ export class ScanCache {
     })();
   }
 
+  /** Writes what is pending and the index, and closes the database; once (later calls do nothing). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flush();
     const index = this.index;
     if (index) this.forgetUnused(index);

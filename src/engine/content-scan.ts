@@ -425,6 +425,9 @@ export async function scanContent(
     ];
     progress.walking = false;
     await queue.drain();
+    // Every file is answered: the cache is written now, while the workers may still read memory
+    // (its ~50 ms were the very end of a warm default scan).
+    cache?.close();
     // Stopped during the file scan: as before, no memory scan is reported.
     const mem = await memory.finish(opts.signal?.aborted === true);
     return {
@@ -459,7 +462,11 @@ class MemoryRun {
     const tick = (): void => {
       if (!this.progress.walking) this.progress.tick('memory');
     };
-    this.run = this.pool.get().then((p) => scanMemory(p, opts, tick, this.skips, this.coverage, this.signal));
+    // The regions to read are listed (each process's maps) while the pool's worker starts.
+    const jobs = memoryJobs(opts, this.skips, this.coverage);
+    this.run = Promise.all([this.pool.get(), jobs]).then(([p, j]) =>
+      scanMemory(p, j, tick, this.coverage, this.signal),
+    );
   }
 
   // The memory entries and coverage, or undefined when none was scanned or the scan was stopped.
@@ -727,13 +734,11 @@ export function runsRuleEngine(maps: string): boolean {
 
 async function scanMemory(
   pool: ScanPool,
-  opts: NonNullable<ContentScanOptions['memory']>,
+  jobs: MemoryJobItem[],
   progress: () => void,
-  skipped: WalkSkip[],
   coverage: MemoryCoverage,
   signal?: AbortSignal,
 ): Promise<ContentMemory[]> {
-  const jobs = await memoryJobs(opts, skipped, coverage);
   const results: ContentMemory[] = [];
   // A few jobs on the pool at a time: file batches queued meanwhile (the walk runs beside this) wait
   // behind two or three processes, not hundreds, and a stopped scan leaves the rest unsent.
@@ -760,14 +765,21 @@ async function scanMemory(
 }
 
 /** The memory jobs within the budgets: the regions of each target's maps worth reading, in order. */
+/** One process's memory job, with the target it reads and whether the per-process budget cut it. */
+interface MemoryJobItem {
+  job: MemoryJob;
+  target: MemoryTarget;
+  truncated: boolean;
+}
+
 async function memoryJobs(
   opts: NonNullable<ContentScanOptions['memory']>,
   skipped: WalkSkip[],
   coverage: MemoryCoverage,
-): Promise<{ job: MemoryJob; target: MemoryTarget; truncated: boolean }[]> {
+): Promise<MemoryJobItem[]> {
   const procDir = opts.procDir ?? '/proc';
   let budget = opts.totalBytes;
-  const jobs: { job: MemoryJob; target: MemoryTarget; truncated: boolean }[] = [];
+  const jobs: MemoryJobItem[] = [];
   for (const [i, target] of opts.targets.entries()) {
     if (budget <= 0) {
       // Said in the record's note: a host of thousands of processes spends the budget before the last.
