@@ -5,6 +5,8 @@
 // First of all, inside the single executable: refuse a planted NODE_OPTIONS, unpack the addons.
 import { isSea, seaStartGuard } from '../util/sea.js';
 seaStartGuard();
+// `scan` only: each process's CPU ticks now, so the CPU window runs while the rest loads.
+import { startupCpuBaseline } from '../collect/linux/cpu-baseline.js';
 // `watch` only: holds V8's young generation at its starting size before any other module grows it.
 import '../pipeline/watch-heap.js';
 import path from 'node:path';
@@ -302,6 +304,8 @@ async function collect(opts: CollectCliOptions, lang: Lang, signal?: AbortSignal
   const options = {
     root,
     cpuWindowMs: opts.cpuWindow,
+    // This host's processes as the command started, when it is this host that is scanned.
+    ...(root === '/' ? { cpuBaseline: startupCpuBaseline() } : {}),
     hashExecutables: opts.hash,
     toolVersion: toolVersion(),
     onProgress: (id: string) => progress.phase(id),

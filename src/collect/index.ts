@@ -29,12 +29,15 @@ import type { imageCollectors, ImageCollectOptions } from './image/index.js';
 import type { windowsCollectors } from './windows/index.js';
 import type { windowsLiveCollectors } from './windows-live/index.js';
 import type { RuleProblem } from '../engine/yara.js';
+import type { CpuBaseline } from './linux/cpu-baseline.js';
 
 export interface CollectOptions {
   /** The directory treated as `/`. */
   root: string;
   /** How long CPU use is sampled on a live /proc; default 300 ms. */
   cpuWindowMs?: number;
+  /** The CPU window's first sample, taken as the command line started (linux/cpu-baseline.ts). */
+  cpuBaseline?: CpuBaseline;
   /** sha256 of every distinct executable; default true. */
   hashExecutables?: boolean;
   /** Injected clock, so fixtures give the same snapshot on every run. */
@@ -129,6 +132,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
       run: async (ctx) => {
         const { processes, join, record } = await collectProcesses(ctx, {
           cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
+          ...(opts.cpuBaseline ? { cpuBaseline: opts.cpuBaseline } : {}),
           hashExecutables: opts.hashExecutables ?? true,
           ...(opts.pids ? { pids: opts.pids } : {}),
           onWalked: early.done,

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { isGone } from '../../util/errors.js';
 import { fileTimes, type FileTimes } from '../file-times.js';
 import { parseCgroup, type CgroupContainer } from './containers/cgroup.js';
+import { epochNow, type CpuBaseline } from './cpu-baseline.js';
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
 export const CLK_TCK = 100;
@@ -357,7 +358,9 @@ function walkError(file: string, err: unknown): WalkError {
 
 interface FirstSample {
   stat: StatFields;
+  /** Where the process's CPU window starts: ms since 1970, and its utime + stime then. */
   at: number;
+  ticks: number;
 }
 
 /**
@@ -371,27 +374,41 @@ export class ProcWalker {
   vanished = 0;
   private start = 0;
 
-  // The proc directory read (/proc, or a copy inside an offline root).
-  constructor(private readonly procDir: string) {}
+  /**
+   * The proc directory read (/proc, or a copy inside an offline root), and the CPU window's first
+   * sample when one was taken earlier (cpu-baseline.ts): a process it holds, with the same start
+   * time, is measured from there.
+   */
+  constructor(
+    private readonly procDir: string,
+    private readonly baseline?: CpuBaseline,
+  ) {}
 
   // The first stat sample of one pid: taken for every pid before anything else is read.
   sample(pid: number): void {
     const file = `${this.procDir}/${pid}/stat`;
     try {
       const text = readProcText(file);
-      const at = performance.now();
+      const at = epochNow();
       const stat = parseStat(text);
-      if (stat) this.first.set(pid, { stat, at });
-      else this.errors.push(walkError(file, new Error('unparseable stat line')));
+      if (!stat) {
+        this.errors.push(walkError(file, new Error('unparseable stat line')));
+        return;
+      }
+      const early = this.baseline?.ticks.get(pid);
+      if (early && early[0] === stat.starttime && this.baseline)
+        this.first.set(pid, { stat, at: this.baseline.at, ticks: early[1] });
+      else this.first.set(pid, { stat, at, ticks: stat.utime + stat.stime });
     } catch (err) {
       if (isGone(err)) this.vanished++;
       else this.errors.push(walkError(file, err));
     }
   }
 
-  // Marks the end of the first sample: the window's length is counted from here.
+  // Marks the end of the first sample: the window's length is counted from here, or from the
+  // earlier baseline when there is one.
   sampled(): void {
-    this.start = performance.now();
+    this.start = this.baseline?.at ?? epochNow();
   }
 
   // One process, or undefined when it had no readable first sample or left meanwhile.
@@ -458,7 +475,7 @@ export class ProcWalker {
 
   // How long the second sample should still wait for the window to last `minWindowMs`.
   remainingMs(minWindowMs: number): number {
-    return Math.max(0, minWindowMs - (performance.now() - this.start));
+    return Math.max(0, minWindowMs - (epochNow() - this.start));
   }
 
   /**
@@ -470,12 +487,12 @@ export class ProcWalker {
     const file = `${this.procDir}/${pid}/stat`;
     try {
       const text = readProcText(file);
-      const at = performance.now();
+      const at = epochNow();
       const st = parseStat(text);
       // A different starttime means the pid was reused by a new process during the window.
       if (!st || !before || st.starttime !== before.stat.starttime) return;
       const elapsedSec = (at - before.at) / 1000;
-      const ticks = st.utime + st.stime - (before.stat.utime + before.stat.stime);
+      const ticks = st.utime + st.stime - before.ticks;
       if (elapsedSec > 0 && ticks >= 0) out.cpu.push([pid, round2(((ticks / CLK_TCK) * 100) / elapsedSec)]);
     } catch (err) {
       if (isGone(err) && droppable) out.gone.push(pid);
@@ -485,7 +502,7 @@ export class ProcWalker {
 
   // The window's real length, from the end of the first sample to now.
   windowMs(): number {
-    return Math.round(performance.now() - this.start);
+    return Math.round(epochNow() - this.start);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type ExeHash,
   type WalkedProcess,
 } from './proc-walk.js';
+import type { CpuBaseline } from './cpu-baseline.js';
 
 /** What the main thread starts the walk with. */
 export interface ProcWorkerInit {
@@ -21,6 +22,8 @@ export interface ProcWorkerInit {
   hashMaxBytes?: number;
   /** The CPU window's minimum length; undefined: no second sample (a static copy, or none asked). */
   cpuWindowMs?: number;
+  /** The window's first sample, taken as the command line started (cpu-baseline.ts). */
+  cpuBaseline?: CpuBaseline;
 }
 
 /** The hashes message: each process with an executable, in walk order. */
@@ -29,7 +32,7 @@ export type HashesMessage = [pid: number, hash: ExeHash][];
 const init = workerData as ProcWorkerInit;
 const port = parentPort;
 if (port) {
-  const walker = new ProcWalker(init.procDir);
+  const walker = new ProcWalker(init.procDir, init.cpuBaseline);
   for (const pid of init.pids) walker.sample(pid);
   walker.sampled();
   const processes: WalkedProcess[] = [];

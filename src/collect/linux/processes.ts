@@ -44,6 +44,7 @@ export {
   splitNul,
   type StatFields,
 } from './proc-walk.js';
+import type { CpuBaseline } from './cpu-baseline.js';
 
 /**
  * Executables larger than this are not hashed (their size is still recorded): miners are a few MiB,
@@ -69,6 +70,11 @@ export const WORKER_MIN_PIDS = BATCH;
 
 export interface ProcessCollectOptions {
   cpuWindowMs: number;
+  /**
+   * The CPU window's first sample, taken as the command line started (cpu-baseline.ts): the window
+   * then runs while the program loads. Used on a live host only.
+   */
+  cpuBaseline?: CpuBaseline;
   hashExecutables: boolean;
   /** Only these pids (the watch mode's new processes); default every pid. */
   pids?: readonly number[];
@@ -362,8 +368,8 @@ interface Walk {
 }
 
 /** The walk on this thread, BATCH processes per turn of the event loop (a static copy of /proc). */
-async function walkInline(procDir: string, pids: number[]): Promise<Walk> {
-  const walker = new ProcWalker(procDir);
+async function walkInline(procDir: string, pids: number[], baseline?: CpuBaseline): Promise<Walk> {
+  const walker = new ProcWalker(procDir, baseline);
   // First CPU sample of every process, taken before anything else so the window covers the whole walk.
   await inBatches(pids, (pid) => walker.sample(pid));
   walker.sampled();
@@ -408,12 +414,13 @@ function newProcWorker(workerData: ProcWorkerInit): Worker {
  * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
  */
 function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promise<Walk> {
-  const { hashMaxBytes, cpuWindowMs } = asked;
+  const { hashMaxBytes, cpuWindowMs, cpuBaseline } = asked;
   const init: ProcWorkerInit = {
     procDir,
     pids,
     ...(hashMaxBytes !== undefined ? { hashMaxBytes } : {}),
     ...(cpuWindowMs !== undefined ? { cpuWindowMs } : {}),
+    ...(cpuBaseline !== undefined ? { cpuBaseline } : {}),
   };
   const worker = newProcWorker(init);
   // The worker's messages in the order they come, and who waits for the next one.
@@ -454,6 +461,7 @@ function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promis
 interface WorkerAsk {
   hashMaxBytes?: number;
   cpuWindowMs?: number;
+  cpuBaseline?: CpuBaseline;
 }
 
 /** The walk, in a worker when asked; a worker that cannot start leaves it to this thread, noted. */
@@ -462,13 +470,14 @@ async function startWalk(
   pids: number[],
   worker: WorkerAsk | undefined,
   notes: string[],
+  baseline?: CpuBaseline,
 ): Promise<Walk> {
-  if (!worker) return walkInline(procDir, pids);
+  if (!worker) return walkInline(procDir, pids, baseline);
   try {
-    return await walkInWorker(procDir, pids, worker);
+    return await walkInWorker(procDir, pids, baseline ? { ...worker, cpuBaseline: baseline } : worker);
   } catch (err) {
     notes.push(`process walk on the main thread: its worker failed (${errorMessage(err)})`);
-    return walkInline(procDir, pids);
+    return walkInline(procDir, pids, baseline);
   }
 }
 
@@ -556,7 +565,8 @@ export async function collectProcesses(
         ...(sampleCpu ? { cpuWindowMs: opts.cpuWindowMs } : {}),
       }
     : undefined;
-  const walk = await startWalk(procDir, pids, worker, walkNotes);
+  const baseline = sampleCpu ? opts.cpuBaseline : undefined;
+  const walk = await startWalk(procDir, pids, worker, walkNotes, baseline);
   try {
     const host = await hostRun;
     logWalkErrors(log, walk.result.errors);
