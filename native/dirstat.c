@@ -44,10 +44,12 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { K_UNKNOWN, K_FILE, K_DIR, K_SYMLINK, K_FIFO, K_SOCKET, K_CHR, K_BLK };
@@ -743,10 +745,116 @@ done:
   return result;
 }
 
+/* probePids(procDir: string, listed: Int32Array, upTo: number, budgetMs: number)
+     -> [found: Int32Array, reached: number]
+   The hidden-process check's probe (src/collect/linux/hidden.ts): every PID from 1 to upTo that
+   the listing lacks and that the kernel knows (kill 0) is looked up as procDir/PID (fstatat on the
+   open directory); those that exist are returned (threads of listed processes among them: the caller tells
+   them apart). Stops at the time budget, checked every 4096 PIDs; `reached` is the last PID probed.
+   Here ~0.3 us per PID, against ~4 us for existsSync in a worker thread that first had to start. */
+static napi_value probe_pids(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], result = NULL, found_v, reached_v;
+  char *dir = NULL;
+  uint8_t *listed = NULL;
+  int32_t *found = NULL;
+  int dfd = -1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "probePids(procDir, listed, upTo, budgetMs)");
+    return NULL;
+  }
+  size_t n;
+  CHECK(napi_get_value_string_utf8(env, argv[0], NULL, 0, &n));
+  if (!(dir = malloc(n + 1))) goto fail;
+  CHECK(napi_get_value_string_utf8(env, argv[0], dir, n + 1, &n));
+  napi_typedarray_type type;
+  size_t count;
+  void *pids;
+  CHECK(napi_get_typedarray_info(env, argv[1], &type, &count, &pids, NULL, NULL));
+  if (type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "probePids: listed is not an Int32Array");
+    goto done;
+  }
+  double up_to_d, budget_ms;
+  CHECK(napi_get_value_double(env, argv[2], &up_to_d));
+  CHECK(napi_get_value_double(env, argv[3], &budget_ms));
+  /* PIDs are below 2^22 on Linux (PID_MAX_LIMIT); anything else is refused, not allocated. */
+  if (!(up_to_d >= 0 && up_to_d <= 4194304)) {
+    napi_throw_range_error(env, NULL, "probePids: upTo out of range");
+    goto done;
+  }
+  int32_t up_to = (int32_t)up_to_d;
+  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) {
+    napi_throw_error(env, NULL, "probePids: cannot open the proc directory");
+    goto done;
+  }
+  if (!(listed = calloc((size_t)up_to + 2, 1))) goto fail;
+  for (size_t i = 0; i < count; i++) {
+    int32_t pid = ((int32_t *)pids)[i];
+    if (pid > 0 && pid <= up_to) listed[pid] = 1;
+  }
+  size_t cap = 1024, nfound = 0;
+  if (!(found = malloc(cap * sizeof *found))) goto fail;
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int32_t pid = 1;
+  for (; pid <= up_to; pid++) {
+    /* kill(pid, 0) first, straight to the kernel (a preloaded library's hooks in libc cannot
+       answer for it): far cheaper than a procfs lookup for the thousands of free PIDs; it finds
+       thread IDs too. What it finds is then looked up in procDir, which is what the check means. */
+    if (!listed[pid] && (syscall(SYS_kill, pid, 0) == 0 || errno == EPERM)) {
+      char name[16];
+      struct stat st;
+      snprintf(name, sizeof name, "%d", pid);
+      if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (nfound == cap) {
+          int32_t *more = realloc(found, (cap *= 2) * sizeof *found);
+          if (!more) goto fail;
+          found = more;
+        }
+        found[nfound++] = pid;
+      }
+    }
+    if ((pid & 4095) == 0) {
+      clock_gettime(CLOCK_MONOTONIC, &t);
+      double ms = (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6;
+      if (ms > budget_ms) {
+        pid++;
+        break;
+      }
+    }
+  }
+  int32_t *out;
+  CHECK(new_typed(env, napi_int32_array, nfound, sizeof(int32_t), (void **)&out, &found_v));
+  if (nfound) memcpy(out, found, nfound * sizeof *found);
+  CHECK(napi_create_int32(env, pid - 1, &reached_v));
+  CHECK(napi_create_array_with_length(env, 2, &result));
+  CHECK(napi_set_element(env, result, 0, found_v));
+  CHECK(napi_set_element(env, result, 1, reached_v));
+  goto done;
+fail:
+  result = NULL;
+  {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_error(env, NULL, "probePids failed");
+  }
+done:
+  if (dfd >= 0) close(dfd);
+  free(dir);
+  free(listed);
+  free(found);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "statDirs", NAPI_AUTO_LENGTH, stat_dirs, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "statDirs", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "probePids", NAPI_AUTO_LENGTH, probe_pids, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "probePids", fn) != napi_ok) return NULL;
   return exports;
 }
 #endif /* DIRSTAT_NO_NAPI */

@@ -1,7 +1,9 @@
 // Tests for the hidden-process and hidden-file collector on this live machine: the full PID probe
-// finds nothing hidden (threads of listed processes are not processes) within its time budget, an
+// finds nothing hidden (threads of listed processes are not processes) within its time budget (the
+// native addon's probe finds an unlisted PID and stops at its budget), an
 // interpreter whose script was deleted is noticed, and an offline root is skipped, not "clean".
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +12,8 @@ import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 import { makeProcess } from '../../../test/helpers/snapshot-builders.js';
 import { makeContext } from '../context.js';
 import { CollectorLog } from '../support.js';
-import { FIXTURE_NOW, FIXTURE_ROOTS } from '../test-helpers.js';
+import { FIXTURE_NOW, FIXTURE_ROOTS, sleepBinary } from '../test-helpers.js';
+import { loadNativeFile, ownNativeAddon } from '../../util/paths.js';
 import {
   FULL_PROBE_LIMIT,
   collectHidden,
@@ -42,7 +45,65 @@ describe('findHiddenProcesses (live)', () => {
     // Node itself runs several threads whose /proc/TID exists unlisted: none may come back as hidden.
     // ~50–120 ms on an idle machine; a loose bound, since CI shares its two cores.
     expect(result.pidProbe.durationMs).toBeLessThan(10_000);
+    // The same answer without the native addon (one existsSync per PID in the worker).
+    process.env.MINEHUNTER_NATIVE = '0';
+    try {
+      const js = await findHiddenProcesses(ctx, new CollectorLog('linux.hidden', ['hidden']));
+      expect(js.processes).toEqual([]);
+      expect(js.pidProbe.probedUpTo).toBe(result.pidProbe.probedUpTo);
+    } finally {
+      delete process.env.MINEHUNTER_NATIVE;
+    }
   }, 300_000);
+});
+
+describe("the native addon's PID probe", () => {
+  type ProbePids = (
+    procDir: string,
+    listed: Int32Array,
+    upTo: number,
+    budgetMs: number,
+  ) => [Int32Array, number];
+  const probePids = (() => {
+    try {
+      return (loadNativeFile(ownNativeAddon()) as { probePids?: ProbePids }).probePids;
+    } catch {
+      return undefined;
+    }
+  })();
+  const listing = (): number[] =>
+    readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
+
+  it('finds a PID the listing lacks, and not once it is listed; the threads of this process too', async (ctx) => {
+    if (!probePids) return ctx.skip(); // not built here: the worker's existsSync probe serves
+    const child = spawn(sleepBinary(), ['30'], { stdio: 'ignore' });
+    cleanup.push(async () => void child.kill('SIGKILL'));
+    await new Promise((r) => child.once('spawn', r));
+    const pid = child.pid as number;
+    const all = listing();
+    const upTo = Math.max(...all) + 10;
+    const [found, reached] = probePids('/proc', Int32Array.from(all.filter((p) => p !== pid)), upTo, 60_000);
+    expect(reached).toBe(upTo);
+    expect([...found]).toContain(pid);
+    // This process's other threads exist as /proc/TID without being listed.
+    const threads = readdirSync(`/proc/${process.pid}/task`)
+      .map(Number)
+      .filter((t) => t !== process.pid);
+    for (const tid of threads.filter((t) => t <= upTo && existsSync(`/proc/${t}`)))
+      expect([...found]).toContain(tid);
+    const [again] = probePids('/proc', Int32Array.from(listing()), upTo, 60_000);
+    expect([...again]).not.toContain(pid);
+  });
+
+  it('stops at its time budget and says how far it got', (ctx) => {
+    if (!probePids) return ctx.skip();
+    const [, reached] = probePids('/proc', Int32Array.from(listing()), 4_000_000, 0);
+    // The budget is checked every 4096 PIDs.
+    expect(reached).toBe(4096);
+    expect(() => probePids('/proc', new Int32Array(0), 5_000_000, 10)).toThrow(/upTo out of range/);
+  });
 });
 
 describe('findDeletedScripts (live)', () => {
