@@ -4,7 +4,7 @@
 // of after the walk: the process collection, and everything that waits for it, ends ~0.3 s sooner
 // (issue 17). A process started since, or a pid reused meanwhile, is measured from the walk's own
 // first sample as before. Only a tiny parser here: this module loads before everything else.
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 
 /** Each process's state at the baseline: the process's start (to tell a reused pid) and its CPU ticks. */
 export interface CpuBaseline {
@@ -46,14 +46,21 @@ export function takeCpuBaseline(procDir = '/proc'): CpuBaseline | undefined {
   }
   const ticks = new Map<number, [number, number]>();
   const at = epochNow();
+  // One buffer for every read, and no fstat per file: a third of readFileSync's cost (16 against
+  // 40-90 ms for 1,000 processes here), paid before anything else runs.
+  const buf = Buffer.allocUnsafe(4096);
   for (const name of names) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
+    let fd: number | undefined;
     try {
-      const t = statTicks(readFileSync(`${procDir}/${name}/stat`, 'latin1'));
+      fd = openSync(`${procDir}/${name}/stat`, 'r');
+      const t = statTicks(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)));
       if (t) ticks.set(pid, t);
     } catch {
       // gone already, or unreadable: the walk samples it itself
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
   return { at, ticks };
