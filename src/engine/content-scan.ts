@@ -764,7 +764,6 @@ async function scanMemory(
   return results.sort((a, b) => a.pid - b.pid);
 }
 
-/** The memory jobs within the budgets: the regions of each target's maps worth reading, in order. */
 /** One process's memory job, with the target it reads and whether the per-process budget cut it. */
 interface MemoryJobItem {
   job: MemoryJob;
@@ -772,6 +771,7 @@ interface MemoryJobItem {
   truncated: boolean;
 }
 
+/** The memory jobs within the budgets: the regions of each target's maps worth reading, in order. */
 async function memoryJobs(
   opts: NonNullable<ContentScanOptions['memory']>,
   skipped: WalkSkip[],

@@ -60,7 +60,7 @@ export function findIn(a: IndexArrays, dev: number, ino: number): number {
   return -1;
 }
 
-/** True when (dev, ino) is in `a` in exactly this state and nothing was found. */
+/** True when (dev, ino) is in `a` in exactly this state and nothing was found; the entry is then marked used. */
 export function cleanAndUnchangedIn(
   a: IndexArrays,
   dev: number,
@@ -152,7 +152,7 @@ export class FileIndex {
     for (let i = 0; i < this.count; i++) if (!stale(i)) kept++;
     if (kept === this.count) return [];
     const old = this.a;
-    const results = new Map(this.results);
+    const results = this.results;
     const dropped: { dev: number; ino: number }[] = [];
     const fresh = new FileIndex(Math.ceil(kept * 1.25));
     for (let i = 0; i < old.count; i++) {
@@ -174,8 +174,8 @@ export class FileIndex {
       if (old.found[i] === 1 && !results.has(i)) fresh.a.found[j] = 1;
     }
     this.a = fresh.a;
-    this.results.clear();
-    for (const [slot, r] of fresh.results) this.results.set(slot, r);
+    results.clear();
+    for (const [slot, r] of fresh.results) results.set(slot, r);
     return dropped;
   }
 
@@ -207,8 +207,8 @@ export class FileIndex {
 
   /**
    * Header (magic, version, count, hash table size), five Float64 columns, the hash table (Int32),
-   * the days of last use (Uint16), the flags, then each result (u32 slot, u32 length, bytes). The table is stored so loading is
-   * only copies.
+   * the days of last use (Uint16), the flags, then each result (u32 slot, u32 length, bytes). The
+   * table is stored so loading is only copies.
    */
   toBlob(): Buffer {
     return Buffer.concat(this.toParts());

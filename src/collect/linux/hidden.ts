@@ -74,11 +74,11 @@ export function probeBound(pidMax: number, highestInUse: number): number {
  * up meanwhile. Only the gaps of the listing are probed (a listed PID needs no proof that it
  * exists): by the native addon's probePids when it is built (a kill(pid, 0) straight to the kernel,
  * then a lookup in procDir of what it finds: 32768 PIDs in ~33 ms here), else one existsSync each
- * (no exception objects for the thousands that are absent; ~140 ms). Each PID
- * found there is a thread of a listed process, or a process the listing hid: its status line, read
- * here synchronously (a procfs read takes microseconds; through the promise API a thread-pool round
- * trip, which on a host with tens of thousands of threads was seconds), tells them apart, so only
- * thread-group leaders come back.
+ * (no exception objects for the thousands that are absent; ~140 ms; also when the addon fails).
+ * Each PID found there is a thread of a listed process, or a process the listing hid: its status
+ * line, read here synchronously (a procfs read takes microseconds; through the promise API a
+ * thread-pool round trip, which on a host with tens of thousands of threads was seconds), tells
+ * them apart, so only thread-group leaders come back.
  */
 const PROBE_WORKER = `
 const { parentPort } = require('node:worker_threads');
@@ -102,10 +102,14 @@ if (addon) {
     probePids = m.exports.probePids;
   } catch {}
 }
-if (probePids) {
-  const [found, reached] = probePids(procDir, listed, upTo, budgetMs);
+let native;
+try {
+  native = probePids && probePids(procDir, listed, upTo, budgetMs);
+} catch {}
+if (native) {
+  const [found, reached] = native;
   for (const pid of found) leader(pid);
-  parentPort.postMessage({ leaders, errors, reached, native: true });
+  parentPort.postMessage({ leaders, errors, reached });
   return;
 }
 const isListed = new Uint8Array(upTo + 2);
