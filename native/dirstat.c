@@ -499,6 +499,20 @@ static void *worker(void *arg) {
     if ((call) != napi_ok) goto fail; \
   } while (0)
 
+/* A JavaScript array of the n values. */
+static napi_status array_of(napi_env env, const napi_value *values, uint32_t n, napi_value *out) {
+  napi_status s = napi_create_array_with_length(env, n, out);
+  for (uint32_t k = 0; s == napi_ok && k < n; k++) s = napi_set_element(env, *out, k, values[k]);
+  return s;
+}
+
+/* After a failed Node-API call: its error, or `message` when it left none pending. */
+static void throw_unless_pending(napi_env env, const char *message) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, message);
+}
+
 /* The path of dirs[i], or an errno in job->err when it cannot name a directory. */
 static napi_status read_path(napi_env env, napi_value v, job_t *job) {
   bool is_buffer = false;
@@ -720,16 +734,11 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
     at += job->len;
   }
   napi_value parts[] = {data, dir_info_v, offsets_v, counts_v};
-  CHECK(napi_create_array_with_length(env, 4, &result));
-  for (uint32_t k = 0; k < 4; k++) CHECK(napi_set_element(env, result, k, parts[k]));
+  CHECK(array_of(env, parts, 4, &result));
   goto done;
 fail:
   result = NULL;
-  {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) napi_throw_error(env, NULL, "statDirs failed");
-  }
+  throw_unless_pending(env, "statDirs failed");
 done:
   free_strings(vouch.keep_names, vouch.keep_count);
   free_strings(vouch.keep_suffixes, vouch.suffix_count);
@@ -830,17 +839,12 @@ static napi_value probe_pids(napi_env env, napi_callback_info info) {
   CHECK(new_typed(env, napi_int32_array, nfound, sizeof(int32_t), (void **)&out, &found_v));
   if (nfound) memcpy(out, found, nfound * sizeof *found);
   CHECK(napi_create_int32(env, pid - 1, &reached_v));
-  CHECK(napi_create_array_with_length(env, 2, &result));
-  CHECK(napi_set_element(env, result, 0, found_v));
-  CHECK(napi_set_element(env, result, 1, reached_v));
+  napi_value parts[] = {found_v, reached_v};
+  CHECK(array_of(env, parts, 2, &result));
   goto done;
 fail:
   result = NULL;
-  {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) napi_throw_error(env, NULL, "probePids failed");
-  }
+  throw_unless_pending(env, "probePids failed");
 done:
   if (dfd >= 0) close(dfd);
   free(dir);

@@ -120,7 +120,8 @@ const CACHE_FILE_NAME = /^scan-cache\.sqlite(?:-wal|-shm|-index)?$/;
  * these can be run as a program. The -shm file has no header of its own: it is small and scanned.
  */
 function isMinehunterCacheFile(dir: Dir, name: string | Buffer, io: string | Buffer): boolean {
-  if (path.basename(dir.host) !== 'minehunter') return false;
+  // Per walked file: a string test, no allocation, before anything else.
+  if (!dir.host.endsWith('/minehunter')) return false;
   if (!CACHE_FILE_NAME.test(name.toString()) || name.toString().endsWith('-shm')) return false;
   const head = Buffer.alloc(16);
   let fd: number | undefined;
