@@ -16,6 +16,8 @@ import { collectSockets } from './linux/sockets.js';
 import { collectPersistence } from './linux/persistence/index.js';
 import { collectIntegrity } from './linux/integrity.js';
 import { collectStealth } from './linux/stealth.js';
+import { probeAddon } from './linux/hidden.js';
+import type { PidProbe } from './linux/pid-probe.js';
 import type { ContentCollection, ContentCollectOptions } from './content/index.js';
 import { CollectRootError } from './root-error.js';
 import { collectContainers } from './linux/containers/index.js';
@@ -73,10 +75,14 @@ export const DEFAULT_CPU_WINDOW_MS = 300;
 
 export { CollectRootError };
 
-/** The process walk's list and socket join, as collectProcesses hands them to onWalked. */
+/**
+ * The process walk's list and socket join, as collectProcesses hands them to onWalked, and the PID
+ * probe its worker runs for the hidden-process check.
+ */
 interface Walked {
   processes?: ProcessInfo[];
   join?: SocketJoin;
+  pidProbe?: Promise<PidProbe | undefined>;
 }
 
 /**
@@ -135,6 +141,8 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
           ...(opts.cpuBaseline ? { cpuBaseline: opts.cpuBaseline } : {}),
           hashExecutables: opts.hashExecutables ?? true,
           ...(opts.pids ? { pids: opts.pids } : {}),
+          // The hidden-process check's PID probe runs in the walk's worker (pid-probe.ts).
+          pidProbe: { ...(probeAddon() !== undefined ? { addon: probeAddon() } : {}) },
           onWalked: early.done,
         });
         return { part: { processes }, records: [record], join };
@@ -181,6 +189,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
       collectStealth(
         ctx,
         early.get(deps).then((w) => w.processes),
+        early.get(deps).then((w) => w.pidProbe),
       ),
   });
   return list;

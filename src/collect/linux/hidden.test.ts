@@ -15,25 +15,30 @@ import { CollectorLog } from '../support.js';
 import { FIXTURE_NOW, FIXTURE_ROOTS, sleepBinary } from '../test-helpers.js';
 import { loadNativeFile, ownNativeAddon } from '../../util/paths.js';
 import {
-  FULL_PROBE_LIMIT,
   collectHidden,
   findDeletedScripts,
   findHiddenFiles,
   findHiddenProcesses,
   parseStatusIds,
-  probeBound,
+  probeAddon,
   scriptOperand,
 } from './hidden.js';
+import { FULL_PROBE_LIMIT, listProcPids, probeBound, type PidProbe } from './pid-probe.js';
+import { collectProcesses } from './processes.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
+/** The host lock for the live probes, taken once for this file (it is not reentrant) and released at the end. */
+let hostLock: Promise<void> | undefined;
+const holdHostLock = (): Promise<void> =>
+  (hostLock ??= acquireHostLock().then((release) => void cleanup.push(release)));
+
 describe('findHiddenProcesses (live)', () => {
   it('probes every PID up to pid_max and finds nothing hidden on this host', async () => {
-    const release = await acquireHostLock();
-    cleanup.push(release);
+    await holdHostLock();
     const ctx = await makeContext('/', () => new Date());
     const log = new CollectorLog('linux.hidden', ['hidden']);
     const result = await findHiddenProcesses(ctx, log);
@@ -45,7 +50,7 @@ describe('findHiddenProcesses (live)', () => {
     // Node itself runs several threads whose /proc/TID exists unlisted: none may come back as hidden.
     // ~50–120 ms on an idle machine; a loose bound, since CI shares its two cores.
     expect(result.pidProbe.durationMs).toBeLessThan(10_000);
-    // The same answer without the native addon (one existsSync per PID in the worker).
+    // The same answer without the native addon (one existsSync per PID).
     process.env.MINEHUNTER_NATIVE = '0';
     try {
       const js = await findHiddenProcesses(ctx, new CollectorLog('linux.hidden', ['hidden']));
@@ -54,6 +59,65 @@ describe('findHiddenProcesses (live)', () => {
     } finally {
       delete process.env.MINEHUNTER_NATIVE;
     }
+  }, 300_000);
+});
+
+describe("the PID probe in the process walk's worker", () => {
+  it('runs there after the CPU sample and gives findHiddenProcesses the same answer as a probe here', async () => {
+    await holdHostLock();
+    const ctx = await makeContext('/', () => new Date());
+    let fromWalk: Promise<PidProbe | undefined> | undefined;
+    const addon = probeAddon();
+    await collectProcesses(ctx, {
+      cpuWindowMs: 50,
+      hashExecutables: false,
+      worker: true,
+      pidProbe: addon !== undefined ? { addon } : {},
+      onWalked: (w) => (fromWalk = w.pidProbe),
+    });
+    const probe = await fromWalk;
+    if (!probe) throw new Error('the walk did not probe');
+    expect(probe.listed).toContain(process.pid);
+    expect(probe.reached).toBe(probe.pidMax <= FULL_PROBE_LIMIT ? probe.pidMax : probe.reached);
+    // This process's other threads exist as /proc/TID unlisted: none is a leader.
+    expect(probe.leaders.filter((pid) => existsSync(`/proc/${process.pid}/task/${pid}`))).toEqual([]);
+    if (probe.ps) expect(probe.ps).toContain(process.pid);
+    const log = new CollectorLog('linux.hidden', ['hidden']);
+    const viaWalk = await findHiddenProcesses(ctx, log, Promise.resolve(probe));
+    const here = await findHiddenProcesses(ctx, new CollectorLog('linux.hidden', ['hidden']));
+    expect(viaWalk.processes).toEqual([]);
+    expect(viaWalk.pidProbe.listed).toBe(probe.listed.length);
+    expect(viaWalk.pidProbe.probedUpTo).toBe(here.pidProbe.probedUpTo);
+    expect(here.processes).toEqual([]);
+  }, 300_000);
+
+  it("takes the walk's probe as it is, and probes here when the walk's worker failed", async () => {
+    await holdHostLock();
+    const ctx = await makeContext('/', () => new Date());
+    const given: PidProbe = {
+      listed: [...listProcPids('/proc')],
+      pidMax: 32768,
+      leaders: [],
+      errors: [],
+      reached: 100,
+      ps: null,
+      durationMs: 5,
+    };
+    const taken = await findHiddenProcesses(
+      ctx,
+      new CollectorLog('linux.hidden', ['hidden']),
+      Promise.resolve(given),
+    );
+    expect(taken.notes).toEqual([
+      'ps not available: compared with our own /proc listing only',
+      'PIDs probed up to 100 of pid_max 32768',
+    ]);
+    const failed = Promise.reject(new Error('process walk worker exited with code 1'));
+    const here = await findHiddenProcesses(ctx, new CollectorLog('linux.hidden', ['hidden']), failed);
+    expect(here.pidProbe.probedUpTo).toBeGreaterThan(100);
+    expect(here.pidProbe.probedUpTo).toBe(
+      here.pidProbe.pidMax <= FULL_PROBE_LIMIT ? here.pidProbe.pidMax : here.pidProbe.probedUpTo,
+    );
   }, 300_000);
 });
 

@@ -10,168 +10,21 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
 import type { Hidden, HiddenFile, HiddenProcess, Preload } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
 import { ownNativeAddon } from '../../util/paths.js';
 import { CollectorLog, errnoCode } from '../support.js';
+import { listProcPids, listPs, probePidSpace, type PidProbe } from './pid-probe.js';
 import { parseLinkTarget, splitNul } from './processes.js';
 
 const execFileP = promisify(execFile);
 
-/**
- * Probing every PID costs about 1.5 µs each here (32768 in ~50 ms). With pid_max 4194304 a full probe
- * would take seconds, so above FULL_PROBE_LIMIT the probe stops at the highest PID in use (the
- * larger of the highest listed PID and ns_last_pid, the kernel's last allocated one) plus a margin,
- * and at a time budget; the bound reached is recorded in the snapshot, never silently dropped.
- */
-export const FULL_PROBE_LIMIT = 65_536;
-export const PROBE_MARGIN = 32_768;
-export const PROBE_BUDGET_MS = 400;
-
-/**
- * The /proc listing, synchronous: it takes microseconds (libuv's scandir all the same), while through
- * the thread pool it waited behind every other collector's first reads before the probe could start.
- */
-function listProc(procDir: string): Promise<Set<number>> {
-  try {
-    return Promise.resolve(
-      new Set(
-        readdirSync(procDir)
-          .filter((n) => /^[0-9]+$/.test(n))
-          .map(Number),
-      ),
-    );
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-}
-
-/** PIDs `ps -e` prints, or undefined when ps is not installed or fails. */
-async function listPs(): Promise<Set<number> | undefined> {
-  try {
-    const { stdout } = await execFileP('ps', ['-e', '-o', 'pid='], { timeout: 5000, maxBuffer: 8 << 20 });
-    return new Set(
-      stdout
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => /^\d+$/.test(l))
-        .map(Number),
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-export function probeBound(pidMax: number, highestInUse: number): number {
-  if (pidMax <= FULL_PROBE_LIMIT) return pidMax;
-  return Math.min(pidMax, Math.max(FULL_PROBE_LIMIT, highestInUse + PROBE_MARGIN));
-}
-
-/**
- * The probe itself, in a worker thread so the other collectors' I/O on the main thread is not held
- * up meanwhile. Only the gaps of the listing are probed (a listed PID needs no proof that it
- * exists): by the native addon's probePids when it is built (a kill(pid, 0) straight to the kernel,
- * then a lookup in procDir of what it finds: 32768 PIDs in ~33 ms here), else one existsSync each
- * (no exception objects for the thousands that are absent; ~140 ms; also when the addon fails).
- * Each PID found there is a thread of a listed process, or a process the listing hid: its status
- * line, read here synchronously (a procfs read takes microseconds; through the promise API a
- * thread-pool round trip, which on a host with tens of thousands of threads was seconds), tells
- * them apart, so only thread-group leaders come back.
- */
-const PROBE_WORKER = `
-const { parentPort } = require('node:worker_threads');
-const { existsSync, readFileSync } = require('node:fs');
-parentPort.once('message', ({ procDir, upTo, budgetMs, listed, addon }) => {
-const leaders = [];
-const errors = [];
-const leader = (pid) => {
-  try {
-    const m = /^Tgid:\\s+(\\d+)/m.exec(readFileSync(procDir + '/' + pid + '/status', 'latin1'));
-    if (m && Number(m[1]) === pid) leaders.push(pid);
-  } catch (err) {
-    if (err.code !== 'ENOENT' && err.code !== 'ESRCH') errors.push({ pid, message: String(err.message), code: err.code });
-  }
-};
-let probePids;
-if (addon) {
-  try {
-    const m = { exports: {} };
-    process.dlopen(m, addon);
-    probePids = m.exports.probePids;
-  } catch {}
-}
-let native;
-try {
-  native = probePids && probePids(procDir, listed, upTo, budgetMs);
-} catch {}
-if (native) {
-  const [found, reached] = native;
-  for (const pid of found) leader(pid);
-  parentPort.postMessage({ leaders, errors, reached });
-  return;
-}
-const isListed = new Uint8Array(upTo + 2);
-for (const pid of listed) if (pid <= upTo) isListed[pid] = 1;
-const started = performance.now();
-let pid = 1;
-for (; pid <= upTo; pid++) {
-  if (isListed[pid] === 0 && existsSync(procDir + '/' + pid)) leader(pid);
-  if ((pid & 4095) === 0 && performance.now() - started > budgetMs) { pid++; break; }
-}
-parentPort.postMessage({ leaders, errors, reached: pid - 1 });
-});
-`;
-
-/** The native addon the probe worker loads for its probePids, when it is built (and not turned off). */
-function probeAddon(): string | undefined {
+/** The native addon the probe loads for its probePids, when it is built (and not turned off). */
+export function probeAddon(): string | undefined {
   if (process.env.MINEHUNTER_NATIVE === '0') return undefined;
   const file = ownNativeAddon();
   return existsSync(file) ? file : undefined;
-}
-
-interface ProbeResult {
-  /** Thread-group leaders found in the gaps of the listing. */
-  leaders: number[];
-  /** Status reads that failed for a reason other than the process leaving. */
-  errors: { pid: number; message: string; code?: string }[];
-  reached: number;
-}
-
-/** What the probe is told once the listing is in. */
-interface ProbeRequest {
-  procDir: string;
-  upTo: number;
-  budgetMs: number;
-  listed: Set<number>;
-}
-
-/**
- * Starts the probe's worker at once, so that its start-up (tens of milliseconds of a thread's
- * bootstrap) overlaps the first listing and `ps`; the probe runs once `request` gives the listing.
- */
-function probe(request: Promise<ProbeRequest>): Promise<ProbeResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(PROBE_WORKER, { eval: true });
-    const fail = (err: unknown): void => {
-      reject(err instanceof Error ? err : new Error(String(err)));
-      void worker.terminate();
-    };
-    worker.once('message', (m: ProbeResult) => {
-      resolve(m);
-      void worker.terminate();
-    });
-    worker.once('error', fail);
-    worker.once('exit', (code) => {
-      if (code !== 0) fail(new Error(`PID probe worker exited with code ${code}`));
-    });
-    request.then(
-      ({ listed, ...rest }) =>
-        worker.postMessage({ ...rest, listed: Int32Array.from(listed), addon: probeAddon() }),
-      fail,
-    );
-  });
 }
 
 export interface StatusFields {
@@ -240,39 +93,23 @@ export interface HiddenProcessResult {
   notes: string[];
 }
 
-/** Probes the PID space and returns the PIDs that exist but were missing from a listing twice. */
+/**
+ * Probes the PID space and returns the PIDs that exist but were missing from a listing twice.
+ * `fromWalk` is the probe the process walk's worker ran (pid-probe.ts); without it, or when that
+ * worker failed, the probe runs here.
+ */
 export async function findHiddenProcesses(
   ctx: CollectContext,
   log: CollectorLog,
+  fromWalk?: Promise<PidProbe | undefined>,
 ): Promise<HiddenProcessResult> {
-  const t0 = performance.now();
   const procDir = ctx.procDir;
   const notes: string[] = [];
-  // ps runs beside the listing and the probe: the probe needs only the listing (issue 17: it used
-  // to wait for ps, and its worker's start-up for both).
-  const psRun = listPs();
-  const firstReads = Promise.all([
-    listProc(procDir),
-    readFile(path.join(procDir, 'sys/kernel/pid_max'), 'utf8').catch(() => '32768'),
-    readFile(path.join(procDir, 'sys/kernel/ns_last_pid'), 'utf8').catch(() => '0'),
-  ]).then(([listed, pidMaxText, lastPidText]) => {
-    const pidMax = Number(pidMaxText.trim()) || 32768;
-    const highest = Math.max(0, Number(lastPidText.trim()) || 0, ...listed);
-    return { listed, pidMax, bound: probeBound(pidMax, highest) };
-  });
-  const probeRun = probe(
-    firstReads.then(({ listed, pidMax, bound }) => ({
-      procDir,
-      upTo: bound,
-      // Up to FULL_PROBE_LIMIT every PID is probed whatever it costs; the budget bounds only larger spaces.
-      budgetMs: pidMax <= FULL_PROBE_LIMIT ? Number.MAX_SAFE_INTEGER : PROBE_BUDGET_MS,
-      listed,
-    })),
-  );
-  // Settled together, so that a failed listing does not leave the probe's rejection unheard.
-  const [first, probed, psA] = await Promise.all([firstReads, probeRun, psRun]);
-  const { listed: listedA, pidMax } = first;
-  const { leaders, errors, reached } = probed;
+  const probed = (await fromWalk?.catch(() => undefined)) ?? (await probePidSpace(procDir, probeAddon()));
+  const t0 = performance.now();
+  const { leaders, errors, reached, pidMax } = probed;
+  const listedA = new Set(probed.listed);
+  const psA = probed.ps ? new Set(probed.ps) : undefined;
   if (!psA) notes.push('ps not available: compared with our own /proc listing only');
   if (reached < pidMax) notes.push(`PIDs probed up to ${reached} of pid_max ${pidMax}`);
   for (const e of errors) {
@@ -302,7 +139,7 @@ export async function findHiddenProcesses(
   if (candidates.length > 0) {
     // A process that started after the first listing shows up in the second; a hidden one does not.
     const [listedB, psB] = await Promise.all([
-      listProc(procDir),
+      listProcPids(procDir),
       psA ? listPs() : Promise.resolve(undefined),
     ]);
     for (const pid of candidates.sort((a, b) => a - b)) {
@@ -322,7 +159,8 @@ export async function findHiddenProcesses(
       probedUpTo: reached,
       listed: listedA.size,
       ...(psA ? { psListed: psA.size } : {}),
-      durationMs: Math.round((performance.now() - t0) * 10) / 10,
+      // The probe's own time, and the second look at its candidates.
+      durationMs: Math.round((probed.durationMs + performance.now() - t0) * 10) / 10,
     },
   };
 }

@@ -1,8 +1,11 @@
 // The worker thread of the live process walk (issue 20): reads every /proc/PID here, so the main
 // thread stays free for the other collectors' I/O meanwhile, and hands back plain data; then hashes
 // the executables; then takes the CPU window's second sample on its own clock, once the hashes are
-// done and the window has lasted its minimum, without a round trip through the busy main thread.
-// Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult (when asked).
+// done and the window has lasted its minimum, without a round trip through the busy main thread;
+// then, when asked, probes the PID space for the hidden-process check (pid-probe.ts), since this
+// thread is started already and has nothing else to do by then.
+// Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult (when asked), the
+// PidProbeMessage (when asked).
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   cpuRequest,
@@ -13,6 +16,7 @@ import {
   type WalkedProcess,
 } from './proc-walk.js';
 import type { CpuBaseline } from './cpu-baseline.js';
+import { probePidSpace, type PidProbe } from './pid-probe.js';
 
 /** What the main thread starts the walk with. */
 export interface ProcWorkerInit {
@@ -24,7 +28,12 @@ export interface ProcWorkerInit {
   cpuWindowMs?: number;
   /** The window's first sample, taken as the command line started (cpu-baseline.ts). */
   cpuBaseline?: CpuBaseline;
+  /** Probe the PID space last, with the native addon at `addon` when given; undefined: no probe. */
+  pidProbe?: { addon?: string };
 }
+
+/** The probe's message, tagged (the main thread waits for it beside the others): its result or why not. */
+export type PidProbeMessage = { pidProbe: PidProbe } | { pidProbeError: string };
 
 /** The hashes message: each process with an executable, in walk order. */
 export type HashesMessage = [pid: number, hash: ExeHash][];
@@ -47,7 +56,11 @@ if (port) {
     for (const p of processes) if (p.exe) out.push([p.pid, hashes.of(`${init.procDir}/${p.pid}/exe`)]);
     port.postMessage(out);
   }
-  if (init.cpuWindowMs !== undefined) {
+  const cpuSampled = new Promise<void>((resolve) => {
+    if (init.cpuWindowMs === undefined) {
+      resolve();
+      return;
+    }
     const req = cpuRequest(processes, init.cpuWindowMs);
     setTimeout(() => {
       const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
@@ -55,6 +68,16 @@ if (port) {
       for (const pid of req.pids) walker.cpu(pid, droppable.has(pid), out);
       out.windowMs = walker.windowMs();
       port.postMessage(out);
+      resolve();
     }, walker.remainingMs(req.minWindowMs));
-  }
+  });
+  const probe = init.pidProbe;
+  if (probe)
+    void cpuSampled
+      .then(() => probePidSpace(init.procDir, probe.addon))
+      .then(
+        (pidProbe): PidProbeMessage => ({ pidProbe }),
+        (err: unknown): PidProbeMessage => ({ pidProbeError: String(err) }),
+      )
+      .then((m) => port.postMessage(m));
 }

@@ -45,6 +45,7 @@ export {
   type StatFields,
 } from './proc-walk.js';
 import type { CpuBaseline } from './cpu-baseline.js';
+import type { PidProbe } from './pid-probe.js';
 
 /**
  * Executables larger than this are not hashed (their size is still recorded): miners are a few MiB,
@@ -84,11 +85,25 @@ export interface ProcessCollectOptions {
    */
   worker?: boolean;
   /**
+   * Have the walk's worker probe the PID space for the hidden-process check once its CPU sample is
+   * taken (pid-probe.ts), with the native addon at `addon` when given. Only a walk in a worker does;
+   * onWalked's `pidProbe` says whether it will.
+   */
+  pidProbe?: { addon?: string };
+  /**
    * Receives the processes and the socket join as soon as the walk is read, before the hashes and
    * the CPU window's second sample: the collectors that need neither go on meanwhile. The objects
    * are the ones returned later, with their hashes and CPU% filled in by then.
    */
-  onWalked?: (walked: { processes: ProcessInfo[]; join: SocketJoin }) => void;
+  onWalked?: (walked: Walked) => void;
+}
+
+/** The walk as onWalked receives it. */
+export interface Walked {
+  processes: ProcessInfo[];
+  join: SocketJoin;
+  /** The PID probe asked of the walk's worker, when it runs one; undefined in it when it failed. */
+  pidProbe?: Promise<PidProbe | undefined>;
 }
 
 interface HashResult {
@@ -364,6 +379,8 @@ interface Walk {
    * its window at start, and samples once its hashes are done).
    */
   cpu(minWindowMs: number): Promise<CpuResult>;
+  /** The PID probe the worker ran after its CPU sample, when asked; undefined when it failed. */
+  pidProbe?: Promise<PidProbe | undefined>;
   end(): void;
 }
 
@@ -414,25 +431,35 @@ function newProcWorker(workerData: ProcWorkerInit): Worker {
  * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
  */
 function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promise<Walk> {
-  const { hashMaxBytes, cpuWindowMs, cpuBaseline } = asked;
+  const { hashMaxBytes, cpuWindowMs, cpuBaseline, pidProbe } = asked;
   const init: ProcWorkerInit = {
     procDir,
     pids,
     ...(hashMaxBytes !== undefined ? { hashMaxBytes } : {}),
     ...(cpuWindowMs !== undefined ? { cpuWindowMs } : {}),
     ...(cpuBaseline !== undefined ? { cpuBaseline } : {}),
+    ...(pidProbe !== undefined ? { pidProbe } : {}),
   };
   const worker = newProcWorker(init);
-  // The worker's messages in the order they come, and who waits for the next one.
+  // The worker's messages in the order they come, and who waits for the next one; the PID probe's
+  // tagged message goes to its own waiter, and the worker is ended once it came (or never will).
   const inbox: unknown[] = [];
   const waiting: { resolve: (m: unknown) => void; reject: (err: Error) => void }[] = [];
+  let probed: (p: PidProbe | undefined) => void = () => undefined;
+  const probe = new Promise<PidProbe | undefined>((resolve) => (probed = resolve));
+  if (!pidProbe) probed(undefined);
   let dead: Error | undefined;
   const fail = (err: Error): void => {
     dead ??= err;
     for (const w of waiting.splice(0)) w.reject(err);
+    probed(undefined);
     void worker.terminate();
   };
   worker.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && ('pidProbe' in m || 'pidProbeError' in m)) {
+      probed('pidProbe' in m ? (m as { pidProbe: PidProbe }).pidProbe : undefined);
+      return;
+    }
     const w = waiting.shift();
     if (w) w.resolve(m);
     else inbox.push(m);
@@ -450,18 +477,25 @@ function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promis
     result,
     ...(hashMaxBytes !== undefined ? { hashes: () => next<HashesMessage>() } : {}),
     cpu: () => next<CpuResult>(),
+    ...(pidProbe !== undefined ? { pidProbe: probe } : {}),
     end: () => {
-      worker.removeAllListeners();
-      void worker.terminate();
+      void probe.then(() => {
+        worker.removeAllListeners();
+        void worker.terminate();
+      });
     },
   }));
 }
 
-/** What the walk's worker does besides reading: hash the executables, take the second CPU sample. */
+/**
+ * What the walk's worker does besides reading: hash the executables, take the second CPU sample,
+ * probe the PID space.
+ */
 interface WorkerAsk {
   hashMaxBytes?: number;
   cpuWindowMs?: number;
   cpuBaseline?: CpuBaseline;
+  pidProbe?: { addon?: string };
 }
 
 /** The walk, in a worker when asked; a worker that cannot start leaves it to this thread, noted. */
@@ -563,6 +597,7 @@ export async function collectProcesses(
     ? {
         ...(hashInWorker ? { hashMaxBytes: MAX_HASH_BYTES } : {}),
         ...(sampleCpu ? { cpuWindowMs: opts.cpuWindowMs } : {}),
+        ...(live && opts.pidProbe ? { pidProbe: opts.pidProbe } : {}),
       }
     : undefined;
   const baseline = sampleCpu ? opts.cpuBaseline : undefined;
@@ -581,7 +616,7 @@ export async function collectProcesses(
       return info;
     });
     const join = joinBuilder.build();
-    opts.onWalked?.({ processes, join });
+    opts.onWalked?.({ processes, join, ...(walk.pidProbe ? { pidProbe: walk.pidProbe } : {}) });
     await hasher?.done();
     // A worker that died meanwhile leaves the executables unhashed, and says why.
     const hashed = processes;

@@ -8,6 +8,7 @@ import { CollectorLog } from '../support.js';
 import { collectDirs } from './dirs.js';
 import { collectHidden, findHiddenProcesses, type HiddenProcessResult } from './hidden.js';
 import { collectModules } from './modules.js';
+import type { PidProbe } from './pid-probe.js';
 import { collectPreload } from './preload.js';
 
 /** A sub-collector's own result, or its `failed` record when it crashed. */
@@ -15,17 +16,19 @@ const crashed = (record: CollectionRecord) => ({ record });
 
 /**
  * Collects the preload, hidden, modules and dirs sections with one record each, in that order.
- * `processes` is the process walk still in flight.
+ * `processes` is the process walk still in flight; `pidProbe` the PID probe its worker runs, when
+ * it runs one (else the hidden-process check probes here).
  */
 export async function collectStealth(
   ctx: CollectContext,
   processes: Promise<ProcessInfo[] | undefined>,
+  pidProbe?: Promise<PidProbe | undefined>,
 ): Promise<CollectorResult> {
   const hiddenLog = new CollectorLog('linux.hidden', ['hidden']);
   // Only a live /proc can be probed: a copy lists exactly what exists.
   const probeRun: Promise<HiddenProcessResult | Error> | undefined =
     ctx.proc === 'live'
-      ? findHiddenProcesses(ctx, hiddenLog).catch((err: unknown) =>
+      ? findHiddenProcesses(ctx, hiddenLog, pidProbe).catch((err: unknown) =>
           err instanceof Error ? err : new Error(String(err)),
         )
       : undefined;
