@@ -136,13 +136,14 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
       id: 'linux.processes',
       sections: ['processes'],
       run: async (ctx) => {
+        const addon = probeAddon();
         const { processes, join, record } = await collectProcesses(ctx, {
           cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
           ...(opts.cpuBaseline ? { cpuBaseline: opts.cpuBaseline } : {}),
           hashExecutables: opts.hashExecutables ?? true,
           ...(opts.pids ? { pids: opts.pids } : {}),
           // The hidden-process check's PID probe runs in the walk's worker (pid-probe.ts).
-          pidProbe: { ...(probeAddon() !== undefined ? { addon: probeAddon() } : {}) },
+          pidProbe: addon !== undefined ? { addon } : {},
           onWalked: early.done,
         });
         return { part: { processes }, records: [record], join };
