@@ -19,6 +19,7 @@ import { collectStealth } from './linux/stealth.js';
 import { probeAddon } from './linux/hidden.js';
 import type { PidProbe } from './linux/pid-probe.js';
 import type { ContentCollection, ContentCollectOptions } from './content/index.js';
+import { prestartContentScan } from './content/prestart.js';
 import { CollectRootError } from './root-error.js';
 import { collectContainers } from './linux/containers/index.js';
 import { collectWeb, scannableRoots } from './linux/web-roots.js';
@@ -275,6 +276,8 @@ function contentCollector(
         const webRoots = withWeb ? scannableRoots((await deps.later('linux.web'))?.part?.web) : [];
         return { processes, containers: found?.containers?.containers, webRoots };
       })();
+      // Its first worker starts now, while the content scan's modules load and the walk is read.
+      prestartContentScan(ctx, content);
       const scan = content.enabled ? (await import('./content/index.js')).collectContent : undefined;
       // The walk of the files waits for the process walk to be read all the same: sharing the cores
       // with it only delayed the memory scan, which then runs on the workers while the main thread

@@ -10,7 +10,7 @@ import { cpuBudget } from '../util/cpu-budget.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives.js';
 import { ScanCache } from './cache.js';
 import { PathSet } from './path-set.js';
-import { ScanPool } from './pool.js';
+import { ScanPool, discardStandbyWorker } from './pool.js';
 import { partsText } from './file-parts.js';
 import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
 import { ContentTally, toContentMatches } from './scan-tally.js';
@@ -168,8 +168,10 @@ class LazyPool {
     return (this.started ??= ScanPool.start(this.scanner, this.options));
   }
 
-  // Closes the pool if it was ever started; a pool that failed to start needs no closing.
+  // Closes the pool if it was ever started; a pool that failed to start needs no closing. A worker
+  // started ahead (prestartScanWorker) that no pool took is stopped.
   async close(): Promise<void> {
+    if (!this.started) discardStandbyWorker();
     if (this.started)
       await this.started.then(
         (p) => p.close(),

@@ -1,13 +1,14 @@
 // Tests for the content scan's worker pool: it starts one worker, and a second only when work keeps
 // waiting for a free one, so a warm rescan with little to read pays for one worker's start, while a
-// scan with much to read still uses every worker it may; every batch is answered either way.
+// scan with much to read still uses every worker it may; every batch is answered either way. A worker
+// started ahead of its rules is taken by the next pool, or stopped when none takes it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
 import { compileAllRules } from './content-scan.js';
-import { ScanPool } from './pool.js';
+import { ScanPool, discardStandbyWorker, hasStandbyWorker, prestartScanWorker } from './pool.js';
 import type { FileJob } from './scan-job.js';
 
 let dir: string;
@@ -30,6 +31,29 @@ async function startPool(): Promise<ScanPool> {
 }
 
 describe('scan pool', () => {
+  it('takes the worker started ahead of its rules, which scans as one started with them', async () => {
+    prestartScanWorker();
+    expect(hasStandbyWorker()).toBe(true);
+    const pool = await startPool();
+    try {
+      expect(hasStandbyWorker()).toBe(false);
+      expect(pool.size).toBe(1);
+      expect((await pool.scanFiles(jobs.slice(5, 9))).map((a) => a.id)).toEqual([7]);
+    } finally {
+      await pool.close();
+    }
+    // One that no pool takes is stopped; the next pool starts its own.
+    prestartScanWorker();
+    discardStandbyWorker();
+    expect(hasStandbyWorker()).toBe(false);
+    const next = await startPool();
+    try {
+      expect((await next.scanFiles(jobs.slice(5, 9))).map((a) => a.id)).toEqual([7]);
+    } finally {
+      await next.close();
+    }
+  });
+
   it('keeps one worker for work that never waits', async () => {
     const pool = await startPool();
     try {
@@ -51,10 +75,11 @@ describe('scan pool', () => {
       const batches = Array.from({ length: 8 }, (_, b) => jobs.slice(b * 5, b * 5 + 5));
       const answers = await Promise.all(batches.map((batch) => pool.scanFiles(batch)));
       expect(answers.flat().map((a) => a.id)).toEqual([7]);
-      // The batches waited longer than the pool lets work wait: the second worker was started (it
+      // Batches keep waiting longer than the pool lets work wait: the second worker is started (it
       // may join after the last batch, since starting one can take longer than scanning these).
-      for (let waited = 0; pool.size < 2 && waited < 20_000; waited += 50)
-        await new Promise((r) => setTimeout(r, 50));
+      const started = Date.now();
+      while (pool.size < 2 && Date.now() - started < 20_000)
+        await Promise.all(batches.map((batch) => pool.scanFiles(batch)));
       expect(pool.size).toBe(2);
       // And it scans: more batches than one worker takes at once, all answered.
       const again = await Promise.all(batches.map((batch) => pool.scanFiles(batch)));

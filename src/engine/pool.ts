@@ -2,13 +2,14 @@
 // serialised rules once, then takes batches of files or memory jobs. Tasks wait in the pool's queue
 // and go to whichever worker is free, so both cores stay busy while the main thread walks and
 // consults the cache. One worker starts at once, the others only when work keeps waiting: a warm
-// rescan has little to read, and each worker costs ~100-200 ms of CPU to start.
+// rescan has little to read, and each worker costs ~100-200 ms of CPU to start. The first may be
+// started earlier still (prestartScanWorker), so that its start-up overlaps the host collectors.
 import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../util/cpu-budget.js';
 import { embeddedWorker } from '../util/paths.js';
 import type { ArchiveLimits } from './archives.js';
 import type { FileJob, FileResult, FromWorker, MemoryJob, MemoryResult, ToWorker } from './scan-job.js';
-import type { WorkerInit } from './scan-worker.js';
+import type { InitMessage, WorkerInit } from './scan-worker.js';
 import type { ScanOptions, YaraScanner } from './yara.js';
 
 interface Task {
@@ -27,7 +28,7 @@ interface Slot {
  * TypeScript, loaded through tsx's API from a small bootstrap, since a worker does not inherit the
  * parent's loader hooks.
  */
-function newWorker(workerData: WorkerInit): Worker {
+function newWorker(workerData?: WorkerInit): Worker {
   // Inside the single executable there is no file to start: the embedded bundle is evaluated.
   const embedded = embeddedWorker('scan-worker');
   if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData });
@@ -38,15 +39,56 @@ function newWorker(workerData: WorkerInit): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
-/** How long work must wait for a free worker before the pool starts another. */
-const GROW_AFTER_MS = 25;
+/**
+ * A worker started before any pool (prestartScanWorker), waiting for its rules; the next worker a
+ * pool starts is this one. Unreferenced until then: an unused one never keeps the process alive.
+ */
+let standby: Worker | undefined;
+
+/**
+ * Starts a scan worker now, without its rules: it loads its modules and the engine while the caller
+ * does other work, and the next pool to start a worker takes it. The default scan calls this as its
+ * content scan begins, while the process walk still waits out its CPU window (issue 17).
+ */
+export function prestartScanWorker(): void {
+  if (standby) return;
+  const worker = newWorker();
+  worker.unref();
+  const drop = (): void => {
+    if (standby === worker) standby = undefined;
+  };
+  worker.once('error', drop);
+  worker.once('exit', drop);
+  standby = worker;
+}
+
+/** Whether a prestarted worker waits for a pool (for tests). */
+export function hasStandbyWorker(): boolean {
+  return standby !== undefined;
+}
+
+/** Stops the prestarted worker if no pool took it. */
+export function discardStandbyWorker(): void {
+  const worker = standby;
+  standby = undefined;
+  if (worker) void worker.terminate();
+}
+
+/**
+ * How long work must wait for a free worker before the pool starts another. A worker costs ~100-150
+ * ms of CPU to start and restore its rules, so one is worth it only for work that has already kept
+ * the others busy that long: a cold scan's files, not a warm scan's memory jobs, which are done in
+ * about that time on one worker (at 25 ms a warm default scan started a second worker near its end,
+ * which cost CPU and ~10 MB of RSS and finished nothing).
+ */
+const GROW_AFTER_MS = 150;
 
 export class ScanPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private failed: Error | undefined;
-  /** Workers being started (not yet in `slots`). */
-  private starting = 0;
+  /** Workers being started (not yet in `slots`): stopped at once when the pool closes. */
+  private readonly starting = new Set<Worker>();
   private growTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -73,12 +115,7 @@ export class ScanPool {
       limits: options.limits,
     };
     const pool = new ScanPool(init, Math.max(1, options.size ?? cpuBudget()));
-    pool.starting++;
-    try {
-      pool.add(await startWorker(init));
-    } finally {
-      pool.starting--;
-    }
+    pool.add(await pool.startWorker());
     return pool;
   }
 
@@ -103,21 +140,17 @@ export class ScanPool {
    * capacity. One that fails to start leaves the pool as it was: the running ones go on.
    */
   private grow(): void {
-    if (this.growTimer || this.closed || this.slots.length + this.starting >= this.capacity) return;
+    if (this.growTimer || this.closed || this.slots.length + this.starting.size >= this.capacity) return;
     this.growTimer = setTimeout(() => {
       this.growTimer = undefined;
       if (this.queue.length === 0 || this.closed || this.failed) return;
-      this.starting++;
-      startWorker(this.init).then(
+      this.startWorker().then(
         (worker) => {
-          this.starting--;
           if (this.closed) void worker.terminate();
           else this.add(worker);
           this.grow();
         },
-        () => {
-          this.starting--;
-        },
+        () => undefined,
       );
     }, GROW_AFTER_MS);
     this.growTimer.unref();
@@ -179,25 +212,48 @@ export class ScanPool {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.growTimer);
+    // A worker still starting (its Node bootstrap, its rules) has nothing to finish: the process
+    // need not wait ~100 ms for it to be ready only to stop it then.
+    for (const worker of this.starting) {
+      worker.unref();
+      void worker.terminate();
+    }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  /** A new scan worker (the prestarted one if there is one), once it has restored the rules. */
+  private async startWorker(): Promise<Worker> {
+    const worker = adoptStandby(this.init) ?? newWorker(this.init);
+    this.starting.add(worker);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', (m: FromWorker) =>
+          m.type === 'ready'
+            ? resolve()
+            : reject(new Error(m.type === 'fatal' ? m.message : 'worker did not start')),
+        );
+        worker.once('error', reject);
+        worker.once('exit', (code) =>
+          reject(new Error(`scan worker exited with code ${code} as it started`)),
+        );
+      });
+    } catch (err) {
+      void worker.terminate();
+      throw err;
+    } finally {
+      this.starting.delete(worker);
+    }
+    return worker;
   }
 }
 
-/** A new scan worker, once it has restored the rules. */
-async function startWorker(init: WorkerInit): Promise<Worker> {
-  const worker = newWorker(init);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', (m: FromWorker) =>
-        m.type === 'ready'
-          ? resolve()
-          : reject(new Error(m.type === 'fatal' ? m.message : 'worker did not start')),
-      );
-      worker.once('error', reject);
-    });
-  } catch (err) {
-    void worker.terminate();
-    throw err;
-  }
+/** The prestarted worker, handed its rules and referenced again; undefined when there is none. */
+function adoptStandby(init: WorkerInit): Worker | undefined {
+  const worker = standby;
+  if (!worker) return undefined;
+  standby = undefined;
+  worker.ref();
+  const message: InitMessage = { type: 'init', init };
+  worker.postMessage(message);
   return worker;
 }

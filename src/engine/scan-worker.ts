@@ -1,7 +1,9 @@
 // A worker thread of the content scan: restores the compiled rules it is handed (no compiling per
 // thread), then scans the batches of files and the process-memory jobs the scheduler sends it,
 // synchronously, which is the fastest way to drive YARA-X on many small files (see yara.ts).
-import { parentPort, workerData } from 'node:worker_threads';
+// A worker started before the rules exist (pool.ts, prestartScanWorker) loads its modules and the
+// engine, then waits for them in an `init` message.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { ArchiveLimits } from './archives.js';
 import {
   isEmptyResult,
@@ -11,7 +13,7 @@ import {
   type FromWorker,
   type ToWorker,
 } from './scan-job.js';
-import { loadCompiledRules, type RuleFileSpec, type ScanOptions } from './yara.js';
+import { engineVersion, loadCompiledRules, type RuleFileSpec, type ScanOptions } from './yara.js';
 
 export interface WorkerInit {
   blob: Uint8Array;
@@ -21,11 +23,15 @@ export interface WorkerInit {
   limits: ArchiveLimits;
 }
 
-const port = parentPort;
-if (port) {
+/** The rules for a worker started without them. */
+export interface InitMessage {
+  type: 'init';
+  init: WorkerInit;
+}
+
+function serve(port: MessagePort, init: WorkerInit): void {
   const send = (msg: FromWorker): void => port.postMessage(msg);
   try {
-    const init = workerData as WorkerInit;
     const scanner = loadCompiledRules(Buffer.from(init.blob), init.hash, init.files, init.options);
     port.on('message', (msg: ToWorker) => {
       if (msg.type === 'files') {
@@ -44,5 +50,21 @@ if (port) {
     send({ type: 'ready' });
   } catch (err) {
     send({ type: 'fatal', message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+const port = parentPort;
+if (port) {
+  const given = workerData as WorkerInit | undefined;
+  if (given) serve(port, given);
+  else {
+    // Started ahead of its rules: the engine loads now, while the main thread is busy elsewhere. A
+    // missing engine is reported by loadCompiledRules once the rules come.
+    try {
+      engineVersion();
+    } catch {
+      // reported with the rules
+    }
+    port.once('message', (msg: InitMessage) => serve(port, msg.init));
   }
 }

@@ -30,6 +30,7 @@ import {
 } from '../../engine/content-scan.js';
 import { PACKAGE_STORES, isPseudoPath } from '../../engine/walker.js';
 import { cacheFiles, defaultCachePath } from '../../engine/cache.js';
+import { scansMemory } from './prestart.js';
 import { EngineUnavailableError, bundledRulesDir, type RuleProblem } from '../../engine/yara.js';
 import { ownExecutable, projectRoot } from '../../util/paths.js';
 import { bundleStoreDir } from '../../iocs/bundle-store.js';
@@ -261,7 +262,7 @@ function memoryOf(
   opts: ContentCollectOptions,
   processes: readonly ProcessInfo[] | undefined,
 ): DeferredInputs['memory'] {
-  if (!(opts.memory ?? opts.scope !== 'paths') || !ctx.live || !processes) return undefined;
+  if (!scansMemory(ctx, opts) || !processes) return undefined;
   return {
     targets: memoryTargets(processes),
     perProcessBytes: opts.memoryPerProcessBytes ?? DEFAULT_MEMORY_PER_PROCESS,
