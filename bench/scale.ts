@@ -4,7 +4,15 @@
 // table, a JSON record and an SVG chart in bench/out/. `npm run bench:scale` (`-- --ci` for the reduced
 // size CI runs, `-- --help` for the options).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,7 +32,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const preload = path.join(here, 'maxrss-preload.cjs');
 // MINEHUNTER_BENCH_CLI: another build of the CLI (e.g. one compiled elsewhere) to measure instead.
-const cli = process.env.MINEHUNTER_BENCH_CLI ?? path.join(repo, 'dist', 'cli', 'main.js');
+// By default what ./minehunter runs: the bundle of the build (scripts/bundle.mjs), else dist/cli/main.js.
+const bundled = path.join(repo, 'dist', 'bundle', 'cli', 'main.js');
+const cli =
+  process.env.MINEHUNTER_BENCH_CLI ??
+  (existsSync(bundled) ? bundled : path.join(repo, 'dist', 'cli', 'main.js'));
 
 /** The issue's targets on a 2-core machine (issue 20). */
 const TARGETS = { ms1000: 1500, ms5000: 4000, rssMb5000: 200, filesWarm1MMs: 10_000 };
@@ -297,7 +309,7 @@ writeFileSync(path.join(outDir, 'scale-latest.svg'), scaleChartSvg(results));
 const lines = [
   `minehunter scale benchmark — ${results.date}`,
   `machine: ${results.machine}; load average at start ${results.load.toFixed(1)}`,
-  'command: node dist/cli/main.js scan --format json (default scan, warm scan cache); scan --path <tree> (cold: empty cache)',
+  `command: node ${path.relative(repo, cli)} scan --format json (default scan, warm scan cache); scan --path <tree> (cold: empty cache)`,
   'CPU ms: user + system time of the scan, all threads (less disturbed than wall time by other load)',
   ...table(results),
   ...verdicts(results),

@@ -6,7 +6,15 @@
 // The machine is shared: the load average is printed with the figures, and CPU time (user + system,
 // every thread) beside wall time, since it says more about the work done when other jobs compete.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +27,9 @@ const TARGET_NO_CONTENT_MS = 500;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
-const cli = path.join(repo, 'dist', 'cli', 'main.js');
+// What ./minehunter runs: the bundle of the build (scripts/bundle.mjs), else the modules tsc built.
+const bundled = path.join(repo, 'dist', 'bundle', 'cli', 'main.js');
+const cli = existsSync(bundled) ? bundled : path.join(repo, 'dist', 'cli', 'main.js');
 const preload = path.join(here, 'maxrss-preload.cjs');
 
 function usage(message) {
@@ -219,7 +229,7 @@ const lines = [
     `Linux ${os.release()}, Node ${process.version}`,
   `load average (1, 5, 15 min): ${load(loadBefore)} before, ${load(loadAfter)} after — wall times on a loaded machine are not comparable`,
   `processes: ${before} before, ${during} during the scans (${sleepers.length} idle sleep children added)`,
-  `command: node dist/cli/main.js scan [--no-content] --format json --fail-on none  (${opts.runs} runs each, ` +
+  `command: node ${path.relative(repo, cli)} scan [--no-content] --format json --fail-on none  (${opts.runs} runs each, ` +
     `${findings} finding(s) without content; wall time includes Node start-up and the default CPU sampling window)`,
   ...summary('default scan (content, warm cache)', contentScan.runs),
   ...summary('scan --no-content', scans),

@@ -9,7 +9,10 @@ let loaded: Yaml | undefined;
 
 /** Loads yaml. Code the single executable runs awaits this before calling a parser that uses yamlNow(). */
 export async function loadYaml(): Promise<Yaml> {
-  loaded ??= await import('yaml');
+  // Node gives a CommonJS package's exports by name and as `default`; a bundle (scripts/bundle.mjs,
+  // the single executable) only as `default`.
+  const mod = (await import('yaml')) as Yaml & { default?: Yaml };
+  loaded ??= mod.default ?? mod;
   return loaded;
 }
 

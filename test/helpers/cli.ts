@@ -1,5 +1,6 @@
-// Runs the built CLI (`node dist/cli/main.js …`) the way a user does and captures its stdout, stderr,
-// exit code and parsed JSON, with the user's own config kept out so a personal allowlist cannot leak in.
+// Runs the built CLI the way a user does (`./minehunter` runs the bundle, dist/bundle/cli/main.js;
+// MINEHUNTER_TEST_CLI=dist runs dist/cli/main.js instead) and captures its stdout, stderr, exit code
+// and parsed JSON, with the user's own config kept out so a personal allowlist cannot leak in.
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync, watch } from 'node:fs';
@@ -13,7 +14,10 @@ import type { Evidence, Finding, Level } from '../../src/model/finding.js';
 const execFileP = promisify(execFile);
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI_PATH = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+/** What tsc builds; scripts/bundle.mjs bundles it into BUNDLE_PATH, which ./minehunter runs. */
+export const DIST_CLI_PATH = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const BUNDLE_PATH = path.join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.js');
+export const CLI_PATH = process.env.MINEHUNTER_TEST_CLI === 'dist' ? DIST_CLI_PATH : BUNDLE_PATH;
 
 /** The JSON report as the CLI contract documents it (schemaVersion 1). */
 export interface ReportJson {
@@ -42,6 +46,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /** The entry point run (default CLI_PATH). */
+  cli?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
@@ -72,7 +78,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
   const env = { ...(await cliEnv()), ...options.env };
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [options.cli ?? CLI_PATH, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -163,12 +169,13 @@ export async function ensureBuilt(): Promise<void> {
     } catch (cause) {
       const out = (cause as { stdout?: string }).stdout ?? '';
       // tsc still emits on type errors; the e2e tests can run, and `npm run typecheck` reports them.
-      if (!existsSync(CLI_PATH))
-        throw new Error(`build failed and produced no ${CLI_PATH}:\n${out}`, { cause });
+      if (!existsSync(DIST_CLI_PATH))
+        throw new Error(`build failed and produced no ${DIST_CLI_PATH}:\n${out}`, { cause });
       console.warn(
         `e2e: build reported type errors (tests run against what it emitted):\n${out.slice(0, 3000)}`,
       );
     }
+    await execFileP(process.execPath, [path.join(REPO_ROOT, 'scripts', 'bundle.mjs')], { cwd: REPO_ROOT });
   } finally {
     await rm(BUILD_LOCK, { recursive: true, force: true });
   }

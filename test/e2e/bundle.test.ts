@@ -1,0 +1,86 @@
+// End-to-end: the bundle ./minehunter runs (scripts/bundle.mjs) is the same program as the modules
+// tsc built. Scans of fixture roots give the same reports from both, through the content scan's
+// workers, the rules, the IOC lists and the dpkg records they look up beside their own files;
+// the wrapper script runs the bundle, and falls back to dist/cli/main.js once dist/ is newer.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  BUNDLE_PATH,
+  DIST_CLI_PATH,
+  REPO_ROOT,
+  cliEnv,
+  ensureBuilt,
+  runCliJson,
+  type ReportJson,
+} from '../helpers/cli.js';
+
+const execFileP = promisify(execFile);
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/roots');
+
+/** What a reader of the report checks: verdict, and each finding's detector, level and subject. */
+function essentials(report: ReportJson) {
+  return {
+    verdict: report.verdict,
+    findings: report.findings
+      .map((f) => `${f.fingerprint} ${f.ruleId} ${f.level} ${f.kind ?? ''} ${f.title.en}`)
+      .sort(),
+    collection: (report.collection as { collector: string; status: string }[]).map(
+      (c) => `${c.collector} ${c.status}`,
+    ),
+  };
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 300_000);
+
+describe('the bundle', () => {
+  it('is built beside dist/ as one entry and a few chunks, not a file per module', () => {
+    expect(existsSync(BUNDLE_PATH)).toBe(true);
+    const files = readdirSync(path.dirname(BUNDLE_PATH));
+    const modules = readdirSync(path.join(REPO_ROOT, 'dist'), { recursive: true }).filter(
+      (f) => String(f).endsWith('.js') && !String(f).startsWith('bundle'),
+    );
+    expect(files.length).toBeLessThan(modules.length / 2);
+  });
+
+  it('scans the fixture roots to the same reports as dist/cli/main.js', async () => {
+    for (const [fixture, expected] of [
+      ['miner-host', 'miner-process-name'],
+      ['campaign', 'content-match'],
+      ['web-host', 'web-injection-place'],
+    ] as const) {
+      const args = ['scan', '--root', path.join(FIXTURES, fixture), '--no-cache', '--format', 'json'];
+      const [bundled, modules] = await Promise.all([
+        runCliJson([...args, '--fail-on', 'none'], { cli: BUNDLE_PATH, timeoutMs: 120_000 }),
+        runCliJson([...args, '--fail-on', 'none'], { cli: DIST_CLI_PATH, timeoutMs: 120_000 }),
+      ]);
+      expect(bundled.code, bundled.stderr).toBe(0);
+      expect(essentials(bundled.json)).toEqual(essentials(modules.json));
+      // And each is a real scan: what the fixture plants is found (the content scan's YARA rules
+      // in the campaign, the CMS injection places in the web root).
+      expect(bundled.json.findings.map((f) => f.ruleId)).toContain(expected);
+    }
+  }, 240_000);
+
+  it('is what ./minehunter runs, until dist/ is compiled again after it', async () => {
+    const wrapper = path.join(REPO_ROOT, 'minehunter');
+    const ran = async () => {
+      const { stderr } = await execFileP('sh', ['-x', wrapper, '--version'], { env: await cliEnv() });
+      return stderr.split('\n').find((l) => l.startsWith('+ exec node '));
+    };
+    expect(await ran()).toBe(`+ exec node ${BUNDLE_PATH} --version`);
+    // tsc run by hand (not npm run build) leaves the bundle behind: the wrapper runs what tsc built.
+    const { atime, mtime } = statSync(DIST_CLI_PATH);
+    try {
+      const later = new Date(statSync(BUNDLE_PATH).mtimeMs + 60_000);
+      utimesSync(DIST_CLI_PATH, later, later);
+      expect(await ran()).toBe(`+ exec node ${DIST_CLI_PATH} --version`);
+    } finally {
+      utimesSync(DIST_CLI_PATH, atime, mtime);
+    }
+  });
+});
