@@ -1,6 +1,6 @@
 // Bundles the built CLI (dist/cli/main.js and the modules it imports, pure-JavaScript packages
 // included) into dist/bundle/cli/: an entry file plus one chunk per group of lazily loaded modules,
-// run by ./minehunter. Node 20 reads every ES module of a checkout's ~400 through four asynchronous
+// run by ./minehunter, and the process walk's and the content scan's worker scripts. Node 20 reads every ES module of a checkout's ~400 through four asynchronous
 // file operations and resolves each import path on its own; that cost a warm default scan ~0.15 s of
 // CPU on the main thread, about a tenth of its time (issue 17). The bundle is the same code: each
 // module's import.meta.url is rewritten to the URL of its file in dist/, so every file it looks up
@@ -33,17 +33,37 @@ export const EXTERNAL = [
   'utf-8-validate',
 ];
 
-/** Each module's import.meta.url becomes its own file's URL, computed from the chunk's. */
+/**
+ * The worker scripts a default scan starts, bundled too (each thread loads its modules as the main
+ * thread does): the file tsc built, and the bundle's name for it.
+ */
+const WORKERS = new Map([
+  [path.join(repo, 'dist', 'collect', 'linux', 'proc-worker.js'), 'proc-worker'],
+  [path.join(repo, 'dist', 'engine', 'scan-worker.js'), 'scan-worker'],
+]);
+
+/**
+ * Each module's import.meta.url becomes its own file's URL, computed from the chunk's; a worker
+ * started by URL (`new URL('./scan-worker.js', import.meta.url)`) becomes the bundled worker beside
+ * the chunk. Every chunk is written to outdir, so one relative path serves wherever a module lands.
+ */
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
   setup(build) {
     build.onLoad({ filter: /\.m?js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
-      // Every chunk is written to outdir, so one relative path serves wherever the module lands.
+      const workersBundled = text.replace(
+        /new URL\('\.\/([\w-]+\.js)', import\.meta\.url\)/g,
+        (found, name) => {
+          const bundled = WORKERS.get(path.join(path.dirname(args.path), name));
+          // import.meta['url'] is the chunk's own URL, and escapes the rewrite below.
+          return bundled ? `new URL('./${bundled}.js', import.meta['url'])` : found;
+        },
+      );
       const relative = path.relative(outdir, args.path).split(path.sep).join('/');
       const own = `new URL(${JSON.stringify(relative)}, import.meta.url).href`;
-      return { contents: text.replaceAll('import.meta.url', own), loader: 'js' };
+      return { contents: workersBundled.replaceAll('import.meta.url', own), loader: 'js' };
     });
   },
 };
@@ -67,7 +87,7 @@ if (!esbuild) {
   process.exit(1);
 } else {
   await esbuild.build({
-    entryPoints: [entry],
+    entryPoints: [{ in: entry, out: 'main' }, ...[...WORKERS].map(([file, out]) => ({ in: file, out }))],
     outdir,
     bundle: true,
     splitting: true,

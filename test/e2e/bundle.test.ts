@@ -3,7 +3,7 @@
 // workers, the rules, the IOC lists and the dpkg records they look up beside their own files;
 // the wrapper script runs the bundle, and falls back to dist/cli/main.js once dist/ is newer.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,18 @@ describe('the bundle', () => {
       (f) => String(f).endsWith('.js') && !String(f).startsWith('bundle'),
     );
     expect(files.length).toBeLessThan(modules.length / 2);
+  });
+
+  it("starts the process walk's and the content scan's workers from their bundles beside it", () => {
+    const dir = path.dirname(BUNDLE_PATH);
+    const code = readdirSync(dir)
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    for (const worker of ['proc-worker', 'scan-worker']) {
+      expect(existsSync(path.join(dir, `${worker}.js`))).toBe(true);
+      // The chunk's own URL, not the URL of the module in dist/ it came from.
+      expect(code).toContain(`new URL("./${worker}.js", import.meta["url"])`);
+    }
   });
 
   it('scans the fixture roots to the same reports as dist/cli/main.js', async () => {
