@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
 import { compileAllRules } from './content-scan.js';
-import { ScanPool, discardStandbyWorker, hasStandbyWorker, prestartScanWorker } from './pool.js';
+import { ScanPool, discardStandbyWorker, prestartScanWorker, standbyWorker } from './pool.js';
 import type { FileJob } from './scan-job.js';
 
 let dir: string;
@@ -33,10 +33,10 @@ async function startPool(): Promise<ScanPool> {
 describe('scan pool', () => {
   it('takes the worker started ahead of its rules, which scans as one started with them', async () => {
     prestartScanWorker();
-    expect(hasStandbyWorker()).toBe(true);
+    expect(standbyWorker()).toBeDefined();
     const pool = await startPool();
     try {
-      expect(hasStandbyWorker()).toBe(false);
+      expect(standbyWorker()).toBeUndefined();
       expect(pool.size).toBe(1);
       expect((await pool.scanFiles(jobs.slice(5, 9))).map((a) => a.id)).toEqual([7]);
     } finally {
@@ -45,12 +45,25 @@ describe('scan pool', () => {
     // One that no pool takes is stopped; the next pool starts its own.
     prestartScanWorker();
     discardStandbyWorker();
-    expect(hasStandbyWorker()).toBe(false);
+    expect(standbyWorker()).toBeUndefined();
     const next = await startPool();
     try {
       expect((await next.scanFiles(jobs.slice(5, 9))).map((a) => a.id)).toEqual([7]);
     } finally {
       await next.close();
+    }
+  });
+
+  it('starts a new worker when the prestarted one dies as the pool takes it', async () => {
+    prestartScanWorker();
+    // Stopped, but its exit not yet seen: the pool takes a worker that will never be ready.
+    void standbyWorker()!.terminate();
+    const pool = await startPool();
+    try {
+      expect(pool.size).toBe(1);
+      expect((await pool.scanFiles(jobs.slice(5, 9))).map((a) => a.id)).toEqual([7]);
+    } finally {
+      await pool.close();
     }
   });
 

@@ -62,9 +62,9 @@ export function prestartScanWorker(): void {
   standby = worker;
 }
 
-/** Whether a prestarted worker waits for a pool (for tests). */
-export function hasStandbyWorker(): boolean {
-  return standby !== undefined;
+/** The prestarted worker waiting for a pool, if any (for tests). */
+export function standbyWorker(): Worker | undefined {
+  return standby;
 }
 
 /** Stops the prestarted worker if no pool took it. */
@@ -221,9 +221,25 @@ export class ScanPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  /** A new scan worker (the prestarted one if there is one), once it has restored the rules. */
+  /**
+   * A new scan worker (the prestarted one if there is one), once it has restored the rules. A
+   * prestarted one that failed (it died while it waited) is replaced by a new one, so it never costs
+   * the scan more than the start-up it was meant to save.
+   */
   private async startWorker(): Promise<Worker> {
-    const worker = adoptStandby(this.init) ?? newWorker(this.init);
+    const adopted = adoptStandby(this.init);
+    if (adopted) {
+      try {
+        return await this.ready(adopted);
+      } catch {
+        if (this.closed) throw new Error('scan pool closed');
+      }
+    }
+    return this.ready(newWorker(this.init));
+  }
+
+  /** `worker` once it has restored the rules; stopped when it cannot. */
+  private async ready(worker: Worker): Promise<Worker> {
     this.starting.add(worker);
     try {
       await new Promise<void>((resolve, reject) => {
