@@ -43,6 +43,16 @@ export function ownNativeAddon(): string {
 }
 
 /**
+ * The addons this installation's processes map that are its own files: the lister it built and,
+ * inside the single executable, the YARA-X and SQLite addons it unpacked beside it (the names
+ * scripts/package.mjs gives them). From a checkout those two are loaded from node_modules.
+ */
+export function ownNativeAddons(): string[] {
+  if (!isSea()) return [ownNativeAddon()];
+  return ['dirstat.node', 'yara-x.node', 'better_sqlite3.node'].map((n) => path.join(seaDir(), 'native', n));
+}
+
+/**
  * $XDG_CACHE_HOME/minehunter/scan-cache.sqlite, else ~/.cache/minehunter/scan-cache.sqlite: the
  * content scan's cache (engine/cache.ts). Here, not there, so naming it loads no SQLite.
  */

@@ -188,6 +188,43 @@ describe('the single executable', () => {
     // The host lock may be held for minutes by another test file's look-alikes.
   }, 240_000);
 
+  it('does not report its own unpacked addons as libraries loaded from /tmp', async () => {
+    // Unpacked under MINEHUNTER_TMP (in /tmp) by the first run of these tests at the latest.
+    expect((await runBinary(['--version'], env)).code).toBe(0);
+    const addons = readdirSync(path.join(tmp, 'unpack'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.node'))
+      .map((e) => path.join(e.parentPath, e.name));
+    expect(addons.map((f) => path.basename(f)).sort()).toEqual(
+      expect.arrayContaining(['better_sqlite3.node', 'yara-x.node']),
+    );
+    // They stay mapped through the scan, as in a scan worker that loaded YARA-X before the process
+    // walk read the maps (a first run, slowed by unpacking, reported itself so).
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `for (const f of ${JSON.stringify(addons)}) process.dlopen({ exports: {} }, f);` +
+          `console.log('mapped'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (d: Buffer) => d.toString().includes('mapped') && resolve());
+        holder.once('exit', (code) => reject(new Error(`the process mapping the addons exited (${code})`)));
+      });
+      const scan = json(
+        await runBinary(['scan', '--no-content', '--format', 'json', '-q', '--fail-on', 'none'], env),
+      );
+      const naming = scan.findings.filter((f) =>
+        f.evidence.some((e) => e.type === 'file' && addons.includes(e.path)),
+      );
+      expect(naming.map((f) => `${f.ruleId} ${f.level}`)).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/unshare'))(
     'works with /tmp mounted noexec, or names the variable to set',
     async () => {

@@ -14,7 +14,7 @@ import { oddLibraryPlace } from '../../detect/places.js';
 import { toolchainOf } from '../../detect/toolchains.js';
 import { exportedFunctions } from './elf.js';
 import { parseLinkTarget } from './processes.js';
-import { ownNativeAddon } from '../../util/paths.js';
+import { ownNativeAddons } from '../../util/paths.js';
 import { fileStamp, StampCache } from '../../util/stamp-cache.js';
 import { verifyMappedLibraries } from './packages/mapped-integrity.js';
 import { loadOwnership } from './packages/ownership.js';
@@ -228,7 +228,7 @@ function gatherLibraries(
   ldSoPreload: Preload['ldSoPreload'],
   procs: ProcessInfo[] | undefined,
 ): { libs: Map<string, SharedObject>; live: Set<string> } {
-  const ownAddon = ownNativeAddon();
+  const ownAddons = new Set(ownNativeAddons());
   const libs = new Map<string, SharedObject>();
   const live = new Set<string>();
   const add = (p: string, source: SharedObject['sources'][number]): void => {
@@ -247,9 +247,11 @@ function gatherLibraries(
     }
     for (const m of p.maps) {
       const { path: mapped, deleted } = parseLinkTarget(m);
-      // This installation's own lister, mapped by minehunter's processes (a copy run from /tmp on a
+      // This installation's own addons, mapped by minehunter's processes (a copy run from /tmp on a
       // suspect host, or a second scan): ours, as its reports are; a copy anywhere else is judged.
-      if (ctx.live && mapped === ownAddon) continue;
+      // The executable's unpacked YARA-X is mapped once a scan worker has loaded it: before or after
+      // the walk reads the maps, so a first run reported itself as a library from /tmp (high).
+      if (ctx.live && ownAddons.has(mapped)) continue;
       add(mapped, 'maps');
       if (!deleted) live.add(mapped);
     }
