@@ -11,13 +11,12 @@ import {
 import { makeContext } from './context.js';
 import { stampMatchedFiles, stampProcessFiles } from './file-times.js';
 import { collectHost, collectHostsFile } from './linux/host.js';
-import { collectProcesses } from './linux/processes.js';
+import { collectProcesses, type Walked as ProcessesWalked } from './linux/processes.js';
 import { collectSockets } from './linux/sockets.js';
 import { collectPersistence } from './linux/persistence/index.js';
 import { collectIntegrity } from './linux/integrity.js';
 import { collectStealth } from './linux/stealth.js';
 import { probeAddon } from './linux/hidden.js';
-import type { PidProbe } from './linux/pid-probe.js';
 import type { ContentCollection, ContentCollectOptions } from './content/index.js';
 import { prestartContentScan } from './content/prestart.js';
 import { CollectRootError } from './root-error.js';
@@ -26,8 +25,6 @@ import { collectWeb, scannableRoots } from './linux/web-roots.js';
 import { gpuCollector } from './linux/gpu.js';
 import { notApplicable, runCollectors, type Collector, type CollectorDeps } from './runner.js';
 import { CollectorLog } from './support.js';
-import type { SocketJoin } from './linux/sockets.js';
-import type { ProcessInfo } from '../snapshot/schema.js';
 import type { imageCollectors, ImageCollectOptions } from './image/index.js';
 import type { windowsCollectors } from './windows/index.js';
 import type { windowsLiveCollectors } from './windows-live/index.js';
@@ -78,13 +75,9 @@ export { CollectRootError };
 
 /**
  * The process walk's list and socket join, as collectProcesses hands them to onWalked, and the PID
- * probe its worker runs for the hidden-process check.
+ * probe its worker runs for the hidden-process check; each missing when the walk ended without them.
  */
-interface Walked {
-  processes?: ProcessInfo[];
-  join?: SocketJoin;
-  pidProbe?: Promise<PidProbe | undefined>;
-}
+type Walked = Partial<ProcessesWalked>;
 
 /**
  * The process walk as soon as it is read, before its hashes and its CPU window's second sample: the

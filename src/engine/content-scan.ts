@@ -172,7 +172,7 @@ class LazyPool {
   // started ahead (prestartScanWorker) that no pool took is stopped.
   async close(): Promise<void> {
     if (!this.started) discardStandbyWorker();
-    if (this.started)
+    else
       await this.started.then(
         (p) => p.close(),
         () => undefined,

@@ -80,6 +80,18 @@ function newestSource(): number {
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 
+/** The native addons the executable unpacks under MINEHUNTER_TMP (a run unpacks them if none did). */
+async function unpackedAddons(): Promise<string[]> {
+  expect((await runBinary(['--version'], env)).code).toBe(0);
+  const addons = readdirSync(path.join(tmp, 'unpack'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.node'))
+    .map((e) => path.join(e.parentPath, e.name));
+  expect(addons.map((f) => path.basename(f)).sort()).toEqual(
+    expect.arrayContaining(['better_sqlite3.node', 'yara-x.node']),
+  );
+  return addons;
+}
+
 beforeAll(async () => {
   await ensureBuilt();
   if (!existsSync(BINARY) || statSync(BINARY).mtimeMs < newestSource()) {
@@ -189,14 +201,8 @@ describe('the single executable', () => {
   }, 240_000);
 
   it('does not report its own unpacked addons as libraries loaded from /tmp', async () => {
-    // Unpacked under MINEHUNTER_TMP (in /tmp) by the first run of these tests at the latest.
-    expect((await runBinary(['--version'], env)).code).toBe(0);
-    const addons = readdirSync(path.join(tmp, 'unpack'), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && e.name.endsWith('.node'))
-      .map((e) => path.join(e.parentPath, e.name));
-    expect(addons.map((f) => path.basename(f)).sort()).toEqual(
-      expect.arrayContaining(['better_sqlite3.node', 'yara-x.node']),
-    );
+    // Unpacked under MINEHUNTER_TMP (in /tmp).
+    const addons = await unpackedAddons();
     // They stay mapped through the scan, as in a scan worker that loaded YARA-X before the process
     // walk read the maps (a first run, slowed by unpacking, reported itself so).
     const holder = spawn(
@@ -262,13 +268,7 @@ describe('the single executable', () => {
   it.skipIf(spawnSync('objdump', ['--version'], { stdio: 'ignore' }).status !== 0)(
     'asks the host for nothing newer than glibc 2.28 and libstdc++ 3.4.25, in itself and in every addon it unpacks',
     async () => {
-      expect((await runBinary(['--version'], env)).code).toBe(0);
-      const unpacked = readdirSync(path.join(tmp, 'unpack'), { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile() && e.name.endsWith('.node'))
-        .map((e) => path.join(e.parentPath, e.name));
-      expect(unpacked.map((f) => path.basename(f)).sort()).toEqual(
-        expect.arrayContaining(['better_sqlite3.node', 'yara-x.node']),
-      );
+      const unpacked = await unpackedAddons();
       const floors = { GLIBC: [2, 28], GLIBCXX: [3, 4, 25], CXXABI: [1, 3, 11] };
       for (const file of [BINARY, ...unpacked]) {
         const dumped = spawnSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
