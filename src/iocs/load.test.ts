@@ -1,6 +1,6 @@
 // Tests for the IOC loader: the bundled data loads and keeps its invariants, bad files fail with the
 // file, line and entry named, and a user's directory loads beside the project's own.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -294,6 +294,32 @@ describe('the parse cache', () => {
     const edited = await loadRuleset([defaultIocDir(), mine], { cacheDir });
     expect(edited.poolAddresses.map((e) => e.value)).toContain('203.0.113.9');
     expect(edited.poolAddresses.map((e) => e.value)).not.toContain('198.51.100.7');
+  });
+
+  it('keeps one parse per file: an edit or a new build drops the parses no run reads any more', async () => {
+    const mine = await tempDir({ 'campaign.yml': campaign('198.51.100.7') });
+    const cacheDir = await tempDir({});
+    await loadRuleset([defaultIocDir(), mine], { cacheDir });
+    const warm = (await readdir(cacheDir)).sort();
+    // What an older build left (its names carry no current parser prefix), and a month-old parse.
+    const oldBuild = `${'0'.repeat(64)}.json.deflate`;
+    await writeFile(path.join(cacheDir, oldBuild), 'x');
+    const monthOld = `${warm[0]!.split('-')[0]}-${'1'.repeat(12)}-${'2'.repeat(64)}.json.deflate`;
+    await writeFile(path.join(cacheDir, monthOld), 'x');
+    const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    await utimes(path.join(cacheDir, monthOld), longAgo, longAgo);
+    // A warm load never lists the directory, so they stay until a miss.
+    await loadRuleset([defaultIocDir(), mine], { cacheDir });
+    expect((await readdir(cacheDir)).sort()).toEqual([...warm, oldBuild, monthOld].sort());
+
+    await writeFile(path.join(mine, 'campaign.yml'), campaign('203.0.113.9'));
+    const edited = await loadRuleset([defaultIocDir(), mine], { cacheDir });
+    expect(edited.poolAddresses.map((e) => e.value)).toContain('203.0.113.9');
+    const after = await readdir(cacheDir);
+    expect(after).toHaveLength(warm.length); // the edited file's new parse replaced its old one
+    expect(after).not.toContain(oldBuild);
+    expect(after).not.toContain(monthOld);
+    expect(after.filter((name) => warm.includes(name))).toHaveLength(warm.length - 1);
   });
 
   it('still refuses an entry without provenance when a cache directory is given', async () => {

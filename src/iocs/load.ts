@@ -3,7 +3,7 @@
 import { InputFileError } from '../util/input-error.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -303,20 +303,33 @@ const PARSER_STAMP = (() => {
   }
 })();
 
+/** The cache's file-name prefix for this parser: every file written by another build starts otherwise. */
+const STAMP_PREFIX = createHash('sha256').update(PARSER_STAMP).digest('hex').slice(0, 12);
+
 /**
  * Parsing the bundled YAML costs a scan tens of milliseconds (the parser's code is cold in every new
  * process), so a parsed file is kept as JSON keyed by its content: only an edited file is parsed
  * again. Without a cache directory (--no-cache) every file is parsed. Cache faults are not errors.
+ * A file is named `<parser>-<source path>-<content>`, so that a miss can drop what no run reads any
+ * more: the parses of other builds, the older contents of the same file, and any parse written over a
+ * month ago (an installed bundle's old version; one still in use is parsed again once).
  */
-async function parseIocFileCached(text: string, display: string, cacheDir?: string): Promise<ParsedIocFile> {
+async function parseIocFileCached(
+  text: string,
+  display: string,
+  source: string,
+  cacheDir?: string,
+): Promise<ParsedIocFile> {
   if (cacheDir === undefined) {
     await loadYaml();
     return parseIocFile(text, display);
   }
-  const key = createHash('sha256').update(`${PARSER_STAMP}\0${display}\0${text}`).digest('hex');
+  const hash = (data: string): string => createHash('sha256').update(data).digest('hex');
+  const sourcePrefix = `${STAMP_PREFIX}-${hash(path.resolve(source)).slice(0, 12)}-`;
+  const name = `${sourcePrefix}${hash(text)}.json.deflate`;
   // Deflated, so the cache never holds the indicator strings in the clear: a content scan of
   // another user's home (or a --root copy of this disk) would otherwise find them and alarm.
-  const file = path.join(cacheDir, `${key}.json.deflate`);
+  const file = path.join(cacheDir, name);
   try {
     return JSON.parse(inflateRawSync(await readFile(file)).toString('utf8')) as ParsedIocFile;
   } catch {
@@ -327,10 +340,31 @@ async function parseIocFileCached(text: string, display: string, cacheDir?: stri
   try {
     await mkdir(cacheDir, { recursive: true });
     await writeFile(file, deflateRawSync(JSON.stringify(parsed)), { mode: 0o600 });
+    await pruneIocCache(
+      cacheDir,
+      (other) => other !== name && (!other.startsWith(`${STAMP_PREFIX}-`) || other.startsWith(sourcePrefix)),
+    );
   } catch {
     // a read-only home must not stop a scan
   }
   return parsed;
+}
+
+/**
+ * Removes the cached parses `stale` selects. Only on a miss (a new build, an edited file), so a warm
+ * scan never lists the directory. Another scan may be removing the same files: a vanished one is fine.
+ */
+async function pruneIocCache(cacheDir: string, stale: (name: string) => boolean): Promise<void> {
+  const monthAgo = Date.now() - 30 * 24 * 3600 * 1000;
+  for (const other of await readdir(cacheDir)) {
+    if (!other.endsWith('.json.deflate')) continue;
+    const file = path.join(cacheDir, other);
+    try {
+      if (stale(other) || (await stat(file)).mtimeMs < monthAgo) await rm(file, { force: true });
+    } catch {
+      // vanished meanwhile
+    }
+  }
 }
 
 /** The names in an indicator directory; an unreadable one is an IocLoadError naming it. */
@@ -377,7 +411,7 @@ export async function loadRuleset(dirs: string[], opts: { cacheDir?: string } = 
         );
       }
       try {
-        parsed.push(await parseIocFileCached(text, display, opts.cacheDir));
+        parsed.push(await parseIocFileCached(text, display, file, opts.cacheDir));
       } catch (error) {
         // Name the real path too: the short display name may be ambiguous across directories.
         if (error instanceof IocLoadError && display !== file) {
