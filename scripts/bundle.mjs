@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zodEnglishOnly } from './esbuild-plugins.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(repo, 'dist', 'cli', 'main.js');
@@ -102,6 +103,6 @@ if (!esbuild) {
     },
     legalComments: 'none',
     logLevel: 'error',
-    plugins: [ownImportMetaUrl],
+    plugins: [ownImportMetaUrl, zodEnglishOnly],
   });
 }

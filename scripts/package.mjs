@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { zodEnglishOnly } from './esbuild-plugins.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(repo, 'dist', 'sea');
@@ -107,7 +108,7 @@ async function bundle(esbuild, entry, outfile) {
     legalComments: 'none',
     logLevel: 'error',
     logOverride: { 'empty-import-meta': 'silent' },
-    plugins: [inlinePlaywrightPackage, absentOptionals],
+    plugins: [inlinePlaywrightPackage, absentOptionals, zodEnglishOnly],
   });
 }
 

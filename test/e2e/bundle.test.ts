@@ -3,7 +3,9 @@
 // workers, the rules, the IOC lists and the dpkg records they look up beside their own files;
 // the wrapper script runs the bundle, and falls back to dist/cli/main.js once dist/ is newer.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import {
   DIST_CLI_PATH,
   REPO_ROOT,
   cliEnv,
+  runCli,
   ensureBuilt,
   runCliJson,
   type ReportJson,
@@ -75,6 +78,38 @@ describe('the bundle', () => {
       // And each is a real scan: what the fixture plants is found (the content scan's YARA rules
       // in the campaign, the CMS injection places in the web root).
       expect(bundled.json.findings.map((f) => f.ruleId)).toContain(expected);
+    }
+  }, 240_000);
+
+  it("keeps zod's English messages, and only those: a malformed snapshot is reported as dist reports it", async () => {
+    const dir = path.dirname(BUNDLE_PATH);
+    const locales = readdirSync(dir).flatMap((f) =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('// node_modules/zod/v4/locales/')),
+    );
+    expect(locales).toEqual(['// node_modules/zod/v4/locales/en.js']);
+
+    const home = await mkdtemp(path.join(tmpdir(), 'minehunter-bundle-'));
+    try {
+      const collected = await runCliJson(
+        ['collect', '--root', path.join(FIXTURES, 'miner-host'), '--no-cache'],
+        {
+          cli: BUNDLE_PATH,
+          timeoutMs: 120_000,
+        },
+      );
+      const snapshot = path.join(home, 'snapshot.json');
+      writeFileSync(snapshot, JSON.stringify({ ...collected.json, processes: 42 }));
+      const analyze = async (cli: string) => {
+        const { code, stderr } = await runCli(['analyze', snapshot], { cli, timeoutMs: 120_000 });
+        return `${code} ${stderr}`;
+      };
+      const [bundled, modules] = await Promise.all([analyze(BUNDLE_PATH), analyze(DIST_CLI_PATH)]);
+      expect(bundled).toContain('processes: Invalid input: expected array, received number');
+      expect(bundled).toBe(modules);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   }, 240_000);
 
