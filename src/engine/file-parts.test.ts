@@ -329,6 +329,11 @@ describe('helpers', () => {
     b[3 * MiB - 1] = 8;
     expect(constantByte(b)).toBeUndefined();
     expect(constantByte(Buffer.alloc(0))).toBeUndefined();
+    expect(constantByte(Buffer.from([7]))).toBe(7);
+    expect(constantByte(Buffer.alloc(2 * MiB))).toBe(0);
+    const first = Buffer.alloc(MiB, 0xff);
+    first[0] = 0xfe;
+    expect(constantByte(first)).toBeUndefined();
     expect(
       mergeRanges([
         [5, 9],
