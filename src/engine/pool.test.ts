@@ -82,17 +82,36 @@ describe('scan pool', () => {
     }
   });
 
+  it('keeps one worker for a steady stream of short tasks, none of which waits long', async () => {
+    const pool = await startPool();
+    try {
+      // Fed as the content scan feeds memory jobs: a few outstanding at a time, for well over the
+      // time a queued task may wait, so the queue is seldom empty yet no task waits long.
+      const until = Date.now() + 600;
+      const feed = async () => {
+        while (Date.now() < until) await pool.scanFiles([jobs[5]!]);
+      };
+      await Promise.all([feed(), feed(), feed()]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(pool.size).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('starts the second worker when batches wait, and answers every one', async () => {
     const pool = await startPool();
     try {
       const batches = Array.from({ length: 8 }, (_, b) => jobs.slice(b * 5, b * 5 + 5));
       const answers = await Promise.all(batches.map((batch) => pool.scanFiles(batch)));
       expect(answers.flat().map((a) => a.id)).toEqual([7]);
-      // Batches keep waiting longer than the pool lets work wait: the second worker is started (it
-      // may join after the last batch, since starting one can take longer than scanning these).
+      // A backlog (as a cold scan's files make): the last batches wait longer than the pool lets
+      // work wait, so the second worker is started (it may join after the last batch, since starting
+      // one can take longer than scanning these).
+      const backlog = Array.from({ length: 50 }, () => batches).flat();
       const started = Date.now();
       while (pool.size < 2 && Date.now() - started < 20_000)
-        await Promise.all(batches.map((batch) => pool.scanFiles(batch)));
+        await Promise.all(backlog.map((batch) => pool.scanFiles(batch)));
       expect(pool.size).toBe(2);
       // And it scans: more batches than one worker takes at once, all answered.
       const again = await Promise.all(batches.map((batch) => pool.scanFiles(batch)));

@@ -21,6 +21,8 @@ interface Task {
 interface Slot {
   worker: Worker;
   busy?: Task;
+  /** When the busy task was sent (performance.now()). */
+  sentAt?: number;
 }
 
 /**
@@ -83,6 +85,14 @@ export function discardStandbyWorker(): void {
  */
 const GROW_AFTER_MS = 150;
 
+/**
+ * And the queued tasks must hold at least this much work, by the time tasks have taken so far: a
+ * steady stream of short tasks (the memory scan of a thousand processes, fed three at a time)
+ * keeps the queue from ever emptying, yet holds a few milliseconds of work, and a worker started for
+ * it came up as the stream ended (~120 ms of CPU while the main thread finished the scan).
+ */
+const GROW_MIN_QUEUED_MS = 25;
+
 export class ScanPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -91,6 +101,9 @@ export class ScanPool {
   private readonly starting = new Set<Worker>();
   private growTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The mean time a task took on a worker, over those done so far (undefined before the first). */
+  private meanTaskMs: number | undefined;
+  private tasksDone = 0;
 
   private constructor(
     private readonly init: WorkerInit,
@@ -144,6 +157,10 @@ export class ScanPool {
     this.growTimer = setTimeout(() => {
       this.growTimer = undefined;
       if (this.queue.length === 0 || this.closed || this.failed) return;
+      if (this.meanTaskMs !== undefined && this.queue.length * this.meanTaskMs < GROW_MIN_QUEUED_MS) {
+        this.grow(); // look again later: the stream may yet slow down into a backlog
+        return;
+      }
       this.startWorker().then(
         (worker) => {
           if (this.closed) void worker.terminate();
@@ -175,6 +192,7 @@ export class ScanPool {
       const task = this.queue.shift();
       if (!task) return;
       slot.busy = task;
+      slot.sentAt = performance.now();
       slot.worker.postMessage(task.msg);
     }
     if (this.queue.length > 0) this.grow();
@@ -183,6 +201,11 @@ export class ScanPool {
   private done(slot: Slot, m: FromWorker): void {
     const task = slot.busy;
     slot.busy = undefined;
+    if (slot.sentAt !== undefined) {
+      const took = performance.now() - slot.sentAt;
+      this.tasksDone++;
+      this.meanTaskMs = (this.meanTaskMs ?? 0) + (took - (this.meanTaskMs ?? 0)) / this.tasksDone;
+    }
     if (task) {
       if (m.type === 'fatal') task.reject(new Error(m.message));
       else task.resolve(m);
