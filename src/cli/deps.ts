@@ -1,4 +1,4 @@
-// What main.ts lends the commands it loads lazily (respond, undo, evidence, report): its scan
+// What program.ts lends the commands it loads lazily (respond, undo, evidence, report): its scan
 // pipeline and option helpers, and the reader of a saved JSON report they share. A leaf of cli/, so
 // those command modules import it and not each other.
 import { readFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { ReportSchema, type Report } from '../report/model.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { UsageError } from './errors.js';
 
-/** What main.ts lends the respond commands: its scan pipeline and option helpers. */
+/** What program.ts lends the respond commands: its scan pipeline and option helpers. */
 export interface RespondDeps {
   lang: Lang;
   /** Collects --root (or /) and analyses it with the user's IOC dirs and allowlists. */

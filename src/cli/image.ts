@@ -100,7 +100,7 @@ export type ImageReadCliOptions = Pick<
   'content' | 'rules' | 'cache' | 'maxFileSize' | 'quiet'
 >;
 
-/** What the command borrows from main.ts: the analysis inputs, the shared options and rendering. */
+/** What the command borrows from program.ts: the analysis inputs, the shared options and rendering. */
 export interface ImageCliDeps {
   lang: Lang;
   prepare(opts: ImageCliOptions): Promise<Analysis>;

@@ -5,6 +5,7 @@
 // then, when asked, probes the PID space for the hidden-process check (pid-probe.ts), since this
 // thread is started already and has nothing else to do by then (its heap collected first: the walk's
 // data would otherwise stay in memory while it probes).
+// It is started with its walk (workerData), or ahead of it and then sent `{ init }` (proc-worker-start.ts).
 // Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult (when asked), the
 // PidProbeMessage (when asked).
 import { setFlagsFromString } from 'node:v8';
@@ -90,9 +91,8 @@ function collectGarbage(): void {
   }
 }
 
-const init = workerData as ProcWorkerInit;
-const port = parentPort;
-if (port) {
+/** The walk, the sample and, when asked, the probe, in that order. */
+function run(port: MessagePort, init: ProcWorkerInit): void {
   const sampled = walkAndSample(port, init);
   const probe = init.pidProbe;
   if (probe)
@@ -106,4 +106,11 @@ if (port) {
         (err: unknown): PidProbeMessage => ({ pidProbeError: String(err) }),
       )
       .then((m) => port.postMessage(m));
+}
+
+const port = parentPort;
+if (port) {
+  // Started with its walk, or ahead of it (proc-worker-start.ts): then the walk comes as a message.
+  if (workerData) run(port, workerData as ProcWorkerInit);
+  else port.once('message', (m: { init: ProcWorkerInit }) => run(port, m.init));
 }

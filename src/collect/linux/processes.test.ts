@@ -22,6 +22,7 @@ import { FIXTURE_NOW, fixtureRoot, killChildren, sleepBinary, startChild } from 
 import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 import { takeCpuBaseline, type CpuBaseline } from './cpu-baseline.js';
 import { CLK_TCK } from './proc-walk.js';
+import { prestartProcWorker, standbyProcWorker } from './proc-worker-start.js';
 import {
   collectProcesses,
   isNamespaceInit,
@@ -312,6 +313,20 @@ describe('collectProcesses in its worker thread', () => {
     expect(inWorker.record.errors).toEqual(inline.record.errors);
     // The worker started (no fallback to this thread), and said nothing else.
     expect(inWorker.record.note).toBe(inline.record.note);
+  });
+
+  it('takes the worker started ahead of it (as a scan starts one), which walks as one started with the walk', async () => {
+    const ctx = await makeContext(fixtureRoot('miner-host'), FIXTURE_NOW);
+    const walk = (worker: boolean) =>
+      collectProcesses(ctx, { cpuWindowMs: 300, hashExecutables: true, worker });
+    const inline = await walk(false);
+    prestartProcWorker();
+    expect(standbyProcWorker()).toBeDefined();
+    const ahead = await walk(true);
+    expect(standbyProcWorker()).toBeUndefined();
+    expect(ahead.processes).toEqual(inline.processes);
+    expect(ahead.join).toEqual(inline.join);
+    expect(ahead.record.note).toBe(inline.record.note);
   });
 
   it('hands the walk to onWalked before the hashes are in, the same objects it returns', async () => {

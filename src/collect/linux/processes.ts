@@ -7,9 +7,7 @@ import { readdirSync, statSync, type Stats } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
-import { isSea, seaWorkerSource } from '../../util/sea.js';
 import type { CollectContext } from '../context.js';
 import { fileTimes, type FileTimes } from '../file-times.js';
 import { CollectorLog, errnoCode, errorMessage, isGone, parsePasswd } from '../support.js';
@@ -28,6 +26,7 @@ import {
   type WalkResult,
 } from './proc-walk.js';
 import type { HashesMessage, ProcWorkerInit } from './proc-worker.js';
+import { adoptProcWorker, newProcWorker, WORKER_MIN_PIDS } from './proc-worker-start.js';
 import type { SocketJoin } from './sockets.js';
 
 // The parsers moved to proc-walk.ts with the reading; their users still import them from here.
@@ -63,11 +62,8 @@ export const MAX_HASH_BYTES = 64 * 1024 * 1024;
  */
 export const BATCH = 64;
 const HASH_CONCURRENCY = 2;
-/**
- * Fewer processes than this are read on the main thread even on a live host: a handful (the watch
- * mode's new processes) take a few milliseconds there, less than a worker thread's start-up costs.
- */
-export const WORKER_MIN_PIDS = BATCH;
+/** Re-exported: the walk uses its worker from this many processes on (proc-worker-start.ts). */
+export { WORKER_MIN_PIDS };
 
 export interface ProcessCollectOptions {
   cpuWindowMs: number;
@@ -412,21 +408,6 @@ async function walkInline(procDir: string, pids: number[], baseline?: CpuBaselin
 }
 
 /**
- * The walk's worker. From dist/ it is plain JavaScript; from src/ (vitest, tsx) TypeScript, loaded
- * through tsx's API, since a worker does not inherit the parent's loader hooks; inside the single
- * executable there is no file to start, and the embedded bundle is evaluated (as engine/pool.ts does).
- */
-function newProcWorker(workerData: ProcWorkerInit): Worker {
-  const embedded = isSea() ? seaWorkerSource('proc-worker.js') : undefined;
-  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData });
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./proc-worker.js', import.meta.url), { workerData });
-  const url = new URL('./proc-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
-  return new Worker(boot, { eval: true, workerData });
-}
-
-/**
  * The walk in a worker thread: a live /proc read synchronously there leaves the main thread to the
  * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
  */
@@ -440,7 +421,8 @@ function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promis
     ...(cpuBaseline !== undefined ? { cpuBaseline } : {}),
     ...(pidProbe !== undefined ? { pidProbe } : {}),
   };
-  const worker = newProcWorker(init);
+  // The worker started as the command line started, if there is one (proc-worker-start.ts).
+  const worker = adoptProcWorker(init) ?? newProcWorker(init);
   // The worker's messages in the order they come, and who waits for the next one; the PID probe's
   // tagged message goes to its own waiter, and the worker is ended once it came (or never will).
   const inbox: unknown[] = [];

@@ -1,0 +1,101 @@
+// Starts the process walk's worker thread (proc-worker.ts), and, for a scan of this host, starts one
+// as the command line starts: a worker takes ~0.1-0.2 s to boot Node and load its modules, and the
+// walk it does is what the content scan and most collectors wait for. Started as the entry (main.ts)
+// imports this module, before the program loads, it boots meanwhile (with 1,000 processes the main thread otherwise waited
+// ~0.3 s for the walk, idle; bench:scale). The walk then hands it its work.
+import { Worker } from 'node:worker_threads';
+import { isSea, seaWorkerSource } from '../../util/sea.js';
+import { readdirSync } from 'node:fs';
+import type { ProcWorkerInit } from './proc-worker.js';
+
+/**
+ * Fewer processes than this are read on the main thread even on a live host: a handful (the watch
+ * mode's new processes) take a few milliseconds there, less than a worker thread's start-up costs.
+ */
+export const WORKER_MIN_PIDS = 64;
+
+/**
+ * The walk's worker. From dist/ it is plain JavaScript; from src/ (vitest, tsx) TypeScript, loaded
+ * through tsx's API, since a worker does not inherit the parent's loader hooks; inside the single
+ * executable there is no file to start, and the embedded bundle is evaluated (as engine/pool.ts does).
+ * Without `workerData` it waits for a `{ init }` message (a worker started ahead).
+ */
+export function newProcWorker(workerData?: ProcWorkerInit): Worker {
+  const options = workerData ? { workerData } : {};
+  const embedded = isSea() ? seaWorkerSource('proc-worker.js') : undefined;
+  if (embedded !== undefined) return new Worker(embedded, { eval: true, ...options });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./proc-worker.js', import.meta.url), options);
+  const url = new URL('./proc-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
+  return new Worker(boot, { eval: true, ...options });
+}
+
+let standby: Worker | undefined;
+
+/**
+ * Starts a worker ahead of its walk. It does not keep the process alive (a command that never walks
+ * just exits), and one that fails or exits while it waits is dropped: the walk starts its own.
+ */
+export function prestartProcWorker(): void {
+  if (standby) return;
+  let worker: Worker;
+  try {
+    worker = newProcWorker();
+  } catch {
+    return; // the walk starts its own, and says so if that fails too
+  }
+  worker.unref();
+  const drop = (): void => {
+    if (standby === worker) standby = undefined;
+  };
+  worker.once('error', drop);
+  worker.once('exit', drop);
+  standby = worker;
+}
+
+/** The worker started ahead, given its walk; undefined when there is none. */
+export function adoptProcWorker(init: ProcWorkerInit): Worker | undefined {
+  const worker = standby;
+  standby = undefined;
+  if (!worker) return undefined;
+  worker.ref();
+  worker.postMessage({ init });
+  return worker;
+}
+
+/** The worker started ahead and not yet given a walk, if any (for tests). */
+export function standbyProcWorker(): Worker | undefined {
+  return standby;
+}
+
+/** The number of processes /proc lists now (0 when it cannot be read). */
+function processCount(): number {
+  try {
+    return readdirSync('/proc').filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Whether this command line scans this host's processes with a worker: `scan`, not of an offline
+ * `--root` nor of `--path` alone, on a host with enough processes for the walk to take a worker.
+ */
+export function scansLiveProcesses(
+  argv: readonly string[] = process.argv,
+  count: () => number = processCount,
+): boolean {
+  const args = argv.slice(2);
+  // The command is the first word that is neither an option nor --lang's value.
+  const at = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--lang');
+  if (at < 0 || args[at] !== 'scan') return false;
+  const rest = args.slice(at + 1);
+  if (rest.includes('--help') || rest.includes('-h')) return false;
+  if (rest.some((a) => a === '--root' || a.startsWith('--root='))) return false;
+  if (rest.some((a) => a === '--path' || a.startsWith('--path=')) && !rest.includes('--host')) return false;
+  return count() >= WORKER_MIN_PIDS;
+}
+
+// Imported by the entry (main.ts) before the program: a scan of this host starts the worker now.
+if (scansLiveProcesses()) prestartProcWorker();
