@@ -4,10 +4,8 @@
 // module, whose imports are few, and the program (program.ts, ~0.1 s of modules to load) comes after.
 // First of all, inside the single executable: refuse a planted NODE_OPTIONS, unpack the addons.
 import './start-guard.js';
-// `scan` of this host: the process walk's worker starts booting now, while the program loads.
-import '../collect/linux/proc-worker-start.js';
-// `scan` only: each process's CPU ticks, taken as this module loads, so the CPU window runs meanwhile.
-import '../collect/linux/cpu-baseline.js';
+// `scan` of this host: the process walk's worker starts booting and the CPU window starts, now.
+import './start-ahead.js';
 // `watch` only: holds V8's young generation at its starting size before any other module grows it.
 import '../pipeline/watch-heap.js';
 import { realpathSync } from 'node:fs';

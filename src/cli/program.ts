@@ -23,6 +23,7 @@ import { defaultCachePath, toolVersion } from '../util/paths.js';
 import { markPhase, printTimings } from '../util/timings.js';
 import { setDerivedCacheDir } from '../util/derived-cache.js';
 import { EXIT, UsageError } from './errors.js';
+import { requestedCommand } from './command-line.js';
 import { InputFileError } from '../util/input-error.js';
 import { outputWidth, useColor, writeOutput } from './output.js';
 import { ScanProgress, fullScanTotals, progressMode, treeTotals } from './progress.js';
@@ -46,16 +47,6 @@ const CORE_COMMANDS = [
   'summarize',
   ...RESPOND_COMMANDS,
 ];
-
-/** The subcommand named on the command line: the first word that is neither an option nor its value. */
-function requestedCommand(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--lang') i++;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
-}
 
 interface CommonOptions {
   lang?: string;

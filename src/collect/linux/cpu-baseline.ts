@@ -66,14 +66,12 @@ export function takeCpuBaseline(procDir = '/proc'): CpuBaseline | undefined {
   return { at, ticks };
 }
 
-/** Whether this command line scans (the only command whose walk uses the baseline). */
-export function runsScan(argv: readonly string[] = process.argv): boolean {
-  return argv.slice(2).includes('scan');
-}
+let early: CpuBaseline | undefined;
 
-// Taken when the entry imports this module, before the rest of the program loads; a --root or
-// --path scan, which samples no live CPU, simply never asks for it.
-const early = runsScan() ? takeCpuBaseline() : undefined;
+/** Takes the baseline of a scan of this host, as its command line starts (cli/start-ahead.ts). */
+export function takeStartupCpuBaseline(): void {
+  early = takeCpuBaseline();
+}
 
 /** The baseline taken at start-up, for a scan of this host; undefined for other commands. */
 export function startupCpuBaseline(): CpuBaseline | undefined {

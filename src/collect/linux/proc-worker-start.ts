@@ -1,8 +1,7 @@
-// Starts the process walk's worker thread (proc-worker.ts), and, for a scan of this host, starts one
-// as the command line starts: a worker takes ~0.1-0.2 s to boot Node and load its modules, and the
-// walk it does is what the content scan and most collectors wait for. Started as the entry (main.ts)
-// imports this module, before the program loads, it boots meanwhile (with 1,000 processes the main thread otherwise waited
-// ~0.3 s for the walk, idle; bench:scale). The walk then hands it its work.
+// Starts the process walk's worker thread (proc-worker.ts), now or ahead of its walk: a worker takes
+// ~0.1-0.2 s to boot Node and load its modules, and the walk it does is what the content scan and
+// most collectors wait for, so a scan of this host starts one as its command line starts
+// (cli/start-ahead.ts) and the walk then hands it its work.
 import { Worker } from 'node:worker_threads';
 import { isSea, seaWorkerSource } from '../../util/sea.js';
 import { readdirSync } from 'node:fs';
@@ -33,12 +32,22 @@ export function newProcWorker(workerData?: ProcWorkerInit): Worker {
 
 let standby: Worker | undefined;
 
+/** The number of processes /proc lists now (0 when it cannot be read). */
+function processCount(): number {
+  try {
+    return readdirSync('/proc').filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57).length;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Starts a worker ahead of its walk. It does not keep the process alive (a command that never walks
- * just exits), and one that fails or exits while it waits is dropped: the walk starts its own.
+ * Starts a worker ahead of its walk, when this host has enough processes for the walk to use one
+ * (`count`: /proc's). It does not keep the process alive (a command that never walks just exits),
+ * and one that fails or exits while it waits is dropped: the walk starts its own.
  */
-export function prestartProcWorker(): void {
-  if (standby) return;
+export function prestartProcWorker(count: () => number = processCount): void {
+  if (standby || count() < WORKER_MIN_PIDS) return;
   let worker: Worker;
   try {
     worker = newProcWorker();
@@ -68,34 +77,3 @@ export function adoptProcWorker(init: ProcWorkerInit): Worker | undefined {
 export function standbyProcWorker(): Worker | undefined {
   return standby;
 }
-
-/** The number of processes /proc lists now (0 when it cannot be read). */
-function processCount(): number {
-  try {
-    return readdirSync('/proc').filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57).length;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Whether this command line scans this host's processes with a worker: `scan`, not of an offline
- * `--root` nor of `--path` alone, on a host with enough processes for the walk to take a worker.
- */
-export function scansLiveProcesses(
-  argv: readonly string[] = process.argv,
-  count: () => number = processCount,
-): boolean {
-  const args = argv.slice(2);
-  // The command is the first word that is neither an option nor --lang's value.
-  const at = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--lang');
-  if (at < 0 || args[at] !== 'scan') return false;
-  const rest = args.slice(at + 1);
-  if (rest.includes('--help') || rest.includes('-h')) return false;
-  if (rest.some((a) => a === '--root' || a.startsWith('--root='))) return false;
-  if (rest.some((a) => a === '--path' || a.startsWith('--path=')) && !rest.includes('--host')) return false;
-  return count() >= WORKER_MIN_PIDS;
-}
-
-// Imported by the entry (main.ts) before the program: a scan of this host starts the worker now.
-if (scansLiveProcesses()) prestartProcWorker();

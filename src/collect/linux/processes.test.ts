@@ -22,7 +22,7 @@ import { FIXTURE_NOW, fixtureRoot, killChildren, sleepBinary, startChild } from 
 import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 import { takeCpuBaseline, type CpuBaseline } from './cpu-baseline.js';
 import { CLK_TCK } from './proc-walk.js';
-import { prestartProcWorker, standbyProcWorker } from './proc-worker-start.js';
+import { prestartProcWorker, standbyProcWorker, WORKER_MIN_PIDS } from './proc-worker-start.js';
 import {
   collectProcesses,
   isNamespaceInit,
@@ -320,7 +320,10 @@ describe('collectProcesses in its worker thread', () => {
     const walk = (worker: boolean) =>
       collectProcesses(ctx, { cpuWindowMs: 300, hashExecutables: true, worker });
     const inline = await walk(false);
-    prestartProcWorker();
+    // None on a host whose walk would not use a worker.
+    prestartProcWorker(() => WORKER_MIN_PIDS - 1);
+    expect(standbyProcWorker()).toBeUndefined();
+    prestartProcWorker(() => WORKER_MIN_PIDS);
     expect(standbyProcWorker()).toBeDefined();
     const ahead = await walk(true);
     expect(standbyProcWorker()).toBeUndefined();
