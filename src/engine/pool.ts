@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../util/cpu-budget.js';
 import { embeddedWorker } from '../util/paths.js';
+import { StandbyWorker } from '../util/standby-worker.js';
 import type { ArchiveLimits } from './archives.js';
 import type { FileJob, FileResult, FromWorker, MemoryJob, MemoryResult, ToWorker } from './scan-job.js';
 import type { InitMessage, WorkerInit } from './scan-worker.js';
@@ -43,9 +44,9 @@ function newWorker(workerData?: WorkerInit): Worker {
 
 /**
  * A worker started before any pool (prestartScanWorker), waiting for its rules; the next worker a
- * pool starts is this one. Unreferenced until then: an unused one never keeps the process alive.
+ * pool starts is this one.
  */
-let standby: Worker | undefined;
+const standby = new StandbyWorker();
 
 /**
  * Starts a scan worker now, without its rules: it loads its modules and the engine while the caller
@@ -53,27 +54,17 @@ let standby: Worker | undefined;
  * content scan begins, while the process walk still waits out its CPU window (issue 17).
  */
 export function prestartScanWorker(): void {
-  if (standby) return;
-  const worker = newWorker();
-  worker.unref();
-  const drop = (): void => {
-    if (standby === worker) standby = undefined;
-  };
-  worker.once('error', drop);
-  worker.once('exit', drop);
-  standby = worker;
+  standby.start(() => newWorker());
 }
 
 /** The prestarted worker waiting for a pool, if any (for tests). */
 export function standbyWorker(): Worker | undefined {
-  return standby;
+  return standby.waiting;
 }
 
 /** Stops the prestarted worker if no pool took it. */
 export function discardStandbyWorker(): void {
-  const worker = standby;
-  standby = undefined;
-  if (worker) void worker.terminate();
+  standby.discard();
 }
 
 /**
@@ -288,11 +279,6 @@ export class ScanPool {
 
 /** The prestarted worker, handed its rules and referenced again; undefined when there is none. */
 function adoptStandby(init: WorkerInit): Worker | undefined {
-  const worker = standby;
-  if (!worker) return undefined;
-  standby = undefined;
-  worker.ref();
   const message: InitMessage = { type: 'init', init };
-  worker.postMessage(message);
-  return worker;
+  return standby.take(message);
 }

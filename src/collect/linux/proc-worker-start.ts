@@ -2,9 +2,10 @@
 // ~0.1-0.2 s to boot Node and load its modules, and the walk it does is what the content scan and
 // most collectors wait for, so a scan of this host starts one as its command line starts
 // (cli/start-ahead.ts) and the walk then hands it its work.
+import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { isSea, seaWorkerSource } from '../../util/sea.js';
-import { readdirSync } from 'node:fs';
+import { StandbyWorker } from '../../util/standby-worker.js';
 import type { ProcWorkerInit } from './proc-worker.js';
 
 /**
@@ -30,7 +31,8 @@ export function newProcWorker(workerData?: ProcWorkerInit): Worker {
   return new Worker(boot, { eval: true, ...options });
 }
 
-let standby: Worker | undefined;
+/** The worker started ahead of its walk (prestartProcWorker), waiting for it. */
+const standby = new StandbyWorker();
 
 /** The number of processes /proc lists now (0 when it cannot be read). */
 function processCount(): number {
@@ -43,37 +45,19 @@ function processCount(): number {
 
 /**
  * Starts a worker ahead of its walk, when this host has enough processes for the walk to use one
- * (`count`: /proc's). It does not keep the process alive (a command that never walks just exits),
- * and one that fails or exits while it waits is dropped: the walk starts its own.
+ * (`count`: /proc's). A command that never walks just exits; the walk takes the worker if it is
+ * still there, else starts its own.
  */
 export function prestartProcWorker(count: () => number = processCount): void {
-  if (standby || count() < WORKER_MIN_PIDS) return;
-  let worker: Worker;
-  try {
-    worker = newProcWorker();
-  } catch {
-    return; // the walk starts its own, and says so if that fails too
-  }
-  worker.unref();
-  const drop = (): void => {
-    if (standby === worker) standby = undefined;
-  };
-  worker.once('error', drop);
-  worker.once('exit', drop);
-  standby = worker;
+  if (count() >= WORKER_MIN_PIDS) standby.start(() => newProcWorker());
 }
 
 /** The worker started ahead, given its walk; undefined when there is none. */
 export function adoptProcWorker(init: ProcWorkerInit): Worker | undefined {
-  const worker = standby;
-  standby = undefined;
-  if (!worker) return undefined;
-  worker.ref();
-  worker.postMessage({ init });
-  return worker;
+  return standby.take({ init });
 }
 
 /** The worker started ahead and not yet given a walk, if any (for tests). */
 export function standbyProcWorker(): Worker | undefined {
-  return standby;
+  return standby.waiting;
 }
