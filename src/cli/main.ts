@@ -4,6 +4,8 @@
 // module, whose imports are few, and the program (program.ts, ~0.1 s of modules to load) comes after.
 // First of all, inside the single executable: refuse a planted NODE_OPTIONS, unpack the addons.
 import './start-guard.js';
+// Every command: its first second runs without V8's optimizing compiler (short runs never repay it).
+import './optimize-later.js';
 // `scan` of this host: the process walk's worker starts booting and the CPU window starts, now.
 import './start-ahead.js';
 // `watch` only: holds V8's young generation at its starting size before any other module grows it.
