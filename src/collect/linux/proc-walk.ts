@@ -346,6 +346,8 @@ export interface CpuResult {
   gone: number[];
   errors: WalkError[];
   windowMs: number;
+  /** The longest window, when the walk's workers each sampled over their own (windowMs: the shortest). */
+  windowMaxMs?: number;
 }
 
 /** The message a thrown read error leaves, with its errno code. */

@@ -22,7 +22,13 @@ import { FIXTURE_NOW, fixtureRoot, killChildren, sleepBinary, startChild } from 
 import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 import { takeCpuBaseline, type CpuBaseline } from './cpu-baseline.js';
 import { CLK_TCK } from './proc-walk.js';
-import { prestartProcWorker, standbyProcWorker, WORKER_MIN_PIDS } from './proc-worker-start.js';
+import {
+  prestartProcWorker,
+  standbyProcWorker,
+  walkShards,
+  WORKER_MIN_PIDS,
+  WORKER_SPLIT_PIDS,
+} from './proc-worker-start.js';
 import {
   collectProcesses,
   isNamespaceInit,
@@ -332,6 +338,46 @@ describe('collectProcesses in its worker thread', () => {
     expect(ahead.record.note).toBe(inline.record.note);
   });
 
+  it('split between two workers, gives the same processes, join, errors and note as one walk', async () => {
+    const ctx = await makeContext(fixtureRoot('miner-host'), FIXTURE_NOW);
+    const walk = (workers: number) =>
+      collectProcesses(ctx, { cpuWindowMs: 300, hashExecutables: true, worker: true, workers });
+    const [split, one] = [await walk(2), await walk(1)];
+    expect(split.processes?.length).toBeGreaterThan(3);
+    expect(split.processes).toEqual(one.processes);
+    expect(split.join).toEqual(one.join);
+    expect(split.record.errors).toEqual(one.record.errors);
+    expect(split.record.note).toBe(one.record.note);
+  });
+
+  it('splits the walk from WORKER_SPLIT_PIDS processes on, with two cores or more, and starts both ahead', async () => {
+    expect(walkShards(WORKER_SPLIT_PIDS - 1, () => 2)).toBe(1);
+    expect(walkShards(WORKER_SPLIT_PIDS, () => 2)).toBe(2);
+    expect(walkShards(WORKER_SPLIT_PIDS * 5, () => 1)).toBe(1);
+    prestartProcWorker(
+      () => WORKER_SPLIT_PIDS,
+      () => 1,
+    );
+    expect(standbyProcWorker(1)).toBeUndefined();
+    prestartProcWorker(
+      () => WORKER_SPLIT_PIDS,
+      () => 2,
+    );
+    expect(standbyProcWorker(0)).toBeDefined();
+    expect(standbyProcWorker(1)).toBeDefined();
+    // The walk takes both.
+    const ctx = await makeContext(fixtureRoot('miner-host'), FIXTURE_NOW);
+    const split = await collectProcesses(ctx, {
+      cpuWindowMs: 0,
+      hashExecutables: false,
+      worker: true,
+      workers: 2,
+    });
+    expect(split.processes?.length).toBeGreaterThan(3);
+    expect(standbyProcWorker(0)).toBeUndefined();
+    expect(standbyProcWorker(1)).toBeUndefined();
+  });
+
   it('hands the walk to onWalked before the hashes are in, the same objects it returns', async () => {
     const ctx = await makeContext(fixtureRoot('miner-host'), FIXTURE_NOW);
     let early: ProcessInfo[] | undefined;
@@ -373,8 +419,9 @@ describe('collectProcesses on the live /proc', () => {
     await release();
   });
 
+  // One walk whatever this host's process count (a split walk's note gives a range of windows).
   const collectLive = async (cpuWindowMs = 300, hashExecutables = true) =>
-    collectProcesses(await makeContext('/', () => new Date()), { cpuWindowMs, hashExecutables });
+    collectProcesses(await makeContext('/', () => new Date()), { cpuWindowMs, hashExecutables, workers: 1 });
 
   it('reports the exact argv and exe of a child with spaces, colons and empty arguments', async () => {
     const weird = [
@@ -455,6 +502,36 @@ describe('collectProcesses on the live /proc', () => {
     });
   });
 
+  it('split between two workers, hashes, samples CPU and probes as one walk does', async () => {
+    const busy = await startChild(process.execPath, [
+      '-e',
+      'const end = Date.now() + 20000; while (Date.now() < end) {}',
+    ]);
+    const idle = await startChild(sleepBinary(), ['30']);
+    const pids = [process.pid, busy.pid as number, idle.pid as number].sort((a, b) => a - b);
+    let probe: Promise<unknown> | undefined;
+    const result = await collectProcesses(await makeContext('/', () => new Date()), {
+      cpuWindowMs: 300,
+      hashExecutables: true,
+      pids,
+      worker: true,
+      workers: 2,
+      pidProbe: {},
+      onWalked: (w) => {
+        probe = w.pidProbe;
+      },
+    });
+    expect(result.processes?.map((p) => p.pid)).toEqual(pids);
+    const sleeper = byPid(result.processes, idle.pid as number);
+    expect(sleeper?.exeSha256).toBe(createHash('sha256').update(readFileSync(sleepBinary())).digest('hex'));
+    expect(byPid(result.processes, busy.pid as number)?.cpuPercent).toBeGreaterThan(25);
+    expect(sleeper?.cpuPercent).toBeLessThan(5);
+    // Two windows, each closed by its worker: the note gives both ends, or one when they agree.
+    expect(result.record.note).toMatch(/CPU% sampled over \d+(–\d+)? ms/);
+    // The PID probe, asked of the first worker only, still comes.
+    expect(await probe).toMatchObject({ pidMax: expect.any(Number) });
+  });
+
   it('measures CPU over the window: a busy child near a full core, a sleeping one near zero', async () => {
     const busy = await startChild(process.execPath, [
       '-e',
@@ -497,6 +574,7 @@ describe('collectProcesses on the live /proc', () => {
       hashExecutables: false,
       cpuBaseline: baseline,
       worker,
+      workers: 1,
     });
     const windowMs = Number(/sampled over (\d+) ms/.exec(result.record.note ?? '')?.[1]);
     expect(windowMs).toBeGreaterThanOrEqual(350);

@@ -26,7 +26,7 @@ import {
   type WalkResult,
 } from './proc-walk.js';
 import type { HashesMessage, ProcWorkerInit } from './proc-worker.js';
-import { adoptProcWorker, newProcWorker, WORKER_MIN_PIDS } from './proc-worker-start.js';
+import { adoptProcWorker, newProcWorker, walkShards, WORKER_MIN_PIDS } from './proc-worker-start.js';
 import type { SocketJoin } from './sockets.js';
 
 // The parsers moved to proc-walk.ts with the reading; their users still import them from here.
@@ -80,6 +80,8 @@ export interface ProcessCollectOptions {
    * static copy of /proc, and a few pids, are read inline).
    */
   worker?: boolean;
+  /** How many workers split the walk between them; default walkShards (two from 2,000 processes). */
+  workers?: number;
   /**
    * Have the walk's worker probe the PID space for the hidden-process check once its CPU sample is
    * taken (pid-probe.ts), with the native addon at `addon` when given. Only a walk in a worker does;
@@ -411,7 +413,7 @@ async function walkInline(procDir: string, pids: number[], baseline?: CpuBaselin
  * The walk in a worker thread: a live /proc read synchronously there leaves the main thread to the
  * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
  */
-function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promise<Walk> {
+function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk, shard = 0): Promise<Walk> {
   const { hashMaxBytes, cpuWindowMs, cpuBaseline, pidProbe } = asked;
   const init: ProcWorkerInit = {
     procDir,
@@ -422,7 +424,7 @@ function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promis
     ...(pidProbe !== undefined ? { pidProbe } : {}),
   };
   // The worker started as the command line started, if there is one (proc-worker-start.ts).
-  const worker = adoptProcWorker(init) ?? newProcWorker(init);
+  const worker = adoptProcWorker(init, shard) ?? newProcWorker(init);
   // The worker's messages in the order they come, and who waits for the next one; the PID probe's
   // tagged message goes to its own waiter, and the worker is ended once it came (or never will).
   const inbox: unknown[] = [];
@@ -470,6 +472,61 @@ function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk): Promis
 }
 
 /**
+ * The walk split between `shards` workers, each reading a run of the PIDs (in order, so their lists
+ * join in walk order), hashing its processes' executables and taking their second CPU sample; the
+ * first probes the PID space too. One Walk to the caller: a worker that fails fails it, as one would.
+ */
+async function walkInShards(
+  procDir: string,
+  pids: number[],
+  asked: WorkerAsk,
+  shards: number,
+): Promise<Walk> {
+  const size = Math.ceil(pids.length / shards);
+  // The PID probe is asked of the first worker only.
+  const others: WorkerAsk = { ...asked };
+  delete others.pidProbe;
+  const started = Array.from({ length: shards }, (_, i) =>
+    walkInWorker(procDir, pids.slice(i * size, (i + 1) * size), i === 0 ? asked : others, i),
+  );
+  const settled = await Promise.allSettled(started);
+  const walks = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    for (const w of walks) w.end();
+    throw failed.reason;
+  }
+  const [first] = walks as [Walk, ...Walk[]];
+  return {
+    result: {
+      processes: walks.flatMap((w) => w.result.processes),
+      errors: walks.flatMap((w) => w.result.errors),
+      vanished: walks.reduce((n, w) => n + w.result.vanished, 0),
+    },
+    ...(first.hashes
+      ? { hashes: async () => (await Promise.all(walks.map((w) => w.hashes?.() ?? []))).flat() }
+      : {}),
+    cpu: async (minWindowMs) => {
+      const parts = await Promise.all(walks.map((w) => w.cpu(minWindowMs)));
+      // Each worker closes its own window once its part is read and hashed: the note gives the range.
+      const windowMs = Math.min(...parts.map((p) => p.windowMs));
+      const windowMaxMs = Math.max(...parts.map((p) => p.windowMs));
+      return {
+        cpu: parts.flatMap((p) => p.cpu),
+        gone: parts.flatMap((p) => p.gone),
+        errors: parts.flatMap((p) => p.errors),
+        windowMs,
+        ...(windowMaxMs > windowMs ? { windowMaxMs } : {}),
+      };
+    },
+    ...(first.pidProbe ? { pidProbe: first.pidProbe } : {}),
+    end: () => {
+      for (const w of walks) w.end();
+    },
+  };
+}
+
+/**
  * What the walk's worker does besides reading: hash the executables, take the second CPU sample,
  * probe the PID space.
  */
@@ -487,10 +544,14 @@ async function startWalk(
   worker: WorkerAsk | undefined,
   notes: string[],
   baseline?: CpuBaseline,
+  shards = 1,
 ): Promise<Walk> {
   if (!worker) return walkInline(procDir, pids, baseline);
+  const asked = baseline ? { ...worker, cpuBaseline: baseline } : worker;
   try {
-    return await walkInWorker(procDir, pids, baseline ? { ...worker, cpuBaseline: baseline } : worker);
+    return shards > 1
+      ? await walkInShards(procDir, pids, asked, shards)
+      : await walkInWorker(procDir, pids, asked);
   } catch (err) {
     notes.push(`process walk on the main thread: its worker failed (${errorMessage(err)})`);
     return walkInline(procDir, pids, baseline);
@@ -529,21 +590,22 @@ async function closeWindow(
   processes: ProcessInfo[],
   minWindowMs: number,
   log: CollectorLog,
-): Promise<{ processes: ProcessInfo[]; windowMs: number | undefined; gone: number }> {
+): Promise<{ processes: ProcessInfo[]; window: string | undefined; gone: number }> {
   let res: CpuResult;
   try {
     res = await walk.cpu(minWindowMs);
   } catch (err) {
     // The walk's worker died after the walk: the list stands, without CPU%.
     log.add(undefined, err);
-    return { processes, windowMs: undefined, gone: 0 };
+    return { processes, window: undefined, gone: 0 };
   }
   const byPid = new Map(processes.map((p) => [p.pid, p]));
   for (const [pid, percent] of res.cpu) (byPid.get(pid) as ProcessInfo).cpuPercent = percent;
   logWalkErrors(log, res.errors);
   const gone = new Set(res.gone);
   if (gone.size > 0) processes = processes.filter((p) => !gone.has(p.pid));
-  return { processes, windowMs: res.windowMs, gone: gone.size };
+  const window = res.windowMaxMs ? `${res.windowMs}–${res.windowMaxMs} ms` : `${res.windowMs} ms`;
+  return { processes, window, gone: gone.size };
 }
 
 export async function collectProcesses(
@@ -583,7 +645,8 @@ export async function collectProcesses(
       }
     : undefined;
   const baseline = sampleCpu ? opts.cpuBaseline : undefined;
-  const walk = await startWalk(procDir, pids, worker, walkNotes, baseline);
+  const shards = opts.workers ?? walkShards(pids.length);
+  const walk = await startWalk(procDir, pids, worker, walkNotes, baseline, shards);
   try {
     const host = await hostRun;
     logWalkErrors(log, walk.result.errors);
@@ -608,17 +671,17 @@ export async function collectProcesses(
         (err: unknown) => log.add(undefined, err),
       );
 
-    let windowMs: number | undefined;
+    let window: string | undefined;
     if (sampleCpu) {
       let gone: number;
-      ({ processes, windowMs, gone } = await closeWindow(walk, processes, opts.cpuWindowMs, log));
+      ({ processes, window, gone } = await closeWindow(walk, processes, opts.cpuWindowMs, log));
       vanished += gone;
     }
     const partlyUnreadable = processes.filter((p) => p.readErrors !== undefined).length;
 
     const notes = [`${processes.length} processes`];
     if (vanished > 0) notes.push(`${vanished} exited while being read`);
-    if (windowMs !== undefined) notes.push(`CPU% sampled over ${windowMs} ms`);
+    if (window !== undefined) notes.push(`CPU% sampled over ${window}`);
     else if (!live) notes.push('static copy of /proc: no CPU% sample');
     if (partlyUnreadable > 0) notes.push(`${partlyUnreadable} partly unreadable`);
     if (!opts.hashExecutables) notes.push('executables not hashed');
