@@ -122,6 +122,8 @@ export interface ContentScanResult {
 export interface MemoryCoverage {
   /** Bytes read that were whole zero pages at the edges of a region (scan-job.ts nonZeroSpan). */
   zeroBytes: number;
+  /** Bytes of anonymous pages never touched (in neither memory nor swap), not read: zeros. */
+  absentBytes?: number;
   /** Processes whose memory was not read because the total budget was spent before their turn. */
   overBudget: number;
 }
@@ -648,6 +650,11 @@ function assembleContent(
 interface Region {
   start: number;
   length: number;
+  /**
+   * Private and backed by no file (heap, stack, anonymous maps): a page the process never touched
+   * is in neither memory nor swap and reads as zeros, so it need not be read (scan-job.ts).
+   */
+  anonymous: boolean;
 }
 
 /**
@@ -690,11 +697,13 @@ export function memoryRegions(maps: string): Region[] {
     // Within the per-process bound the likeliest places come first: the program's own data and
     // deleted/memfd images, then heap and stack, then anonymous maps (where big allocations sit).
     const rank = name.startsWith('/') ? 0 : name === '[heap]' ? 1 : name.startsWith('[stack') ? 2 : 3;
-    if (f.end > f.start) out.push({ start: f.start, length: f.end - f.start, rank });
+    // A shared anonymous map is shmem: its pages may be in memory without being mapped here.
+    const anonymous = rank > 0 && f.perms.charCodeAt(3) === 112; /* p */
+    if (f.end > f.start) out.push({ start: f.start, length: f.end - f.start, anonymous, rank });
   }
   return out
     .sort((a, b) => a.rank - b.rank || a.start - b.start)
-    .map(({ start, length }) => ({ start, length }));
+    .map(({ start, length, anonymous }) => ({ start, length, anonymous }));
 }
 
 const HEX = /^[0-9a-f]+$/;
@@ -751,6 +760,7 @@ async function scanMemory(
       const r = await pool.scanMemory(job);
       progress();
       coverage.zeroBytes += r.zeroBytes ?? 0;
+      if (r.absentBytes) coverage.absentBytes = (coverage.absentBytes ?? 0) + r.absentBytes;
       const entry: ContentMemory = {
         pid: r.pid,
         regions: r.regions,
@@ -802,7 +812,7 @@ async function memoryJobs(
       continue;
     }
     let room = Math.min(opts.perProcessBytes, budget);
-    const regions: [number, number][] = [];
+    const regions: MemoryJob['regions'] = [];
     let truncated = false;
     for (const r of memoryRegions(maps)) {
       if (room <= 0) {
@@ -811,7 +821,7 @@ async function memoryJobs(
       }
       const len = Math.min(r.length, room);
       if (len < r.length) truncated = true;
-      regions.push([r.start, len]);
+      regions.push(r.anonymous ? [r.start, len, true] : [r.start, len]);
       room -= len;
     }
     const used = regions.reduce((s, [, l]) => s + l, 0);

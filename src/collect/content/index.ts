@@ -322,6 +322,8 @@ export function memoryNote(content: Content, coverage: MemoryCoverage): string {
     `memory of ${content.stats.memoryProcesses} processes, ${mib(content.stats.memoryBytes)} read`,
   ];
   if (coverage.zeroBytes > 0) parts.push(`${mib(coverage.zeroBytes)} of it zero pages not scanned`);
+  if (coverage.absentBytes)
+    parts.push(`${mib(coverage.absentBytes)} of pages never touched not read (zeros)`);
   if (coverage.overBudget > 0)
     parts.push(`${coverage.overBudget} processes not read (total memory budget spent)`);
   return parts.join(', ');

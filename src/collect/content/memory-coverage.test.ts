@@ -59,6 +59,12 @@ describe('memoryNote', () => {
     );
   });
 
+  it('says how much of the regions was never touched and so not read', () => {
+    expect(memoryNote(content, { zeroBytes: 0, overBudget: 0, absentBytes: 190 * 2 ** 20 })).toBe(
+      'memory of 676 processes, 256.0 MiB read, 190.0 MiB of pages never touched not read (zeros)',
+    );
+  });
+
   it('says only what was read when nothing was left out', () => {
     expect(memoryNote(content, { zeroBytes: 0, overBudget: 0 })).toBe(
       'memory of 676 processes, 256.0 MiB read',
