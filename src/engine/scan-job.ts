@@ -510,8 +510,9 @@ export interface MemoryRun {
  * pagemap cannot be read (then the region is read whole, as before). A page the process never
  * touched is in neither and reads as zeros, but reading it through /proc/PID/mem makes the kernel
  * give the process a page of real memory: a scan of 722 idle processes left each with its whole
- * heap, stack and anonymous maps resident (a sleeper: 20 of 89 pages before, 89 after; ~180 MB over
- * the host), and read 3-4 times the bytes it needed to (issue 20). So those pages are never read.
+ * heap, stack and anonymous maps resident (a sleeper: 20 of 89 pages before, 89 after; ~250 MB
+ * more in use on the host), and read 3-4 times the bytes it needed to (issue 20). So those pages
+ * are never read.
  */
 export function residentRuns(pagemap: number, start: number, length: number): MemoryRun[] | undefined {
   const first = Math.floor(start / PAGE);
