@@ -351,16 +351,30 @@ describe('memory regions', () => {
     '7f0000300000-7f0000301000 ---p 00000000 00:00 0 ',
     '7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 [stack]',
     '7ffc00100000-7ffc00102000 r--p 00000000 00:00 0 [vvar]',
+    '7f0000400000-7f0000401000 rw-s 00000000 00:01 9 /dev/zero (deleted)',
+    '7f0000500000-7f0000502000 rw-p 00000000 00:00 0 [anon:scratch]',
+    '7f0000600000-7f0000601000 rw-p 00000000 00:0e 12 anon_inode:[io_uring]',
   ].join('\n');
 
   it('keeps writable and deleted/memfd regions, program data first, then heap, stack, anonymous', () => {
     expect(memoryRegions(maps).map((r) => r.start.toString(16))).toEqual([
       '55d0c0c60000',
       '7f0000200000',
+      '7f0000400000',
       '55d0c1000000',
       '7ffc00000000',
       '7f0000000000',
+      '7f0000500000',
+      '7f0000600000',
     ]);
+  });
+
+  it('marks as anonymous (untouched pages left unread) only private maps of no file or device', () => {
+    const anonymous = memoryRegions(maps)
+      .filter((r) => r.anonymous)
+      .map((r) => r.start.toString(16));
+    // Heap, stack, an unnamed and a named private map; not shmem, a program's data or a driver's map.
+    expect(anonymous.sort()).toEqual(['55d0c1000000', '7f0000000000', '7f0000500000', '7ffc00000000']);
   });
 
   it('recognises processes that load a YARA engine', () => {

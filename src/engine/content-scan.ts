@@ -657,6 +657,9 @@ interface Region {
   anonymous: boolean;
 }
 
+/** The names the kernel gives private anonymous memory in maps: none, heap, stacks, named (prctl). */
+const ANONYMOUS_NAME = /^(?:|\[heap\]|\[stack(?::\d+)?\]|\[anon:[^\]\n]*\])$/;
+
 /**
  * The regions worth scanning: writable ones (heap, stack, anonymous maps, a program's .data/.bss,
  * where unpacked or decoded code and strings end up) and anything mapped from a deleted file or a
@@ -697,8 +700,9 @@ export function memoryRegions(maps: string): Region[] {
     // Within the per-process bound the likeliest places come first: the program's own data and
     // deleted/memfd images, then heap and stack, then anonymous maps (where big allocations sit).
     const rank = name.startsWith('/') ? 0 : name === '[heap]' ? 1 : name.startsWith('[stack') ? 2 : 3;
-    // A shared anonymous map is shmem: its pages may be in memory without being mapped here.
-    const anonymous = rank > 0 && f.perms.charCodeAt(3) === 112; /* p */
+    // Only private maps of no file or device: a shared anonymous map is shmem, whose pages may be in
+    // memory without being mapped here, and a driver's map (anon_inode:…) makes its pages on demand.
+    const anonymous = f.perms.charCodeAt(3) === 112 /* p */ && ANONYMOUS_NAME.test(name);
     if (f.end > f.start) out.push({ start: f.start, length: f.end - f.start, anonymous, rank });
   }
   return out
