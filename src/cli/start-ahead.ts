@@ -3,11 +3,13 @@
 // a scan of this host it starts the process walk's worker thread, which then boots meanwhile (with
 // 1,000 processes the main thread otherwise waited ~0.3 s for the walk, idle; bench:scale), and takes
 // each process's CPU ticks, so that the CPU window runs meanwhile too.
-import { takeStartupCpuBaseline } from '../collect/linux/cpu-baseline.js';
-import { prestartProcWorker } from '../collect/linux/proc-worker-start.js';
+import { listProc, takeStartupCpuBaseline } from '../collect/linux/cpu-baseline.js';
+import { prestartProcWorker, processCount } from '../collect/linux/proc-worker-start.js';
 import { scansThisHost } from './command-line.js';
 
 if (scansThisHost(process.argv.slice(2))) {
-  prestartProcWorker();
-  takeStartupCpuBaseline();
+  // /proc is listed once for both: the worker's count, then the baseline's PIDs.
+  const names = listProc();
+  prestartProcWorker(() => processCount(names));
+  takeStartupCpuBaseline(names);
 }

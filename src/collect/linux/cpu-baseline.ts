@@ -36,14 +36,24 @@ export function statTicks(text: string): [number, number] | undefined {
   return [starttime, utime + stime];
 }
 
-/** Reads the CPU ticks of every process in procDir; undefined when procDir cannot be listed. */
-export function takeCpuBaseline(procDir = '/proc'): CpuBaseline | undefined {
-  let names: string[];
+/** The names in procDir (its PIDs among them); undefined when it cannot be listed. */
+export function listProc(procDir = '/proc'): string[] | undefined {
   try {
-    names = readdirSync(procDir);
+    return readdirSync(procDir);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Reads the CPU ticks of every process in procDir, from `names` when it was listed already;
+ * undefined when procDir cannot be listed.
+ */
+export function takeCpuBaseline(
+  procDir = '/proc',
+  names: string[] | undefined = listProc(procDir),
+): CpuBaseline | undefined {
+  if (!names) return undefined;
   const ticks = new Map<number, [number, number]>();
   const at = epochNow();
   // One buffer for every read, and no fstat per file: a third of readFileSync's cost (16 against
@@ -68,9 +78,12 @@ export function takeCpuBaseline(procDir = '/proc'): CpuBaseline | undefined {
 
 let early: CpuBaseline | undefined;
 
-/** Takes the baseline of a scan of this host, as its command line starts (cli/start-ahead.ts). */
-export function takeStartupCpuBaseline(): void {
-  early = takeCpuBaseline();
+/**
+ * Takes the baseline of a scan of this host, as its command line starts (cli/start-ahead.ts), from
+ * /proc's names when the caller listed them already.
+ */
+export function takeStartupCpuBaseline(names?: string[]): void {
+  early = takeCpuBaseline('/proc', names ?? listProc());
 }
 
 /** The baseline taken at start-up, for a scan of this host; undefined for other commands. */

@@ -2,11 +2,11 @@
 // ~0.1-0.2 s to boot Node and load its modules, and the walk it does is what the content scan and
 // most collectors wait for, so a scan of this host starts one as its command line starts
 // (cli/start-ahead.ts) and the walk then hands it its work.
-import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../../util/cpu-budget.js';
 import { isSea, seaWorkerSource } from '../../util/sea.js';
 import { StandbyWorker } from '../../util/standby-worker.js';
+import { listProc } from './cpu-baseline.js';
 import type { ProcWorkerInit } from './proc-worker.js';
 
 /**
@@ -50,13 +50,9 @@ export function newProcWorker(workerData?: ProcWorkerInit): Worker {
 /** The workers started ahead of their walk (prestartProcWorker), waiting for it: one per shard. */
 const standbys = [new StandbyWorker(), new StandbyWorker()];
 
-/** The number of processes /proc lists now (0 when it cannot be read). */
-function processCount(): number {
-  try {
-    return readdirSync('/proc').filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57).length;
-  } catch {
-    return 0;
-  }
+/** The number of processes among /proc's names (listed now unless given; 0 when it cannot be read). */
+export function processCount(names: string[] | undefined = listProc()): number {
+  return (names ?? []).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57).length;
 }
 
 /**
@@ -64,7 +60,7 @@ function processCount(): number {
  * (`count`: /proc's). A command that never walks just exits; the walk takes the worker if it is
  * still there, else starts its own.
  */
-export function prestartProcWorker(count: () => number = processCount, cores?: () => number): void {
+export function prestartProcWorker(count: () => number = () => processCount(), cores?: () => number): void {
   const n = count();
   if (n < WORKER_MIN_PIDS) return;
   const shards = walkShards(n, cores);

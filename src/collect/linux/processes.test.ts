@@ -552,40 +552,49 @@ describe('collectProcesses on the live /proc', () => {
   });
 
   it.each([
-    ['in its worker', true],
-    ['on this thread', false],
-  ])('%s, measures CPU from a baseline taken earlier, but not for a pid reused since', async (_, worker) => {
-    const busy = await startChild(process.execPath, [
-      '-e',
-      'const end = Date.now() + 20000; while (Date.now() < end) {}',
-    ]);
-    const idle = await startChild(sleepBinary(), ['30']);
-    const reused = await startChild(sleepBinary(), ['30']);
-    const baseline = takeCpuBaseline() as CpuBaseline;
-    // The idle process's entry claims it had used one second of CPU less: only a window counted
-    // from the baseline shows that second. The same claim for a pid whose process started at
-    // another time (reused meanwhile) must not be believed.
-    const [idleStart, idleTicks] = baseline.ticks.get(idle.pid as number) as [number, number];
-    baseline.ticks.set(idle.pid as number, [idleStart, idleTicks - CLK_TCK]);
-    const [reusedStart, reusedTicks] = baseline.ticks.get(reused.pid as number) as [number, number];
-    baseline.ticks.set(reused.pid as number, [reusedStart + 1, reusedTicks - CLK_TCK]);
-    await new Promise((r) => setTimeout(r, 350));
-    const result = await collectProcesses(await makeContext('/', () => new Date()), {
-      cpuWindowMs: 300,
-      hashExecutables: false,
-      cpuBaseline: baseline,
-      worker,
-      workers: 1,
-    });
-    const windowMs = Number(/sampled over (\d+) ms/.exec(result.record.note ?? '')?.[1]);
-    expect(windowMs).toBeGreaterThanOrEqual(350);
-    const cpu = (pid: number | undefined) => byPid(result.processes, pid as number)?.cpuPercent;
-    expect(cpu(busy.pid)).toBeGreaterThan(25);
-    expect(cpu(busy.pid)).toBeLessThan(130);
-    // One second of CPU over the window, plus the sleeper's own (nothing).
-    expect(cpu(idle.pid)).toBeCloseTo((100 * 1000) / windowMs, -1);
-    expect(cpu(reused.pid)).toBeLessThan(5);
-  });
+    ['in its worker', true, 1],
+    ['on this thread', false, 1],
+    // Each of two workers gets the baseline of its own PIDs.
+    ['split between two workers', true, 2],
+  ])(
+    '%s, measures CPU from a baseline taken earlier, but not for a pid reused since',
+    async (_, worker, workers) => {
+      const busy = await startChild(process.execPath, [
+        '-e',
+        'const end = Date.now() + 20000; while (Date.now() < end) {}',
+      ]);
+      const idle = await startChild(sleepBinary(), ['30']);
+      const reused = await startChild(sleepBinary(), ['30']);
+      const baseline = takeCpuBaseline() as CpuBaseline;
+      // The idle process's entry claims it had used one second of CPU less: only a window counted
+      // from the baseline shows that second. The same claim for a pid whose process started at
+      // another time (reused meanwhile) must not be believed.
+      const [idleStart, idleTicks] = baseline.ticks.get(idle.pid as number) as [number, number];
+      baseline.ticks.set(idle.pid as number, [idleStart, idleTicks - CLK_TCK]);
+      const [reusedStart, reusedTicks] = baseline.ticks.get(reused.pid as number) as [number, number];
+      baseline.ticks.set(reused.pid as number, [reusedStart + 1, reusedTicks - CLK_TCK]);
+      await new Promise((r) => setTimeout(r, 350));
+      const result = await collectProcesses(await makeContext('/', () => new Date()), {
+        cpuWindowMs: 300,
+        hashExecutables: false,
+        cpuBaseline: baseline,
+        worker,
+        workers,
+      });
+      // One window, or the range of the two workers' windows.
+      const window = /sampled over (\d+)(?:–(\d+))? ms/.exec(result.record.note ?? '');
+      const windowMs = Number(window?.[1]);
+      const longestMs = Number(window?.[2] ?? window?.[1]);
+      expect(windowMs).toBeGreaterThanOrEqual(350);
+      const cpu = (pid: number | undefined) => byPid(result.processes, pid as number)?.cpuPercent;
+      expect(cpu(busy.pid)).toBeGreaterThan(25);
+      expect(cpu(busy.pid)).toBeLessThan(130);
+      // One second of CPU over the window, plus the sleeper's own (nothing).
+      expect(cpu(idle.pid)).toBeGreaterThan((100 * 1000) / longestMs - 5);
+      expect(cpu(idle.pid)).toBeLessThan((100 * 1000) / windowMs + 5);
+      expect(cpu(reused.pid)).toBeLessThan(5);
+    },
+  );
 
   it('marks the init of a new PID namespace as a container init, and only it', async (ctx) => {
     const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p));

@@ -471,6 +471,16 @@ function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk, shard =
   }));
 }
 
+/** The part of a CPU baseline that concerns `pids`. */
+function baselineOf(baseline: CpuBaseline, pids: readonly number[]): CpuBaseline {
+  const ticks = new Map<number, [number, number]>();
+  for (const pid of pids) {
+    const t = baseline.ticks.get(pid);
+    if (t) ticks.set(pid, t);
+  }
+  return { at: baseline.at, ticks };
+}
+
 /**
  * The walk split between `shards` workers, each reading a run of the PIDs (in order, so their lists
  * join in walk order), hashing its processes' executables and taking their second CPU sample; the
@@ -483,12 +493,14 @@ async function walkInShards(
   shards: number,
 ): Promise<Walk> {
   const size = Math.ceil(pids.length / shards);
-  // The PID probe is asked of the first worker only.
-  const others: WorkerAsk = { ...asked };
-  delete others.pidProbe;
-  const started = Array.from({ length: shards }, (_, i) =>
-    walkInWorker(procDir, pids.slice(i * size, (i + 1) * size), i === 0 ? asked : others, i),
-  );
+  const started = Array.from({ length: shards }, (_, i) => {
+    const part = pids.slice(i * size, (i + 1) * size);
+    // The PID probe is asked of the first worker only; each gets the baseline of its own PIDs.
+    const ask: WorkerAsk = { ...asked };
+    if (i > 0) delete ask.pidProbe;
+    if (asked.cpuBaseline) ask.cpuBaseline = baselineOf(asked.cpuBaseline, part);
+    return walkInWorker(procDir, part, ask, i);
+  });
   const settled = await Promise.allSettled(started);
   const walks = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
