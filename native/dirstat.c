@@ -514,6 +514,16 @@ static void throw_unless_pending(napi_env env, const char *message) {
 }
 
 /* The path of dirs[i], or an errno in job->err when it cannot name a directory. */
+/* A malloc-ed UTF-8 copy of the string v in *out (its length in *len when len is not NULL). */
+static napi_status string_of(napi_env env, napi_value v, char **out, size_t *len) {
+  size_t n;
+  napi_status s = napi_get_value_string_utf8(env, v, NULL, 0, &n);
+  if (s != napi_ok) return s;
+  if (!(*out = malloc(n + 1))) return napi_generic_failure;
+  if (len) *len = n;
+  return napi_get_value_string_utf8(env, v, *out, n + 1, &n);
+}
+
 static napi_status read_path(napi_env env, napi_value v, job_t *job) {
   bool is_buffer = false;
   napi_status s = napi_is_buffer(env, v, &is_buffer);
@@ -644,9 +654,7 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
     CHECK(napi_typeof(env, argv[4], &t));
     if (t == napi_string) {
       size_t n;
-      CHECK(napi_get_value_string_utf8(env, argv[4], NULL, 0, &n));
-      if (!(root = malloc(n + 1))) goto fail;
-      CHECK(napi_get_value_string_utf8(env, argv[4], root, n + 1, &n));
+      CHECK(string_of(env, argv[4], &root, &n));
       if (strlen(root) != n || n == 0) {
         napi_throw_type_error(env, NULL, "statDirs: root is not a path");
         goto done;
@@ -773,10 +781,7 @@ static napi_value probe_pids(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "probePids(procDir, listed, upTo, budgetMs)");
     return NULL;
   }
-  size_t n;
-  CHECK(napi_get_value_string_utf8(env, argv[0], NULL, 0, &n));
-  if (!(dir = malloc(n + 1))) goto fail;
-  CHECK(napi_get_value_string_utf8(env, argv[0], dir, n + 1, &n));
+  CHECK(string_of(env, argv[0], &dir, NULL));
   napi_typedarray_type type;
   size_t count;
   void *pids;
@@ -853,12 +858,16 @@ done:
   return result;
 }
 
+#include "procread.c"
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "statDirs", NAPI_AUTO_LENGTH, stat_dirs, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "statDirs", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "probePids", NAPI_AUTO_LENGTH, probe_pids, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "probePids", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "readProcs", NAPI_AUTO_LENGTH, read_procs, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "readProcs", fn) != napi_ok) return NULL;
   return exports;
 }
 #endif /* DIRSTAT_NO_NAPI */

@@ -1,4 +1,5 @@
-// Builds the optional native directory lister (native/dirstat.c -> dist/native/dirstat.node) with
+// Builds the optional native addon (native/dirstat.c -> dist/native/dirstat.node: the directory
+// lister, the PID probe and the process walk's reader, native/procread.c) with
 // the system's C compiler and the Node-API headers that come with Node. Part of `npm run build`.
 // Without a compiler or the headers it says so and exits 0: the content scan then lists
 // directories with Node (same results, a slower warm rescan). Rebuilds only when the source changed.
@@ -9,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(repo, 'native', 'dirstat.c');
+// Included by dirstat.c: the process walk's batch reader, in the same addon.
+const included = [path.join(repo, 'native', 'procread.c')];
 const output = path.join(repo, 'dist', 'native', 'dirstat.node');
 // Links against the symbol versions glibc 2.28 has, so the single executable's copy loads there too.
 const glibcFloor = path.join(repo, 'native', 'glibc-2.28.h');
@@ -29,7 +32,7 @@ function skip(why) {
 
 if (process.platform !== 'linux')
   skip(`the native lister is built on Linux only (this is ${process.platform})`);
-const newest = Math.max(statSync(source).mtimeMs, statSync(glibcFloor).mtimeMs);
+const newest = Math.max(...[source, glibcFloor, ...included].map((f) => statSync(f).mtimeMs));
 if (existsSync(output) && statSync(output).mtimeMs >= newest) process.exit(0);
 const include = headerDir();
 if (!include) skip('Node-API headers (node_api.h) not found');

@@ -138,6 +138,8 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
           ...(opts.pids ? { pids: opts.pids } : {}),
           // The hidden-process check's PID probe runs in the walk's worker (pid-probe.ts).
           pidProbe: addon !== undefined ? { addon } : {},
+          // The walk's worker reads /proc/PID with it too (proc-read.ts).
+          ...(addon !== undefined ? { addon } : {}),
           onWalked: early.done,
         });
         return { part: { processes }, records: [record], join };

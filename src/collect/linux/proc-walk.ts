@@ -3,62 +3,25 @@
 // (proc-worker.ts), so the other collectors' I/O callbacks are not held up by it, or inline on the
 // main thread between turns of the event loop; collect/linux/processes.ts assembles the ProcessInfo.
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readlinkSync,
-  readSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isGone } from '../../util/errors.js';
 import { fileTimes, type FileTimes } from '../file-times.js';
 import { parseCgroup, type CgroupContainer } from './containers/cgroup.js';
 import { epochNow, type CpuBaseline } from './cpu-baseline.js';
+import {
+  readProcFiles,
+  readProcText,
+  type NativeProcReads,
+  type ProcFiles,
+  type Settled,
+} from './proc-read.js';
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
 export const CLK_TCK = 100;
 
 /** The kernel's flag for its own threads in /proc/PID/stat; user space cannot set it. */
 export const PF_KTHREAD = 0x00200000;
-
-/** The buffer every procfs read of the walk goes through (grown when a file is larger): one walk at a time uses it. */
-let readBuf = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * A procfs file's bytes, read synchronously into the shared buffer: procfs reports size 0, so
- * readFileSync's option parsing, fstat and fresh buffer per call bought nothing and cost a fifth
- * of the walk (issue 20). The returned view is valid until the next read.
- */
-function readProcBytes(file: string): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    let buf = readBuf;
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-        // Kept for the next reads up to 1 MiB; a larger one (a huge maps file) is let go after use.
-        if (buf.length <= 1024 * 1024) readBuf = buf;
-      }
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) return buf.subarray(0, n);
-      n += got;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A procfs file as text (see readProcBytes). */
-export function readProcText(file: string): string {
-  return readProcBytes(file).toString('utf8');
-}
 
 export interface StatFields {
   pid: number;
@@ -111,13 +74,6 @@ export function parseStat(text: string): StatFields | undefined {
   return numbers.every((n) => Number.isInteger(n) && n >= 0) && fields.state !== '' ? fields : undefined;
 }
 
-/** Splits NUL-separated argv: empty arguments stay, the terminating NUL does not add one. */
-export function splitNul(buf: Buffer): string[] {
-  if (buf.length === 0) return [];
-  const end = buf[buf.length - 1] === 0 ? buf.length - 1 : buf.length;
-  return buf.toString('utf8', 0, end).split('\0');
-}
-
 export function parseStatus(text: string): {
   uid?: number;
   threads?: number;
@@ -157,19 +113,6 @@ function statusLine(text: string, key: string): string {
  */
 export function isNamespaceInit(nsPid: number[] | undefined): boolean {
   return nsPid !== undefined && nsPid.length > 1 && nsPid[nsPid.length - 1] === 1;
-}
-
-/** Only the dynamic loader's variables: the rest of an environment may hold secrets. */
-export function parseLdEnv(buf: Buffer): Record<string, string> {
-  const env: Record<string, string> = {};
-  // Most environments hold no LD_ variable: not decoding and splitting them saves most of the work.
-  if (buf.indexOf('LD_') < 0) return env;
-  for (const entry of splitNul(buf)) {
-    if (!entry.startsWith('LD_')) continue;
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
 }
 
 const DELETED = ' (deleted)';
@@ -219,64 +162,14 @@ function isSharedObject(file: string): boolean {
   return at >= 0 && /\.so(\.|-|$)/.test(path.posix.basename(file));
 }
 
-interface Settled<T> {
-  ok: boolean;
-  value?: T;
-  err?: unknown;
+/** Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked. */
+function isKthreadStat(st: StatFields | undefined): boolean {
+  return st !== undefined && (st.flags & PF_KTHREAD) !== 0;
 }
-
-/** One synchronous read, its error kept instead of thrown. */
-function settle<T>(read: () => T): Settled<T> {
-  try {
-    return { ok: true, value: read() };
-  } catch (err) {
-    return { ok: false, err };
-  }
-}
-
-/**
- * The files of one /proc/PID (see BATCH); a kernel thread's exe, cwd, environ, maps and fds are not
- * asked for. The name comes from the stat line, which prints the same task name /proc/PID/comm does.
- * Binary files are parsed as read: they pass through the walk's one shared buffer.
- */
-function readProcFiles(dir: string, kthreadFlag: boolean) {
-  const none = (): undefined => undefined;
-  const user = <T>(read: () => T): (() => T | undefined) => (kthreadFlag ? none : read);
-  const status = settle(() => readProcText(`${dir}/status`));
-  const cmdline = settle(() => splitNul(readProcBytes(`${dir}/cmdline`)));
-  const exeLink = settle(user(() => readlinkSync(`${dir}/exe`)));
-  const cwdLink = settle(user(() => readlinkSync(`${dir}/cwd`)));
-  const environ = settle(user(() => parseLdEnv(readProcBytes(`${dir}/environ`))));
-  const maps = settle(user(() => readProcText(`${dir}/maps`)));
-  const fds = settle(user(() => readSocketInodes(`${dir}/fd`)));
-  const netns = settle(() => readlinkSync(`${dir}/ns/net`));
-  // The container it runs in: kernel threads never run in one.
-  const cgroup = settle(user(() => readProcText(`${dir}/cgroup`)));
-  return { status, cmdline, exeLink, cwdLink, environ, maps, fds, netns, cgroup };
-}
-
-type ProcFiles = ReturnType<typeof readProcFiles>;
 
 /** Rounds to two decimals, as CPU percentages are shown. */
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-/** Socket inodes from the `socket:[INODE]` links in /proc/PID/fd; fds closing meanwhile are skipped. */
-function readSocketInodes(fdDir: string): number[] {
-  const inodes: number[] = [];
-  for (const name of readdirSync(fdDir)) {
-    try {
-      // Most fds are files and pipes: a prefix test, no regex and no path.join per fd (issue 20).
-      const target = readlinkSync(`${fdDir}/${name}`);
-      if (!target.startsWith('socket:[')) continue;
-      const m = /^socket:\[(\d+)\]$/.exec(target);
-      if (m) inodes.push(Number(m[1]));
-    } catch (err) {
-      if (!isGone(err)) throw err;
-    }
-  }
-  return inodes;
 }
 
 /** A read error as the walk hands it back (an Error does not survive structured cloning whole). */
@@ -413,14 +306,34 @@ export class ProcWalker {
     this.start = this.baseline?.at ?? epochNow();
   }
 
-  // One process, or undefined when it had no readable first sample or left meanwhile.
-  read(pid: number): WalkedProcess | undefined {
+  /**
+   * Every process of `pids` that had a first sample and is still there, in order: their files read
+   * by the native addon when `native` is given, else one by one with Node (the same ProcFiles).
+   */
+  readAll(pids: readonly number[], native?: NativeProcReads): WalkedProcess[] {
+    const out: WalkedProcess[] = [];
+    const add = (p: WalkedProcess | undefined): void => {
+      if (p) out.push(p);
+    };
+    if (!native) {
+      for (const pid of pids) add(this.read(pid));
+      return out;
+    }
+    const sampled = pids.filter((pid) => this.first.has(pid));
+    const kthread = sampled.map((pid) => isKthreadStat(this.first.get(pid)?.stat));
+    let i = 0;
+    for (const files of native.read(sampled, kthread)) add(this.read(sampled[i++] as number, files));
+    return out;
+  }
+
+  // One process, or undefined when it had no readable first sample or left meanwhile; its files
+  // are read here unless given.
+  read(pid: number, files?: ProcFiles): WalkedProcess | undefined {
     const st = this.first.get(pid)?.stat;
     if (!st) return undefined;
     const dir = `${this.procDir}/${pid}`;
-    // Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked.
-    const kthreadFlag = (st.flags & PF_KTHREAD) !== 0;
-    const r = readProcFiles(dir, kthreadFlag);
+    const kthreadFlag = isKthreadStat(st);
+    const r = files ?? readProcFiles(dir, kthreadFlag);
     // The process left between the first sample and now: normal, not an error.
     if ([r.status, r.cmdline].some((x) => !x.ok && isGone(x.err))) {
       this.vanished++;

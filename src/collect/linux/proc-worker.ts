@@ -11,16 +11,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import {
-  cpuRequest,
-  ExeHashes,
-  ProcWalker,
-  type CpuResult,
-  type ExeHash,
-  type WalkedProcess,
-} from './proc-walk.js';
+import { cpuRequest, ExeHashes, ProcWalker, type CpuResult, type ExeHash } from './proc-walk.js';
 import type { CpuBaseline } from './cpu-baseline.js';
 import { probePidSpace, type PidProbe } from './pid-probe.js';
+import { loadReadProcs, NativeProcReads } from './proc-read.js';
 
 /** What the main thread starts the walk with. */
 export interface ProcWorkerInit {
@@ -32,6 +26,8 @@ export interface ProcWorkerInit {
   cpuWindowMs?: number;
   /** The window's first sample, taken as the command line started (cpu-baseline.ts). */
   cpuBaseline?: CpuBaseline;
+  /** The native addon whose readProcs reads the files of /proc/PID; undefined: read with Node. */
+  addon?: string;
   /** Probe the PID space last, with the native addon at `addon` when given; undefined: no probe. */
   pidProbe?: { addon?: string };
 }
@@ -51,11 +47,8 @@ function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
   const walker = new ProcWalker(init.procDir, init.cpuBaseline);
   for (const pid of init.pids) walker.sample(pid);
   walker.sampled();
-  const processes: WalkedProcess[] = [];
-  for (const pid of init.pids) {
-    const p = walker.read(pid);
-    if (p) processes.push(p);
-  }
+  const readProcs = loadReadProcs(init.addon);
+  const processes = walker.readAll(init.pids, readProcs && new NativeProcReads(readProcs, init.procDir));
   port.postMessage({ processes, errors: walker.errors.splice(0), vanished: walker.vanished });
   if (init.hashMaxBytes !== undefined) {
     const hashes = new ExeHashes(init.hashMaxBytes);

@@ -21,6 +21,7 @@ import { makeContext } from '../context.js';
 import { FIXTURE_NOW, fixtureRoot, killChildren, sleepBinary, startChild } from '../test-helpers.js';
 import { acquireHostLock } from '../../../test/helpers/host-lock.js';
 import { takeCpuBaseline, type CpuBaseline } from './cpu-baseline.js';
+import { probeAddon } from './hidden.js';
 import { CLK_TCK } from './proc-walk.js';
 import {
   prestartProcWorker,
@@ -531,6 +532,61 @@ describe('collectProcesses on the live /proc', () => {
     expect(result.record.note).toMatch(/CPU% sampled over \d+(–\d+)? ms/);
     // The PID probe, asked of the first worker only, still comes.
     expect(await probe).toMatchObject({ pidMax: expect.any(Number) });
+  });
+
+  it('read in its worker by the native addon, gives the processes Node reads give', async () => {
+    // A copy of the addon under a name of this test's own: the worker is a thread of this process,
+    // so while it holds the addon (it is let go when the worker ends) this process maps that file.
+    const built = probeAddon();
+    if (!built) throw new Error('dist/native/dirstat.node is not built: run npm run build');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-read-addon-'));
+    const addon = path.join(dir, 'dirstat-copy.node');
+    copyFileSync(built, addon);
+    try {
+      const child = await startChild(sleepBinary(), ['30'], {
+        env: { ...process.env, LD_PRELOAD: '', LD_LIBRARY_PATH: '/opt/lookalike' },
+      });
+      const pids = [process.pid, child.pid as number].sort((a, b) => a - b);
+      let mapped = false;
+      const collect = async (withAddon: boolean) =>
+        (
+          await collectProcesses(await makeContext('/', () => new Date()), {
+            // The worker waits out the window after the walk: the addon is still loaded then.
+            cpuWindowMs: 300,
+            hashExecutables: true,
+            pids,
+            worker: true,
+            ...(withAddon ? { addon } : {}),
+            onWalked: () => {
+              mapped ||= readFileSync('/proc/self/maps', 'utf8').includes(addon);
+            },
+          })
+        ).processes ?? [];
+      const viaAddon = await collect(true);
+      expect(mapped).toBe(true);
+      const viaNode = await collect(false);
+      // CPU, memory and threads move between the two walks, and this process maps the addon while
+      // the first reads it; nothing else may differ.
+      const steady = (p: ProcessInfo) => ({
+        ...p,
+        rssBytes: undefined,
+        threads: undefined,
+        state: undefined,
+        cpuPercent: undefined,
+        cpuTimeSec: undefined,
+        cpuPercentLifetime: undefined,
+        maps: p.pid === process.pid ? p.maps.filter((m) => m !== addon) : p.maps,
+      });
+      expect(viaAddon.map(steady)).toEqual(viaNode.map(steady));
+      expect(byPid(viaAddon, child.pid as number)).toMatchObject({
+        exe: sleepBinary(),
+        argv: [sleepBinary(), '30'],
+        env: { LD_PRELOAD: '', LD_LIBRARY_PATH: '/opt/lookalike' },
+        maps: expect.arrayContaining([expect.stringMatching(/libc\.so/)]),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('measures CPU over the window: a busy child near a full core, a sleeping one near zero', async () => {

@@ -33,16 +33,14 @@ import type { SocketJoin } from './sockets.js';
 export {
   CLK_TCK,
   isNamespaceInit,
-  parseLdEnv,
   parseLinkTarget,
   parseMaps,
   parseStat,
   parseStatus,
   PF_KTHREAD,
-  readProcText,
-  splitNul,
   type StatFields,
 } from './proc-walk.js';
+export { parseLdEnv, readProcText, splitNul } from './proc-read.js';
 import type { CpuBaseline } from './cpu-baseline.js';
 import type { PidProbe } from './pid-probe.js';
 
@@ -88,6 +86,8 @@ export interface ProcessCollectOptions {
    * onWalked's `pidProbe` says whether it will.
    */
   pidProbe?: { addon?: string };
+  /** The native addon (dist/native/dirstat.node) the walk's worker reads /proc/PID with; else Node reads. */
+  addon?: string;
   /**
    * Receives the processes and the socket join as soon as the walk is read, before the hashes and
    * the CPU window's second sample: the collectors that need neither go on meanwhile. The objects
@@ -414,10 +414,11 @@ async function walkInline(procDir: string, pids: number[], baseline?: CpuBaselin
  * collectors running beside it (issue 20: the walk on the main thread delayed all their callbacks).
  */
 function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk, shard = 0): Promise<Walk> {
-  const { hashMaxBytes, cpuWindowMs, cpuBaseline, pidProbe } = asked;
+  const { addon, hashMaxBytes, cpuWindowMs, cpuBaseline, pidProbe } = asked;
   const init: ProcWorkerInit = {
     procDir,
     pids,
+    ...(addon !== undefined ? { addon } : {}),
     ...(hashMaxBytes !== undefined ? { hashMaxBytes } : {}),
     ...(cpuWindowMs !== undefined ? { cpuWindowMs } : {}),
     ...(cpuBaseline !== undefined ? { cpuBaseline } : {}),
@@ -543,6 +544,7 @@ async function walkInShards(
  * probe the PID space.
  */
 interface WorkerAsk {
+  addon?: string;
   hashMaxBytes?: number;
   cpuWindowMs?: number;
   cpuBaseline?: CpuBaseline;
@@ -651,6 +653,7 @@ export async function collectProcesses(
   const sampleCpu = live && opts.cpuWindowMs > 0;
   const worker: WorkerAsk | undefined = inWorker
     ? {
+        ...(live && opts.addon !== undefined ? { addon: opts.addon } : {}),
         ...(hashInWorker ? { hashMaxBytes: MAX_HASH_BYTES } : {}),
         ...(sampleCpu ? { cpuWindowMs: opts.cpuWindowMs } : {}),
         ...(live && opts.pidProbe ? { pidProbe: opts.pidProbe } : {}),
