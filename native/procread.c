@@ -12,7 +12,8 @@
 //   reused from call to call, so a walk allocates nothing per process here. spans receives, per pid
 //   and per part (PARTS of them, asked or not), four numbers: where its bytes start in out, how
 //   many, the errno when it failed (else 0) and the system call that failed (SYS_* below). A file part holds the file's bytes, read to its end; a
-//   link part the link's target; the fd part the targets of the links in fd/ that name a socket
+//   link part the link's target (stat, asked alone for a CPU sample, is opened as PID/stat in one
+//   call); the fd part the targets of the links in fd/ that name a socket
 //   ("socket:[INODE]"), each followed by a NUL. An fd that closes meanwhile (ENOENT) is passed
 //   over; any other failure of its readlink fails the part, and its bytes are then the fd's name.
 #include <stdint.h>
@@ -27,12 +28,14 @@ enum {
   PART_FD,
   PART_NETNS,
   PART_CGROUP,
+  PART_STAT,
   PARTS
 };
 enum { SYS_NONE, SYS_OPEN, SYS_READ, SYS_READLINK, SYS_SCANDIR };
 
-static const char *const part_names[PARTS] = {"status", "cmdline", "exe", "cwd", "environ", "maps", "fd", "ns/net", "cgroup"};
-static const uint8_t part_is_link[PARTS] = {0, 0, 1, 1, 0, 0, 0, 1, 0};
+static const char *const part_names[PARTS] = {"status", "cmdline", "exe", "cwd",    "environ",
+                                              "maps",   "fd",      "ns/net", "cgroup", "stat"};
+static const uint8_t part_is_link[PARTS] = {0, 0, 1, 1, 0, 0, 0, 1, 0, 0};
 
 /* The caller's buffer: `len` of its `cap` bytes written. Nothing here allocates: a process whose
    bytes do not fit is left for the next call (OVERFLOW), which the caller makes with more room. */
@@ -140,9 +143,29 @@ static int fd_part(int dfd, out_t *o, size_t start, int *sys, char *dents) {
 /* Reads the asked parts of one process into out, writing its spans (PARTS * 4 numbers); OVERFLOW
    when they do not fit (out is then as before), else 0. */
 static int read_one(int proc_fd, int32_t pid, uint16_t mask, out_t *o, int32_t *span, char *dents) {
-  char name[16];
-  snprintf(name, sizeof name, "%d", pid);
+  char name[32];
   size_t begin = o->len;
+  if (mask == 1u << PART_STAT) {
+    /* A CPU sample reads stat alone: opened by its path below procDir, no directory opened first. */
+    memset(span, 0, PARTS * 4 * sizeof *span);
+    for (int p = 0; p < PARTS; p++) span[4 * p] = (int32_t)o->len;
+    int32_t *s = span + 4 * PART_STAT;
+    int sys = SYS_NONE;
+    snprintf(name, sizeof name, "%d/stat", pid);
+    int err = read_part(proc_fd, name, o, &sys);
+    if (err == OVERFLOW) {
+      o->len = begin;
+      return OVERFLOW;
+    }
+    if (err) {
+      o->len = begin;
+      s[2] = err;
+      s[3] = sys;
+    }
+    s[1] = (int32_t)(o->len - begin);
+    return 0;
+  }
+  snprintf(name, sizeof name, "%d", pid);
   int overflow = 0;
   int dfd = openat(proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
   int dir_err = dfd < 0 ? errno : 0;
@@ -201,7 +224,7 @@ static napi_value read_procs(napi_env env, napi_callback_info info) {
       len[2] > INT32_MAX) {
     napi_throw_type_error(env, NULL,
                           "readProcs: pids an Int32Array, masks a Uint16Array as long, out a Buffer under 2 GiB, "
-                          "spans an Int32Array of 36 numbers per pid");
+                          "spans an Int32Array of 40 numbers per pid");
     goto done;
   }
   proc_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

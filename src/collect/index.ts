@@ -16,7 +16,7 @@ import { collectSockets } from './linux/sockets.js';
 import { collectPersistence } from './linux/persistence/index.js';
 import { collectIntegrity } from './linux/integrity.js';
 import { collectStealth } from './linux/stealth.js';
-import { probeAddon } from './linux/hidden.js';
+import { builtNativeAddon } from '../util/paths.js';
 import type { ContentCollection, ContentCollectOptions } from './content/index.js';
 import { prestartContentScan } from './content/prestart.js';
 import { CollectRootError } from './root-error.js';
@@ -130,7 +130,7 @@ function linuxCollectors(opts: CollectOptions): Collector[] {
       id: 'linux.processes',
       sections: ['processes'],
       run: async (ctx) => {
-        const addon = probeAddon();
+        const addon = builtNativeAddon();
         const { processes, join, record } = await collectProcesses(ctx, {
           cpuWindowMs: opts.cpuWindowMs ?? DEFAULT_CPU_WINDOW_MS,
           ...(opts.cpuBaseline ? { cpuBaseline: opts.cpuBaseline } : {}),

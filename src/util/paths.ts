@@ -2,7 +2,7 @@
 // native addons and the scan workers. From src/ (tsx) or dist/ they sit two directories below the
 // project root; inside the single executable (util/sea.ts) import.meta.url is empty and they are
 // the embedded copies, unpacked into a private directory.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,16 @@ export function ownExecutable(): string[] {
 export function ownNativeAddon(): string {
   if (isSea()) return path.join(seaDir(), 'native', 'dirstat.node');
   return path.join(projectRoot(), 'dist', 'native', 'dirstat.node');
+}
+
+/**
+ * The native addon's file when it is built and not turned off (MINEHUNTER_NATIVE=0), for the
+ * threads that load it themselves: the process walk's reads and CPU samples, the PID probe.
+ */
+export function builtNativeAddon(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.MINEHUNTER_NATIVE === '0') return undefined;
+  const file = ownNativeAddon();
+  return existsSync(file) ? file : undefined;
 }
 
 /**

@@ -2,7 +2,9 @@
 // stat lines of this host and on a command name with spaces and parentheses, and refuses garbage.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { statTicks, takeCpuBaseline } from './cpu-baseline.js';
+import { builtNativeAddon } from '../../util/paths.js';
+import { listProc, statTicks, takeCpuBaseline } from './cpu-baseline.js';
+import { loadReadProcs, NativeProcReads } from './proc-read.js';
 import { parseStat } from './proc-walk.js';
 
 describe('CPU baseline', () => {
@@ -36,5 +38,18 @@ describe('CPU baseline', () => {
     expect(baseline?.ticks.has(process.pid)).toBe(true);
     expect(baseline?.ticks.has(process.ppid)).toBe(true);
     expect(takeCpuBaseline('/nonexistent-proc')).toBeUndefined();
+  });
+
+  it('read by the native addon, holds what Node reads: the same processes and start times', () => {
+    const readProcs = loadReadProcs(builtNativeAddon());
+    if (!readProcs) throw new Error('dist/native/dirstat.node has no readProcs: run npm run build');
+    const names = listProc() ?? [];
+    const native = takeCpuBaseline('/proc', names, new NativeProcReads(readProcs, '/proc'));
+    const node = takeCpuBaseline('/proc', names);
+    // Processes may leave between the two reads, and CPU ticks move; start times do not.
+    const both = [...(node?.ticks.keys() ?? [])].filter((pid) => native?.ticks.has(pid));
+    expect(both.length).toBeGreaterThan(names.length * 0.9);
+    expect(native?.ticks.has(process.pid)).toBe(true);
+    for (const pid of both) expect(native?.ticks.get(pid)?.[0]).toBe(node?.ticks.get(pid)?.[0]);
   });
 });

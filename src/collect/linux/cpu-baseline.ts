@@ -5,6 +5,8 @@
 // (issue 17). A process started since, or a pid reused meanwhile, is measured from the walk's own
 // first sample as before. Only a tiny parser here: this module loads before everything else.
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { builtNativeAddon } from '../../util/paths.js';
+import { loadReadProcs, NativeProcReads } from './proc-read.js';
 
 /** Each process's state at the baseline: the process's start (to tell a reused pid) and its CPU ticks. */
 export interface CpuBaseline {
@@ -47,24 +49,35 @@ export function listProc(procDir = '/proc'): string[] | undefined {
 
 /**
  * Reads the CPU ticks of every process in procDir, from `names` when it was listed already;
- * undefined when procDir cannot be listed.
+ * undefined when procDir cannot be listed. With the native addon's reader, many stat lines per
+ * call (proc-read.ts): at 5,000 processes ~60 ms instead of ~140 ms, on the main thread as the
+ * command starts.
  */
 export function takeCpuBaseline(
   procDir = '/proc',
   names: string[] | undefined = listProc(procDir),
+  native?: NativeProcReads,
 ): CpuBaseline | undefined {
   if (!names) return undefined;
   const ticks = new Map<number, [number, number]>();
   const at = epochNow();
+  const pids = names.map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
+  if (native) {
+    let i = 0;
+    for (const line of native.stats(pids)) {
+      const pid = pids[i++] as number;
+      const t = line.ok ? statTicks(line.value as string) : undefined;
+      if (t) ticks.set(pid, t);
+    }
+    return { at, ticks };
+  }
   // One buffer for every read, and no fstat per file: a third of readFileSync's cost (16 against
   // 40-90 ms for 1,000 processes here), paid before anything else runs.
   const buf = Buffer.allocUnsafe(4096);
-  for (const name of names) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
+  for (const pid of pids) {
     let fd: number | undefined;
     try {
-      fd = openSync(`${procDir}/${name}/stat`, 'r');
+      fd = openSync(`${procDir}/${pid}/stat`, 'r');
       const t = statTicks(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)));
       if (t) ticks.set(pid, t);
     } catch {
@@ -83,7 +96,8 @@ let early: CpuBaseline | undefined;
  * /proc's names when the caller listed them already.
  */
 export function takeStartupCpuBaseline(names?: string[]): void {
-  early = takeCpuBaseline('/proc', names ?? listProc());
+  const readProcs = loadReadProcs(builtNativeAddon());
+  early = takeCpuBaseline('/proc', names ?? listProc(), readProcs && new NativeProcReads(readProcs, '/proc'));
 }
 
 /** The baseline taken at start-up, for a scan of this host; undefined for other commands. */

@@ -13,14 +13,13 @@ import { makeProcess } from '../../../test/helpers/snapshot-builders.js';
 import { makeContext } from '../context.js';
 import { CollectorLog } from '../support.js';
 import { FIXTURE_NOW, FIXTURE_ROOTS, sleepBinary } from '../test-helpers.js';
-import { loadNativeFile, ownNativeAddon } from '../../util/paths.js';
+import { builtNativeAddon, loadNativeFile, ownNativeAddon } from '../../util/paths.js';
 import {
   collectHidden,
   findDeletedScripts,
   findHiddenFiles,
   findHiddenProcesses,
   parseStatusIds,
-  probeAddon,
   scriptOperand,
 } from './hidden.js';
 import { FULL_PROBE_LIMIT, listProcPids, probeBound, type PidProbe } from './pid-probe.js';
@@ -67,7 +66,7 @@ describe("the PID probe in the process walk's worker", () => {
     await holdHostLock();
     const ctx = await makeContext('/', () => new Date());
     let fromWalk: Promise<PidProbe | undefined> | undefined;
-    const addon = probeAddon();
+    const addon = builtNativeAddon();
     await collectProcesses(ctx, {
       cpuWindowMs: 50,
       hashExecutables: false,

@@ -13,19 +13,12 @@ import { promisify } from 'node:util';
 import type { CollectionRecord, ProcessInfo } from '../../snapshot/schema.js';
 import type { Hidden, HiddenFile, HiddenProcess, Preload } from '../../snapshot/stealth.js';
 import type { CollectContext } from '../context.js';
-import { ownNativeAddon } from '../../util/paths.js';
+import { builtNativeAddon } from '../../util/paths.js';
 import { CollectorLog, errnoCode } from '../support.js';
 import { listProcPids, listPs, probePidSpace, type PidProbe } from './pid-probe.js';
 import { parseLinkTarget, splitNul } from './processes.js';
 
 const execFileP = promisify(execFile);
-
-/** The native addon the probe loads for its probePids, when it is built (and not turned off). */
-export function probeAddon(): string | undefined {
-  if (process.env.MINEHUNTER_NATIVE === '0') return undefined;
-  const file = ownNativeAddon();
-  return existsSync(file) ? file : undefined;
-}
 
 export interface StatusFields {
   name?: string;
@@ -105,7 +98,8 @@ export async function findHiddenProcesses(
 ): Promise<HiddenProcessResult> {
   const procDir = ctx.procDir;
   const notes: string[] = [];
-  const probed = (await fromWalk?.catch(() => undefined)) ?? (await probePidSpace(procDir, probeAddon()));
+  const probed =
+    (await fromWalk?.catch(() => undefined)) ?? (await probePidSpace(procDir, builtNativeAddon()));
   const t0 = performance.now();
   const { leaders, errors, reached, pidMax } = probed;
   const listedA = new Set(probed.listed);

@@ -8,29 +8,43 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killChildren, startChild } from '../test-helpers.js';
-import { probeAddon } from './hidden.js';
-import { loadReadProcs, NativeProcReads, readProcFiles, type ProcFiles } from './proc-read.js';
+import { builtNativeAddon } from '../../util/paths.js';
+import {
+  loadReadProcs,
+  NativeProcReads,
+  readProcFiles,
+  readProcText,
+  type ProcFiles,
+  type Settled,
+} from './proc-read.js';
 
 /** The addon's readProcs: the build makes it, so a missing one fails here rather than skips. */
 function readProcs() {
-  const found = loadReadProcs(probeAddon());
+  const found = loadReadProcs(builtNativeAddon());
   if (!found) throw new Error('dist/native/dirstat.node has no readProcs: run npm run build');
   return found;
 }
 
-/** A ProcFiles with each error as the fields a user and the walk see (message, code, path). */
+/** One read's value, or its error as the fields a user and the walk see (message, code, path). */
+function plainOne(v: Settled<unknown>): Record<string, unknown> {
+  const err = v.err as NodeJS.ErrnoException | undefined;
+  return v.ok
+    ? { value: v.value }
+    : { message: err?.message, code: err?.code, path: err?.path, syscall: err?.syscall };
+}
+
+/** A ProcFiles with each part as plainOne shows it. */
 function plain(files: ProcFiles): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(files).map(([k, v]) => {
-      const err = v.err as NodeJS.ErrnoException | undefined;
-      return [
-        k,
-        v.ok
-          ? { value: v.value }
-          : { message: err?.message, code: err?.code, path: err?.path, syscall: err?.syscall },
-      ];
-    }),
-  );
+  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, plainOne(v)]));
+}
+
+/** Node's read of one file, its error kept. */
+function settleRead(file: string): Settled<string> {
+  try {
+    return { ok: true, value: readProcText(file) };
+  } catch (err) {
+    return { ok: false, err };
+  }
 }
 
 /** Both readers over `pids` of `procDir`; kthread[i] marks a kernel thread. */
@@ -66,6 +80,7 @@ describe('readProcs on a fake /proc', () => {
       return dir;
     };
     const full = {
+      stat: '100 (xmrig) R 1 100 100 0 -1 4194560 10 0 0 0 9000 500 0 0 20 0 4 0 12345\n',
       status: 'Name:\txmrig\nUid:\t0\t0\t0\t0\nThreads:\t4\nVmRSS:\t 2048 kB\n',
       cmdline: './xmrig\0-o\0pool.example:3333\0\0',
       environ: 'PATH=/bin\0LD_PRELOAD=/tmp/.x/libhide.so\0SECRET=do-not-keep\0',
@@ -120,6 +135,17 @@ describe('readProcs on a fake /proc', () => {
     expect(kernel).toMatchObject({ maps: { value: undefined }, status: { value: 'Name:\tkworker/0:1\n' } });
     expect(gone).toMatchObject({ status: { code: 'ENOENT' }, cmdline: { code: 'ENOENT' } });
     expect((big?.maps as { value: string }).value).toBe(bigMaps);
+  });
+
+  it('reads stat lines as Node does, a process gone included', () => {
+    const native = [...new NativeProcReads(readProcs(), procDir).stats([100, 103, 101])].map(plainOne);
+    const node = [100, 103, 101].map((pid) => plainOne(settleRead(`${procDir}/${pid}/stat`)));
+    expect(native).toEqual(node);
+    expect(native[0]).toEqual({
+      value: '100 (xmrig) R 1 100 100 0 -1 4194560 10 0 0 0 9000 500 0 0 20 0 4 0 12345\n',
+    });
+    expect(native[1]).toMatchObject({ code: 'ENOENT', syscall: 'open', path: `${procDir}/103/stat` });
+    expect(native[2]).toMatchObject({ code: 'ENOENT', path: `${procDir}/101/stat` });
   });
 
   it('reads a process too large for its most room with Node, and the rest as before', () => {

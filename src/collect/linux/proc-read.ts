@@ -138,12 +138,27 @@ type ReadProcs = (
 ) => number;
 
 /** The parts of a process readProcs reads, in its order (PART_* in native/procread.c). */
-const PARTS = ['status', 'cmdline', 'exe', 'cwd', 'environ', 'maps', 'fd', 'ns/net', 'cgroup'] as const;
+const PARTS = [
+  'status',
+  'cmdline',
+  'exe',
+  'cwd',
+  'environ',
+  'maps',
+  'fd',
+  'ns/net',
+  'cgroup',
+  'stat',
+] as const;
 const FD_PART = PARTS.indexOf('fd');
+const STAT_PART = PARTS.indexOf('stat');
+/** A CPU sample: the stat line alone. */
+const STAT_MASK = 1 << STAT_PART;
 /** The parts a kernel thread has: no exe, cwd, environment, maps, files or cgroup are asked for. */
 const KTHREAD_MASK =
   (1 << PARTS.indexOf('status')) | (1 << PARTS.indexOf('cmdline')) | (1 << PARTS.indexOf('ns/net'));
-const ALL_MASK = (1 << PARTS.length) - 1;
+/** Everything the walk reads of a process; its stat line is sampled apart. */
+const ALL_MASK = ((1 << PARTS.length) - 1) & ~STAT_MASK;
 /** The system call readProcs names for a failure (SYS_* in native/procread.c), as Node names it. */
 const SYSCALLS = ['', 'open', 'read', 'readlink', 'scandir'] as const;
 /** Processes per call. */
@@ -193,9 +208,36 @@ export class NativeProcReads {
   }
 
   // The files of each pid, in order; kthread[i] says whether pids[i] is a kernel thread.
-  *read(pids: readonly number[], kthread: readonly boolean[]): Generator<ProcFiles> {
-    const all = Int32Array.from(pids);
+  read(pids: readonly number[], kthread: readonly boolean[]): Generator<ProcFiles> {
     const masks = Uint16Array.from(kthread, (k) => (k ? KTHREAD_MASK : ALL_MASK));
+    return this.each(
+      pids,
+      masks,
+      (pid, mask, i) => this.files(pid, mask, i),
+      (pid, k) => readProcFiles(`${this.procDir}/${pid}`, kthread[k] === true),
+    );
+  }
+
+  // The stat line of each pid, in order (a CPU sample).
+  stats(pids: readonly number[]): Generator<Settled<string>> {
+    const masks = new Uint16Array(pids.length).fill(STAT_MASK);
+    return this.each(
+      pids,
+      masks,
+      (pid, _, i) => this.part(pid, STAT_PART, i, (b) => b.toString('utf8')),
+      (pid) => settle(() => readProcText(`${this.procDir}/${pid}/stat`)),
+    );
+  }
+
+  // Each pid's parts (masks), BATCH per call, decoded in turn; one that alone does not fit the
+  // buffer gets more room, or past the most, is read by `byNode`.
+  private *each<T>(
+    pids: readonly number[],
+    masks: Uint16Array,
+    decode: (pid: number, mask: number, i: number) => T,
+    byNode: (pid: number, k: number) => T,
+  ): Generator<T> {
+    const all = Int32Array.from(pids);
     let from = 0;
     while (from < all.length) {
       const to = Math.min(all.length, from + BATCH);
@@ -206,36 +248,22 @@ export class NativeProcReads {
         this.out,
         this.spans,
       );
-      for (let i = 0; i < done; i++) yield this.files(all[from + i] as number, masks[from + i] as number, i);
+      for (let i = 0; i < done; i++) yield decode(all[from + i] as number, masks[from + i] as number, i);
       from += done;
       if (done > 0) continue;
-      // The next process alone did not fit: more room, or past the most, Node reads it.
       if (this.out.length < this.maxRoom)
         this.out = Buffer.allocUnsafe(Math.min(this.maxRoom, this.out.length * 2));
-      else yield readProcFiles(`${this.procDir}/${all[from++] as number}`, kthread[from - 1] === true);
+      else {
+        yield byNode(all[from] as number, from);
+        from++;
+      }
     }
   }
 
-  // One process's ProcFiles from its spans (PARTS.length * [offset, length, errno, syscall]).
+  // One process's ProcFiles from its spans.
   private files(pid: number, mask: number, i: number): ProcFiles {
-    const dir = `${this.procDir}/${pid}`;
-    const { out, spans } = this;
-    const part = <T>(p: number, decode: (bytes: Buffer) => T): Settled<T | undefined> => {
-      if ((mask & (1 << p)) === 0) return { ok: true, value: undefined };
-      const at = (i * PARTS.length + p) * 4;
-      const bytes = out.subarray(spans[at] as number, (spans[at] as number) + (spans[at + 1] as number));
-      const errno = spans[at + 2] as number;
-      if (errno === 0) return { ok: true, value: decode(bytes) };
-      const syscall = SYSCALLS[spans[at + 3] as number] ?? 'read';
-      // A failed fd link holds the fd's name; a failed read, as Node's, names no file.
-      const file =
-        syscall === 'read'
-          ? undefined
-          : p === FD_PART && syscall === 'readlink'
-            ? `${dir}/fd/${bytes.toString()}`
-            : `${dir}/${PARTS[p]}`;
-      return { ok: false, err: fsError(errno, syscall, file) };
-    };
+    const part = <T>(p: number, decode: (bytes: Buffer) => T): Settled<T | undefined> =>
+      (mask & (1 << p)) === 0 ? { ok: true, value: undefined } : this.part(pid, p, i, decode);
     const text = (b: Buffer): string => b.toString('utf8');
     return {
       status: part(0, text) as Settled<string>,
@@ -244,10 +272,30 @@ export class NativeProcReads {
       cwdLink: part(3, text),
       environ: part(4, parseLdEnv),
       maps: part(5, text),
-      fds: part(6, socketInodes),
+      fds: part(FD_PART, socketInodes),
       netns: part(7, text) as Settled<string>,
       cgroup: part(8, text),
     };
+  }
+
+  // Part p of the i-th process of the last call, from its span [offset, length, errno, syscall]:
+  // its decoded bytes, or the error Node would have thrown.
+  private part<T>(pid: number, p: number, i: number, decode: (bytes: Buffer) => T): Settled<T> {
+    const { out, spans } = this;
+    const at = (i * PARTS.length + p) * 4;
+    const bytes = out.subarray(spans[at] as number, (spans[at] as number) + (spans[at + 1] as number));
+    const errno = spans[at + 2] as number;
+    if (errno === 0) return { ok: true, value: decode(bytes) };
+    const dir = `${this.procDir}/${pid}`;
+    const syscall = SYSCALLS[spans[at + 3] as number] ?? 'read';
+    // A failed fd link holds the fd's name; a failed read, as Node's, names no file.
+    const file =
+      syscall === 'read'
+        ? undefined
+        : p === FD_PART && syscall === 'readlink'
+          ? `${dir}/fd/${bytes.toString()}`
+          : `${dir}/${PARTS[p]}`;
+    return { ok: false, err: fsError(errno, syscall, file) };
   }
 }
 

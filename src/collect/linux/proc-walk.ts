@@ -162,6 +162,13 @@ function isSharedObject(file: string): boolean {
   return at >= 0 && /\.so(\.|-|$)/.test(path.posix.basename(file));
 }
 
+/** A stat line: the one read already (or its error, thrown), else read now with Node. */
+function statLine(file: string, line: Settled<string> | undefined): string {
+  if (!line) return readProcText(file);
+  if (!line.ok) throw line.err;
+  return line.value as string;
+}
+
 /** Kernel threads have no exe, environment, maps or files; the kernel's flag cannot be faked. */
 function isKthreadStat(st: StatFields | undefined): boolean {
   return st !== undefined && (st.flags & PF_KTHREAD) !== 0;
@@ -270,20 +277,32 @@ export class ProcWalker {
   private start = 0;
 
   /**
-   * The proc directory read (/proc, or a copy inside an offline root), and the CPU window's first
-   * sample when one was taken earlier (cpu-baseline.ts): a process it holds, with the same start
-   * time, is measured from there.
+   * The proc directory read (/proc, or a copy inside an offline root), the CPU window's first
+   * sample when one was taken earlier (cpu-baseline.ts: a process it holds, with the same start
+   * time, is measured from there), and the native addon's reader when there is one: the *All
+   * methods then read many processes per call (proc-read.ts), the others always read with Node.
    */
   constructor(
     private readonly procDir: string,
     private readonly baseline?: CpuBaseline,
+    private readonly native?: NativeProcReads,
   ) {}
 
-  // The first stat sample of one pid: taken for every pid before anything else is read.
-  sample(pid: number): void {
+  // The first stat sample of every pid (see sample).
+  sampleAll(pids: readonly number[]): void {
+    if (!this.native) for (const pid of pids) this.sample(pid);
+    else {
+      let i = 0;
+      for (const line of this.native.stats(pids)) this.sample(pids[i++] as number, line);
+    }
+  }
+
+  // The first stat sample of one pid (its stat line read here unless given): taken for every pid
+  // before anything else is read.
+  sample(pid: number, line?: Settled<string>): void {
     const file = `${this.procDir}/${pid}/stat`;
     try {
-      const text = readProcText(file);
+      const text = statLine(file, line);
       const at = epochNow();
       const stat = parseStat(text);
       if (!stat) {
@@ -306,15 +325,13 @@ export class ProcWalker {
     this.start = this.baseline?.at ?? epochNow();
   }
 
-  /**
-   * Every process of `pids` that had a first sample and is still there, in order: their files read
-   * by the native addon when `native` is given, else one by one with Node (the same ProcFiles).
-   */
-  readAll(pids: readonly number[], native?: NativeProcReads): WalkedProcess[] {
+  /** Every process of `pids` that had a first sample and is still there, in order (see read). */
+  readAll(pids: readonly number[]): WalkedProcess[] {
     const out: WalkedProcess[] = [];
     const add = (p: WalkedProcess | undefined): void => {
       if (p) out.push(p);
     };
+    const native = this.native;
     if (!native) {
       for (const pid of pids) add(this.read(pid));
       return out;
@@ -397,11 +414,11 @@ export class ProcWalker {
    * The second sample of each pid and its CPU% over the window. A pid in `droppable` that is gone
    * left before its executable was read: we cannot tell a zombie from a race, so it is dropped.
    */
-  cpu(pid: number, droppable: boolean, out: CpuResult): void {
+  cpu(pid: number, droppable: boolean, out: CpuResult, line?: Settled<string>): void {
     const before = this.first.get(pid);
     const file = `${this.procDir}/${pid}/stat`;
     try {
-      const text = readProcText(file);
+      const text = statLine(file, line);
       const at = epochNow();
       const st = parseStat(text);
       // A different starttime means the pid was reused by a new process during the window.
@@ -413,6 +430,22 @@ export class ProcWalker {
       if (isGone(err) && droppable) out.gone.push(pid);
       else if (!isGone(err)) out.errors.push(walkError(path.join(this.procDir, String(pid), 'stat'), err));
     }
+  }
+
+  // The second sample of every pid of `req` (see cpu), into a new CpuResult with the window's length.
+  cpuAll(req: CpuRequest): CpuResult {
+    const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
+    const droppable = new Set(req.droppable);
+    if (!this.native) for (const pid of req.pids) this.cpu(pid, droppable.has(pid), out);
+    else {
+      let i = 0;
+      for (const line of this.native.stats(req.pids)) {
+        const pid = req.pids[i++] as number;
+        this.cpu(pid, droppable.has(pid), out, line);
+      }
+    }
+    out.windowMs = this.windowMs();
+    return out;
   }
 
   // The window's real length, from the end of the first sample to now.

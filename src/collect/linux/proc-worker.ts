@@ -11,7 +11,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { cpuRequest, ExeHashes, ProcWalker, type CpuResult, type ExeHash } from './proc-walk.js';
+import { cpuRequest, ExeHashes, ProcWalker, type ExeHash } from './proc-walk.js';
 import type { CpuBaseline } from './cpu-baseline.js';
 import { probePidSpace, type PidProbe } from './pid-probe.js';
 import { loadReadProcs, NativeProcReads } from './proc-read.js';
@@ -44,11 +44,12 @@ export type HashesMessage = [pid: number, hash: ExeHash][];
  * is sent.
  */
 function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
-  const walker = new ProcWalker(init.procDir, init.cpuBaseline);
-  for (const pid of init.pids) walker.sample(pid);
-  walker.sampled();
   const readProcs = loadReadProcs(init.addon);
-  const processes = walker.readAll(init.pids, readProcs && new NativeProcReads(readProcs, init.procDir));
+  const native = readProcs && new NativeProcReads(readProcs, init.procDir);
+  const walker = new ProcWalker(init.procDir, init.cpuBaseline, native);
+  walker.sampleAll(init.pids);
+  walker.sampled();
+  const processes = walker.readAll(init.pids);
   port.postMessage({ processes, errors: walker.errors.splice(0), vanished: walker.vanished });
   if (init.hashMaxBytes !== undefined) {
     const hashes = new ExeHashes(init.hashMaxBytes);
@@ -60,11 +61,7 @@ function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
   const req = cpuRequest(processes, init.cpuWindowMs);
   return new Promise<void>((resolve) => {
     setTimeout(() => {
-      const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
-      const droppable = new Set(req.droppable);
-      for (const pid of req.pids) walker.cpu(pid, droppable.has(pid), out);
-      out.windowMs = walker.windowMs();
-      port.postMessage(out);
+      port.postMessage(walker.cpuAll(req));
       resolve();
     }, walker.remainingMs(req.minWindowMs));
   });
