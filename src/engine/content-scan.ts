@@ -466,11 +466,10 @@ class MemoryRun {
     const tick = (): void => {
       if (!this.progress.walking) this.progress.tick('memory');
     };
-    // The regions to read are listed (each process's maps) while the pool's worker starts.
-    const jobs = memoryJobs(opts, this.skips, this.coverage);
-    this.run = Promise.all([this.pool.get(), jobs]).then(([p, j]) =>
-      scanMemory(p, j, tick, this.coverage, this.signal),
-    );
+    // Each process's regions are listed (its maps read) as a lane of the pool takes it, so the
+    // first processes are read while the later ones are still being listed.
+    const jobs = new MemoryJobs(opts, this.skips, this.coverage);
+    this.run = this.pool.get().then((p) => scanMemory(p, jobs, tick, this.coverage, this.signal));
   }
 
   // The memory entries and coverage, or undefined when none was scanned or the scan was stopped.
@@ -749,18 +748,17 @@ export function runsRuleEngine(maps: string): boolean {
 
 async function scanMemory(
   pool: ScanPool,
-  jobs: MemoryJobItem[],
+  jobs: MemoryJobs,
   progress: () => void,
   coverage: MemoryCoverage,
   signal?: AbortSignal,
 ): Promise<ContentMemory[]> {
   const results: ContentMemory[] = [];
   // A few jobs on the pool at a time: file batches queued meanwhile (the walk runs beside this) wait
-  // behind two or three processes, not hundreds, and a stopped scan leaves the rest unsent.
-  let next = 0;
+  // behind two or three processes, not hundreds, and a stopped scan leaves the rest unlisted.
   const lane = async (): Promise<void> => {
-    while (next < jobs.length && !signal?.aborted) {
-      const { job, target, truncated } = jobs[next++] as (typeof jobs)[number];
+    for (let item = jobs.next(); item && !signal?.aborted; item = jobs.next()) {
+      const { job, target, truncated } = item;
       const r = await pool.scanMemory(job);
       progress();
       coverage.zeroBytes += r.zeroBytes ?? 0;
@@ -787,50 +785,67 @@ interface MemoryJobItem {
   truncated: boolean;
 }
 
-/** The memory jobs within the budgets: the regions of each target's maps worth reading, in order. */
-async function memoryJobs(
-  opts: NonNullable<ContentScanOptions['memory']>,
-  skipped: WalkSkip[],
-  coverage: MemoryCoverage,
-): Promise<MemoryJobItem[]> {
-  const procDir = opts.procDir ?? '/proc';
-  let budget = opts.totalBytes;
-  const jobs: MemoryJobItem[] = [];
-  for (const [i, target] of opts.targets.entries()) {
-    if (budget <= 0) {
-      // Said in the record's note: a host of thousands of processes spends the budget before the last.
-      coverage.overBudget = opts.targets.length - i;
-      break;
-    }
-    // A procfs read is a copy out of kernel memory: synchronous it costs microseconds, through the
-    // promise API a thread-pool round trip per step (issue 20); the loop yields now and then.
-    if (i > 0 && i % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
-    let maps: string;
-    try {
-      maps = readFileSync(`${procDir}/${target.pid}/maps`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (runsRuleEngine(maps)) {
-      skipped.push({ path: `/proc/${target.pid}`, reason: 'rule-engine-process', detail: target.exe ?? '' });
-      continue;
-    }
-    let room = Math.min(opts.perProcessBytes, budget);
-    const regions: MemoryJob['regions'] = [];
-    let truncated = false;
-    for (const r of memoryRegions(maps)) {
-      if (room <= 0) {
-        truncated = true;
-        break;
-      }
-      const len = Math.min(r.length, room);
-      if (len < r.length) truncated = true;
-      regions.push(r.anonymous ? [r.start, len, true] : [r.start, len]);
-      room -= len;
-    }
-    const used = regions.reduce((s, [, l]) => s + l, 0);
-    budget -= used;
-    if (regions.length > 0) jobs.push({ job: { pid: target.pid, regions }, target, truncated });
+/**
+ * The memory jobs within the budgets, in the targets' order, each listed when asked for: the regions
+ * of the target's maps worth reading. A procfs read is a copy out of kernel memory: synchronous it
+ * costs microseconds, through the promise API a thread-pool round trip per step (issue 20).
+ */
+class MemoryJobs {
+  private index = 0;
+  private budget: number;
+  private readonly procDir: string;
+
+  // The targets and budgets, and where a rule engine's process (not read) and the budget's end are told.
+  constructor(
+    private readonly opts: NonNullable<ContentScanOptions['memory']>,
+    private readonly skipped: WalkSkip[],
+    private readonly coverage: MemoryCoverage,
+  ) {
+    this.budget = opts.totalBytes;
+    this.procDir = opts.procDir ?? '/proc';
   }
-  return jobs;
+
+  // The next target's job, or undefined when the targets or the total budget are spent.
+  next(): MemoryJobItem | undefined {
+    const { targets, perProcessBytes } = this.opts;
+    while (this.index < targets.length) {
+      if (this.budget <= 0) {
+        // Said in the record's note: a host of thousands of processes spends the budget before the last.
+        this.coverage.overBudget = targets.length - this.index;
+        this.index = targets.length;
+        return undefined;
+      }
+      const target = targets[this.index++] as MemoryTarget;
+      let maps: string;
+      try {
+        maps = readFileSync(`${this.procDir}/${target.pid}/maps`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (runsRuleEngine(maps)) {
+        this.skipped.push({
+          path: `/proc/${target.pid}`,
+          reason: 'rule-engine-process',
+          detail: target.exe ?? '',
+        });
+        continue;
+      }
+      let room = Math.min(perProcessBytes, this.budget);
+      const regions: MemoryJob['regions'] = [];
+      let truncated = false;
+      for (const r of memoryRegions(maps)) {
+        if (room <= 0) {
+          truncated = true;
+          break;
+        }
+        const len = Math.min(r.length, room);
+        if (len < r.length) truncated = true;
+        regions.push(r.anonymous ? [r.start, len, true] : [r.start, len]);
+        room -= len;
+      }
+      this.budget -= regions.reduce((sum, [, l]) => sum + l, 0);
+      if (regions.length > 0) return { job: { pid: target.pid, regions }, target, truncated };
+    }
+    return undefined;
+  }
 }

@@ -18,7 +18,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryRegions } from './content-scan.js';
+import { memoryRegions, scanContent } from './content-scan.js';
 import { residentRuns, scanMemoryJob, ZERO_MARGIN, type MemoryJob } from './scan-job.js';
 import { compileRules, type YaraScanner } from './yara.js';
 
@@ -155,5 +155,52 @@ describe('the memory scan of a live process', () => {
     expect(r.absentBytes).toBeGreaterThan(60 * 2 ** 20);
     // Before, reading the untouched pages made them resident: 64 MiB more for the process.
     expect(after - before).toBeLessThan(1024);
+  });
+});
+
+describe('the memory scan of several processes within its budgets', () => {
+  const children: ChildProcess[] = [];
+  let empty: string;
+  beforeAll(async () => {
+    empty = mkdtempSync(path.join(os.tmpdir(), 'minehunter-memory-budget-'));
+    for (let i = 0; i < 3; i++) {
+      const c = spawn(
+        process.execPath,
+        ['-e', "process.stdout.write('ready\\n'); setInterval(() => {}, 1000);"],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      children.push(c);
+      await new Promise<void>((resolve) => c.stdout?.once('data', () => resolve()));
+    }
+  });
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  it('reads the targets in order until the total is spent, and never a process running a rule engine', async () => {
+    const [a, b, c] = children.map((ch) => ch.pid as number);
+    const { content, memoryCoverage } = await scanContent({
+      scope: 'paths',
+      roots: [empty],
+      oneFileSystem: true,
+      maxFileSize: 1024 * 1024,
+      exclude: [],
+      memory: {
+        // This process maps the YARA-X binding (the rules were compiled here): it is not read.
+        targets: [{ pid: process.pid }, { pid: a as number }, { pid: b as number }, { pid: c as number }],
+        perProcessBytes: 256 * 1024,
+        totalBytes: 384 * 1024,
+      },
+    });
+    // a gets its 256 KiB, b the 128 KiB left, c nothing: the budget was spent before it.
+    expect(content.memory?.map((m) => m.pid)).toEqual([a, b]);
+    expect(content.memory?.every((m) => m.truncated === true)).toBe(true);
+    expect(memoryCoverage?.overBudget).toBe(1);
+    expect(content.skipped).toContainEqual(
+      expect.objectContaining({ path: `/proc/${process.pid}`, reason: 'rule-engine-process' }),
+    );
   });
 });
