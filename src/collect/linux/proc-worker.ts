@@ -11,7 +11,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { cpuRequest, ExeHashes, ProcWalker, type ExeHash } from './proc-walk.js';
+import { cpuRequest, ExeHashes, ProcWalker, type ExeHash, type WalkedProcess } from './proc-walk.js';
 import type { CpuBaseline } from './cpu-baseline.js';
 import { probePidSpace, type PidProbe } from './pid-probe.js';
 import { loadReadProcs, NativeProcReads } from './proc-read.js';
@@ -26,6 +26,11 @@ export interface ProcWorkerInit {
   cpuWindowMs?: number;
   /** The window's first sample, taken as the command line started (cpu-baseline.ts). */
   cpuBaseline?: CpuBaseline;
+  /**
+   * A split walk's shared counter (one Int32: the index into `pids` of the next PID to claim):
+   * `pids` is then every worker's list, and each reads the batches it claims. Only with a baseline.
+   */
+  claim?: SharedArrayBuffer;
   /** The native addon whose readProcs reads the files of /proc/PID; undefined: read with Node. */
   addon?: string;
   /** Probe the PID space last, with the native addon at `addon` when given; undefined: no probe. */
@@ -47,9 +52,20 @@ function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
   const readProcs = loadReadProcs(init.addon);
   const native = readProcs && new NativeProcReads(readProcs, init.procDir);
   const walker = new ProcWalker(init.procDir, init.cpuBaseline, native);
-  walker.sampleAll(init.pids);
-  walker.sampled();
-  const processes = walker.readAll(init.pids);
+  let processes: WalkedProcess[] = [];
+  if (init.claim) {
+    // The window started at the baseline's time (a claim comes with one): each batch is sampled
+    // just before it is read, by whichever worker claimed it.
+    walker.sampled();
+    for (const batch of claimedBatches(init.pids, new Int32Array(init.claim))) {
+      walker.sampleAll(batch);
+      processes = processes.concat(walker.readAll(batch));
+    }
+  } else {
+    walker.sampleAll(init.pids);
+    walker.sampled();
+    processes = walker.readAll(init.pids);
+  }
   port.postMessage({ processes, errors: walker.errors.splice(0), vanished: walker.vanished });
   if (init.hashMaxBytes !== undefined) {
     const hashes = new ExeHashes(init.hashMaxBytes);
@@ -65,6 +81,22 @@ function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
       resolve();
     }, walker.remainingMs(req.minWindowMs));
   });
+}
+
+/** PIDs a worker claims at a time from a split walk's shared counter. */
+const CLAIM_BATCH = 64;
+
+/**
+ * The batches of `pids` this worker claims from `next` (the index of the first PID no worker has
+ * claimed yet, shared by the workers of a split walk), until none is left: a worker slowed by the
+ * others sharing its core reads fewer, instead of the walk waiting for its last one.
+ */
+function* claimedBatches(pids: readonly number[], next: Int32Array): Generator<number[]> {
+  for (;;) {
+    const from = Atomics.add(next, 0, CLAIM_BATCH);
+    if (from >= pids.length) return;
+    yield pids.slice(from, from + CLAIM_BATCH);
+  }
 }
 
 /**

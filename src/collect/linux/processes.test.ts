@@ -654,6 +654,31 @@ describe('collectProcesses on the live /proc', () => {
     },
   );
 
+  it('split between two workers claiming batches as they go, reads each process once, in PID order', async () => {
+    // More than two claims' worth (64 each), so both workers claim several.
+    const children = await Promise.all(Array.from({ length: 150 }, () => startChild(sleepBinary(), ['30'])));
+    const pids = children.map((c) => c.pid as number).sort((a, b) => a - b);
+    const walk = async (workers: number) =>
+      (
+        await collectProcesses(await makeContext('/', () => new Date()), {
+          cpuWindowMs: 300,
+          hashExecutables: true,
+          // A baseline makes the workers claim their batches from a shared counter.
+          cpuBaseline: takeCpuBaseline() as CpuBaseline,
+          pids,
+          worker: true,
+          workers,
+        })
+      ).processes ?? [];
+    const split = await walk(2);
+    expect(split.map((p) => p.pid)).toEqual(pids);
+    expect(split.every((p) => p.exe === sleepBinary() && p.exeSha256 !== undefined)).toBe(true);
+    expect(split.every((p) => p.cpuPercent !== undefined)).toBe(true);
+    const one = await walk(1);
+    const steady = (p: ProcessInfo) => ({ ...p, cpuPercent: undefined, rssBytes: undefined });
+    expect(split.map(steady)).toEqual(one.map(steady));
+  });
+
   it('marks the init of a new PID namespace as a container init, and only it', async (ctx) => {
     const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p));
     if (!unshare) return ctx.skip();
