@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtNativeAddon } from '../../util/paths.js';
+import { killChildren, sleepBinary, startChild } from '../test-helpers.js';
 import { listProc, statTicks, takeCpuBaseline } from './cpu-baseline.js';
 import { loadReadProcs, NativeProcReads } from './proc-read.js';
 import { parseStat } from './proc-walk.js';
@@ -40,16 +41,24 @@ describe('CPU baseline', () => {
     expect(takeCpuBaseline('/nonexistent-proc')).toBeUndefined();
   });
 
-  it('read by the native addon, holds what Node reads: the same processes and start times', () => {
+  it('read by the native addon, holds what Node reads: the same processes and start times', async () => {
     const readProcs = loadReadProcs(builtNativeAddon());
     if (!readProcs) throw new Error('dist/native/dirstat.node has no readProcs: run npm run build');
-    const names = listProc() ?? [];
-    const native = takeCpuBaseline('/proc', names, new NativeProcReads(readProcs, '/proc'));
-    const node = takeCpuBaseline('/proc', names);
-    // Processes may leave between the two reads, and CPU ticks move; start times do not.
-    const both = [...(node?.ticks.keys() ?? [])].filter((pid) => native?.ticks.has(pid));
-    expect(both.length).toBeGreaterThan(names.length * 0.9);
-    expect(native?.ticks.has(process.pid)).toBe(true);
-    for (const pid of both) expect(native?.ticks.get(pid)?.[0]).toBe(node?.ticks.get(pid)?.[0]);
+    const child = await startChild(sleepBinary(), ['30']);
+    try {
+      const names = listProc() ?? [];
+      const native = takeCpuBaseline('/proc', names, new NativeProcReads(readProcs, '/proc'));
+      const node = takeCpuBaseline('/proc', names);
+      // Processes that live through both reads are in both (others come and go while the suite
+      // runs), with the same start times; CPU ticks move.
+      for (const pid of [process.ppid, process.pid, child.pid as number]) {
+        expect(native?.ticks.get(pid)?.[0]).toBeDefined();
+        expect(native?.ticks.get(pid)?.[0]).toBe(node?.ticks.get(pid)?.[0]);
+      }
+      const both = [...(node?.ticks.keys() ?? [])].filter((pid) => native?.ticks.has(pid));
+      for (const pid of both) expect(native?.ticks.get(pid)?.[0]).toBe(node?.ticks.get(pid)?.[0]);
+    } finally {
+      await killChildren();
+    }
   });
 });

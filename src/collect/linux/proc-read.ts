@@ -168,9 +168,14 @@ const FIRST_ROOM = 256 * 1024;
 /** Past this, one process's files are read with Node instead (a maps file of a huge process). */
 const MAX_ROOM = 64 * 1024 * 1024;
 
+let systemErrors: Map<number, [string, string]> | undefined;
+
 /** An error as Node's fs would have thrown it for the same failure: code, errno, message, path. */
 function fsError(errno: number, syscall: string, file: string | undefined): Error {
-  const [code, description] = getSystemErrorMap().get(-errno) ?? [`E${errno}`, 'unknown error'];
+  // Built once: Node makes a new map of every errno per call, and a scan by a user other than root
+  // meets a failed read in most processes.
+  systemErrors ??= getSystemErrorMap();
+  const [code, description] = systemErrors.get(-errno) ?? [`E${errno}`, 'unknown error'];
   const err = new Error(`${code}: ${description}, ${syscall}${file === undefined ? '' : ` '${file}'`}`);
   return Object.assign(err, { errno: -errno, code, syscall, ...(file === undefined ? {} : { path: file }) });
 }

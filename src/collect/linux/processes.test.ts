@@ -675,7 +675,16 @@ describe('collectProcesses on the live /proc', () => {
     expect(split.every((p) => p.exe === sleepBinary() && p.exeSha256 !== undefined)).toBe(true);
     expect(split.every((p) => p.cpuPercent !== undefined)).toBe(true);
     const one = await walk(1);
-    const steady = (p: ProcessInfo) => ({ ...p, cpuPercent: undefined, rssBytes: undefined });
+    // CPU, memory and state move between the two walks; nothing else may differ.
+    const steady = (p: ProcessInfo) => ({
+      ...p,
+      cpuPercent: undefined,
+      cpuPercentLifetime: undefined,
+      cpuTimeSec: undefined,
+      rssBytes: undefined,
+      state: undefined,
+      threads: undefined,
+    });
     expect(split.map(steady)).toEqual(one.map(steady));
   });
 
