@@ -1,5 +1,6 @@
-// The reading half of the process walk: every /proc/PID file read synchronously and parsed into plain
-// data (structured-clone safe), and the two CPU samples. It runs in a worker thread on a live host
+// The reading half of the process walk: every /proc/PID file read synchronously (proc-read.ts: with
+// Node, or many processes per call by the native addon) and parsed into plain data (structured-clone
+// safe), and the two CPU samples. It runs in a worker thread on a live host
 // (proc-worker.ts), so the other collectors' I/O callbacks are not held up by it, or inline on the
 // main thread between turns of the event loop; collect/linux/processes.ts assembles the ProcessInfo.
 import { createHash } from 'node:crypto';

@@ -1,10 +1,11 @@
-// The worker thread of the live process walk (issue 20): reads every /proc/PID here, so the main
-// thread stays free for the other collectors' I/O meanwhile, and hands back plain data; then hashes
-// the executables; then takes the CPU window's second sample on its own clock, once the hashes are
-// done and the window has lasted its minimum, without a round trip through the busy main thread;
-// then, when asked, probes the PID space for the hidden-process check (pid-probe.ts), since this
-// thread is started already and has nothing else to do by then (its heap collected first: the walk's
-// data would otherwise stay in memory while it probes).
+// The worker thread of the live process walk (issue 20): reads every /proc/PID here (through the
+// native addon when it is built; two workers of a split walk claim batches of PIDs as they go), so
+// the main thread stays free for the other collectors' I/O meanwhile, and hands back plain data;
+// then hashes the executables; then takes the CPU window's second sample on its own clock, once the
+// hashes are done and the window has lasted its minimum, without a round trip through the busy
+// main thread; then, when asked, probes the PID space for the hidden-process check (pid-probe.ts),
+// since this thread is started already and has nothing else to do by then (its heap collected
+// first: the walk's data would otherwise stay in memory while it probes).
 // It is started with its walk (workerData), or ahead of it and then sent `{ init }` (proc-worker-start.ts).
 // Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult (when asked), the
 // PidProbeMessage (when asked).
