@@ -128,6 +128,26 @@ function readSocketInodes(fdDir: string): number[] {
   return inodes.sort((a, b) => a - b);
 }
 
+/** How the walk reads processes: many at a time, each answered in the order asked. */
+export interface ProcReads {
+  /** The files of each pid; kthread[i] says whether pids[i] is a kernel thread. */
+  read(pids: readonly number[], kthread: readonly boolean[]): Iterable<ProcFiles>;
+  /** The stat line of each pid (a CPU sample). */
+  stats(pids: readonly number[]): Iterable<Settled<string>>;
+}
+
+/** Node's reads, one file at a time: the walk where the addon is not built, and a static copy of /proc. */
+export function nodeProcReads(procDir: string): ProcReads {
+  return {
+    *read(pids, kthread) {
+      for (const [i, pid] of pids.entries()) yield readProcFiles(`${procDir}/${pid}`, kthread[i] === true);
+    },
+    *stats(pids) {
+      for (const pid of pids) yield settle(() => readProcText(`${procDir}/${pid}/stat`));
+    },
+  };
+}
+
 /** The addon's readProcs (native/procread.c): how many of `pids` it read into `out` and `spans`. */
 type ReadProcs = (
   procDir: string,
@@ -197,7 +217,7 @@ export function loadReadProcs(addon: string | undefined): ReadProcs | undefined 
  * readProcFiles gives for each, the values decoded (nothing keeps a view of the buffer) and the
  * failures made into the errors Node would have thrown.
  */
-export class NativeProcReads {
+export class NativeProcReads implements ProcReads {
   private out: Buffer;
   private readonly spans = new Int32Array(BATCH * PARTS.length * 4);
   private readonly maxRoom: number;

@@ -10,13 +10,7 @@ import { isGone } from '../../util/errors.js';
 import { fileTimes, type FileTimes } from '../file-times.js';
 import { parseCgroup, type CgroupContainer } from './containers/cgroup.js';
 import { epochNow, type CpuBaseline } from './cpu-baseline.js';
-import {
-  readProcFiles,
-  readProcText,
-  type NativeProcReads,
-  type ProcFiles,
-  type Settled,
-} from './proc-read.js';
+import { nodeProcReads, type ProcFiles, type ProcReads, type Settled } from './proc-read.js';
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture user space sees. */
 export const CLK_TCK = 100;
@@ -163,9 +157,8 @@ function isSharedObject(file: string): boolean {
   return at >= 0 && /\.so(\.|-|$)/.test(path.posix.basename(file));
 }
 
-/** A stat line: the one read already (or its error, thrown), else read now with Node. */
-function statLine(file: string, line: Settled<string> | undefined): string {
-  if (!line) return readProcText(file);
+/** A stat line as read, or its read's error thrown. */
+function statLine(line: Settled<string>): string {
   if (!line.ok) throw line.err;
   return line.value as string;
 }
@@ -280,30 +273,26 @@ export class ProcWalker {
   /**
    * The proc directory read (/proc, or a copy inside an offline root), the CPU window's first
    * sample when one was taken earlier (cpu-baseline.ts: a process it holds, with the same start
-   * time, is measured from there), and the native addon's reader when there is one: the *All
-   * methods then read many processes per call (proc-read.ts), the others always read with Node.
+   * time, is measured from there), and how its files are read (proc-read.ts: the native addon's
+   * reader when there is one, many processes per call; else Node's).
    */
   constructor(
     private readonly procDir: string,
     private readonly baseline?: CpuBaseline,
-    private readonly native?: NativeProcReads,
+    private readonly reads: ProcReads = nodeProcReads(procDir),
   ) {}
 
-  // The first stat sample of every pid (see sample).
+  // The first stat sample of each pid: taken for every pid before anything else is read.
   sampleAll(pids: readonly number[]): void {
-    if (!this.native) for (const pid of pids) this.sample(pid);
-    else {
-      let i = 0;
-      for (const line of this.native.stats(pids)) this.sample(pids[i++] as number, line);
-    }
+    let i = 0;
+    for (const line of this.reads.stats(pids)) this.sample(pids[i++] as number, line);
   }
 
-  // The first stat sample of one pid (its stat line read here unless given): taken for every pid
-  // before anything else is read.
-  sample(pid: number, line?: Settled<string>): void {
+  // The first stat sample of one pid, from its stat line as read.
+  private sample(pid: number, line: Settled<string>): void {
     const file = `${this.procDir}/${pid}/stat`;
     try {
-      const text = statLine(file, line);
+      const text = statLine(line);
       const at = epochNow();
       const stat = parseStat(text);
       if (!stat) {
@@ -326,32 +315,25 @@ export class ProcWalker {
     this.start = this.baseline?.at ?? epochNow();
   }
 
-  /** Every process of `pids` that had a first sample and is still there, in order (see read). */
+  /** Every process of `pids` that had a first sample and is still there, in order. */
   readAll(pids: readonly number[]): WalkedProcess[] {
-    const out: WalkedProcess[] = [];
-    const add = (p: WalkedProcess | undefined): void => {
-      if (p) out.push(p);
-    };
-    const native = this.native;
-    if (!native) {
-      for (const pid of pids) add(this.read(pid));
-      return out;
-    }
     const sampled = pids.filter((pid) => this.first.has(pid));
     const kthread = sampled.map((pid) => isKthreadStat(this.first.get(pid)?.stat));
+    const out: WalkedProcess[] = [];
     let i = 0;
-    for (const files of native.read(sampled, kthread)) add(this.read(sampled[i++] as number, files));
+    for (const files of this.reads.read(sampled, kthread)) {
+      const p = this.read(sampled[i++] as number, files);
+      if (p) out.push(p);
+    }
     return out;
   }
 
-  // One process, or undefined when it had no readable first sample or left meanwhile; its files
-  // are read here unless given.
-  read(pid: number, files?: ProcFiles): WalkedProcess | undefined {
+  // One process from its files as read, or undefined when it left meanwhile.
+  private read(pid: number, r: ProcFiles): WalkedProcess | undefined {
     const st = this.first.get(pid)?.stat;
     if (!st) return undefined;
     const dir = `${this.procDir}/${pid}`;
     const kthreadFlag = isKthreadStat(st);
-    const r = files ?? readProcFiles(dir, kthreadFlag);
     // The process left between the first sample and now: normal, not an error.
     if ([r.status, r.cmdline].some((x) => !x.ok && isGone(x.err))) {
       this.vanished++;
@@ -415,11 +397,11 @@ export class ProcWalker {
    * The second sample of each pid and its CPU% over the window. A pid in `droppable` that is gone
    * left before its executable was read: we cannot tell a zombie from a race, so it is dropped.
    */
-  cpu(pid: number, droppable: boolean, out: CpuResult, line?: Settled<string>): void {
+  private cpu(pid: number, droppable: boolean, out: CpuResult, line: Settled<string>): void {
     const before = this.first.get(pid);
     const file = `${this.procDir}/${pid}/stat`;
     try {
-      const text = statLine(file, line);
+      const text = statLine(line);
       const at = epochNow();
       const st = parseStat(text);
       // A different starttime means the pid was reused by a new process during the window.
@@ -429,22 +411,23 @@ export class ProcWalker {
       if (elapsedSec > 0 && ticks >= 0) out.cpu.push([pid, round2(((ticks / CLK_TCK) * 100) / elapsedSec)]);
     } catch (err) {
       if (isGone(err) && droppable) out.gone.push(pid);
-      else if (!isGone(err)) out.errors.push(walkError(path.join(this.procDir, String(pid), 'stat'), err));
+      else if (!isGone(err)) out.errors.push(walkError(file, err));
     }
   }
 
-  // The second sample of every pid of `req` (see cpu), into a new CpuResult with the window's length.
+  // The second sample of each of `pids` (see cpu), added to `out`.
+  cpuInto(pids: readonly number[], droppable: ReadonlySet<number>, out: CpuResult): void {
+    let i = 0;
+    for (const line of this.reads.stats(pids)) {
+      const pid = pids[i++] as number;
+      this.cpu(pid, droppable.has(pid), out, line);
+    }
+  }
+
+  // The second sample of every pid of `req`, as a CpuResult with the window's length.
   cpuAll(req: CpuRequest): CpuResult {
     const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
-    const droppable = new Set(req.droppable);
-    if (!this.native) for (const pid of req.pids) this.cpu(pid, droppable.has(pid), out);
-    else {
-      let i = 0;
-      for (const line of this.native.stats(req.pids)) {
-        const pid = req.pids[i++] as number;
-        this.cpu(pid, droppable.has(pid), out, line);
-      }
-    }
+    this.cpuInto(req.pids, new Set(req.droppable), out);
     out.windowMs = this.windowMs();
     return out;
   }

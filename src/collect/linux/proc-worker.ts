@@ -51,8 +51,8 @@ export type HashesMessage = [pid: number, hash: ExeHash][];
  */
 function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
   const readProcs = loadReadProcs(init.addon);
-  const native = readProcs && new NativeProcReads(readProcs, init.procDir);
-  const walker = new ProcWalker(init.procDir, init.cpuBaseline, native);
+  const reads = readProcs && new NativeProcReads(readProcs, init.procDir);
+  const walker = new ProcWalker(init.procDir, init.cpuBaseline, reads);
   let processes: WalkedProcess[] = [];
   if (init.claim) {
     // The window started at the baseline's time (a claim comes with one): each batch is sampled

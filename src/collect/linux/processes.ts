@@ -153,11 +153,10 @@ export interface ProcessCollection {
 }
 
 /** Runs `fn` over `items` synchronously, BATCH at a time, yielding to the event loop between batches. */
-export async function inBatches<T>(items: readonly T[], fn: (item: T) => void): Promise<void> {
+export async function inBatches<T>(items: readonly T[], fn: (batch: readonly T[]) => void): Promise<void> {
   for (let i = 0; i < items.length; i += BATCH) {
     if (i > 0) await yieldToLoop();
-    const end = Math.min(items.length, i + BATCH);
-    for (let j = i; j < end; j++) fn(items[j] as T);
+    fn(items.slice(i, i + BATCH));
   }
 }
 
@@ -386,13 +385,10 @@ interface Walk {
 async function walkInline(procDir: string, pids: number[], baseline?: CpuBaseline): Promise<Walk> {
   const walker = new ProcWalker(procDir, baseline);
   // First CPU sample of every process, taken before anything else so the window covers the whole walk.
-  await inBatches(pids, (pid) => walker.sample(pid));
+  await inBatches(pids, (batch) => walker.sampleAll(batch));
   walker.sampled();
   const processes: WalkedProcess[] = [];
-  await inBatches(pids, (pid) => {
-    const p = walker.read(pid);
-    if (p) processes.push(p);
-  });
+  await inBatches(pids, (batch) => processes.push(...walker.readAll(batch)));
   return {
     result: { processes, errors: walker.errors.splice(0), vanished: walker.vanished },
     cpu: async (minWindowMs) => {
@@ -401,7 +397,7 @@ async function walkInline(procDir: string, pids: number[], baseline?: CpuBaselin
       if (wait > 0) await sleep(wait);
       const out: CpuResult = { cpu: [], gone: [], errors: [], windowMs: 0 };
       const droppable = new Set(req.droppable);
-      await inBatches(req.pids, (pid) => walker.cpu(pid, droppable.has(pid), out));
+      await inBatches(req.pids, (batch) => walker.cpuInto(batch, droppable, out));
       out.windowMs = walker.windowMs();
       return out;
     },
