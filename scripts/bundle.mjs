@@ -70,6 +70,34 @@ const ownImportMetaUrl = {
   },
 };
 
+/** zod's own bundle beside the chunks, CommonJS so that it can be loaded when first needed. */
+const ZOD_FILE = 'zod.cjs';
+
+/**
+ * Our modules' `import { z } from 'zod'` gets a stand-in `z` that loads zod (ZOD_FILE) the first time
+ * one of its members is read. The schemas are built on first use (src/util/lazy.ts) and a scan only
+ * writes snapshots and reports, so a scan never needs zod, yet compiling and running its ~390 KB
+ * took ~35 ms of every run's main thread (issue 17); commands that read files back load it then.
+ */
+const lazyZod = {
+  name: 'lazy-zod',
+  setup(build) {
+    build.onResolve({ filter: /^zod$/ }, () => ({ path: 'zod', namespace: 'lazy-zod' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-zod' }, () => ({
+      contents: [
+        "import { createRequire } from 'node:module';",
+        'let real;',
+        `const load = () => (real ??= createRequire(import.meta.url)('./${ZOD_FILE}').z);`,
+        'export const z = new Proxy(Object.create(null), {',
+        '  get: (_target, key) => Reflect.get(load(), key),',
+        '  has: (_target, key) => Reflect.has(load(), key),',
+        '});',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 async function loadEsbuild() {
   try {
     return await import('esbuild');
@@ -103,6 +131,17 @@ if (!esbuild) {
     },
     legalComments: 'none',
     logLevel: 'error',
-    plugins: [ownImportMetaUrl, zodEnglishOnly],
+    plugins: [ownImportMetaUrl, lazyZod],
+  });
+  await esbuild.build({
+    entryPoints: [path.join(repo, 'node_modules', 'zod', 'index.js')],
+    outfile: path.join(outdir, ZOD_FILE),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    legalComments: 'none',
+    logLevel: 'error',
+    plugins: [zodEnglishOnly],
   });
 }

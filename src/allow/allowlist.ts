@@ -16,6 +16,7 @@
 // The list may also stand alone at the top of the file, without the `allow:` key. An empty file, or
 // `allow: []`, allows nothing. See src/allow/testdata/allow.yml for a sample.
 import { InputFileError } from '../util/input-error.js';
+import { builtOnFirstUse } from '../util/lazy.js';
 import { loadYaml, yamlNow } from '../util/lazy-yaml.js';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -58,28 +59,31 @@ export function defaultAllowlistPath(
   return path.join(base, 'minehunter', 'allow.yml');
 }
 
-const EntrySchema = z
-  .object({
-    fingerprint: z
-      .string()
-      .trim()
-      .regex(/^[0-9a-fA-F]{16}$/, 'must be the 16 hex digits the report shows')
-      .optional(),
-    exe: z.string().trim().startsWith('/', 'must be an absolute path').optional(),
-    sha256: z
-      .string()
-      .trim()
-      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
-      .optional(),
-    reason: z.string().trim().min(1, 'must say why the entry is allowed'),
-    added: z
-      .preprocess(
-        (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
-        z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD'),
-      )
-      .optional(),
-  })
-  .strict();
+// Built on first use: a scan without an allowlist file never needs zod (util/lazy.ts).
+const EntrySchema = builtOnFirstUse(() =>
+  z
+    .object({
+      fingerprint: z
+        .string()
+        .trim()
+        .regex(/^[0-9a-fA-F]{16}$/, 'must be the 16 hex digits the report shows')
+        .optional(),
+      exe: z.string().trim().startsWith('/', 'must be an absolute path').optional(),
+      sha256: z
+        .string()
+        .trim()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+        .optional(),
+      reason: z.string().trim().min(1, 'must say why the entry is allowed'),
+      added: z
+        .preprocess(
+          (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
+          z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD'),
+        )
+        .optional(),
+    })
+    .strict(),
+);
 
 type Fail = (line: number | undefined, en: string, zh: string) => never;
 

@@ -12,6 +12,7 @@ import {
   LocalizedSchema,
   MinerKindSchema,
   basisRank,
+  isMinerKind,
   levelRank,
   maxLevel,
   type Basis,
@@ -169,10 +170,7 @@ function kindEntry(
 /** The kinds an image finding's signals say the image carries (their `carries` fact). */
 export function carriedKinds(f: Finding): MinerKind[] {
   const facts = [f.data?.carries, ...f.signals.map((s) => s.data?.carries)];
-  const kinds = facts.flatMap((v) => {
-    const parsed = MinerKindSchema.safeParse(v);
-    return parsed.success && parsed.data !== 'container-image' ? [parsed.data] : [];
-  });
+  const kinds = facts.flatMap((v) => (isMinerKind(v) && v !== 'container-image' ? [v] : []));
   return [...new Set(kinds)];
 }
 

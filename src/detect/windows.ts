@@ -9,6 +9,7 @@ import type { WindowsNameEntry } from '../iocs/windows-names.js';
 import { matchWindowsName } from '../iocs/windows-names.js';
 import {
   LEVELS,
+  isMinerKind,
   levelRank,
   type Action,
   type Evidence,
@@ -322,18 +323,6 @@ export const startPlaceLevels: PlaceLevels = (odd, path) => {
 function clip(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
-
-const isMinerKind = (k: string | undefined): k is MinerKind =>
-  k !== undefined &&
-  [
-    'open-source-miner',
-    'fileless',
-    'hidden-directory',
-    'web-script',
-    'driver',
-    'preload',
-    'container-image',
-  ].includes(k);
 
 /** What the program's name and place say: an IOC name, a look-alike of a system name, an odd folder. */
 export function programSignals(

@@ -3,19 +3,29 @@
 // exists so the rule set can be listed and validated as data (tests, `rules list`, docs) and so a
 // match's meta can be turned into a kind and a level safely, whoever wrote the rule.
 import { z } from 'zod';
-import { LevelSchema, MinerKindSchema, type Level, type MinerKind } from '../model/finding.js';
+import {
+  isLevel,
+  isMinerKind,
+  LevelSchema,
+  MinerKindSchema,
+  type Level,
+  type MinerKind,
+} from '../model/finding.js';
+import { builtOnFirstUse } from '../util/lazy.js';
 import type { MetaValue } from './yara.js';
 import { isPunct, isWord, tokenize } from './yara-tokens.js';
 
 /** The meta every rule under rules/ carries; user rules may carry less. */
-export const OwnRuleMetaSchema = z.object({
-  description: z.string().min(20),
-  kind: MinerKindSchema,
-  level: LevelSchema,
-  reference: z.string().regex(/^https:\/\/[^\s"]+$/, 'a public https:// URL'),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
-  author: z.string().min(1),
-});
+export const OwnRuleMetaSchema = builtOnFirstUse(() =>
+  z.object({
+    description: z.string().min(20),
+    kind: MinerKindSchema,
+    level: LevelSchema,
+    reference: z.string().regex(/^https:\/\/[^\s"]+$/, 'a public https:// URL'),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
+    author: z.string().min(1),
+  }),
+);
 export type OwnRuleMeta = z.infer<typeof OwnRuleMetaSchema>;
 
 export interface RuleHeader {
@@ -29,14 +39,12 @@ export interface RuleHeader {
 
 /** The kind a rule declares, if it is one of the seven; anything else (or none) gives undefined. */
 export function ruleKind(meta: Record<string, MetaValue>): MinerKind | undefined {
-  const parsed = MinerKindSchema.safeParse(meta.kind);
-  return parsed.success ? parsed.data : undefined;
+  return isMinerKind(meta.kind) ? meta.kind : undefined;
 }
 
 /** The level a rule declares, if valid; undefined lets the caller pick its default. */
 export function ruleLevel(meta: Record<string, MetaValue>): Level | undefined {
-  const parsed = LevelSchema.safeParse(meta.level);
-  return parsed.success ? parsed.data : undefined;
+  return isLevel(meta.level) ? meta.level : undefined;
 }
 
 /** Lists the rules of a YARA source with their meta. Meant for well-formed files (compile first). */

@@ -322,6 +322,28 @@ describe('the parse cache', () => {
     expect(after.filter((name) => warm.includes(name))).toHaveLength(warm.length - 1);
   });
 
+  it('keeps the Windows names parsed too, and parses an edited list again', async () => {
+    const names = (value: string): string =>
+      JSON.stringify({
+        kind: 'windows-names',
+        entries: [{ value, type: 'file', source: 'internal IR-7', date: '2026-11-26' }],
+      });
+    const mine = await tempDir({ 'windows-names-team.json': names('svchostt.exe') });
+    const cacheDir = await tempDir({});
+    const uncached = await loadRuleset([mine]);
+    const first = await loadRuleset([mine], { cacheDir });
+    expect(await readdir(cacheDir)).toHaveLength(1);
+    const second = await loadRuleset([mine], { cacheDir });
+    expect(first).toEqual(uncached);
+    expect(second).toEqual(uncached);
+    expect(second.windowsNames?.map((e) => e.value)).toEqual(['svchostt.exe']);
+
+    await writeFile(path.join(mine, 'windows-names-team.json'), names('csrsss.exe'));
+    const edited = await loadRuleset([mine], { cacheDir });
+    expect(edited.windowsNames?.map((e) => e.value)).toEqual(['csrsss.exe']);
+    expect(await readdir(cacheDir)).toHaveLength(1);
+  });
+
   it('still refuses an entry without provenance when a cache directory is given', async () => {
     const mine = await tempDir({
       'bad.yml': [

@@ -11,9 +11,12 @@ import type { Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 
 import { installedSet } from './bundle-store.js';
+import { MINER_KINDS } from '../model/finding.js';
+import { builtOnFirstUse } from '../util/lazy.js';
 import { loadYaml, yamlNow } from '../util/lazy-yaml.js';
 import { unmaskIfMasked } from '../util/mask.js';
 import { codeFile, resourcePath } from '../util/paths.js';
+import { isSea } from '../util/sea.js';
 import type { IocEntry, MinerArgEntry, PoolPortEntry, Ruleset, WalletPatternEntry } from './types.js';
 
 /** A problem in an indicator file; `localized` carries the same message for the report's language. */
@@ -40,98 +43,95 @@ export function defaultIocDir(): string {
   return installedSet()?.iocDir ?? resourcePath('iocs');
 }
 
-// YAML 1.2 reads 2026-11-26 as a string, a YAML 1.1 document as a Date; accept both.
-const DateSchema = z.preprocess(
-  (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD'),
-);
-const Text = z.string().trim().min(1);
-const Strength = z.enum(['strong', 'weak']);
-
-const Base = { source: Text, date: DateSchema, family: Text.optional(), note: Text.optional() };
 const HOST_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 
-const NameEntry = z
-  .object({ value: Text.refine((v) => !/[/\s]/.test(v), 'a program name has no "/" or spaces'), ...Base })
-  .strict();
-const DomainEntry = z
-  .object({
-    value: Text.transform((v) => v.toLowerCase().replace(/^\*?\./, '')).refine(
-      (v) => HOST_RE.test(v),
-      'must be a host name such as pool.example.com',
-    ),
-    ...Base,
-  })
-  .strict();
-const AddressEntry = z
-  .object({ value: Text.refine(isAddressOrCidr, 'must be an IPv4/IPv6 address or CIDR range'), ...Base })
-  .strict();
-const PortEntry = z.object({ port: z.number().int().min(1).max(65535), ...Base }).strict();
-const ArgEntry = z.discriminatedUnion('type', [
-  z.object({ value: Text, type: z.literal('option'), strength: Strength, ...Base }).strict(),
-  z
+/**
+ * Each kind's entry schema, built the first time a file is checked: the parsed lists are cached
+ * (parseIocFileCached), so a warm scan never needs zod (util/lazy.ts).
+ */
+const ENTRY_SCHEMAS: Record<IocKind, z.ZodType> = builtOnFirstUse(() => {
+  // YAML 1.2 reads 2026-11-26 as a string, a YAML 1.1 document as a Date; accept both.
+  const DateSchema = z.preprocess(
+    (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
+    z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD'),
+  );
+  const Text = z.string().trim().min(1);
+  const Strength = z.enum(['strong', 'weak']);
+
+  const Base = { source: Text, date: DateSchema, family: Text.optional(), note: Text.optional() };
+
+  const NameEntry = z
+    .object({ value: Text.refine((v) => !/[/\s]/.test(v), 'a program name has no "/" or spaces'), ...Base })
+    .strict();
+  const DomainEntry = z
     .object({
-      value: Text.refine((v) => /^\S+ \S+$/.test(v), 'an option-value is written "FLAG VALUE"'),
-      type: z.literal('option-value'),
+      value: Text.transform((v) => v.toLowerCase().replace(/^\*?\./, '')).refine(
+        (v) => HOST_RE.test(v),
+        'must be a host name such as pool.example.com',
+      ),
+      ...Base,
+    })
+    .strict();
+  const AddressEntry = z
+    .object({ value: Text.refine(isAddressOrCidr, 'must be an IPv4/IPv6 address or CIDR range'), ...Base })
+    .strict();
+  const PortEntry = z.object({ port: z.number().int().min(1).max(65535), ...Base }).strict();
+  const ArgEntry = z.discriminatedUnion('type', [
+    z.object({ value: Text, type: z.literal('option'), strength: Strength, ...Base }).strict(),
+    z
+      .object({
+        value: Text.refine((v) => /^\S+ \S+$/.test(v), 'an option-value is written "FLAG VALUE"'),
+        type: z.literal('option-value'),
+        strength: Strength,
+        ...Base,
+      })
+      .strict(),
+    z.object({ value: Text, type: z.literal('algo-option'), ...Base }).strict(),
+    z
+      .object({
+        value: Text.transform((v) => v.toLowerCase()),
+        type: z.literal('algorithm'),
+        strength: Strength,
+        ...Base,
+      })
+      .strict(),
+  ]);
+  const WalletEntry = z
+    .object({
+      value: Text,
+      coin: Text,
+      pattern: Text.refine(
+        (p) => p.startsWith('^') && p.endsWith('$'),
+        'must be anchored with ^ and $',
+      ).refine(compiles, 'is not a valid regular expression'),
+      check: z.enum(['base58check', 'bech32']).optional(),
       strength: Strength,
       ...Base,
     })
-    .strict(),
-  z.object({ value: Text, type: z.literal('algo-option'), ...Base }).strict(),
-  z
+    .strict();
+
+  const HashEntry = z
     .object({
-      value: Text.transform((v) => v.toLowerCase()),
-      type: z.literal('algorithm'),
-      strength: Strength,
+      value: Text.transform((v) => v.toLowerCase()).refine(
+        (v) => /^[0-9a-f]{64}$/.test(v),
+        'must be a sha256 (64 hex digits)',
+      ),
+      name: Text.optional(),
+      kind: z.enum(MINER_KINDS).optional(),
       ...Base,
     })
-    .strict(),
-]);
-const WalletEntry = z
-  .object({
-    value: Text,
-    coin: Text,
-    pattern: Text.refine((p) => p.startsWith('^') && p.endsWith('$'), 'must be anchored with ^ and $').refine(
-      compiles,
-      'is not a valid regular expression',
-    ),
-    check: z.enum(['base58check', 'bech32']).optional(),
-    strength: Strength,
-    ...Base,
-  })
-  .strict();
+    .strict();
 
-const HashEntry = z
-  .object({
-    value: Text.transform((v) => v.toLowerCase()).refine(
-      (v) => /^[0-9a-f]{64}$/.test(v),
-      'must be a sha256 (64 hex digits)',
-    ),
-    name: Text.optional(),
-    kind: z
-      .enum([
-        'open-source-miner',
-        'fileless',
-        'hidden-directory',
-        'web-script',
-        'driver',
-        'preload',
-        'container-image',
-      ])
-      .optional(),
-    ...Base,
-  })
-  .strict();
-
-const ENTRY_SCHEMAS: Record<IocKind, z.ZodType> = {
-  'miner-names': NameEntry,
-  'miner-args': ArgEntry,
-  'pool-ports': PortEntry,
-  'pool-domains': DomainEntry,
-  'pool-addresses': AddressEntry,
-  'wallet-patterns': WalletEntry,
-  'file-hashes': HashEntry,
-};
+  return {
+    'miner-names': NameEntry,
+    'miner-args': ArgEntry,
+    'pool-ports': PortEntry,
+    'pool-domains': DomainEntry,
+    'pool-addresses': AddressEntry,
+    'wallet-patterns': WalletEntry,
+    'file-hashes': HashEntry,
+  } satisfies Record<IocKind, z.ZodType>;
+});
 
 function compiles(pattern: string): boolean {
   try {
@@ -293,11 +293,22 @@ export function buildRuleset(parsed: ParsedIocFile[], files: string[] = []): Rul
   return { ...lists, hash, files };
 }
 
-/** Changes whenever this module (and so the parser) changes, so a cached parse never outlives it. */
+/**
+ * Changes whenever this module or windows-names.ts (and so a parser) changes, so a cached parse
+ * never outlives it. In the single executable both are the executable itself.
+ */
 const PARSER_STAMP = (() => {
   try {
-    const st = statSync(codeFile(import.meta.url));
-    return `${st.size}:${st.mtimeMs}`;
+    const own = codeFile(import.meta.url);
+    const windowsNames = isSea()
+      ? own
+      : path.join(path.dirname(own), path.basename(own).replace(/^load\./, 'windows-names.'));
+    return [own, windowsNames]
+      .map((file) => {
+        const st = statSync(file);
+        return `${st.size}:${st.mtimeMs}`;
+      })
+      .join('/');
   } catch {
     return 'unknown';
   }
@@ -308,22 +319,21 @@ const STAMP_PREFIX = createHash('sha256').update(PARSER_STAMP).digest('hex').sli
 
 /**
  * Parsing the bundled YAML costs a scan tens of milliseconds (the parser's code is cold in every new
- * process), so a parsed file is kept as JSON keyed by its content: only an edited file is parsed
- * again. Without a cache directory (--no-cache) every file is parsed. Cache faults are not errors.
- * A file is named `<parser>-<source path>-<content>`, so that a miss can drop what no run reads any
- * more: the parses of other builds, the older contents of the same file, and any parse written over a
- * month ago (an installed bundle's old version; one still in use is parsed again once).
+ * process), and checking the entries needs zod (~35 ms to load), so a parsed file is kept as JSON
+ * keyed by its content: only an edited file is parsed again. Without a cache directory (--no-cache)
+ * every file is parsed. Cache faults are not errors. A file is named
+ * `<parser>-<source path>-<content>`, so that a miss can drop what no run reads any more: the parses
+ * of other builds, the older contents of the same file, and any parse written over a month ago (an
+ * installed bundle's old version; one still in use is parsed again once). `parse` must return plain
+ * data (it is stored as JSON).
  */
-async function parseIocFileCached(
+export async function parseCached<T>(
   text: string,
-  display: string,
   source: string,
-  cacheDir?: string,
-): Promise<ParsedIocFile> {
-  if (cacheDir === undefined) {
-    await loadYaml();
-    return parseIocFile(text, display);
-  }
+  cacheDir: string | undefined,
+  parse: () => T | Promise<T>,
+): Promise<T> {
+  if (cacheDir === undefined) return parse();
   const hash = (data: string): string => createHash('sha256').update(data).digest('hex');
   const sourcePrefix = `${STAMP_PREFIX}-${hash(path.resolve(source)).slice(0, 12)}-`;
   const name = `${sourcePrefix}${hash(text)}.json.deflate`;
@@ -331,12 +341,11 @@ async function parseIocFileCached(
   // another user's home (or a --root copy of this disk) would otherwise find them and alarm.
   const file = path.join(cacheDir, name);
   try {
-    return JSON.parse(inflateRawSync(await readFile(file)).toString('utf8')) as ParsedIocFile;
+    return JSON.parse(inflateRawSync(await readFile(file)).toString('utf8')) as T;
   } catch {
     // not cached yet, or unreadable: parse below
   }
-  await loadYaml(); // only on a miss: a cached file needs no parser
-  const parsed = parseIocFile(text, display);
+  const parsed = await parse();
   try {
     await mkdir(cacheDir, { recursive: true });
     await writeFile(file, deflateRawSync(JSON.stringify(parsed)), { mode: 0o600 });
@@ -348,6 +357,19 @@ async function parseIocFileCached(
     // a read-only home must not stop a scan
   }
   return parsed;
+}
+
+/** parseIocFile through the cache; the YAML parser is loaded only on a miss. */
+function parseIocFileCached(
+  text: string,
+  display: string,
+  source: string,
+  cacheDir?: string,
+): Promise<ParsedIocFile> {
+  return parseCached(text, source, cacheDir, async () => {
+    await loadYaml();
+    return parseIocFile(text, display);
+  });
 }
 
 /**
@@ -427,16 +449,16 @@ export async function loadRuleset(dirs: string[], opts: { cacheDir?: string } = 
       files.push(file);
     }
   }
-  return withWindowsNames(buildRuleset(parsed, files), dirs);
+  return withWindowsNames(buildRuleset(parsed, files), dirs, opts.cacheDir);
 }
 
 /**
  * Adds the Windows names (iocs/windows-names*.json) to a loaded ruleset, its hash covering them too.
  * Imported when needed: windows-names.ts builds on this module's directory reading and errors.
  */
-async function withWindowsNames(ruleset: Ruleset, dirs: string[]): Promise<Ruleset> {
+async function withWindowsNames(ruleset: Ruleset, dirs: string[], cacheDir?: string): Promise<Ruleset> {
   const { loadWindowsNames } = await import('./windows-names.js');
-  const windowsNames = await loadWindowsNames(dirs);
+  const windowsNames = await loadWindowsNames(dirs, { ...(cacheDir !== undefined ? { cacheDir } : {}) });
   if (windowsNames.length === 0) return ruleset;
   const canonical = JSON.stringify(windowsNames.map(({ file: _file, ...rest }) => rest));
   const hash = createHash('sha256').update(`${ruleset.hash}\0${canonical}`).digest('hex');

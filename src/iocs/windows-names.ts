@@ -6,8 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { MINER_KINDS } from '../model/finding.js';
+import { builtOnFirstUse } from '../util/lazy.js';
 import { unmaskIfMasked } from '../util/mask.js';
-import { defaultIocDir, IocLoadError, readIocDir } from './load.js';
+import { defaultIocDir, IocLoadError, parseCached, readIocDir } from './load.js';
 import type { IocEntry } from './types.js';
 
 export interface WindowsNameEntry extends IocEntry {
@@ -20,37 +22,31 @@ export interface WindowsNameEntry extends IocEntry {
   kind?: string;
 }
 
-const Text = z.string().trim().min(1);
-const Entry = z
-  .object({
-    value: Text.refine((v) => !/[\\/]/.test(v), 'a name has no "/" or "\\"'),
-    type: z.enum(['file', 'service', 'directory']),
-    parent: Text.optional(),
-    imitates: Text.optional(),
-    kind: z
-      .enum([
-        'open-source-miner',
-        'fileless',
-        'hidden-directory',
-        'web-script',
-        'driver',
-        'preload',
-        'container-image',
-      ])
-      .optional(),
-    family: Text.optional(),
-    note: Text.optional(),
-    source: Text,
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD'),
-  })
-  .strict();
-const File = z
-  .object({
-    $comment: z.array(z.string()).optional(),
-    kind: z.literal('windows-names'),
-    entries: z.array(z.unknown()),
-  })
-  .strict();
+/** The schemas of a windows-names file, built on first use: a warm scan reads its parse from the cache. */
+const schemas = builtOnFirstUse(() => {
+  const Text = z.string().trim().min(1);
+  const Entry = z
+    .object({
+      value: Text.refine((v) => !/[\\/]/.test(v), 'a name has no "/" or "\\"'),
+      type: z.enum(['file', 'service', 'directory']),
+      parent: Text.optional(),
+      imitates: Text.optional(),
+      kind: z.enum(MINER_KINDS).optional(),
+      family: Text.optional(),
+      note: Text.optional(),
+      source: Text,
+      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD'),
+    })
+    .strict();
+  const File = z
+    .object({
+      $comment: z.array(z.string()).optional(),
+      kind: z.literal('windows-names'),
+      entries: z.array(z.unknown()),
+    })
+    .strict();
+  return { Entry, File };
+});
 
 function fail(display: string, en: string, zh: string): never {
   throw new IocLoadError(display, undefined, { en: `${display}: ${en}`, 'zh-CN': `${display}：${zh}` });
@@ -65,7 +61,7 @@ export function parseWindowsNames(text: string, display: string): WindowsNameEnt
     const why = error instanceof Error ? error.message : String(error);
     fail(display, `not valid JSON: ${why}`, `不是有效的 JSON：${why}`);
   }
-  const file = File.safeParse(raw);
+  const file = schemas.File.safeParse(raw);
   if (!file.success) {
     fail(
       display,
@@ -85,7 +81,7 @@ export function parseWindowsNames(text: string, display: string): WindowsNameEnt
           `${label} has no "${required}": every indicator must say where it is documented and when it was checked`,
           `${zhLabel}缺少 "${required}"：每条指标都必须注明公开出处和核对日期`,
         );
-    const parsed = Entry.safeParse(item);
+    const parsed = schemas.Entry.safeParse(item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.join('.') || 'entry';
@@ -109,15 +105,20 @@ export function parseWindowsNames(text: string, display: string): WindowsNameEnt
  * directory without such a file contributes nothing; an unreadable directory or a bad file throws
  * IocLoadError, as loadRuleset does.
  */
-export async function loadWindowsNames(dirs: string[] = [defaultIocDir()]): Promise<WindowsNameEntry[]> {
+export async function loadWindowsNames(
+  dirs: string[] = [defaultIocDir()],
+  opts: { cacheDir?: string } = {},
+): Promise<WindowsNameEntry[]> {
   const out: WindowsNameEntry[] = [];
   for (const dir of dirs) {
     const names = await readIocDir(dir);
     for (const name of names.filter((n) => /^windows-names.*\.json$/i.test(n)).sort()) {
       const display = `${path.basename(path.resolve(dir))}/${name}`;
+      const file = path.join(dir, name);
       // Unmasked: an installed bundle's files are masked on disk (util/mask.ts).
-      const text = unmaskIfMasked(await readFile(path.join(dir, name))).toString('utf8');
-      out.push(...parseWindowsNames(text, display));
+      const text = unmaskIfMasked(await readFile(file)).toString('utf8');
+      // Kept parsed like the other lists (load.ts), so a warm scan checks no entry with zod.
+      out.push(...(await parseCached(text, file, opts.cacheDir, () => parseWindowsNames(text, display))));
     }
   }
   return out;

@@ -14,6 +14,14 @@ export function levelRank(level: Level): number {
   return LEVELS.length - LEVELS.indexOf(level);
 }
 
+/**
+ * Whether `v` is one of the levels. Plain checks like this one and isMinerKind serve the scan, which
+ * must not load zod for them (its schemas are for files read back; util/lazy.ts).
+ */
+export function isLevel(v: unknown): v is Level {
+  return (LEVELS as readonly unknown[]).includes(v);
+}
+
 export function maxLevel(levels: Level[]): Level {
   return levels.reduce<Level>((worst, l) => (levelRank(l) > levelRank(worst) ? l : worst), 'info');
 }
@@ -30,6 +38,11 @@ export const MINER_KINDS = [
 ] as const;
 export const MinerKindSchema = builtOnFirstUse(() => z.enum(MINER_KINDS));
 export type MinerKind = z.infer<typeof MinerKindSchema>;
+
+/** Whether `v` is one of the seven kinds. */
+export function isMinerKind(v: unknown): v is MinerKind {
+  return (MINER_KINDS as readonly unknown[]).includes(v);
+}
 
 /**
  * What the evidence of a finding is found in, strongest first: a running process, an autostart

@@ -113,6 +113,56 @@ describe('the bundle', () => {
     }
   }, 240_000);
 
+  it('loads zod only for a file it reads back: a warm scan never does', async () => {
+    // zod is its own file beside the chunks (scripts/bundle.mjs), required on first use; whether a
+    // run required it is in Node's module cache as the run ends.
+    const dir = await mkdtemp(path.join(tmpdir(), 'minehunter-bundle-zod-'));
+    try {
+      const preload = path.join(dir, 'zod-loaded.cjs');
+      writeFileSync(
+        preload,
+        [
+          "const { writeFileSync } = require('node:fs');",
+          "const { isMainThread } = require('node:worker_threads');",
+          'if (isMainThread) process.on("exit", () => writeFileSync(process.env.ZOD_LOADED_OUT,',
+          '  String(Object.keys(require.cache).some((k) => k.endsWith("zod.cjs")))));',
+        ].join('\n'),
+      );
+      let run = 0;
+      const zodLoaded = async (args: string[]): Promise<string> => {
+        const out = path.join(dir, `run-${++run}`);
+        const { code, stderr } = await runCli(args, {
+          cli: BUNDLE_PATH,
+          timeoutMs: 120_000,
+          // Its own cache: the first scan parses the IOC lists (with zod) and keeps the parses.
+          env: { NODE_OPTIONS: `--require ${preload}`, ZOD_LOADED_OUT: out, XDG_CACHE_HOME: dir },
+        });
+        expect(code, stderr).toBe(0);
+        return readFileSync(out, 'utf8');
+      };
+      const scan = [
+        'scan',
+        '--root',
+        path.join(FIXTURES, 'campaign'),
+        '--format',
+        'json',
+        '--fail-on',
+        'none',
+      ];
+      expect(await zodLoaded(scan)).toBe('true');
+      expect(await zodLoaded(scan)).toBe('false');
+      expect(await zodLoaded([...scan, '--no-content'])).toBe('false');
+      // A snapshot read back is checked against the schemas, with zod.
+      const snapshot = path.join(dir, 'snapshot.json');
+      expect(await zodLoaded(['collect', '--root', path.join(FIXTURES, 'campaign'), '-o', snapshot])).toBe(
+        'false',
+      );
+      expect(await zodLoaded(['analyze', snapshot, '--format', 'json', '--fail-on', 'none'])).toBe('true');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('is what ./minehunter runs, until dist/ is compiled again after it', async () => {
     const wrapper = path.join(REPO_ROOT, 'minehunter');
     const ran = async () => {

@@ -2,7 +2,7 @@
 // and dropper files (iocs/hashes*.yml and the user's --iocs lists). A hash match needs no other
 // signal: the file is byte for byte one that a public source documented.
 import type { FileHashEntry } from '../../iocs/types.js';
-import { MinerKindSchema, type Evidence, type MinerKind } from '../../model/finding.js';
+import { isMinerKind, type Evidence, type MinerKind } from '../../model/finding.js';
 import type { MessageData } from '../../model/localized.js';
 import type { Detector, Hit } from '../types.js';
 import {
@@ -17,8 +17,7 @@ import {
 } from '../util.js';
 
 function kindOf(entry: FileHashEntry): MinerKind | undefined {
-  const parsed = MinerKindSchema.safeParse(entry.kind);
-  return parsed.success ? parsed.data : undefined;
+  return isMinerKind(entry.kind) ? entry.kind : undefined;
 }
 
 function what(entry: FileHashEntry): string {
