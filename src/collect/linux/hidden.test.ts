@@ -62,7 +62,7 @@ describe('findHiddenProcesses (live)', () => {
 });
 
 describe("the PID probe in the process walk's worker", () => {
-  it('runs there after the CPU sample and gives findHiddenProcesses the same answer as a probe here', async () => {
+  it('runs there and gives findHiddenProcesses the same answer as a probe here', async () => {
     await holdHostLock();
     const ctx = await makeContext('/', () => new Date());
     let fromWalk: Promise<PidProbe | undefined> | undefined;
@@ -88,6 +88,25 @@ describe("the PID probe in the process walk's worker", () => {
     expect(viaWalk.pidProbe.listed).toBe(probe.listed.length);
     expect(viaWalk.pidProbe.probedUpTo).toBe(here.pidProbe.probedUpTo);
     expect(here.processes).toEqual([]);
+  }, 300_000);
+
+  it('probes while the CPU window still runs, instead of after its sample', async () => {
+    await holdHostLock();
+    const ctx = await makeContext('/', () => new Date());
+    const addon = builtNativeAddon();
+    let probedAt: number | undefined;
+    const { processes } = await collectProcesses(ctx, {
+      cpuWindowMs: 3000,
+      hashExecutables: false,
+      worker: true,
+      pidProbe: addon !== undefined ? { addon } : {},
+      onWalked: (w) => void w.pidProbe?.then(() => (probedAt = performance.now())),
+    });
+    const sampledAt = performance.now();
+    expect(processes?.find((p) => p.pid === process.pid)?.cpuPercent).toBeDefined();
+    // The walk and the probe take a fraction of the window; the sample comes at its end.
+    expect(probedAt).toBeDefined();
+    expect(sampledAt - (probedAt ?? sampledAt)).toBeGreaterThan(1000);
   }, 300_000);
 
   it("takes the walk's probe as it is, and probes here when the walk's worker failed", async () => {

@@ -3,12 +3,13 @@
 // the main thread stays free for the other collectors' I/O meanwhile, and hands back plain data;
 // then hashes the executables; then takes the CPU window's second sample on its own clock, once the
 // hashes are done and the window has lasted its minimum, without a round trip through the busy
-// main thread; then, when asked, probes the PID space for the hidden-process check (pid-probe.ts),
-// since this thread is started already and has nothing else to do by then (its heap collected
-// first: the walk's data would otherwise stay in memory while it probes).
+// main thread. When asked, it also probes the PID space for the hidden-process check (pid-probe.ts),
+// since this thread is started already and would otherwise only wait: while the window still runs
+// when the walk is read (a host of a few hundred processes), else after the sample, its heap
+// collected first (the walk's data would otherwise stay in memory while it probes).
 // It is started with its walk (workerData), or ahead of it and then sent `{ init }` (proc-worker-start.ts).
-// Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult (when asked), the
-// PidProbeMessage (when asked).
+// Its messages, in order: the WalkResult, the hashes (when asked), the CpuResult (when asked); the
+// PidProbeMessage (when asked) is tagged and comes before or after the CpuResult.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -47,9 +48,10 @@ export type HashesMessage = [pid: number, hash: ExeHash][];
 /**
  * The walk, the hashes and the CPU window's second sample. Everything they hold (the walked
  * processes, the walker's samples) is reachable only from here, so it can be freed once the sample
- * is sent.
+ * is sent. `whileWaiting` runs when the window still has time to last once the hashes are done (the
+ * thread would only wait); the promise says whether it ran.
  */
-function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
+function walkAndSample(port: MessagePort, init: ProcWorkerInit, whileWaiting?: () => void): Promise<boolean> {
   const readProcs = loadReadProcs(init.addon);
   const reads = readProcs && new NativeProcReads(readProcs, init.procDir);
   const walker = new ProcWalker(init.procDir, init.cpuBaseline, reads);
@@ -74,13 +76,18 @@ function walkAndSample(port: MessagePort, init: ProcWorkerInit): Promise<void> {
     for (const p of processes) if (p.exe) out.push([p.pid, hashes.of(`${init.procDir}/${p.pid}/exe`)]);
     port.postMessage(out);
   }
-  if (init.cpuWindowMs === undefined) return Promise.resolve();
+  if (init.cpuWindowMs === undefined) return Promise.resolve(false);
   const req = cpuRequest(processes, init.cpuWindowMs);
-  return new Promise<void>((resolve) => {
+  const waitMs = walker.remainingMs(req.minWindowMs);
+  const ran = waitMs > 0 && whileWaiting !== undefined;
+  return new Promise<boolean>((resolve) => {
+    // Armed first: work done meanwhile that outlasts the window delays the sample, and the window
+    // is as long as it really was (cpuAll measures it).
     setTimeout(() => {
       port.postMessage(walker.cpuAll(req));
-      resolve();
-    }, walker.remainingMs(req.minWindowMs));
+      resolve(ran);
+    }, waitMs);
+    if (ran) whileWaiting();
   });
 }
 
@@ -114,21 +121,27 @@ function collectGarbage(): void {
   }
 }
 
-/** The walk, the sample and, when asked, the probe, in that order. */
+/** The walk and the sample; when asked, the probe, in the window's wait or after the sample. */
 function run(port: MessagePort, init: ProcWorkerInit): void {
-  const sampled = walkAndSample(port, init);
   const probe = init.pidProbe;
-  if (probe)
-    void sampled
-      .then(() => {
-        collectGarbage();
-        return probePidSpace(init.procDir, probe.addon);
-      })
+  if (!probe) {
+    void walkAndSample(port, init);
+    return;
+  }
+  const probeAndPost = (): Promise<void> =>
+    probePidSpace(init.procDir, probe.addon)
       .then(
         (pidProbe): PidProbeMessage => ({ pidProbe }),
         (err: unknown): PidProbeMessage => ({ pidProbeError: String(err) }),
       )
       .then((m) => port.postMessage(m));
+  // Probed while the window runs, the hidden-process check ends with the walk's sample instead of
+  // ~50-90 ms after it (32768 PIDs and `ps` here), and a default scan with it (issue 17).
+  void walkAndSample(port, init, () => void probeAndPost()).then((probed) => {
+    if (probed) return undefined;
+    collectGarbage();
+    return probeAndPost();
+  });
 }
 
 const port = parentPort;
