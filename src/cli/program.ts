@@ -105,7 +105,11 @@ export async function main(argv: string[]): Promise<number> {
     const interrupt = onInterrupt(lang);
     try {
       const collecting = collect(opts, lang, interrupt.signal);
-      const preparing = loadCollectors().then(() => prepare(opts));
+      // The content scan's modules first: the content scan starts as soon as the walk is read, and
+      // the analysis runs only at the end.
+      const preparing = loadCollectors()
+        .then((m) => (opts.content ? m.loadContentScan().catch(() => undefined) : undefined))
+        .then(() => prepare(opts));
       const [analysis, snapshot] = await Promise.all([preparing, collecting]);
       markPhase('collect');
       exitCode = await analyzeAndPrint(snapshot, analysis, opts, lang);
