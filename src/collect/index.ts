@@ -242,17 +242,6 @@ function contentSkipped(): ContentCollection {
   };
 }
 
-let contentScanLoad: Promise<typeof import('./content/index.js')> | undefined;
-/**
- * The content scan's modules (~300 KB), loaded once. A scan's analysis modules wait for them
- * (cli/program.ts): loaded side by side on the busy main thread, they held the content scan's start
- * ~0.1 s past the end of the process walk it waits for (issue 17).
- */
-export function loadContentScan(): Promise<typeof import('./content/index.js')> {
-  contentScanLoad ??= import('./content/index.js');
-  return contentScanLoad;
-}
-
 function contentCollector(
   content: ContentCollectOptions,
   onRuleProblems: CollectOptions['onRuleProblems'],
@@ -284,15 +273,15 @@ function contentCollector(
       })();
       // Its first worker starts now, while the content scan's modules load and the walk is read.
       prestartContentScan(ctx, content);
-      const scan = content.enabled ? (await loadContentScan()).collectContent : undefined;
+      const scan = content.enabled ? (await import('./content/index.js')).collectContent : undefined;
       // The walk of the files waits for the process walk to be read all the same: sharing the cores
       // with it only delayed the memory scan, which then runs on the workers while the main thread
-      // walks the files (before, it came after the whole walk). Not for its CPU window, though.
+      // walks the files (before, it came after the whole walk). Not for its CPU window, though. The
+      // rules load and the roots are settled meanwhile (~0.1 s of a warm scan's critical path).
       const read = early
-        ? early.get(deps)
-        : deps.later('linux.processes').then((r) => ({ processes: r?.part?.processes }));
-      const { processes: processesRead } = await read;
-      const run = scan ? await scan(ctx, later, content, processesRead) : contentSkipped();
+        ? early.get(deps).then((w) => w.processes)
+        : deps.later('linux.processes').then((r) => r?.part?.processes);
+      const run = scan ? await scan(ctx, later, content, read) : contentSkipped();
       onRuleProblems?.(run.ruleProblems);
       // When the miner's binary and config files landed: the incident timeline's first-seen.
       if (run.content) await stampMatchedFiles(run.content.files, (p) => ctx.fs.lstat(p));
