@@ -12,7 +12,7 @@ import { ScanCache } from './cache.js';
 import { PathSet } from './path-set.js';
 import { ScanPool, discardStandbyWorker } from './pool.js';
 import { partsText } from './file-parts.js';
-import type { FileJob, FileResult, MemoryJob } from './scan-job.js';
+import type { FileJob, FileResult, MemoryJob, MemoryResult } from './scan-job.js';
 import { ContentTally, toContentMatches } from './scan-tally.js';
 import { fileOf, shownPath, walk, type WalkEvent, type WalkFile, type WalkSkip } from './walker.js';
 import { compileRulesCached } from './compiled-cache.js';
@@ -754,28 +754,58 @@ async function scanMemory(
   signal?: AbortSignal,
 ): Promise<ContentMemory[]> {
   const results: ContentMemory[] = [];
-  // A few jobs on the pool at a time: file batches queued meanwhile (the walk runs beside this) wait
-  // behind two or three processes, not hundreds, and a stopped scan leaves the rest unlisted.
+  // A few batches on the pool at a time: file batches queued meanwhile (the walk runs beside this)
+  // wait behind a few dozen processes, not hundreds, and a stopped scan leaves the rest unlisted.
   const lane = async (): Promise<void> => {
-    for (let item = jobs.next(); item && !signal?.aborted; item = jobs.next()) {
-      const { job, target, truncated } = item;
-      const r = await pool.scanMemory(job);
-      progress();
-      coverage.zeroBytes += r.zeroBytes ?? 0;
-      if (r.absentBytes) coverage.absentBytes = (coverage.absentBytes ?? 0) + r.absentBytes;
-      const entry: ContentMemory = {
-        pid: r.pid,
-        regions: r.regions,
-        bytes: r.bytes,
-        matches: toContentMatches(r.matches),
-      };
-      if (target.exe) entry.exe = target.exe;
-      if (truncated) entry.truncated = true;
-      results.push(entry);
+    for (let batch = memoryBatch(jobs); batch.length > 0 && !signal?.aborted; batch = memoryBatch(jobs)) {
+      const answers = await pool.scanMemory(batch.map((item) => item.job));
+      batch.forEach((item, i) => {
+        const r = answers[i];
+        if (r) results.push(memoryEntry(item, r, coverage));
+        progress();
+      });
     }
   };
   await Promise.all(Array.from({ length: pool.capacity + 1 }, lane));
   return results.sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * Processes per memory batch, and the most bytes one holds. Each batch is a round trip through the
+ * main thread, which walks the files meanwhile: one process at a time (~0.6 ms of reading and
+ * scanning each on a warm host), the worker waited for its next job most of the time (96 of 154 ms
+ * in a warm default scan of 91 processes).
+ */
+const MEMORY_BATCH_JOBS = 8;
+const MEMORY_BATCH_BYTES = 16 << 20;
+
+/** The next jobs, in order, up to a batch's count and bytes (at least one when any is left). */
+function memoryBatch(jobs: MemoryJobs): MemoryJobItem[] {
+  const batch: MemoryJobItem[] = [];
+  let bytes = 0;
+  while (batch.length < MEMORY_BATCH_JOBS && bytes < MEMORY_BATCH_BYTES) {
+    const item = jobs.next();
+    if (!item) break;
+    batch.push(item);
+    for (const [, length] of item.job.regions) bytes += length;
+  }
+  return batch;
+}
+
+/** One process's memory as the content section lists it; its coverage counted. */
+function memoryEntry(item: MemoryJobItem, r: MemoryResult, coverage: MemoryCoverage): ContentMemory {
+  const { target, truncated } = item;
+  coverage.zeroBytes += r.zeroBytes ?? 0;
+  if (r.absentBytes) coverage.absentBytes = (coverage.absentBytes ?? 0) + r.absentBytes;
+  const entry: ContentMemory = {
+    pid: r.pid,
+    regions: r.regions,
+    bytes: r.bytes,
+    matches: toContentMatches(r.matches),
+  };
+  if (target.exe) entry.exe = target.exe;
+  if (truncated) entry.truncated = true;
+  return entry;
 }
 
 /** One process's memory job, with the target it reads and whether the per-process budget cut it. */

@@ -99,6 +99,34 @@ describe('scan pool', () => {
     }
   });
 
+  it('hands a worker its next batch with the one it runs, so a busy main thread does not hold it up', async () => {
+    const pool = await startPool();
+    try {
+      const batch = jobs.slice(0, 20);
+      const timed = async (): Promise<number> => {
+        const t0 = performance.now();
+        await pool.scanFiles(batch);
+        return performance.now() - t0;
+      };
+      // What one batch takes this worker, warm.
+      await timed();
+      const one = Math.min(await timed(), await timed());
+      // Two batches sent, then the main thread busy for longer than both take: the worker had both,
+      // so both answers are waiting when it is free again, not the first alone.
+      const answers = [pool.scanFiles(batch), pool.scanFiles(batch)];
+      const busyUntil = performance.now() + 3 * one + 200;
+      while (performance.now() < busyUntil) {
+        // the main thread walking files
+      }
+      const freed = performance.now();
+      await Promise.all(answers);
+      expect(performance.now() - freed).toBeLessThan(one / 2);
+      expect(pool.size).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('starts the second worker when batches wait, and answers every one', async () => {
     const pool = await startPool();
     try {

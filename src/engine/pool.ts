@@ -1,7 +1,7 @@
 // A small pool of worker threads for the content scan, up to one per core: each restores the
-// serialised rules once, then takes batches of files or memory jobs. Tasks wait in the pool's queue
-// and go to whichever worker is free, so both cores stay busy while the main thread walks and
-// consults the cache. One worker starts at once, the others only when work keeps waiting: a warm
+// serialised rules once, then takes batches of files or of processes' memory. Tasks wait in the
+// pool's queue and go to whichever worker is free, each holding the next one too (SLOT_DEPTH), so
+// both cores stay busy while the main thread walks and consults the cache. One worker starts at once, the others only when work keeps waiting: a warm
 // rescan has little to read, and each worker costs ~100-200 ms of CPU to start. The first may be
 // started earlier still (prestartScanWorker), so that its start-up overlaps the host collectors.
 import { Worker } from 'node:worker_threads';
@@ -21,10 +21,18 @@ interface Task {
 
 interface Slot {
   worker: Worker;
-  busy?: Task;
-  /** When the busy task was sent (performance.now()). */
-  sentAt?: number;
+  /** Tasks sent to the worker and not yet answered, oldest first (it answers in order). */
+  inFlight: { task: Task; sentAt: number }[];
+  /** When it last answered (performance.now()). */
+  doneAt?: number;
 }
+
+/**
+ * Tasks a worker holds at a time: the one it runs and the next, so that it starts the next at once
+ * instead of waiting for the main thread, busy walking the files, to take its answer and send
+ * another (a warm default scan's memory batches waited up to ~50 ms each for that).
+ */
+const SLOT_DEPTH = 2;
 
 /**
  * Running from dist/ the worker is plain JavaScript. Running from src/ (vitest, tsx) it is
@@ -129,7 +137,7 @@ export class ScanPool {
   }
 
   private add(worker: Worker): void {
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, inFlight: [] };
     this.slots.push(slot);
     worker.on('message', (m: FromWorker) => this.done(slot, m));
     worker.on('error', (err) => this.fail(slot, err));
@@ -166,7 +174,7 @@ export class ScanPool {
 
   /** Tasks queued or running: the scheduler keeps this small so memory stays bounded. */
   get pending(): number {
-    return this.queue.length + this.slots.filter((s) => s.busy).length;
+    return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight.length, 0);
   }
 
   private run(msg: ToWorker): Promise<FromWorker> {
@@ -178,36 +186,38 @@ export class ScanPool {
   }
 
   private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      const task = this.queue.shift();
-      if (!task) return;
-      slot.busy = task;
-      slot.sentAt = performance.now();
-      slot.worker.postMessage(task.msg);
+    // Idle workers first, then each up to its depth: a second worker gets work before the first
+    // holds two tasks.
+    for (let depth = 1; depth <= SLOT_DEPTH; depth++) {
+      for (const slot of this.slots) {
+        if (slot.inFlight.length >= depth) continue;
+        const task = this.queue.shift();
+        if (!task) return;
+        slot.inFlight.push({ task, sentAt: performance.now() });
+        slot.worker.postMessage(task.msg);
+      }
     }
     if (this.queue.length > 0) this.grow();
   }
 
   private done(slot: Slot, m: FromWorker): void {
-    const task = slot.busy;
-    slot.busy = undefined;
-    if (slot.sentAt !== undefined) {
-      const took = performance.now() - slot.sentAt;
+    const sent = slot.inFlight.shift();
+    const now = performance.now();
+    if (sent) {
+      // Its own time: from when it was sent, or from the answer before it if it waited behind that one.
+      const took = now - Math.max(sent.sentAt, slot.doneAt ?? 0);
       this.tasksDone++;
       this.meanTaskMs = (this.meanTaskMs ?? 0) + (took - (this.meanTaskMs ?? 0)) / this.tasksDone;
+      if (m.type === 'fatal') sent.task.reject(new Error(m.message));
+      else sent.task.resolve(m);
     }
-    if (task) {
-      if (m.type === 'fatal') task.reject(new Error(m.message));
-      else task.resolve(m);
-    }
+    slot.doneAt = now;
     this.pump();
   }
 
   private fail(slot: Slot, err: Error): void {
     this.failed ??= err;
-    slot.busy?.reject(err);
-    slot.busy = undefined;
+    for (const { task } of slot.inFlight.splice(0)) task.reject(err);
     for (const t of this.queue.splice(0)) t.reject(err);
   }
 
@@ -217,10 +227,11 @@ export class ScanPool {
     return m.results;
   }
 
-  async scanMemory(job: MemoryJob): Promise<MemoryResult> {
-    const m = await this.run({ type: 'memory', job });
-    if (m.type !== 'memory') throw new Error('scan worker answered a memory job with ' + m.type);
-    return m.result;
+  /** The memory of a few processes, one result per job, in their order. */
+  async scanMemory(jobs: MemoryJob[]): Promise<MemoryResult[]> {
+    const m = await this.run({ type: 'memory', jobs });
+    if (m.type !== 'memory') throw new Error('scan worker answered a memory batch with ' + m.type);
+    return m.results;
   }
 
   async close(): Promise<void> {

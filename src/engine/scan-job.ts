@@ -186,12 +186,13 @@ export interface MemoryResult {
   absentBytes?: number;
 }
 
-export type ToWorker = { type: 'files'; jobs: FileJob[] } | { type: 'memory'; job: MemoryJob };
+/** A batch of files, or of processes' memory (results in the jobs' order). */
+export type ToWorker = { type: 'files'; jobs: FileJob[] } | { type: 'memory'; jobs: MemoryJob[] };
 export type FromWorker =
   | { type: 'ready' }
   /** Results of a file batch; a job not listed found nothing (see isEmptyResult). */
   | { type: 'files'; results: { id: number; result: FileResult }[] }
-  | { type: 'memory'; result: MemoryResult }
+  | { type: 'memory'; results: MemoryResult[] }
   | { type: 'fatal'; message: string };
 
 const ELF_MAGIC = 0x464c457f;

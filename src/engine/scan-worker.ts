@@ -44,7 +44,7 @@ function serve(port: MessagePort, init: WorkerInit): void {
         }
         send({ type: 'files', results });
       } else {
-        send({ type: 'memory', result: scanMemoryJob(scanner, msg.job) });
+        send({ type: 'memory', results: msg.jobs.map((job) => scanMemoryJob(scanner, job)) });
       }
     });
     send({ type: 'ready' });
