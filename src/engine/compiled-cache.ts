@@ -11,7 +11,7 @@ import { sqliteOptions } from '../util/paths.js';
 import { maskBytes, unmaskBytes } from '../util/mask.js';
 import {
   compileRules,
-  engineVersion,
+  engineLabel,
   loadCompiledRules,
   type CompileResult,
   type RuleFileSpec,
@@ -30,7 +30,7 @@ interface Stored {
 
 /** The key of a rule set, or undefined when a file cannot be read (then compile, and report it). */
 function keyOf(files: readonly RuleFileSpec[], options: ScanOptions): string | undefined {
-  const hash = createHash('sha256').update(`${FORMAT}\0${engineVersion()}\0${options.prefilter !== false}\0`);
+  const hash = createHash('sha256').update(`${FORMAT}\0${engineLabel()}\0${options.prefilter !== false}\0`);
   for (const f of files) {
     try {
       hash.update(`${f.path}\0${f.namespace ?? ''}\0${readFileSync(f.path, 'utf8')}\0`);

@@ -34,7 +34,7 @@ import type { Localized } from '../model/finding.js';
 import { installedSet } from '../iocs/bundle-store.js';
 import { readUnmasked } from '../util/mask.js';
 import { planPrefilter } from './prefilter.js';
-import { loadYaraX, resourcePath } from '../util/paths.js';
+import { loadYaraX, resourcePath, yaraXVersion } from '../util/paths.js';
 
 const NATIVE_PACKAGE = '@litko/yara-x-linux-x64-gnu';
 
@@ -204,9 +204,23 @@ function loadNative(): { module: NativeModule; version: string } {
   }
 }
 
-/** The engine's name and version, or throws EngineUnavailableError. */
+/** The engine's name and version, or throws EngineUnavailableError; loads the engine. */
 export function engineVersion(): string {
   return `yara-x ${loadNative().version}`;
+}
+
+/**
+ * engineVersion without loading the engine: its package's version. A missing package throws
+ * EngineUnavailableError; an engine that is there but does not load is found by the first thread
+ * that scans (a scan worker says so as it restores the rules).
+ */
+export function engineLabel(): string {
+  if (native) return `yara-x ${native.version}`;
+  try {
+    return `yara-x ${yaraXVersion()}`;
+  } catch (cause) {
+    throw new EngineUnavailableError(cause);
+  }
 }
 
 // ---- Rule files ----
@@ -401,7 +415,6 @@ export function loadCompiledRules(
   files: readonly RuleFileSpec[],
   options: ScanOptions = {},
 ): YaraScanner {
-  const { module, version } = loadNative();
   const parts: Buffer[] = [];
   for (let at = 0; at + 4 <= blob.length;) {
     const len = blob.readUInt32LE(at);
@@ -410,13 +423,18 @@ export function loadCompiledRules(
   }
   const [full, prefilter] = parts;
   if (!full) throw new Error('compiled rules: empty blob');
-  const restore = (): Compiled => ({
-    rules: module.deserialize(full),
-    prefilter: prefilter ? module.deserialize(prefilter) : undefined,
-  });
+  // The main thread restores them only if it scans itself (it hands them to the workers), and
+  // loads the engine only then.
+  const restore = (): Compiled => {
+    const { module } = loadNative();
+    return {
+      rules: module.deserialize(full),
+      prefilter: prefilter ? module.deserialize(prefilter) : undefined,
+    };
+  };
   return new Scanner(
     isMainThread ? { blob, restore, hasPrefilter: prefilter !== undefined } : restore(),
-    `yara-x ${version}`,
+    engineLabel(),
     ruleSetHash,
     files,
     options,
