@@ -859,6 +859,7 @@ done:
 }
 
 #include "procread.c"
+#include "procmem.c"
 
 NAPI_MODULE_INIT() {
   napi_value fn;
@@ -868,6 +869,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "probePids", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "readProcs", NAPI_AUTO_LENGTH, read_procs, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "readProcs", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "readMemory", NAPI_AUTO_LENGTH, read_memory, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "readMemory", fn) != napi_ok) return NULL;
   return exports;
 }
 #endif /* DIRSTAT_NO_NAPI */

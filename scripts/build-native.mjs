@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(repo, 'native', 'dirstat.c');
 // Included by dirstat.c: the process walk's batch reader, in the same addon.
-const included = [path.join(repo, 'native', 'procread.c')];
+const included = [path.join(repo, 'native', 'procread.c'), path.join(repo, 'native', 'procmem.c')];
 const output = path.join(repo, 'dist', 'native', 'dirstat.node');
 // Links against the symbol versions glibc 2.28 has, so the single executable's copy loads there too.
 const glibcFloor = path.join(repo, 'native', 'glibc-2.28.h');

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryRegions, scanContent } from './content-scan.js';
 import { residentRuns, scanMemoryJob, ZERO_MARGIN, type MemoryJob } from './scan-job.js';
 import { compileRules, type YaraScanner } from './yara.js';
+import { builtNativeAddon, loadNativeFile } from '../util/paths.js';
 
 const PAGE = 4096;
 const MARKER = 'stratum+tcp://memory-runs.invalid:3333';
@@ -155,6 +156,50 @@ describe('the memory scan of a live process', () => {
     expect(r.absentBytes).toBeGreaterThan(60 * 2 ** 20);
     // Before, reading the untouched pages made them resident: 64 MiB more for the process.
     expect(after - before).toBeLessThan(1024);
+  });
+
+  it('reads through the native addon what /proc/PID/mem gives, to where a mapping ends', () => {
+    const addon = builtNativeAddon();
+    if (!addon) throw new Error('the build makes the native addon');
+    const { readMemory } = loadNativeFile(addon) as {
+      readMemory: (pid: number, address: number, buf: Uint8Array, offset: number, length: number) => number;
+    };
+    const pid = child.pid as number;
+    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [range = '', perms = ''] = line.split(/\s+/);
+        const [start = 0, end = 0] = range.split('-').map((h) => parseInt(h, 16));
+        return { start, end, perms, line };
+      });
+    const mem = openSync(`/proc/${pid}/mem`, 'r');
+    try {
+      // Read-only mappings of files hold the same bytes however they are read.
+      const fixed = maps.filter(
+        (m) => m.perms.startsWith('r') && m.perms[1] === '-' && !m.line.includes('['),
+      );
+      expect(fixed.length).toBeGreaterThan(3);
+      for (const { start, end } of fixed) {
+        const length = Math.min(end - start, 256 * 1024);
+        const viaAddon = Buffer.alloc(length);
+        const viaMem = Buffer.alloc(length);
+        expect(readMemory(pid, start, viaAddon, 0, length)).toBe(length);
+        expect(readSync(mem, viaMem, 0, length, start)).toBe(length);
+        expect(viaAddon.equals(viaMem)).toBe(true);
+      }
+      // Across the end of a readable mapping into a gap: the same prefix either way.
+      const i = maps.findIndex((m, k) => m.perms.startsWith('r') && (maps[k + 1]?.start ?? 0) > m.end);
+      const edge = (maps[i]?.end ?? 0) - PAGE;
+      expect(readMemory(pid, edge, Buffer.alloc(2 * PAGE), 0, 2 * PAGE)).toBe(PAGE);
+      expect(readSync(mem, Buffer.alloc(2 * PAGE), 0, 2 * PAGE, edge)).toBe(PAGE);
+      // Where nothing is mapped: nothing read, the error as a negative errno.
+      expect(readMemory(pid, maps[i]?.end ?? 0, Buffer.alloc(PAGE), 0, PAGE)).toBe(
+        -os.constants.errno.EFAULT,
+      );
+    } finally {
+      closeSync(mem);
+    }
   });
 });
 
