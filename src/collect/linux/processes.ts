@@ -376,7 +376,7 @@ interface Walk {
    * its window at start, and samples once its hashes are done).
    */
   cpu(minWindowMs: number): Promise<CpuResult>;
-  /** The PID probe the worker ran after its CPU sample, when asked; undefined when it failed. */
+  /** The PID probe the worker ran (in its CPU window or after it), when asked; undefined when it failed. */
   pidProbe?: Promise<PidProbe | undefined>;
   end(): void;
 }
