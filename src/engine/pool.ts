@@ -1,9 +1,10 @@
 // A small pool of worker threads for the content scan, up to one per core: each restores the
 // serialised rules once, then takes batches of files or of processes' memory. Tasks wait in the
 // pool's queue and go to whichever worker is free, each holding the next one too (SLOT_DEPTH), so
-// both cores stay busy while the main thread walks and consults the cache. One worker starts at once, the others only when work keeps waiting: a warm
-// rescan has little to read, and each worker costs ~100-200 ms of CPU to start. The first may be
-// started earlier still (prestartScanWorker), so that its start-up overlaps the host collectors.
+// both cores stay busy while the main thread walks and consults the cache. One worker starts at
+// once, the others only when work keeps waiting: a warm rescan has little to read, and each worker
+// costs ~100-200 ms of CPU to start. The first may be started earlier still (prestartScanWorker),
+// so that its start-up overlaps the host collectors.
 import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../util/cpu-budget.js';
 import { embeddedWorker } from '../util/paths.js';
