@@ -772,9 +772,9 @@ async function scanMemory(
 
 /**
  * Processes per memory batch, and the most bytes one holds. Each batch is a round trip through the
- * main thread, which walks the files meanwhile: one process at a time (~0.6 ms of reading and
- * scanning each on a warm host), the worker waited for its next job most of the time (96 of 154 ms
- * in a warm default scan of 91 processes).
+ * main thread, which walks the files meanwhile: with one process per round trip (~0.6 ms of reading
+ * and scanning each on a warm host) the worker waited for its next job most of the time (96 of 154
+ * ms in a warm default scan of 91 processes).
  */
 const MEMORY_BATCH_JOBS = 8;
 const MEMORY_BATCH_BYTES = 16 << 20;

@@ -55,19 +55,19 @@ function walkAndSample(port: MessagePort, init: ProcWorkerInit, whileWaiting?: (
   const readProcs = loadReadProcs(init.addon);
   const reads = readProcs && new NativeProcReads(readProcs, init.procDir);
   const walker = new ProcWalker(init.procDir, init.cpuBaseline, reads);
-  let processes: WalkedProcess[] = [];
+  const processes: WalkedProcess[] = [];
   if (init.claim) {
     // The window started at the baseline's time (a claim comes with one): each batch is sampled
     // just before it is read, by whichever worker claimed it.
     walker.sampled();
     for (const batch of claimedBatches(init.pids, new Int32Array(init.claim))) {
       walker.sampleAll(batch);
-      processes = processes.concat(walker.readAll(batch));
+      processes.push(...walker.readAll(batch));
     }
   } else {
     walker.sampleAll(init.pids);
     walker.sampled();
-    processes = walker.readAll(init.pids);
+    processes.push(...walker.readAll(init.pids));
   }
   port.postMessage({ processes, errors: walker.errors.splice(0), vanished: walker.vanished });
   if (init.hashMaxBytes !== undefined) {

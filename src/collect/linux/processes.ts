@@ -469,16 +469,6 @@ function walkInWorker(procDir: string, pids: number[], asked: WorkerAsk, shard =
   }));
 }
 
-/** The part of a CPU baseline that concerns `pids`. */
-function baselineOf(baseline: CpuBaseline, pids: readonly number[]): CpuBaseline {
-  const ticks = new Map<number, [number, number]>();
-  for (const pid of pids) {
-    const t = baseline.ticks.get(pid);
-    if (t) ticks.set(pid, t);
-  }
-  return { at: baseline.at, ticks };
-}
-
 /**
  * The walk split between `shards` workers, each hashing its processes' executables and taking their
  * second CPU sample; the first probes the PID space too. With the start-up baseline the workers
@@ -497,10 +487,10 @@ async function walkInShards(
   const claim = asked.cpuBaseline ? new SharedArrayBuffer(4) : undefined;
   const started = Array.from({ length: shards }, (_, i) => {
     const part = claim ? pids : pids.slice(i * size, (i + 1) * size);
-    // The PID probe is asked of the first worker only; each gets the baseline of the PIDs it may read.
+    // The PID probe is asked of the first worker only. A baseline comes with a claim: each worker
+    // may read any PID, so each gets the whole of it.
     const ask: WorkerAsk = { ...asked, ...(claim ? { claim } : {}) };
     if (i > 0) delete ask.pidProbe;
-    if (asked.cpuBaseline && !claim) ask.cpuBaseline = baselineOf(asked.cpuBaseline, part);
     return walkInWorker(procDir, part, ask, i);
   });
   const settled = await Promise.allSettled(started);
