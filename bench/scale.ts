@@ -25,6 +25,7 @@ import {
   type Lookalike,
 } from '../test/helpers/lookalike.js';
 import { startStratumPool, type StratumPool } from '../test/helpers/stratum-pool.js';
+import { launcherEnv } from './launcher-env.mjs';
 import { Sleepers, processCount } from './sleepers.js';
 import { scaleChartSvg, type ScaleResults } from './scale-chart.js';
 
@@ -101,7 +102,7 @@ function scan(tmp: string, args: string[]): Run {
     process.execPath,
     ['--require', preload, cli, 'scan', '--format', 'json', '--fail-on', 'none', '-q', ...args],
     {
-      env: { ...process.env, MINEHUNTER_BENCH_RSS_FILE: rssFile, MINEHUNTER_BENCH_CPU_FILE: cpuFile },
+      env: { ...launcherEnv(), MINEHUNTER_BENCH_RSS_FILE: rssFile, MINEHUNTER_BENCH_CPU_FILE: cpuFile },
       maxBuffer: 1 << 30,
       encoding: 'utf8',
     },

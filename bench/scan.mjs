@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { launcherEnv } from './launcher-env.mjs';
 
 /** Issue 17's targets on this machine, warm cache: default scan median wall and peak RSS, --no-content wall. */
 const TARGET_MS = 800;
@@ -136,7 +137,7 @@ function measure(extra) {
       process.execPath,
       ['--require', preload, cli, 'scan', '--format', 'json', '--fail-on', 'none', ...extra],
       {
-        ...process.env,
+        ...launcherEnv(),
         MINEHUNTER_BENCH_RSS_FILE: rssFile,
         MINEHUNTER_BENCH_CPU_FILE: cpuFile,
         MINEHUNTER_TIMINGS: '1',
@@ -231,6 +232,7 @@ const lines = [
   `processes: ${before} before, ${during} during the scans (${sleepers.length} idle sleep children added)`,
   `command: node ${path.relative(repo, cli)} scan [--no-content] --format json --fail-on none  (${opts.runs} runs each, ` +
     `${findings} finding(s) without content; wall time includes Node start-up and the default CPU sampling window)`,
+  `environment: as ./minehunter gives it${process.env.NODE_EXTRA_CA_CERTS ? ' (NODE_EXTRA_CA_CERTS moved to MINEHUNTER_EXTRA_CA_CERTS, so Node does not read it at start-up)' : ''}`,
   ...summary('default scan (content, warm cache)', contentScan.runs),
   ...summary('scan --no-content', scans),
   `peer (${peerName}): median ${fmt(peerMs)}; ratio minehunter --no-content/peer ${(medianMs / peerMs).toFixed(1)}x`,

@@ -3,7 +3,7 @@
 // Single Executable Applications support turns the bundle plus the rules, IOCs, keys and native
 // addons (as assets, unpacked at run time by src/util/sea.ts) into a blob; postject injects it into a
 // stripped copy of this node, in which the name of NODE_OPTIONS is changed so that a planted preload
-// never runs.
+// never runs (and NODE_EXTRA_CA_CERTS's, so that it is not read on every start).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -246,22 +246,29 @@ function contentHash(files) {
 }
 
 /**
- * Node reads NODE_OPTIONS through one C string; renaming it in our copy of node (same length, a
- * name no shell can export) means a planted `NODE_OPTIONS=--require=…` is never applied.
+ * Node reads NODE_OPTIONS and NODE_EXTRA_CA_CERTS through one C string each; renaming them in our
+ * copy of node (same length, a name no shell can export) means a planted `NODE_OPTIONS=--require=…`
+ * is never applied, and the extra CA certificates are not read on every start (~45 ms for a
+ * system's whole bundle): the tool adds them itself where it opens a TLS connection
+ * (src/util/extra-ca.ts).
  */
-function renameNodeOptions(file) {
+function renameVariables(file) {
   const bytes = readFileSync(file);
-  const needle = Buffer.from('\0NODE_OPTIONS\0');
-  // V8's own copies (in the startup snapshot, for JavaScript) follow a 4-byte length 12: not those.
-  const v8String = (at) => bytes.readUInt32LE(at - 3) === needle.length - 2;
-  const found = [];
-  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1))
-    if (!v8String(at)) found.push(at);
-  if (found.length !== 1)
-    fail(`found ${found.length} NODE_OPTIONS strings in node, not one; this node build is not supported`);
-  const renamed = Buffer.from('\0=MH_NOOPTION\0');
-  if (renamed.length !== needle.length) fail('the new name must be as long as NODE_OPTIONS');
-  renamed.copy(bytes, found[0]);
+  for (const [name, renamed] of [
+    ['NODE_OPTIONS', '=MH_NOOPTION'],
+    ['NODE_EXTRA_CA_CERTS', '=MH_NO_EXTRA_CACERT'],
+  ]) {
+    const needle = Buffer.from(`\0${name}\0`);
+    // V8's own copies (in the startup snapshot, for JavaScript) follow a 4-byte length: not those.
+    const v8String = (at) => bytes.readUInt32LE(at - 3) === name.length;
+    const found = [];
+    for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1))
+      if (!v8String(at)) found.push(at);
+    if (found.length !== 1)
+      fail(`found ${found.length} ${name} strings in node, not one; this node build is not supported`);
+    if (renamed.length !== name.length) fail(`the new name must be as long as ${name}`);
+    Buffer.from(`\0${renamed}\0`).copy(bytes, found[0]);
+  }
   writeFileSync(file, bytes);
 }
 
@@ -269,7 +276,7 @@ function run(bin, args, env) {
   return spawnSync(bin, args, { env: env ?? {}, encoding: 'utf8', timeout: 60_000 });
 }
 
-/** The built executable starts with nothing from the environment, and never applies NODE_OPTIONS. */
+/** The built executable starts with nothing from the environment, never applies NODE_OPTIONS nor reads NODE_EXTRA_CA_CERTS. */
 function check(version) {
   // Unpacking into dist/sea (removed below), not /tmp: a build leaves nothing behind.
   const unpack = { MINEHUNTER_TMP: path.join(work, 'unpack') };
@@ -278,6 +285,13 @@ function check(version) {
     fail(`the executable does not start: status ${ran.status}, ${ran.stdout}${ran.stderr}`);
   // A warning here (a dependency's require() the executable cannot serve) would show on every run.
   if (ran.stderr.trim() !== '') fail(`the executable warns on start:\n${ran.stderr}`);
+  // Node warns when it cannot load NODE_EXTRA_CA_CERTS: silence here means it did not try.
+  const extraCa = run(output, ['--version'], {
+    ...unpack,
+    NODE_EXTRA_CA_CERTS: path.join(work, 'no-such-ca.pem'),
+  });
+  if (extraCa.status !== 0 || extraCa.stderr.trim() !== '')
+    fail(`the executable read NODE_EXTRA_CA_CERTS on start: status ${extraCa.status}, ${extraCa.stderr}`);
   const dir = path.join(work, 'check');
   mkdirSync(dir, { recursive: true });
   const marker = path.join(dir, 'preloaded');
@@ -333,7 +347,7 @@ async function main() {
   chmodSync(node, 0o755);
   if (spawnSync('strip', ['--strip-all', node]).status === 0) step('stripped the copy of node');
   else step('strip is not available: the executable keeps node’s symbols (larger)');
-  renameNodeOptions(node);
+  renameVariables(node);
   step('injecting the blob (postject)');
   const postject = path.join(repo, 'node_modules', 'postject', 'dist', 'cli.js');
   // On a stripped node postject's ELF library warns about section names; shown only if it fails.

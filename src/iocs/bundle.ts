@@ -23,6 +23,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Localized } from '../model/finding.js';
+import { DownloadError, download } from '../util/download.js';
 import { InputFileError } from '../util/input-error.js';
 import { projectRoot } from '../util/paths.js';
 import { readUnmasked } from '../util/mask.js';
@@ -412,29 +413,15 @@ export async function fetchBundle(url: string): Promise<Buffer> {
   }
   if (parsed!.protocol !== 'https:' && parsed!.protocol !== 'http:')
     fail('only http and https are supported', '只支持 http 和 https');
-  let res: Response;
   try {
-    res = await fetch(parsed!, { signal: AbortSignal.timeout(60_000), redirect: 'follow' });
+    return await download(parsed!, { maxBytes: MAX_BUNDLE_BYTES, timeoutMs: 60_000 });
   } catch (cause) {
-    return fail(
-      `download failed (${(cause as Error).message})`,
-      `下载失败（${(cause as Error).message}）`,
-      cause,
-    );
+    if (!(cause instanceof DownloadError)) throw cause;
+    if (cause.reason === 'status')
+      fail(`server answered HTTP ${cause.status}`, `服务器返回 HTTP ${cause.status}`, cause);
+    if (cause.reason === 'too-large') fail('larger than 64 MiB, refused', '大于 64 MiB，已拒绝', cause);
+    return fail(`download failed (${cause.message})`, `下载失败（${cause.message}）`, cause);
   }
-  if (!res.ok) fail(`server answered HTTP ${res.status}`, `服务器返回 HTTP ${res.status}`);
-  const declared = Number(res.headers.get('content-length') ?? 0);
-  if (declared > MAX_BUNDLE_BYTES) fail('larger than 64 MiB, refused', '大于 64 MiB，已拒绝');
-  const chunks: Buffer[] = [];
-  let total = 0;
-  if (res.body) {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      total += chunk.length;
-      if (total > MAX_BUNDLE_BYTES) fail('larger than 64 MiB, refused', '大于 64 MiB，已拒绝');
-      chunks.push(Buffer.from(chunk));
-    }
-  }
-  return Buffer.concat(chunks);
 }
 
 // ---- Describe ----

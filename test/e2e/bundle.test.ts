@@ -180,4 +180,16 @@ describe('the bundle', () => {
       utimesSync(DIST_CLI_PATH, atime, mtime);
     }
   });
+
+  it('runs Node without NODE_EXTRA_CA_CERTS and hands the path on as MINEHUNTER_EXTRA_CA_CERTS', async () => {
+    // Node warns at start-up when it cannot load the file; through the wrapper it never tries.
+    const missing = path.join(tmpdir(), 'minehunter-no-such-ca.pem');
+    const env = { ...(await cliEnv()), NODE_EXTRA_CA_CERTS: missing };
+    const direct = await execFileP(process.execPath, [BUNDLE_PATH, '--version'], { env });
+    expect(direct.stderr).toContain('Ignoring extra certs');
+    const wrapped = await execFileP('sh', ['-x', path.join(REPO_ROOT, 'minehunter'), '--version'], { env });
+    expect(wrapped.stderr).not.toContain('Ignoring extra certs');
+    expect(wrapped.stderr).toContain(`MINEHUNTER_EXTRA_CA_CERTS=${missing}`);
+    expect(wrapped.stderr).toContain('unset NODE_EXTRA_CA_CERTS');
+  });
 });

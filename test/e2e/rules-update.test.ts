@@ -3,14 +3,20 @@
 // keeps (store, cache, compiled rules) holds a rule string in clear; a tampered, truncated,
 // foreign-signed or older bundle is refused with exit 2 and the store left byte-identical; rollback
 // returns to the replaced set; and a scan never reports minehunter's own rule store or cache.
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli, runCliJson, REPO_ROOT } from '../helpers/cli.js';
+import { cliEnv, ensureBuilt, runCli, runCliJson, REPO_ROOT } from '../helpers/cli.js';
 import { acquireHostLock } from '../helpers/host-lock.js';
 import { makeTempDir } from '../helpers/lookalike.js';
+import { makeTestCa } from '../helpers/rsyslog.js';
 import { clearHits, fileCount, hashTree, ruleStrings } from '../helpers/rule-strings.js';
+
+const execFileP = promisify(execFile);
 
 const MARKER = 'minehunter-bundle-e2e-marker-7f3a91';
 const EXTRA_RULE = `rule MH_Test_Bundle_Marker
@@ -264,4 +270,48 @@ describe('rules keygen, pack, update and list', () => {
     }
     expect(shipped.json.verdict.status).toBe('clean');
   }, 240_000);
+
+  it('downloads over https through ./minehunter, trusting the CA NODE_EXTRA_CA_CERTS names', async () => {
+    // The wrapper keeps Node from loading the file at start-up; the download must add it itself.
+    const ca = await makeTestCa(await mkdtemp(path.join(dir, 'tls-')));
+    const body = await readFile(path.join(dir, 'older.mhb'));
+    const secure = createHttpsServer(
+      { cert: await readFile(ca.cert), key: await readFile(ca.key) },
+      (_req, res) => res.end(body),
+    );
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(secure.address() as { port: number }).port}/older.mhb`;
+      const trust = path.join(dir, 'keys', 'minehunter-rules.pub');
+      const {
+        NODE_EXTRA_CA_CERTS: _system,
+        MINEHUNTER_EXTRA_CA_CERTS: _own,
+        ...base
+      } = {
+        ...(await cliEnv()),
+        ...env,
+      };
+      const wrapper = (extra: NodeJS.ProcessEnv) =>
+        execFileP(
+          'sh',
+          [path.join(REPO_ROOT, 'minehunter'), 'rules', 'update', '--from', url, '--trust', trust, '--force'],
+          {
+            env: { ...base, ...extra },
+          },
+        ).then(
+          (r) => ({ code: 0, stderr: r.stderr }),
+          (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+        );
+      const untrusted = await wrapper({});
+      expect(untrusted.code).toBe(2);
+      expect(untrusted.stderr).toMatch(/download failed \(.*certificate/);
+      const trusted = await wrapper({ NODE_EXTRA_CA_CERTS: ca.ca });
+      expect(trusted.code, trusted.stderr).toBe(0);
+      const list = await cli(['rules', 'list', '--format', 'json']);
+      expect((JSON.parse(list.stdout) as { version: string }).version).toBe('2026.11.1');
+    } finally {
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
+    }
+  }, 120_000);
 });

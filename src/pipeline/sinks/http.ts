@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { defaultCa } from '../../util/extra-ca.js';
 import { falcoPayload } from './format-falco.js';
 import { QueuedSink, RejectedError, type Transport } from './queued.js';
 import type { SinkSpec } from './uri.js';
@@ -15,9 +16,14 @@ export function webhookBody(a: AlertEnvelope): Record<string, unknown> {
   return { ...a.event, id: a.id, host: a.host, sent_at: a.time };
 }
 
-export function tlsOptions(tls: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+/**
+ * A sink's TLS files: its own CA (--tls-ca) replaces the trusted roots, as in Node; without one,
+ * Node's roots and the user's NODE_EXTRA_CA_CERTS (see util/extra-ca.ts).
+ */
+export function tlsOptions(tls: TlsFiles): { ca?: Buffer | string[]; cert?: Buffer; key?: Buffer } {
+  const ca = tls.ca ? readFileSync(tls.ca) : defaultCa();
   return {
-    ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
+    ...(ca ? { ca } : {}),
     ...(tls.cert ? { cert: readFileSync(tls.cert) } : {}),
     ...(tls.key ? { key: readFileSync(tls.key) } : {}),
   };
