@@ -310,7 +310,7 @@ writeFileSync(path.join(outDir, 'scale-latest.svg'), scaleChartSvg(results));
 const lines = [
   `minehunter scale benchmark — ${results.date}`,
   `machine: ${results.machine}; load average at start ${results.load.toFixed(1)}`,
-  `command: node ${path.relative(repo, cli)} scan --format json (default scan, warm scan cache); scan --path <tree> (cold: empty cache)`,
+  `command: node ${path.relative(repo, cli)} scan --format json (default scan, warm scan cache); scan --path <tree> (cold: empty cache); the environment ./minehunter gives Node (bench/launcher-env.mjs)`,
   'CPU ms: user + system time of the scan, all threads (less disturbed than wall time by other load)',
   ...table(results),
   ...verdicts(results),
