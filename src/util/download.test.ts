@@ -52,8 +52,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// The variable as the test run found it (set when the suite runs under ./minehunter's environment).
+const outerExtraCa = process.env[EXTRA_CA_VARIABLE];
+
 afterEach(() => {
-  delete process.env[EXTRA_CA_VARIABLE];
+  if (outerExtraCa === undefined) delete process.env[EXTRA_CA_VARIABLE];
+  else process.env[EXTRA_CA_VARIABLE] = outerExtraCa;
   vi.restoreAllMocks();
 });
 
@@ -61,6 +65,7 @@ const limits = { maxBytes: 1024, timeoutMs: 10_000 };
 
 describe('download', () => {
   it('trusts the CA named by MINEHUNTER_EXTRA_CA_CERTS, and without it refuses the server', async () => {
+    delete process.env[EXTRA_CA_VARIABLE];
     const refused = await download(new URL(`${httpsBase}/b`), limits).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DownloadError);
     expect((refused as DownloadError).reason).toBe('network');
