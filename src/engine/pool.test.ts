@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
 import { compileAllRules } from './content-scan.js';
 import { ScanPool, discardStandbyWorker, prestartScanWorker, standbyWorker } from './pool.js';
+import { WORKER_YOUNG_GENERATION_MB } from '../util/worker-heap.js';
 import type { FileJob } from './scan-job.js';
 
 let dir: string;
@@ -51,6 +52,15 @@ describe('scan pool', () => {
       expect((await next.scanFiles(jobs.slice(5, 9))).map((a) => a.id)).toEqual([7]);
     } finally {
       await next.close();
+    }
+  });
+
+  it('starts its workers with a young generation of 8 MiB, not the 48 MiB Node allows a thread', async () => {
+    prestartScanWorker();
+    try {
+      expect(standbyWorker()!.resourceLimits?.maxYoungGenerationSizeMb).toBe(WORKER_YOUNG_GENERATION_MB);
+    } finally {
+      discardStandbyWorker();
     }
   });
 

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../util/cpu-budget.js';
 import { embeddedWorker } from '../util/paths.js';
 import { StandbyWorker } from '../util/standby-worker.js';
+import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { ArchiveLimits } from './archives.js';
 import type { FileJob, FileResult, FromWorker, MemoryJob, MemoryResult, ToWorker } from './scan-job.js';
 import type { InitMessage, WorkerInit } from './scan-worker.js';
@@ -43,12 +44,13 @@ const SLOT_DEPTH = 2;
 function newWorker(workerData?: WorkerInit): Worker {
   // Inside the single executable there is no file to start: the embedded bundle is evaluated.
   const embedded = embeddedWorker('scan-worker');
-  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData });
+  const resourceLimits = WORKER_RESOURCE_LIMITS;
+  if (embedded !== undefined) return new Worker(embedded, { eval: true, workerData, resourceLimits });
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData });
+    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData, resourceLimits });
   const url = new URL('./scan-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, resourceLimits });
 }
 
 /**

@@ -10,6 +10,7 @@
 // thread with the same rules, and the reader reads the layers meant for them itself.
 import { Worker } from 'node:worker_threads';
 import { embeddedWorker } from '../../util/paths.js';
+import { WORKER_YOUNG_GENERATION_MB } from '../../util/worker-heap.js';
 import type { ScanOptions, YaraScanner } from '../../engine/yara.js';
 import type { ContentScanner, LayerJob, LayerScan, ScanOutcome, ScanWant } from '../../target/image/index.js';
 import { scanWithDigest, webFlag } from './file-scan.js';
@@ -36,14 +37,12 @@ const WARM_UP_BYTES = 8 * MiB;
 const BIG_SPARE_BYTES = 48 * MiB;
 const MAX_SPARE_BYTES = 32 * MiB;
 /**
- * A worker's heap, in MiB. Node sizes the young generation for a busy server (16 MiB semi-spaces,
- * about 48 MiB a thread) and lets the old one grow far before its first full collection; a
- * worker's objects are mostly a batch's outcomes, dead within the batch. Both bounds held the image
- * bench's peak RSS lower at the same CPU time. The young generation stays large enough for the web
- * normaliser's strings (at 2 MiB, decoding a minified bundle ran past its time budget), the old
- * one leaves room for the largest web file it decodes (32 MiB, a string of up to twice that).
+ * A worker's heap, in MiB: the young generation as every scan worker's (util/worker-heap.ts); the
+ * old one bounded too, since Node lets it grow far before its first full collection (both bounds
+ * held the image bench's peak RSS lower at the same CPU time), with room for the largest web file
+ * the normaliser decodes (32 MiB, a string of up to twice that).
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 256 };
 /** Bytes out (sent, not answered) past which the reader waits. */
 const MAX_OUT_BYTES = 8 * MiB;
 

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../../util/cpu-budget.js';
 import { isSea, seaWorkerSource } from '../../util/sea.js';
 import { StandbyWorker } from '../../util/standby-worker.js';
+import { WORKER_RESOURCE_LIMITS } from '../../util/worker-heap.js';
 import { listProc } from './cpu-baseline.js';
 import type { ProcWorkerInit } from './proc-worker.js';
 
@@ -37,7 +38,7 @@ export function walkShards(pidCount: number, cores: () => number = cpuBudget): n
  * Without `workerData` it waits for a `{ init }` message (a worker started ahead).
  */
 export function newProcWorker(workerData?: ProcWorkerInit): Worker {
-  const options = workerData ? { workerData } : {};
+  const options = { resourceLimits: WORKER_RESOURCE_LIMITS, ...(workerData ? { workerData } : {}) };
   const embedded = isSea() ? seaWorkerSource('proc-worker.js') : undefined;
   if (embedded !== undefined) return new Worker(embedded, { eval: true, ...options });
   if (!import.meta.url.endsWith('.ts'))

@@ -30,6 +30,7 @@ import {
   WORKER_MIN_PIDS,
   WORKER_SPLIT_PIDS,
 } from './proc-worker-start.js';
+import { WORKER_YOUNG_GENERATION_MB } from '../../util/worker-heap.js';
 import {
   collectProcesses,
   isNamespaceInit,
@@ -332,6 +333,8 @@ describe('collectProcesses in its worker thread', () => {
     expect(standbyProcWorker()).toBeUndefined();
     prestartProcWorker(() => WORKER_MIN_PIDS);
     expect(standbyProcWorker()).toBeDefined();
+    // Its heap's young generation is bounded as the scan workers' (util/worker-heap.ts).
+    expect(standbyProcWorker()!.resourceLimits?.maxYoungGenerationSizeMb).toBe(WORKER_YOUNG_GENERATION_MB);
     const ahead = await walk(true);
     expect(standbyProcWorker()).toBeUndefined();
     expect(ahead.processes).toEqual(inline.processes);
