@@ -7,7 +7,7 @@
 // variable name (scripts/package.mjs), leaving NODE_EXTRA_CA_CERTS to us.
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import { isSea } from './sea.js';
+import { isSea, say } from './sea.js';
 
 /** Where ./minehunter puts NODE_EXTRA_CA_CERTS's path for the tool (and a user may set it directly). */
 export const EXTRA_CA_VARIABLE = 'MINEHUNTER_EXTRA_CA_CERTS';
@@ -37,9 +37,9 @@ export function defaultCa(env: NodeJS.ProcessEnv = process.env): string[] | unde
     ca = [...tls.rootCertificates, pem];
   } catch (err) {
     const why = (err as Error).message;
-    process.stderr.write(
-      `minehunter: ignoring the extra CA certificates in ${file} (NODE_EXTRA_CA_CERTS): ${why}\n` +
-        `minehunter: 已忽略 ${file} 中的额外 CA 证书（NODE_EXTRA_CA_CERTS）：${why}\n`,
+    say(
+      `ignoring the extra CA certificates in ${file} (NODE_EXTRA_CA_CERTS): ${why}`,
+      `已忽略 ${file} 中的额外 CA 证书（NODE_EXTRA_CA_CERTS）：${why}`,
     );
   }
   loaded = { file, ca };

@@ -85,7 +85,7 @@ export function seaWorkerSource(key: string): string | undefined {
 }
 
 /** Says something on stderr in both languages the tool speaks. */
-function say(en: string, zh: string): void {
+export function say(en: string, zh: string): void {
   process.stderr.write(`minehunter: ${en}\nminehunter: ${zh}\n`);
 }
 
