@@ -2,8 +2,9 @@
 // executable's hash, matches), from a fresh process's point of view (a new ScanCache on the same
 // file); a file in another state is a miss; past the index's size the rows alone answer; two scans
 // writing at once never make the cache answer for a file state it did not see; other rule sets do
-// not answer; files no scan met for two weeks are forgotten.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// not answer; the database keeps a copy of an index only when its file holds another rule set's;
+// files no scan met for two weeks are forgotten.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -192,11 +193,87 @@ describe('scan cache', () => {
     expect(existsSync(`${file}-index`)).toBe(true);
     expect(indexRows()).toBe(0);
 
-    // The same files under the default limit: the database holds its copy as before.
-    const small = new ScanCache(file, RULES);
-    small.put(key(21), nothing);
-    small.close();
-    expect(indexRows()).toBe(1);
+    // Another rule set takes the file over: an index this large is not copied into the database.
+    const other = new ScanCache(file, 'sha256:rules-c', large);
+    other.put(key(22), nothing);
+    other.close();
+    expect(indexRows()).toBe(0);
+    const back = new ScanCache(file, RULES, large);
+    expect(back.get(key(7))).toEqual(matched);
+    back.close();
+  });
+
+  it('keeps no copy of the index in the database while its file holds it, only a displaced one', () => {
+    const file = path.join(dir, 'copies.sqlite');
+    // The rule sets (by their hash's prefix) whose index the database holds a copy of.
+    const copies = (): string[] => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (
+          db
+            .prepare('SELECT r.hash FROM scan_index i JOIN rulesets r ON r.id = i.rs ORDER BY r.hash')
+            .all() as { hash: string }[]
+        ).map((r) => r.hash.split(':').slice(0, 2).join(':'));
+      } finally {
+        db.close();
+      }
+    };
+    const fileKey = (): string => {
+      const bytes = readFileSync(`${file}-index`);
+      return bytes
+        .toString('utf8', 8, 8 + bytes.readUInt32LE(4))
+        .split(':')
+        .slice(0, 2)
+        .join(':');
+    };
+    const first = new ScanCache(file, RULES);
+    first.put(key(1), nothing);
+    first.put(key(3), matched);
+    first.close();
+    // A later scan that meets a new file writes the file again, and still no copy (it cost a warm
+    // default scan ~90 ms to write the whole index to SQLite each time).
+    const second = new ScanCache(file, RULES);
+    second.put(key(4), nothing);
+    second.close();
+    expect(copies()).toEqual([]);
+    expect(fileKey()).toBe(RULES);
+
+    // Another rule set takes the file over: the index it displaces is kept as that rule set's copy.
+    const other = new ScanCache(file, 'sha256:rules-c');
+    other.put(key(2), matched);
+    other.close();
+    expect(fileKey()).toBe('sha256:rules-c');
+    expect(copies()).toEqual([RULES]);
+
+    // Back to the first rule set: its copy answers, with the walker's shortcut; then its file holds
+    // it again, its copy is dropped and the other rule set's is kept.
+    const back = new ScanCache(file, RULES);
+    expect(back.get(key(3))).toEqual(matched);
+    expect(back.get(key(4))).toEqual(nothing);
+    expect(clean(back, 2049, 1, 100, key(1).mtimeMs, key(1).ctimeMs)).toBe(true);
+    back.close();
+    expect(fileKey()).toBe(RULES);
+    expect(copies()).toEqual(['sha256:rules-c']);
+    const otherAgain = new ScanCache(file, 'sha256:rules-c');
+    expect(otherAgain.get(key(2))).toEqual(matched);
+    expect(otherAgain.get(key(1))).toBeUndefined();
+    otherAgain.close();
+
+    // Where the index file cannot be written, the database keeps this rule set's copy instead.
+    const blocked = `${file}-index.${process.pid}.tmp`;
+    mkdirSync(blocked);
+    try {
+      const unwritable = new ScanCache(file, RULES);
+      unwritable.put(key(5), nothing);
+      unwritable.close();
+    } finally {
+      rmSync(blocked, { recursive: true });
+    }
+    expect(fileKey()).toBe('sha256:rules-c');
+    expect(copies()).toEqual([RULES, 'sha256:rules-c']);
+    const fromCopy = new ScanCache(file, RULES);
+    expect(clean(fromCopy, 2049, 5, 100, key(5).mtimeMs, key(5).ctimeMs)).toBe(true);
+    fromCopy.close();
   });
 
   it('forgets the files no scan met for two weeks, in its index and its rows, and keeps the others', () => {

@@ -3,7 +3,16 @@
 // directory. A file whose key is unchanged is not read again; any write to it changes mtime or
 // ctime (ctime cannot be set from user space), and new or changed rules change the hash.
 import { createCipheriv } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sqliteOptions } from '../util/paths.js';
@@ -86,8 +95,9 @@ const EMPTY = Buffer.alloc(0);
  */
 const INDEX_MAX_ROWS = 2_000_000;
 /**
- * Up to this many files (~12 MB) the database holds a copy of the index too (see close()); past it,
- * when the index file is lost, the rows rebuild the index (2-3 s of CPU for a million files).
+ * Up to this many files (~12 MB) the database keeps a copy of an index whose file another rule set
+ * took over, or that could not be written (see storeIndex()); past it, the rows rebuild the index
+ * (2-3 s of CPU for a million files).
  */
 const DB_INDEX_MAX_ROWS = 200_000;
 /**
@@ -126,27 +136,55 @@ export function cacheFiles(file: string): string[] {
 const indexFileOf = (file: string): string => `${file}-index`;
 
 /**
- * The index file: the last scan's index (the same blob as in `scan_index`) with the rule-set key it
- * belongs to, so a warm rescan reads one file and never opens SQLite when nothing changed; opening
- * the database alone (loading the SQLite addon) costs as much as a quarter of such a rescan.
+ * The index file: the last scan's index (the same blob FileIndex.toParts() gives) with the rule-set
+ * key it belongs to, so a warm rescan reads one file and never opens SQLite when nothing changed;
+ * opening the database alone (loading the SQLite addon) costs as much as a quarter of such a rescan.
  * Magic, key length, key, padding to 8 bytes (so the index's arrays are views of the file's bytes),
  * then the index.
  */
 function readIndexFile(file: string, key: string): FileIndex | undefined {
+  const read = readIndexFileBytes(file);
+  return read?.key === key ? FileIndex.fromBlob(read.index) : undefined;
+}
+
+/** The index file's rule-set key and index bytes; undefined when there is none or it is not one. */
+function readIndexFileBytes(file: string): { key: string; index: Buffer } | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch {
-    return undefined; // none yet, or unreadable: the database has the index too
+    return undefined; // none yet, or unreadable: the rows rebuild the index
   }
   if (bytes.length < 8 || bytes.readUInt32LE(0) !== INDEX_FILE_MAGIC) return undefined;
   const keyLength = bytes.readUInt32LE(4);
   const start = indexStart(keyLength);
-  if (start > bytes.length || bytes.toString('utf8', 8, 8 + keyLength) !== key) return undefined;
-  return FileIndex.fromBlob(bytes.subarray(start));
+  if (start > bytes.length) return undefined;
+  return { key: bytes.toString('utf8', 8, 8 + keyLength), index: bytes.subarray(start) };
 }
 
-function writeIndexFile(file: string, key: string, parts: readonly Buffer[]): void {
+/** The index file's rule-set key and entry count, from its first bytes; undefined when it is not one. */
+function readIndexFileHead(file: string): { key: string; count: number } | undefined {
+  const head = Buffer.alloc(4096);
+  let length: number;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      length = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (length < 8 || head.readUInt32LE(0) !== INDEX_FILE_MAGIC) return undefined;
+  const keyLength = head.readUInt32LE(4);
+  const start = indexStart(keyLength);
+  const count = start <= length ? FileIndex.countOf(head.subarray(start, length)) : undefined;
+  return count === undefined ? undefined : { key: head.toString('utf8', 8, 8 + keyLength), count };
+}
+
+/** Writes the index file whole (aside, then renamed over); false when the directory refused it. */
+function writeIndexFile(file: string, key: string, parts: readonly Buffer[]): boolean {
   const keyBytes = Buffer.from(key);
   const header = Buffer.alloc(indexStart(keyBytes.length));
   header.writeUInt32LE(INDEX_FILE_MAGIC, 0);
@@ -154,10 +192,12 @@ function writeIndexFile(file: string, key: string, parts: readonly Buffer[]): vo
   keyBytes.copy(header, 8);
   // Written aside and renamed over: a scan reading it meanwhile sees the old or the new one whole.
   const temp = `${file}.${process.pid}.tmp`;
+  let created = false;
   try {
     // Header and the index's pieces written one after the other: a concatenated copy of an index
     // of a million files was another ~55 MB on the scan's peak memory, at its very end (issue 20).
     const fd = openSync(temp, 'w', 0o600);
+    created = true;
     try {
       writeAll(fd, header);
       for (const part of parts) writeAll(fd, part);
@@ -165,8 +205,11 @@ function writeIndexFile(file: string, key: string, parts: readonly Buffer[]): vo
       closeSync(fd);
     }
     renameSync(temp, file);
+    return true;
   } catch {
-    rmSync(temp, { force: true }); // a read-only cache directory: the database still has the index
+    // Only what this scan created is removed (something else at that path is not ours).
+    if (created) rmSync(temp, { force: true });
+    return false;
   }
 }
 
@@ -188,6 +231,8 @@ export class ScanCache {
   private indexChanged = false;
   /** The index file does not hold this one (see readIndexFile). */
   private indexFileStale = false;
+  /** The index was read from the index file (not the database's copy or rows). */
+  private indexFromFile = false;
   /** What a file yields depends on the rules and on how minehunter reads it (archives, skips). */
   private readonly key: string;
 
@@ -210,7 +255,9 @@ export class ScanCache {
     // A change to the rules, to how files are read or to what the web normaliser decodes (its
     // matches are stored with the file's) must miss the cache.
     this.key = `${ruleSetHash}:${SCAN_LOGIC_VERSION}:web-${WEB_NORMALISER_VERSION}`;
-    this.index = readIndexFile(indexFileOf(file), this.key) ?? this.loadIndex();
+    const fromFile = readIndexFile(indexFileOf(file), this.key);
+    this.indexFromFile = fromFile !== undefined;
+    this.index = fromFile ?? this.loadIndex();
   }
 
   /** The database, opened (and created or migrated) on first use. */
@@ -257,7 +304,7 @@ export class ScanCache {
   }
 
   /**
-   * The index stored in the database, else one built from the table's rows (and stored at close).
+   * The database's copy of the index, else one built from the table's rows (stored at close).
    * An index that misses rows another scan wrote meanwhile only costs those files a rescan: every
    * entry carries the file state it was recorded for.
    */
@@ -359,23 +406,54 @@ export class ScanCache {
     this.flush();
     const index = this.index;
     if (index) this.forgetUnused(index);
-    if (index && (this.indexChanged || this.indexFileStale)) {
-      // Past the limit (a --full scan of a big host) the rows alone answer, one query per file.
-      const tooBig = index.count > this.indexMaxRows;
-      const parts = tooBig ? undefined : index.toParts();
-      if (this.indexChanged) {
-        // The database's copy serves when the index file is missing or holds another rule set's.
-        // A large index is left to the file: its copy for SQLite (and SQLite's own copy of it) were
-        // two more of its size on the scan's peak memory, and its rows rebuild it (loadIndex).
-        const blob = parts && index.count <= this.dbIndexMaxRows ? Buffer.concat(parts) : undefined;
-        const { db, ruleSet } = this.db;
-        if (blob) db.prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)').run(ruleSet, blob);
-        else db.prepare('DELETE FROM scan_index WHERE rs = ?').run(ruleSet);
-      }
-      if (parts) writeIndexFile(indexFileOf(this.file), this.key, parts);
-      else rmSync(indexFileOf(this.file), { force: true });
-    }
+    if (index && (this.indexChanged || this.indexFileStale)) this.storeIndex(index);
     this.opened?.db.close();
+  }
+
+  /**
+   * Stores the index where the next scan reads it: its file. The database keeps a copy only of the
+   * rule set whose file this one takes over (so scans alternating between two rule sets, with and
+   * without --rules, stay warm) and of this one when its file cannot be written: a copy stored at
+   * every scan that met a new file wrote the whole index to SQLite's log and back, ~90 ms of a
+   * 0.8 s warm default scan for 5,000 files. Past indexMaxRows the rows alone answer.
+   */
+  private storeIndex(index: FileIndex): void {
+    const file = indexFileOf(this.file);
+    const parts = index.count > this.indexMaxRows ? undefined : index.toParts();
+    if (!parts) {
+      rmSync(file, { force: true });
+      if (this.indexChanged) this.storeDbCopy(this.db.ruleSet, undefined);
+      return;
+    }
+    // The file held another rule set's index when this scan began (or none, or a damaged one).
+    if (!this.indexFromFile) this.keepDisplacedIndex(file);
+    if (writeIndexFile(file, this.key, parts)) {
+      // This rule set's copy (loaded when its file was another's) is older than the file from now on.
+      if (this.opened) this.storeDbCopy(this.opened.ruleSet, undefined);
+    } else if (this.indexChanged) {
+      this.storeDbCopy(
+        this.db.ruleSet,
+        index.count <= this.dbIndexMaxRows ? Buffer.concat(parts) : undefined,
+      );
+    }
+  }
+
+  /** The index file's index when it belongs to another rule set this database knows, as its copy. */
+  private keepDisplacedIndex(file: string): void {
+    // Its head first: a large index is not read whole only to be left out.
+    const head = readIndexFileHead(file);
+    if (!head || head.key === this.key || head.count > this.dbIndexMaxRows) return;
+    const row = this.db.db.prepare('SELECT id FROM rulesets WHERE hash = ?').get(head.key) as
+      { id: number } | undefined;
+    const displaced = row && readIndexFileBytes(file);
+    if (row && displaced?.key === head.key) this.storeDbCopy(row.id, displaced.index);
+  }
+
+  /** Sets (or with no blob, removes) the database's copy of a rule set's index. */
+  private storeDbCopy(ruleSet: number, blob: Buffer | undefined): void {
+    const { db } = this.db;
+    if (blob) db.prepare('INSERT OR REPLACE INTO scan_index (rs, data) VALUES (?, ?)').run(ruleSet, blob);
+    else db.prepare('DELETE FROM scan_index WHERE rs = ?').run(ruleSet);
   }
 }
 

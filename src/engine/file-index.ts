@@ -252,6 +252,13 @@ export class FileIndex {
     ];
   }
 
+  /** How many entries a stored index holds, read from its header; undefined when it is not one. */
+  static countOf(blob: Buffer): number | undefined {
+    if (blob.length < HEADER || blob.readUInt32LE(0) !== MAGIC || blob.readUInt32LE(4) !== VERSION)
+      return undefined;
+    return blob.readUInt32LE(8);
+  }
+
   /** The index a blob holds, or undefined when it is not one this version wrote. */
   static fromBlob(blob: Buffer): FileIndex | undefined {
     if (blob.length < HEADER || blob.readUInt32LE(0) !== MAGIC || blob.readUInt32LE(4) !== VERSION)
