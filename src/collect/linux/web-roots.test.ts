@@ -4,6 +4,7 @@
 // signals and late-changed files are read; `scan --path` reads a site copy the same way; bounds hold
 // against include loops; a target with nothing web gets no record. Fake roots live in mkdtemp dirs.
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -407,6 +408,22 @@ describe('CMS installs and their places', () => {
       ['/data/site/wp-content/themes/t/part3.php', '2024-09-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z', 5],
     ]);
     expect(web?.walk).toEqual({ files: 7, dirs: 4 });
+  });
+  it('the walk stops at its bound, says where, and still reads the root', async () => {
+    const copy = await fakeRoot({
+      'index.php': '<?php\n',
+      '.htaccess': 'php_value auto_append_file /tmp/.a.php\n',
+    });
+    // One directory with more files than a root's walk may read (20,000).
+    const big = path.join(copy, 'uploads');
+    await mkdir(big);
+    for (let i = 0; i <= 20_000; i++) writeFileSync(path.join(big, `f${i}.jpg`), '');
+    const { web, record } = await collect('/', { discover: false, sites: [copy] });
+    expect(web?.walk).toEqual({ files: 2, dirs: 1, truncated: [copy] });
+    expect(record?.status).toBe('partial');
+    expect(record?.note).toContain(`walk cut short at its bound in ${copy}`);
+    // The root's own .htaccess is read all the same.
+    expect(web?.prepends.map((p) => p.target)).toEqual(['/tmp/.a.php']);
   });
 });
 

@@ -7,6 +7,8 @@
 // (TargetFs) and bounded (files, bytes, include depth, walk size): a hostile configuration or a huge
 // upload directory costs a bounded amount of work, and what was cut short is recorded.
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { dirLister, type DirListing, type Listing } from '../../engine/dir-lister.js';
 import type { CollectionRecord } from '../../snapshot/schema.js';
 import type {
   CmsInclude,
@@ -20,7 +22,7 @@ import type {
 } from '../../snapshot/web.js';
 import { targetFs, type TargetEntry, type TargetFs } from '../../target/fs.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, isGone, mapLimit } from '../support.js';
+import { CollectorLog, isGone } from '../support.js';
 
 const P = path.posix;
 
@@ -970,7 +972,25 @@ interface WalkResult {
   truncated: boolean;
 }
 
-/** Walks a root breadth first within the bounds, reading the times of directories with enough files. */
+/** A directory of the site walk: its path in the target, where it is on this machine, its depth. */
+interface SiteDir {
+  target: string;
+  host: string;
+  depth: number;
+}
+
+/** Directories per call of the lister, and the entries one call may list (its memory bound). */
+const WALK_BATCH_DIRS = 256;
+const WALK_BATCH_ENTRIES = 65_536;
+
+/**
+ * Walks a root breadth first within the bounds, reading the times of directories with enough
+ * files. The directories are listed with the content scan's lister (engine/dir-lister.ts): many at
+ * a time, every entry's lstat with it, natively where the addon is built. Listing through the
+ * target's door and an lstat promise per file made `scan --path` of a 22,000-file tree spend 1.2 s
+ * here against 0.1 s in its warm content scan. Under an offline root the lister opens each
+ * directory inside the root, as the door would.
+ */
 async function walkSite(
   fs: TargetFs,
   root: string,
@@ -978,42 +998,96 @@ async function walkSite(
   log: CollectorLog,
 ): Promise<WalkResult> {
   const out: WalkResult = { late: [], ini: [], files: 0, dirs: 0, webFiles: 0, truncated: false };
-  const queue: [string, number][] = [[root, 0]];
-  for (let q = 0; q < queue.length; q++) {
-    const [dir, depth] = queue[q] as [string, number];
-    let entries: TargetEntry[];
-    try {
-      entries = await fs.list(dir);
-    } catch (err) {
-      if (!isGone(err)) log.add(dir, err);
-      continue;
+  let host: string;
+  try {
+    host = await fs.hostPath(root);
+  } catch (err) {
+    if (!isGone(err)) log.add(root, err);
+    return out;
+  }
+  const lister = dirLister();
+  const confineTo = fs.live ? undefined : fs.root;
+  // Normalised once, so each child's path is a plain join (childOf), as path.join gave it.
+  const target = P.normalize(root).replace(/(.)\/+$/, '$1');
+  const queue: SiteDir[] = [{ target, host, depth: 0 }];
+  for (let q = 0; q < queue.length;) {
+    const batch = queue.slice(q, q + WALK_BATCH_DIRS);
+    const listings = lister.list(
+      batch.map((d) => d.host),
+      WALK_BATCH_ENTRIES,
+      undefined,
+      confineTo,
+    );
+    for (let b = 0; b < listings.length; b++, q++) {
+      const dir = batch[b] as SiteDir;
+      const listing = listings[b] as Listing;
+      if (listing instanceof Error) {
+        if (!isGone(listing)) log.add(dir.target, listing);
+        continue;
+      }
+      if (!readSiteDir(dir, listing, out, budget, queue)) {
+        out.truncated = true;
+        return out;
+      }
     }
-    const files = entries.filter((e) => e.isFile);
-    if (out.files + files.length > MAX_WALK_FILES_PER_ROOT || files.length > budget.left) {
-      out.truncated = true;
-      break;
-    }
-    out.dirs++;
-    out.files += files.length;
-    budget.left -= files.length;
-    for (const f of files) {
-      if (f.name === '.htaccess' || f.name === '.user.ini') out.ini.push(f.path);
-      if (WEB_FILE.test(f.name)) out.webFiles++;
-    }
-    if (files.length >= MIN_FILES_FOR_TIMES) {
-      const stamps = await mapLimit(files, 16, (f) =>
-        fs.lstat(f.path).then(
-          (st): Stamp | undefined => ({ path: f.path, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs }),
-          () => undefined,
-        ),
-      );
-      out.late.push(...lateFilesOf(stamps.filter((s): s is Stamp => s !== undefined)));
-    }
-    if (depth >= MAX_WALK_DEPTH) continue;
-    for (const e of entries)
-      if (e.isDir && !e.isLink && !WALK_SKIP.has(e.name)) queue.push([e.path, depth + 1]);
+    // The other collectors' callbacks run between batches.
+    await yieldToLoop();
   }
   return out;
+}
+
+/**
+ * A listed name under a directory path: joined by hand, as the name has no slash and is neither `.`
+ * nor `..` (path.join's normalising was two-thirds of the walk for 20,000 files).
+ */
+const childOf = (dir: string, name: string): string =>
+  dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+
+/**
+ * One listed directory of the site walk: its files counted and their times read, its directories
+ * queued. False when its files would pass the walk's bounds (the walk stops there).
+ */
+function readSiteDir(
+  dir: SiteDir,
+  listing: DirListing,
+  out: WalkResult,
+  budget: { left: number },
+  queue: SiteDir[],
+): boolean {
+  const files: { name: string; i: number }[] = [];
+  const subdirs: string[] = [];
+  for (let i = 0; i < listing.length; i++) {
+    const name = listing.name(i);
+    // A name that is not UTF-8 has no path the target's door could name (readdir's text of it
+    // could not be opened either).
+    if (typeof name !== 'string') continue;
+    const kind = listing.kind(i);
+    if (kind === 'file') files.push({ name, i });
+    else if (kind === 'dir' && !WALK_SKIP.has(name)) subdirs.push(name);
+  }
+  if (out.files + files.length > MAX_WALK_FILES_PER_ROOT || files.length > budget.left) return false;
+  out.dirs++;
+  out.files += files.length;
+  budget.left -= files.length;
+  for (const { name } of files) {
+    if (name === '.htaccess' || name === '.user.ini') out.ini.push(childOf(dir.target, name));
+    if (WEB_FILE.test(name)) out.webFiles++;
+  }
+  if (files.length >= MIN_FILES_FOR_TIMES) {
+    const stamps: Stamp[] = [];
+    for (const { name, i } of files)
+      if (listing.hasStat(i))
+        stamps.push({
+          path: childOf(dir.target, name),
+          mtimeMs: listing.mtimeMs(i),
+          ctimeMs: listing.ctimeMs(i),
+        });
+    out.late.push(...lateFilesOf(stamps));
+  }
+  if (dir.depth < MAX_WALK_DEPTH)
+    for (const name of subdirs)
+      queue.push({ target: childOf(dir.target, name), host: childOf(dir.host, name), depth: dir.depth + 1 });
+  return true;
 }
 
 // ---- putting it together ----------------------------------------------------------------------------
