@@ -5,6 +5,7 @@ import type { CollectionRecord, Section, Snapshot } from '../snapshot/schema.js'
 import type { CollectContext } from './context.js';
 import { CollectorLog } from './support.js';
 import type { SocketJoin } from './linux/sockets.js';
+import { markCollector } from '../util/timings.js';
 
 /** The snapshot's sections as its keys, in the order a snapshot file lists them. */
 export const PART_KEYS = [
@@ -148,7 +149,8 @@ export async function runCollectors(
           return settledOf(id);
         },
       };
-      return guard(c, () => c.run(ctx, deps));
+      const started = performance.now();
+      return guard(c, () => c.run(ctx, deps)).finally(() => markCollector(c.id, performance.now() - started));
     };
     runs.set(
       c.id,

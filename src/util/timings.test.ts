@@ -1,7 +1,15 @@
 // Tests the MINEHUNTER_TIMINGS=1 lines: nothing when off; with it on, each phase's wall and CPU time
-// in the order marked, each collector's duration, and the totals with the peak RSS.
+// in the order marked, each collector's duration (also of one that made no record), and the totals
+// with the peak RSS.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TIMINGS_ENV, TIMINGS_PREFIX, markPhase, resetTimings, timingsLines } from './timings.js';
+import {
+  TIMINGS_ENV,
+  TIMINGS_PREFIX,
+  markCollector,
+  markPhase,
+  resetTimings,
+  timingsLines,
+} from './timings.js';
 
 afterEach(() => {
   delete process.env[TIMINGS_ENV];
@@ -32,5 +40,17 @@ describe('phase timings', () => {
     expect(lines[2]).toBe('minehunter timings: collector linux.processes 397 ms wall');
     expect(lines[3]).toMatch(/^minehunter timings: total \d+ ms wall, \d+ ms cpu, peak RSS [\d.]+ MB$/);
     expect(lines).toHaveLength(4);
+  });
+
+  it('also name the collectors that ran without making a record, with their wall time', () => {
+    process.env[TIMINGS_ENV] = '1';
+    markPhase('collect');
+    markCollector('linux.processes', 396.5);
+    markCollector('linux.web', 1204.2);
+    const lines = timingsLines([{ collector: 'linux.processes', durationMs: 396.5 }]);
+    expect(lines.slice(1, 3)).toEqual([
+      'minehunter timings: collector linux.processes 397 ms wall',
+      'minehunter timings: collector linux.web 1204 ms wall (no record)',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 // Phase timings of one CLI run, printed to stderr when MINEHUNTER_TIMINGS=1: where the wall time and
 // the CPU time (user + system, every thread of the process) of a scan go — start-up (Node and the
-// modules), collection (with each collector's own duration; they run concurrently), analysis and
+// modules), collection (with each collector's own duration, also of those that make no record;
+// they run concurrently), analysis and
 // the report — and the peak RSS. `npm run bench` reads these lines; a person profiling a slow host
 // reads them too. Off by default, and then every call here costs a property read.
 
@@ -19,6 +20,8 @@ interface Mark {
 }
 
 const marks: Mark[] = [];
+/** Each collector's wall time from its start to its end, as the runner saw it (collect/runner.ts). */
+const collectorWalls = new Map<string, number>();
 
 function enabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[TIMINGS_ENV] === '1';
@@ -33,6 +36,16 @@ function cpuNow(): number {
 export function markPhase(phase: string): void {
   if (!enabled()) return;
   marks.push({ phase, at: performance.now(), cpu: cpuNow() });
+}
+
+/**
+ * Notes how long collector `id` ran, start to end. Its record's durationMs says the same for a
+ * collector that makes one; this also catches the ones that make none (the web collector on a
+ * host without sites, or on a `--path` that is not one), whose time was otherwise nowhere.
+ */
+export function markCollector(id: string, wallMs: number): void {
+  if (!enabled()) return;
+  collectorWalls.set(id, wallMs);
 }
 
 /** One collector's record, as the snapshot's `collection` array holds it. */
@@ -59,6 +72,11 @@ export function timingsLines(collection: readonly CollectorTiming[] = []): strin
     if (c.durationMs !== undefined)
       lines.push(`${TIMINGS_PREFIX} collector ${c.collector} ${c.durationMs.toFixed(0)} ms wall`);
   }
+  const recorded = new Set(collection.map((c) => c.collector));
+  for (const [id, ms] of collectorWalls) {
+    if (!recorded.has(id))
+      lines.push(`${TIMINGS_PREFIX} collector ${id} ${ms.toFixed(0)} ms wall (no record)`);
+  }
   const last = marks[marks.length - 1]!;
   lines.push(
     `${TIMINGS_PREFIX} total ${last.at.toFixed(0)} ms wall, ${last.cpu.toFixed(0)} ms cpu, ` +
@@ -70,6 +88,7 @@ export function timingsLines(collection: readonly CollectorTiming[] = []): strin
 /** Forgets the marks made so far. */
 export function resetTimings(): void {
   marks.length = 0;
+  collectorWalls.clear();
 }
 
 /** Prints the timings to stderr when MINEHUNTER_TIMINGS=1, once: the marks are used up. */
