@@ -1,10 +1,11 @@
 // Tests for the scan cache's file index: entries are found by device and inode (inodes past 32 and
 // 53 bits, the same inode on two devices), updated in place, kept through growth and through a
-// round trip as a blob (aligned, unaligned, and stored again after changes); a damaged or foreign
+// round trip as a blob (aligned, unaligned, and stored again after changes), new entries of an
+// index read back go in without rehashing it and older views stay true; a damaged or foreign
 // blob is refused rather than trusted, and a found slot missing its result reads as a miss.
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../bench/tree-inputs.mjs';
-import { FileIndex } from './file-index.js';
+import { FileIndex, findIn } from './file-index.js';
 
 const key = (dev: number, ino: number, size = 1, mtimeMs = 2, ctimeMs = 3) => ({
   dev,
@@ -87,6 +88,34 @@ describe('file index', () => {
     (restored as FileIndex).set(key(1, 1), Buffer.alloc(0));
     expect((restored as FileIndex).find(1, 1)).toBeGreaterThanOrEqual(0);
     expect((restored as FileIndex).find(keys[0]!.dev, keys[0]!.ino)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('takes new entries into an index read back without hashing the others again; older views stay true', () => {
+    const built = new FileIndex(16);
+    for (let i = 0; i < 1000; i++) built.set(key(1, i), Buffer.alloc(0));
+    const index = FileIndex.fromBlob(built.toBlob()) as FileIndex;
+    const before = index.arrays();
+    // Its columns are exactly full: the first new file widens them and keeps the table, which has room.
+    index.set(key(2, 5), Buffer.alloc(0));
+    const after = index.arrays();
+    expect(after.dev).not.toBe(before.dev);
+    expect(after.table).toBe(before.table);
+    expect(findIn(after, 2, 5)).toBe(1000);
+    expect(findIn(after, 1, 7)).toBe(7);
+    // The view taken before answers for its own entries only.
+    expect(findIn(before, 2, 5)).toBe(-1);
+    expect(findIn(before, 1, 7)).toBe(7);
+    // Past half the table it is rebuilt, and every entry is still found.
+    for (let i = 0; i < 2000; i++) index.set(key(3, i), Buffer.alloc(0));
+    expect(index.arrays().table).not.toBe(before.table);
+    const missing = [
+      ...Array.from({ length: 1000 }, (_, i) => key(1, i)),
+      ...Array.from({ length: 2000 }, (_, i) => key(3, i)),
+      key(2, 5),
+    ].filter((k) => index.find(k.dev, k.ino) < 0);
+    expect(missing).toEqual([]);
+    expect(findIn(before, 1, 999)).toBe(999);
+    expect(findIn(before, 3, 0)).toBe(-1);
   });
 
   it('refuses a blob that is damaged or not an index', () => {

@@ -190,7 +190,12 @@ export class FileIndex {
   set(key: CacheKey, result: Buffer): void {
     let i = this.find(key.dev, key.ino);
     if (i < 0) {
-      if (this.count === this.a.dev.length || (this.count + 1) * 2 > this.a.table.length) this.grow();
+      // Columns and table grow apart: an index read back from its blob has columns exactly as long
+      // as its entries but a table with room, so a scan that meets a few new files widens the
+      // columns without hashing every entry again (for 5,000 files a few ms of a warm default scan;
+      // for a million, ~0.2 s and a second table).
+      if (this.count === this.a.dev.length) this.growColumns();
+      if ((this.count + 1) * 2 > this.a.table.length) this.rebuildTable();
       i = this.a.count++;
       this.a.dev[i] = key.dev;
       this.a.ino[i] = key.ino;
@@ -320,9 +325,13 @@ export class FileIndex {
     for (let i = 0; i < this.count; i++) this.insert(i);
   }
 
-  /** New, larger arrays in a new object: views taken before keep the old ones, still true. */
-  private grow(): void {
-    const n = Math.max(16, this.a.dev.length * 2);
+  /**
+   * New, longer columns in a new object (half as long again): views taken before keep the old
+   * ones, still true. The table is shared until it is rebuilt: a view finds only its own entries in
+   * it (a slot past its count is passed over), and a cell filled since only makes its probes longer.
+   */
+  private growColumns(): void {
+    const n = Math.max(16, Math.ceil(this.a.dev.length * 1.5));
     const widen = <T extends Float64Array | Uint16Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a);
@@ -341,7 +350,6 @@ export class FileIndex {
       table: old.table,
       count: old.count,
     };
-    this.rebuildTable();
   }
 }
 
