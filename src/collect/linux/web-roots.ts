@@ -22,7 +22,7 @@ import type {
 } from '../../snapshot/web.js';
 import { targetFs, type TargetEntry, type TargetFs } from '../../target/fs.js';
 import type { CollectContext } from '../context.js';
-import { CollectorLog, isGone } from '../support.js';
+import { CollectorLog, errnoCode, isGone } from '../support.js';
 
 const P = path.posix;
 
@@ -100,20 +100,58 @@ const PHP_FPM = [
 
 // ---- reading configuration files ----------------------------------------------------------------
 
+/**
+ * What readServerConfigs() looks at first: each main configuration file, and the directory each
+ * glob lists (its path up to the first wildcard).
+ */
+function firstLooks(): string[] {
+  const globBase = (glob: string): string => {
+    const parts = glob.split('/');
+    const wild = parts.findIndex((part) => /[*?[]/.test(part));
+    return wild < 0 ? glob : parts.slice(0, wild).join('/') || '/';
+  };
+  const globs = [...NGINX_EXTRA, ...APACHE_EXTRA.map(([glob]) => glob), ...PHP_INI, ...PHP_FPM];
+  const mains = [...NGINX_MAIN, ...APACHE_MAIN.map(([file]) => file), ...CADDY_MAIN, ...LIGHTTPD_MAIN];
+  return [...new Set([...mains, ...globs.map(globBase)])];
+}
+
 /** Reads configuration files once each, within the bounds, and expands their include globs. */
 class ConfigReader {
   readonly files: string[] = [];
   private readonly seen = new Set<string>();
+  /** Paths found missing by probe(): reads and listings of them answer at once. */
+  private readonly missing = new Set<string>();
 
   constructor(
     readonly fs: TargetFs,
     readonly log: CollectorLog,
   ) {}
 
+  /**
+   * Looks at all these paths at once and remembers the missing ones. The reads that follow go one
+   * after the other (the first configuration line naming a root wins), and each await of the
+   * file system waited for a turn of an event loop the other collectors keep busy: on a host
+   * without a web server, ~35 of them took 0.4 s of a default scan whose content scan waited for
+   * this collector. A missing path then costs no await at all.
+   */
+  async probe(paths: readonly string[]): Promise<void> {
+    await Promise.all(
+      paths.map((p) =>
+        this.fs.stat(p).then(
+          () => undefined,
+          (err) => {
+            if (errnoCode(err) === 'ENOENT') this.missing.add(p);
+          },
+        ),
+      ),
+    );
+  }
+
   /** The text of a regular file not read before; undefined when missing, read already or over the bounds. */
   async read(file: string): Promise<string | undefined> {
     if (this.seen.has(file) || this.seen.size >= MAX_CONFIG_FILES) return undefined;
     this.seen.add(file);
+    if (this.missing.has(file)) return undefined;
     try {
       if (!(await this.fs.stat(file)).isFile()) return undefined;
       const text = await this.fs.text(file, { maxBytes: MAX_CONFIG_BYTES });
@@ -136,7 +174,7 @@ class ConfigReader {
           continue;
         }
         const re = globRegex(part);
-        const names = await this.fs.names(base).catch(() => [] as string[]);
+        const names = this.missing.has(base) ? [] : await this.fs.names(base).catch(() => [] as string[]);
         for (const n of names) if (!n.startsWith('.') && re.test(n)) next.push(P.join(base, n));
       }
       bases = next.slice(0, MAX_GLOB_MATCHES);
@@ -145,6 +183,7 @@ class ConfigReader {
   }
 
   async isDir(p: string): Promise<boolean> {
+    if (this.missing.has(p)) return false;
     return this.fs.stat(p).then(
       (s) => s.isDirectory(),
       () => false,
@@ -1212,10 +1251,15 @@ export async function collectWeb(
 ): Promise<{ web?: Web; record?: CollectionRecord }> {
   const log = new CollectorLog('linux.web', ['web']);
   const reader = new ConfigReader(ctx.fs, log);
+  if (opts.discover) await reader.probe(firstLooks());
   const found: Found = opts.discover ? await readServerConfigs(reader) : { roots: [], prepends: [] };
-  if (opts.discover)
-    for (const d of DEFAULT_WEB_DIRS)
-      if (await isDir(ctx.fs, d)) found.roots.push({ path: d, server: 'default' });
+  if (opts.discover) {
+    // At once too, and in their order.
+    const present = await Promise.all(DEFAULT_WEB_DIRS.map((d) => isDir(ctx.fs, d)));
+    DEFAULT_WEB_DIRS.forEach((d, k) => {
+      if (present[k]) found.roots.push({ path: d, server: 'default' });
+    });
+  }
   const roots = uniqueRoots(found.roots);
   for (const root of roots) {
     if (notSite(root.path)) root.notSite = true;
