@@ -26,6 +26,7 @@ import {
 } from '../test/helpers/lookalike.js';
 import { startStratumPool, type StratumPool } from '../test/helpers/stratum-pool.js';
 import { launcherEnv } from './launcher-env.mjs';
+import { settle, settleNote } from './settle.mjs';
 import { Sleepers, processCount } from './sleepers.js';
 import { scaleChartSvg, type ScaleResults } from './scale-chart.js';
 
@@ -293,6 +294,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'minehunter-bench-scale-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
+// Not timed against the tail of other work (CI starts the benchmarks as the suite ends).
+const settled = await settle();
 const results: ScaleResults = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}, Node ${process.version}`,
@@ -310,6 +313,7 @@ writeFileSync(path.join(outDir, 'scale-latest.svg'), scaleChartSvg(results));
 const lines = [
   `minehunter scale benchmark — ${results.date}`,
   `machine: ${results.machine}; load average at start ${results.load.toFixed(1)}`,
+  settleNote(settled),
   `command: node ${path.relative(repo, cli)} scan --format json (default scan, warm scan cache); scan --path <tree> (cold: empty cache); the environment ./minehunter gives Node (bench/launcher-env.mjs)`,
   'CPU ms: user + system time of the scan, all threads (less disturbed than wall time by other load)',
   ...table(results),

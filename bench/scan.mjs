@@ -3,7 +3,8 @@
 // several runs against the targets of issue 17, with a breakdown by phase (start-up, each collector,
 // content scan, analysis, report) from the CLI's own MINEHUNTER_TIMINGS=1 lines, and the peer a
 // sysadmin runs by hand (ps + ss/netstat) in the same run. `npm run bench`.
-// The machine is shared: the load average is printed with the figures, and CPU time (user + system,
+// The machine is shared: the runs wait for its CPUs to be idle first (bench/settle.mjs, at most a
+// minute), the load average is printed with the figures, and CPU time (user + system,
 // every thread) beside wall time, since it says more about the work done when other jobs compete.
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { launcherEnv } from './launcher-env.mjs';
+import { settle, settleNote } from './settle.mjs';
 
 /** Issue 17's targets on this machine, warm cache: default scan median wall and peak RSS, --no-content wall. */
 const TARGET_MS = 800;
@@ -108,6 +110,8 @@ for (let n = before; n < opts.processes; n++) {
 // Let the sleepers exec so the scan reads `sleep`, not half-forked node children.
 await new Promise((resolve) => setTimeout(resolve, 300));
 const during = processCount();
+// Not timed against the tail of other work (CI starts the benchmarks as the suite ends).
+const settled = await settle();
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'minehunter-bench-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -229,6 +233,7 @@ const lines = [
   `machine: ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
     `Linux ${os.release()}, Node ${process.version}`,
   `load average (1, 5, 15 min): ${load(loadBefore)} before, ${load(loadAfter)} after — wall times on a loaded machine are not comparable`,
+  settleNote(settled),
   `processes: ${before} before, ${during} during the scans (${sleepers.length} idle sleep children added)`,
   `command: node ${path.relative(repo, cli)} scan [--no-content] --format json --fail-on none  (${opts.runs} runs each, ` +
     `${findings} finding(s) without content; wall time includes Node start-up and the default CPU sampling window)`,
