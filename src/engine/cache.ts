@@ -155,11 +155,17 @@ function readIndexFileBytes(file: string): { key: string; index: Buffer } | unde
   } catch {
     return undefined; // none yet, or unreadable: the rows rebuild the index
   }
-  if (bytes.length < 8 || bytes.readUInt32LE(0) !== INDEX_FILE_MAGIC) return undefined;
+  const header = indexFileHeader(bytes, bytes.length);
+  return header && { key: header.key, index: bytes.subarray(header.start) };
+}
+
+/** The rule-set key an index file's first `length` bytes name, and where its index starts. */
+function indexFileHeader(bytes: Buffer, length: number): { key: string; start: number } | undefined {
+  if (length < 8 || bytes.readUInt32LE(0) !== INDEX_FILE_MAGIC) return undefined;
   const keyLength = bytes.readUInt32LE(4);
   const start = indexStart(keyLength);
-  if (start > bytes.length) return undefined;
-  return { key: bytes.toString('utf8', 8, 8 + keyLength), index: bytes.subarray(start) };
+  if (start > length) return undefined;
+  return { key: bytes.toString('utf8', 8, 8 + keyLength), start };
 }
 
 /** The index file's rule-set key and entry count, from its first bytes; undefined when it is not one. */
@@ -176,11 +182,9 @@ function readIndexFileHead(file: string): { key: string; count: number } | undef
   } catch {
     return undefined;
   }
-  if (length < 8 || head.readUInt32LE(0) !== INDEX_FILE_MAGIC) return undefined;
-  const keyLength = head.readUInt32LE(4);
-  const start = indexStart(keyLength);
-  const count = start <= length ? FileIndex.countOf(head.subarray(start, length)) : undefined;
-  return count === undefined ? undefined : { key: head.toString('utf8', 8, 8 + keyLength), count };
+  const header = indexFileHeader(head, length);
+  const count = header && FileIndex.countOf(head.subarray(header.start, length));
+  return header && count !== undefined ? { key: header.key, count } : undefined;
 }
 
 /** Writes the index file whole (aside, then renamed over); false when the directory refused it. */

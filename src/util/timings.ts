@@ -1,9 +1,9 @@
 // Phase timings of one CLI run, printed to stderr when MINEHUNTER_TIMINGS=1: where the wall time and
 // the CPU time (user + system, every thread of the process) of a scan go — start-up (Node and the
 // modules), collection (with each collector's own duration, also of those that make no record;
-// they run concurrently), analysis and
-// the report — and the peak RSS. `npm run bench` reads these lines; a person profiling a slow host
-// reads them too. Off by default, and then every call here costs a property read.
+// they run concurrently), analysis and the report — and the peak RSS. `npm run bench` reads these
+// lines; a person profiling a slow host reads them too. Off by default, and then every call here
+// costs a property read.
 
 /** The environment variable that turns the timings on (`1`). */
 export const TIMINGS_ENV = 'MINEHUNTER_TIMINGS';
