@@ -60,7 +60,8 @@ export async function collectFirewall(fs: TargetFs): Promise<FirewallFacts> {
   const ufwConf = await fs.text('/etc/ufw/ufw.conf').catch(() => undefined);
   const ufwBin = (await fs.exists('/usr/sbin/ufw')) || ufwConf !== undefined;
   facts.ufw = { installed: ufwBin };
-  if (ufwConf !== undefined) facts.ufw.enabled = /^\s*ENABLED\s*=\s*yes\b/im.test(ufwConf);
+  // Blanks, not \s: see parseFirewalldConf (a file of blank lines made \s* quadratic).
+  if (ufwConf !== undefined) facts.ufw.enabled = /^[ \t]*ENABLED[ \t]*=[ \t]*yes\b/im.test(ufwConf);
   facts.firewalld = { installed: await fs.exists('/usr/sbin/firewalld') };
   // Saved zones say what firewalld opens even when its rules are not (or no longer) loaded.
   const saved = await collectFirewalldConfig(fs);

@@ -1,55 +1,68 @@
 // firewalld's saved configuration (RHEL-family hosts): the default zone from firewalld.conf and each
 // zone's services, ports and rich rules from /etc/firewalld/zones/*.xml (falling back to the shipped
 // /usr/lib/firewalld/zones for a zone the admin never changed). Read as text with a small tag
-// scanner, as zone files are flat and a full XML parser would be one more dependency. Files only, so
-// an offline root's zones are read as well as the running system's.
+// scanner (util/xml-scan.ts, linear in the file's length: a zone file on a hostile disk may be
+// anything), as zone files are flat and a full XML parser would be one more dependency. Files only,
+// so an offline root's zones are read as well as the running system's.
 import { SERVICE_PORTS } from '../../audit/firewall/firewalld.js';
 import type { FirewallFacts, FirewalldZone } from '../../snapshot/audit.js';
 import type { TargetFs } from '../../target/fs.js';
-
-const attrs = (tag: string): Map<string, string> => {
-  const out = new Map<string, string>();
-  for (const m of tag.matchAll(/([\w-]+)\s*=\s*"([^"]*)"/g)) out.set(m[1]!, m[2]!);
-  return out;
-};
+import {
+  elements,
+  firstTag,
+  startTags,
+  tagAttributes,
+  withoutComments,
+  type Element,
+} from '../../util/xml-scan.js';
 
 export function parseFirewalldConf(text: string): string | undefined {
-  return /^\s*DefaultZone\s*=\s*(\S+)/m.exec(text)?.[1];
+  // Blanks, not \s: a multiline ^\s* rescans every following line for each line of a file of
+  // blank lines (quadratic; a hostile 160 KB took 15 s).
+  return /^[ \t]*DefaultZone[ \t]*=[ \t]*(\S+)/m.exec(text)?.[1];
+}
+
+/** `port/protocol` of each `<port …>` tag in `text`. */
+function portsIn(text: string): string[] {
+  const out: string[] = [];
+  for (const { tag } of startTags(text, 'port')) {
+    const a = tagAttributes(tag);
+    if (a.get('port')) out.push(`${a.get('port')}/${a.get('protocol') ?? 'tcp'}`);
+  }
+  return out;
 }
 
 /** One zone file; rich rules keep their own text (the evidence) and what they open. */
 export function parseZoneXml(name: string, file: string, xml: string): FirewalldZone {
-  const body = xml.replace(/<!--[\s\S]*?-->/g, '');
+  const body = withoutComments(xml);
   const zone: FirewalldZone = { name, file, services: [], ports: [], richRules: [] };
-  const target = /<zone\b[^>]*>/.exec(body)?.[0];
-  const t = target ? attrs(target).get('target') : undefined;
+  const target = firstTag(body, 'zone');
+  const t = target ? tagAttributes(target.tag).get('target') : undefined;
   if (t) zone.target = t;
-  const rules = [...body.matchAll(/<rule\b[\s\S]*?<\/rule>/g)].map((m) => m[0]);
-  const outside = body.replace(/<rule\b[\s\S]*?<\/rule>/g, '');
-  for (const m of outside.matchAll(/<service\b[^>]*>/g)) {
-    const n = attrs(m[0]).get('name');
-    if (n) zone.services.push(n);
-  }
-  for (const m of outside.matchAll(/<port\b[^>]*>/g)) {
-    const a = attrs(m[0]);
-    if (a.get('port')) zone.ports.push(`${a.get('port')}/${a.get('protocol') ?? 'tcp'}`);
-  }
-  for (const rule of rules) {
-    const action = /<(accept|reject|drop|mark)\b/.exec(rule)?.[1] ?? 'none';
-    const opens: string[] = [];
-    for (const m of rule.matchAll(/<port\b[^>]*>/g)) {
-      const a = attrs(m[0]);
-      if (a.get('port')) opens.push(`${a.get('port')}/${a.get('protocol') ?? 'tcp'}`);
+  const rules = [...elements(body, 'rule')];
+  // The zone's own services and ports: the text between the rich rules.
+  const outside = rules.map((r, k) => body.slice(k === 0 ? 0 : (rules[k - 1] as Element).end, r.start));
+  outside.push(body.slice(rules.length ? (rules[rules.length - 1] as Element).end : 0));
+  for (const part of outside) {
+    for (const { tag } of startTags(part, 'service')) {
+      const n = tagAttributes(tag).get('name');
+      if (n) zone.services.push(n);
     }
-    for (const m of rule.matchAll(/<service\b[^>]*>/g))
-      opens.push(...(SERVICE_PORTS[attrs(m[0]).get('name') ?? ''] ?? []));
-    const source = /<source\b[^>]*>/.exec(rule)?.[0];
+    zone.ports.push(...portsIn(part));
+  }
+  for (const { text: rule } of rules) {
+    const action = /<(accept|reject|drop|mark)\b/.exec(rule)?.[1] ?? 'none';
+    const opens = portsIn(rule);
+    for (const { tag } of startTags(rule, 'service'))
+      opens.push(...(SERVICE_PORTS[tagAttributes(tag).get('name') ?? ''] ?? []));
+    const source = firstTag(rule, 'source');
+    const sourceAttrs = source ? tagAttributes(source.tag) : undefined;
     zone.richRules.push({
       text: rule.replace(/\s+/g, ' ').trim(),
       action,
       ports: opens,
-      ...(source
-        ? { source: attrs(source).get('address') ?? attrs(source).get('ipset') ?? 'restricted' }
+      ...(sourceAttrs
+        ? { source: sourceAttrs.get('address') ?? sourceAttrs.get('ipset') ?? 'restricted' }
         : {}),
     });
   }

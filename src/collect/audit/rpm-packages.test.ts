@@ -26,7 +26,7 @@ import { PackageFactsSchema, type PackageFacts } from '../../snapshot/audit.js';
 import { targetFs } from '../../target/fs.js';
 import { buildProcpsRpm, convertToBdb, makeSqliteRoot, rpmQuery, tempDir } from '../linux/rpm/test-roots.js';
 import { collectPackages } from './packages.js';
-import { parseUpdateinfo, readUpdateinfo, UpdateinfoParser } from './rpm-packages.js';
+import { parseUpdateinfo, readUpdateinfo, updateinfoHref, UpdateinfoParser } from './rpm-packages.js';
 
 let work: string;
 let rpmFile: string;
@@ -323,8 +323,47 @@ describe('updateinfo reader', () => {
 
   it('keeps security advisories only, skips module streams, and reads the same in any chunking', () => {
     expect(parseUpdateinfo(xml)).toEqual(want);
+    // Chunks shorter than "</update>" split the last element's end over three or more of them.
+    for (const size of [1, 4, 7, 13, 4096]) {
+      const p = new UpdateinfoParser();
+      for (let i = 0; i < xml.length; i += size) p.push(xml.slice(i, i + size));
+      expect(p.result, `chunks of ${size}`).toEqual(want);
+    }
+  });
+
+  // The cache is a file on the target. The regexes that cut an element took 34 s on 80,000
+  // unclosed `<collection ` and 455 s on an 800 KB attribute name; an element that never ends was
+  // copied and searched again with every chunk. The bounds only guard against that coming back.
+  it('reads hostile elements in one pass and still finds the advisories around them', () => {
+    const [head, tail] = xml.split('</updates>') as [string, string];
+    const bad = (inner: string) =>
+      `<update type="security"><id>RHSA-BAD</id><pkglist>${inner}</pkglist></update>`;
+    const hostile = [
+      bad('<collection '.repeat(1 << 18)),
+      bad(`<package ${'a'.repeat(4 << 20)}>`),
+      bad('<package version="'.repeat(1 << 18)),
+    ].join('');
+    const started = Date.now();
+    const got = parseUpdateinfo(`${head}${hostile}</updates>${tail}`);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(got).toEqual(want);
+  });
+
+  it('finds the updateinfo location in repomd.xml, also after a megabyte of unclosed data tags', () => {
+    expect(updateinfoHref(repomd('repodata/u-updateinfo.xml.gz'))).toBe('repodata/u-updateinfo.xml.gz');
+    const started = Date.now();
+    expect(updateinfoHref('<data type="updateinfo">'.repeat(1 << 16) + '<data type="x"')).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('drops an element that never ends once it is past 32 MiB, streaming, and reads on after it', () => {
     const p = new UpdateinfoParser();
-    for (let i = 0; i < xml.length; i += 7) p.push(xml.slice(i, i + 7));
+    const started = Date.now();
+    p.push('<updates><update type="security"><id>RHSA-OPEN</id><pkglist>');
+    const chunk = 'x'.repeat(1 << 16);
+    for (let i = 0; i < 40 * 16; i++) p.push(chunk); // 40 MiB in 64 KiB chunks
+    for (let i = 0; i < xml.length; i += 4096) p.push(xml.slice(i, i + 4096));
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(p.result).toEqual(want);
   });
 

@@ -16,6 +16,7 @@ import type { PackageFacts } from '../../snapshot/audit.js';
 import type { TargetFs } from '../../target/fs.js';
 import { decoderChain, ExpansionBudget } from '../../target/image/decode.js';
 import { findRpmDb, readRpmDbCached } from '../linux/rpm/index.js';
+import { elements, firstTag, simpleElementText, startTags, tagAttributes } from '../../util/xml-scan.js';
 import { errorMessage, isGone } from '../support.js';
 
 type Candidate = PackageFacts['candidates'][number];
@@ -58,33 +59,43 @@ function unescapeXml(s: string): string {
   });
 }
 
-/** The attributes of one start tag (a Map: attribute names come from the file). */
+/** The attributes of one start tag, entities decoded (a Map: attribute names come from the file). */
 function attributes(tag: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of tag.matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g))
-    out.set(m[1]!, unescapeXml(m[2] ?? m[3] ?? ''));
+  const out = tagAttributes(tag);
+  for (const [k, v] of out) out.set(k, unescapeXml(v));
   return out;
 }
 
 const element = (block: string, name: string): string | undefined => {
-  const m = new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(block);
-  return m ? unescapeXml(m[1]!) : undefined;
+  const text = simpleElementText(block, name);
+  return text === undefined ? undefined : unescapeXml(text);
 };
 
-/** One `<update>` element: undefined unless it is a security advisory with an id. */
+/** The text between the first `<pkglist>` and the last `</pkglist>`. */
+function pkglistOf(block: string): string {
+  const start = block.indexOf('<pkglist>');
+  const end = block.lastIndexOf('</pkglist>');
+  return start >= 0 && end >= start + 9 ? block.slice(start + 9, end) : '';
+}
+
+/**
+ * One `<update>` element: undefined unless it is a security advisory with an id. Read with the
+ * linear scanner (util/xml-scan.ts): the metadata cache is a file on the target, and a regex over a
+ * hostile element (ten thousand unclosed `<collection`) took minutes.
+ */
 export function parseUpdate(block: string): (SecurityAdvisory & { modularSkipped: number }) | undefined {
-  const open = /^<update\b([^>]*)>/.exec(block);
-  if (!open || attributes(open[1]!).get('type') !== 'security') return undefined;
+  const open = /^<update\b/.test(block) ? firstTag(block, 'update') : undefined;
+  if (!open || attributes(open.tag).get('type') !== 'security') return undefined;
   const id = element(block, 'id');
   if (!id) return undefined;
   const adv: SecurityAdvisory & { modularSkipped: number } = { id, packages: [], modularSkipped: 0 };
   const severity = element(block, 'severity');
   if (severity) adv.severity = severity;
   // Packages only from the pkglist: a description may quote anything.
-  const pkglist = /<pkglist>([\s\S]*)<\/pkglist>/.exec(block)?.[1] ?? '';
-  const collections = [...pkglist.matchAll(/<collection\b[^>]*>([\s\S]*?)<\/collection>/g)].map((m) => m[1]!);
+  const pkglist = pkglistOf(block);
+  const collections = [...elements(pkglist, 'collection')].map((c) => c.inner);
   for (const col of collections.length ? collections : [pkglist]) {
-    const pkgs = [...col.matchAll(/<package\b([^>]*)>/g)].map((m) => attributes(m[1]!));
+    const pkgs = [...startTags(col, 'package')].map((t) => attributes(t.tag));
     // A module-stream update applies only to hosts on that stream, which the cache cannot tell
     // (dnf reads the enabled streams from its own state): counting it would invent pending updates.
     if (/<module\b/.test(col)) {
@@ -105,13 +116,43 @@ export function parseUpdate(block: string): (SecurityAdvisory & { modularSkipped
   return adv;
 }
 
+/** Largest `<update>` element read; see UpdateinfoParser. */
+const MAX_UPDATE_BYTES = 32 * 1024 * 1024;
+
 /** Cuts streamed updateinfo text into `<update>` elements, holding at most one element in memory. */
 export class UpdateinfoParser {
+  /** Text not cut yet: from the start of an element whose end has not come, or a few bytes. */
   private buf = '';
+  /** Chunks that came after buf while its element stays open, joined once its end comes. */
+  private waiting: string[] = [];
+  private waitingLength = 0;
+  /** buf starts with an element whose end has not come yet. */
+  private open = false;
+  /** The last 8 characters of buf and the waiting chunks. */
+  private tail = '';
   readonly result: Updateinfo = { advisories: [], modularSkipped: 0 };
 
   push(text: string): void {
+    if (this.open) {
+      // Only the new chunk (and the 8 characters before it, which may hold the start of
+      // "</update>") can hold the open element's end: the text already held is neither copied nor
+      // searched again.
+      const seam = (this.waiting.length === 0 ? this.buf : this.tail).slice(-8) + text;
+      this.tail = seam.slice(-8);
+      this.waiting.push(text);
+      this.waitingLength += text.length;
+      if (!seam.includes('</update>')) {
+        // Far past any real advisory (the largest are a few hundred KiB): a broken or hostile
+        // element is dropped, not held while the rest of the file streams in.
+        if (this.buf.length + this.waitingLength > MAX_UPDATE_BYTES) this.reset();
+        return;
+      }
+      text = this.waiting.join('');
+      this.waiting = [];
+      this.waitingLength = 0;
+    }
     this.buf += text;
+    this.open = false;
     const start = /<update[\s>]/g; // not <updates>, the root
     let pos = 0;
     for (;;) {
@@ -124,21 +165,33 @@ export class UpdateinfoParser {
       const end = this.buf.indexOf('</update>', m.index);
       if (end < 0) {
         pos = m.index;
+        this.open = true;
         break;
       }
-      const adv = parseUpdate(this.buf.slice(m.index, end + 9));
-      if (adv) {
-        this.result.modularSkipped += adv.modularSkipped;
-        if (adv.packages.length)
-          this.result.advisories.push({
-            id: adv.id,
-            packages: adv.packages,
-            ...(adv.severity ? { severity: adv.severity } : {}),
-          });
-      }
+      this.take(this.buf.slice(m.index, end + 9));
       pos = end + 9;
     }
     this.buf = this.buf.slice(pos);
+    if (this.open && this.buf.length > MAX_UPDATE_BYTES) this.reset();
+  }
+
+  private reset(): void {
+    this.buf = '';
+    this.waiting = [];
+    this.waitingLength = 0;
+    this.open = false;
+  }
+
+  private take(element: string): void {
+    const adv = parseUpdate(element);
+    if (!adv) return;
+    this.result.modularSkipped += adv.modularSkipped;
+    if (adv.packages.length)
+      this.result.advisories.push({
+        id: adv.id,
+        packages: adv.packages,
+        ...(adv.severity ? { severity: adv.severity } : {}),
+      });
   }
 }
 
@@ -275,7 +328,7 @@ async function repoCache(
   for (const d of alsoDated) dated.push(...(await mtimes(fs, d)).values());
   const cache: RepoCache = { repo, dir: metaDir, updatedMs: dated.length ? Math.max(...dated) : 0 };
   const repomd = await fs.text(`${metaDir}/repomd.xml`, { maxBytes: 1 << 20 }).catch(() => '');
-  const href = /<data\s+type="updateinfo"[^>]*>[\s\S]*?<location\b[^>]*\bhref="([^"]+)"/.exec(repomd)?.[1];
+  const href = updateinfoHref(repomd);
   const named = href ? `${metaDir}/${path.posix.basename(href)}` : undefined;
   const candidates = [...files].filter(([p]) => UPDATEINFO_FILE.test(path.posix.basename(p)));
   let pick = named && files.has(named) ? named : candidates.sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -285,6 +338,19 @@ async function repoCache(
     pick = gen;
   if (pick) cache.updateinfo = pick;
   return cache;
+}
+
+/** The `<location href>` of repomd.xml's updateinfo entry (linear: see util/xml-scan.ts). */
+export function updateinfoHref(repomd: string): string | undefined {
+  for (const data of startTags(repomd, 'data')) {
+    if (tagAttributes(data.tag).get('type') !== 'updateinfo') continue;
+    for (const loc of startTags(repomd, 'location', data.end)) {
+      const href = tagAttributes(loc.tag).get('href');
+      if (href) return href;
+    }
+    return undefined;
+  }
+  return undefined;
 }
 
 const subdirs = async (fs: TargetFs, dir: string) =>
