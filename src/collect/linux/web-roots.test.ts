@@ -365,6 +365,33 @@ describe('CMS installs and their places', () => {
     ]);
   });
 
+  it('template signals: each script tag’s own src, not one past its ">"; hostile lines in one pass', () => {
+    const line = '<script async src="https://a.example/1.js"><script data-x=1>src=//b.example/2.js';
+    expect(templateSignals(line).map((s) => s.host)).toEqual(['a.example']);
+    expect(
+      templateSignals('<SCRIPT SRC=//c.example/x.js><script src="//d.example/y.js">').map((s) => s.host),
+    ).toEqual(['c.example', 'd.example']);
+    // The one regex `<script\b[^>]*?\bsrc…` rescanned the rest of the line for each unclosed
+    // `<script` (4.6 s for 400 KB; a template is read up to 512 KiB). The bound only guards a hang.
+    for (const piece of ['<script ', '<script src', '<script>src=']) {
+      const started = Date.now();
+      templateSignals(piece.repeat((2 << 20) / piece.length) + '<script src="//e.example/z.js">');
+      expect(Date.now() - started, piece).toBeLessThan(3000);
+    }
+  });
+
+  it('wp-config includes after a megabyte of blanks, in one pass', () => {
+    // The include regex began with `(?:^|[^\w$>:\\])@?\s*`: from every blank it rescanned the
+    // whole run of blanks after it (27 s for 160 KB on one line).
+    const text = `${' '.repeat(1 << 20)}@include '/tmp/.x.php';\n${' \t'.repeat(1 << 19)}`;
+    const started = Date.now();
+    const { includes } = wpConfigFacts(text, '/srv/b/wp-config.php', { site: '/srv/b', docRoot: '/srv/b' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(includes.map((i) => [i.line, i.target, i.text])).toEqual([
+      [1, '/tmp/.x.php', "@include '/tmp/.x.php';"],
+    ]);
+  });
+
   it('late files: the newest few of a directory when a gap of a week or more separates them', () => {
     const day = 24 * 3600 * 1000;
     const t0 = Date.parse('2025-01-01T00:00:00Z');
