@@ -61,7 +61,7 @@ export function containerOfPath(cgroupPath: string): CgroupContainer | undefined
     if (pod) podUid = (pod[1] as string).replace(/_/g, '-');
     const found =
       namedContainer(part) ??
-      (parts[i - 1] === 'libpod_parent' ? undefined : bareContainer(part, parts.slice(0, i), kube));
+      (parts[i - 1] === 'libpod_parent' ? undefined : bareContainer(part, parts, i, kube));
     if (found) return podUid ? { ...found, podUid } : found;
   }
   return undefined;
@@ -76,17 +76,22 @@ function namedContainer(part: string): CgroupContainer | undefined {
   return undefined;
 }
 
-/** A bare 64-hex component: docker's under /docker (and the like), any runtime's elsewhere. */
+/**
+ * A bare 64-hex component (parts[i]): docker's under /docker (and the like), any runtime's
+ * elsewhere. Its ancestors are looked at only for an id (not copied for every component: a path
+ * of thousands of components cost a copy each).
+ */
 function bareContainer(
   part: string,
-  ancestors: readonly string[],
+  parts: readonly string[],
+  i: number,
   kube: boolean,
 ): CgroupContainer | undefined {
   const m = BARE_ID.exec(part);
   if (!m) return undefined;
   const id = m[1] as string;
   // Under kubepods the cgroupfs driver names only the id: docker, containerd or CRI-O alike.
-  if (!kube && ancestors.some((a) => DOCKER_PARENTS.has(a))) return { runtime: 'docker', id };
+  if (!kube && parts.slice(0, i).some((a) => DOCKER_PARENTS.has(a))) return { runtime: 'docker', id };
   // A 64-hex cgroup name is what every runtime uses for a container; its metadata tells which one.
   return { runtime: 'unknown', id };
 }
