@@ -12,7 +12,7 @@ import {
 } from '../../../test/helpers/snapshot-builders.js';
 import { hiddenWith } from '../../../test/helpers/stealth-builders.js';
 import { runDetectors } from '../run.js';
-import { fileless } from './fileless.js';
+import { base64Blob, downloadPipe, fileless } from './fileless.js';
 
 const ruleset = await loadRuleset([defaultIocDir()]);
 
@@ -144,6 +144,33 @@ describe('fileless', () => {
     );
     expect(hex?.level).toBe('high');
     expect(hex?.data).toMatchObject({ signs: 'decodesPayload' });
+  });
+
+  it('download pipes: the first pipe of the downloader’s command into an interpreter, nothing else', () => {
+    expect(downloadPipe('sh -c wget -qO- http://x/a | sudo /usr/bin/python3 -')).toBe(
+      'wget -qO- http://x/a | sudo /usr/bin/python3',
+    );
+    expect(downloadPipe('curl x;curl -s y|sh')).toBe('curl -s y|sh');
+    // The developer's pipeline: the download goes to jq first, not to an interpreter.
+    expect(downloadPipe('curl -s x | jq . | python3 -m json.tool')).toBeUndefined();
+    expect(downloadPipe('curl x & bash y')).toBeUndefined();
+    expect(downloadPipe('libcurl-config | sh')).toBeUndefined();
+  });
+
+  it('base64 blobs: a run of 200 or more with its padding; shorter runs are not', () => {
+    const run = 'QUJD'.repeat(50);
+    expect(base64Blob(`x ${run}== y`)).toBe(`${run}==`);
+    expect(base64Blob(`x ${run.slice(1)} y`)).toBeUndefined();
+  });
+
+  it('reads a hostile command line in one pass', () => {
+    // The regexes these replaced rescanned the rest of the line from every "curl " (2 s for
+    // 128 KB; a command line may hold 2 MB) and every character of a 199-character run.
+    const started = Date.now();
+    expect(downloadPipe('curl '.repeat(400_000))).toBeUndefined();
+    expect(downloadPipe(`${'curl x|a '.repeat(200_000)}curl y | sh`)).toBe('curl y | sh');
+    expect(base64Blob(`${'a'.repeat(199)} `.repeat(10_000))).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('findings: a script deleted after start (high in /tmp); a deleted cwd alone is not reported', () => {

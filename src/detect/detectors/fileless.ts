@@ -36,16 +36,52 @@ export const BUSY_CPU_PERCENT = 20;
 const RANK: Level[] = ['info', 'low', 'medium', 'high', 'critical'];
 
 const SHELL = String.raw`(?:ba|da|z|k|a)?sh|python[\d.]*|perl|ruby|php|node|lua`;
-/** `curl … | sh`, `wget -O- … | bash`, `curl …|python3 -`. */
-const DOWNLOAD_PIPE = new RegExp(
-  String.raw`\b(?:curl|wget|fetch|busybox\s+wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:\S*/)?(?:${SHELL})\b`,
-  'i',
-);
+const DOWNLOADER = /\b(?:curl|wget|fetch|busybox\s+wget)\b/gi;
+const COMMAND_END = /[|;&]/g;
+/** A pipe into an interpreter, matched where a `|` stands (sticky). */
+const PIPE_TO_SHELL = new RegExp(String.raw`\|\s*(?:sudo\s+)?(?:[^\s|;&]*/)?(?:${SHELL})\b`, 'iy');
+
+/**
+ * `curl … | sh`, `wget -O- … | bash`, `curl …|python3 -`: a downloader whose command's first pipe
+ * goes into an interpreter; the text from the downloader to the interpreter's name. Linear in the
+ * command line, which is the miner's own text: the one regex `\bcurl\b[^|;&]*\|…` rescanned the
+ * rest of the line from every `curl` in it (2 s for 128 KB of "curl "; a command line may hold
+ * 2 MB). Downloaders before the same `|`, `;` or `&` share its answer, so each is looked at once.
+ */
+export function downloadPipe(cmd: string): string | undefined {
+  DOWNLOADER.lastIndex = 0;
+  for (let m = DOWNLOADER.exec(cmd); m; m = DOWNLOADER.exec(cmd)) {
+    COMMAND_END.lastIndex = m.index + m[0].length;
+    const end = COMMAND_END.exec(cmd);
+    if (!end) return undefined;
+    if (end[0] === '|') {
+      PIPE_TO_SHELL.lastIndex = end.index;
+      const to = PIPE_TO_SHELL.exec(cmd);
+      if (to) return cmd.slice(m.index, end.index + to[0].length);
+    }
+    DOWNLOADER.lastIndex = end.index + 1;
+  }
+  return undefined;
+}
 /** `… | base64 -d | sh`, `echo … | xxd -r -p > x`, `exec(base64.b64decode(…))`, `openssl enc -d -base64`. */
 const DECODE =
   /\bbase64\s+(?:-d|--decode|-D)\b|\bxxd\s+-r\b|\bb64decode\s*\(|\bbase64_decode\s*\(|\bdecode_base64\b|\bopenssl\s+(?:enc\s+)?(?:-d\s+)?-?base64\s+-d|\bFromBase64String\b/i;
-/** A long unbroken base64 run in an argument: a payload carried in the command line itself. */
-const BLOB = /[A-Za-z0-9+/]{200,}={0,2}/;
+const BASE64_RUN = /[A-Za-z0-9+/]+/g;
+
+/**
+ * A long unbroken base64 run (200 characters or more, with its padding): a payload carried in the
+ * command line itself. Runs are found whole, once each: `[A-Za-z0-9+/]{200,}` tried again from
+ * every character of a 199-character run.
+ */
+export function base64Blob(cmd: string): string | undefined {
+  for (const m of cmd.matchAll(BASE64_RUN)) {
+    if (m[0].length < 200) continue;
+    const end = m.index + m[0].length;
+    const pad = cmd[end] !== '=' ? 0 : cmd[end + 1] === '=' ? 2 : 1;
+    return cmd.slice(m.index, end + pad);
+  }
+  return undefined;
+}
 
 function place(exe: string): Localized | undefined {
   return writablePlace(exe);
@@ -101,13 +137,13 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
     });
   }
   const cmd = p.argv.join(' ');
-  const pipe = DOWNLOAD_PIPE.exec(cmd);
-  if (pipe) {
+  const pipe = downloadPipe(cmd);
+  if (pipe !== undefined) {
     out.push({
       sign: 'downloadPipe',
       level: 'high',
       why: t('it feeds a download straight into an interpreter', '它把下载内容直接交给解释器执行'),
-      evidence: { type: 'match', field: 'argv', value: pipe[0], ioc: 'download piped to an interpreter' },
+      evidence: { type: 'match', field: 'argv', value: pipe, ioc: 'download piped to an interpreter' },
     });
   }
   const decode = DECODE.exec(cmd);
@@ -119,8 +155,8 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
       evidence: { type: 'match', field: 'argv', value: decode[0], ioc: 'encoded payload in argv' },
     });
   } else {
-    const blob = BLOB.exec(cmd);
-    if (blob) {
+    const blob = base64Blob(cmd);
+    if (blob !== undefined) {
       out.push({
         sign: 'base64Blob',
         level: 'medium',
@@ -128,7 +164,7 @@ export function filelessSignals(p: ProcessInfo, deletedScript?: string, connecte
         evidence: {
           type: 'match',
           field: 'argv',
-          value: `${blob[0].slice(0, 60)}…`,
+          value: `${blob.slice(0, 60)}…`,
           ioc: 'base64 blob in argv',
         },
       });

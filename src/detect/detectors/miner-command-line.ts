@@ -19,9 +19,9 @@ import {
   t,
   uniqueBy,
 } from '../util.js';
+import { hostsIn } from '../hosts.js';
 import { findWallets } from '../wallets.js';
 
-const HOST_RE = /(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}/gi;
 /** Options whose value is a pool as host:port; a pool port there is a weak signal. */
 const POOL_OPTIONS = new Set(['-o', '--url', '-url', '--pool', '-pool', '--server', '-epool']);
 /**
@@ -185,7 +185,7 @@ function signalsOf(p: Pick<ProcessInfo, 'argv'>, ruleset: Ruleset, c: Compiled):
       }
     }
 
-    for (const host of text.match(HOST_RE) ?? []) {
+    for (const host of hostsIn(text)) {
       const domain: IocEntry | undefined = matchDomain(host, ruleset.poolDomains);
       if (domain) {
         push({
