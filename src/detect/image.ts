@@ -163,10 +163,49 @@ export interface BuildStep {
 
 const INSTRUCTION =
   /^(RUN|ADD|COPY|CMD|ENTRYPOINT|ENV|ARG|LABEL|EXPOSE|USER|WORKDIR|VOLUME|SHELL|STOPSIGNAL|HEALTHCHECK|ONBUILD|MAINTAINER|FROM)\b\s*/;
-/** `/bin/sh -c `, `/bin/bash -o pipefail -c ` and `/bin/sh -ec ` (a SHELL instruction), `sh -c `. */
-const SHELL_PREFIX = /^(?:\/\S*\/)?(?:ba|da|a|z)?sh(?:\s+-o\s+\S+|\s+-[a-bd-z]+)*\s+-[a-z]*c\s+/;
+const SHELL_NAME = /^(?:\/\S*\/)?(?:ba|da|a|z)?sh$/;
+const FLAG_CLUSTER = /^-[a-bd-z]+$/;
+const DASH_C = /^-[a-z]*c$/;
+
+/**
+ * The length of the shell prefix a RUN step starts with: `/bin/sh -c `, `/bin/bash -o pipefail -c `,
+ * `/bin/sh -ec ` (a SHELL instruction), `sh -c ` — the shell, its options (`-o name`, flag clusters
+ * without c), a cluster ending in c and the blanks after it; -1 without one. Read token by token
+ * with each position's answer kept, from the end: the one regex this replaces,
+ * `sh(?:\s+-o\s+\S+|\s+-[a-bd-z]+)*\s+-[a-z]*c\s+`, could read `-o -o` two ways and tried every
+ * combination (22 s for a history line of 44 `-o`; an image's history is its builder's text). The
+ * answer is the regex's: at each token an `-o` with its argument first, then a flag cluster, then
+ * the final `-…c`.
+ */
+export function shellPrefixLength(s: string): number {
+  const tokens = [...s.matchAll(/\S+/g)];
+  const first = tokens[0];
+  if (!first || first.index !== 0 || !SHELL_NAME.test(first[0])) return -1;
+  const n = tokens.length;
+  const words = tokens.map((t) => t[0]);
+  const starts = tokens.map((t) => t.index as number);
+  // end[i]: where the prefix ends when the options start at token i, or -1.
+  const end = new Array<number>(n + 2).fill(-1);
+  for (let i = n - 1; i >= 1; i--) {
+    const word = words[i] as string;
+    if (word === '-o' && i + 1 < n && (end[i + 2] as number) >= 0) end[i] = end[i + 2] as number;
+    else if (FLAG_CLUSTER.test(word) && (end[i + 1] as number) >= 0) end[i] = end[i + 1] as number;
+    else if (DASH_C.test(word) && (starts[i] as number) + word.length < s.length)
+      // The blanks after the -c belong to the prefix: up to the next word or the end.
+      end[i] = i + 1 < n ? (starts[i + 1] as number) : s.length;
+  }
+  return end[1] as number;
+}
+
 /** `|2 VERSION=1 ARCH=amd64 ` : the build arguments a RUN saw, recorded before its command. */
 const BUILD_ARGS = /^\|(\d+)\s+/;
+
+/** The text without BuildKit's trailing ` # buildkit` (a lookup per `#`, not per blank: linear). */
+function withoutBuildkitMark(s: string): string {
+  const mark = /#\s*buildkit$/.exec(s);
+  if (!mark || mark.index === 0 || !/\s/.test(s[mark.index - 1] as string)) return s;
+  return s.slice(0, mark.index).trimEnd();
+}
 
 /**
  * Reads `history[].created_by` in the forms builders write it: docker's classic `/bin/sh -c #(nop)
@@ -175,7 +214,7 @@ const BUILD_ARGS = /^\|(\d+)\s+/;
  * command, since that is what an unknown builder most likely ran.
  */
 export function parseBuildStep(createdBy: string): BuildStep {
-  let s = createdBy.trim().replace(/\s+#\s*buildkit$/, '');
+  let s = withoutBuildkitMark(createdBy.trim());
   let instruction: string | undefined;
   const head = INSTRUCTION.exec(s);
   if (head?.[1]) {
@@ -188,9 +227,9 @@ export function parseBuildStep(createdBy: string): BuildStep {
     const words = s.slice(args[0].length).split(' ');
     s = words.slice(Number(args[1])).join(' ');
   }
-  const shell = SHELL_PREFIX.exec(s);
-  if (shell) {
-    s = s.slice(shell[0].length);
+  const shell = shellPrefixLength(s);
+  if (shell >= 0) {
+    s = s.slice(shell);
     const nop = /^#\(nop\)\s*(\w+)\s*/.exec(s);
     if (nop?.[1]) return { instruction: nop[1].toUpperCase(), text: s.slice(nop[0].length).trim() };
   }

@@ -12,7 +12,7 @@ import {
   nginxImage,
   unreadImageSnapshot,
 } from '../../../test/helpers/image-snapshot-builders.js';
-import { parseBuildStep } from '../image.js';
+import { parseBuildStep, shellPrefixLength } from '../image.js';
 import { runDetectors } from '../run.js';
 import { imageBuildStep } from './image-build-step.js';
 
@@ -104,6 +104,44 @@ describe('image-build-step', () => {
       instruction: 'ADD',
       text: 'https://x.example/a /a',
     });
+  });
+
+  it('the shell prefix is the one the regex it replaced found, and a hostile history line costs its length', () => {
+    // The regex, kept here as the definition: exponential on `sh -o -o -o …` (22 s for 44).
+    const regex = /^(?:\/\S*\/)?(?:ba|da|a|z)?sh(?:\s+-o\s+\S+|\s+-[a-bd-z]+)*\s+-[a-z]*c\s+/;
+    const words = [
+      'sh',
+      '/bin/sh',
+      '/bin/bash',
+      'zsh',
+      'xsh',
+      '/sh',
+      '-o',
+      'pipefail',
+      '-e',
+      '-ec',
+      '-c',
+      '-cx',
+      '-oc',
+      '-',
+      'x',
+    ];
+    let seed = 20261205;
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let k = 0; k < 20_000; k++) {
+      let s = '';
+      const n = 1 + Math.floor(rand() * 8);
+      for (let j = 0; j < n; j++)
+        s += (j ? [' ', '  ', '\t'][Math.floor(rand() * 3)] : '') + words[Math.floor(rand() * words.length)];
+      if (rand() < 0.2) s += ' ';
+      expect(shellPrefixLength(s), JSON.stringify(s)).toBe(regex.exec(s)?.[0].length ?? -1);
+    }
+    const started = Date.now();
+    expect(parseBuildStep(`|1 A=b /bin/sh${' -o'.repeat(100_000)} x`).text).toMatch(/^\/bin\/sh -o -o /);
+    expect(parseBuildStep(`/bin/sh -o -o -c echo${' '.repeat(1 << 20)}a #buildkit`).text).toMatch(
+      /^echo +a$/,
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('skipped: an image target whose archive could not be read; not applicable on a host', () => {
