@@ -131,8 +131,8 @@ describe('image-build-step', () => {
     for (let k = 0; k < 20_000; k++) {
       let s = '';
       const n = 1 + Math.floor(rand() * 8);
-      for (let j = 0; j < n; j++)
-        s += (j ? [' ', '  ', '\t'][Math.floor(rand() * 3)] : '') + words[Math.floor(rand() * words.length)];
+      const pick = (list: string[]) => list[Math.floor(rand() * list.length)] as string;
+      for (let j = 0; j < n; j++) s += (j ? pick([' ', '  ', '\t']) : '') + pick(words);
       if (rand() < 0.2) s += ' ';
       expect(shellPrefixLength(s), JSON.stringify(s)).toBe(regex.exec(s)?.[0].length ?? -1);
     }
