@@ -195,6 +195,30 @@ describe('content scan', () => {
   });
 });
 
+describe('a file past PATH_MAX', () => {
+  it('is scanned and shown by its full path, through the directory held open above it', async () => {
+    const deep = path.join(dir, 'past-path-max');
+    const name = 'd'.repeat(200);
+    try {
+      execFileSync('sh', [
+        '-c',
+        'mkdir -p "$1" && cd "$1" && for i in $(seq 30); do mkdir "$2" && cd -P "$2"; done && printf %s "$3" > drop.sh',
+        'sh',
+        deep,
+        name,
+        DROPPER,
+      ]);
+      const full = `${deep}/${`${name}/`.repeat(30)}drop.sh`;
+      const { content } = await scanContent({ ...options(), roots: [deep] });
+      expect(Buffer.byteLength(full)).toBeGreaterThan(4096);
+      expect(matched(content.files)).toEqual([`${full}: MH_Dropper_Download_And_Run`]);
+      expect(content.skipped).toEqual([]);
+    } finally {
+      execFileSync('rm', ['-rf', deep]); // fs.rm walks by full paths and fails below PATH_MAX
+    }
+  });
+});
+
 describe('scanning one file', () => {
   it('reads no more than the size the walk saw, so a file growing under the scan is bounded', async () => {
     const file = path.join(dir, 'growing.log');

@@ -11,6 +11,7 @@ import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives.js';
 import { ScanCache } from './cache.js';
 import { PathSet } from './path-set.js';
 import { ScanPool, discardStandbyWorker } from './pool.js';
+import { ShortPaths } from './short-paths.js';
 import { partsText } from './file-parts.js';
 import type { FileJob, FileResult, MemoryJob, MemoryResult } from './scan-job.js';
 import { ContentTally, toContentMatches } from './scan-tally.js';
@@ -327,6 +328,8 @@ interface ScanState {
   /** The size limit, handed to each job (see FileJob.limit). */
   limit: number;
   parts: PartsTally;
+  /** Directories held open to name what lies past PATH_MAX; closed once every file is read. */
+  shortPaths: ShortPaths;
   signal?: AbortSignal;
 }
 
@@ -400,6 +403,7 @@ export async function scanContent(
     progress,
     seen: new PathSet(),
     limit: opts.maxFileSize,
+    shortPaths: new ShortPaths(),
     signal: opts.signal,
   };
   const memory = new MemoryRun(pool, tally, progress, opts.signal);
@@ -442,6 +446,7 @@ export async function scanContent(
   } finally {
     await memory.settled();
     await pool.close();
+    state.shortPaths.close();
     cache?.close();
   }
 }
@@ -554,6 +559,7 @@ async function queueWalk(opts: ContentScanOptions, s: ScanState, walkParts: Walk
       skipOwnInstalls: opts.skipOwnInstalls,
       displayRoot: part.displayRoot,
       unchanged: cache && (() => cache.indexArrays()),
+      shortPaths: s.shortPaths,
     });
     for (const ev of events) {
       // Stopped (Ctrl-C): the walk ends here; what was queued before lands.

@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirLister, nodeDirLister, type DirLister } from './dir-lister.js';
 import { ScanCache } from './cache.js';
 import { FileIndex } from './file-index.js';
+import { ShortPaths } from './short-paths.js';
 import { walk, type WalkEvent, type WalkOptions } from './walker.js';
 
 let dir: string;
@@ -292,5 +293,53 @@ describe("another user's scan cache", () => {
       open.close();
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('paths past PATH_MAX', () => {
+  // 30 directories of 200 letters: the file's path is ~6,100 bytes, past what the kernel opens.
+  const name = 'd'.repeat(200);
+  let deep: string;
+  let full: string;
+  beforeAll(() => {
+    deep = path.join(dir, 'past-path-max');
+    // cd -P: a logical cd names the full path, which the kernel refuses past PATH_MAX.
+    execFileSync('sh', [
+      '-c',
+      'mkdir -p "$1" && cd "$1" && for i in $(seq 30); do mkdir "$2" && cd -P "$2"; done && echo hidden > x.sh',
+      'sh',
+      deep,
+      name,
+    ]);
+    full = `${deep}/${`${name}/`.repeat(30)}x.sh`;
+  });
+  // Node's rm walks by full paths too; rm(1) does not.
+  afterAll(() => execFileSync('rm', ['-rf', deep]));
+
+  it('without short paths (or past how many may be open), the directory is a reported skip', () => {
+    for (const shortPaths of [undefined, new ShortPaths(0)]) {
+      const events = [...walk({ roots: [deep], oneFileSystem: true, exclude: [], shortPaths })];
+      expect(events.filter((e) => e.type === 'file')).toEqual([]);
+      expect(events).toContainEqual({
+        type: 'skip',
+        skip: expect.objectContaining({ detail: expect.stringContaining('ENAMETOOLONG') }),
+      });
+    }
+  });
+
+  it('with them, the file is walked, shown by its full path and readable by the path handed out', () => {
+    const shortPaths = new ShortPaths();
+    const events = [...walk({ roots: [deep], oneFileSystem: true, exclude: [], shortPaths })];
+    const files = events.flatMap((e) => (e.type === 'file' ? [e.file] : []));
+    expect(Buffer.byteLength(full)).toBeGreaterThan(4096);
+    expect(files.map((f) => f.path)).toEqual([full]);
+    expect(events.filter((e) => e.type === 'skip')).toEqual([]);
+    const io = files[0]?.io as string;
+    expect(io).toMatch(/^\/proc\/self\/fd\/\d+\//);
+    expect(readFileSync(io, 'utf8')).toBe('hidden\n');
+    expect(shortPaths.held).toBe(1);
+    shortPaths.close();
+    expect(shortPaths.held).toBe(0);
+    expect(() => readFileSync(io)).toThrow();
   });
 });

@@ -27,6 +27,7 @@ import {
   S_IFREG,
 } from './dir-lister.js';
 import { INDEX_FILE_MAGIC, type IndexArrays } from './file-index.js';
+import { tooLongToName, type ShortPaths } from './short-paths.js';
 
 export interface WalkFile {
   /** For display and the snapshot: invalid UTF-8 bytes of a name are written as \xNN. */
@@ -82,6 +83,12 @@ export interface WalkOptions {
    * builds no path or object per file.
    */
   unchanged?: () => IndexArrays | undefined;
+  /**
+   * Name what lies past PATH_MAX through an open directory (short-paths.ts; the caller closes it
+   * once every file handed out is read). Not under an offline root: a path there is opened inside
+   * the root only (see displayRoot), which a descriptor's magic link would leave.
+   */
+  shortPaths?: ShortPaths;
 }
 
 /** `p` as the system under `displayRoot` sees it; unchanged outside it or without one. */
@@ -194,6 +201,11 @@ export function isPseudoPath(p: string): boolean {
 
 interface Dir {
   io: string | Buffer;
+  /**
+   * The directory's short name (`/proc/self/fd/N`) once a child's path grew too long to open
+   * (see short-paths.ts); null when it could not be opened.
+   */
+  short?: string | null;
   /** The path as shown (relative to the display root, bad bytes escaped). */
   display: string;
   /** The path on this host as text, for the pseudo-filesystem and exclusion checks. */
@@ -201,11 +213,32 @@ interface Dir {
   dev: number;
 }
 
-function join(dir: Dir, name: string | Buffer): { io: string | Buffer; display: string; host: string } {
+function join(
+  dir: Dir,
+  name: string | Buffer,
+  shortPaths?: ShortPaths,
+): { io: string | Buffer; display: string; host: string } {
   const io = childPath(dir.io, name);
+  if (shortPaths && tooLongToName(io)) {
+    if (dir.short === undefined) dir.short = shortPaths.open(dir.io) ?? null;
+    if (dir.short !== null) {
+      // Named through the open directory; shown, and checked against exclusions, by its full path.
+      const shownName = typeof name === 'string' ? name : displayPath(name);
+      return {
+        io: childPath(dir.short, name),
+        display: under(dir.display, shownName),
+        host: under(dir.host, shownName),
+      };
+    }
+  }
   if (typeof io === 'string') {
-    // Without a display root (a live scan) the shown path is the host path: no second string.
-    return { io, display: dir.display === dir.io ? io : under(dir.display, name as string), host: io };
+    // Without a display root (a live scan) the shown and host paths are the path: no second
+    // string. Below a directory named through a descriptor they are built from its own.
+    return {
+      io,
+      display: dir.display === dir.io ? io : under(dir.display, name as string),
+      host: dir.host === dir.io ? io : under(dir.host, name as string),
+    };
   }
   // Escaping name by name equals escaping the whole path: "/" never sits inside a UTF-8 sequence.
   const shownName = typeof name === 'string' ? name : displayPath(name);
@@ -403,7 +436,7 @@ function classifyEntry(
 ): WalkEvent | undefined {
   const kind = entries.kind(i);
   const name = entries.name(i);
-  const child = join(dir, name);
+  const child = join(dir, name, filter.confineTo === undefined ? opts.shortPaths : undefined);
   if (kind === 'symlink') {
     // Not followed; only a loop is worth telling the user about.
     if (errnoCode(entries.error(i)) === 'ELOOP')
