@@ -5,18 +5,12 @@
 // the scan that looks for it. Here each run of name characters is cut into its dot-separated
 // segments once, and every start is answered from what those segments allow.
 
+import { isAlnumCode, isAsciiLetter } from '../util/ascii.js';
+
 /** What one regex, applied globally, finds (kept as the definition; see the test comparing them). */
 export const HOST_PATTERN = /(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}/gi;
 
 const NAME_RUN = /[a-z0-9.-]+/gi;
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-
-function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /** The dot-separated segments of a run of [a-z0-9.-] and what each allows. */
 interface Segments {
@@ -43,7 +37,7 @@ function segmentsOf(run: string): Segments {
   const label = (s: number): boolean => {
     const a = start[s] as number;
     const b = end[s] as number;
-    return b > a && b - a <= 63 && isAlnum(run.charCodeAt(a)) && isAlnum(run.charCodeAt(b - 1));
+    return b > a && b - a <= 63 && isAlnumCode(run.charCodeAt(a)) && isAlnumCode(run.charCodeAt(b - 1));
   };
   const chain = new Array<number>(n + 1).fill(0);
   // The last segment has no dot after it: it can end a host but never be one of its labels.
@@ -51,7 +45,7 @@ function segmentsOf(run: string): Segments {
   const lastTld: number[] = [];
   for (let s = 0; s < n; s++) {
     const a = start[s] as number;
-    const tld = (end[s] as number) - a >= 2 && isLetter(run.charCodeAt(a));
+    const tld = (end[s] as number) - a >= 2 && isAsciiLetter(run.charCodeAt(a));
     lastTld.push(tld ? s : s > 0 ? (lastTld[s - 1] as number) : -1);
   }
   return { start, end, chain, lastTld };
@@ -75,8 +69,8 @@ function hostsInRun(run: string, out: string[]): void {
     const first =
       s < seg.start.length - 1 &&
       segEnd - p <= 63 &&
-      isAlnum(run.charCodeAt(p)) &&
-      isAlnum(run.charCodeAt(segEnd - 1));
+      isAlnumCode(run.charCodeAt(p)) &&
+      isAlnumCode(run.charCodeAt(segEnd - 1));
     const reach = s + 1 + (seg.chain[s + 1] as number);
     const tld = first ? (seg.lastTld[reach] as number) : -1;
     if (tld <= s) {

@@ -4,9 +4,7 @@
 // a file of ten thousand unclosed tags or a million-letter attribute name took a regex minutes
 // (`<port\b[^>]*>` rescans to the end for every unclosed `<port`); here each costs its length.
 
-function isWordCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
+import { isWordCode } from './ascii.js';
 
 /** Characters of an attribute name: word characters, `-`, `.` and `:`. */
 function isNameCode(c: number): boolean {

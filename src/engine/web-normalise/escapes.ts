@@ -1,6 +1,7 @@
 // Undoes character escapes that hide words from a byte-pattern rule: JavaScript \xNN, \uNNNN and
 // \u{…} anywhere in the text, and percent-encoding (what unescape / decodeURIComponent / PHP
 // urldecode undo) inside quoted strings that are mostly percent escapes.
+import { isAlnumCode } from '../../util/ascii.js';
 import { JS_LITERAL, rewrite, wrapLiteral } from './literals.js';
 import { searchText, type Has } from './needles.js';
 import type { Budget, DecodeStep } from './types.js';
@@ -29,10 +30,6 @@ export function hexValue(c: number): number {
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
   return -1;
-}
-
-export function isAlnumCode(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /**

@@ -18,7 +18,8 @@ import {
   keptBlob,
   MIN_BLOB,
 } from './base64.js';
-import { decodeJsEscapes, decodePercent, hexValue, isAlnumCode, PercentRun } from './escapes.js';
+import { isAlnumCode } from '../../util/ascii.js';
+import { decodeJsEscapes, decodePercent, hexValue, PercentRun } from './escapes.js';
 import { decodeHtmlEntities } from './html-entities.js';
 import {
   decodeJsConcat,
