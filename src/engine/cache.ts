@@ -128,10 +128,16 @@ interface Opened {
   putStmt: Database.Statement<[number, number, number, number, number, number, Buffer]>;
 }
 
-/** The files a cache at `file` consists of: the database, its WAL and shared memory, the index. */
+/**
+ * The files a cache at `file` consists of: the database, its WAL and shared memory, the index, and
+ * the rules used last (compiled-cache.ts).
+ */
 export function cacheFiles(file: string): string[] {
-  return [file, `${file}-wal`, `${file}-shm`, indexFileOf(file)];
+  return [file, `${file}-wal`, `${file}-shm`, indexFileOf(file), compiledRulesFileOf(file)];
 }
+
+/** Where the compiled rules used last are kept beside a cache at `file` (see compiled-cache.ts). */
+export const compiledRulesFileOf = (file: string): string => `${file}-rules`;
 
 const indexFileOf = (file: string): string => `${file}-index`;
 

@@ -1,11 +1,14 @@
 // Tests the compiled-rules cache: a second compile of unchanged rules is restored from the cache
 // and scans the same, an edited rule file is recompiled (the edit takes effect), a broken file's
-// problems are reported from the cache too, and a damaged cache file only costs a compile.
+// problems are reported from the cache too, and a damaged cache file only costs a compile. The
+// rule set used last is restored from its own file without the database, unless that file is damaged.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiledRulesFileOf } from './cache.js';
 import { compileRulesCached } from './compiled-cache.js';
 
 let dir: string;
@@ -81,5 +84,41 @@ describe('compileRulesCached', () => {
     const { scanner } = compileRulesCached([{ path: file }], {}, cache);
     expect(scanner.scanBuffer(Buffer.from('golf-hotel')).map((m) => m.rule)).toEqual(['Plain_Rule']);
     expect(await readFile(cache, 'utf8')).toBe('this is not a database');
+  });
+
+  it('restores the rule set used last from its own file, and not from a damaged one', async () => {
+    const file = path.join(dir, 'last.yar');
+    const cache = path.join(dir, 'last.sqlite');
+    const rulesFile = compiledRulesFileOf(cache);
+    await writeFile(file, rule('Last_Rule', 'india-juliet'));
+    const first = compileRulesCached([{ path: file }], {}, cache);
+    expect(existsSync(rulesFile)).toBe(true);
+    // No rule string in clear in the file (it is masked like the table's copy).
+    expect((await readFile(rulesFile)).includes('india-juliet')).toBe(false);
+    // The table emptied: only the file can give the rules back without a compile (which stores them).
+    const db = new Database(cache);
+    db.prepare('DELETE FROM compiled_rules').run();
+    db.close();
+    const fromFile = compileRulesCached([{ path: file }], {}, cache);
+    expect(storedKeys(cache)).toEqual([]);
+    expect(fromFile.scanner.ruleSetHash).toBe(first.scanner.ruleSetHash);
+    expect(fromFile.scanner.scanBuffer(Buffer.from('x india-juliet x')).map((m) => m.rule)).toEqual([
+      'Last_Rule',
+    ]);
+    // One byte of the packed rules changed: the file is passed over and the rules compiled again.
+    const bytes = await readFile(rulesFile);
+    bytes[bytes.length - 10]! ^= 0xff;
+    await writeFile(rulesFile, bytes);
+    const recompiled = compileRulesCached([{ path: file }], {}, cache);
+    expect(storedKeys(cache)).toHaveLength(1);
+    expect(recompiled.scanner.scanBuffer(Buffer.from('india-juliet')).map((m) => m.rule)).toEqual([
+      'Last_Rule',
+    ]);
+    // An edited rule file does not take the file's rules (they are keyed by the sources).
+    await writeFile(file, rule('Edited_Last', 'kilo-lima'));
+    const edited = compileRulesCached([{ path: file }], {}, cache);
+    expect(edited.scanner.scanBuffer(Buffer.from('india-juliet kilo-lima')).map((m) => m.rule)).toEqual([
+      'Edited_Last',
+    ]);
   });
 });

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirLister, nodeDirLister, type DirLister } from './dir-lister.js';
 import { ScanCache } from './cache.js';
+import { compileRulesCached } from './compiled-cache.js';
 import { FileIndex } from './file-index.js';
 import { ShortPaths } from './short-paths.js';
 import { walk, type WalkEvent, type WalkOptions } from './walker.js';
@@ -265,11 +266,15 @@ describe("another user's scan cache", () => {
     const open = new ScanCache(file, 'sha256:rules-a');
     open.put({ dev: 1, ino: 2, size: 1, mtimeMs: 1, ctimeMs: 1 }, { matches: [] });
     open.flush(); // the database in use: its write-ahead log and shared memory exist
+    const ruleFile = path.join(root, 'rule.yar');
+    writeFileSync(ruleFile, 'rule Cached_Rule { strings: $a = "papa-quebec" condition: $a }\n');
+    compileRulesCached([{ path: ruleFile }], {}, file); // the compiled rules used last, beside it
     // The same names elsewhere, or holding something else, are scanned like any file.
     const decoys = path.join(root, 'home', 'bob', '.cache', 'minehunter');
     mkdirSync(decoys, { recursive: true });
     writeFileSync(path.join(decoys, 'scan-cache.sqlite'), '\x7fELF look-alike stratum+tcp://pool:3333');
     writeFileSync(path.join(decoys, 'scan-cache.sqlite-index'), '#!/bin/sh\necho mining\n');
+    writeFileSync(path.join(decoys, 'scan-cache.sqlite-rules'), '#!/bin/sh\necho mining\n');
     mkdirSync(path.join(root, 'srv'));
     writeFileSync(path.join(root, 'srv', 'scan-cache.sqlite'), readFileSync(file));
     try {
@@ -280,9 +285,12 @@ describe("another user's scan cache", () => {
           'file /home/alice/.cache/minehunter/scan-cache.sqlite-shm',
           'file /home/bob/.cache/minehunter/scan-cache.sqlite',
           'file /home/bob/.cache/minehunter/scan-cache.sqlite-index',
+          'file /home/bob/.cache/minehunter/scan-cache.sqlite-rules',
+          'file /rule.yar',
           'file /srv/scan-cache.sqlite',
           'skip /home/alice/.cache/minehunter/scan-cache.sqlite minehunter-cache',
           'skip /home/alice/.cache/minehunter/scan-cache.sqlite-index minehunter-cache',
+          'skip /home/alice/.cache/minehunter/scan-cache.sqlite-rules minehunter-cache',
           'skip /home/alice/.cache/minehunter/scan-cache.sqlite-wal minehunter-cache',
         ].sort(),
       );

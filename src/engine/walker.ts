@@ -26,6 +26,7 @@ import {
   S_IFMT,
   S_IFREG,
 } from './dir-lister.js';
+import { RULES_FILE_MAGIC } from './compiled-cache.js';
 import { INDEX_FILE_MAGIC, type IndexArrays } from './file-index.js';
 import { tooLongToName, type ShortPaths } from './short-paths.js';
 
@@ -116,8 +117,11 @@ function isMinehunterTree(dirIo: string | Buffer, entries: DirListing): boolean 
   }
 }
 
-/** The names of a scan cache's files (cache.ts): the database, its WAL and shared memory, the index. */
-const CACHE_FILE_NAME = /^scan-cache\.sqlite(?:-wal|-shm|-index)?$/;
+/**
+ * The names of a scan cache's files (cache.ts): the database, its WAL and shared memory, the index,
+ * the compiled rules used last.
+ */
+const CACHE_FILE_NAME = /^scan-cache\.sqlite(?:-wal|-shm|-index|-rules)?$/;
 
 /**
  * True for another user's minehunter scan cache (~/.cache/minehunter/scan-cache.sqlite…): our own
@@ -143,6 +147,7 @@ function isMinehunterCacheFile(dir: Dir, name: string | Buffer, io: string | Buf
   return (
     head.equals(Buffer.from('SQLite format 3\0')) ||
     head.readUInt32LE(0) === INDEX_FILE_MAGIC ||
+    head.readUInt32LE(0) === RULES_FILE_MAGIC ||
     (head.readUInt32BE(0) & ~1) === 0x377f0682 // the WAL's magic, either byte order of its checksums
   );
 }

@@ -223,6 +223,27 @@ describe('rule-set identity and serialisation', () => {
     expect(again.scanBuffer(data).map((m) => m.rule)).toEqual(['Demo_Text']);
   });
 
+  it('unpacks a blob given as a function only when the rules are needed', async () => {
+    const { scanner } = compileRules([await write('h3.yar', GOOD)]);
+    const blob = scanner.serialize();
+    let unpacked = 0;
+    const restored = loadCompiledRules(
+      () => {
+        unpacked++;
+        return blob;
+      },
+      scanner.ruleSetHash,
+      scanner.files,
+    );
+    expect(restored.ruleSetHash).toBe(scanner.ruleSetHash);
+    expect(unpacked).toBe(0);
+    expect(restored.serialize().equals(blob)).toBe(true);
+    expect(restored.prefiltered).toBe(scanner.prefiltered);
+    const data = Buffer.from('miner.start() and RandomX\x03', 'latin1');
+    expect(restored.scanBuffer(data).map((m) => m.rule)).toEqual(['Demo_Text']);
+    expect(unpacked).toBe(1);
+  });
+
   it('stops the scan with a clear error when restored rules turn out to be damaged', () => {
     const bad = Buffer.alloc(12);
     bad.writeUInt32LE(8, 0);

@@ -402,19 +402,45 @@ function compilePrefilter(
 /**
  * Restores rules written by `YaraScanner.serialize()`; the hash and file list travel with them.
  * The blob is the full rules' serialisation, then the prefilter's (if any), each behind its
- * length as a 32-bit little-endian number.
+ * length as a 32-bit little-endian number. It may be given as a function that yields it: the
+ * compiled-rules cache unpacks it (inflate and unmask, ~10 ms) only when a scan needs the rules.
  *
  * On the main thread the engine's restore (about 35 ms of CPU and a copy of every rule) waits for
  * the first scan: a scan restores the cached rules there only to hand them to the worker threads,
  * which restore their own copy from the same blob, so the main thread's copy was never used
- * (issue 17). A worker thread restores at once, so a blob it cannot restore stops it at start.
+ * (issue 17). A warm rescan that finds every file in the scan cache starts no worker, and needs
+ * neither the blob nor the restore. A worker thread restores at once, so a blob it cannot restore
+ * stops it at start.
  */
 export function loadCompiledRules(
-  blob: Buffer,
+  blob: Buffer | (() => Buffer),
   ruleSetHash: string,
   files: readonly RuleFileSpec[],
   options: ScanOptions = {},
 ): YaraScanner {
+  const bytes = once(typeof blob === 'function' ? blob : () => blob);
+  const parts = once(() => compiledParts(bytes()));
+  // The main thread restores them only if it scans itself (it hands them to the workers), and
+  // loads the engine only then.
+  const restore = (): Compiled => {
+    const { full, prefilter } = parts();
+    const { module } = loadNative();
+    return {
+      rules: module.deserialize(full),
+      prefilter: prefilter ? module.deserialize(prefilter) : undefined,
+    };
+  };
+  return new Scanner(
+    isMainThread ? { blob: bytes, restore, hasPrefilter: () => parts().prefilter !== undefined } : restore(),
+    engineLabel(),
+    ruleSetHash,
+    files,
+    options,
+  );
+}
+
+/** The full rules' and the prefilter's serialisations in a blob of serialize(). */
+function compiledParts(blob: Buffer): { full: Buffer; prefilter: Buffer | undefined } {
   const parts: Buffer[] = [];
   for (let at = 0; at + 4 <= blob.length;) {
     const len = blob.readUInt32LE(at);
@@ -423,22 +449,13 @@ export function loadCompiledRules(
   }
   const [full, prefilter] = parts;
   if (!full) throw new Error('compiled rules: empty blob');
-  // The main thread restores them only if it scans itself (it hands them to the workers), and
-  // loads the engine only then.
-  const restore = (): Compiled => {
-    const { module } = loadNative();
-    return {
-      rules: module.deserialize(full),
-      prefilter: prefilter ? module.deserialize(prefilter) : undefined,
-    };
-  };
-  return new Scanner(
-    isMainThread ? { blob, restore, hasPrefilter: prefilter !== undefined } : restore(),
-    engineLabel(),
-    ruleSetHash,
-    files,
-    options,
-  );
+  return { full, prefilter };
+}
+
+/** `make`, called on first use only, its answer kept. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 // ---- Scanning ----
@@ -478,9 +495,9 @@ interface Compiled {
 
 /** Serialised rules not restored yet (see loadCompiledRules). */
 interface Deferred {
-  blob: Buffer;
+  blob: () => Buffer;
   restore: () => Compiled;
-  hasPrefilter: boolean;
+  hasPrefilter: () => boolean;
 }
 
 /**
@@ -550,7 +567,9 @@ class Scanner implements YaraScanner {
 
   /** Whether the compiled rules carry a prefilter (diagnostics and tests). */
   get prefiltered(): boolean {
-    return this.live ? this.live.prefilter !== undefined : Boolean(this.deferred?.hasPrefilter);
+    return this.live
+      ? this.live.prefilter !== undefined
+      : this.deferred !== undefined && this.deferred.hasPrefilter();
   }
 
   /** The engine's results for `data`: once per length for zeros (see allZero), else a scan. */
@@ -652,7 +671,7 @@ class Scanner implements YaraScanner {
 
   serialize(): Buffer {
     // Restored from a blob: that blob is the serialisation, with no restore and no second copy.
-    if (this.deferred) return this.deferred.blob;
+    if (this.deferred) return this.deferred.blob();
     const { rules, prefilter } = this.compiled;
     const parts = [rules.serialize(), ...(prefilter ? [prefilter.serialize()] : [])];
     return Buffer.concat(
