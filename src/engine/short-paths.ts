@@ -6,8 +6,7 @@
 // this process), so every path handed out stays short; the full path is still what is shown.
 import { closeSync, constants, openSync } from 'node:fs';
 
-/** A child's path longer than this (bytes) is named through its directory's descriptor instead. */
-export const SHORT_PATH_BYTES = 3500;
+export { SHORT_PATH_BYTES, tooLongToName } from '../util/long-paths.js';
 
 /** At most this many directories held open at once; past it deep paths are left to fail and be reported. */
 const MAX_OPEN = 512;
@@ -49,11 +48,4 @@ export class ShortPaths {
       }
     }
   }
-}
-
-/** Whether a path is longer than SHORT_PATH_BYTES as the kernel counts it (UTF-8 bytes). */
-export function tooLongToName(p: string | Buffer): boolean {
-  if (typeof p !== 'string') return p.length > SHORT_PATH_BYTES;
-  // A UTF-16 unit is at most 3 bytes of UTF-8: most paths are ruled out without counting.
-  return p.length * 3 > SHORT_PATH_BYTES && Buffer.byteLength(p) > SHORT_PATH_BYTES;
 }

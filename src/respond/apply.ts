@@ -17,6 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Action } from '../model/finding.js';
 import { resolveInRoot } from '../target/fs.js';
+import { withOpenablePath } from '../util/long-paths.js';
 import type { PlanStep } from './plan.js';
 import { appendJournal, type JournalFile, type JournalProcess, type JournalStep } from './journal.js';
 import { sha256, verifyQuarantine, writeQuarantine, type ArchiveItem, type Manifest } from './quarantine.js';
@@ -394,10 +395,22 @@ async function changeFile(
   edit: (text: string) => string | null,
 ): Promise<JournalFile> {
   const host = await resolveInRoot(ctx.root, target);
-  const st = await lstat(host);
+  // Through its directory's descriptors when the path is past PATH_MAX (the scan finds files there).
+  return withOpenablePath(path.dirname(host), (dir) => changeFileIn(dir, path.basename(host), target, edit));
+}
+
+/** changeFile on the file `name` of the directory `dir` (a name the kernel opens). */
+async function changeFileIn(
+  dir: string,
+  name: string,
+  target: string,
+  edit: (text: string) => string | null,
+): Promise<JournalFile> {
+  const file = path.join(dir, name);
+  const st = await lstat(file);
   if (!st.isFile()) throw new Error(`${target} is not a regular file`);
-  const cleared = await clearAttributes(host);
-  const bytes = await readFile(host);
+  const cleared = await clearAttributes(file);
+  const bytes = await readFile(file);
   const before = sha256(bytes);
   const entry: JournalFile = {
     path: target,
@@ -412,14 +425,14 @@ async function changeFile(
   };
   const next = edit(bytes.toString('utf8'));
   if (next === null) {
-    await unlink(host);
+    await unlink(file);
     return entry;
   }
-  const tmp = path.join(path.dirname(host), `.${path.basename(host)}.minehunter.tmp`);
+  const tmp = path.join(dir, `.${name}.minehunter.tmp`);
   await writeFile(tmp, next, { mode: st.mode & 0o7777 });
   await chown(tmp, st.uid, st.gid).catch(() => undefined);
   await chmod(tmp, st.mode & 0o7777);
-  await rename(tmp, host);
+  await rename(tmp, file);
   entry.after = sha256(Buffer.from(next));
   return entry;
 }

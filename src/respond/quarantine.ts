@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { lstat, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import path from 'node:path';
+import { withOpenablePath } from '../util/long-paths.js';
 import {
   BlobReader,
   TextReader,
@@ -103,10 +104,12 @@ export async function writeQuarantine(
       let st;
       try {
         // A symlink is never followed (it could point out of the target), except /proc/PID/exe, the
-        // only copy left of a binary deleted from disk.
-        st = /\/proc\/\d+\/exe$/.test(item.source) ? await stat(item.source) : await lstat(item.source);
-        if (!st.isFile()) throw new Error('not a regular file');
-        data = await readFile(item.source);
+        // only copy left of a binary deleted from disk. A path past PATH_MAX is read all the same.
+        [st, data] = await withOpenablePath(item.source, async (source) => {
+          const found = /\/proc\/\d+\/exe$/.test(item.source) ? await stat(source) : await lstat(source);
+          if (!found.isFile()) throw new Error('not a regular file');
+          return [found, await readFile(source)] as const;
+        });
       } catch (error) {
         manifest.unreadable.push({ path: item.path, error: (error as Error).message });
         continue;

@@ -6,6 +6,7 @@ import { chown, mkdir, readFile, rename, symlink, utimes, writeFile, chmod } fro
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveInRoot } from '../target/fs.js';
+import { withOpenablePath } from '../util/long-paths.js';
 import { readJournal, type JournalFile } from './journal.js';
 import { readQuarantine, sha256 } from './quarantine.js';
 import { unblock } from './firewall.js';
@@ -106,34 +107,53 @@ async function restoreFile(
     return { status: 'failed', what: target, detail: 'the archive does not hold its original bytes' };
   try {
     const host = await resolveInRoot(root, target);
-    const current = await readFile(host).then(sha256, () => null);
-    if (current !== last.after && !force) {
-      return {
-        status: 'conflict',
-        what: target,
-        detail: 'changed since respond touched it; not overwritten (use --force to restore anyway)',
-      };
-    }
-    await mkdir(path.dirname(host), { recursive: true });
-    const tmp = path.join(path.dirname(host), `.${path.basename(host)}.minehunter-undo.tmp`);
-    const mode = first.mode ? parseInt(first.mode, 8) : 0o644;
-    await writeFile(tmp, bytes, { mode });
-    await chmod(tmp, mode);
-    if (first.uid !== undefined && first.gid !== undefined)
-      await chown(tmp, first.uid, first.gid).catch(() => undefined);
-    if (first.atime && first.mtime) await utimes(tmp, new Date(first.atime), new Date(first.mtime));
-    await rename(tmp, host);
-    if (first.clearedAttributes)
-      await execFileP('chattr', [...first.clearedAttributes].map((a) => `+${a}`).concat(host)).catch(
-        () => undefined,
-      );
-    const restored = sha256(await readFile(host));
-    return restored === first.before
-      ? { status: 'restored', what: target, detail: `sha256 ${restored}` }
-      : { status: 'failed', what: target, detail: `restored bytes hash to ${restored}, not ${first.before}` };
+    // Through its directory's descriptors when the path is past PATH_MAX (the scan finds files there).
+    return await withOpenablePath(
+      path.dirname(host),
+      (dir) => restoreFileIn(dir, path.basename(host), target, first, last, bytes, force),
+      { createDirs: true },
+    );
   } catch (error) {
     return { status: 'failed', what: target, detail: (error as Error).message };
   }
+}
+
+/** restoreFile into the directory `dir` (a name the kernel opens) as `name`. */
+async function restoreFileIn(
+  dir: string,
+  name: string,
+  target: string,
+  first: JournalFile,
+  last: JournalFile,
+  bytes: Uint8Array,
+  force: boolean,
+): Promise<UndoOutcome> {
+  const host = path.join(dir, name);
+  const current = await readFile(host).then(sha256, () => null);
+  if (current !== last.after && !force) {
+    return {
+      status: 'conflict',
+      what: target,
+      detail: 'changed since respond touched it; not overwritten (use --force to restore anyway)',
+    };
+  }
+  await mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${name}.minehunter-undo.tmp`);
+  const mode = first.mode ? parseInt(first.mode, 8) : 0o644;
+  await writeFile(tmp, bytes, { mode });
+  await chmod(tmp, mode);
+  if (first.uid !== undefined && first.gid !== undefined)
+    await chown(tmp, first.uid, first.gid).catch(() => undefined);
+  if (first.atime && first.mtime) await utimes(tmp, new Date(first.atime), new Date(first.mtime));
+  await rename(tmp, host);
+  if (first.clearedAttributes)
+    await execFileP('chattr', [...first.clearedAttributes].map((a) => `+${a}`).concat(host)).catch(
+      () => undefined,
+    );
+  const restored = sha256(await readFile(host));
+  return restored === first.before
+    ? { status: 'restored', what: target, detail: `sha256 ${restored}` }
+    : { status: 'failed', what: target, detail: `restored bytes hash to ${restored}, not ${first.before}` };
 }
 
 export async function undoJournal(journalFile: string, opts: UndoOptions): Promise<UndoOutcome[]> {
