@@ -105,12 +105,21 @@ describe('compileRulesCached', () => {
     expect(fromFile.scanner.scanBuffer(Buffer.from('x india-juliet x')).map((m) => m.rule)).toEqual([
       'Last_Rule',
     ]);
-    // One byte of the packed rules changed: the file is passed over and the rules compiled again.
-    const bytes = await readFile(rulesFile);
-    bytes[bytes.length - 10]! ^= 0xff;
-    await writeFile(rulesFile, bytes);
+    // One byte of the packed rules, or of what is known of them, changed: the file is passed over
+    // and the rules compiled again (which stores them in the table).
+    const good = await readFile(rulesFile);
+    const metaByte = 48 + 64 + 12; // past the header and the key (64 hex digits)
+    for (const at of [good.length - 10, metaByte]) {
+      const bytes = Buffer.from(good);
+      bytes[at]! ^= 0xff;
+      await writeFile(rulesFile, bytes);
+      const db2 = new Database(cache);
+      db2.prepare('DELETE FROM compiled_rules').run();
+      db2.close();
+      compileRulesCached([{ path: file }], {}, cache);
+      expect(storedKeys(cache), `byte ${at}`).toHaveLength(1);
+    }
     const recompiled = compileRulesCached([{ path: file }], {}, cache);
-    expect(storedKeys(cache)).toHaveLength(1);
     expect(recompiled.scanner.scanBuffer(Buffer.from('india-juliet')).map((m) => m.rule)).toEqual([
       'Last_Rule',
     ]);

@@ -60,7 +60,8 @@ function open(cachePath: string): Database.Database {
  * unpacked the rules, ~25 ms of a ~110 ms warm rescan, though a rescan that finds every file in
  * the scan cache never scans a byte with them. Here the rules stay packed (masked and deflated)
  * until a scan needs them. Layout: magic, key length, meta length, blob length (u32 LE each),
- * the blob's sha256, the key, the masked meta (Stored as JSON), the blob as the table holds it.
+ * the sha256 of meta and blob, the key, the masked meta (Stored as JSON), the blob as the table
+ * holds it.
  */
 export const RULES_FILE_MAGIC = 0x3152_484d; // "MHR1"
 const RULES_FILE_HEAD = 16 + 32;
@@ -86,7 +87,7 @@ function readRulesFile(file: string, key: string): Packed | undefined {
   if (blobEnd !== bytes.length || bytes.toString('latin1', RULES_FILE_HEAD, keyEnd) !== key) return undefined;
   const blob = bytes.subarray(metaEnd, blobEnd);
   // A damaged blob would only show when a scan unpacks it, and fail that scan: checked now instead.
-  if (!createHash('sha256').update(blob).digest().equals(bytes.subarray(16, RULES_FILE_HEAD)))
+  if (!digestOf(bytes.subarray(keyEnd, metaEnd), blob).equals(bytes.subarray(16, RULES_FILE_HEAD)))
     return undefined;
   try {
     return {
@@ -98,6 +99,11 @@ function readRulesFile(file: string, key: string): Packed | undefined {
   }
 }
 
+/** The sha256 of the masked meta and the blob, one after the other. */
+function digestOf(meta: Buffer, blob: Buffer): Buffer {
+  return createHash('sha256').update(meta).update(blob).digest();
+}
+
 /** Writes the rule set's file whole (aside, then renamed over); a refusing directory costs nothing. */
 function writeRulesFile(file: string, key: string, packed: Packed): void {
   const keyBytes = Buffer.from(key, 'latin1');
@@ -107,7 +113,7 @@ function writeRulesFile(file: string, key: string, packed: Packed): void {
   head.writeUInt32LE(keyBytes.length, 4);
   head.writeUInt32LE(meta.length, 8);
   head.writeUInt32LE(packed.blob.length, 12);
-  createHash('sha256').update(packed.blob).digest().copy(head, 16);
+  digestOf(meta, packed.blob).copy(head, 16);
   const temp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, Buffer.concat([head, keyBytes, meta, packed.blob]), { mode: 0o600, flag: 'wx' });
