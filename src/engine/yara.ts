@@ -420,6 +420,9 @@ export function loadCompiledRules(
 ): YaraScanner {
   const bytes = once(typeof blob === 'function' ? blob : () => blob);
   const parts = once(() => compiledParts(bytes()));
+  // A blob given as it is is split now, as before: one without rules throws here, where the
+  // compiled-rules cache falls back to compiling.
+  if (typeof blob !== 'function') parts();
   // The main thread restores them only if it scans itself (it hands them to the workers), and
   // loads the engine only then.
   const restore = (): Compiled => {
