@@ -35,6 +35,7 @@ import {
 import { deflateRawSync } from 'node:zlib';
 import { ContentSchema } from '../snapshot/schema.js';
 import { zip } from '../../test/helpers/archive-builders.js';
+import { makeDeep, removeDeep } from '../../test/helpers/deep-tree.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './archives.js';
 import { scanFileJob } from './scan-job.js';
 import { obfuscatedLoader } from './web-normalise/test-helpers.js';
@@ -198,23 +199,14 @@ describe('content scan', () => {
 describe('a file past PATH_MAX', () => {
   it('is scanned and shown by its full path, through the directory held open above it', async () => {
     const deep = path.join(dir, 'past-path-max');
-    const name = 'd'.repeat(200);
     try {
-      execFileSync('sh', [
-        '-c',
-        'mkdir -p "$1" && cd "$1" && for i in $(seq 30); do mkdir "$2" && cd -P "$2"; done && printf %s "$3" > drop.sh',
-        'sh',
-        deep,
-        name,
-        DROPPER,
-      ]);
-      const full = `${deep}/${`${name}/`.repeat(30)}drop.sh`;
+      const full = makeDeep(deep, 30, 'drop.sh', DROPPER);
       const { content } = await scanContent({ ...options(), roots: [deep] });
       expect(Buffer.byteLength(full)).toBeGreaterThan(4096);
       expect(matched(content.files)).toEqual([`${full}: MH_Dropper_Download_And_Run`]);
       expect(content.skipped).toEqual([]);
     } finally {
-      execFileSync('rm', ['-rf', deep]); // fs.rm walks by full paths and fails below PATH_MAX
+      removeDeep(deep);
     }
   });
 });

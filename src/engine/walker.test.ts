@@ -25,6 +25,7 @@ import { compileRulesCached } from './compiled-cache.js';
 import { FileIndex } from './file-index.js';
 import { ShortPaths } from './short-paths.js';
 import { walk, type WalkEvent, type WalkOptions } from './walker.js';
+import { makeDeep, removeDeep } from '../../test/helpers/deep-tree.js';
 
 let dir: string;
 let tree: string;
@@ -306,23 +307,13 @@ describe("another user's scan cache", () => {
 
 describe('paths past PATH_MAX', () => {
   // 30 directories of 200 letters: the file's path is ~6,100 bytes, past what the kernel opens.
-  const name = 'd'.repeat(200);
   let deep: string;
   let full: string;
   beforeAll(() => {
     deep = path.join(dir, 'past-path-max');
-    // cd -P: a logical cd names the full path, which the kernel refuses past PATH_MAX.
-    execFileSync('sh', [
-      '-c',
-      'mkdir -p "$1" && cd "$1" && for i in $(seq 30); do mkdir "$2" && cd -P "$2"; done && echo hidden > x.sh',
-      'sh',
-      deep,
-      name,
-    ]);
-    full = `${deep}/${`${name}/`.repeat(30)}x.sh`;
+    full = makeDeep(deep, 30, 'x.sh', 'hidden\n');
   });
-  // Node's rm walks by full paths too; rm(1) does not.
-  afterAll(() => execFileSync('rm', ['-rf', deep]));
+  afterAll(() => removeDeep(deep));
 
   it('without short paths (or past how many may be open), the directory is a reported skip', () => {
     for (const shortPaths of [undefined, new ShortPaths(0)]) {

