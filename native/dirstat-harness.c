@@ -8,6 +8,11 @@
 //                                           file, then with that index as the vouch (keeping the
 //                                           name "keep-me" and the ending ".tgz"); prints
 //                                           "vouched F files B bytes, R records"
+//   dirstat-harness --descend THREADS BUDGET DIR...
+//                                           lists with descent (stop paths /proc and /sys, stop
+//                                           name "stop-here", hold name "hold-here"); prints as
+//                                           above, for the directories entered too, then
+//                                           "entered N"
 //   dirstat-harness --hash DEV INO...       prints index_hash of each pair, one per line
 //   dirstat-harness --root ROOT DIR...      lists confined to ROOT; prints "path: errno N" for each
 //                                           directory that could not be listed and for each
@@ -18,33 +23,25 @@
 
 #include <stdio.h>
 
-static job_t *run(char **dirs, size_t count, int threads, size_t budget, const vouch_t *vouch,
-                  const char *root) {
-  job_t *jobs = calloc(count ? count : 1, sizeof *jobs);
-  if (!jobs) exit(1);
-  for (size_t i = 0; i < count; i++) jobs[i].path = strdup(dirs[i]);
-  work_t w = {jobs, count, 0, 0, budget, vouch, NULL, 0, -1, 0};
-  if (root) root_open(&w, root);
-  pthread_t tids[MAX_THREADS];
-  for (int t = 1; t < threads; t++) pthread_create(&tids[t], NULL, worker, &w);
-  worker(&w);
-  for (int t = 1; t < threads; t++) pthread_join(tids[t], NULL);
-  if (root && w.root_fd >= 0) close(w.root_fd);
-  return jobs;
+static work_t *run(char **dirs, size_t count, int threads, size_t budget, const vouch_t *vouch,
+                   const char *root, const descent_t *descent) {
+  work_t *w = malloc(sizeof *w);
+  if (!w || work_init(w, count, budget, vouch, descent) != 0) exit(1);
+  for (size_t i = 0; i < count; i++) w->jobs[i]->path = strdup(dirs[i]);
+  if (root) root_open(w, root);
+  work_run(w, (uint32_t)threads);
+  return w;
 }
 
-static void free_jobs(job_t *jobs, size_t count) {
-  for (size_t i = 0; i < count; i++) {
-    free(jobs[i].data);
-    free(jobs[i].path);
-  }
-  free(jobs);
+static void free_jobs(work_t *w) {
+  work_free(w);
+  free(w);
 }
 
 /* An index of every non-empty regular file the jobs listed, laid out as file-index.ts lays it. */
-static vouch_t index_of(const job_t *jobs, size_t count) {
+static vouch_t index_of(const work_t *w, size_t count) {
   size_t n = 0;
-  for (size_t i = 0; i < count; i++) n += jobs[i].entries;
+  for (size_t i = 0; i < count; i++) n += w->jobs[i]->entries;
   uint32_t size = 32;
   while (size < 2 * n) size *= 2;
   double *cols = calloc(5 * (n ? n : 1), sizeof *cols);
@@ -57,14 +54,12 @@ static vouch_t index_of(const job_t *jobs, size_t count) {
                NULL, 0, NULL, 0};
   double *dev = cols, *ino = cols + n, *sz = cols + 2 * n, *mt = cols + 3 * n, *ct = cols + 4 * n;
   for (size_t i = 0; i < count; i++) {
-    for (size_t o = 0; o < jobs[i].len;) {
-      const uint8_t *r = jobs[i].data + o;
-      uint16_t nlen;
-      memcpy(&nlen, r + 2, 2);
-      double f[FIELDS];
-      memcpy(f, r + HEADER, sizeof f);
-      o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
-      if (r[0] != K_FILE || !S_ISREG((mode_t)f[3]) || f[2] <= 0) continue;
+    const job_t *job = w->jobs[i];
+    for (size_t o = 0; o < job->len;) {
+      record_t r;
+      record_read(job->data, &o, &r);
+      const double *f = r.f;
+      if (r.kind != K_FILE || !S_ISREG((mode_t)f[3]) || f[2] <= 0) continue;
       uint32_t s = v.count++;
       dev[s] = f[0];
       ino[s] = f[1];
@@ -89,27 +84,27 @@ int main(int argc, char **argv) {
     int threads = atoi(argv[2]);
     if (threads < 1 || threads > MAX_THREADS) threads = 1;
     size_t count = (size_t)(argc - 3);
-    job_t *first = run(argv + 3, count, threads, (size_t)-1, NULL, NULL);
+    work_t *first = run(argv + 3, count, threads, (size_t)-1, NULL, NULL, NULL);
     vouch_t v = index_of(first, count);
-    free_jobs(first, count);
+    free_jobs(first);
     char *keep_names[] = {"keep-me"};
     char *keep_suffixes[] = {".tgz"};
     v.keep_names = keep_names;
     v.keep_count = 1;
     v.keep_suffixes = keep_suffixes;
     v.suffix_count = 1;
-    job_t *second = run(argv + 3, count, threads, (size_t)-1, &v, NULL);
+    work_t *second = run(argv + 3, count, threads, (size_t)-1, &v, NULL, NULL);
     double files = 0, bytes = 0;
     size_t records = 0;
     for (size_t i = 0; i < count; i++) {
-      files += second[i].vouched_files;
-      bytes += second[i].vouched_bytes;
-      records += second[i].entries;
+      files += second->jobs[i]->vouched_files;
+      bytes += second->jobs[i]->vouched_bytes;
+      records += second->jobs[i]->entries;
     }
     size_t marked = 0;
     for (uint32_t i = 0; i < v.count; i++) marked += v.used[i];
     printf("vouched %.0f files %.0f bytes, %zu records, %zu entries used\n", files, bytes, records, marked);
-    free_jobs(second, count);
+    free_jobs(second);
     free((void *)v.dev);
     free((void *)v.table);
     free((void *)v.found);
@@ -118,45 +113,51 @@ int main(int argc, char **argv) {
   }
   if (argc >= 3 && strcmp(argv[1], "--root") == 0) {
     size_t count = (size_t)(argc - 3);
-    job_t *jobs = run(argv + 3, count, 2, (size_t)-1, NULL, argv[2]);
+    work_t *w = run(argv + 3, count, 2, (size_t)-1, NULL, argv[2], NULL);
     size_t links = 0;
     for (size_t i = 0; i < count; i++) {
-      if (jobs[i].err) printf("%s: errno %d\n", jobs[i].path, jobs[i].err);
-      for (size_t o = 0; o < jobs[i].len;) {
-        const uint8_t *r = jobs[i].data + o;
-        uint16_t nlen;
-        int32_t err;
-        memcpy(&nlen, r + 2, 2);
-        memcpy(&err, r + 4, 4);
-        o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
-        if (r[0] != K_SYMLINK) continue;
+      const job_t *job = w->jobs[i];
+      if (job->err) printf("%s: errno %d\n", job->path, job->err);
+      for (size_t o = 0; o < job->len;) {
+        record_t r;
+        record_read(job->data, &o, &r);
+        if (r.kind != K_SYMLINK) continue;
         links++;
-        printf("%s/%.*s: errno %d\n", jobs[i].path, (int)nlen, (const char *)(r + FIXED), err);
+        printf("%s/%.*s: errno %d\n", job->path, (int)r.name_len, r.name, r.err);
       }
     }
     printf("symlinks %zu\n", links);
-    free_jobs(jobs, count);
+    free_jobs(w);
     return 0;
   }
   if (argc < 3) {
     fprintf(stderr, "usage: %s THREADS BUDGET DIR... | --vouch THREADS DIR... | --hash DEV INO... | --root ROOT DIR...\n", argv[0]);
     return 2;
   }
-  int threads = atoi(argv[1]);
+  int descend = strcmp(argv[1], "--descend") == 0;
+  if (descend && argc < 4) return 2;
+  int threads = atoi(argv[1 + descend]);
   if (threads < 1 || threads > MAX_THREADS) threads = 1;
-  size_t count = (size_t)(argc - 3);
-  job_t *jobs = run(argv + 3, count, threads, (size_t)strtoull(argv[2], NULL, 10), NULL, NULL);
-  size_t listed = 0, entries = 0, errors = 0;
-  for (size_t i = 0; i < count; i++) {
-    if (jobs[i].taken) {
-      listed++;
-      entries += jobs[i].entries;
-      if (jobs[i].err) errors++;
-      if (jobs[i].err) printf("%s: errno %d\n", jobs[i].path, jobs[i].err);
-      else printf("%s: %zu\n", jobs[i].path, jobs[i].entries);
-    }
+  size_t count = (size_t)(argc - 3 - descend);
+  char *stop_paths[] = {"/proc", "/sys"};
+  char *stop_names[] = {"stop-here"};
+  char *hold_names[] = {"hold-here"};
+  descent_t d = {stop_paths, 2, stop_names, 1, hold_names, 1, 3500};
+  work_t *w = run(argv + 3 + descend, count, threads, (size_t)strtoull(argv[2 + descend], NULL, 10), NULL, NULL,
+                  descend ? &d : NULL);
+  size_t listed = 0, entries = 0, errors = 0, below = 0;
+  size_t taken = work_listed(w);
+  for (size_t i = 0; i < taken; i++) {
+    const job_t *job = w->jobs[i];
+    listed++;
+    entries += job->entries;
+    if (job->parent >= 0) below++;
+    if (job->err) errors++;
+    if (job->err) printf("%s: errno %d\n", job->path, job->err);
+    else printf("%s: %zu\n", job->path, job->entries);
   }
-  free_jobs(jobs, count);
+  free_jobs(w);
   printf("listed %zu entries %zu errors %zu\n", listed, entries, errors);
+  if (descend) printf("entered %zu\n", below);
   return 0;
 }

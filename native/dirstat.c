@@ -3,14 +3,24 @@
 // a cache lookup per file; from Node one lstat costs 3-5 us and one thread does them all, here a
 // fstatat relative to the open directory costs under 2 us and all cores share the directories.
 //
-// statDirs(dirs: (string | Buffer)[], threads: number, budget: number, vouch?: Vouch, root?: string)
-//     -> [records: Buffer, dirInfo: Int32Array, offsets: Int32Array, counts: Float64Array]
+// statDirs(dirs: (string | Buffer)[], threads: number, budget: number, vouch?: Vouch, root?: string,
+//          descent?: Descent) -> [records: Buffer, dirInfo: Int32Array, offsets: Int32Array, counts: Float64Array]
 //   Lists the directories in order until `budget` records have been written (at least one
 //   directory is always listed), so a batch of huge directories cannot fill the memory. For each
-//   listed directory (fewer than `dirs` when the budget ran out) dirInfo holds three numbers: the
-//   index of its first record in `offsets`, its number of records, and the errno when it could not
-//   be read (else 0); `offsets` holds where each record starts in `records`, so JavaScript reads
-//   them in place without a pass of its own.
+//   listed directory dirInfo holds six numbers: the index of its first record in `offsets`, its
+//   number of records, the errno when it could not be read (else 0), its parent and the index of
+//   its record there (-1 and -1 for a directory asked for; see descent), and how many of its
+//   records the walker still has to look at (those not marked entered). The directories asked for
+//   come first (fewer than `dirs` when the budget ran out); `offsets` holds where each record
+//   starts in `records`, so JavaScript reads them in place without a pass of its own.
+//   descent = {stopPaths, stopNames, holdNames, maxPath}: the lister also enters subdirectories of
+//   what it lists by itself, breadth first, within the same budget, where the walker's rules
+//   (src/engine/walker.ts) would enter them too by a stricter test (see children_of), and lists
+//   them after the directories asked for, each once per call by device and inode. Their records in
+//   the parent's listing are marked (the record's second byte is 1). A warm rescan of an unchanged
+//   tree is then one call, and the walker only checks the device and inode of each directory
+//   below and never builds its path. A directory the budget left out is not marked: the walker
+//   lists it itself.
 //   vouch = {table, dev, ino, size, mtime, ctime, found, count, maxSize, keepNames, keepSuffixes}:
 //   the scan cache's index (src/engine/file-index.ts, read in place) and the walker's rules. A
 //   regular file of 1 to maxSize bytes that the index holds in exactly its listed state with
@@ -21,7 +31,7 @@
 //   record: the walker decides about them. With a `used` Uint8Array (as long as the count), the
 //   slot of every file left out so is set to 1: the cache forgets entries no scan meets for long.
 //   Records, sorted by name (the order Node's readdir gives), each a multiple of 8 bytes long:
-//     u8 kind, u8 0, u16 name length, i32 errno of the stat (0 when it worked),
+//     u8 kind, u8 entered (see descent), u16 name length, i32 errno of the stat (0 when it worked),
 //     f64 dev, ino, size, mode, mtime s, mtime ns, ctime s, ctime ns (mode 0: not stat-ed),
 //     the name's bytes, padded to a multiple of 8.
 //   kind: 0 unknown, 1 file, 2 directory, 3 symlink, 4 fifo, 5 socket, 6 char device, 7 block device.
@@ -58,6 +68,8 @@ enum { K_UNKNOWN, K_FILE, K_DIR, K_SYMLINK, K_FIFO, K_SOCKET, K_CHR, K_BLK };
 #define FIELDS 8
 #define FIXED (HEADER + FIELDS * 8)
 #define MAX_THREADS 16
+/* Numbers per listed directory in dirInfo (see statDirs above). */
+#define DIR_INFO 6
 
 typedef struct {
   char *path;     /* NUL-terminated directory path */
@@ -67,6 +79,15 @@ typedef struct {
   size_t entries;
   int taken;      /* a thread took it (the taken ones form a prefix of the jobs) */
   double vouched_files, vouched_bytes; /* files left out because the index vouched for them */
+  /* A directory the lister entered itself (see `descent` above): the job whose listing holds its
+     record and that record's index there; -1 for a directory asked for. */
+  int64_t parent;
+  size_t record;
+  /* The directory's own device and inode: from its record, or for one asked for from fstat once
+     it is open (has_id 0 when that failed: nothing below it is entered). */
+  double dev, ino;
+  int has_id;
+  size_t descended; /* its entries that were entered as jobs of their own and listed (counted at the end) */
 } job_t;
 
 /* The scan cache's index and the walker's rules (see statDirs above); all read-only here. */
@@ -84,19 +105,50 @@ typedef struct {
   size_t suffix_count;
 } vouch_t;
 
+/* The walker's rules for entering a directory on its own (see `descent` above); read-only here. */
 typedef struct {
-  job_t *jobs;
-  size_t count;
-  size_t next;    /* shared, taken with an atomic add */
-  size_t entries; /* listed so far, shared */
+  char **stop_paths; /* never entered: these paths and everything under them */
+  size_t stop_count;
+  char **stop_names; /* never entered: directories with these names */
+  size_t name_count;
+  char **hold_names; /* nothing is entered below a directory holding an entry with one of these names */
+  size_t hold_count;
+  size_t max_path; /* nor a directory whose path is longer than this (bytes) */
+} descent_t;
+
+/* The (device, inode) pairs of the directories entered in one call, so a bind mount of a
+   directory inside itself is entered once: open addressing, grown at half full. */
+typedef struct {
+  double *pairs; /* 2 per slot; a slot with ino -1 is free */
+  size_t cap;    /* slots, a power of two */
+  size_t used;
+} seen_t;
+
+typedef struct {
+  job_t **jobs; /* each job apart, so a pointer a thread holds stays valid when the list grows */
+  size_t count, cap;
+  /* Shared, under `lock`: the next job to take, the entries listed so far (plus one per
+     directory), and the threads listing a job (which may add more). */
+  size_t next, entries, active;
   size_t budget;
-  const vouch_t *vouch; /* NULL: every entry is listed */
+  pthread_mutex_t lock;
+  pthread_cond_t wake; /* a job was added, or the last one in progress ended */
+  const vouch_t *vouch;     /* NULL: every entry is listed */
+  const descent_t *descent; /* NULL: only the directories asked for are listed */
+  seen_t seen;
   /* The offline root (see `root` above), or NULL: paths are used as they are. */
   const char *root;
   size_t root_len;
   int root_fd; /* an O_PATH descriptor of root, or -errno when it could not be opened */
   int openat2; /* openat2(RESOLVE_IN_ROOT) works here */
 } work_t;
+
+/* A directory found while listing another that may be entered on its own (see children_of). */
+typedef struct {
+  char *path;
+  size_t record;
+  double dev, ino;
+} child_t;
 
 /* One listed entry while its directory is read: where its name is in the scratch text, and the
    record's fields (see the top of this file). */
@@ -120,6 +172,8 @@ typedef struct {
   size_t order_cap;
   char *rel; /* a symlink's path below the root */
   size_t rel_cap;
+  child_t *children; /* the listed directory's subdirectories to enter */
+  size_t children_cap;
 } scratch_t;
 
 #define DENTS_SIZE 32768
@@ -130,6 +184,7 @@ static void scratch_free(scratch_t *sc) {
   free(sc->text);
   free(sc->order);
   free(sc->rel);
+  free(sc->children);
 }
 
 /* Orders entry indices by the entries' names. */
@@ -358,6 +413,14 @@ static void list_one(job_t *job, const work_t *w, scratch_t *sc) {
     job->err = errno;
     return;
   }
+  if (w->descent && job->parent < 0) {
+    struct stat own;
+    if (fstat(dfd, &own) == 0) {
+      job->dev = (double)own.st_dev;
+      job->ino = (double)own.st_ino;
+      job->has_id = 1;
+    }
+  }
   if (!sc->dents && !(sc->dents = malloc(DENTS_SIZE))) {
     job->err = ENOMEM;
     close(dfd);
@@ -473,22 +536,253 @@ static void root_open(work_t *w, const char *root) {
   }
 }
 
+/* A record read back from a listing (see the layout at the top of this file). */
+typedef struct {
+  uint8_t kind;
+  uint16_t name_len;
+  int32_t err;
+  const char *name; /* not NUL-terminated */
+  double f[FIELDS];
+} record_t;
+
+/* Reads the record at data + *o into *r and moves *o to the next one. */
+static void record_read(const uint8_t *data, size_t *o, record_t *r) {
+  const uint8_t *p = data + *o;
+  r->kind = p[0];
+  memcpy(&r->name_len, p + 2, 2);
+  memcpy(&r->err, p + 4, 4);
+  memcpy(r->f, p + HEADER, sizeof r->f);
+  r->name = (const char *)p + FIXED;
+  *o += FIXED + (((size_t)r->name_len + 7) & ~(size_t)7);
+}
+
+/* True when `p` is `stop` or lies under it (a string prefix test, as the walker's). */
+static int is_under(const char *p, const char *stop) {
+  size_t n = strlen(stop);
+  if (n == 0 || strncmp(p, stop, n) != 0) return 0;
+  return p[n] == 0 || p[n] == '/' || stop[n - 1] == '/';
+}
+
+/* True when the n bytes are valid UTF-8 as Node decodes it (no overlong forms, no surrogates,
+   nothing past U+10FFFF): the walker then has the name as text, as the rules compare it. */
+static int is_utf8(const unsigned char *s, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned c = s[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len == 0 || i + len > n) return 0;
+    for (size_t k = 1; k < len; k++)
+      if ((s[i + k] & 0xc0) != 0x80) return 0;
+    unsigned c1 = s[i + 1];
+    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90))
+      return 0;
+    i += len;
+  }
+  return 1;
+}
+
+static int name_in(const char *name, size_t nlen, char **list, size_t count) {
+  for (size_t k = 0; k < count; k++)
+    if (strlen(list[k]) == nlen && memcmp(list[k], name, nlen) == 0) return 1;
+  return 0;
+}
+
+/* The subdirectories of a listed job that may be entered without the walker looking first:
+   only where the walker's own rules (src/engine/walker.ts) would enter them too, by a stricter
+   test. On the same filesystem as the job, lstat-ed, not a stop path or name, a path short
+   enough to open by name and valid UTF-8 (so the path the walker compares is this one); and not
+   below a directory that holds a hold name (the walker may leave all of it out). The walker
+   still checks each one it is handed for a directory it entered before. Fills sc->children;
+   returns how many (0 also when out of memory: then the walker lists them itself). */
+static size_t children_of(const job_t *job, const descent_t *d, scratch_t *sc) {
+  if (!job->has_id || job->len == 0) return 0;
+  size_t plen = strlen(job->path);
+  record_t r;
+  if (d->hold_count) {
+    for (size_t o = 0; o < job->len;) {
+      record_read(job->data, &o, &r);
+      if (name_in(r.name, r.name_len, d->hold_names, d->hold_count)) return 0;
+    }
+  }
+  size_t found = 0, record = 0;
+  for (size_t o = 0; o < job->len; record++) {
+    record_read(job->data, &o, &r);
+    const double *f = r.f;
+    if (r.kind != K_DIR || r.err != 0 || !S_ISDIR((mode_t)f[3]) || f[0] != job->dev) continue;
+    const char *name = r.name;
+    size_t nlen = r.name_len;
+    if (name_in(name, nlen, d->stop_names, d->name_count)) continue;
+    size_t sep = plen == 1 && job->path[0] == '/' ? 0 : 1;
+    size_t clen = plen + sep + nlen;
+    if (clen > d->max_path) continue;
+    char *path = malloc(clen + 1);
+    if (!path) break;
+    memcpy(path, job->path, plen);
+    if (sep) path[plen] = '/';
+    memcpy(path + plen + sep, name, nlen);
+    path[clen] = 0;
+    int stop = !is_utf8((const unsigned char *)path, clen);
+    for (size_t k = 0; !stop && k < d->stop_count; k++) stop = is_under(path, d->stop_paths[k]);
+    if (stop || reserve((void **)&sc->children, &sc->children_cap, found * sizeof *sc->children,
+                        sizeof *sc->children)) {
+      free(path);
+      continue;
+    }
+    sc->children[found++] = (child_t){path, record, f[0], f[1]};
+  }
+  return found;
+}
+
+/* Adds (dev, ino) to the set; 1 when it was not there, 0 when it was or memory ran out. */
+static int seen_add(seen_t *s, double dev, double ino) {
+  if (2 * (s->used + 1) > s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 1024;
+    double *pairs = malloc(cap * 2 * sizeof *pairs);
+    if (!pairs) return 0;
+    for (size_t k = 0; k < cap; k++) pairs[2 * k + 1] = -1;
+    for (size_t k = 0; k < s->cap; k++) {
+      if (s->pairs[2 * k + 1] < 0) continue;
+      size_t h = index_hash(s->pairs[2 * k], s->pairs[2 * k + 1]) & (cap - 1);
+      while (pairs[2 * h + 1] >= 0) h = (h + 1) & (cap - 1);
+      pairs[2 * h] = s->pairs[2 * k];
+      pairs[2 * h + 1] = s->pairs[2 * k + 1];
+    }
+    free(s->pairs);
+    s->pairs = pairs;
+    s->cap = cap;
+  }
+  size_t h = index_hash(dev, ino) & (s->cap - 1);
+  for (; s->pairs[2 * h + 1] >= 0; h = (h + 1) & (s->cap - 1))
+    if (s->pairs[2 * h] == dev && s->pairs[2 * h + 1] == ino) return 0;
+  s->pairs[2 * h] = dev;
+  s->pairs[2 * h + 1] = ino;
+  s->used++;
+  return 1;
+}
+
+/* Appends jobs for the children of job `i` found by children_of (under the lock). A child whose
+   directory was entered before in this call, or that cannot be added, is left to the walker. */
+static void add_children(work_t *w, size_t i, scratch_t *sc, size_t found) {
+  const job_t *parent = w->jobs[i];
+  if (parent->parent < 0) seen_add(&w->seen, parent->dev, parent->ino);
+  for (size_t k = 0; k < found; k++) {
+    child_t *c = &sc->children[k];
+    job_t *job = NULL;
+    if (w->count == w->cap) {
+      size_t cap = w->cap ? 2 * w->cap : 64;
+      job_t **more = realloc(w->jobs, cap * sizeof *more);
+      if (more) {
+        w->jobs = more;
+        w->cap = cap;
+      }
+    }
+    if (w->count < w->cap && seen_add(&w->seen, c->dev, c->ino) && (job = calloc(1, sizeof *job))) {
+      job->path = c->path;
+      job->parent = (int64_t)i;
+      job->record = c->record;
+      job->dev = c->dev;
+      job->ino = c->ino;
+      job->has_id = 1;
+      w->jobs[w->count++] = job;
+    } else {
+      free(c->path);
+    }
+  }
+}
+
 static void *worker(void *arg) {
   work_t *w = arg;
   scratch_t sc;
   memset(&sc, 0, sizeof sc);
+  pthread_mutex_lock(&w->lock);
   for (;;) {
     /* Past the budget no directory is started; one taken already is finished. */
-    if (__atomic_load_n(&w->entries, __ATOMIC_RELAXED) >= w->budget) break;
-    size_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-    if (i >= w->count) break;
-    job_t *job = &w->jobs[i];
-    job->taken = 1;
-    if (job->err == 0) list_one(job, w, &sc); /* else: refused before the threads started */
-    __atomic_fetch_add(&w->entries, job->entries + 1, __ATOMIC_RELAXED);
+    if (w->entries >= w->budget) break;
+    if (w->next < w->count) {
+      size_t i = w->next++;
+      job_t *job = w->jobs[i];
+      job->taken = 1;
+      w->active++;
+      pthread_mutex_unlock(&w->lock);
+      if (job->err == 0) list_one(job, w, &sc); /* else: refused before the threads started */
+      size_t found = w->descent && job->err == 0 ? children_of(job, w->descent, &sc) : 0;
+      pthread_mutex_lock(&w->lock);
+      w->entries += job->entries + 1;
+      if (found) add_children(w, i, &sc, found);
+      w->active--;
+      pthread_cond_broadcast(&w->wake);
+      continue;
+    }
+    /* No job left: done, unless a thread still listing one may add more. */
+    if (w->active == 0) break;
+    pthread_cond_wait(&w->wake, &w->lock);
   }
+  pthread_cond_broadcast(&w->wake);
+  pthread_mutex_unlock(&w->lock);
   scratch_free(&sc);
   return NULL;
+}
+
+/* Sets up the work on `count` directories asked for (the caller sets each job's path, or its err
+   when it names none). 0, or ENOMEM (work_free then releases what was made). */
+static int work_init(work_t *w, size_t count, size_t budget, const vouch_t *vouch, const descent_t *descent) {
+  memset(w, 0, sizeof *w);
+  w->cap = count ? count : 1;
+  if (!(w->jobs = calloc(w->cap, sizeof *w->jobs))) return ENOMEM;
+  w->count = count; /* work_free skips the slots a failed allocation left empty */
+  for (size_t i = 0; i < count; i++) {
+    if (!(w->jobs[i] = calloc(1, sizeof **w->jobs))) return ENOMEM;
+    w->jobs[i]->parent = -1;
+  }
+  w->budget = budget;
+  w->vouch = vouch;
+  w->descent = descent;
+  w->root_fd = -1;
+  pthread_mutex_init(&w->lock, NULL);
+  pthread_cond_init(&w->wake, NULL);
+  return 0;
+}
+
+/* Lists with `threads` threads (this one among them). */
+static void work_run(work_t *w, uint32_t threads) {
+  pthread_t tids[MAX_THREADS];
+  uint32_t started = 0;
+  /* Without descent there is no more work than the directories asked for. */
+  uint32_t want = w->descent || threads < w->count ? threads : (uint32_t)w->count;
+  for (uint32_t t = 1; t < want && t < MAX_THREADS; t++) {
+    if (pthread_create(&tids[started], NULL, worker, w) != 0) break;
+    started++;
+  }
+  worker(w);
+  for (uint32_t t = 0; t < started; t++) pthread_join(tids[t], NULL);
+}
+
+/* The taken jobs form a prefix (threads take them in order): how many. For each, how many of its
+   entries were entered and listed as jobs of their own. */
+static size_t work_listed(work_t *w) {
+  size_t listed = 0;
+  while (listed < w->count && w->jobs[listed]->taken) listed++;
+  for (size_t j = 0; j < listed; j++)
+    if (w->jobs[j]->parent >= 0) w->jobs[w->jobs[j]->parent]->descended++;
+  return listed;
+}
+
+static void work_free(work_t *w) {
+  for (size_t i = 0; w->jobs && i < w->count; i++) {
+    if (!w->jobs[i]) continue;
+    free(w->jobs[i]->path);
+    free(w->jobs[i]->data);
+    free(w->jobs[i]);
+  }
+  free(w->jobs);
+  free(w->seen.pairs);
+  if (w->root_fd >= 0) close(w->root_fd);
+  pthread_mutex_destroy(&w->lock);
+  pthread_cond_destroy(&w->wake);
+  memset(w, 0, sizeof *w);
 }
 
 #ifndef DIRSTAT_NO_NAPI /* the sanitizer harness (native/dirstat-harness.c) builds the lister alone */
@@ -633,20 +927,89 @@ static napi_status new_typed(napi_env env, napi_typedarray_type type, size_t n, 
   return napi_create_typedarray(env, type, n, buffer, 0, out);
 }
 
+/* Reads statDirs' `descent` argument: {stopPaths, stopNames, holdNames, maxPath}. */
+static napi_status read_descent(napi_env env, napi_value obj, descent_t *d) {
+  napi_status s;
+  napi_value n;
+  double max_path = 0;
+  if ((s = napi_get_named_property(env, obj, "maxPath", &n)) != napi_ok) return s;
+  if ((s = napi_get_value_double(env, n, &max_path)) != napi_ok) return s;
+  d->max_path = max_path >= 1 && max_path < PATH_MAX ? (size_t)max_path : 0;
+  if ((s = string_list(env, obj, "stopPaths", &d->stop_paths, &d->stop_count)) != napi_ok) return s;
+  if ((s = string_list(env, obj, "stopNames", &d->stop_names, &d->name_count)) != napi_ok) return s;
+  return string_list(env, obj, "holdNames", &d->hold_names, &d->hold_count);
+}
+
+/* statDirs' result (see the top of this file) from the listed jobs. */
+static napi_value result_of(napi_env env, work_t *w, size_t listed) {
+  size_t total = 0, records = 0;
+  for (size_t j = 0; j < listed; j++) {
+    total += w->jobs[j]->len;
+    records += w->jobs[j]->entries;
+  }
+  if (total > INT32_MAX || records > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "statDirs: listing over 2 GiB");
+    return NULL;
+  }
+  napi_value result = NULL, data, dir_info_v, offsets_v, counts_v;
+  void *bytes;
+  int32_t *dir_info, *offsets;
+  double *counts;
+  CHECK(napi_create_buffer(env, total ? total : 1, &bytes, &data));
+  CHECK(new_typed(env, napi_int32_array, listed * DIR_INFO, sizeof(int32_t), (void **)&dir_info, &dir_info_v));
+  CHECK(new_typed(env, napi_int32_array, records, sizeof(int32_t), (void **)&offsets, &offsets_v));
+  CHECK(new_typed(env, napi_float64_array, listed * 2, sizeof(double), (void **)&counts, &counts_v));
+  size_t at = 0, record = 0;
+  for (size_t j = 0; j < listed; j++) {
+    const job_t *job = w->jobs[j];
+    int32_t *info = dir_info + DIR_INFO * j;
+    info[0] = (int32_t)record;
+    info[1] = (int32_t)job->entries;
+    info[2] = job->err;
+    info[3] = (int32_t)job->parent;
+    info[4] = -1;
+    info[5] = (int32_t)(job->entries - job->descended);
+    counts[2 * j] = job->vouched_files;
+    counts[2 * j + 1] = job->vouched_bytes;
+    if (job->len) memcpy((uint8_t *)bytes + at, job->data, job->len);
+    for (size_t o = 0; o < job->len; record++) {
+      offsets[record] = (int32_t)(at + o);
+      uint16_t nlen;
+      memcpy(&nlen, job->data + o + 2, 2);
+      o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
+    }
+    at += job->len;
+    if (job->parent >= 0) {
+      /* Its record in the parent's listing, which comes first: marked as entered. */
+      int32_t in_parent = dir_info[DIR_INFO * job->parent] + (int32_t)job->record;
+      info[4] = in_parent;
+      ((uint8_t *)bytes)[offsets[in_parent] + 1] = 1;
+    }
+  }
+  napi_value parts[] = {data, dir_info_v, offsets_v, counts_v};
+  CHECK(array_of(env, parts, 4, &result));
+  return result;
+fail:
+  throw_unless_pending(env, "statDirs failed");
+  return NULL;
+}
+
 static napi_value stat_dirs(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_value result = NULL;
-  job_t *jobs = NULL;
-  uint32_t count = 0;
+  work_t w;
+  memset(&w, 0, sizeof w);
+  w.root_fd = -1;
   vouch_t vouch;
   memset(&vouch, 0, sizeof vouch);
-  int vouching = 0;
+  descent_t descent;
+  memset(&descent, 0, sizeof descent);
+  int vouching = 0, descending = 0;
   char *root = NULL;
-  int root_fd = -1;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
-    napi_throw_type_error(env, NULL, "statDirs(dirs, threads, budget, vouch?, root?)");
+    napi_throw_type_error(env, NULL, "statDirs(dirs, threads, budget, vouch?, root?, descent?)");
     return NULL;
   }
   if (argc >= 5) {
@@ -672,6 +1035,18 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
       vouching = 1;
     }
   }
+  if (argc >= 6) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[5], &t));
+    if (t == napi_object) {
+      if (read_descent(env, argv[5], &descent) != napi_ok) {
+        napi_throw_type_error(env, NULL, "statDirs: descent is not {stopPaths, stopNames, holdNames, maxPath}");
+        goto done;
+      }
+      descending = descent.max_path > 0;
+    }
+  }
+  uint32_t count = 0;
   CHECK(napi_get_array_length(env, argv[0], &count));
   uint32_t threads = 1;
   CHECK(napi_get_value_uint32(env, argv[1], &threads));
@@ -680,69 +1055,17 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
   double budget = 0;
   CHECK(napi_get_value_double(env, argv[2], &budget));
   if (!(budget >= 1)) budget = 1;
-  jobs = calloc(count ? count : 1, sizeof *jobs);
-  if (!jobs) goto fail;
+  if (work_init(&w, count, budget > 1e15 ? (size_t)1e15 : (size_t)budget, vouching ? &vouch : NULL,
+                descending ? &descent : NULL) != 0)
+    goto fail;
   for (uint32_t i = 0; i < count; i++) {
     napi_value v;
     CHECK(napi_get_element(env, argv[0], i, &v));
-    CHECK(read_path(env, v, &jobs[i]));
+    CHECK(read_path(env, v, w.jobs[i]));
   }
-
-  work_t w = {jobs, count, 0, 0, budget > 1e15 ? (size_t)1e15 : (size_t)budget, vouching ? &vouch : NULL,
-              NULL, 0, -1, 0};
-  if (root) {
-    root_open(&w, root);
-    root_fd = w.root_fd;
-  }
-  pthread_t tids[MAX_THREADS];
-  uint32_t started = 0;
-  uint32_t want = threads < count ? threads : count;
-  for (uint32_t t = 1; t < want; t++) {
-    if (pthread_create(&tids[started], NULL, worker, &w) != 0) break;
-    started++;
-  }
-  worker(&w); /* this thread works too */
-  for (uint32_t t = 0; t < started; t++) pthread_join(tids[t], NULL);
-
-  /* Threads take jobs in order, so the taken ones are a prefix; the first is always taken. */
-  uint32_t listed = 0;
-  size_t total = 0, records = 0;
-  while (listed < count && jobs[listed].taken) {
-    total += jobs[listed].len;
-    records += jobs[listed++].entries;
-  }
-  if (total > INT32_MAX) {
-    napi_throw_range_error(env, NULL, "statDirs: listing over 2 GiB");
-    goto done;
-  }
-  void *bytes;
-  napi_value data;
-  CHECK(napi_create_buffer(env, total ? total : 1, &bytes, &data));
-  int32_t *dir_info, *offsets;
-  double *counts;
-  napi_value dir_info_v, offsets_v, counts_v;
-  CHECK(new_typed(env, napi_int32_array, (size_t)listed * 3, sizeof(int32_t), (void **)&dir_info, &dir_info_v));
-  CHECK(new_typed(env, napi_int32_array, records, sizeof(int32_t), (void **)&offsets, &offsets_v));
-  CHECK(new_typed(env, napi_float64_array, (size_t)listed * 2, sizeof(double), (void **)&counts, &counts_v));
-  size_t at = 0, record = 0;
-  for (uint32_t i = 0; i < listed; i++) {
-    const job_t *job = &jobs[i];
-    dir_info[3 * i] = (int32_t)record;
-    dir_info[3 * i + 1] = (int32_t)job->entries;
-    dir_info[3 * i + 2] = job->err;
-    counts[2 * i] = job->vouched_files;
-    counts[2 * i + 1] = job->vouched_bytes;
-    if (job->len) memcpy((uint8_t *)bytes + at, job->data, job->len);
-    for (size_t o = 0; o < job->len; record++) {
-      offsets[record] = (int32_t)(at + o);
-      uint16_t nlen;
-      memcpy(&nlen, job->data + o + 2, 2);
-      o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
-    }
-    at += job->len;
-  }
-  napi_value parts[] = {data, dir_info_v, offsets_v, counts_v};
-  CHECK(array_of(env, parts, 4, &result));
+  if (root) root_open(&w, root);
+  work_run(&w, threads);
+  result = result_of(env, &w, work_listed(&w));
   goto done;
 fail:
   result = NULL;
@@ -750,15 +1073,11 @@ fail:
 done:
   free_strings(vouch.keep_names, vouch.keep_count);
   free_strings(vouch.keep_suffixes, vouch.suffix_count);
-  if (root_fd >= 0) close(root_fd);
+  free_strings(descent.stop_paths, descent.stop_count);
+  free_strings(descent.stop_names, descent.name_count);
+  free_strings(descent.hold_names, descent.hold_count);
+  work_free(&w);
   free(root);
-  if (jobs) {
-    for (uint32_t i = 0; i < count; i++) {
-      free(jobs[i].path);
-      free(jobs[i].data);
-    }
-    free(jobs);
-  }
   return result;
 }
 

@@ -15,7 +15,15 @@ import { ShortPaths } from './short-paths.js';
 import { partsText } from './file-parts.js';
 import type { FileJob, FileResult, MemoryJob, MemoryResult } from './scan-job.js';
 import { ContentTally, toContentMatches } from './scan-tally.js';
-import { fileOf, shownPath, walk, type WalkEvent, type WalkFile, type WalkSkip } from './walker.js';
+import {
+  fileOf,
+  shownPath,
+  walk,
+  type Prune,
+  type WalkEvent,
+  type WalkFile,
+  type WalkSkip,
+} from './walker.js';
 import { compileRulesCached } from './compiled-cache.js';
 import { bundledRulesDir, listRuleFiles, type RuleProblem, type YaraScanner } from './yara.js';
 
@@ -71,7 +79,7 @@ export interface ContentScanOptions {
   maxFileSize: number;
   exclude: string[];
   /** Directories to leave out with a reported skip (the default scope's package stores). */
-  prune?: RegExp;
+  prune?: Prune;
   /** The default scope's shortcuts: archives by name left out, other minehunter trees left out. */
   skipArchiveNames?: boolean;
   skipOwnInstalls?: boolean;

@@ -302,6 +302,15 @@ describe('directory lister', () => {
         expect(r.stdout).toMatch(/listed 7 entries \d+ errors 2\n/);
       }
     }
+    // Entering directories by itself below those (the harness's stop and hold names, /proc and /sys
+    // as stop paths): the same hostile directories, the whole of this test's directory, and a cut.
+    for (const budget of ['1000000000', '1']) {
+      const r = spawnSync(harness, ['--descend', '2', budget, ...dirs, dir], { encoding: 'utf8' });
+      expect(r.stderr, `descend budget ${budget}`).toBe('');
+      expect(r.status).toBe(0);
+      if (budget === '1') expect(r.stdout).toContain('entered 0\n');
+      else expect(r.stdout).toContain(`${path.join(tree, 'sub')}: 0\n`);
+    }
     // The vouch path: an index built in C from a first listing, then a listing against it that
     // keeps the name keep-me and the ending .tgz (in any case, unless the file has an exec bit).
     // Vouched: tree's non-empty regular files, plain.txt (6), run.sh (10), old (1), fraction (1)

@@ -5,6 +5,8 @@
 // produce the addon's record format, read in place by DirListing: an object per entry would cost
 // more than the listing itself. Given the scan cache's index (a Vouch), both leave out the files
 // it vouches for and only count them, so a warm rescan never handles them one by one in JavaScript.
+// Given a Descent, the addon also enters the directories below those asked for by itself (see
+// ListedTree), so a rescan of an unchanged tree is one call and JavaScript never builds their paths.
 import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import util from 'node:util';
 import { resolveInRootSync } from '../target/fs.js';
@@ -128,6 +130,11 @@ export class DirListing {
     return msOf(this.field(i, F_CTIME_S), this.field(i, F_CTIME_NS));
   }
 
+  /** True when the addon entered this directory entry itself (see ListedTree): the walker has it there. */
+  entered(i: number): boolean {
+    return this.records.bytes[this.at(i) + 1] === 1;
+  }
+
   /** True when an entry has exactly this name (compared as bytes: no string per entry). */
   has(name: string): boolean {
     const wanted = Buffer.from(name);
@@ -170,6 +177,106 @@ function recordsOf(bytes: Buffer, offsets: Int32Array): Records {
 /** A directory's listing, or why it could not be read. */
 export type Listing = DirListing | Error;
 
+/**
+ * What the addon may enter by itself below the directories asked for: only where the walker would
+ * enter too (native/dirstat.c's children_of has the stricter test). Never a path in or under
+ * stopPaths, a directory named in stopNames, anything below a directory holding an entry named in
+ * holdNames, or a path longer than maxPath bytes.
+ */
+export interface Descent {
+  stopPaths: readonly string[];
+  stopNames: readonly string[];
+  holdNames: readonly string[];
+  maxPath: number;
+}
+
+/** Numbers per listed directory in the addon's dirInfo (see native/dirstat.c). */
+const INFO = 6;
+
+/**
+ * The directories one call listed: those asked for (a prefix of them, as DirLister.list returns),
+ * then those the addon entered below them by itself, each after its parent. The second kind is
+ * known by its parent and its record there (name, device, inode); its path is built only when the
+ * walker needs its listing, and one whose every record was entered too (`isQuiet`) never needs it.
+ */
+export class ListedTree {
+  constructor(
+    readonly asked: Listing[],
+    /** The addon's output for all of them (see native/dirstat.c), when it descended. */
+    private readonly below?: { records: Records; info: Int32Array; counts: Float64Array },
+  ) {}
+
+  /** Directories listed in all (asked for, then entered). */
+  get length(): number {
+    return this.below ? this.below.info.length / INFO : this.asked.length;
+  }
+
+  /** The index of the directory whose listing holds j's record (j entered by the addon). */
+  parentOf(j: number): number {
+    return this.info(j, 3);
+  }
+
+  /** j's name, device and inode, from its record in its parent's listing. */
+  name(j: number): string | Buffer {
+    const o = this.recordAt(j);
+    const { bytes } = this.below?.records as Records;
+    return nameOf(bytes, o + FIXED, o + FIXED + bytes.readUInt16LE(o + 2));
+  }
+  dev(j: number): number {
+    return this.field(j, F_DEV);
+  }
+  ino(j: number): number {
+    return this.field(j, F_INO);
+  }
+
+  /** Listed, and every record in it was entered by the addon: nothing for the walker to look at. */
+  isQuiet(j: number): boolean {
+    return j >= this.asked.length && this.info(j, 2) === 0 && this.info(j, 5) === 0;
+  }
+  unchangedFiles(j: number): number {
+    return this.below?.counts[2 * j] ?? 0;
+  }
+  unchangedBytes(j: number): number {
+    return this.below?.counts[2 * j + 1] ?? 0;
+  }
+
+  /** j's listing; `dir` (its path) names it in errors. */
+  listing(j: number, dir: string | Buffer): Listing {
+    if (j < this.asked.length || !this.below) return this.asked[j] as Listing;
+    return listingOf(this.below, j, dir);
+  }
+
+  private info(j: number, k: number): number {
+    return this.below?.info[INFO * j + k] ?? -1;
+  }
+
+  private recordAt(j: number): number {
+    return this.below?.records.offsets[this.info(j, 4)] as number;
+  }
+
+  private field(j: number, k: number): number {
+    return this.below?.records.fields[(this.recordAt(j) + HEADER) / 8 + k] as number;
+  }
+}
+
+/** Directory j of the addon's output. */
+function listingOf(
+  out: { records: Records; info: Int32Array; counts: Float64Array },
+  j: number,
+  dir: string | Buffer,
+): Listing {
+  const errno = out.info[INFO * j + 2] as number;
+  if (errno !== 0) return errnoError(errno, 'scandir', dir);
+  return new DirListing(
+    dir,
+    out.records,
+    out.info[INFO * j] as number,
+    out.info[INFO * j + 1] as number,
+    out.counts[2 * j] as number,
+    out.counts[2 * j + 1] as number,
+  );
+}
+
 export interface DirLister {
   readonly native: boolean;
   /**
@@ -182,11 +289,23 @@ export interface DirLister {
    * directories whose lstat said so, so that matters only for a tree changing under the walk).
    */
   list(dirs: readonly (string | Buffer)[], budget: number, vouch?: Vouch, root?: string): Listing[];
+  /**
+   * As `list`; with `descent` the addon also lists, within the same budget, directories below
+   * those asked for (see ListedTree). Node's lister lists only those asked for.
+   */
+  listTree(
+    dirs: readonly (string | Buffer)[],
+    budget: number,
+    vouch?: Vouch,
+    root?: string,
+    descent?: Descent,
+  ): ListedTree;
 }
 
 /**
- * See native/dirstat.c: all records in one Buffer; per directory its first record, record count
- * and errno; where each record starts; per directory the files a vouch left out and their bytes.
+ * See native/dirstat.c: all records in one Buffer; per directory its first record, record count,
+ * errno, parent, record in the parent and records left to the walker; where each record starts;
+ * per directory the files a vouch left out and their bytes.
  */
 type StatDirs = (
   dirs: readonly (string | Buffer)[],
@@ -194,6 +313,7 @@ type StatDirs = (
   budget: number,
   vouch?: Vouch,
   root?: string,
+  descent?: Descent,
 ) => [Buffer, Int32Array, Int32Array, Float64Array];
 
 function loadAddon(): StatDirs | undefined {
@@ -374,50 +494,38 @@ export const nodeDirLister: DirLister = {
     }
     return out;
   },
+  listTree: (dirs, budget, vouch, root) => new ListedTree(nodeDirLister.list(dirs, budget, vouch, root)),
 };
 
 let shared: DirLister | undefined;
+
+/** The addon's lister over `statDirs`; a batch it cannot do (past 2 GiB, out of memory) goes to Node's. */
+function nativeLister(statDirs: StatDirs, threads: number): DirLister {
+  const listTree: DirLister['listTree'] = (dirs, budget, vouch, root, descent) => {
+    let result;
+    try {
+      result = statDirs(dirs, threads, budget, vouch, root, descent);
+    } catch {
+      return nodeDirLister.listTree(dirs, budget, vouch, root);
+    }
+    const [data, info, offsets, counts] = result;
+    const out = { records: recordsOf(data, offsets), info, counts };
+    const asked: Listing[] = [];
+    for (let j = 0; j < info.length / INFO && (info[INFO * j + 3] as number) < 0; j++)
+      asked.push(listingOf(out, j, dirs[j] as string | Buffer));
+    return new ListedTree(asked, out);
+  };
+  return {
+    native: true,
+    list: (dirs, budget, vouch, root) => listTree(dirs, budget, vouch, root).asked,
+    listTree,
+  };
+}
 
 /** The addon's lister when it is built (and MINEHUNTER_NATIVE is not 0), else Node's. */
 export function dirLister(): DirLister {
   if (shared) return shared;
   const statDirs = loadAddon();
-  const threads = Math.max(1, Math.min(8, cpuBudget()));
-  shared = statDirs
-    ? {
-        native: true,
-        list: (dirs, budget, vouch, root) => {
-          let result;
-          try {
-            result = root
-              ? statDirs(dirs, threads, budget, vouch, root)
-              : statDirs(dirs, threads, budget, vouch);
-          } catch {
-            // Only a listing past 2 GiB or a failed allocation gets here: Node does the batch.
-            return nodeDirLister.list(dirs, budget, vouch, root);
-          }
-          const [data, dirInfo, offsets, counts] = result;
-          const records = recordsOf(data, offsets);
-          const out: Listing[] = [];
-          for (let i = 0; i < dirInfo.length / 3; i++) {
-            const dir = dirs[i] as string | Buffer;
-            const errno = dirInfo[3 * i + 2] as number;
-            out.push(
-              errno !== 0
-                ? errnoError(errno, 'scandir', dir)
-                : new DirListing(
-                    dir,
-                    records,
-                    dirInfo[3 * i] as number,
-                    dirInfo[3 * i + 1] as number,
-                    counts[2 * i] as number,
-                    counts[2 * i + 1] as number,
-                  ),
-            );
-          }
-          return out;
-        },
-      }
-    : nodeDirLister;
+  shared = statDirs ? nativeLister(statDirs, Math.max(1, Math.min(8, cpuBudget()))) : nodeDirLister;
   return shared;
 }

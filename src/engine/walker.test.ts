@@ -24,7 +24,7 @@ import { ScanCache } from './cache.js';
 import { compileRulesCached } from './compiled-cache.js';
 import { FileIndex } from './file-index.js';
 import { ShortPaths } from './short-paths.js';
-import { walk, type WalkEvent, type WalkOptions } from './walker.js';
+import { PACKAGE_STORES, walk, type WalkEvent, type WalkOptions } from './walker.js';
 import { makeDeep, removeDeep } from '../../test/helpers/deep-tree.js';
 
 let dir: string;
@@ -147,6 +147,61 @@ describe('file walker', () => {
 
     // An empty cache changes nothing.
     expect(lines(walk(options({ unchanged: () => new FileIndex().arrays() }), lister))).toEqual(full);
+  });
+});
+
+describe('file walker and the directories the addon enters by itself', () => {
+  it("applies every rule below the root as with Node's lister, in fewer calls", () => {
+    const t = path.join(dir, 'below');
+    const files: [string, string][] = [
+      ['x/excluded-dir/inner/secret.txt', 'left out'],
+      ['home/u/.cache/pip/wheels/w.txt', 'a store'],
+      ['src/pip/mod.py', 'not a store, the same last name'],
+      ['proj/minehunter/package.json', '{"name":"minehunter"}'],
+      ['proj/minehunter/rules/x.yar', 'rule x { condition: true }'],
+      ['proj/minehunter/node_modules/y/z.js', 'z'],
+      ['proj/app/package.json', '{"name":"app"}'],
+      ['proj/app/lib/index.js', 'index'],
+      ['deep/1/2/3/4/leaf.txt', 'leaf'],
+    ];
+    for (const [f, text] of files) {
+      mkdirSync(path.dirname(path.join(t, f)), { recursive: true });
+      writeFileSync(path.join(t, f), text);
+    }
+    const notUtf8 = Buffer.concat([Buffer.from(`${t}/`), Buffer.from([0x6e, 0xff]), Buffer.from('/inner')]);
+    mkdirSync(notUtf8, { recursive: true });
+    writeFileSync(Buffer.concat([notUtf8, Buffer.from('/t.txt')]), 'bytes');
+    const opts = options({ roots: [t], exclude: [path.join(t, 'x', 'excluded-dir')], prune: PACKAGE_STORES });
+    let calls = 0;
+    let entered = 0;
+    const native = dirLister();
+    const counting: DirLister = {
+      ...native,
+      listTree: (...args) => {
+        const listed = native.listTree(...args);
+        calls++;
+        entered += listed.length - listed.asked.length;
+        return listed;
+      },
+    };
+    const events = lines(walk(opts, counting));
+    expect(events).toEqual(lines(walk(opts, nodeDirLister)));
+    expect(events).toEqual(
+      [
+        `file ${t}/deep/1/2/3/4/leaf.txt 4`,
+        `file ${t}/n\\xff/inner/t.txt 5`,
+        `file ${t}/proj/app/lib/index.js 5`,
+        `file ${t}/proj/app/package.json 14`,
+        `file ${t}/src/pip/mod.py 31`,
+        `skip ${t}/home/u/.cache/pip package-store`,
+        `skip ${t}/proj/minehunter minehunter-install`,
+      ].sort(),
+    );
+    if (native.native) {
+      // Below the root all but the stores, src/pip, the two package.json holders' children and
+      // the name that is not UTF-8 (listed in a second and a third call).
+      expect([entered, calls]).toEqual([13, 3]);
+    }
   });
 });
 

@@ -21,6 +21,8 @@ import {
   type DirLister,
   type DirListing,
   type EntryKind,
+  type Descent,
+  type ListedTree,
   type Listing,
   type Vouch,
   S_IFMT,
@@ -28,7 +30,7 @@ import {
 } from './dir-lister.js';
 import { RULES_FILE_MAGIC } from './compiled-cache.js';
 import { INDEX_FILE_MAGIC, type IndexArrays } from './file-index.js';
-import { tooLongToName, type ShortPaths } from './short-paths.js';
+import { SHORT_PATH_BYTES, tooLongToName, type ShortPaths } from './short-paths.js';
 
 export interface WalkFile {
   /** For display and the snapshot: invalid UTF-8 bytes of a name are written as \xNN. */
@@ -59,8 +61,9 @@ export interface WalkOptions {
   /** Stay on each root's filesystem (the default); --full and --cross-fs turn it off. */
   oneFileSystem: boolean;
   /** Absolute paths never entered (minehunter's own install dir and rules, the cache). */
-  exclude: readonly string[]; /** Directories left out and reported with reason `package-store` (the default scope's stores). */
-  prune?: RegExp;
+  exclude: readonly string[];
+  /** Directories left out and reported with reason `package-store` (the default scope's stores). */
+  prune?: Prune;
   /**
    * Leave out archives and packages by name (reason `archive-not-expanded`) unless they carry an exec
    * bit: the default scope's choice, since an archive cannot run until it is unpacked, and the
@@ -153,13 +156,38 @@ function isMinehunterCacheFile(dir: Dir, name: string | Buffer, io: string | Buf
 }
 
 /**
+ * Directories left out by how their shown paths end. `leaves` holds the last name of every path
+ * `test` matches: the lister never enters a directory of such a name by itself (see Descent).
+ */
+export interface Prune {
+  test(display: string): boolean;
+  readonly leaves: readonly string[];
+}
+
+/** A Prune of the directories whose paths end in one of `ends` ("a/b": a directory b in one named a). */
+export function pruneByEnds(ends: readonly string[]): Prune {
+  const escaped = ends.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`/(?:${escaped.join('|')})$`);
+  return { test: (p) => pattern.test(p), leaves: [...new Set(ends.map((e) => path.posix.basename(e)))] };
+}
+
+/**
  * Stores that package managers and toolchain installers fill and verify themselves (rustup, pyenv,
  * npm, Maven, Cargo, pip, Gradle, Go modules). On a developer's machine they hold most of the bytes
  * under /root and /home (here 6 GiB of 6 GiB), so the default scope skips them, says so, and
  * leaves them to --full and --path; what runs from them is still scanned as a process executable.
  */
-export const PACKAGE_STORES =
-  /\/(?:\.rustup\/toolchains|\.pyenv\/versions|\.npm\/_cacache|\.m2\/repository|\.cargo\/registry|\.cache\/pip|\.gradle\/caches|go\/pkg\/mod|\.cache\/go-build)$/;
+export const PACKAGE_STORES = pruneByEnds([
+  '.rustup/toolchains',
+  '.pyenv/versions',
+  '.npm/_cacache',
+  '.m2/repository',
+  '.cargo/registry',
+  '.cache/pip',
+  '.gradle/caches',
+  'go/pkg/mod',
+  '.cache/go-build',
+]);
 
 /** Pseudo filesystems: their files are not content and reading some of them blocks or has effects. */
 export const PSEUDO_DIRS = ['/proc', '/sys', '/dev'];
@@ -270,6 +298,8 @@ class WalkFilter {
   private readonly seenDirs = new Map<number, Set<number>>();
   private readonly keepNames: string[];
   private readonly keepSuffixes: string[];
+  /** Where the addon may enter directories by itself: a stricter form of classifyDir's rules. */
+  readonly descent: Descent;
 
   // Precomputes the exclusion lookups and keep-lists so the per-entry checks stay cheap.
   constructor(private readonly opts: WalkOptions) {
@@ -289,6 +319,17 @@ class WalkFilter {
     if (opts.skipOwnInstalls) this.keepNames.push('package.json');
     this.keepSuffixes = opts.skipArchiveNames ? ARCHIVE_EXTENSIONS.map((e) => `.${e}`) : [];
     this.confineTo = opts.displayRoot && opts.displayRoot !== '/' ? opts.displayRoot : undefined;
+    // classifyDir's rules by path and name, made stricter where the addon cannot apply them as
+    // they are: pseudo filesystems even under a confining root and /dev/shm; a pruned store by
+    // its last name alone; nothing below a directory that may be a minehunter tree; no path the
+    // walker would name through a descriptor. One-filesystem the addon keeps always; a directory
+    // entered twice the walker still catches (enteredBelow).
+    this.descent = {
+      stopPaths: [...this.excluded, ...PSEUDO_DIRS],
+      stopNames: opts.prune?.leaves ?? [],
+      holdNames: opts.skipOwnInstalls ? ['package.json'] : [],
+      maxPath: SHORT_PATH_BYTES,
+    };
   }
 
   // True for a directory at or under one of the excluded paths.
@@ -384,47 +425,115 @@ function* walkTree(
 ): Generator<WalkEvent> {
   // Directories still to list. They are listed many at a time (the native lister spreads them
   // over the cores, and each call has a fixed cost), newest first, so the walk stays mostly depth
-  // first and the stack stays short.
+  // first and the stack stays short. The addon also enters what lies below them by itself, within
+  // the same budget (see Descent): those are handled in the same pass, never put on the stack.
   const stack: Dir[] = [root];
   while (stack.length > 0) {
     const batch = stack.splice(Math.max(0, stack.length - LIST_BATCH_DIRS)).reverse();
-    const listings = lister.list(
+    const tree = lister.listTree(
       batch.map((d) => d.io),
       LIST_BATCH_ENTRIES,
       filter.vouchNow(),
       filter.confineTo,
+      filter.descent,
     );
+    const asked = tree.asked.length;
     // What the budget left unlisted goes back, in the order it was taken.
-    for (let i = batch.length - 1; i >= listings.length; i--) stack.push(batch[i] as Dir);
+    for (let i = batch.length - 1; i >= asked; i--) stack.push(batch[i] as Dir);
     // One event for the whole batch's unchanged files: on a warm rescan that is nearly all of it.
-    let unchangedFiles = 0;
-    let unchangedBytes = 0;
-    for (let b = 0; b < listings.length; b++) {
-      const dir = batch[b] as Dir;
-      const entries = listings[b] as Listing;
-      if (entries instanceof Error) {
-        yield {
-          type: 'skip',
-          skip: { path: dir.display, reason: reasonOf(entries), detail: errorMessage(entries) },
-        };
-        continue;
-      }
-      if (opts.skipOwnInstalls && isMinehunterTree(dir.io, entries)) {
-        yield { type: 'skip', skip: { path: dir.display, reason: 'minehunter-install' } };
-        continue;
-      }
-      const subdirs: Dir[] = [];
-      for (let i = 0; i < entries.length; i++) {
-        const ev = classifyEntry(dir, entries, i, opts, filter, subdirs);
-        if (ev) yield ev;
-      }
-      unchangedFiles += entries.unchangedFiles;
-      unchangedBytes += entries.unchangedBytes;
-      // Reverse so the depth-first walk visits directories in listing order.
-      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Dir);
+    const unchanged = { files: 0, bytes: 0 };
+    // Per listed directory: its Dir once built, undefined while it need not be (entered by the
+    // addon with nothing for the walker), null when the walk does not enter it.
+    const dirs: (Dir | null | undefined)[] = batch.slice(0, asked);
+    for (let j = 0; j < tree.length; j++) {
+      if (j >= asked && !enteredBelow(tree, j, dirs, filter, unchanged)) continue;
+      const dir = dirOf(tree, j, dirs, filter.confineTo === undefined ? opts.shortPaths : undefined);
+      yield* classifyListing(dir, tree.listing(j, dir.io), opts, filter, stack, unchanged);
     }
-    if (unchangedFiles > 0) yield { type: 'unchanged', files: unchangedFiles, bytes: unchangedBytes };
+    if (unchanged.files > 0) yield { type: 'unchanged', files: unchanged.files, bytes: unchanged.bytes };
   }
+}
+
+/**
+ * Directory j, entered by the addon below another: false when the walk does not enter it (its
+ * parent is not entered, or it was entered before: a bind mount of a directory inside itself), or
+ * when its listing has nothing for the walker (its unchanged files counted); true when the walker
+ * is to classify its listing. The addon's own rules left out everything else classifyDir would.
+ */
+function enteredBelow(
+  tree: ListedTree,
+  j: number,
+  dirs: (Dir | null | undefined)[],
+  filter: WalkFilter,
+  unchanged: { files: number; bytes: number },
+): boolean {
+  if (dirs[tree.parentOf(j)] === null || !filter.firstVisit(tree.dev(j), tree.ino(j))) {
+    dirs[j] = null;
+    return false;
+  }
+  dirs[j] = undefined;
+  if (!tree.isQuiet(j)) return true;
+  unchanged.files += tree.unchangedFiles(j);
+  unchanged.bytes += tree.unchangedBytes(j);
+  return false;
+}
+
+/** Directory j's Dir, built from its parent's (and theirs, up to one already built) when needed. */
+function dirOf(
+  tree: ListedTree,
+  j: number,
+  dirs: (Dir | null | undefined)[],
+  shortPaths: ShortPaths | undefined,
+): Dir {
+  const chain: number[] = [];
+  let k = j;
+  while (!dirs[k]) {
+    chain.push(k);
+    k = tree.parentOf(k);
+  }
+  let dir = dirs[k] as Dir;
+  for (let c = chain.length - 1; c >= 0; c--) {
+    const at = chain[c] as number;
+    dir = { ...join(dir, tree.name(at), shortPaths), dev: tree.dev(at) };
+    dirs[at] = dir;
+  }
+  return dir;
+}
+
+/**
+ * One directory's listing: the events of its entries (or the skip for the whole directory), its
+ * subdirectories to enter pushed onto `stack`, its unchanged files counted. Entries the addon
+ * entered itself are left to their own listings.
+ */
+function* classifyListing(
+  dir: Dir,
+  entries: Listing,
+  opts: WalkOptions,
+  filter: WalkFilter,
+  stack: Dir[],
+  unchanged: { files: number; bytes: number },
+): Generator<WalkEvent> {
+  if (entries instanceof Error) {
+    yield {
+      type: 'skip',
+      skip: { path: dir.display, reason: reasonOf(entries), detail: errorMessage(entries) },
+    };
+    return;
+  }
+  if (opts.skipOwnInstalls && isMinehunterTree(dir.io, entries)) {
+    yield { type: 'skip', skip: { path: dir.display, reason: 'minehunter-install' } };
+    return;
+  }
+  const subdirs: Dir[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    if (entries.entered(i)) continue;
+    const ev = classifyEntry(dir, entries, i, opts, filter, subdirs);
+    if (ev) yield ev;
+  }
+  unchanged.files += entries.unchangedFiles;
+  unchanged.bytes += entries.unchangedBytes;
+  // Reverse so the depth-first walk visits directories in listing order.
+  for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as Dir);
 }
 
 /**
