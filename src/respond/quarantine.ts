@@ -74,8 +74,18 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The most bytes a zip entry's name can hold (a 16-bit length in its headers). */
+export const ZIP_NAME_MAX_BYTES = 65_535;
+
+/**
+ * The entry a file is archived as: `files/` and its path. A path too long for a zip entry's name
+ * (a tree of ~330 directories of 200 letters) is archived as `files/long/<sha256 of the path>/` and
+ * its file name; the manifest maps either back to the path, which undo restores to.
+ */
 export function entryName(targetPath: string): string {
-  return `files/${targetPath.replace(/^\/+/, '')}`;
+  const entry = `files/${targetPath.replace(/^\/+/, '')}`;
+  if (Buffer.byteLength(entry) <= ZIP_NAME_MAX_BYTES) return entry;
+  return `files/long/${createHash('sha256').update(targetPath).digest('hex')}/${path.posix.basename(targetPath)}`;
 }
 
 /** Writes the archive to `file` (atomically: a temp file renamed in place) and returns its manifest. */

@@ -1,7 +1,9 @@
 // End-to-end: a dropper 30 directories of 200 letters down (~6,100 bytes, past the 4,096 the kernel
-// opens by name). `scan --path` finds it by its full path; `respond --apply` with that finding's
-// steps selected archives it (the archive's manifest holds its full path and sha256, 7z lists it)
-// and removes it; `undo` puts it back byte-identical. Everything happens in a temporary directory.
+// opens by name), and one 330 down (~66,400 bytes, past the 65,535 a zip entry's name can hold).
+// `scan --path` finds both by their full paths; `respond --apply` with those findings' steps
+// selected archives them (the manifest holds each full path and sha256, 7z lists them, the deeper
+// one under files/long/) and removes them; `undo` puts them back byte-identical. Everything happens
+// in a temporary directory.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,7 @@ const DROPPER =
 let dir: string;
 let tree: string;
 let full: string;
+let longer: string;
 
 /** Runs `command` in the tree's deepest directory; its stdout. */
 const inDeepest = (command: string): string => inDeep(tree, 30, command);
@@ -27,31 +30,35 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'minehunter-respond-deep-'));
   tree = path.join(dir, 'tree');
   full = makeDeep(tree, 30, 'drop.sh', DROPPER);
+  longer = makeDeep(path.join(tree, 'b'), 330, 'drop.sh', DROPPER);
 }, 120_000);
 afterAll(() => removeDeep(dir));
 
-describe('respond on a file past PATH_MAX', () => {
-  it('archives and removes the file the scan found, and undo puts it back', async () => {
+describe('respond on files past PATH_MAX and past a zip entry name', () => {
+  it('archives and removes the files the scan found, and undo puts them back', async () => {
     expect(Buffer.byteLength(full)).toBeGreaterThan(4096);
+    expect(Buffer.byteLength(longer)).toBeGreaterThan(65_535);
     const sha = inDeepest('sha256sum drop.sh').split(' ')[0];
     const report = path.join(dir, 'report.json');
     const scan = await runCliJson(['scan', '--path', tree, '--no-cache', '--format', 'json', '--lang', 'en']);
-    const found = scan.json.findings.filter((f) => f.evidence.some((e) => 'path' in e && e.path === full));
+    const found = [full, longer].map((p) =>
+      scan.json.findings.filter((f) => f.evidence.some((e) => 'path' in e && e.path === p)),
+    );
     expect(
-      found.map((f) => f.ruleId),
+      found.map((fs) => fs.map((f) => f.ruleId)),
       scan.stderr,
-    ).toEqual(['content-match']);
+    ).toEqual([['content-match'], ['content-match']]);
     writeFileSync(report, scan.stdout);
 
     const out = path.join(dir, 'respond');
-    const fingerprint = found[0]!.fingerprint as string;
+    const fingerprints = found.map((fs) => fs[0]!.fingerprint as string);
     const run = await runCli(
       [
         'respond',
         '--report',
         report,
         '--select',
-        fingerprint,
+        fingerprints.join(','),
         '--apply',
         '--yes',
         '--out',
@@ -62,21 +69,28 @@ describe('respond on a file past PATH_MAX', () => {
       { timeoutMs: 120_000 },
     );
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/\[done\] archive: 1 file\(s\) archived and verified/);
+    expect(run.stdout).toMatch(/\[done\] archive: 2 file\(s\) archived and verified/);
     expect(run.stdout).toMatch(/\[done\] quarantine:/);
     expect(inDeepest('ls -A')).toBe('');
+    expect(inDeep(path.join(tree, 'b'), 330, 'ls -A')).toBe('');
 
     const entries = await readQuarantine(path.join(out, 'quarantine.zip'), 'infected');
     const manifest = JSON.parse(Buffer.from(entries.get('manifest.json')!).toString()) as Manifest;
-    expect(manifest.files.map((f) => [f.path, f.sha256])).toEqual([[full, sha]]);
+    const archived = new Map(manifest.files.map((f) => [f.path, f.sha256]));
+    expect([archived.size, archived.get(full), archived.get(longer)]).toEqual([2, sha, sha]);
     expect(manifest.unreadable).toEqual([]);
     expect(Buffer.from(entries.get(`files${full}`)!).toString()).toBe(DROPPER);
+    const deepEntry = manifest.files.find((f) => f.path === longer)!.entry;
+    expect(deepEntry).toMatch(/^files\/long\/[0-9a-f]{64}\/drop\.sh$/);
+    expect(Buffer.from(entries.get(deepEntry)!).toString()).toBe(DROPPER);
     const listed = await execFileP('7z', ['l', '-pinfected', path.join(out, 'quarantine.zip')]);
     expect(listed.stdout).toContain(`${full.slice(1)}`);
+    expect(listed.stdout).toContain(deepEntry);
 
     const undo = await runCli(['undo', path.join(out, 'journal.jsonl'), '--lang', 'en']);
     expect(undo.code, undo.stderr + undo.stdout).toBe(0);
-    expect(undo.stdout).toContain('[restored]');
+    expect(undo.stdout.match(/\[restored\]/g)).toHaveLength(2);
     expect(inDeepest('cat drop.sh')).toBe(DROPPER);
+    expect(inDeep(path.join(tree, 'b'), 330, 'cat drop.sh')).toBe(DROPPER);
   }, 180_000);
 });
