@@ -41,6 +41,20 @@ const F_CTIME_S = 6;
 const F_CTIME_NS = 7;
 
 const recordLength = (nameLength: number): number => FIXED + ((nameLength + 7) & ~7);
+/**
+ * A record's name length and stat errno, read byte by byte: Node 20's checked readers
+ * (readUInt16LE, readInt32LE, compare) are slower even when optimized, and in unoptimized code
+ * (most of a short scan's) their argument checks allocate an array per call: per entry of every
+ * listing, ~5% of what a default scan's main thread allocated.
+ */
+const nameLengthAt = (b: Buffer, o: number): number => (b[o + 2] as number) | ((b[o + 3] as number) << 8);
+const errnoAt = (b: Buffer, o: number): number =>
+  (b[o + 4] as number) |
+  ((b[o + 5] as number) << 8) |
+  ((b[o + 6] as number) << 16) |
+  ((b[o + 7] as number) << 24);
+/** Names DirListing.has looks for, encoded once. */
+const encodedNames = new Map<string, Buffer>();
 /** A time in ms as Node's lib/internal/fs/utils.js computes it, so the cache's keys agree with ===. */
 const msOf = (sec: number, nsec: number): number => sec * 1e3 + nsec / 1e6;
 /** The file-type bits of a mode, and the type of a regular file (Linux's values). */
@@ -79,7 +93,7 @@ export class DirListing {
   /** The listing of one directory's records alone (Node's lister writes them per directory). */
   static of(dir: string | Buffer, bytes: Buffer, unchangedFiles = 0, unchangedBytes = 0): DirListing {
     const offsets: number[] = [];
-    for (let o = 0; o + FIXED <= bytes.length; o += recordLength(bytes.readUInt16LE(o + 2))) offsets.push(o);
+    for (let o = 0; o + FIXED <= bytes.length; o += recordLength(nameLengthAt(bytes, o))) offsets.push(o);
     const records = recordsOf(bytes, Int32Array.from(offsets));
     return new DirListing(dir, records, 0, offsets.length, unchangedFiles, unchangedBytes);
   }
@@ -92,12 +106,12 @@ export class DirListing {
   name(i: number): string | Buffer {
     const o = this.at(i);
     const { bytes } = this.records;
-    return nameOf(bytes, o + FIXED, o + FIXED + bytes.readUInt16LE(o + 2));
+    return nameOf(bytes, o + FIXED, o + FIXED + nameLengthAt(bytes, o));
   }
 
   /** Why the lstat failed, or for a symlink why following it failed. */
   error(i: number): Error | undefined {
-    const errno = this.records.bytes.readInt32LE(this.at(i) + 4);
+    const errno = errnoAt(this.records.bytes, this.at(i));
     if (errno === 0) return undefined;
     return errnoError(
       errno,
@@ -137,12 +151,15 @@ export class DirListing {
 
   /** True when an entry has exactly this name (compared as bytes: no string per entry). */
   has(name: string): boolean {
-    const wanted = Buffer.from(name);
+    let wanted = encodedNames.get(name);
+    if (!wanted) encodedNames.set(name, (wanted = Buffer.from(name)));
     const { bytes } = this.records;
     for (let i = 0; i < this.length; i++) {
       const o = this.at(i);
-      if (bytes.readUInt16LE(o + 2) !== wanted.length) continue;
-      if (bytes.compare(wanted, 0, wanted.length, o + FIXED, o + FIXED + wanted.length) === 0) return true;
+      if (nameLengthAt(bytes, o) !== wanted.length) continue;
+      let k = 0;
+      while (k < wanted.length && bytes[o + FIXED + k] === wanted[k]) k++;
+      if (k === wanted.length) return true;
     }
     return false;
   }
@@ -220,7 +237,7 @@ export class ListedTree {
   name(j: number): string | Buffer {
     const o = this.recordAt(j);
     const { bytes } = this.below?.records as Records;
-    return nameOf(bytes, o + FIXED, o + FIXED + bytes.readUInt16LE(o + 2));
+    return nameOf(bytes, o + FIXED, o + FIXED + nameLengthAt(bytes, o));
   }
   dev(j: number): number {
     return this.field(j, F_DEV);
