@@ -927,6 +927,16 @@ static napi_status new_typed(napi_env env, napi_typedarray_type type, size_t n, 
   return napi_create_typedarray(env, type, n, buffer, 0, out);
 }
 
+/* Whether optional argument k was given as an object (undefined, null or absent: not given). */
+static napi_status object_arg(napi_env env, const napi_value *argv, size_t argc, size_t k, bool *given) {
+  *given = false;
+  if (argc <= k) return napi_ok;
+  napi_valuetype t;
+  napi_status s = napi_typeof(env, argv[k], &t);
+  if (s == napi_ok) *given = t == napi_object;
+  return s;
+}
+
 /* Reads statDirs' `descent` argument: {stopPaths, stopNames, holdNames, maxPath}. */
 static napi_status read_descent(napi_env env, napi_value obj, descent_t *d) {
   napi_status s;
@@ -1024,27 +1034,22 @@ static napi_value stat_dirs(napi_env env, napi_callback_info info) {
       }
     }
   }
-  if (argc >= 4) {
-    napi_valuetype t;
-    CHECK(napi_typeof(env, argv[3], &t));
-    if (t == napi_object) {
-      if (read_vouch(env, argv[3], &vouch) != napi_ok) {
-        napi_throw_type_error(env, NULL, "statDirs: vouch is not a scan-cache index");
-        goto done;
-      }
-      vouching = 1;
+  bool given = false;
+  CHECK(object_arg(env, argv, argc, 3, &given));
+  if (given) {
+    if (read_vouch(env, argv[3], &vouch) != napi_ok) {
+      napi_throw_type_error(env, NULL, "statDirs: vouch is not a scan-cache index");
+      goto done;
     }
+    vouching = 1;
   }
-  if (argc >= 6) {
-    napi_valuetype t;
-    CHECK(napi_typeof(env, argv[5], &t));
-    if (t == napi_object) {
-      if (read_descent(env, argv[5], &descent) != napi_ok) {
-        napi_throw_type_error(env, NULL, "statDirs: descent is not {stopPaths, stopNames, holdNames, maxPath}");
-        goto done;
-      }
-      descending = descent.max_path > 0;
+  CHECK(object_arg(env, argv, argc, 5, &given));
+  if (given) {
+    if (read_descent(env, argv[5], &descent) != napi_ok) {
+      napi_throw_type_error(env, NULL, "statDirs: descent is not {stopPaths, stopNames, holdNames, maxPath}");
+      goto done;
     }
+    descending = descent.max_path > 0;
   }
   uint32_t count = 0;
   CHECK(napi_get_array_length(env, argv[0], &count));
