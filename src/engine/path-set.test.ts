@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PathSet } from './path-set.js';
 
 describe('PathSet', () => {
-  it('answers like a Set of the paths, across growth', () => {
+  it('answers like a Set of the paths, across the move from strings to hashes and growth', () => {
     const set = new PathSet(4);
     const reference = new Set<string>();
     for (let i = 0; i < 50_000; i++) {

@@ -1,8 +1,9 @@
 // The set of paths a content scan has already queued, so a file reached twice (a process's
-// executable that the walk also meets, overlapping roots) is scanned and listed once. It keeps a
-// 64-bit keyed hash of each path in typed arrays, 16 bytes a path at most, instead of the path
-// strings themselves: a Set of 1M paths held about 70 MB of the main thread's heap for the whole
-// scan, and the garbage collector let the heap grow to several times that (issue 20).
+// executable that the walk also meets, overlapping roots) is scanned and listed once. Past a few
+// thousand paths it keeps a 64-bit keyed hash of each path in typed arrays, 16 bytes a path at
+// most, instead of the path strings themselves: a Set of 1M paths held about 70 MB of the main
+// thread's heap for the whole scan, and the garbage collector let the heap grow to several times
+// that (issue 20). Below that it is a Set of the strings (see SMALL_SET).
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -27,32 +28,63 @@ function hash32(s: string, seed: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/**
+ * How many paths are kept as strings before they move to the hashed table. hash32 runs in the
+ * interpreter in a fresh process (~30 µs a path of 75 characters): the ~250 files a warm rescan of
+ * the bench tree answers from the cache spent 7-9 ms of its ~85 ms hashing their paths, where V8
+ * hashes a string natively. A few thousand paths are a few hundred KB of heap, and by the time a
+ * scan has met that many, hash32 is compiled.
+ */
+export const SMALL_SET = 4096;
+
 export class PathSet {
   private readonly seeds: [number, number];
+  /** The paths themselves until there are more than SMALL_SET; then undefined. */
+  private small: Set<string> | undefined = new Set();
   // Open addressing: slot i holds (hi[i], lo[i]); lo is never 0 in a used slot (see key()).
   private hi: Uint32Array;
   private lo: Uint32Array;
   private used = 0;
 
-  constructor(capacity = 1024) {
+  constructor(private readonly capacity = 1024) {
     const seed = randomBytes(8);
     this.seeds = [seed.readUInt32LE(0), seed.readUInt32LE(4)];
-    const n = tableSize(capacity);
-    this.hi = new Uint32Array(n);
-    this.lo = new Uint32Array(n);
+    // Allocated when the strings move there.
+    this.hi = this.lo = new Uint32Array(0);
   }
 
   get size(): number {
-    return this.used;
+    return this.small ? this.small.size : this.used;
   }
 
   has(path: string): boolean {
+    if (this.small) return this.small.has(path);
     const [hi, lo] = this.key(path);
     return this.slotOf(hi, lo) < 0;
   }
 
   /** Adds the path; false when it was there already. */
   add(path: string): boolean {
+    const small = this.small;
+    if (small) {
+      if (small.has(path)) return false;
+      small.add(path);
+      if (small.size > SMALL_SET) this.hashAll(small);
+      return true;
+    }
+    return this.addHashed(path);
+  }
+
+  /** Moves the strings to the hashed table, for good. */
+  private hashAll(paths: Set<string>): void {
+    const n = tableSize(Math.max(this.capacity, paths.size));
+    this.hi = new Uint32Array(n);
+    this.lo = new Uint32Array(n);
+    this.small = undefined;
+    for (const p of paths) this.addHashed(p);
+  }
+
+  private addHashed(path: string): boolean {
     const [hi, lo] = this.key(path);
     const slot = this.slotOf(hi, lo);
     if (slot < 0) return false;
