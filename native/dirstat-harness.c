@@ -18,8 +18,12 @@
 //                                           directory that could not be listed and for each
 //                                           symlink, then "symlinks N"
 //                                           (MINEHUNTER_DIRSTAT_OPENAT2=0: the fallback)
+//   dirstat-harness --read FILE...          reads each file whole (readwhole.c); prints
+//                                           "path: LENGTH SUM" (SUM: its bytes added, mod 2^32)
+//                                           or "path: errno N"
 #define DIRSTAT_NO_NAPI
 #include "dirstat.c"
+#include "readwhole.c"
 
 #include <stdio.h>
 
@@ -75,6 +79,22 @@ static vouch_t index_of(const work_t *w, size_t count) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--read") == 0) {
+    for (int i = 2; i < argc; i++) {
+      size_t len = 0;
+      int err = 0;
+      uint8_t *bytes = read_whole(argv[i], &len, &err);
+      if (!bytes) {
+        printf("%s: errno %d\n", argv[i], err);
+        continue;
+      }
+      uint32_t sum = 0;
+      for (size_t k = 0; k < len; k++) sum += bytes[k];
+      printf("%s: %zu %u\n", argv[i], len, sum);
+      free(bytes);
+    }
+    return 0;
+  }
   if (argc >= 2 && strcmp(argv[1], "--hash") == 0) {
     for (int i = 2; i + 1 < argc; i += 2)
       printf("%u\n", index_hash(strtod(argv[i], NULL), strtod(argv[i + 1], NULL)));

@@ -45,6 +45,8 @@
 //   in one call and also holds against a tree that changes during the walk; without it, or where a
 //   seccomp filter refuses it, the link is resolved component by component (resolve_slow) and a
 //   directory is opened below the root's descriptor with O_NOFOLLOW.
+// The same addon exports probePids (below), readProcs (procread.c), readMemory (procmem.c) and
+// readFileWhole (readwhole.c).
 // Uses only Node-API (ABI-stable): one build serves every Node from 20 on.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -807,7 +809,6 @@ static void throw_unless_pending(napi_env env, const char *message) {
   if (!pending) napi_throw_error(env, NULL, message);
 }
 
-/* The path of dirs[i], or an errno in job->err when it cannot name a directory. */
 /* A malloc-ed UTF-8 copy of the string v in *out (its length in *len when len is not NULL). */
 static napi_status string_of(napi_env env, napi_value v, char **out, size_t *len) {
   size_t n;
@@ -818,6 +819,7 @@ static napi_status string_of(napi_env env, napi_value v, char **out, size_t *len
   return napi_get_value_string_utf8(env, v, *out, n + 1, &n);
 }
 
+/* The path of dirs[i], or an errno in job->err when it cannot name a directory. */
 static napi_status read_path(napi_env env, napi_value v, job_t *job) {
   bool is_buffer = false;
   napi_status s = napi_is_buffer(env, v, &is_buffer);
@@ -1184,6 +1186,7 @@ done:
 
 #include "procread.c"
 #include "procmem.c"
+#include "readwhole.c"
 
 NAPI_MODULE_INIT() {
   napi_value fn;
@@ -1195,6 +1198,9 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "readProcs", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "readMemory", NAPI_AUTO_LENGTH, read_memory, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "readMemory", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "readFileWhole", NAPI_AUTO_LENGTH, read_file_whole, NULL, &fn) != napi_ok)
+    return NULL;
+  if (napi_set_named_property(env, exports, "readFileWhole", fn) != napi_ok) return NULL;
   return exports;
 }
 #endif /* DIRSTAT_NO_NAPI */

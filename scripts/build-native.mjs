@@ -1,5 +1,6 @@
 // Builds the optional native addon (native/dirstat.c -> dist/native/dirstat.node: the directory
-// lister, the PID probe and the process walk's reader, native/procread.c) with
+// lister, the PID probe, the process walk's reader and the whole-file reader, in the files it
+// includes) with
 // the system's C compiler and the Node-API headers that come with Node. Part of `npm run build`.
 // Without a compiler or the headers it says so and exits 0: the content scan then lists
 // directories with Node (same results, a slower warm rescan). Rebuilds only when the source changed.
@@ -10,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(repo, 'native', 'dirstat.c');
-// Included by dirstat.c: the process walk's batch reader, in the same addon.
-const included = [path.join(repo, 'native', 'procread.c'), path.join(repo, 'native', 'procmem.c')];
+// Included by dirstat.c, in the same addon: the process walk's batch reader, the memory reader and
+// the whole-file reader.
+const included = ['procread.c', 'procmem.c', 'readwhole.c'].map((f) => path.join(repo, 'native', f));
 const output = path.join(repo, 'dist', 'native', 'dirstat.node');
 // Links against the symbol versions glibc 2.28 has, so the single executable's copy loads there too.
 const glibcFloor = path.join(repo, 'native', 'glibc-2.28.h');

@@ -7,7 +7,6 @@ import {
   closeSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
   rmSync,
@@ -16,6 +15,7 @@ import {
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sqliteOptions } from '../util/paths.js';
+import { readWhole } from '../util/read-whole.js';
 import { FileIndex, INDEX_FILE_MAGIC, dayOf, type CacheKey, type IndexArrays } from './file-index.js';
 import { isEmptyResult, type FileResult } from './scan-job.js';
 import { WEB_NORMALISER_VERSION } from './web-normalise/index.js';
@@ -157,7 +157,7 @@ function readIndexFile(file: string, key: string): FileIndex | undefined {
 function readIndexFileBytes(file: string): { key: string; index: Buffer } | undefined {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readWhole(file);
   } catch {
     return undefined; // none yet, or unreadable: the rows rebuild the index
   }

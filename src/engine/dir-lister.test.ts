@@ -261,7 +261,7 @@ describe('directory lister', () => {
     },
   );
 
-  it('lists hostile directories with no memory error under AddressSanitizer and UBSan', () => {
+  it('lists hostile directories and reads whole files with no memory error under AddressSanitizer and UBSan', () => {
     const harness = path.join(dir, 'dirstat-harness');
     const source = fileURLToPath(new URL('../../native/dirstat-harness.c', import.meta.url));
     execFileSync('cc', [
@@ -371,6 +371,22 @@ describe('directory lister', () => {
       expect(r.stdout).toContain(`${disk}/etc/chain: errno 0\n`);
       expect(r.stdout).toContain('symlinks 7\n');
     }
+    // The whole-file reader (readwhole.c), on files below and above its huge-page size, an empty
+    // one, a directory and a missing file.
+    const reads = [0, 7, 1024 * 1024, 3 * 1024 * 1024 + 1].map((size) => {
+      const file = path.join(dir, `asan-read-${size}`);
+      writeFileSync(file, Buffer.alloc(size, 0xa5));
+      return { file, line: `${file}: ${size} ${(size * 0xa5) % 2 ** 32}` };
+    });
+    const read = spawnSync(harness, ['--read', ...reads.map((r) => r.file), dir, path.join(dir, 'missing')], {
+      encoding: 'utf8',
+    });
+    expect(read.stderr).toBe('');
+    expect(read.stdout.trim().split('\n')).toEqual([
+      ...reads.map((r) => r.line),
+      `${dir}: errno ${os.constants.errno.EISDIR}`,
+      `${path.join(dir, 'missing')}: errno ${os.constants.errno.ENOENT}`,
+    ]);
   });
 
   it('under a root, follows symlinks for the loop check inside the root with every lister', () => {
