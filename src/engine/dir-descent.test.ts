@@ -70,8 +70,20 @@ describe.runIf(native.native)('the addon entering directories by itself', () => 
       const marked = Array.from({ length: parent.length }, (_, i) => parent.entered(i) && parent.name(i));
       expect(marked.filter(Boolean)).toEqual([path.basename(p)]);
     }
-    // a/b holds a file the walker must see; a/b/c is empty, so nothing in it is left to the walker.
-    expect([1, 2].map((j) => tree.isQuiet(j))).toEqual([false, true]);
+    // a/b holds a file the walker must see; a/b/c is empty, so nothing in it is left to the
+    // walker: passQuiet stops at a/b and passes a/b/c, asking about each with its parent and id.
+    const askedAbout: number[] = [];
+    const enter = (j: number, parent: number, dev: number, ino: number): boolean => {
+      askedAbout.push(j);
+      expect([parent, dev, ino]).toEqual([j - 1, tree.dev(j), tree.ino(j)]);
+      return true;
+    };
+    const unchanged = { files: 0, bytes: 0 };
+    expect(tree.passQuiet(1, enter, unchanged)).toBe(1);
+    expect(tree.passQuiet(2, enter, unchanged)).toBe(3);
+    expect(askedAbout).toEqual([1, 2]);
+    // One the walk does not enter is passed whatever its listing holds.
+    expect(tree.passQuiet(1, () => false, unchanged)).toBe(3);
   });
 
   it('never enters a stop path or name, below a hold name, past maxPath, a name not UTF-8, another filesystem', () => {

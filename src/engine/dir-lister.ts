@@ -214,7 +214,8 @@ const INFO = 6;
  * The directories one call listed: those asked for (a prefix of them, as DirLister.list returns),
  * then those the addon entered below them by itself, each after its parent. The second kind is
  * known by its parent and its record there (name, device, inode); its path is built only when the
- * walker needs its listing, and one whose every record was entered too (`isQuiet`) never needs it.
+ * walker needs its listing, and one whose every record was entered too (quiet: see passQuiet)
+ * never needs it.
  */
 export class ListedTree {
   constructor(
@@ -246,15 +247,34 @@ export class ListedTree {
     return this.field(j, F_INO);
   }
 
-  /** Listed, and every record in it was entered by the addon: nothing for the walker to look at. */
-  isQuiet(j: number): boolean {
-    return j >= this.asked.length && this.info(j, 2) === 0 && this.info(j, 5) === 0;
-  }
-  unchangedFiles(j: number): number {
-    return this.below?.counts[2 * j] ?? 0;
-  }
-  unchangedBytes(j: number): number {
-    return this.below?.counts[2 * j + 1] ?? 0;
+  /**
+   * Passes the directories entered by the addon from `from` on: `enter(j, parent, dev, ino)` says
+   * whether the walk enters each; the unchanged files of each quiet one it enters (listed, and
+   * every record in it entered too: nothing for the walker) are added to `unchanged`. Stops at the
+   * first one entered that is not quiet and returns its index, or `length`. One loop over the addon's arrays: a warm rescan of the
+   * bench tree passes ~1,900 quiet directories in a call, where the accessors above, a few calls
+   * per directory in a fresh process's interpreter, took 3-6 ms.
+   */
+  passQuiet(
+    from: number,
+    enter: (j: number, parent: number, dev: number, ino: number) => boolean,
+    unchanged: { files: number; bytes: number },
+  ): number {
+    const below = this.below;
+    const length = this.length;
+    if (!below) return length;
+    const { info, counts } = below;
+    const { fields, offsets } = below.records;
+    for (let j = Math.max(from, this.asked.length); j < length; j++) {
+      const at = INFO * j;
+      const f = ((offsets[info[at + 4] as number] as number) + HEADER) / 8;
+      if (!enter(j, info[at + 3] as number, fields[f + F_DEV] as number, fields[f + F_INO] as number))
+        continue;
+      if (info[at + 2] !== 0 || info[at + 5] !== 0) return j;
+      unchanged.files += counts[2 * j] as number;
+      unchanged.bytes += counts[2 * j + 1] as number;
+    }
+    return length;
   }
 
   /** j's listing; `dir` (its path) names it in errors. */

@@ -445,8 +445,11 @@ function* walkTree(
     // Per listed directory: its Dir once built, undefined while it need not be (entered by the
     // addon with nothing for the walker), null when the walk does not enter it.
     const dirs: (Dir | null | undefined)[] = batch.slice(0, asked);
+    const enter = (j: number, parent: number, dev: number, ino: number): boolean =>
+      enteredBelow(j, parent, dev, ino, dirs, filter);
     for (let j = 0; j < tree.length; j++) {
-      if (j >= asked && !enteredBelow(tree, j, dirs, filter, unchanged)) continue;
+      // Past the directories asked for: on to the next one entered whose listing has something.
+      if (j >= asked && (j = tree.passQuiet(j, enter, unchanged)) >= tree.length) break;
       const dir = dirOf(tree, j, dirs, filter.confineTo === undefined ? opts.shortPaths : undefined);
       yield* classifyListing(dir, tree.listing(j, dir.io), opts, filter, stack, unchanged);
     }
@@ -455,27 +458,25 @@ function* walkTree(
 }
 
 /**
- * Directory j, entered by the addon below another: false when the walk does not enter it (its
- * parent is not entered, or it was entered before: a bind mount of a directory inside itself), or
- * when its listing has nothing for the walker (its unchanged files counted); true when the walker
- * is to classify its listing. The addon's own rules left out everything else classifyDir would.
+ * Directory j, entered by the addon below `parent`: false (dirs[j] null) when the walk does not
+ * enter it (its parent is not entered, or it was entered before: a bind mount of a directory
+ * inside itself); else true, its Dir left to build (dirs[j] undefined) until the walker needs it.
+ * The addon's own rules left out everything else classifyDir would.
  */
 function enteredBelow(
-  tree: ListedTree,
   j: number,
+  parent: number,
+  dev: number,
+  ino: number,
   dirs: (Dir | null | undefined)[],
   filter: WalkFilter,
-  unchanged: { files: number; bytes: number },
 ): boolean {
-  if (dirs[tree.parentOf(j)] === null || !filter.firstVisit(tree.dev(j), tree.ino(j))) {
+  if (dirs[parent] === null || !filter.firstVisit(dev, ino)) {
     dirs[j] = null;
     return false;
   }
   dirs[j] = undefined;
-  if (!tree.isQuiet(j)) return true;
-  unchanged.files += tree.unchangedFiles(j);
-  unchanged.bytes += tree.unchangedBytes(j);
-  return false;
+  return true;
 }
 
 /** Directory j's Dir, built from its parent's (and theirs, up to one already built) when needed. */
