@@ -3,15 +3,7 @@
 // directory. A file whose key is unchanged is not read again; any write to it changes mtime or
 // ctime (ctime cannot be set from user space), and new or changed rules change the hash.
 import { createCipheriv } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sqliteOptions } from '../util/paths.js';
@@ -398,7 +390,9 @@ export class ScanCache {
    */
   private forgetUnused(index: FileIndex): void {
     const today = dayOf(this.now());
-    if (index.noteUse(today)) this.indexFileStale = true;
+    const { changed, stale } = index.noteUse(today, KEEP_UNUSED_DAYS);
+    if (changed) this.indexFileStale = true;
+    if (stale === 0) return;
     const dropped = index.expire(today, KEEP_UNUSED_DAYS);
     if (dropped.length === 0) return;
     this.indexChanged = this.indexFileStale = true;

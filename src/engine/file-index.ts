@@ -127,23 +127,32 @@ export class FileIndex {
   }
 
   /**
-   * Records `today` as the last use of every entry this scan met; true when any stored day changed
-   * (the index is then worth writing again, though no file changed: at most once a day).
+   * Records `today` as the last use of every entry this scan met. Says whether any stored day
+   * changed (the index is then worth writing again, though no file changed: at most once a day)
+   * and how many entries no scan has met for more than `keepDays` days (expire drops them). One
+   * pass with the columns in locals: a pass for each, through properties, took ~3 ms of a warm
+   * rescan of 22,500 entries (a fresh process runs them in the interpreter).
    */
-  noteUse(today: number): boolean {
+  noteUse(today: number, keepDays: number): { changed: boolean; stale: number } {
+    const { used, day } = this.a;
+    const count = this.count;
     let changed = false;
-    for (let i = 0; i < this.count; i++)
-      if (this.a.used[i] === 1 && this.a.day[i] !== today) {
-        this.a.day[i] = today;
-        changed = true;
-      }
-    return changed;
+    let stale = 0;
+    for (let i = 0; i < count; i++) {
+      if (used[i] === 1) {
+        if (day[i] !== today) {
+          day[i] = today;
+          changed = true;
+        }
+      } else if (today - (day[i] as number) > keepDays) stale++;
+    }
+    return { changed, stale };
   }
 
   /**
    * Drops the entries no scan has met for more than `keepDays` days (files deleted since, or a tree
    * no longer scanned), so the index does not grow with every file that ever passed through /tmp;
-   * returns their keys, for the database's rows. Run after noteUse().
+   * returns their keys, for the database's rows. Run after noteUse(), when it counted any.
    */
   expire(today: number, keepDays: number): { dev: number; ino: number }[] {
     const stale = (i: number): boolean =>
