@@ -1,7 +1,7 @@
 // Builds the optional native addon (native/dirstat.c -> dist/native/dirstat.node: the directory
-// lister, the PID probe, the process walk's reader and the whole-file reader, in the files it
-// includes) with
-// the system's C compiler and the Node-API headers that come with Node. Part of `npm run build`.
+// lister, the PID probe, and in the files it includes the process walk's reader, the memory reader
+// and the whole-file reader) with the system's C compiler and the Node-API headers that come with
+// Node. Part of `npm run build`.
 // Without a compiler or the headers it says so and exits 0: the content scan then lists
 // directories with Node (same results, a slower warm rescan). Rebuilds only when the source changed.
 import { execFileSync } from 'node:child_process';
