@@ -69,6 +69,8 @@ enum { K_UNKNOWN, K_FILE, K_DIR, K_SYMLINK, K_FIFO, K_SOCKET, K_CHR, K_BLK };
 #define HEADER 8
 #define FIELDS 8
 #define FIXED (HEADER + FIELDS * 8)
+/* A record's bytes: the fixed part and its name, padded to a multiple of 8. */
+#define RECORD_SIZE(name_len) (FIXED + (((size_t)(name_len) + 7) & ~(size_t)7))
 #define MAX_THREADS 16
 /* Numbers per listed directory in dirInfo (see statDirs above). */
 #define DIR_INFO 6
@@ -266,13 +268,19 @@ static int ends_with_ci(const char *name, size_t nlen, const char *suffix) {
   return 1;
 }
 
+/* True when `name` (nlen bytes, not NUL-terminated) is one of the count strings of list. */
+static int name_in(const char *name, size_t nlen, char **list, size_t count) {
+  for (size_t k = 0; k < count; k++)
+    if (strlen(list[k]) == nlen && memcmp(list[k], name, nlen) == 0) return 1;
+  return 0;
+}
+
 /* True when the cache vouches for this lstat-ed entry and no walker rule needs to see it. The
    fields are the record's: dev, ino, size, mode, mtime s/ns, ctime s/ns. */
 static int is_vouched(const vouch_t *v, const char *name, size_t nlen, const double *f) {
   mode_t mode = (mode_t)f[3];
   if (!S_ISREG(mode) || !(f[2] > 0 && f[2] <= v->max_size)) return 0;
-  for (size_t k = 0; k < v->keep_count; k++)
-    if (strlen(v->keep_names[k]) == nlen && memcmp(v->keep_names[k], name, nlen) == 0) return 0;
+  if (name_in(name, nlen, v->keep_names, v->keep_count)) return 0;
   if ((mode & 0111) == 0)
     for (size_t k = 0; k < v->suffix_count; k++)
       if (ends_with_ci(name, nlen, v->keep_suffixes[k])) return 0;
@@ -488,7 +496,7 @@ static void list_one(job_t *job, const work_t *w, scratch_t *sc) {
   }
   for (size_t i = 0; i < count; i++) sc->order[i] = (uint32_t)i;
   size_t total = 0;
-  for (size_t i = 0; i < count; i++) total += FIXED + (((size_t)sc->entries[i].len + 7) & ~(size_t)7);
+  for (size_t i = 0; i < count; i++) total += RECORD_SIZE(sc->entries[i].len);
   if (!(job->data = malloc(total))) {
     job->err = ENOMEM;
     goto out;
@@ -496,9 +504,9 @@ static void list_one(job_t *job, const work_t *w, scratch_t *sc) {
   if (count > 1) qsort_r(sc->order, count, sizeof *sc->order, by_name, sc);
   for (size_t i = 0; i < count; i++) {
     const entry_t *en = &sc->entries[sc->order[i]];
-    size_t padded = ((size_t)en->len + 7) & ~(size_t)7;
+    size_t size = RECORD_SIZE(en->len);
     uint8_t *r = job->data + job->len;
-    memset(r, 0, FIXED + padded);
+    memset(r, 0, size);
     r[0] = en->kind;
     uint16_t n16 = en->len;
     int32_t e32 = en->err;
@@ -506,7 +514,7 @@ static void list_one(job_t *job, const work_t *w, scratch_t *sc) {
     memcpy(r + 4, &e32, 4);
     memcpy(r + HEADER, en->f, sizeof en->f);
     memcpy(r + FIXED, sc->text + en->at, en->len);
-    job->len += FIXED + padded;
+    job->len += size;
     job->entries++;
   }
 out:
@@ -555,7 +563,7 @@ static void record_read(const uint8_t *data, size_t *o, record_t *r) {
   memcpy(&r->err, p + 4, 4);
   memcpy(r->f, p + HEADER, sizeof r->f);
   r->name = (const char *)p + FIXED;
-  *o += FIXED + (((size_t)r->name_len + 7) & ~(size_t)7);
+  *o += RECORD_SIZE(r->name_len);
 }
 
 /* True when `p` is `stop` or lies under it (a string prefix test, as the walker's). */
@@ -584,12 +592,6 @@ static int is_utf8(const unsigned char *s, size_t n) {
     i += len;
   }
   return 1;
-}
-
-static int name_in(const char *name, size_t nlen, char **list, size_t count) {
-  for (size_t k = 0; k < count; k++)
-    if (strlen(list[k]) == nlen && memcmp(list[k], name, nlen) == 0) return 1;
-  return 0;
 }
 
 /* The subdirectories of a listed job that may be entered without the walker looking first:
@@ -988,7 +990,7 @@ static napi_value result_of(napi_env env, work_t *w, size_t listed) {
       offsets[record] = (int32_t)(at + o);
       uint16_t nlen;
       memcpy(&nlen, job->data + o + 2, 2);
-      o += FIXED + (((size_t)nlen + 7) & ~(size_t)7);
+      o += RECORD_SIZE(nlen);
     }
     at += job->len;
     if (job->parent >= 0) {

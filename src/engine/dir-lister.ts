@@ -53,6 +53,9 @@ const errnoAt = (b: Buffer, o: number): number =>
   ((b[o + 5] as number) << 8) |
   ((b[o + 6] as number) << 16) |
   ((b[o + 7] as number) << 24);
+/** The name of the record at `o`. */
+const nameAt = (b: Buffer, o: number): string | Buffer =>
+  nameOf(b, o + FIXED, o + FIXED + nameLengthAt(b, o));
 /** Names DirListing.has looks for, encoded once. */
 const encodedNames = new Map<string, Buffer>();
 /** A time in ms as Node's lib/internal/fs/utils.js computes it, so the cache's keys agree with ===. */
@@ -104,9 +107,7 @@ export class DirListing {
 
   /** The name as text, or its bytes when they are not valid UTF-8 (so it can still be opened). */
   name(i: number): string | Buffer {
-    const o = this.at(i);
-    const { bytes } = this.records;
-    return nameOf(bytes, o + FIXED, o + FIXED + nameLengthAt(bytes, o));
+    return nameAt(this.records.bytes, this.at(i));
   }
 
   /** Why the lstat failed, or for a symlink why following it failed. */
@@ -236,9 +237,7 @@ export class ListedTree {
 
   /** j's name, device and inode, from its record in its parent's listing. */
   name(j: number): string | Buffer {
-    const o = this.recordAt(j);
-    const { bytes } = this.below?.records as Records;
-    return nameOf(bytes, o + FIXED, o + FIXED + nameLengthAt(bytes, o));
+    return nameAt((this.below?.records as Records).bytes, this.recordAt(j));
   }
   dev(j: number): number {
     return this.field(j, F_DEV);

@@ -323,7 +323,7 @@ class WalkFilter {
     // they are: pseudo filesystems even under a confining root and /dev/shm; a pruned store by
     // its last name alone; nothing below a directory that may be a minehunter tree; no path the
     // walker would name through a descriptor. One-filesystem the addon keeps always; a directory
-    // entered twice the walker still catches (enteredBelow).
+    // entered twice the walker still catches (walkTree's `enter`).
     this.descent = {
       stopPaths: [...this.excluded, ...PSEUDO_DIRS],
       stopNames: opts.prune?.leaves ?? [],
@@ -445,8 +445,15 @@ function* walkTree(
     // Per listed directory: its Dir once built, undefined while it need not be (entered by the
     // addon with nothing for the walker), null when the walk does not enter it.
     const dirs: (Dir | null | undefined)[] = batch.slice(0, asked);
-    const enter = (j: number, parent: number, dev: number, ino: number): boolean =>
-      enteredBelow(j, parent, dev, ino, dirs, filter);
+    // Directory j, entered by the addon below `parent`: not entered by the walk (null) when its
+    // parent is not or it was entered before (a bind mount of a directory inside itself); else its
+    // Dir is left to build (undefined) until the walker needs it. The addon's own rules left out
+    // everything else classifyDir would.
+    const enter = (j: number, parent: number, dev: number, ino: number): boolean => {
+      const entered = dirs[parent] !== null && filter.firstVisit(dev, ino);
+      dirs[j] = entered ? undefined : null;
+      return entered;
+    };
     for (let j = 0; j < tree.length; j++) {
       // Past the directories asked for: on to the next one entered whose listing has something.
       if (j >= asked && (j = tree.passQuiet(j, enter, unchanged)) >= tree.length) break;
@@ -455,28 +462,6 @@ function* walkTree(
     }
     if (unchanged.files > 0) yield { type: 'unchanged', files: unchanged.files, bytes: unchanged.bytes };
   }
-}
-
-/**
- * Directory j, entered by the addon below `parent`: false (dirs[j] null) when the walk does not
- * enter it (its parent is not entered, or it was entered before: a bind mount of a directory
- * inside itself); else true, its Dir left to build (dirs[j] undefined) until the walker needs it.
- * The addon's own rules left out everything else classifyDir would.
- */
-function enteredBelow(
-  j: number,
-  parent: number,
-  dev: number,
-  ino: number,
-  dirs: (Dir | null | undefined)[],
-  filter: WalkFilter,
-): boolean {
-  if (dirs[parent] === null || !filter.firstVisit(dev, ino)) {
-    dirs[j] = null;
-    return false;
-  }
-  dirs[j] = undefined;
-  return true;
 }
 
 /** Directory j's Dir, built from its parent's (and theirs, up to one already built) when needed. */

@@ -85,7 +85,7 @@ export const ZIP_NAME_MAX_BYTES = 65_535;
 export function entryName(targetPath: string): string {
   const entry = `files/${targetPath.replace(/^\/+/, '')}`;
   if (Buffer.byteLength(entry) <= ZIP_NAME_MAX_BYTES) return entry;
-  return `files/long/${createHash('sha256').update(targetPath).digest('hex')}/${path.posix.basename(targetPath)}`;
+  return `files/long/${sha256(Buffer.from(targetPath))}/${path.posix.basename(targetPath)}`;
 }
 
 /** Writes the archive to `file` (atomically: a temp file renamed in place) and returns its manifest. */
