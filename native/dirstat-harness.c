@@ -4,6 +4,7 @@
 // Usage:
 //   dirstat-harness THREADS BUDGET DIR...   lists; prints per directory "path: entries" or
 //                                           "path: errno N", then "listed N entries E errors X"
+//                                           and "reads R" (getdents64 calls)
 //   dirstat-harness --vouch THREADS DIR...  lists twice: once to index every non-empty regular
 //                                           file, then with that index as the vouch (keeping the
 //                                           name "keep-me" and the ending ".tgz"); prints
@@ -165,12 +166,13 @@ int main(int argc, char **argv) {
   descent_t d = {stop_paths, 2, stop_names, 1, hold_names, 1, 3500};
   work_t *w = run(argv + 3 + descend, count, threads, (size_t)strtoull(argv[2 + descend], NULL, 10), NULL, NULL,
                   descend ? &d : NULL);
-  size_t listed = 0, entries = 0, errors = 0, below = 0;
+  size_t listed = 0, entries = 0, errors = 0, below = 0, reads = 0;
   size_t taken = work_listed(w);
   for (size_t i = 0; i < taken; i++) {
     const job_t *job = w->jobs[i];
     listed++;
     entries += job->entries;
+    reads += job->reads;
     if (job->parent >= 0) below++;
     if (job->err) errors++;
     if (job->err) printf("%s: errno %d\n", job->path, job->err);
@@ -178,6 +180,7 @@ int main(int argc, char **argv) {
   }
   free_jobs(w);
   printf("listed %zu entries %zu errors %zu\n", listed, entries, errors);
+  printf("reads %zu\n", reads);
   if (descend) printf("entered %zu\n", below);
   return 0;
 }
