@@ -248,16 +248,16 @@ export class ListedTree {
 
   /**
    * Passes the directories entered by the addon from `from` on: `enter(j, parent, dev, ino)` says
-   * whether the walk enters each; the unchanged files of each quiet one it enters (listed, and
-   * every record in it entered too: nothing for the walker) are added to `unchanged`. Stops at the
-   * first one entered that is not quiet and returns its index, or `length`. One loop over the
-   * addon's arrays: a warm rescan of the bench tree passes ~1,900 quiet directories in a call,
-   * where a few accessor calls per directory (parent, device, inode, quiet, counts) took 3-6 ms in
-   * a fresh process's interpreter.
+   * whether the walk enters each (without it, it enters all); the unchanged files of each quiet one
+   * it enters (listed, and every record in it entered too: nothing for the walker) are added to
+   * `unchanged`. Stops at the first one entered that is not quiet and returns its index, or
+   * `length`. One loop over the addon's arrays: a warm rescan of the bench tree passes ~1,900
+   * quiet directories in a call, where a few accessor calls per directory (parent, device, inode,
+   * quiet, counts) took 3-6 ms in a fresh process's interpreter.
    */
   passQuiet(
     from: number,
-    enter: (j: number, parent: number, dev: number, ino: number) => boolean,
+    enter: ((j: number, parent: number, dev: number, ino: number) => boolean) | undefined,
     unchanged: { files: number; bytes: number },
   ): number {
     const below = this.below;
@@ -267,9 +267,11 @@ export class ListedTree {
     const { fields, offsets } = below.records;
     for (let j = Math.max(from, this.asked.length); j < length; j++) {
       const at = INFO * j;
-      const f = ((offsets[info[at + 4] as number] as number) + HEADER) / 8;
-      if (!enter(j, info[at + 3] as number, fields[f + F_DEV] as number, fields[f + F_INO] as number))
-        continue;
+      if (enter) {
+        const f = ((offsets[info[at + 4] as number] as number) + HEADER) / 8;
+        if (!enter(j, info[at + 3] as number, fields[f + F_DEV] as number, fields[f + F_INO] as number))
+          continue;
+      }
       if (info[at + 2] !== 0 || info[at + 5] !== 0) return j;
       unchanged.files += counts[2 * j] as number;
       unchanged.bytes += counts[2 * j + 1] as number;

@@ -5,7 +5,7 @@
 // other minehunter installs are left out by name, and other users' scan caches by name and header.
 // Symlinks: the walk only lstats and never descends through a link, and under an offline root
 // (displayRoot) a root and a link's loop check resolve inside the root, with every lister.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   lstatSync,
   mkdirSync,
@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirLister, nodeDirLister, type DirLister } from './dir-lister.js';
 import { ScanCache } from './cache.js';
@@ -26,6 +27,9 @@ import { FileIndex } from './file-index.js';
 import { ShortPaths } from './short-paths.js';
 import { PACKAGE_STORES, walk, type WalkEvent, type WalkOptions } from './walker.js';
 import { makeDeep, removeDeep } from '../../test/helpers/deep-tree.js';
+
+const WALKER = fileURLToPath(new URL('./walker.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
 
 let dir: string;
 let tree: string;
@@ -202,6 +206,36 @@ describe('file walker and the directories the addon enters by itself', () => {
       // the name that is not UTF-8 (listed in a second and a third call).
       expect([entered, calls]).toEqual([13, 3]);
     }
+  });
+
+  it('enters a directory bound inside the tree once, when the walker meets it under a second name', () => {
+    // In a private mount namespace: b/ also bound on x\xff/, a name the addon leaves to the walker
+    // (not UTF-8). The first call's listing is trusted unchecked (the walk's one directory so far
+    // is the root it asked for); the walker's own check of x\xff/ must still see b/ entered.
+    const t = path.join(dir, 'bound');
+    mkdirSync(path.join(t, 'b'), { recursive: true });
+    writeFileSync(path.join(t, 'b', 'f.txt'), 'once');
+    mkdirSync(Buffer.concat([Buffer.from(`${t}/`), Buffer.from([0x78, 0xff])]));
+    const script = `
+      import { walk } from ${JSON.stringify(WALKER)};
+      const files = [];
+      for (const ev of walk({ roots: [${JSON.stringify(t)}], oneFileSystem: true, exclude: [] }))
+        if (ev.type === 'file') files.push(ev.file.path);
+      console.log(JSON.stringify(files));
+    `;
+    const r = spawnSync(
+      'unshare',
+      [
+        ...['--mount', '--propagation', 'private', 'sh', '-c'],
+        `mount --bind "$1/b" "$(printf '%s/x\\377' "$1")" && exec "$2" --import "$3" --input-type=module -e "$4"`,
+        ...['sh', t, process.execPath, TSX, script],
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    const files = JSON.parse(r.stdout) as string[];
+    expect(files.filter((f) => f.endsWith('/f.txt'))).toHaveLength(1);
+    expect([`${t}/b/f.txt`, `${t}/x\\xff/f.txt`]).toContain(files[0]);
   });
 });
 
