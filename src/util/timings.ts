@@ -4,6 +4,7 @@
 // they run concurrently), analysis and the report — and the peak RSS. `npm run bench` reads these
 // lines; a person profiling a slow host reads them too. Off by default, and then every call here
 // costs a property read.
+import { peakRssKb } from './peak-rss.js';
 
 /** The environment variable that turns the timings on (`1`). */
 export const TIMINGS_ENV = 'MINEHUNTER_TIMINGS';
@@ -80,7 +81,7 @@ export function timingsLines(collection: readonly CollectorTiming[] = []): strin
   const last = marks[marks.length - 1]!;
   lines.push(
     `${TIMINGS_PREFIX} total ${last.at.toFixed(0)} ms wall, ${last.cpu.toFixed(0)} ms cpu, ` +
-      `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MB`,
+      `peak RSS ${(peakRssKb() / 1024).toFixed(1)} MB`,
   );
   return lines;
 }
