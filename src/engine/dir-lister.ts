@@ -11,7 +11,7 @@ import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 
 import util from 'node:util';
 import { resolveInRootSync } from '../target/fs.js';
 import { cpuBudget } from '../util/cpu-budget.js';
-import { loadNativeFile, ownNativeAddon } from '../util/paths.js';
+import { nativeFunction } from '../util/paths.js';
 import { cleanAndUnchangedIn, type IndexArrays } from './file-index.js';
 
 export type EntryKind =
@@ -355,15 +355,6 @@ type StatDirs = (
   descent?: Descent,
 ) => [Buffer, Int32Array, Int32Array, Float64Array];
 
-function loadAddon(): StatDirs | undefined {
-  if (process.env.MINEHUNTER_NATIVE === '0') return undefined;
-  try {
-    return (loadNativeFile(ownNativeAddon()) as { statDirs: StatDirs }).statDirs;
-  } catch {
-    return undefined; // not built (no C compiler or Node headers): the Node lister does the same work
-  }
-}
-
 /** An Error like the one Node throws for this errno, so callers read `code` and `message` alike. */
 function errnoError(errno: number, syscall: string, target: string | Buffer): Error {
   const [code, text] = util.getSystemErrorMap().get(-Math.abs(errno)) ?? [`E${Math.abs(errno)}`, 'error'];
@@ -564,7 +555,8 @@ function nativeLister(statDirs: StatDirs, threads: number): DirLister {
 /** The addon's lister when it is built (and MINEHUNTER_NATIVE is not 0), else Node's. */
 export function dirLister(): DirLister {
   if (shared) return shared;
-  const statDirs = loadAddon();
+  // Not built (no C compiler or Node headers) or turned off: the Node lister does the same work.
+  const statDirs = nativeFunction<StatDirs>('statDirs');
   shared = statDirs ? nativeLister(statDirs, Math.max(1, Math.min(8, cpuBudget()))) : nodeDirLister;
   return shared;
 }

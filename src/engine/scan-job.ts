@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statfsSync, type Stats } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { errnoCode } from '../util/errors.js';
-import { builtNativeAddon, loadNativeFile } from '../util/paths.js';
+import { nativeFunction } from '../util/paths.js';
 import { archiveType, expandArchive, type ArchiveLimits } from './archives.js';
 import { fileForm, type FileForm } from './file-form.js';
 import {
@@ -595,15 +595,8 @@ type ReadMemory = (pid: number, address: number, buf: Uint8Array, offset: number
 let nativeReadMemory: ReadMemory | null | undefined;
 
 function loadReadMemory(): ReadMemory | null {
-  if (nativeReadMemory === undefined) {
-    nativeReadMemory = null;
-    const addon = builtNativeAddon();
-    try {
-      if (addon) nativeReadMemory = (loadNativeFile(addon) as { readMemory?: ReadMemory }).readMemory ?? null;
-    } catch {
-      // read through /proc/PID/mem
-    }
-  }
+  // Without it: read through /proc/PID/mem.
+  if (nativeReadMemory === undefined) nativeReadMemory = nativeFunction<ReadMemory>('readMemory') ?? null;
   return nativeReadMemory;
 }
 

@@ -36,15 +36,16 @@ export function ownExecutable(): string[] {
   return isSea() ? [process.execPath] : [];
 }
 
-/** The native directory lister this installation built (engine/dir-lister.ts loads it). */
+/** The native addon this installation built: the directory lister and the readers it includes. */
 export function ownNativeAddon(): string {
   if (isSea()) return path.join(seaDir(), 'native', 'dirstat.node');
   return path.join(projectRoot(), 'dist', 'native', 'dirstat.node');
 }
 
 /**
- * The native addon's file when it is built and not turned off (MINEHUNTER_NATIVE=0), for the
- * threads that load it themselves: the process walk's reads and CPU samples, the PID probe.
+ * The native addon's file when it is built and not turned off (MINEHUNTER_NATIVE=0): loaded by
+ * nativeFunction, and by the threads that load it themselves (the process walk's reads and CPU
+ * samples, the PID probe).
  */
 export function builtNativeAddon(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.MINEHUNTER_NATIVE === '0') return undefined;
@@ -109,6 +110,22 @@ export function yaraXVersion(): string {
   if (isSea()) return seaManifest().versions[YARA_X_PACKAGE] ?? 'unknown';
   const require = createRequire(import.meta.url);
   return (require(`${YARA_X_PACKAGE}/package.json`) as { version: string }).version;
+}
+
+/**
+ * Function `name` of this installation's native addon (dist/native/dirstat.node), or undefined
+ * when it is not built, turned off (MINEHUNTER_NATIVE=0), not loadable here (a foreign build) or
+ * has no such export: the caller then does the same work in JavaScript.
+ */
+export function nativeFunction<F>(name: string): F | undefined {
+  const file = builtNativeAddon();
+  if (!file) return undefined;
+  try {
+    const f = (loadNativeFile(file) as Record<string, unknown>)[name];
+    return typeof f === 'function' ? (f as F) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

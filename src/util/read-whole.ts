@@ -4,27 +4,12 @@
 // of the scan cache's 1.3 MB index took 4.0-4.5 ms through readFileSync and ~0.5 ms through the
 // addon (native/readwhole.c). The bytes are the same either way.
 import { readFileSync } from 'node:fs';
-import { builtNativeAddon, loadNativeFile } from './paths.js';
+import { nativeFunction } from './paths.js';
 
 type ReadFileWhole = (file: string) => Buffer | number;
 
+/** The addon's readFileWhole, looked up once; null without it. */
 let addonRead: ReadFileWhole | null | undefined;
-
-/** The addon's readFileWhole, or null when the addon is not built, turned off or has none. */
-function nativeRead(): ReadFileWhole | null {
-  if (addonRead !== undefined) return addonRead;
-  addonRead = null;
-  const file = builtNativeAddon();
-  if (file) {
-    try {
-      const addon = loadNativeFile(file) as { readFileWhole?: ReadFileWhole };
-      if (typeof addon.readFileWhole === 'function') addonRead = addon.readFileWhole;
-    } catch {
-      // Not loadable here (a foreign build): Node reads.
-    }
-  }
-  return addonRead;
-}
 
 /**
  * The file's bytes. Any failure of the addon (a missing file, a directory, a file that grew while
@@ -32,7 +17,8 @@ function nativeRead(): ReadFileWhole | null {
  * Node would: callers see Node's codes and messages either way.
  */
 export function readWhole(file: string): Buffer {
-  const read = nativeRead();
+  if (addonRead === undefined) addonRead = nativeFunction<ReadFileWhole>('readFileWhole') ?? null;
+  const read = addonRead;
   if (read) {
     try {
       const bytes = read(file);
