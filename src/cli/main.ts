@@ -4,11 +4,12 @@
 // module, whose imports are few, and the program (program.ts, ~0.1 s of modules to load) comes after.
 // First of all, inside the single executable: refuse a planted NODE_OPTIONS, unpack the addons.
 import './start-guard.js';
-// Every command: its first second runs without V8's optimizing compiler (short runs never repay it).
-import './optimize-later.js';
+// Every command: its first second runs without V8's optimizing compiler (short runs never repay it)
+// and with V8's young generation held at its size (fresh pages cost more than they save).
+import './first-second.js';
 // `scan` of this host: the process walk's worker starts booting and the CPU window starts, now.
 import './start-ahead.js';
-// `watch` only: holds V8's young generation at its starting size before any other module grows it.
+// `watch` only: holds V8's young generation at its starting size for good, before any other module grows it.
 import '../pipeline/watch-heap.js';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
