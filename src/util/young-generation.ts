@@ -2,14 +2,14 @@
 // up to 2 × 16 MB here) whenever many young objects survive a scavenge, as they do while a command
 // loads its modules and starts its scan, and every page it grows into is a fresh one. On this class
 // of machine (a virtual machine with shadow page tables) a fresh 4 KiB page costs a ~12 µs fault,
-// against ~0.5 µs for a page the process has touched before: a warm rescan of the content-scan
-// bench tree took ~900 page faults in its 70 ms, half of them the young generation growing.
-// Held at its start (1 MB per semi-space), the young generation reuses the same pages and
-// scavenges more often: the warm rescan went from 74 to 69 ms in alternating runs (10 each), with
-// 440 → 150 faults after the listing, while the cold content scan (1.38 / 1.37 s) and the default
-// scan (0.67 / 0.66 s, same peak RSS) did not move. `--max-semi-space-size` only takes effect when
-// node starts (and the single executable takes no node options), but a growth factor of 1, set at
-// run time, is read each time V8 would grow the space.
+// against ~0.5 µs for a page populated in one call: a warm rescan of the content-scan bench tree
+// took 640-800 page faults in its ~70 ms, 320-450 of them after the listing, mostly the young
+// generation growing. Held at its start (1 MB per semi-space), the young generation reuses the same
+// pages and scavenges more often: the warm rescan went from 74 to 69 ms in alternating runs (10
+// each), with 140-190 faults after the listing, while the cold content scan (1.38 / 1.37 s) and
+// the default scan (0.67 / 0.66 s, same peak RSS) did not move. `--max-semi-space-size` only takes
+// effect when node starts (and the single executable takes no node options), but a growth factor
+// of 1, set at run time, is read each time V8 would grow the space.
 import v8 from 'node:v8';
 
 /** V8's own growth factor (flag-definitions.h): what a timed hold gives back. */
