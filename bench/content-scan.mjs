@@ -251,7 +251,12 @@ async function main() {
     console.log(
       `ratio minehunter/yara -r: ${(coldRate / yaraRate).toFixed(2)}x by wall clock (target >= 2x), ${(yaraCpu / cold.cpuS).toFixed(2)}x per CPU-second`,
     );
-    console.log(`warm rescan speed-up: ${f1(speedup)}x   (target >= 20x)`);
+    // The target is set for the full-size tree: on a reduced one (CI's) the rescan's fixed costs
+    // (a fresh process's first calls, the cache's index) weigh more against a shorter cold scan.
+    const fullSize = targetMiB >= 520 && minFiles >= 20000;
+    console.log(
+      `warm rescan speed-up: ${f1(speedup)}x   (target >= 20x${fullSize ? '' : ' on the full-size tree; this one is reduced'})`,
+    );
     const parts = cold.stats;
     console.log(
       `files over the size limit: ${parts.partsFiles ?? 0} scanned by their parts, ${f1(mib(parts.bytesSkippedByParts ?? 0))} MiB skipped by the segment/window logic (holes, padding, constant chunks), ${parts.largeHashMs ?? 0} ms hashing them`,
