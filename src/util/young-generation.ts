@@ -22,8 +22,8 @@ let heldForGood = false;
 
 /**
  * Sets V8's growth factor of the young generation. V8 prints a line on stderr for a flag it does not
- * know rather than throwing; this one is in every V8 of Node 20 on (flag-definitions.h), though
- * some later V8s raise a factor under 2 to 2, and the hold then changes nothing.
+ * know rather than throwing; this one has been in V8 since long before Node 20 (flag-definitions.h),
+ * though some later V8s raise a factor under 2 to 2, and the hold then changes nothing.
  */
 function setGrowthFactor(factor: number): boolean {
   try {
