@@ -9,6 +9,7 @@
 // The flag is process-wide (every worker thread's isolate reads it) and is read when V8 decides to
 // optimize a function, so setting it back at run time takes effect at the next hot call.
 import v8 from 'node:v8';
+import { releaseAfter } from './timed-release.js';
 
 /**
  * Turns TurboFan off now and back on after `ms` (by an unreferenced timer, which never keeps the
@@ -21,14 +22,5 @@ export function holdOptimizingCompiler(ms: number): () => void {
   } catch {
     return () => undefined;
   }
-  let held = true;
-  const release = (): void => {
-    if (!held) return;
-    held = false;
-    clearTimeout(timer);
-    v8.setFlagsFromString('--opt');
-  };
-  const timer = setTimeout(release, ms);
-  timer.unref();
-  return release;
+  return releaseAfter(ms, () => v8.setFlagsFromString('--opt'));
 }

@@ -11,6 +11,7 @@
 // effect when node starts (and the single executable takes no node options), but a growth factor
 // of 1, set at run time, is read each time V8 would grow the space.
 import v8 from 'node:v8';
+import { releaseAfter } from './timed-release.js';
 
 /** V8's own growth factor (flag-definitions.h): what a timed hold gives back. */
 const V8_GROWTH_FACTOR = 2;
@@ -47,15 +48,8 @@ export function holdYoungGeneration(ms?: number): () => void {
     return () => undefined;
   }
   timedHolds++;
-  let held = true;
-  const release = (): void => {
-    if (!held) return;
-    held = false;
-    clearTimeout(timer);
+  return releaseAfter(ms, () => {
     timedHolds--;
     if (timedHolds === 0 && !heldForGood) setGrowthFactor(V8_GROWTH_FACTOR);
-  };
-  const timer = setTimeout(release, ms);
-  timer.unref();
-  return release;
+  });
 }
